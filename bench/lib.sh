@@ -1,0 +1,23 @@
+# Shared helpers for the bench scripts (source it; needs bash).
+
+BENCH_DIR=${BENCH_DIR:-"$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"}
+
+# free_udp_port [HOST]: print a UDP port on HOST (default 127.0.0.1) that
+# nobody is bound to right now (random pick in 20000-59999, checked with ss).
+free_udp_port() {
+  local host=${1:-127.0.0.1} p i
+  for ((i = 0; i < 200; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    if ! ss -Hlun "( sport = :$p )" | grep -q .; then
+      echo "$p"
+      return 0
+    fi
+  done
+  echo "free_udp_port: no free port found" >&2
+  return 1
+}
+
+# hms_to_s "HH:MM:SS:uuuuuu" -> seconds (sipp's time format in -trace_stat)
+hms_to_s() {
+  awk -F: '{ printf "%.6f", $1*3600 + $2*60 + $3 + $4/1e6 }' <<<"$1"
+}

@@ -1,0 +1,28 @@
+//! Device API handlers.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::Json;
+use roomterm_proto::{ActivateRequest, ActivateResponse, DeviceConfig};
+
+use super::extract::{ApiJson, Device};
+use super::AppState;
+use crate::error::CloudResult;
+
+pub async fn activate(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<ActivateRequest>,
+) -> CloudResult<Json<ActivateResponse>> {
+    Ok(Json(state.devices.activate(peer.ip(), &req).await?))
+}
+
+/// The current config, for terminals that want it without opening the channel.
+pub async fn config(
+    State(state): State<AppState>,
+    Device(row, _): Device,
+) -> CloudResult<Json<DeviceConfig>> {
+    state.devices.heartbeat(row.id, None).await?;
+    Ok(Json(state.devices.config_for(&row)))
+}

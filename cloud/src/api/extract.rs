@@ -1,0 +1,101 @@
+//! Extractors whose rejections are JSON [`CloudError`]s instead of axum's
+//! plain-text ones, and the bearer-token checks.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use crate::error::CloudError;
+use crate::secrets;
+use crate::store::DeviceRow;
+
+/// `axum::Json` with JSON errors.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = CloudError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Json::<T>::from_request(req, state)
+            .await
+            .map(|axum::Json(value)| ApiJson(value))
+            .map_err(|rejection| CloudError::InvalidInput(rejection.body_text()))
+    }
+}
+
+/// `axum::extract::Query` with JSON errors.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = CloudError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|rejection| CloudError::InvalidInput(rejection.body_text()))
+    }
+}
+
+/// A single path segment, with JSON errors.
+pub struct ApiPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
+    type Rejection = CloudError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|rejection| CloudError::InvalidInput(rejection.body_text()))
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Proof that the request carries the admin token.
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = CloudError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let given = bearer(parts).ok_or(CloudError::Unauthorized)?;
+        let hash = secrets::hash_token(given);
+        // Comparing hashes keeps the comparison time independent of the token.
+        if subtle::ConstantTimeEq::ct_eq(hash.as_bytes(), state.admin_token_hash.as_bytes()).into()
+        {
+            Ok(Admin)
+        } else {
+            Err(CloudError::Unauthorized)
+        }
+    }
+}
+
+/// The device whose token the request carries, and the token itself.
+pub struct Device(pub DeviceRow, pub String);
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = CloudError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or(CloudError::Unauthorized)?.to_string();
+        let row = state.devices.device_for_token(&token).await?;
+        Ok(Device(row, token))
+    }
+}

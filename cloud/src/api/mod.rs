@@ -1,0 +1,58 @@
+//! The HTTP APIs: the device API (activation, config channel) and the admin
+//! API (devices, enterprises, SIP accounts). Documented in docs/API.md.
+
+mod admin;
+mod channel;
+mod device;
+mod error;
+mod extract;
+
+use std::sync::Arc;
+
+use axum::routing::{delete, get, post};
+use axum::Router;
+use roomterm_proto::{ADMIN_API, DEVICE_API};
+
+use crate::devices::Devices;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub devices: Arc<Devices>,
+    /// SHA-256 of the admin bearer token.
+    pub admin_token_hash: String,
+}
+
+pub fn router(state: AppState) -> Router {
+    let device = Router::new()
+        .route("/activate", post(device::activate))
+        .route("/config", get(device::config))
+        .route("/channel", get(channel::open));
+    let admin = Router::new()
+        .route(
+            "/enterprises",
+            get(admin::list_enterprises).post(admin::create_enterprise),
+        )
+        .route("/devices", get(admin::list_devices).post(admin::add_device))
+        .route(
+            "/devices/{sn}",
+            get(admin::get_device)
+                .patch(admin::update_device)
+                .delete(admin::remove_device),
+        )
+        .route("/devices/{sn}/reset-code", post(admin::reset_code))
+        .route(
+            "/sip-accounts",
+            get(admin::list_sip_accounts).post(admin::create_sip_account),
+        )
+        .route(
+            "/sip-accounts/{username}",
+            delete(admin::delete_sip_account),
+        );
+    Router::new()
+        .nest(DEVICE_API, device)
+        .nest(ADMIN_API, admin)
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state)
+}

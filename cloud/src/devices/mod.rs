@@ -1,0 +1,144 @@
+//! Devices and their life cycle: added by SN with an activation code,
+//! activated by the terminal (which receives a token and SIP credentials),
+//! renamed, reset, removed. Also the enterprises they belong to and the SIP
+//! accounts of third-party endpoints.
+//!
+//! Every change to an account goes to the store first and then to the SIP
+//! [`Directory`], so the registrar never authenticates against stale data.
+
+mod accounts;
+mod activation;
+mod admin;
+pub mod lockout;
+pub mod presence;
+
+pub use accounts::SipAccountView;
+pub use admin::IssuedCode;
+pub use presence::{ChannelGuard, Presence};
+
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::SharedClock;
+use crate::sip::{BindingView, Directory, Location};
+use crate::store::{DeviceRow, Store};
+use lockout::Lockout;
+use roomterm_proto::DeviceConfig;
+
+/// Activation codes are valid this long after they are issued.
+pub const CODE_VALID_SECS: i64 = 10 * 24 * 3600;
+/// Heartbeat interval the cloud asks terminals to use.
+pub const HEARTBEAT_SECS: u32 = 30;
+
+/// What the cloud tells a device about reaching its SIP registrar.
+#[derive(Debug, Clone)]
+pub struct SipSettings {
+    pub domain: String,
+    /// `host:port` terminals send REGISTER to.
+    pub proxy: String,
+}
+
+pub struct Devices {
+    store: Store,
+    clock: SharedClock,
+    lockout: Mutex<Lockout>,
+    pub presence: Arc<Presence>,
+    directory: Arc<Directory>,
+    location: Arc<Location>,
+    sip: SipSettings,
+    ca_pem: String,
+}
+
+/// A device as the admin API and CLI show it, with its live state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub sn: String,
+    pub name: String,
+    pub model: Option<String>,
+    pub enterprise: String,
+    pub enterprise_id: i64,
+    pub number: String,
+    /// `pending` (waiting for activation) or `active`.
+    pub state: String,
+    /// Unix seconds; set while an unused code exists.
+    pub activation_code_expires_at: Option<i64>,
+    pub activated_at: Option<i64>,
+    pub last_seen_at: Option<i64>,
+    pub software_version: Option<String>,
+    /// The device's config channel is open right now.
+    pub provisioning_connected: bool,
+    /// The device's SIP account has at least one live binding.
+    pub sip_registered: bool,
+    pub sip_bindings: Vec<BindingView>,
+}
+
+impl Devices {
+    pub fn new(
+        store: Store,
+        clock: SharedClock,
+        directory: Arc<Directory>,
+        location: Arc<Location>,
+        sip: SipSettings,
+        ca_pem: String,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            lockout: Mutex::new(Lockout::default()),
+            presence: Arc::new(Presence::default()),
+            directory,
+            location,
+            sip,
+            ca_pem,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_secs()
+    }
+
+    /// The cloud's clock, in unix seconds.
+    pub fn now_secs(&self) -> i64 {
+        self.now()
+    }
+
+    fn view(&self, row: &DeviceRow) -> DeviceView {
+        let bindings = self.location.views(&row.number, self.clock.now_ms());
+        DeviceView {
+            sn: row.sn.clone(),
+            name: row.name.clone(),
+            model: row.model.clone(),
+            enterprise: row.enterprise.clone(),
+            enterprise_id: row.enterprise_id,
+            number: row.number.clone(),
+            state: row.state.clone(),
+            activation_code_expires_at: row
+                .code_used_at
+                .is_none()
+                .then_some(row.code_expires_at)
+                .flatten(),
+            activated_at: row.activated_at,
+            last_seen_at: row.last_seen_at,
+            software_version: row.software_version.clone(),
+            provisioning_connected: self.presence.is_connected(row.id),
+            sip_registered: !bindings.is_empty(),
+            sip_bindings: bindings,
+        }
+    }
+
+    pub fn config_for(&self, row: &DeviceRow) -> DeviceConfig {
+        DeviceConfig {
+            version: row.config_version,
+            name: row.name.clone(),
+            enterprise: row.enterprise.clone(),
+            sn: row.sn.clone(),
+            number: row.number.clone(),
+            heartbeat_secs: HEARTBEAT_SECS,
+        }
+    }
+}

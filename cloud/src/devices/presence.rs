@@ -1,0 +1,73 @@
+//! Which devices have their config channel open, and the fan-out of config
+//! changes to those channels.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+pub struct Presence {
+    open: Mutex<HashMap<i64, usize>>,
+    events: broadcast::Sender<i64>,
+}
+
+impl Default for Presence {
+    fn default() -> Self {
+        Self {
+            open: Mutex::new(HashMap::new()),
+            events: broadcast::channel(1024).0,
+        }
+    }
+}
+
+impl Presence {
+    pub fn is_connected(&self, device_id: i64) -> bool {
+        self.open
+            .lock()
+            .expect("presence lock")
+            .get(&device_id)
+            .is_some_and(|n| *n > 0)
+    }
+
+    /// Marks a channel open until the guard is dropped.
+    pub fn connect(self: &Arc<Self>, device_id: i64) -> ChannelGuard {
+        *self
+            .open
+            .lock()
+            .expect("presence lock")
+            .entry(device_id)
+            .or_default() += 1;
+        ChannelGuard {
+            presence: self.clone(),
+            device_id,
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<i64> {
+        self.events.subscribe()
+    }
+
+    /// Tells open channels of `device_id` that its record changed (renamed,
+    /// re-activated or removed); each reloads it and acts accordingly.
+    pub fn publish(&self, device_id: i64) {
+        // No receivers just means no channel is open.
+        let _ = self.events.send(device_id);
+    }
+}
+
+pub struct ChannelGuard {
+    presence: Arc<Presence>,
+    device_id: i64,
+}
+
+impl Drop for ChannelGuard {
+    fn drop(&mut self) {
+        let mut open = self.presence.open.lock().expect("presence lock");
+        if let Some(count) = open.get_mut(&self.device_id) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.device_id);
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! roomcloud: the cloud a roomterm terminal activates with, registers to over
+//! SIP, and (later) meets through. See docs/ARCHITECTURE.md.
+
+pub mod api;
+pub mod client;
+pub mod clock;
+pub mod devices;
+pub mod error;
+pub mod secrets;
+pub mod server;
+pub mod sip;
+pub mod store;
+pub mod tls;
+
+pub use server::{start, CloudConfig, Endpoints, RunningCloud};

@@ -1,0 +1,109 @@
+//! Generation and hashing of the secrets the cloud hands out: activation
+//! codes, bearer tokens and SIP passwords.
+//!
+//! Activation codes are short and typed on a remote, so they are hashed with
+//! Argon2id (slow on purpose). Tokens and generated passwords carry 256 bits
+//! of randomness, so a plain SHA-256 is enough to store them.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use md5::Md5;
+use rand::rngs::OsRng;
+use rand::{Rng, RngCore};
+use sha2::{Digest, Sha256};
+
+use crate::store::Ha1Pair;
+
+/// Digits in an activation code (entered on a keypad or IR remote).
+pub const CODE_DIGITS: usize = 12;
+
+pub fn new_activation_code() -> String {
+    let mut rng = OsRng;
+    (0..CODE_DIGITS)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect()
+}
+
+/// Normalises what a person typed: spaces and dashes are separators only.
+pub fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect()
+}
+
+pub fn hash_code(code: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(code.as_bytes(), &salt)
+        .expect("argon2 with default parameters cannot fail")
+        .to_string()
+}
+
+/// Constant-time check of a code against its stored hash; a corrupt hash
+/// never matches.
+pub fn verify_code(code: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(code.as_bytes(), &hash)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A random URL-safe secret with the given prefix, e.g. `rtd_…`.
+pub fn new_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A SIP password for a device: random, printable, free of characters that
+/// confuse config files.
+pub fn new_sip_password() -> String {
+    let mut bytes = [0u8; 18];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn ha1(username: &str, realm: &str, password: &str) -> Ha1Pair {
+    let input = format!("{username}:{realm}:{password}");
+    Ha1Pair {
+        md5: hex::encode(Md5::digest(input.as_bytes())),
+        sha256: hex::encode(Sha256::digest(input.as_bytes())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_digits_and_verify_only_themselves() {
+        let code = new_activation_code();
+        assert_eq!(code.len(), CODE_DIGITS);
+        assert!(code.bytes().all(|b| b.is_ascii_digit()));
+        let hash = hash_code(&code);
+        assert!(verify_code(&code, &hash));
+        assert!(!verify_code("000000000000", &hash) || code == "000000000000");
+        assert!(!verify_code(&code, "not a hash"));
+    }
+
+    #[test]
+    fn typed_separators_are_ignored() {
+        assert_eq!(normalize_code(" 1234-5678 9012 "), "123456789012");
+    }
+
+    #[test]
+    fn ha1_matches_rfc_2617_example() {
+        // RFC 2617 §3.5: Mufasa / testrealm@host.com / Circle Of Life
+        let pair = ha1("Mufasa", "testrealm@host.com", "Circle Of Life");
+        assert_eq!(pair.md5, "939e7578ed9e3c518a452acee763bce9");
+    }
+}

@@ -1,0 +1,228 @@
+//! Wiring: opens the store, creates the CA, starts the SIP registrar and the
+//! HTTP APIs, and hands back what a caller (the binary or a test) needs.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::api::{self, AppState};
+use crate::clock::SharedClock;
+use crate::devices::{Devices, SipSettings};
+use crate::secrets;
+use crate::sip::{Directory, Location, Realm, SipCore, SipServer};
+use crate::tls::{write_private, Tls};
+
+#[derive(Debug, Clone)]
+pub struct CloudConfig {
+    pub data_dir: PathBuf,
+    /// Address of the HTTP APIs.
+    pub http_listen: SocketAddr,
+    /// Address of the SIP registrar (UDP and TCP).
+    pub sip_listen: SocketAddr,
+    /// SIP domain, also the digest realm.
+    pub domain: String,
+    /// Name or address terminals use to reach this cloud; derived from the
+    /// listen address when not given.
+    pub public_host: Option<String>,
+    /// Serve plain HTTP instead of HTTPS (allowed on loopback only).
+    pub plain_http: bool,
+}
+
+impl CloudConfig {
+    /// Loopback, ephemeral ports: what tests and local trials want.
+    pub fn local(data_dir: &Path) -> Self {
+        Self {
+            data_dir: data_dir.to_path_buf(),
+            http_listen: "127.0.0.1:0".parse().expect("valid address"),
+            sip_listen: "127.0.0.1:0".parse().expect("valid address"),
+            domain: "roomcloud.local".into(),
+            public_host: None,
+            plain_http: false,
+        }
+    }
+}
+
+/// Where a running cloud can be reached; written to `<data>/cloud.json` for
+/// the operator CLI.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Endpoints {
+    pub api_url: String,
+    pub sip_udp: SocketAddr,
+    pub sip_tcp: SocketAddr,
+    pub domain: String,
+    /// Path of the CA certificate to trust (absent with plain HTTP).
+    pub ca_path: Option<PathBuf>,
+}
+
+pub struct RunningCloud {
+    pub endpoints: Endpoints,
+    pub http_addr: SocketAddr,
+    pub admin_token: String,
+    /// PEM of the CA (empty with plain HTTP).
+    pub ca_pem: String,
+    pub devices: Arc<Devices>,
+    http: axum_server::Handle,
+    _sip: SipServer,
+}
+
+impl RunningCloud {
+    /// Stops serving HTTP and SIP and waits briefly for open requests.
+    pub async fn shutdown(self) {
+        self.http
+            .graceful_shutdown(Some(std::time::Duration::from_secs(2)));
+        drop(self._sip);
+    }
+}
+
+pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<RunningCloud> {
+    if config.plain_http && !config.http_listen.ip().is_loopback() {
+        anyhow::bail!(
+            "plain HTTP is only allowed on a loopback address, not {}",
+            config.http_listen
+        );
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let store = crate::store::Store::open(&config.data_dir).await?;
+    let admin_token = load_or_create_admin_token(&config.data_dir)?;
+    let public_host = config
+        .public_host
+        .clone()
+        .unwrap_or_else(|| default_public_host(config.http_listen.ip()));
+
+    let tls = if config.plain_http {
+        None
+    } else {
+        let mut names = vec![public_host.clone(), "localhost".into(), "127.0.0.1".into()];
+        if !config.http_listen.ip().is_unspecified() {
+            names.push(config.http_listen.ip().to_string());
+        }
+        names.sort();
+        names.dedup();
+        Some(Tls::load_or_create(&config.data_dir.join("tls"), &names)?)
+    };
+
+    let directory = Arc::new(Directory::from_rows(&store.list_sip_accounts().await?));
+    let location = Arc::new(Location::default());
+    let mut aliases = vec![public_host.clone(), "localhost".into(), "127.0.0.1".into()];
+    if !config.sip_listen.ip().is_unspecified() {
+        aliases.push(config.sip_listen.ip().to_string());
+    }
+    let realm = Realm {
+        domain: config.domain.clone(),
+        aliases,
+    };
+    let core = Arc::new(SipCore::new(
+        realm,
+        directory.clone(),
+        location.clone(),
+        clock.clone(),
+    ));
+    let sip = SipServer::start(config.sip_listen, core).await?;
+
+    let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
+    let devices = Arc::new(Devices::new(
+        store,
+        clock,
+        directory,
+        location,
+        SipSettings {
+            domain: config.domain.clone(),
+            proxy: format!("{public_host}:{}", sip.udp_addr.port()),
+        },
+        ca_pem.clone(),
+    ));
+    let app = api::router(AppState {
+        devices: devices.clone(),
+        admin_token_hash: secrets::hash_token(&admin_token),
+    })
+    .into_make_service_with_connect_info::<SocketAddr>();
+
+    let listener = std::net::TcpListener::bind(config.http_listen)
+        .with_context(|| format!("cannot bind HTTP {}", config.http_listen))?;
+    listener.set_nonblocking(true)?;
+    let http_addr = listener.local_addr()?;
+    let handle = axum_server::Handle::new();
+    let scheme = match tls {
+        Some(tls) => {
+            let rustls = axum_server::tls_rustls::RustlsConfig::from_config(tls.server_config);
+            let server = axum_server::from_tcp_rustls(listener, rustls).handle(handle.clone());
+            tokio::spawn(async move {
+                if let Err(err) = server.serve(app).await {
+                    tracing::error!(%err, "HTTPS server stopped");
+                }
+            });
+            "https"
+        }
+        None => {
+            let server = axum_server::from_tcp(listener).handle(handle.clone());
+            tokio::spawn(async move {
+                if let Err(err) = server.serve(app).await {
+                    tracing::error!(%err, "HTTP server stopped");
+                }
+            });
+            "http"
+        }
+    };
+
+    let endpoints = Endpoints {
+        api_url: format!("{scheme}://{}", url_host(&public_host, http_addr)),
+        sip_udp: sip.udp_addr,
+        sip_tcp: sip.tcp_addr,
+        domain: config.domain.clone(),
+        ca_path: (!config.plain_http).then(|| config.data_dir.join("tls").join("ca.pem")),
+    };
+    let json = serde_json::to_vec_pretty(&endpoints)?;
+    std::fs::write(config.data_dir.join("cloud.json"), json)?;
+    tracing::info!(api = %endpoints.api_url, "HTTP APIs listening on {http_addr}");
+
+    Ok(RunningCloud {
+        endpoints,
+        http_addr,
+        admin_token,
+        ca_pem,
+        devices,
+        http: handle,
+        _sip: sip,
+    })
+}
+
+fn url_host(public_host: &str, http_addr: SocketAddr) -> String {
+    match public_host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(ip)) => format!("[{ip}]:{}", http_addr.port()),
+        _ => format!("{public_host}:{}", http_addr.port()),
+    }
+}
+
+fn load_or_create_admin_token(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join("admin-token");
+    if let Ok(token) = std::fs::read_to_string(&path) {
+        let token = token.trim().to_string();
+        if !token.is_empty() {
+            return Ok(token);
+        }
+    }
+    let token = secrets::new_token("rta_");
+    write_private(&path, token.as_bytes())?;
+    Ok(token)
+}
+
+/// The listen address if it is specific, else the first non-loopback IPv4
+/// address of this host, else loopback.
+fn default_public_host(listen: IpAddr) -> String {
+    if !listen.is_unspecified() {
+        return listen.to_string();
+    }
+    if_addrs::get_if_addrs()
+        .ok()
+        .and_then(|addrs| {
+            addrs
+                .into_iter()
+                .find(|a| !a.is_loopback() && a.ip().is_ipv4())
+                .map(|a| a.ip().to_string())
+        })
+        .unwrap_or_else(|| "127.0.0.1".into())
+}

@@ -1,0 +1,372 @@
+//! A received SIP request in the shape the registrar needs, and the builder of
+//! its responses. rsip does the parsing and printing; this layer adds what rsip
+//! leaves to its users: compact header names, comma-separated header values,
+//! and a lenient fallback so that even a message rsip rejects gets a `400`.
+
+use rsip::headers::UntypedHeader;
+use rsip::{Header, Headers, Method, StatusCode, Uri};
+
+use super::via::TopVia;
+
+/// Longest header value copied into a response; longer ones are cut, not echoed.
+const MAX_ECHOED_HEADER: usize = 4096;
+
+#[derive(Debug)]
+pub struct Request {
+    pub method: Method,
+    pub uri: Uri,
+    /// Headers in order, names lower-cased with compact forms expanded.
+    headers: Vec<(String, String)>,
+    pub via: TopVia,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// Not a SIP message at all: nothing can be answered.
+    #[error("unparseable: {0}")]
+    Unparseable(String),
+    /// A SIP message this layer can answer with `400` and the given reason.
+    #[error("bad request: {reason}")]
+    BadRequest { reason: String, echo: EchoHeaders },
+    /// A response: the registrar sends no requests, so it is dropped.
+    #[error("unexpected response")]
+    Response,
+}
+
+/// The headers a response must copy from its request (RFC 3261 §8.2.6.2).
+#[derive(Debug, Default, Clone)]
+pub struct EchoHeaders {
+    vias: Vec<String>,
+    from: String,
+    to: String,
+    call_id: String,
+    cseq: String,
+}
+
+fn expand_compact(name: &str) -> String {
+    let lower = name.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "v" => "via",
+        "f" => "from",
+        "t" => "to",
+        "i" => "call-id",
+        "m" => "contact",
+        "l" => "content-length",
+        "c" => "content-type",
+        "k" => "supported",
+        "s" => "subject",
+        "e" => "content-encoding",
+        _ => return lower,
+    }
+    .to_string()
+}
+
+fn split_header(header: &Header) -> (String, String) {
+    let text = header.to_string();
+    match text.split_once(':') {
+        Some((name, value)) => (expand_compact(name), value.trim().to_string()),
+        None => (expand_compact(&text), String::new()),
+    }
+}
+
+/// Splits a header value at commas that are outside quotes and angle brackets.
+pub fn split_list(value: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut quoted, mut angle, mut escaped, mut start) = (false, false, false, 0);
+    for (i, ch) in value.char_indices() {
+        match ch {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' if !quoted && !angle => {
+                parts.push(value[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(value[start..].trim());
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+impl Request {
+    pub fn parse(data: &[u8]) -> Result<Self, ParseError> {
+        let message = match rsip::SipMessage::try_from(data) {
+            Ok(message) => message,
+            Err(err) => {
+                return Err(match lenient_echo(data) {
+                    Some(echo) => ParseError::BadRequest {
+                        reason: "Malformed Message".into(),
+                        echo,
+                    },
+                    None => ParseError::Unparseable(err.to_string()),
+                })
+            }
+        };
+        let request = match message {
+            rsip::SipMessage::Request(request) => request,
+            rsip::SipMessage::Response(_) => return Err(ParseError::Response),
+        };
+        let headers: Vec<(String, String)> = request.headers.iter().map(split_header).collect();
+        let echo = EchoHeaders::from_pairs(&headers);
+        let bad = |reason: &str| ParseError::BadRequest {
+            reason: reason.into(),
+            echo: echo.clone(),
+        };
+        if echo.complete().is_none() {
+            return Err(ParseError::Unparseable("missing mandatory headers".into()));
+        }
+        let via = headers
+            .iter()
+            .find(|(n, _)| n == "via")
+            .and_then(|(_, v)| split_list(v).first().copied())
+            .and_then(TopVia::parse)
+            .ok_or_else(|| bad("Invalid Via"))?;
+        let request = Self {
+            method: request.method,
+            uri: request.uri,
+            headers,
+            via,
+        };
+        // CSeq must carry a number and the request's own method (§8.2).
+        match request.cseq() {
+            Some((_, method)) if method.eq_ignore_ascii_case(&request.method.to_string()) => {}
+            _ => return Err(bad("Invalid CSeq")),
+        }
+        Ok(request)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// All values of a header, with comma-separated lists split.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .flat_map(|(_, v)| split_list(v))
+            .collect()
+    }
+
+    pub fn call_id(&self) -> &str {
+        self.header("call-id").unwrap_or_default()
+    }
+
+    pub fn cseq(&self) -> Option<(u32, &str)> {
+        let (num, method) = self.header("cseq")?.split_once(char::is_whitespace)?;
+        Some((num.trim().parse().ok()?, method.trim()))
+    }
+
+    pub fn echo(&self) -> EchoHeaders {
+        EchoHeaders::from_pairs(&self.headers)
+    }
+}
+
+impl EchoHeaders {
+    fn from_pairs(headers: &[(String, String)]) -> Self {
+        let first = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| truncate(v))
+                .unwrap_or_default()
+        };
+        Self {
+            vias: headers
+                .iter()
+                .filter(|(n, _)| n == "via")
+                .map(|(_, v)| truncate(v))
+                .collect(),
+            from: first("from"),
+            to: first("to"),
+            call_id: first("call-id"),
+            cseq: first("cseq"),
+        }
+    }
+
+    fn complete(&self) -> Option<&Self> {
+        let all = !self.vias.is_empty()
+            && !self.from.is_empty()
+            && !self.to.is_empty()
+            && !self.call_id.is_empty()
+            && !self.cseq.is_empty();
+        all.then_some(self)
+    }
+}
+
+fn truncate(value: &str) -> String {
+    let mut end = value.len().min(MAX_ECHOED_HEADER);
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    value[..end].to_string()
+}
+
+/// Pulls the headers needed for a `400` out of a message rsip refused, line by
+/// line. Only a message that at least looks like a request is answered.
+fn lenient_echo(data: &[u8]) -> Option<EchoHeaders> {
+    let text = String::from_utf8_lossy(data);
+    let head = text.split("\r\n\r\n").next()?;
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next()?;
+    if !request_line.trim_end().ends_with("SIP/2.0") {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (expand_compact(n), v.trim().to_string()))
+        .collect();
+    let echo = EchoHeaders::from_pairs(&pairs);
+    // Without a usable Via there is nowhere sensible to send the answer.
+    let via_ok = echo
+        .vias
+        .first()
+        .and_then(|v| split_list(v).first().copied())
+        .and_then(TopVia::parse)
+        .is_some();
+    (via_ok && echo.complete().is_some()).then_some(echo)
+}
+
+/// A `400` for a message that cannot be processed (e.g. broken framing), if
+/// it carries enough to be answered at all.
+pub fn bad_request(data: &[u8], reason: &str) -> Option<Vec<u8>> {
+    let echo = lenient_echo(data)?;
+    let tag = format!("{:016x}", rand::random::<u64>());
+    Some(ResponseBuilder::new(&echo, None, &tag).build(400, reason, vec![]))
+}
+
+/// Builds responses to one request.
+pub struct ResponseBuilder<'a> {
+    echo: &'a EchoHeaders,
+    top_via: Option<String>,
+    to_tag: &'a str,
+}
+
+impl<'a> ResponseBuilder<'a> {
+    /// `top_via` replaces the first Via value (e.g. with `received`/`rport`
+    /// filled in); `to_tag` is added to To when the request had none.
+    pub fn new(echo: &'a EchoHeaders, top_via: Option<String>, to_tag: &'a str) -> Self {
+        Self {
+            echo,
+            top_via,
+            to_tag,
+        }
+    }
+
+    pub fn build(&self, code: u16, reason: &str, extra: Vec<Header>) -> Vec<u8> {
+        let mut headers = Headers::default();
+        for (i, via) in self.echo.vias.iter().enumerate() {
+            match (&self.top_via, i) {
+                (Some(top), 0) => {
+                    let rest: Vec<&str> = split_list(via).into_iter().skip(1).collect();
+                    let mut value = top.clone();
+                    for more in rest {
+                        value.push_str(", ");
+                        value.push_str(more);
+                    }
+                    headers.push(rsip::headers::Via::new(value).into());
+                }
+                _ => headers.push(rsip::headers::Via::new(via.clone()).into()),
+            }
+        }
+        headers.push(rsip::headers::From::new(self.echo.from.clone()).into());
+        let to = if has_tag(&self.echo.to) || code == 100 {
+            self.echo.to.clone()
+        } else {
+            format!("{};tag={}", self.echo.to, self.to_tag)
+        };
+        headers.push(rsip::headers::To::new(to).into());
+        headers.push(rsip::headers::CallId::new(self.echo.call_id.clone()).into());
+        headers.push(rsip::headers::CSeq::new(self.echo.cseq.clone()).into());
+        for header in extra {
+            headers.push(header);
+        }
+        headers.push(
+            rsip::headers::Server::new(concat!("roomcloud/", env!("CARGO_PKG_VERSION"))).into(),
+        );
+        headers.push(rsip::headers::ContentLength::new("0").into());
+        let response = rsip::Response {
+            status_code: StatusCode::Other(code, reason.to_string()),
+            version: rsip::Version::V2,
+            headers,
+            body: Vec::new(),
+        };
+        response.to_string().into_bytes()
+    }
+}
+
+fn has_tag(header_value: &str) -> bool {
+    // The tag is a header parameter: after the closing '>' when there is one.
+    let params = match header_value.rfind('>') {
+        Some(i) => &header_value[i..],
+        None => header_value,
+    };
+    params
+        .split(';')
+        .skip(1)
+        .any(|p| p.trim().to_ascii_lowercase().starts_with("tag="))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REGISTER: &str = "REGISTER sip:example.com SIP/2.0\r\n\
+        v: SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bK776;rport\r\n\
+        Max-Forwards: 70\r\n\
+        t: <sip:100001@example.com>\r\n\
+        f: <sip:100001@example.com>;tag=abc\r\n\
+        i: call-1\r\n\
+        CSeq: 7 REGISTER\r\n\
+        m: <sip:100001@10.0.0.1:5070>;expires=60, <sip:100001@10.0.0.2>\r\n\
+        Content-Length: 0\r\n\r\n";
+
+    #[test]
+    fn compact_headers_and_lists_are_understood() {
+        let req = Request::parse(REGISTER.as_bytes()).unwrap();
+        assert_eq!(req.method, Method::Register);
+        assert_eq!(req.call_id(), "call-1");
+        assert_eq!(req.cseq(), Some((7, "REGISTER")));
+        assert_eq!(req.header_values("contact").len(), 2);
+        assert_eq!(req.via.branch.as_deref(), Some("z9hG4bK776"));
+    }
+
+    #[test]
+    fn response_copies_dialog_headers_and_adds_to_tag() {
+        let req = Request::parse(REGISTER.as_bytes()).unwrap();
+        let echo = req.echo();
+        let bytes = ResponseBuilder::new(&echo, None, "t1").build(200, "OK", vec![]);
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("SIP/2.0 200 OK\r\n"), "{text}");
+        assert!(
+            text.contains("To: <sip:100001@example.com>;tag=t1\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("CSeq: 7 REGISTER\r\n"));
+        assert!(text.ends_with("Content-Length: 0\r\n\r\n"));
+    }
+
+    #[test]
+    fn cseq_method_mismatch_is_a_bad_request() {
+        let msg = REGISTER.replace("CSeq: 7 REGISTER", "CSeq: 7 INVITE");
+        assert!(matches!(
+            Request::parse(msg.as_bytes()),
+            Err(ParseError::BadRequest { .. })
+        ));
+    }
+
+    #[test]
+    fn lists_respect_quotes_and_brackets() {
+        assert_eq!(
+            split_list(r#""Doe, John" <sip:a@b;x=1,2>, <sip:c@d>"#),
+            vec![r#""Doe, John" <sip:a@b;x=1,2>"#, "<sip:c@d>"]
+        );
+    }
+}

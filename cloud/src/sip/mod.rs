@@ -1,0 +1,80 @@
+//! The SIP registrar: UDP and TCP transports, RFC 3261 server transactions,
+//! digest authentication (MD5, SHA-256) and the location service.
+
+mod core;
+pub mod digest;
+pub mod directory;
+mod framing;
+pub mod location;
+mod message;
+mod nonce;
+mod registrar;
+mod transaction;
+mod transport;
+mod via;
+
+pub use self::core::SipCore;
+pub use digest::Algorithm;
+pub use directory::{Account, Directory};
+pub use location::{BindingView, Location, Source, Transport};
+pub use registrar::{Realm, DEFAULT_EXPIRES, MAX_EXPIRES, MIN_EXPIRES};
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::task::JoinSet;
+
+/// Bound SIP sockets and the tasks serving them. Dropping it stops them.
+pub struct SipServer {
+    pub udp_addr: SocketAddr,
+    pub tcp_addr: SocketAddr,
+    _tasks: JoinSet<()>,
+}
+
+impl SipServer {
+    /// Binds UDP and TCP on `addr` (port 0: the same free port for both, as
+    /// far as the OS allows) and starts serving.
+    pub async fn start(addr: SocketAddr, core: Arc<SipCore>) -> anyhow::Result<Self> {
+        let (udp, tcp) = bind_pair(addr).await?;
+        let (udp_addr, tcp_addr) = (udp.local_addr()?, tcp.local_addr()?);
+        let mut tasks = JoinSet::new();
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        transport::spawn_udp(&mut tasks, Arc::new(udp), core.clone(), workers);
+        transport::spawn_tcp(&mut tasks, tcp, core.clone());
+        tasks.spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                tick.tick().await;
+                core.purge();
+            }
+        });
+        tracing::info!(%udp_addr, %tcp_addr, "SIP registrar listening");
+        Ok(Self {
+            udp_addr,
+            tcp_addr,
+            _tasks: tasks,
+        })
+    }
+}
+
+async fn bind_pair(addr: SocketAddr) -> anyhow::Result<(UdpSocket, TcpListener)> {
+    if addr.port() != 0 {
+        let udp = UdpSocket::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot bind SIP UDP {addr}: {e}"))?;
+        let tcp = TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot bind SIP TCP {addr}: {e}"))?;
+        return Ok((udp, tcp));
+    }
+    // Same port number on both transports keeps "host:port" meaningful.
+    for _ in 0..20 {
+        let udp = UdpSocket::bind(addr).await?;
+        if let Ok(tcp) = TcpListener::bind(udp.local_addr()?).await {
+            return Ok((udp, tcp));
+        }
+    }
+    anyhow::bail!("no port free on both UDP and TCP at {}", addr.ip())
+}

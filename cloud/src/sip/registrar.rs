@@ -1,0 +1,282 @@
+//! REGISTER processing (RFC 3261 §10.3) with digest authentication.
+//!
+//! Pure logic over [`Request`], the account [`Directory`], the [`Location`]
+//! service and the [`NonceKeeper`]; the caller supplies the time and turns the
+//! [`Reply`] into bytes.
+
+use rsip::headers::{ToTypedHeader, UntypedHeader};
+use rsip::Header;
+
+use crate::clock::Millis;
+
+use super::digest::{challenge, Algorithm, Credentials};
+use super::directory::Directory;
+use super::location::{ContactUpdate, Location, Source, UpdateError};
+use super::message::Request;
+use super::nonce::{NonceKeeper, NonceState};
+
+/// Shortest registration accepted; shorter gets `423` (RFC 3261 §10.3 step 7).
+pub const MIN_EXPIRES: u32 = 60;
+/// Longest registration granted; longer requests are cut down to this.
+pub const MAX_EXPIRES: u32 = 3600;
+/// Used when the client names no expiry.
+pub const DEFAULT_EXPIRES: u32 = 3600;
+
+/// A response to send: status, reason and headers beyond the copied ones.
+#[derive(Debug)]
+pub struct Reply {
+    pub code: u16,
+    pub reason: String,
+    pub headers: Vec<Header>,
+}
+
+impl Reply {
+    pub fn new(code: u16, reason: &str) -> Self {
+        Self {
+            code,
+            reason: reason.to_string(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn with(mut self, header: Header) -> Self {
+        self.headers.push(header);
+        self
+    }
+}
+
+/// Which hosts a request may address: our SIP domain, and the addresses we
+/// are reached at (terminals may use either).
+pub struct Realm {
+    pub domain: String,
+    pub aliases: Vec<String>,
+}
+
+impl Realm {
+    pub fn serves(&self, host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case(&self.domain)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(host))
+    }
+}
+
+pub struct Registrar<'a> {
+    pub realm: &'a Realm,
+    pub directory: &'a Directory,
+    pub location: &'a Location,
+    pub nonces: &'a NonceKeeper,
+}
+
+/// The outcome of authentication, before any binding is touched.
+enum Auth {
+    Ok(String),
+    Reply(Reply),
+}
+
+impl Registrar<'_> {
+    pub fn register(&self, req: &Request, source: Source, now: Millis) -> Reply {
+        if !self.realm.serves(&req.uri.host().to_string()) {
+            return Reply::new(404, "Domain Not Served");
+        }
+        if let Some(require) = req.header("require").filter(|r| !r.trim().is_empty()) {
+            return Reply::new(420, "Bad Extension")
+                .with(rsip::headers::Unsupported::new(require).into());
+        }
+        let to_uri = req
+            .header("to")
+            .and_then(|to| rsip::headers::To::new(to).typed().ok())
+            .map(|to| to.uri);
+        let Some(to_uri) = to_uri else {
+            return Reply::new(400, "Invalid To");
+        };
+        let username = match self.authenticate(req, to_uri.user(), now) {
+            Auth::Ok(username) => username,
+            Auth::Reply(reply) => return reply,
+        };
+        // The authenticated user may only bind its own address of record.
+        if to_uri.user() != Some(username.as_str())
+            || !self.realm.serves(&to_uri.host().to_string())
+        {
+            return Reply::new(403, "Not Allowed For This Address Of Record");
+        }
+
+        let updates = match self.contact_updates(req) {
+            Ok(updates) => updates,
+            Err(reply) => return reply,
+        };
+        let (call_id, cseq) = (req.call_id(), req.cseq().map(|c| c.0).unwrap_or_default());
+        match updates {
+            ContactChange::Query => {}
+            ContactChange::RemoveAll => self.location.clear(&username),
+            ContactChange::Update(updates) => {
+                let user_agent = req.header("user-agent");
+                let result = self
+                    .location
+                    .update(&username, &updates, call_id, cseq, source, user_agent, now);
+                match result {
+                    Ok(()) => {}
+                    Err(UpdateError::OutOfOrder) => return Reply::new(400, "CSeq Out Of Order"),
+                    Err(UpdateError::TooManyBindings) => {
+                        return Reply::new(403, "Too Many Registrations")
+                    }
+                }
+            }
+        }
+        let mut reply = Reply::new(200, "OK");
+        for binding in self.location.bindings(&username, now) {
+            let remaining = (binding.expires_at - now).div_euclid(1000).max(0);
+            reply.headers.push(
+                rsip::headers::Contact::new(format!(
+                    "<{}>{};expires={remaining}",
+                    binding.uri, binding.params
+                ))
+                .into(),
+            );
+        }
+        reply
+            .headers
+            .push(rsip::headers::Date::new(http_date(now)).into());
+        reply
+    }
+
+    /// A 401 offering the algorithms of the account named in To, in its
+    /// order of preference (RFC 8760 §2.4). Unknown users get MD5, like any
+    /// default account, so the answer reveals nothing.
+    fn challenge(&self, aor_user: Option<&str>, now: Millis, stale: bool) -> Reply {
+        let algorithms = aor_user
+            .and_then(|user| self.directory.get(user))
+            .map(|account| account.algorithms)
+            .unwrap_or_else(|| vec![Algorithm::Md5]);
+        let nonce = self.nonces.issue(now);
+        let mut reply = Reply::new(401, "Unauthorized");
+        for alg in algorithms {
+            reply.headers.push(
+                rsip::headers::WwwAuthenticate::new(challenge(
+                    &self.realm.domain,
+                    &nonce,
+                    alg,
+                    stale,
+                ))
+                .into(),
+            );
+        }
+        reply
+    }
+
+    fn authenticate(&self, req: &Request, aor_user: Option<&str>, now: Millis) -> Auth {
+        // A client may carry credentials for several realms; only ours count.
+        let ours = req
+            .header_values("authorization")
+            .into_iter()
+            .map(Credentials::parse)
+            .find(|c| !matches!(c, Ok(c) if c.realm != self.realm.domain));
+        let creds = match ours {
+            None => return Auth::Reply(self.challenge(aor_user, now, false)),
+            Some(Err(_)) => return Auth::Reply(Reply::new(400, "Malformed Authorization")),
+            Some(Ok(creds)) => creds,
+        };
+        let nc = creds.qop_auth.as_ref().map(|(nc, _)| *nc);
+        let nonce_state = self.nonces.check(&creds.nonce, nc, now);
+        if nonce_state == NonceState::Forged {
+            return Auth::Reply(self.challenge(aor_user, now, false));
+        }
+        let Some(account) = self.directory.get(&creds.username) else {
+            // Same answer as a wrong password: user names are not revealed.
+            return Auth::Reply(Reply::new(403, "Wrong Credentials"));
+        };
+        if !account.algorithms.contains(&creds.algorithm) {
+            // No downgrade to an algorithm this account does not allow.
+            return Auth::Reply(self.challenge(aor_user, now, false));
+        }
+        if !creds.verify(&account.ha1, &req.method.to_string()) {
+            return Auth::Reply(Reply::new(403, "Wrong Credentials"));
+        }
+        if nonce_state == NonceState::Stale {
+            return Auth::Reply(self.challenge(aor_user, now, true));
+        }
+        self.nonces.accept(&creds.nonce, nc, now);
+        Auth::Ok(creds.username)
+    }
+
+    fn contact_updates(&self, req: &Request) -> Result<ContactChange, Reply> {
+        let contacts = req.header_values("contact");
+        let header_expires = match req.header("expires") {
+            Some(value) => Some(
+                value
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| Reply::new(400, "Invalid Expires"))?,
+            ),
+            None => None,
+        };
+        if contacts.is_empty() {
+            return Ok(ContactChange::Query);
+        }
+        if contacts.iter().any(|c| *c == "*") {
+            if contacts.len() != 1 || header_expires != Some(0) {
+                return Err(Reply::new(400, "Invalid Wildcard Contact"));
+            }
+            return Ok(ContactChange::RemoveAll);
+        }
+        let mut updates = Vec::with_capacity(contacts.len());
+        for value in contacts {
+            let contact = rsip::headers::Contact::new(value)
+                .typed()
+                .map_err(|_| Reply::new(400, "Invalid Contact"))?;
+            if !matches!(
+                contact.uri.scheme,
+                Some(rsip::Scheme::Sip) | Some(rsip::Scheme::Sips)
+            ) {
+                return Err(Reply::new(400, "Invalid Contact"));
+            }
+            let expires = match contact.expires() {
+                Some(e) => e
+                    .value()
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| Reply::new(400, "Invalid Expires"))?,
+                None => header_expires.unwrap_or(DEFAULT_EXPIRES),
+            };
+            if expires > 0 && expires < MIN_EXPIRES {
+                return Err(Reply::new(423, "Interval Too Brief")
+                    .with(rsip::headers::MinExpires::new(MIN_EXPIRES.to_string()).into()));
+            }
+            let params: String = contact
+                .params
+                .iter()
+                .filter(|p| !matches!(p, rsip::Param::Expires(_)))
+                .map(|p| p.to_string())
+                .collect();
+            let uri = contact.uri.to_string();
+            updates.push(ContactUpdate {
+                key: uri.to_ascii_lowercase(),
+                uri,
+                params,
+                expires_secs: expires.min(MAX_EXPIRES),
+            });
+        }
+        Ok(ContactChange::Update(updates))
+    }
+}
+
+enum ContactChange {
+    Query,
+    RemoveAll,
+    Update(Vec<ContactUpdate>),
+}
+
+/// RFC 1123 date for the Date header.
+fn http_date(now: Millis) -> String {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(now.max(0) as u64);
+    httpdate::fmt_http_date(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_date_is_rfc_1123() {
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+}

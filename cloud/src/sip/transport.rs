@@ -1,0 +1,129 @@
+//! UDP and TCP listeners feeding [`SipCore`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::core::SipCore;
+use super::framing::{Frame, FrameError, StreamFramer};
+use super::location::{Source, Transport};
+use super::message::bad_request;
+use super::registrar::MAX_EXPIRES;
+
+/// Most simultaneous TCP connections; more wait in the kernel's backlog.
+const MAX_TCP_CONNECTIONS: usize = 10_000;
+/// A TCP connection silent for longer than any registration lasts is dropped.
+const TCP_IDLE: Duration = Duration::from_secs(MAX_EXPIRES as u64 + 120);
+
+/// Runs `workers` receive loops on one UDP socket.
+pub fn spawn_udp(
+    tasks: &mut JoinSet<()>,
+    socket: Arc<UdpSocket>,
+    core: Arc<SipCore>,
+    workers: usize,
+) {
+    for _ in 0..workers.max(1) {
+        let (socket, core) = (socket.clone(), core.clone());
+        tasks.spawn(async move {
+            let mut buf = vec![0u8; 65_535];
+            loop {
+                let (len, addr) = match socket.recv_from(&mut buf).await {
+                    Ok(got) => got,
+                    // E.g. ICMP port unreachable surfacing on Linux: not fatal.
+                    Err(err) => {
+                        tracing::debug!(%err, "UDP receive error");
+                        continue;
+                    }
+                };
+                let source = Source {
+                    transport: Transport::Udp,
+                    addr,
+                };
+                if let Some(response) = core.handle(&buf[..len], source) {
+                    if let Err(err) = socket.send_to(&response, addr).await {
+                        tracing::debug!(%err, %addr, "UDP send failed");
+                    }
+                }
+            }
+        });
+    }
+}
+
+pub fn spawn_tcp(tasks: &mut JoinSet<()>, listener: TcpListener, core: Arc<SipCore>) {
+    tasks.spawn(async move {
+        let limit = Arc::new(Semaphore::new(MAX_TCP_CONNECTIONS));
+        let mut connections = JoinSet::new();
+        loop {
+            let Ok(permit) = limit.clone().acquire_owned().await else {
+                return;
+            };
+            let (stream, addr) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    tracing::warn!(%err, "TCP accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let core = core.clone();
+            connections.spawn(async move {
+                let source = Source {
+                    transport: Transport::Tcp,
+                    addr,
+                };
+                if let Err(err) = serve_connection(stream, source, &core).await {
+                    tracing::debug!(%err, %addr, "SIP TCP connection closed");
+                }
+                drop(permit);
+            });
+            // Reap finished connection tasks so the set does not grow.
+            while connections.try_join_next().is_some() {}
+        }
+    });
+}
+
+async fn serve_connection(
+    mut stream: TcpStream,
+    source: Source,
+    core: &SipCore,
+) -> std::io::Result<()> {
+    let _ = stream.set_nodelay(true);
+    let mut framer = StreamFramer::default();
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let read = tokio::time::timeout(TCP_IDLE, stream.read(&mut buf)).await;
+        let len = match read {
+            Ok(Ok(0)) | Err(_) => return Ok(()),
+            Ok(Ok(len)) => len,
+            Ok(Err(err)) => return Err(err),
+        };
+        framer.push(&buf[..len]);
+        loop {
+            match framer.next_frame() {
+                Ok(None) => break,
+                Ok(Some(Frame::Ping)) => stream.write_all(b"\r\n").await?,
+                Ok(Some(Frame::Message(message))) => {
+                    if let Some(response) = core.handle(&message, source) {
+                        stream.write_all(&response).await?;
+                    }
+                }
+                Err(err) => {
+                    let head = match &err {
+                        FrameError::BadContentLength { head }
+                        | FrameError::BodyTooLarge { head } => Some(head),
+                        FrameError::HeadersTooLarge => None,
+                    };
+                    if let Some(response) = head.and_then(|h| bad_request(h, &err.to_string())) {
+                        stream.write_all(&response).await?;
+                    }
+                    // The stream is out of sync: nothing after this can be trusted.
+                    return Ok(());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+use super::{conflict_as, Store, StoreError, StoreResult};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct Enterprise {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+}
+
+impl Store {
+    pub async fn create_enterprise(&self, name: &str, now: i64) -> StoreResult<Enterprise> {
+        sqlx::query_as("INSERT INTO enterprises (name, created_at) VALUES (?, ?) RETURNING *")
+            .bind(name)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(conflict_as("enterprise"))
+    }
+
+    pub async fn list_enterprises(&self) -> StoreResult<Vec<Enterprise>> {
+        Ok(sqlx::query_as("SELECT * FROM enterprises ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Finds an enterprise by numeric id or by exact name.
+    pub async fn find_enterprise(&self, id_or_name: &str) -> StoreResult<Enterprise> {
+        let by_id: Option<i64> = id_or_name.parse().ok();
+        sqlx::query_as("SELECT * FROM enterprises WHERE id = ? OR name = ? ORDER BY id LIMIT 1")
+            .bind(by_id)
+            .bind(id_or_name)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+}

@@ -1,0 +1,122 @@
+//! Wire types shared by the terminal (`roomterm`) and the cloud (`roomcloud`).
+//!
+//! Only plain serde types live here: the JSON bodies of the device API and the
+//! messages of the config channel. Keep it tiny; logic belongs to either side.
+
+use serde::{Deserialize, Serialize};
+
+/// Path prefix of the device-facing HTTP API.
+pub const DEVICE_API: &str = "/api/device/v1";
+/// Path prefix of the admin HTTP API.
+pub const ADMIN_API: &str = "/api/admin/v1";
+
+/// `POST {DEVICE_API}/activate`
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ActivateRequest {
+    pub sn: String,
+    pub code: String,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub software_version: Option<String>,
+}
+
+/// Answer to a successful activation. The SIP password and the device token are
+/// shown exactly once; the cloud keeps only hashes of them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ActivateResponse {
+    /// Bearer token for every later device API call.
+    pub device_token: String,
+    pub sip: SipCredentials,
+    pub config: DeviceConfig,
+    /// PEM of the cloud's CA; the terminal pins it for all later TLS connections.
+    pub ca_pem: String,
+    /// Path of the config channel (WebSocket), relative to the API base URL.
+    pub channel_path: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SipCredentials {
+    pub username: String,
+    pub password: String,
+    /// SIP domain and digest realm, e.g. `roomcloud.local`.
+    pub domain: String,
+    /// Where to send REGISTER: `host:port`, reachable over UDP and TCP.
+    pub proxy: String,
+    /// Registration interval the cloud suggests, in seconds.
+    pub register_expires: u32,
+}
+
+/// Configuration the cloud manages for one device. Pushed again on every change.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct DeviceConfig {
+    /// Monotonic version; a terminal ignores a config older than the one it has.
+    pub version: i64,
+    /// Room name shown on the home page.
+    pub name: String,
+    pub enterprise: String,
+    pub sn: String,
+    /// Device number (the SIP user part) others dial to reach this room.
+    pub number: String,
+    /// Seconds between heartbeats on the config channel.
+    pub heartbeat_secs: u32,
+}
+
+/// Message from the cloud to the terminal on the config channel.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// Sent when the channel opens and whenever the config changes.
+    Config { config: DeviceConfig },
+    /// Answer to a heartbeat, with the cloud's clock (unix seconds).
+    HeartbeatAck { server_time: i64 },
+    /// The device was removed or unbound: the terminal must forget its credentials.
+    Unbound { message: String },
+}
+
+/// Message from the terminal to the cloud on the config channel.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DeviceMessage {
+    Heartbeat {
+        #[serde(default)]
+        software_version: Option<String>,
+    },
+}
+
+/// Every error of the HTTP APIs has this body.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable code (e.g. `ip_locked`); see docs/API.md.
+    pub code: String,
+    /// Human-readable English message.
+    pub message: String,
+    /// Present when the client should wait before trying again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_messages_are_tagged() {
+        let msg = ServerMessage::HeartbeatAck { server_time: 7 };
+        let json = serde_json::to_string(&msg).unwrap();
+        assert_eq!(json, r#"{"type":"heartbeat_ack","server_time":7}"#);
+        let back: DeviceMessage =
+            serde_json::from_str(r#"{"type":"heartbeat","software_version":"1.0"}"#).unwrap();
+        assert_eq!(
+            back,
+            DeviceMessage::Heartbeat {
+                software_version: Some("1.0".into())
+            }
+        );
+    }
+}
