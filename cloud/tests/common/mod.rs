@@ -1,0 +1,118 @@
+//! Shared set-up for roomcloud's integration tests: a real cloud on loopback
+//! with ephemeral ports and a clock the test moves.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use roomcloud::client::{http_client, AdminClient, ClientError};
+use roomcloud::clock::ManualClock;
+use roomcloud::devices::{DeviceView, IssuedCode};
+use roomcloud::{CloudConfig, RunningCloud};
+use serde_json::{json, Value};
+
+pub struct TestCloud {
+    pub cloud: RunningCloud,
+    pub clock: Arc<ManualClock>,
+    pub admin: AdminClient,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl TestCloud {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_plain() -> Self {
+        Self::start_with(|c| c.plain_http = true).await
+    }
+
+    pub async fn start_with(tweak: impl FnOnce(&mut CloudConfig)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = CloudConfig::local(dir.path());
+        tweak(&mut config);
+        let clock = ManualClock::new();
+        let cloud = roomcloud::start(config, clock.clone())
+            .await
+            .expect("cloud starts");
+        let ca = (!cloud.ca_pem.is_empty()).then_some(cloud.ca_pem.as_str());
+        let admin = AdminClient::new(&cloud.endpoints.api_url, &cloud.admin_token, ca).unwrap();
+        let http = http_client(ca).unwrap();
+        Self {
+            cloud,
+            clock,
+            admin,
+            http,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.cloud.endpoints.api_url)
+    }
+
+    pub async fn enterprise(&self, name: &str) {
+        let _: Value = self
+            .admin
+            .call(Method::POST, "/enterprises", Some(json!({ "name": name })))
+            .await
+            .expect("enterprise created");
+    }
+
+    pub async fn add_device(&self, sn: &str, enterprise: &str) -> Result<IssuedCode, ClientError> {
+        self.admin
+            .call(
+                Method::POST,
+                "/devices",
+                Some(json!({ "sn": sn, "enterprise": enterprise })),
+            )
+            .await
+    }
+
+    pub async fn device(&self, sn: &str) -> DeviceView {
+        self.admin
+            .call(Method::GET, &format!("/devices/{sn}"), None)
+            .await
+            .expect("device exists")
+    }
+
+    /// POSTs an activation; returns status, body and the Retry-After header.
+    pub async fn activate(&self, sn: &str, code: &str) -> (u16, Value, Option<String>) {
+        let response = self
+            .http
+            .post(self.url("/api/device/v1/activate"))
+            .json(&json!({ "sn": sn, "code": code, "software_version": "test-1" }))
+            .send()
+            .await
+            .expect("cloud reachable");
+        let status = response.status().as_u16();
+        let retry = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = response.json().await.expect("JSON body");
+        (status, body, retry)
+    }
+
+    /// Creates enterprise `Acme` and a device, and activates it.
+    pub async fn activated_device(&self, sn: &str) -> Value {
+        let _ = self
+            .admin
+            .call::<Value>(
+                Method::POST,
+                "/enterprises",
+                Some(json!({ "name": "Acme" })),
+            )
+            .await;
+        let issued = self.add_device(sn, "Acme").await.expect("device added");
+        let (status, body, _) = self.activate(sn, &issued.activation_code).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}
+
+pub fn error_code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<no error code>")
+}
