@@ -94,16 +94,23 @@ pub fn split_list(value: &str) -> Vec<&str> {
 
 impl Request {
     pub fn parse(data: &[u8]) -> Result<Self, ParseError> {
+        let malformed = |reason: &str| match lenient_echo(data) {
+            Some(echo) => ParseError::BadRequest {
+                reason: reason.into(),
+                echo,
+            },
+            None => ParseError::Unparseable(reason.into()),
+        };
+        // A message without the blank line after its headers was cut short;
+        // rsip would read the remainder as a body.
+        if !data.windows(4).any(|w| w == b"\r\n\r\n") {
+            return Err(malformed("Truncated Message"));
+        }
         let message = match rsip::SipMessage::try_from(data) {
             Ok(message) => message,
             Err(err) => {
-                return Err(match lenient_echo(data) {
-                    Some(echo) => ParseError::BadRequest {
-                        reason: "Malformed Message".into(),
-                        echo,
-                    },
-                    None => ParseError::Unparseable(err.to_string()),
-                })
+                tracing::trace!(%err, "rsip refused a message");
+                return Err(malformed("Malformed Message"));
             }
         };
         let request = match message {
@@ -117,7 +124,7 @@ impl Request {
             echo: echo.clone(),
         };
         if echo.complete().is_none() {
-            return Err(ParseError::Unparseable("missing mandatory headers".into()));
+            return Err(malformed("Missing Mandatory Header"));
         }
         let via = headers
             .iter()
@@ -144,6 +151,16 @@ impl Request {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every occurrence of a header, unsplit (for headers such as
+    /// Authorization whose values contain commas).
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// All values of a header, with comma-separated lists split.

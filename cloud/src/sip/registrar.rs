@@ -166,7 +166,7 @@ impl Registrar<'_> {
     fn authenticate(&self, req: &Request, aor_user: Option<&str>, now: Millis) -> Auth {
         // A client may carry credentials for several realms; only ours count.
         let ours = req
-            .header_values("authorization")
+            .header_all("authorization")
             .into_iter()
             .map(Credentials::parse)
             .find(|c| !matches!(c, Ok(c) if c.realm != self.realm.domain));

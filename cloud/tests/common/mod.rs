@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod ua;
+
 use std::sync::Arc;
 
 use reqwest::Method;
@@ -115,4 +117,42 @@ impl TestCloud {
 
 pub fn error_code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<no error code>")
+}
+
+/// A device activated in `t`: its SIP user name and password.
+pub async fn device_sip_account(t: &TestCloud, sn: &str) -> (String, String) {
+    let body = t.activated_device(sn).await;
+    (
+        body["sip"]["username"].as_str().unwrap().to_string(),
+        body["sip"]["password"].as_str().unwrap().to_string(),
+    )
+}
+
+/// A third-party account with the given password (MD5 unless told otherwise).
+pub async fn third_party_account(
+    t: &TestCloud,
+    user: &str,
+    password: &str,
+    algorithms: Option<&str>,
+) {
+    let _ = t
+        .admin
+        .call::<Value>(
+            Method::POST,
+            "/enterprises",
+            Some(json!({ "name": "Acme" })),
+        )
+        .await;
+    let _: Value = t
+        .admin
+        .call(
+            Method::POST,
+            "/sip-accounts",
+            Some(
+                json!({ "username": user, "password": password, "enterprise": "Acme",
+                         "digest_algorithms": algorithms }),
+            ),
+        )
+        .await
+        .expect("account created");
 }
