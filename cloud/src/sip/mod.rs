@@ -1,6 +1,7 @@
 //! The SIP registrar: UDP and TCP transports, RFC 3261 server transactions,
 //! digest authentication (MD5, SHA-256) and the location service.
 
+mod contact;
 mod core;
 pub mod digest;
 pub mod directory;

@@ -9,6 +9,7 @@ use rsip::Header;
 
 use crate::clock::Millis;
 
+use super::contact::ContactValue;
 use super::digest::{challenge, Algorithm, Credentials};
 use super::directory::Directory;
 use super::location::{ContactUpdate, Location, Source, UpdateError};
@@ -220,18 +221,17 @@ impl Registrar<'_> {
         }
         let mut updates = Vec::with_capacity(contacts.len());
         for value in contacts {
-            let contact = rsip::headers::Contact::new(value)
-                .typed()
-                .map_err(|_| Reply::new(400, "Invalid Contact"))?;
+            let contact =
+                ContactValue::parse(value).ok_or_else(|| Reply::new(400, "Invalid Contact"))?;
             if !matches!(
                 contact.uri.scheme,
                 Some(rsip::Scheme::Sip) | Some(rsip::Scheme::Sips)
             ) {
                 return Err(Reply::new(400, "Invalid Contact"));
             }
-            let expires = match contact.expires() {
+            let expires = match contact.param("expires") {
                 Some(e) => e
-                    .value()
+                    .unwrap_or_default()
                     .trim()
                     .parse::<u32>()
                     .map_err(|_| Reply::new(400, "Invalid Expires"))?,
@@ -241,17 +241,10 @@ impl Registrar<'_> {
                 return Err(Reply::new(423, "Interval Too Brief")
                     .with(rsip::headers::MinExpires::new(MIN_EXPIRES.to_string()).into()));
             }
-            let params: String = contact
-                .params
-                .iter()
-                .filter(|p| !matches!(p, rsip::Param::Expires(_)))
-                .map(|p| p.to_string())
-                .collect();
-            let uri = contact.uri.to_string();
             updates.push(ContactUpdate {
-                key: uri.to_ascii_lowercase(),
-                uri,
-                params,
+                key: contact.uri.to_string().to_ascii_lowercase(),
+                uri: contact.uri_text.clone(),
+                params: contact.params_without_expires(),
                 expires_secs: expires.min(MAX_EXPIRES),
             });
         }

@@ -156,3 +156,18 @@ pub async fn third_party_account(
         .await
         .expect("account created");
 }
+
+impl TestCloud {
+    /// Whether the SIP account `username` has a live binding, as the admin
+    /// API reports it.
+    pub async fn sip_registered(&self, username: &str) -> bool {
+        let accounts: Vec<Value> = self
+            .admin
+            .call(Method::GET, "/sip-accounts", None)
+            .await
+            .expect("accounts listed");
+        accounts
+            .iter()
+            .any(|a| a["username"] == username && a["sip_registered"] == true)
+    }
+}
