@@ -159,7 +159,6 @@ async fn channel_refuses_a_bad_token() {
         .insert("authorization", "Bearer rtd_nope".parse().unwrap());
     let err = tokio_tungstenite::connect_async(request)
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(err.to_string().contains("401"), "{err}");
 }

@@ -38,7 +38,7 @@ impl Algorithm {
         }
     }
 
-    fn ha1<'a>(self, pair: &'a Ha1Pair) -> &'a str {
+    fn ha1(self, pair: &Ha1Pair) -> &str {
         match self {
             Self::Md5 => &pair.md5,
             Self::Sha256 => &pair.sha256,

@@ -52,6 +52,15 @@ pub struct BindingView {
     pub user_agent: Option<String>,
 }
 
+/// What identifies the REGISTER that makes a change (§10.3 step 7).
+#[derive(Debug, Clone, Copy)]
+pub struct RegisterRequest<'a> {
+    pub call_id: &'a str,
+    pub cseq: u32,
+    pub source: Source,
+    pub user_agent: Option<&'a str>,
+}
+
 /// One requested change for an AOR.
 #[derive(Debug, Clone)]
 pub struct ContactUpdate {
@@ -106,12 +115,15 @@ impl Location {
         &self,
         aor: &str,
         updates: &[ContactUpdate],
-        call_id: &str,
-        cseq: u32,
-        source: Source,
-        user_agent: Option<&str>,
+        request: RegisterRequest<'_>,
         now: Millis,
     ) -> Result<(), UpdateError> {
+        let RegisterRequest {
+            call_id,
+            cseq,
+            source,
+            user_agent,
+        } = request;
         let mut aors = self.aors.lock().expect("location lock");
         let mut list: Vec<Binding> = aors
             .get(aor)
@@ -175,6 +187,15 @@ mod tests {
         }
     }
 
+    fn req(call_id: &str, cseq: u32) -> RegisterRequest<'_> {
+        RegisterRequest {
+            call_id,
+            cseq,
+            source: source(),
+            user_agent: None,
+        }
+    }
+
     fn update(key: &str, expires_secs: u32) -> ContactUpdate {
         ContactUpdate {
             key: key.into(),
@@ -187,45 +208,21 @@ mod tests {
     #[test]
     fn bindings_expire_refresh_and_remove() {
         let loc = Location::default();
-        loc.update("a", &[update("sip:a@h1", 60)], "c1", 1, source(), None, 0)
+        loc.update("a", &[update("sip:a@h1", 60)], req("c1", 1), 0)
             .unwrap();
         assert_eq!(loc.bindings("a", 59_999).len(), 1);
         assert_eq!(loc.bindings("a", 60_000).len(), 0);
         // Refresh with a higher CSeq extends the binding.
-        loc.update(
-            "a",
-            &[update("sip:a@h1", 60)],
-            "c1",
-            2,
-            source(),
-            None,
-            30_000,
-        )
-        .unwrap();
+        loc.update("a", &[update("sip:a@h1", 60)], req("c1", 2), 30_000)
+            .unwrap();
         assert_eq!(loc.bindings("a", 80_000).len(), 1);
         // Same Call-ID, stale CSeq: refused and nothing changes.
         assert_eq!(
-            loc.update(
-                "a",
-                &[update("sip:a@h1", 0)],
-                "c1",
-                2,
-                source(),
-                None,
-                31_000
-            ),
+            loc.update("a", &[update("sip:a@h1", 0)], req("c1", 2), 31_000),
             Err(UpdateError::OutOfOrder)
         );
-        loc.update(
-            "a",
-            &[update("sip:a@h1", 0)],
-            "c1",
-            3,
-            source(),
-            None,
-            31_000,
-        )
-        .unwrap();
+        loc.update("a", &[update("sip:a@h1", 0)], req("c1", 3), 31_000)
+            .unwrap();
         assert!(loc.bindings("a", 31_000).is_empty());
     }
 
@@ -236,11 +233,10 @@ mod tests {
             .map(|i| update(&format!("sip:a@h{i}"), 60))
             .collect();
         assert_eq!(
-            loc.update("a", &many, "c", 1, source(), None, 0),
+            loc.update("a", &many, req("c", 1), 0),
             Err(UpdateError::TooManyBindings)
         );
-        loc.update("a", &many[..3], "c", 1, source(), None, 0)
-            .unwrap();
+        loc.update("a", &many[..3], req("c", 1), 0).unwrap();
         assert_eq!(loc.bindings("a", 0).len(), 3);
     }
 }

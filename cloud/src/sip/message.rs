@@ -27,7 +27,10 @@ pub enum ParseError {
     Unparseable(String),
     /// A SIP message this layer can answer with `400` and the given reason.
     #[error("bad request: {reason}")]
-    BadRequest { reason: String, echo: EchoHeaders },
+    BadRequest {
+        reason: String,
+        echo: Box<EchoHeaders>,
+    },
     /// A response: the registrar sends no requests, so it is dropped.
     #[error("unexpected response")]
     Response,
@@ -97,7 +100,7 @@ impl Request {
         let malformed = |reason: &str| match lenient_echo(data) {
             Some(echo) => ParseError::BadRequest {
                 reason: reason.into(),
-                echo,
+                echo: Box::new(echo),
             },
             None => ParseError::Unparseable(reason.into()),
         };
@@ -121,7 +124,7 @@ impl Request {
         let echo = EchoHeaders::from_pairs(&headers);
         let bad = |reason: &str| ParseError::BadRequest {
             reason: reason.into(),
-            echo: echo.clone(),
+            echo: Box::new(echo.clone()),
         };
         if echo.complete().is_none() {
             return Err(malformed("Missing Mandatory Header"));

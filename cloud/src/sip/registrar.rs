@@ -12,7 +12,7 @@ use crate::clock::Millis;
 use super::contact::ContactValue;
 use super::digest::{challenge, Algorithm, Credentials};
 use super::directory::Directory;
-use super::location::{ContactUpdate, Location, Source, UpdateError};
+use super::location::{ContactUpdate, Location, RegisterRequest, Source, UpdateError};
 use super::message::Request;
 use super::nonce::{NonceKeeper, NonceState};
 
@@ -110,10 +110,13 @@ impl Registrar<'_> {
             ContactChange::Query => {}
             ContactChange::RemoveAll => self.location.clear(&username),
             ContactChange::Update(updates) => {
-                let user_agent = req.header("user-agent");
-                let result = self
-                    .location
-                    .update(&username, &updates, call_id, cseq, source, user_agent, now);
+                let request = RegisterRequest {
+                    call_id,
+                    cseq,
+                    source,
+                    user_agent: req.header("user-agent"),
+                };
+                let result = self.location.update(&username, &updates, request, now);
                 match result {
                     Ok(()) => {}
                     Err(UpdateError::OutOfOrder) => return Reply::new(400, "CSeq Out Of Order"),
@@ -213,7 +216,7 @@ impl Registrar<'_> {
         if contacts.is_empty() {
             return Ok(ContactChange::Query);
         }
-        if contacts.iter().any(|c| *c == "*") {
+        if contacts.contains(&"*") {
             if contacts.len() != 1 || header_expires != Some(0) {
                 return Err(Reply::new(400, "Invalid Wildcard Contact"));
             }

@@ -47,9 +47,12 @@ impl TransactionKey {
     }
 }
 
+/// A completed transaction: when it may be forgotten, and its final response.
+type Completed = (Millis, Arc<Vec<u8>>);
+
 #[derive(Default)]
 pub struct Transactions {
-    table: Mutex<HashMap<TransactionKey, (Millis, Arc<Vec<u8>>)>>,
+    table: Mutex<HashMap<TransactionKey, Completed>>,
 }
 
 impl Transactions {
