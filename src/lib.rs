@@ -1,0 +1,7 @@
+//! roomterm: the meeting-room terminal appliance.
+//!
+//! The terminal process (UI, provisioning client, SIP user agent, media) is
+//! built on top of this crate in the coming milestones; for now it exposes
+//! the wire types it shares with the cloud.
+
+pub use roomterm_proto as proto;
