@@ -11,7 +11,7 @@ use rsip::Method;
 use crate::clock::SharedClock;
 
 use super::directory::Directory;
-use super::location::{Location, Source};
+use super::location::{Location, Source, Transport};
 use super::message::{ParseError, Request, ResponseBuilder};
 use super::nonce::NonceKeeper;
 use super::registrar::{Realm, Registrar, Reply};
@@ -73,12 +73,17 @@ impl SipCore {
         let echo = request.echo();
         let to_tag = random_tag();
         let top_via = request.via.answered_from(source.addr);
+        let code = reply.code;
         let bytes = Arc::new(ResponseBuilder::new(&echo, Some(top_via), &to_tag).build(
-            reply.code,
+            code,
             &reply.reason,
             reply.headers,
         ));
-        self.transactions.complete(key, bytes.clone(), now);
+        // Only what a retransmission must not redo is remembered: TCP does
+        // not retransmit (Timer J = 0), and a challenge is as good recomputed.
+        if source.transport == Transport::Udp && code != 401 {
+            self.transactions.complete(key, bytes.clone(), now);
+        }
         Some(bytes)
     }
 

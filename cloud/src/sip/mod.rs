@@ -21,6 +21,7 @@ pub use location::{BindingView, Location, Source, Transport};
 pub use registrar::{Realm, DEFAULT_EXPIRES, MAX_EXPIRES, MIN_EXPIRES};
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,6 +33,14 @@ pub struct SipServer {
     pub udp_addr: SocketAddr,
     pub tcp_addr: SocketAddr,
     _tasks: JoinSet<()>,
+    udp_stop: Arc<AtomicBool>,
+}
+
+impl Drop for SipServer {
+    fn drop(&mut self) {
+        // UDP workers notice within their poll interval and release the port.
+        self.udp_stop.store(true, Ordering::Relaxed);
+    }
 }
 
 impl SipServer {
@@ -40,9 +49,18 @@ impl SipServer {
     pub async fn start(addr: SocketAddr, core: Arc<SipCore>) -> anyhow::Result<Self> {
         let (udp, tcp) = bind_pair(addr).await?;
         let (udp_addr, tcp_addr) = (udp.local_addr()?, tcp.local_addr()?);
+        // Bursts of REGISTERs (a building's terminals after a power cut)
+        // must queue in the kernel, not be dropped: ask for 4 MiB (the
+        // kernel caps it at net.core.rmem_max).
+        if let Err(err) = socket2::SockRef::from(&udp).set_recv_buffer_size(4 << 20) {
+            tracing::warn!(%err, "cannot enlarge the SIP UDP receive buffer");
+        }
         let mut tasks = JoinSet::new();
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-        transport::spawn_udp(&mut tasks, Arc::new(udp), core.clone(), workers);
+        let udp_stop = Arc::new(AtomicBool::new(false));
+        let udp = udp.into_std()?;
+        udp.set_nonblocking(false)?;
+        transport::spawn_udp(&udp, core.clone(), workers, udp_stop.clone())?;
         transport::spawn_tcp(&mut tasks, tcp, core.clone());
         tasks.spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(10));
@@ -56,6 +74,7 @@ impl SipServer {
             udp_addr,
             tcp_addr,
             _tasks: tasks,
+            udp_stop,
         })
     }
 }

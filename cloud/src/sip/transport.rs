@@ -1,10 +1,12 @@
 //! UDP and TCP listeners feeding [`SipCore`].
 
+use std::io::ErrorKind;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -19,37 +21,54 @@ const MAX_TCP_CONNECTIONS: usize = 10_000;
 /// A TCP connection silent for longer than any registration lasts is dropped.
 const TCP_IDLE: Duration = Duration::from_secs(MAX_EXPIRES as u64 + 120);
 
-/// Runs `workers` receive loops on one UDP socket.
+/// How often a blocked UDP worker wakes up to see whether it should stop.
+const UDP_STOP_POLL: Duration = Duration::from_millis(250);
+
+/// UDP workers are plain threads doing blocking `recv_from` → `handle` →
+/// `send_to`: the core is synchronous and fast, and skipping the async
+/// reactor roughly halves the per-datagram cost (the same model as
+/// Kamailio's UDP children). They stop when `stop` is set.
 pub fn spawn_udp(
-    tasks: &mut JoinSet<()>,
-    socket: Arc<UdpSocket>,
+    socket: &std::net::UdpSocket,
     core: Arc<SipCore>,
     workers: usize,
-) {
-    for _ in 0..workers.max(1) {
-        let (socket, core) = (socket.clone(), core.clone());
-        tasks.spawn(async move {
-            let mut buf = vec![0u8; 65_535];
-            loop {
-                let (len, addr) = match socket.recv_from(&mut buf).await {
-                    Ok(got) => got,
-                    // E.g. ICMP port unreachable surfacing on Linux: not fatal.
-                    Err(err) => {
-                        tracing::debug!(%err, "UDP receive error");
-                        continue;
-                    }
-                };
-                let source = Source {
-                    transport: Transport::Udp,
-                    addr,
-                };
-                if let Some(response) = core.handle(&buf[..len], source) {
-                    if let Err(err) = socket.send_to(&response, addr).await {
-                        tracing::debug!(%err, %addr, "UDP send failed");
-                    }
-                }
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<Vec<std::thread::JoinHandle<()>>> {
+    socket.set_read_timeout(Some(UDP_STOP_POLL))?;
+    (0..workers.max(1))
+        .map(|i| {
+            let socket = socket.try_clone()?;
+            let (core, stop) = (core.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name(format!("sip-udp-{i}"))
+                .spawn(move || udp_worker(&socket, &core, &stop))
+        })
+        .collect()
+}
+
+fn udp_worker(socket: &std::net::UdpSocket, core: &SipCore, stop: &AtomicBool) {
+    let mut buf = vec![0u8; 65_535];
+    while !stop.load(Ordering::Relaxed) {
+        let (len, addr) = match socket.recv_from(&mut buf) {
+            Ok(got) => got,
+            Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                continue
             }
-        });
+            // E.g. ICMP port unreachable surfacing on Linux: not fatal.
+            Err(err) => {
+                tracing::debug!(%err, "UDP receive error");
+                continue;
+            }
+        };
+        let source = Source {
+            transport: Transport::Udp,
+            addr,
+        };
+        if let Some(response) = core.handle(&buf[..len], source) {
+            if let Err(err) = socket.send_to(&response, addr) {
+                tracing::debug!(%err, %addr, "UDP send failed");
+            }
+        }
     }
 }
 
