@@ -5,3 +5,5 @@
 //! the wire types it shares with the cloud.
 
 pub use roomterm_proto as proto;
+
+pub mod board;
