@@ -7,3 +7,4 @@
 pub use roomterm_proto as proto;
 
 pub mod board;
+pub mod store;

@@ -1,0 +1,218 @@
+//! The terminal's persistent state in its data directory:
+//!
+//! | file | what | factory reset |
+//! |---|---|---|
+//! | `settings.json` | what the installer set: language, server, network | wiped |
+//! | `credentials.json` | what activation returned: token, SIP account, config | wiped |
+//! | `ca.pem` | the cloud CA pinned at activation | wiped |
+//!
+//! Every write is atomic; a missing or corrupt file means factory defaults
+//! (a corrupt one is kept aside, with a warning in the log).
+
+mod atomic;
+
+pub use atomic::{load_json, write_atomic, Loaded};
+
+use std::path::{Path, PathBuf};
+
+use roomterm_proto::{DeviceConfig, SipCredentials};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Language {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum NetworkSettings {
+    #[default]
+    Dhcp,
+    Static {
+        /// e.g. `192.168.1.20/24`
+        address: String,
+        gateway: String,
+        dns: Vec<String>,
+    },
+}
+
+/// What the installer and room users configure on the terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub language: Language,
+    /// Cloud API base URL, e.g. `https://cloud.example.com:8443`.
+    pub server_url: Option<String>,
+    pub network: NetworkSettings,
+    pub auto_answer: bool,
+}
+
+/// What activation returned; present only on an activated terminal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub server_url: String,
+    pub device_token: String,
+    pub sip: SipCredentials,
+    pub config: DeviceConfig,
+    pub channel_path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: &Path) -> std::io::Result<Self> {
+        std::fs::create_dir_all(root)?;
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn settings_path(&self) -> PathBuf {
+        self.root.join("settings.json")
+    }
+
+    fn credentials_path(&self) -> PathBuf {
+        self.root.join("credentials.json")
+    }
+
+    fn ca_path(&self) -> PathBuf {
+        self.root.join("ca.pem")
+    }
+
+    pub fn load_settings(&self) -> Settings {
+        load_or_default(&self.settings_path(), "settings")
+    }
+
+    pub fn save_settings(&self, settings: &Settings) -> std::io::Result<()> {
+        save_json(&self.settings_path(), settings)
+    }
+
+    pub fn load_credentials(&self) -> Option<Credentials> {
+        load_or_default(&self.credentials_path(), "credentials")
+    }
+
+    pub fn save_credentials(&self, credentials: &Credentials) -> std::io::Result<()> {
+        save_json(&self.credentials_path(), credentials)
+    }
+
+    /// The pinned CA, if activation stored one.
+    pub fn pinned_ca(&self) -> Option<String> {
+        std::fs::read_to_string(self.ca_path())
+            .ok()
+            .filter(|pem| pem.contains("BEGIN CERTIFICATE"))
+    }
+
+    pub fn save_pinned_ca(&self, pem: &str) -> std::io::Result<()> {
+        write_atomic(&self.ca_path(), pem.as_bytes())
+    }
+
+    /// Forgets settings, credentials and the pinned CA.
+    pub fn factory_reset(&self) -> std::io::Result<()> {
+        for path in [
+            self.settings_path(),
+            self.credentials_path(),
+            self.ca_path(),
+        ] {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn save_json<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    write_atomic(path, &bytes)
+}
+
+fn load_or_default<T: serde::de::DeserializeOwned + Default>(path: &Path, what: &str) -> T {
+    match load_json(path) {
+        Loaded::Found(value) => value,
+        Loaded::Missing => T::default(),
+        Loaded::Corrupt { moved_to, reason } => {
+            tracing::warn!(
+                file = %path.display(), kept_as = %moved_to.display(), %reason,
+                "{what} unreadable; using factory defaults"
+            );
+            T::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credentials() -> Credentials {
+        Credentials {
+            server_url: "https://127.0.0.1:8443".into(),
+            device_token: "rtd_x".into(),
+            sip: SipCredentials {
+                username: "100001".into(),
+                password: "pw".into(),
+                domain: "roomcloud.local".into(),
+                proxy: "127.0.0.1:5060".into(),
+                register_expires: 3600,
+            },
+            config: DeviceConfig::default(),
+            channel_path: "/api/device/v1/channel".into(),
+        }
+    }
+
+    #[test]
+    fn state_round_trips_and_factory_reset_wipes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path()).unwrap();
+        assert_eq!(data.load_settings(), Settings::default());
+        assert_eq!(data.load_credentials(), None);
+
+        let settings = Settings {
+            language: Language::En,
+            server_url: Some("https://cloud:8443".into()),
+            ..Settings::default()
+        };
+        data.save_settings(&settings).unwrap();
+        data.save_credentials(&credentials()).unwrap();
+        data.save_pinned_ca("-----BEGIN CERTIFICATE-----\n...")
+            .unwrap();
+        assert_eq!(data.load_settings(), settings);
+        assert_eq!(data.load_credentials(), Some(credentials()));
+        assert!(data.pinned_ca().is_some());
+
+        data.factory_reset().unwrap();
+        assert_eq!(data.load_settings(), Settings::default());
+        assert_eq!(data.load_credentials(), None);
+        assert_eq!(data.pinned_ca(), None);
+    }
+
+    #[test]
+    fn corrupt_files_fall_back_to_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path()).unwrap();
+        std::fs::write(dir.path().join("settings.json"), b"{\"language\": 42").unwrap();
+        std::fs::write(dir.path().join("credentials.json"), b"\xff\xfe").unwrap();
+        assert_eq!(data.load_settings(), Settings::default());
+        assert_eq!(data.load_credentials(), None);
+        // Settings with unknown future fields or missing ones still load.
+        std::fs::write(
+            dir.path().join("settings.json"),
+            b"{\"language\":\"en\",\"new\":1}",
+        )
+        .unwrap();
+        assert_eq!(data.load_settings().language, Language::En);
+    }
+}
