@@ -7,4 +7,5 @@
 pub use roomterm_proto as proto;
 
 pub mod board;
+pub mod provision;
 pub mod store;

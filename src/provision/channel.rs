@@ -1,0 +1,160 @@
+//! The config channel, client side: keeps a WebSocket to the cloud open,
+//! sends heartbeats, reports config pushes, and reconnects with backoff.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use roomterm_proto::{DeviceConfig, DeviceMessage, ServerMessage};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::Connector;
+
+use super::backoff::Backoff;
+use super::tls;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChannelEvent {
+    /// The channel is open: "provisioning connected".
+    Connected,
+    /// The channel dropped or could not open; a retry follows after `retry_in`.
+    Disconnected {
+        reason: String,
+        retry_in: Duration,
+    },
+    Config(DeviceConfig),
+    /// The cloud no longer knows this terminal (removed or re-activated
+    /// elsewhere). The channel stops; the terminal must activate again.
+    Unbound(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ChannelSettings {
+    pub server_url: String,
+    pub channel_path: String,
+    pub device_token: String,
+    /// The pinned CA; `None` only for plain-HTTP development clouds.
+    pub ca_pem: Option<String>,
+    pub software_version: String,
+}
+
+enum End {
+    Unbound(String),
+    Lost(String),
+}
+
+/// Runs the channel until the cloud unbinds the terminal or `events` closes.
+pub async fn run(settings: ChannelSettings, events: mpsc::Sender<ChannelEvent>) {
+    let mut backoff = Backoff::default();
+    loop {
+        let end = session(&settings, &events, &mut backoff).await;
+        match end {
+            End::Unbound(message) => {
+                let _ = events.send(ChannelEvent::Unbound(message)).await;
+                return;
+            }
+            End::Lost(reason) => {
+                let retry_in = backoff.next_delay(rand::random::<f64>());
+                tracing::info!(%reason, ?retry_in, "config channel down");
+                if events
+                    .send(ChannelEvent::Disconnected { reason, retry_in })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                tokio::time::sleep(retry_in).await;
+            }
+        }
+    }
+}
+
+fn channel_url(settings: &ChannelSettings) -> String {
+    let base = settings.server_url.trim_end_matches('/');
+    let base = if let Some(rest) = base.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = base.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        base.to_string()
+    };
+    format!("{base}{}", settings.channel_path)
+}
+
+async fn session(
+    settings: &ChannelSettings,
+    events: &mpsc::Sender<ChannelEvent>,
+    backoff: &mut Backoff,
+) -> End {
+    let mut request = match channel_url(settings).into_client_request() {
+        Ok(request) => request,
+        Err(err) => return End::Lost(format!("bad server address: {err}")),
+    };
+    match format!("Bearer {}", settings.device_token).parse() {
+        Ok(value) => {
+            request.headers_mut().insert("authorization", value);
+        }
+        Err(_) => return End::Unbound("the stored device token is unusable".into()),
+    }
+    let connector = match &settings.ca_pem {
+        Some(pem) => match tls::pinned_config(pem) {
+            Ok(config) => Some(Connector::Rustls(config)),
+            Err(err) => return End::Lost(format!("pinned CA unusable: {err}")),
+        },
+        None => None,
+    };
+    let connect = tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector);
+    let mut socket = match tokio::time::timeout(Duration::from_secs(10), connect).await {
+        Err(_) => return End::Lost("timed out connecting".into()),
+        Ok(Err(tokio_tungstenite::tungstenite::Error::Http(response)))
+            if response.status() == 401 =>
+        {
+            return End::Unbound("the cloud no longer accepts this terminal's token".into())
+        }
+        Ok(Err(err)) => return End::Lost(err.to_string()),
+        Ok(Ok((socket, _))) => socket,
+    };
+    backoff.reset();
+    if events.send(ChannelEvent::Connected).await.is_err() {
+        return End::Lost("terminal shutting down".into());
+    }
+    let mut heartbeat = tokio::time::interval(Duration::from_secs(30));
+    heartbeat.tick().await;
+    let mut silence_limit = Duration::from_secs(90);
+    loop {
+        tokio::select! {
+            frame = tokio::time::timeout(silence_limit, socket.next()) => {
+                let message = match frame {
+                    Err(_) => return End::Lost("cloud silent".into()),
+                    Ok(None) => return End::Lost("closed by the cloud".into()),
+                    Ok(Some(Err(err))) => return End::Lost(err.to_string()),
+                    Ok(Some(Ok(Message::Text(text)))) => text,
+                    Ok(Some(Ok(_))) => continue,
+                };
+                match serde_json::from_str::<ServerMessage>(&message) {
+                    Ok(ServerMessage::Config { config }) => {
+                        let every = Duration::from_secs(u64::from(config.heartbeat_secs.clamp(5, 300)));
+                        if every != heartbeat.period() {
+                            heartbeat = tokio::time::interval(every);
+                            heartbeat.tick().await;
+                            silence_limit = every * 3;
+                        }
+                        if events.send(ChannelEvent::Config(config)).await.is_err() {
+                            return End::Lost("terminal shutting down".into());
+                        }
+                    }
+                    Ok(ServerMessage::HeartbeatAck { .. }) => {}
+                    Ok(ServerMessage::Unbound { message }) => return End::Unbound(message),
+                    Err(err) => tracing::warn!(%err, "ignored unknown config-channel message"),
+                }
+            }
+            _ = heartbeat.tick() => {
+                let beat = DeviceMessage::Heartbeat { software_version: Some(settings.software_version.clone()) };
+                let text = serde_json::to_string(&beat).unwrap_or_default();
+                if let Err(err) = socket.send(Message::Text(text.into())).await {
+                    return End::Lost(err.to_string());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! The terminal's provisioning client against a real roomcloud over HTTPS
+//! and WSS: activation with CA pinning, the errors a person sees, and the
+//! config channel (push, heartbeat, unbind).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use roomcloud::client::AdminClient;
+use roomcloud::clock::ManualClock;
+use roomcloud::devices::{DeviceView, IssuedCode};
+use roomcloud::{CloudConfig, RunningCloud};
+use roomterm::provision::{activate, run_channel, ActivationError, ChannelEvent, ChannelSettings};
+use roomterm_proto::ActivateRequest;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+struct Cloud {
+    cloud: RunningCloud,
+    admin: AdminClient,
+    _clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+}
+
+async fn cloud() -> Cloud {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new();
+    let cloud = roomcloud::start(CloudConfig::local(dir.path()), clock.clone())
+        .await
+        .unwrap();
+    let admin = AdminClient::new(
+        &cloud.endpoints.api_url,
+        &cloud.admin_token,
+        Some(&cloud.ca_pem),
+    )
+    .unwrap();
+    let _: Value = admin
+        .call(
+            Method::POST,
+            "/enterprises",
+            Some(json!({ "name": "Acme" })),
+        )
+        .await
+        .unwrap();
+    Cloud {
+        cloud,
+        admin,
+        _clock: clock,
+        _dir: dir,
+    }
+}
+
+impl Cloud {
+    async fn add(&self, sn: &str) -> String {
+        let issued: IssuedCode = self
+            .admin
+            .call(
+                Method::POST,
+                "/devices",
+                Some(json!({ "sn": sn, "enterprise": "Acme" })),
+            )
+            .await
+            .unwrap();
+        issued.activation_code
+    }
+
+    async fn device(&self, sn: &str) -> DeviceView {
+        self.admin
+            .call(Method::GET, &format!("/devices/{sn}"), None)
+            .await
+            .unwrap()
+    }
+}
+
+fn request(sn: &str, code: &str) -> ActivateRequest {
+    ActivateRequest {
+        sn: sn.into(),
+        code: code.into(),
+        model: Some("generic-x86_64".into()),
+        software_version: Some("0.1.0".into()),
+    }
+}
+
+async fn next(events: &mut mpsc::Receiver<ChannelEvent>) -> ChannelEvent {
+    tokio::time::timeout(Duration::from_secs(2), events.recv())
+        .await
+        .expect("channel event in time")
+        .expect("channel task alive")
+}
+
+#[tokio::test]
+async fn activation_pins_the_ca_and_reports_errors_people_understand() {
+    let c = cloud().await;
+    let url = c.cloud.endpoints.api_url.clone();
+    let code = c.add("SN-T1").await;
+
+    assert_eq!(
+        activate(&url, &request("SN-T1", "000000000000")).await,
+        Err(ActivationError::WrongCode)
+    );
+    let answer = activate(&url, &request("SN-T1", &code))
+        .await
+        .expect("activated");
+    assert_eq!(answer.ca_pem, c.cloud.ca_pem);
+    assert_eq!(answer.config.sn, "SN-T1");
+    assert_eq!(
+        activate(&url, &request("SN-T1", &code)).await,
+        Err(ActivationError::CodeUsed)
+    );
+
+    for _ in 0..8 {
+        let _ = activate(&url, &request("SN-T1", "111111111111")).await;
+    }
+    assert_eq!(
+        activate(&url, &request("SN-T1", "111111111111")).await,
+        Err(ActivationError::Locked {
+            retry_after_secs: 600
+        })
+    );
+
+    let unreachable = activate("https://127.0.0.1:1", &request("SN-T1", &code)).await;
+    assert!(
+        matches!(unreachable, Err(ActivationError::Unreachable(_))),
+        "{unreachable:?}"
+    );
+}
+
+#[tokio::test]
+async fn channel_connects_with_the_pinned_ca_and_follows_the_cloud() {
+    let c = cloud().await;
+    let url = c.cloud.endpoints.api_url.clone();
+    let code = c.add("SN-T2").await;
+    let answer = activate(&url, &request("SN-T2", &code)).await.unwrap();
+
+    let (tx, mut events) = mpsc::channel(16);
+    let settings = ChannelSettings {
+        server_url: url.clone(),
+        channel_path: answer.channel_path.clone(),
+        device_token: answer.device_token.clone(),
+        ca_pem: Some(answer.ca_pem.clone()),
+        software_version: "0.1.0".into(),
+    };
+    let task = tokio::spawn(run_channel(settings, tx));
+    assert_eq!(next(&mut events).await, ChannelEvent::Connected);
+    let ChannelEvent::Config(config) = next(&mut events).await else {
+        panic!("config first")
+    };
+    assert_eq!(config.name, "SN-T2");
+    assert!(c.device("SN-T2").await.provisioning_connected);
+
+    let _: Value = c
+        .admin
+        .call(
+            Method::PATCH,
+            "/devices/SN-T2",
+            Some(json!({ "name": "Huddle 4" })),
+        )
+        .await
+        .unwrap();
+    let ChannelEvent::Config(renamed) = next(&mut events).await else {
+        panic!("rename pushed")
+    };
+    assert_eq!(renamed.name, "Huddle 4");
+
+    let _: Value = c
+        .admin
+        .call(Method::DELETE, "/devices/SN-T2", None)
+        .await
+        .unwrap();
+    assert!(matches!(next(&mut events).await, ChannelEvent::Unbound(_)));
+    tokio::time::timeout(Duration::from_secs(2), task)
+        .await
+        .expect("channel task ends")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_foreign_ca_is_refused() {
+    let c = cloud().await;
+    let other = cloud().await;
+    let code = c.add("SN-T3").await;
+    let answer = activate(&c.cloud.endpoints.api_url, &request("SN-T3", &code))
+        .await
+        .unwrap();
+    // Pinned to another cloud's CA, the channel never connects.
+    let (tx, mut events) = mpsc::channel(16);
+    let settings = ChannelSettings {
+        server_url: c.cloud.endpoints.api_url.clone(),
+        channel_path: answer.channel_path,
+        device_token: answer.device_token,
+        ca_pem: Some(other.cloud.ca_pem.clone()),
+        software_version: "0.1.0".into(),
+    };
+    let task = tokio::spawn(run_channel(settings, tx));
+    let ChannelEvent::Disconnected { reason, .. } = next(&mut events).await else {
+        panic!("must not connect");
+    };
+    assert!(reason.to_lowercase().contains("certificate"), "{reason}");
+    task.abort();
+}
