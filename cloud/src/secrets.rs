@@ -9,12 +9,12 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use md5::Md5;
 use rand::rngs::OsRng;
 use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
 
 use crate::store::Ha1Pair;
+use roomterm_proto::digest::Algorithm;
 
 /// Digits in an activation code (entered on a keypad or IR remote).
 pub const CODE_DIGITS: usize = 12;
@@ -73,10 +73,9 @@ pub fn new_sip_password() -> String {
 }
 
 pub fn ha1(username: &str, realm: &str, password: &str) -> Ha1Pair {
-    let input = format!("{username}:{realm}:{password}");
     Ha1Pair {
-        md5: hex::encode(Md5::digest(input.as_bytes())),
-        sha256: hex::encode(Sha256::digest(input.as_bytes())),
+        md5: Algorithm::Md5.ha1(username, realm, password),
+        sha256: Algorithm::Sha256.ha1(username, realm, password),
     }
 }
 

@@ -1,7 +1,10 @@
 //! Wire types shared by the terminal (`roomterm`) and the cloud (`roomcloud`).
 //!
 //! Only plain serde types live here: the JSON bodies of the device API and the
-//! messages of the config channel. Keep it tiny; logic belongs to either side.
+//! messages of the config channel, plus the SIP digest arithmetic both sides
+//! compute. Keep it tiny; logic belongs to either side.
+
+pub mod digest;
 
 use serde::{Deserialize, Serialize};
 

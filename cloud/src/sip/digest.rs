@@ -2,47 +2,17 @@
 //! `qop=auth`. We parse the Authorization header ourselves because the
 //! response hash must be computed over the `uri` exactly as the client sent it.
 
-use md5::Md5;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+pub use roomterm_proto::digest::Algorithm;
+use roomterm_proto::digest::{auth_params, response};
 
 use crate::store::Ha1Pair;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Algorithm {
-    Md5,
-    Sha256,
-}
-
-impl Algorithm {
-    pub fn parse(value: &str) -> Option<Self> {
-        match value.to_ascii_uppercase().as_str() {
-            "MD5" => Some(Self::Md5),
-            // RFC 8760 spells it SHA-256; some clients omit the dash.
-            "SHA-256" | "SHA256" => Some(Self::Sha256),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Md5 => "MD5",
-            Self::Sha256 => "SHA-256",
-        }
-    }
-
-    fn hash(self, input: &str) -> String {
-        match self {
-            Self::Md5 => hex::encode(Md5::digest(input.as_bytes())),
-            Self::Sha256 => hex::encode(Sha256::digest(input.as_bytes())),
-        }
-    }
-
-    fn ha1(self, pair: &Ha1Pair) -> &str {
-        match self {
-            Self::Md5 => &pair.md5,
-            Self::Sha256 => &pair.sha256,
-        }
+fn stored_ha1(algorithm: Algorithm, pair: &Ha1Pair) -> &str {
+    match algorithm {
+        Algorithm::Md5 => &pair.md5,
+        Algorithm::Sha256 => &pair.sha256,
     }
 }
 
@@ -90,58 +60,6 @@ pub enum CredentialsError {
     Malformed,
 }
 
-/// Splits `a=b, c="d, e"` into pairs, honouring quoted strings and escapes.
-fn auth_params(input: &str) -> Result<Vec<(String, String)>, CredentialsError> {
-    let mut out = Vec::new();
-    let mut chars = input.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
-            chars.next();
-        }
-        if chars.peek().is_none() {
-            return Ok(out);
-        }
-        let mut name = String::new();
-        while let Some(&c) = chars.peek() {
-            if c == '=' || c.is_whitespace() {
-                break;
-            }
-            name.push(c);
-            chars.next();
-        }
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        if chars.next() != Some('=') || name.is_empty() {
-            return Err(CredentialsError::Malformed);
-        }
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let mut value = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            loop {
-                match chars.next() {
-                    Some('\\') => value.push(chars.next().ok_or(CredentialsError::Malformed)?),
-                    Some('"') => break,
-                    Some(c) => value.push(c),
-                    None => return Err(CredentialsError::Malformed),
-                }
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c == ',' || c.is_whitespace() {
-                    break;
-                }
-                value.push(c);
-                chars.next();
-            }
-        }
-        out.push((name.to_ascii_lowercase(), value));
-    }
-}
-
 impl Credentials {
     pub fn parse(header: &str) -> Result<Self, CredentialsError> {
         let header = header.trim();
@@ -151,7 +69,7 @@ impl Credentials {
         if !scheme.eq_ignore_ascii_case("Digest") {
             return Err(CredentialsError::NotDigest);
         }
-        let params = auth_params(rest)?;
+        let params = auth_params(rest).map_err(|_| CredentialsError::Malformed)?;
         let get = |name: &str| {
             params
                 .iter()
@@ -185,16 +103,18 @@ impl Credentials {
 
     /// The response a client knowing the password would have sent.
     pub fn expected_response(&self, ha1: &Ha1Pair, method: &str) -> String {
-        let alg = self.algorithm;
-        let ha2 = alg.hash(&format!("{method}:{}", self.uri));
-        let ha1 = alg.ha1(ha1);
-        match &self.qop_auth {
-            Some((nc, cnonce)) => alg.hash(&format!(
-                "{ha1}:{}:{nc:08x}:{cnonce}:auth:{ha2}",
-                self.nonce
-            )),
-            None => alg.hash(&format!("{ha1}:{}:{ha2}", self.nonce)),
-        }
+        let qop = self
+            .qop_auth
+            .as_ref()
+            .map(|(nc, cnonce)| (*nc, cnonce.as_str()));
+        response(
+            self.algorithm,
+            stored_ha1(self.algorithm, ha1),
+            &self.nonce,
+            qop,
+            method,
+            &self.uri,
+        )
     }
 
     /// Constant-time comparison of the client's response with the expected one.
