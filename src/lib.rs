@@ -8,4 +8,5 @@ pub use roomterm_proto as proto;
 
 pub mod board;
 pub mod provision;
+pub mod sip;
 pub mod store;
