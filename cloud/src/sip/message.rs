@@ -126,6 +126,17 @@ impl Request {
             reason: reason.into(),
             echo: Box::new(echo.clone()),
         };
+        if headers.iter().any(|(_, v)| v.contains(['\r', '\n'])) {
+            return Err(bad("Bare CR or LF In Header"));
+        }
+        // §18.3: a datagram that ends before its body does is an error.
+        let declared: Option<usize> = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .and_then(|(_, v)| v.trim().parse().ok());
+        if declared.is_some_and(|len| len > request.body.len()) {
+            return Err(bad("Body Shorter Than Content-Length"));
+        }
         if echo.complete().is_none() {
             return Err(malformed("Missing Mandatory Header"));
         }
@@ -221,12 +232,15 @@ impl EchoHeaders {
     }
 }
 
+/// A header value safe to copy into a response: bounded in length, and with
+/// no bare CR or LF that a peer splitting lines loosely could read as an
+/// injected header.
 fn truncate(value: &str) -> String {
     let mut end = value.len().min(MAX_ECHOED_HEADER);
     while !value.is_char_boundary(end) {
         end -= 1;
     }
-    value[..end].to_string()
+    value[..end].replace(['\r', '\n'], " ")
 }
 
 /// Pulls the headers needed for a `400` out of a message rsip refused, line by
