@@ -2,14 +2,15 @@
 //! and WSS: activation with CA pinning, the errors a person sees, and the
 //! config channel (push, heartbeat, unbind).
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 use reqwest::Method;
 use roomcloud::client::AdminClient;
 use roomcloud::clock::ManualClock;
-use roomcloud::devices::{DeviceView, IssuedCode};
-use roomcloud::{CloudConfig, RunningCloud};
+use roomcloud::devices::DeviceView;
+use roomcloud::RunningCloud;
 use roomterm::provision::{activate, run_channel, ActivationError, ChannelEvent, ChannelSettings};
 use roomterm_proto::ActivateRequest;
 use serde_json::{json, Value};
@@ -18,50 +19,22 @@ use tokio::sync::mpsc;
 struct Cloud {
     cloud: RunningCloud,
     admin: AdminClient,
-    _clock: Arc<ManualClock>,
     _dir: tempfile::TempDir,
 }
 
 async fn cloud() -> Cloud {
     let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new();
-    let cloud = roomcloud::start(CloudConfig::local(dir.path()), clock.clone())
-        .await
-        .unwrap();
-    let admin = AdminClient::new(
-        &cloud.endpoints.api_url,
-        &cloud.admin_token,
-        Some(&cloud.ca_pem),
-    )
-    .unwrap();
-    let _: Value = admin
-        .call(
-            Method::POST,
-            "/enterprises",
-            Some(json!({ "name": "Acme" })),
-        )
-        .await
-        .unwrap();
+    let (cloud, admin) = common::start_cloud(dir.path(), 0, ManualClock::new()).await;
     Cloud {
         cloud,
         admin,
-        _clock: clock,
         _dir: dir,
     }
 }
 
 impl Cloud {
     async fn add(&self, sn: &str) -> String {
-        let issued: IssuedCode = self
-            .admin
-            .call(
-                Method::POST,
-                "/devices",
-                Some(json!({ "sn": sn, "enterprise": "Acme" })),
-            )
-            .await
-            .unwrap();
-        issued.activation_code
+        common::add_device(&self.admin, sn).await
     }
 
     async fn device(&self, sn: &str) -> DeviceView {

@@ -2,52 +2,27 @@
 //! registration after activation, refused credentials, an unreachable
 //! server, and re-registration after the cloud restarts.
 
+mod common;
+
 use std::time::Duration;
 
 use reqwest::Method;
 use roomcloud::client::AdminClient;
 use roomcloud::clock::SystemClock;
-use roomcloud::devices::{DeviceView, IssuedCode};
-use roomcloud::{CloudConfig, RunningCloud};
+use roomcloud::devices::DeviceView;
+use roomcloud::RunningCloud;
 use roomterm::provision::activate;
 use roomterm::sip::{Account, AgentCommand, RegFailure, RegStatus, SipAgent, SipTransport};
 use roomterm_proto::ActivateRequest;
-use serde_json::{json, Value};
 
 async fn start_cloud(dir: &std::path::Path, sip_port: u16) -> (RunningCloud, AdminClient) {
-    let mut config = CloudConfig::local(dir);
-    config.sip_listen = format!("127.0.0.1:{sip_port}").parse().unwrap();
-    let cloud = roomcloud::start(config, std::sync::Arc::new(SystemClock))
-        .await
-        .unwrap();
-    let admin = AdminClient::new(
-        &cloud.endpoints.api_url,
-        &cloud.admin_token,
-        Some(&cloud.ca_pem),
-    )
-    .unwrap();
-    (cloud, admin)
+    common::start_cloud(dir, sip_port, std::sync::Arc::new(SystemClock)).await
 }
 
 async fn activated_account(cloud: &RunningCloud, admin: &AdminClient, sn: &str) -> Account {
-    let _: Result<Value, _> = admin
-        .call(
-            Method::POST,
-            "/enterprises",
-            Some(json!({ "name": "Acme" })),
-        )
-        .await;
-    let issued: IssuedCode = admin
-        .call(
-            Method::POST,
-            "/devices",
-            Some(json!({ "sn": sn, "enterprise": "Acme" })),
-        )
-        .await
-        .unwrap();
     let request = ActivateRequest {
         sn: sn.into(),
-        code: issued.activation_code,
+        code: common::add_device(admin, sn).await,
         model: None,
         software_version: None,
     };

@@ -1,0 +1,50 @@
+//! A real roomcloud for the terminal's tests: in-process, on loopback.
+
+#![allow(dead_code)]
+
+use reqwest::Method;
+use roomcloud::client::AdminClient;
+use roomcloud::clock::SharedClock;
+use roomcloud::devices::IssuedCode;
+use roomcloud::{CloudConfig, RunningCloud};
+use serde_json::{json, Value};
+
+/// Starts a cloud on `dir` (SIP on `sip_port`, 0 for any) with enterprise
+/// `Acme`, and an admin client for it.
+pub async fn start_cloud(
+    dir: &std::path::Path,
+    sip_port: u16,
+    clock: SharedClock,
+) -> (RunningCloud, AdminClient) {
+    let mut config = CloudConfig::local(dir);
+    config.sip_listen = format!("127.0.0.1:{sip_port}").parse().unwrap();
+    let cloud = roomcloud::start(config, clock).await.unwrap();
+    let admin = AdminClient::new(
+        &cloud.endpoints.api_url,
+        &cloud.admin_token,
+        Some(&cloud.ca_pem),
+    )
+    .unwrap();
+    // Already there after a restart on the same data.
+    let _: Result<Value, _> = admin
+        .call(
+            Method::POST,
+            "/enterprises",
+            Some(json!({ "name": "Acme" })),
+        )
+        .await;
+    (cloud, admin)
+}
+
+/// Adds a device to `Acme`; returns its activation code.
+pub async fn add_device(admin: &AdminClient, sn: &str) -> String {
+    let issued: IssuedCode = admin
+        .call(
+            Method::POST,
+            "/devices",
+            Some(json!({ "sn": sn, "enterprise": "Acme" })),
+        )
+        .await
+        .unwrap();
+    issued.activation_code
+}
