@@ -6,6 +6,7 @@
 
 pub use roomterm_proto as proto;
 
+pub mod app;
 pub mod board;
 pub mod provision;
 pub mod sip;

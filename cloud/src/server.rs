@@ -73,6 +73,7 @@ impl RunningCloud {
     pub async fn shutdown(self) {
         self.http
             .graceful_shutdown(Some(std::time::Duration::from_secs(2)));
+        self.devices.presence.close_all();
         drop(self._sip);
     }
 }

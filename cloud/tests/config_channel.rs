@@ -162,3 +162,24 @@ async fn channel_refuses_a_bad_token() {
         .expect_err("refused");
     assert!(err.to_string().contains("401"), "{err}");
 }
+
+#[tokio::test]
+async fn shutdown_closes_open_channels() {
+    let t = TestCloud::start_plain().await;
+    let activation = t.activated_device("SN-C4").await;
+    let mut socket = open_channel(&t, activation["device_token"].as_str().unwrap()).await;
+    next_message(&mut socket, Duration::from_secs(2)).await;
+    let TestCloud { cloud, .. } = t;
+    cloud.shutdown().await;
+    let end = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_)) => return "ended",
+                Some(Ok(Message::Close(_))) => return "close frame",
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "channel stayed open after shutdown");
+}

@@ -3,8 +3,10 @@
 //! read their choices from here.
 
 mod keys;
+mod serial;
 
 pub use keys::Key;
+pub use serial::read_serial;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -101,6 +101,10 @@ async fn run(
                     Err(err) => return Err(err.into()),
                 }
             }
+            _ = devices.presence.closed() => {
+                let _ = socket.send(Message::Close(None)).await;
+                return Ok(());
+            }
             _ = tokio::time::sleep_until(deadline) => {
                 tracing::info!(sn = %row.sn, "config channel silent too long; closing");
                 return Ok(());

@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 pub struct Presence {
     open: Mutex<HashMap<i64, usize>>,
     events: broadcast::Sender<i64>,
+    /// Set when the cloud shuts down: every open channel closes.
+    closing: watch::Sender<bool>,
 }
 
 impl Default for Presence {
@@ -16,6 +18,7 @@ impl Default for Presence {
         Self {
             open: Mutex::new(HashMap::new()),
             events: broadcast::channel(1024).0,
+            closing: watch::channel(false).0,
         }
     }
 }
@@ -41,6 +44,18 @@ impl Presence {
             presence: self.clone(),
             device_id,
         }
+    }
+
+    /// Closes every open channel (the HTTP server's graceful shutdown does
+    /// not reach upgraded WebSocket connections).
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once [`close_all`](Self::close_all) was called.
+    pub async fn closed(&self) {
+        let mut rx = self.closing.subscribe();
+        let _ = rx.wait_for(|closing| *closing).await;
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<i64> {

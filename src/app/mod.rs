@@ -1,0 +1,294 @@
+//! The terminal's runtime: activation, the provisioning channel and SIP
+//! registration tied together, with one published [`TerminalStatus`].
+//!
+//! It reacts to what the cloud does: a pushed config updates the room name
+//! (and is saved), a reconnected channel (the cloud restarted) triggers an
+//! immediate SIP re-registration, an unbind wipes the credentials.
+
+mod status;
+
+pub use status::{ProvisioningStatus, TerminalStatus};
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::provision::{self, ActivationError, ChannelEvent, ChannelSettings};
+use crate::sip::{Account, AgentCommand, SipAgent, SipTransport};
+use crate::store::{Credentials, DataDir};
+use roomterm_proto::ActivateRequest;
+
+pub struct TerminalOptions {
+    pub data: DataDir,
+    pub sn: String,
+    pub model: String,
+    pub software_version: String,
+}
+
+enum Command {
+    Activate {
+        server_url: String,
+        code: String,
+        reply: oneshot::Sender<Result<(), ActivationError>>,
+    },
+    FactoryReset {
+        reply: oneshot::Sender<std::io::Result<()>>,
+    },
+}
+
+/// Handle to the running terminal runtime.
+#[derive(Clone)]
+pub struct Terminal {
+    pub status: watch::Receiver<TerminalStatus>,
+    commands: mpsc::Sender<Command>,
+}
+
+impl Terminal {
+    pub fn start(options: TerminalOptions) -> Self {
+        let (status_tx, status) = watch::channel(TerminalStatus::new(&options.sn));
+        let (commands, rx) = mpsc::channel(8);
+        tokio::spawn(Runtime::new(options, status_tx).run(rx));
+        Self { status, commands }
+    }
+
+    /// Activates with the cloud at `server_url`; on success the terminal
+    /// connects and registers by itself.
+    pub async fn activate(&self, server_url: &str, code: &str) -> Result<(), ActivationError> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Activate {
+            server_url: server_url.to_string(),
+            code: code.to_string(),
+            reply,
+        };
+        if self.commands.send(command).await.is_err() {
+            return Err(ActivationError::Refused("terminal stopped".into()));
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err(ActivationError::Refused("terminal stopped".into())))
+    }
+
+    /// Forgets settings, credentials and the pinned CA; back to the wizard.
+    pub async fn factory_reset(&self) -> std::io::Result<()> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::FactoryReset { reply })
+            .await
+            .map_err(|_| std::io::Error::other("terminal stopped"))?;
+        answer
+            .await
+            .map_err(|_| std::io::Error::other("terminal stopped"))?
+    }
+}
+
+/// The parts that run while the terminal is activated.
+struct Session {
+    channel: tokio::task::JoinHandle<()>,
+    /// Copies the agent's registration status into the terminal status.
+    sip_mirror: tokio::task::JoinHandle<()>,
+    agent: SipAgent,
+}
+
+struct Runtime {
+    options: TerminalOptions,
+    status: Arc<watch::Sender<TerminalStatus>>,
+    session: Option<Session>,
+    channel_events: mpsc::Receiver<ChannelEvent>,
+    channel_tx: mpsc::Sender<ChannelEvent>,
+    /// The channel has been up before: a reconnection means the cloud came back.
+    channel_was_up: bool,
+}
+
+impl Runtime {
+    fn new(options: TerminalOptions, status: watch::Sender<TerminalStatus>) -> Self {
+        let (channel_tx, channel_events) = mpsc::channel(32);
+        Self {
+            options,
+            status: Arc::new(status),
+            session: None,
+            channel_events,
+            channel_tx,
+            channel_was_up: false,
+        }
+    }
+
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        if let Some(credentials) = self.options.data.load_credentials() {
+            self.start_session(credentials).await;
+        }
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(command) => self.command(command).await,
+                    None => break,
+                },
+                Some(event) = self.channel_events.recv() => self.channel_event(event).await,
+            }
+        }
+        self.stop_session().await;
+    }
+
+    async fn command(&mut self, command: Command) {
+        match command {
+            Command::Activate {
+                server_url,
+                code,
+                reply,
+            } => {
+                let request = ActivateRequest {
+                    sn: self.options.sn.clone(),
+                    code,
+                    model: Some(self.options.model.clone()),
+                    software_version: Some(self.options.software_version.clone()),
+                };
+                let result = provision::activate(&server_url, &request).await;
+                let outcome = match result {
+                    Ok(answer) => {
+                        let credentials = Credentials {
+                            server_url: server_url.clone(),
+                            device_token: answer.device_token,
+                            sip: answer.sip,
+                            config: answer.config,
+                            channel_path: answer.channel_path,
+                        };
+                        let saved = self
+                            .options
+                            .data
+                            .save_pinned_ca(&answer.ca_pem)
+                            .and_then(|()| self.options.data.save_credentials(&credentials));
+                        match saved {
+                            Ok(()) => {
+                                self.stop_session().await;
+                                self.start_session(credentials).await;
+                                Ok(())
+                            }
+                            Err(err) => Err(ActivationError::Refused(format!(
+                                "cannot store credentials: {err}"
+                            ))),
+                        }
+                    }
+                    Err(err) => Err(err),
+                };
+                self.status
+                    .send_modify(|s| s.activation_error = outcome.as_ref().err().cloned());
+                let _ = reply.send(outcome);
+            }
+            Command::FactoryReset { reply } => {
+                self.stop_session().await;
+                let result = self.options.data.factory_reset();
+                self.status
+                    .send_replace(TerminalStatus::new(&self.options.sn));
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    async fn channel_event(&mut self, event: ChannelEvent) {
+        match event {
+            ChannelEvent::Connected => {
+                if self.channel_was_up {
+                    // The cloud (or the path to it) came back: its registrar may
+                    // have lost our binding, so register again right away.
+                    if let Some(session) = &self.session {
+                        session.agent.command(AgentCommand::Reregister).await;
+                    }
+                }
+                self.channel_was_up = true;
+                self.status
+                    .send_modify(|s| s.provisioning = ProvisioningStatus::Connected);
+            }
+            ChannelEvent::Disconnected { reason, .. } => {
+                self.status
+                    .send_modify(|s| s.provisioning = ProvisioningStatus::Disconnected { reason });
+            }
+            ChannelEvent::Config(config) => {
+                if let Some(mut credentials) = self.options.data.load_credentials() {
+                    if config.version >= credentials.config.version {
+                        credentials.config = config.clone();
+                        if let Err(err) = self.options.data.save_credentials(&credentials) {
+                            tracing::warn!(%err, "cannot save the pushed config");
+                        }
+                    }
+                }
+                self.status.send_modify(|s| {
+                    s.room_name = Some(config.name.clone());
+                    s.number = Some(config.number.clone());
+                });
+            }
+            ChannelEvent::Unbound(reason) => {
+                tracing::warn!(%reason, "the cloud unbound this terminal; forgetting its credentials");
+                self.stop_session().await;
+                if let Err(err) = self.options.data.factory_reset() {
+                    tracing::error!(%err, "cannot wipe credentials");
+                }
+                self.status.send_modify(|s| {
+                    s.provisioning = ProvisioningStatus::Unbound { reason };
+                    s.sip = None;
+                });
+            }
+        }
+    }
+
+    async fn start_session(&mut self, credentials: Credentials) {
+        let proxy = match credentials.sip.proxy.parse() {
+            Ok(proxy) => proxy,
+            Err(err) => {
+                tracing::error!(%err, proxy = %credentials.sip.proxy, "unusable SIP proxy address");
+                return;
+            }
+        };
+        let account = Account {
+            username: credentials.sip.username.clone(),
+            password: credentials.sip.password.clone(),
+            domain: credentials.sip.domain.clone(),
+            proxy,
+            transport: SipTransport::Udp,
+            expires: credentials.sip.register_expires,
+        };
+        let agent = match SipAgent::start(account).await {
+            Ok(agent) => agent,
+            Err(err) => {
+                tracing::error!(%err, "cannot start the SIP agent");
+                return;
+            }
+        };
+        let settings = ChannelSettings {
+            server_url: credentials.server_url.clone(),
+            channel_path: credentials.channel_path.clone(),
+            device_token: credentials.device_token.clone(),
+            ca_pem: self.options.data.pinned_ca(),
+            software_version: self.options.software_version.clone(),
+        };
+        let channel = tokio::spawn(provision::run_channel(settings, self.channel_tx.clone()));
+        let mut sip = agent.status.clone();
+        let status = self.status.clone();
+        let sip_mirror = tokio::spawn(async move {
+            loop {
+                let current = sip.borrow_and_update().clone();
+                status.send_modify(|s| s.sip = Some(current));
+                if sip.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+        self.channel_was_up = false;
+        self.status.send_modify(|s| {
+            s.provisioning = ProvisioningStatus::Connecting;
+            s.room_name = Some(credentials.config.name.clone());
+            s.number = Some(credentials.config.number.clone());
+        });
+        self.session = Some(Session {
+            channel,
+            sip_mirror,
+            agent,
+        });
+    }
+
+    async fn stop_session(&mut self) {
+        if let Some(session) = self.session.take() {
+            session.channel.abort();
+            session.sip_mirror.abort();
+            session.agent.stop().await;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! What the terminal shows on its status lines, as data.
+
+use crate::provision::ActivationError;
+use crate::sip::RegStatus;
+
+/// The provisioning ("ACS") line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProvisioningStatus {
+    /// No credentials: the first-boot wizard must activate the terminal.
+    NotActivated,
+    Connecting,
+    Connected,
+    Disconnected {
+        reason: String,
+    },
+    /// The cloud removed this terminal; it must be activated again.
+    Unbound {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerminalStatus {
+    pub sn: String,
+    pub provisioning: ProvisioningStatus,
+    /// `None` until activated.
+    pub sip: Option<RegStatus>,
+    pub room_name: Option<String>,
+    pub number: Option<String>,
+    /// The outcome of the last activation attempt, for the wizard's error page.
+    pub activation_error: Option<ActivationError>,
+}
+
+impl TerminalStatus {
+    pub fn new(sn: &str) -> Self {
+        Self {
+            sn: sn.to_string(),
+            provisioning: ProvisioningStatus::NotActivated,
+            sip: None,
+            room_name: None,
+            number: None,
+            activation_error: None,
+        }
+    }
+
+    pub fn is_registered(&self) -> bool {
+        matches!(self.sip, Some(RegStatus::Registered { .. }))
+    }
+}

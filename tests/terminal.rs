@@ -1,0 +1,184 @@
+//! The terminal runtime end to end against a real roomcloud: activation
+//! errors, activation, provisioning connected + SIP registered (and the
+//! cloud agrees), a pushed rename, a cloud restart, a terminal restart, and
+//! removal in the cloud.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use roomcloud::client::AdminClient;
+use roomcloud::clock::SystemClock;
+use roomcloud::devices::DeviceView;
+use roomterm::app::{ProvisioningStatus, Terminal, TerminalOptions, TerminalStatus};
+use roomterm::provision::ActivationError;
+use roomterm::store::DataDir;
+use serde_json::{json, Value};
+
+fn terminal(data: &std::path::Path, sn: &str) -> Terminal {
+    Terminal::start(TerminalOptions {
+        data: DataDir::new(data).unwrap(),
+        sn: sn.into(),
+        model: "generic-x86_64".into(),
+        software_version: "0.1.0-test".into(),
+    })
+}
+
+async fn until(
+    terminal: &Terminal,
+    what: &str,
+    want: impl Fn(&TerminalStatus) -> bool,
+) -> TerminalStatus {
+    let mut rx = terminal.status.clone();
+    let found = tokio::time::timeout(Duration::from_secs(15), rx.wait_for(|s| want(s)))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map(|s| s.clone());
+    found.unwrap_or_else(|| {
+        panic!(
+            "{what}: never happened; status {:?}",
+            *terminal.status.borrow()
+        )
+    })
+}
+
+fn ready(s: &TerminalStatus) -> bool {
+    s.provisioning == ProvisioningStatus::Connected && s.is_registered()
+}
+
+async fn device(admin: &AdminClient, sn: &str) -> DeviceView {
+    admin
+        .call(Method::GET, &format!("/devices/{sn}"), None)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activates_registers_follows_renames_and_survives_restarts() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let term_dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = common::start_cloud(cloud_dir.path(), 0, Arc::new(SystemClock)).await;
+    let url = cloud.endpoints.api_url.clone();
+    let code = common::add_device(&admin, "SN-E1").await;
+
+    let term = terminal(term_dir.path(), "SN-E1");
+    assert_eq!(
+        term.status.borrow().provisioning,
+        ProvisioningStatus::NotActivated
+    );
+    assert_eq!(
+        term.activate(&url, "000000000000").await,
+        Err(ActivationError::WrongCode)
+    );
+    assert_eq!(
+        term.status.borrow().activation_error,
+        Some(ActivationError::WrongCode)
+    );
+
+    term.activate(&url, &code).await.expect("activation");
+    until(&term, "connected and registered", ready).await;
+    let seen = device(&admin, "SN-E1").await;
+    assert!(
+        seen.provisioning_connected && seen.sip_registered,
+        "{seen:?}"
+    );
+    assert_eq!(seen.software_version.as_deref(), Some("0.1.0-test"));
+
+    let _: Value = admin
+        .call(
+            Method::PATCH,
+            "/devices/SN-E1",
+            Some(json!({ "name": "Yangtze Room" })),
+        )
+        .await
+        .unwrap();
+    until(&term, "rename shown", |s| {
+        s.room_name.as_deref() == Some("Yangtze Room")
+    })
+    .await;
+
+    // The cloud restarts on the same addresses: the terminal reconnects and
+    // registers again without help.
+    let http = cloud.http_addr;
+    let sip = cloud.endpoints.sip_udp.port();
+    cloud.shutdown().await;
+    until(&term, "notices the cloud is gone", |s| {
+        matches!(s.provisioning, ProvisioningStatus::Disconnected { .. })
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut config = roomcloud::CloudConfig::local(cloud_dir.path());
+    config.http_listen = http;
+    config.sip_listen = format!("127.0.0.1:{sip}").parse().unwrap();
+    let cloud = roomcloud::start(config, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let admin = AdminClient::new(
+        &cloud.endpoints.api_url,
+        &cloud.admin_token,
+        Some(&cloud.ca_pem),
+    )
+    .unwrap();
+    let mut registered = false;
+    for _ in 0..150 {
+        let d = device(&admin, "SN-E1").await;
+        if d.sip_registered && d.provisioning_connected {
+            registered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        registered,
+        "terminal did not come back: {:?}",
+        *term.status.borrow()
+    );
+
+    // The terminal restarts from its data directory: no new activation.
+    drop(term);
+    let term = terminal(term_dir.path(), "SN-E1");
+    let status = until(&term, "registered after terminal restart", ready).await;
+    assert_eq!(status.room_name.as_deref(), Some("Yangtze Room"));
+
+    // Removed in the cloud: the terminal forgets its credentials.
+    let _: Value = admin
+        .call(Method::DELETE, "/devices/SN-E1", None)
+        .await
+        .unwrap();
+    until(&term, "unbound", |s| {
+        matches!(s.provisioning, ProvisioningStatus::Unbound { .. })
+    })
+    .await;
+    assert!(DataDir::new(term_dir.path())
+        .unwrap()
+        .load_credentials()
+        .is_none());
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn lockout_reports_the_time_left() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let term_dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = common::start_cloud(cloud_dir.path(), 0, Arc::new(SystemClock)).await;
+    common::add_device(&admin, "SN-E2").await;
+    let term = terminal(term_dir.path(), "SN-E2");
+    let url = &cloud.endpoints.api_url;
+    for _ in 0..9 {
+        assert_eq!(
+            term.activate(url, "111111111111").await,
+            Err(ActivationError::WrongCode)
+        );
+    }
+    let locked = term.activate(url, "111111111111").await;
+    assert_eq!(
+        locked,
+        Err(ActivationError::Locked {
+            retry_after_secs: 600
+        })
+    );
+    assert!(locked.unwrap_err().to_string().contains("600 s"));
+}
