@@ -1,0 +1,126 @@
+//! `roomterm`: the terminal process. For now headless: it activates (when
+//! given a server and code), keeps the provisioning channel and SIP
+//! registration up, and prints its status lines. The Slint UI and the
+//! control API attach to the same runtime.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use roomterm::app::{ProvisioningStatus, Terminal, TerminalOptions, TerminalStatus};
+use roomterm::board::{read_serial, BoardProfile};
+use roomterm::sip::RegStatus;
+use roomterm::store::DataDir;
+
+#[derive(Parser)]
+#[command(name = "roomterm", version, about = "Meeting-room terminal")]
+struct Cli {
+    /// Data directory (settings, credentials, pinned CA).
+    #[arg(long, env = "ROOMTERM_DATA", default_value = ".data/roomterm")]
+    data: PathBuf,
+    /// Board profile id (default: detected from the device tree, else generic-x86_64).
+    #[arg(long)]
+    board: Option<String>,
+    /// Folder of board profiles.
+    #[arg(long, env = "ROOMTERM_BOARDS", default_value = "board")]
+    boards: PathBuf,
+    /// Serial number (default: device-tree serial, else /etc/machine-id).
+    #[arg(long, env = "ROOMTERM_SN")]
+    sn: Option<String>,
+    /// Cloud API URL to activate with, e.g. https://127.0.0.1:8443.
+    #[arg(long)]
+    server: Option<String>,
+    /// Activation code (with --server), when not yet activated.
+    #[arg(long)]
+    code: Option<String>,
+    /// Run without a display (the only mode so far).
+    #[arg(long)]
+    headless: bool,
+    /// Forget settings, credentials and the pinned CA, then exit.
+    #[arg(long)]
+    factory_reset: bool,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let data = DataDir::new(&cli.data)?;
+    if cli.factory_reset {
+        data.factory_reset()?;
+        println!("factory reset done: {}", cli.data.display());
+        return Ok(());
+    }
+    let device_tree = std::fs::read("/proc/device-tree/compatible").ok();
+    let board = BoardProfile::select(&cli.boards, cli.board.as_deref(), device_tree.as_deref())?;
+    let sn = match cli.sn {
+        Some(sn) => sn,
+        None => read_serial(std::path::Path::new("/"))
+            .ok_or_else(|| anyhow::anyhow!("no serial number found; pass --sn"))?,
+    };
+    println!(
+        "roomterm {}  board {}  SN {sn}",
+        env!("CARGO_PKG_VERSION"),
+        board.board.id
+    );
+    let activated = data.load_credentials().is_some();
+    let terminal = Terminal::start(TerminalOptions {
+        data,
+        sn,
+        model: board.board.id.clone(),
+        software_version: env!("CARGO_PKG_VERSION").into(),
+    });
+    if !activated {
+        match (&cli.server, &cli.code) {
+            (Some(server), Some(code)) => terminal.activate(server, code).await?,
+            _ => println!("not activated: pass --server and --code"),
+        }
+    }
+    let mut status = terminal.status.clone();
+    let mut last = String::new();
+    loop {
+        let line = describe(&status.borrow_and_update());
+        if line != last {
+            println!("{line}");
+            last = line;
+        }
+        tokio::select! {
+            changed = status.changed() => if changed.is_err() { return Ok(()) },
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
+fn describe(s: &TerminalStatus) -> String {
+    let provisioning = match &s.provisioning {
+        ProvisioningStatus::NotActivated => "not activated".to_string(),
+        ProvisioningStatus::Connecting => "connecting".into(),
+        ProvisioningStatus::Connected => "connected".into(),
+        ProvisioningStatus::Disconnected { reason } => format!("disconnected ({reason})"),
+        ProvisioningStatus::Unbound { reason } => format!("unbound ({reason})"),
+    };
+    let sip = match &s.sip {
+        None => "-".to_string(),
+        Some(RegStatus::Registering) => "registering".into(),
+        Some(RegStatus::Registered { .. }) => "registered".into(),
+        Some(RegStatus::Failed(why)) => format!("not registered: {why}"),
+    };
+    format!(
+        "room {:?}  number {}  provisioning {provisioning}  SIP {sip}",
+        s.room_name.as_deref().unwrap_or("-"),
+        s.number.as_deref().unwrap_or("-")
+    )
+}
