@@ -11,3 +11,4 @@ pub mod board;
 pub mod provision;
 pub mod sip;
 pub mod store;
+pub mod web;

@@ -35,6 +35,9 @@ struct Cli {
     /// Run without a display (the only mode so far).
     #[arg(long)]
     headless: bool,
+    /// Control API address (HTTP + WebSocket; token in <data>/control-token).
+    #[arg(long, default_value = "127.0.0.1:7070")]
+    control: std::net::SocketAddr,
     /// Forget settings, credentials and the pinned CA, then exit.
     #[arg(long)]
     factory_reset: bool,
@@ -83,6 +86,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         model: board.board.id.clone(),
         software_version: env!("CARGO_PKG_VERSION").into(),
     });
+    let token = roomterm::web::load_or_create_token(&cli.data)?;
+    let api = roomterm::web::ControlApi::start(cli.control, terminal.clone(), token).await?;
+    println!(
+        "control API http://{}/api/v1  (token in {})",
+        api.addr,
+        cli.data.join("control-token").display()
+    );
     if !activated {
         match (&cli.server, &cli.code) {
             (Some(server), Some(code)) => terminal.activate(server, code).await?,

@@ -1,0 +1,189 @@
+//! The local control API: HTTP + WebSocket, bearer-token protected. Tests,
+//! the web remote and room controllers drive the terminal through it.
+//! Documented in docs/CONTROL_API.md.
+
+mod view;
+
+pub use view::{activation_error, StatusView};
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+
+use crate::app::Terminal;
+
+#[derive(Clone)]
+struct ApiState {
+    terminal: Terminal,
+    token: String,
+}
+
+/// The running control API.
+pub struct ControlApi {
+    pub addr: SocketAddr,
+    pub token: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ControlApi {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Reads `<data>/control-token`, creating it on first start.
+pub fn load_or_create_token(data: &Path) -> std::io::Result<String> {
+    let path = data.join("control-token");
+    if let Ok(token) = std::fs::read_to_string(&path) {
+        let token = token.trim().to_string();
+        if token.len() >= 16 {
+            return Ok(token);
+        }
+    }
+    let token = format!("rtc_{:032x}", rand::random::<u128>());
+    crate::store::write_atomic(&path, token.as_bytes())?;
+    Ok(token)
+}
+
+impl ControlApi {
+    pub async fn start(
+        listen: SocketAddr,
+        terminal: Terminal,
+        token: String,
+    ) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let app = Router::new()
+            .route("/api/v1/status", get(status))
+            .route("/api/v1/activate", post(activate))
+            .route("/api/v1/factory-reset", post(factory_reset))
+            .route("/api/v1/events", get(events))
+            .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+            .with_state(ApiState {
+                terminal,
+                token: token.clone(),
+            });
+        let task = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, app).await {
+                tracing::error!(%err, "control API stopped");
+            }
+        });
+        tracing::info!(%addr, "control API listening");
+        Ok(Self { addr, token, task })
+    }
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
+}
+
+/// Proof of the bearer token.
+struct Authorized;
+
+impl FromRequestParts<ApiState> for Authorized {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Response> {
+        let given = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let ok = given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(state.token.as_bytes())));
+        if ok {
+            Ok(Authorized)
+        } else {
+            Err(error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "missing or wrong control token",
+            ))
+        }
+    }
+}
+
+async fn status(_: Authorized, State(state): State<ApiState>) -> Json<StatusView> {
+    Json(StatusView::from(&*state.terminal.status.borrow()))
+}
+
+#[derive(Deserialize)]
+struct ActivateBody {
+    server_url: String,
+    code: String,
+}
+
+async fn activate(
+    _: Authorized,
+    State(state): State<ApiState>,
+    body: Result<Json<ActivateBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(body) = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_input",
+                &rejection.body_text(),
+            )
+        }
+    };
+    match state.terminal.activate(&body.server_url, &body.code).await {
+        Ok(()) => Json(StatusView::from(&*state.terminal.status.borrow())).into_response(),
+        Err(err) => {
+            let view = activation_error(&err);
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "error": view })),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn factory_reset(_: Authorized, State(state): State<ApiState>) -> Response {
+    match state.terminal.factory_reset().await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "reset_failed",
+            &err.to_string(),
+        ),
+    }
+}
+
+/// Sends the status now and on every change.
+async fn events(_: Authorized, State(state): State<ApiState>, ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(move |socket| stream_status(socket, state.terminal))
+}
+
+async fn stream_status(mut socket: WebSocket, terminal: Terminal) {
+    let mut status = terminal.status.clone();
+    loop {
+        let view = StatusView::from(&*status.borrow_and_update());
+        let text = json!({ "type": "status", "status": view }).to_string();
+        if socket.send(Message::Text(text.into())).await.is_err() {
+            return;
+        }
+        tokio::select! {
+            changed = status.changed() => if changed.is_err() { return },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The JSON shape of the terminal's status in the control API: stable field
+//! names and machine-readable states, independent of internal types.
+
+use serde::Serialize;
+
+use crate::app::{ProvisioningStatus, TerminalStatus};
+use crate::provision::ActivationError;
+use crate::sip::{RegFailure, RegStatus};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StatusView {
+    pub sn: String,
+    pub room_name: Option<String>,
+    pub number: Option<String>,
+    pub provisioning: LineView,
+    pub sip: LineView,
+    pub activation_error: Option<ErrorView>,
+}
+
+/// One status line: a state and, when not fine, why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LineView {
+    /// e.g. `connected`, `registered`, `failed`.
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ErrorView {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+fn line(state: &'static str, reason: Option<String>) -> LineView {
+    LineView { state, reason }
+}
+
+pub fn activation_error(err: &ActivationError) -> ErrorView {
+    let code = match err {
+        ActivationError::WrongCode => "wrong_code",
+        ActivationError::CodeExpired => "code_expired",
+        ActivationError::CodeUsed => "code_used",
+        ActivationError::Locked { .. } => "ip_locked",
+        ActivationError::Unreachable(_) => "server_unreachable",
+        ActivationError::Untrusted(_) => "server_untrusted",
+        ActivationError::Refused(_) => "refused",
+    };
+    let retry_after_secs = match err {
+        ActivationError::Locked { retry_after_secs } => Some(*retry_after_secs),
+        _ => None,
+    };
+    ErrorView {
+        code,
+        message: err.to_string(),
+        retry_after_secs,
+    }
+}
+
+impl From<&TerminalStatus> for StatusView {
+    fn from(s: &TerminalStatus) -> Self {
+        let provisioning = match &s.provisioning {
+            ProvisioningStatus::NotActivated => line("not_activated", None),
+            ProvisioningStatus::Connecting => line("connecting", None),
+            ProvisioningStatus::Connected => line("connected", None),
+            ProvisioningStatus::Disconnected { reason } => {
+                line("disconnected", Some(reason.clone()))
+            }
+            ProvisioningStatus::Unbound { reason } => line("unbound", Some(reason.clone())),
+        };
+        let sip = match &s.sip {
+            None => line("not_configured", None),
+            Some(RegStatus::Registering) => line("registering", None),
+            Some(RegStatus::Registered { .. }) => line("registered", None),
+            Some(RegStatus::Failed(failure)) => {
+                let state = match failure {
+                    RegFailure::Timeout => "timeout",
+                    RegFailure::WrongCredentials(_) => "wrong_credentials",
+                    RegFailure::Rejected { .. } => "rejected",
+                    RegFailure::Unreachable(_) => "unreachable",
+                };
+                line(state, Some(failure.to_string()))
+            }
+        };
+        Self {
+            sn: s.sn.clone(),
+            room_name: s.room_name.clone(),
+            number: s.number.clone(),
+            provisioning,
+            sip,
+            activation_error: s.activation_error.as_ref().map(activation_error),
+        }
+    }
+}
