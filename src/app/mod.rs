@@ -6,6 +6,7 @@
 //! immediate SIP re-registration, an unbind wipes the credentials.
 
 mod status;
+pub mod ui;
 
 pub use status::{ProvisioningStatus, TerminalStatus};
 
@@ -13,10 +14,12 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::board::Key;
 use crate::provision::{self, ActivationError, ChannelEvent, ChannelSettings};
 use crate::sip::{Account, AgentCommand, SipAgent, SipTransport};
 use crate::store::{Credentials, DataDir};
 use roomterm_proto::ActivateRequest;
+use ui::{Control, Effect, UiState};
 
 pub struct TerminalOptions {
     pub data: DataDir,
@@ -34,21 +37,60 @@ enum Command {
     FactoryReset {
         reply: oneshot::Sender<std::io::Result<()>>,
     },
+    /// A key from a keyboard, remote or the control API.
+    Key(Key),
+    /// A tap on a control (touch, or the control API).
+    Tap(Control),
+    /// Text typed into the focused field.
+    Text(String),
+    /// Answered once everything queued before it is handled.
+    Barrier(oneshot::Sender<()>),
 }
 
 /// Handle to the running terminal runtime.
 #[derive(Clone)]
 pub struct Terminal {
     pub status: watch::Receiver<TerminalStatus>,
+    /// What the screen shows: page, focus, typed text.
+    pub ui: watch::Receiver<UiState>,
     commands: mpsc::Sender<Command>,
 }
 
 impl Terminal {
     pub fn start(options: TerminalOptions) -> Self {
         let (status_tx, status) = watch::channel(TerminalStatus::new(&options.sn));
-        let (commands, rx) = mpsc::channel(8);
-        tokio::spawn(Runtime::new(options, status_tx).run(rx));
-        Self { status, commands }
+        let activated = options.data.load_credentials().is_some();
+        let (ui_tx, ui) = watch::channel(UiState::new(&options.data.load_settings(), activated));
+        let (commands, rx) = mpsc::channel(32);
+        tokio::spawn(Runtime::new(options, status_tx, ui_tx).run(rx));
+        Self {
+            status,
+            ui,
+            commands,
+        }
+    }
+
+    /// Presses a key; the UI (and whatever it triggers) reacts.
+    pub async fn key(&self, key: Key) {
+        let _ = self.commands.send(Command::Key(key)).await;
+    }
+
+    /// Resolves once every input sent before has been handled.
+    pub async fn barrier(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Barrier(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// Types text into the focused field.
+    pub async fn text(&self, text: &str) {
+        let _ = self.commands.send(Command::Text(text.to_string())).await;
+    }
+
+    /// Taps a control on the current page.
+    pub async fn tap(&self, control: Control) {
+        let _ = self.commands.send(Command::Tap(control)).await;
     }
 
     /// Activates with the cloud at `server_url`; on success the terminal
@@ -92,6 +134,7 @@ struct Session {
 struct Runtime {
     options: TerminalOptions,
     status: Arc<watch::Sender<TerminalStatus>>,
+    ui: watch::Sender<UiState>,
     session: Option<Session>,
     channel_events: mpsc::Receiver<ChannelEvent>,
     channel_tx: mpsc::Sender<ChannelEvent>,
@@ -100,11 +143,16 @@ struct Runtime {
 }
 
 impl Runtime {
-    fn new(options: TerminalOptions, status: watch::Sender<TerminalStatus>) -> Self {
+    fn new(
+        options: TerminalOptions,
+        status: watch::Sender<TerminalStatus>,
+        ui: watch::Sender<UiState>,
+    ) -> Self {
         let (channel_tx, channel_events) = mpsc::channel(32);
         Self {
             options,
             status: Arc::new(status),
+            ui,
             session: None,
             channel_events,
             channel_tx,
@@ -135,52 +183,95 @@ impl Runtime {
                 code,
                 reply,
             } => {
-                let request = ActivateRequest {
-                    sn: self.options.sn.clone(),
-                    code,
-                    model: Some(self.options.model.clone()),
-                    software_version: Some(self.options.software_version.clone()),
-                };
-                let result = provision::activate(&server_url, &request).await;
-                let outcome = match result {
-                    Ok(answer) => {
-                        let credentials = Credentials {
-                            server_url: server_url.clone(),
-                            device_token: answer.device_token,
-                            sip: answer.sip,
-                            config: answer.config,
-                            channel_path: answer.channel_path,
-                        };
-                        let saved = self
-                            .options
-                            .data
-                            .save_pinned_ca(&answer.ca_pem)
-                            .and_then(|()| self.options.data.save_credentials(&credentials));
-                        match saved {
-                            Ok(()) => {
-                                self.stop_session().await;
-                                self.start_session(credentials).await;
-                                Ok(())
-                            }
-                            Err(err) => Err(ActivationError::Refused(format!(
-                                "cannot store credentials: {err}"
-                            ))),
-                        }
-                    }
-                    Err(err) => Err(err),
-                };
-                self.status
-                    .send_modify(|s| s.activation_error = outcome.as_ref().err().cloned());
+                let outcome = self.activate(server_url, code).await;
                 let _ = reply.send(outcome);
             }
             Command::FactoryReset { reply } => {
-                self.stop_session().await;
-                let result = self.options.data.factory_reset();
-                self.status
-                    .send_replace(TerminalStatus::new(&self.options.sn));
-                let _ = reply.send(result);
+                let _ = reply.send(self.factory_reset().await);
+            }
+            Command::Key(key) => {
+                let effect = modify(&self.ui, |ui| ui.key(key));
+                self.effect(effect).await;
+            }
+            Command::Tap(control) => {
+                let effect = modify(&self.ui, |ui| ui.activate(control));
+                self.effect(effect).await;
+            }
+            Command::Text(text) => self.ui.send_modify(|ui| ui.type_text(&text)),
+            Command::Barrier(done) => {
+                let _ = done.send(());
             }
         }
+    }
+
+    async fn effect(&mut self, effect: Option<Effect>) {
+        match effect {
+            None | Some(Effect::PingServer) => {}
+            Some(Effect::SaveSettings(settings)) => {
+                if let Err(err) = self.options.data.save_settings(&settings) {
+                    tracing::error!(%err, "cannot save settings");
+                }
+            }
+            Some(Effect::Activate { server_url, code }) => {
+                if self.activate(server_url, code).await.is_err() {
+                    self.ui.send_modify(|ui| ui.activation_done(false));
+                }
+            }
+            Some(Effect::FactoryReset) => {
+                if let Err(err) = self.factory_reset().await {
+                    tracing::error!(%err, "factory reset failed");
+                }
+            }
+        }
+    }
+
+    async fn activate(&mut self, server_url: String, code: String) -> Result<(), ActivationError> {
+        let request = ActivateRequest {
+            sn: self.options.sn.clone(),
+            code,
+            model: Some(self.options.model.clone()),
+            software_version: Some(self.options.software_version.clone()),
+        };
+        let outcome = match provision::activate(&server_url, &request).await {
+            Ok(answer) => {
+                let credentials = Credentials {
+                    server_url,
+                    device_token: answer.device_token,
+                    sip: answer.sip,
+                    config: answer.config,
+                    channel_path: answer.channel_path,
+                };
+                let data = &self.options.data;
+                match data
+                    .save_pinned_ca(&answer.ca_pem)
+                    .and_then(|()| data.save_credentials(&credentials))
+                {
+                    Ok(()) => {
+                        self.stop_session().await;
+                        self.start_session(credentials).await;
+                        self.ui.send_modify(|ui| ui.activation_done(true));
+                        Ok(())
+                    }
+                    Err(err) => Err(ActivationError::Refused(format!(
+                        "cannot store credentials: {err}"
+                    ))),
+                }
+            }
+            Err(err) => Err(err),
+        };
+        self.status
+            .send_modify(|s| s.activation_error = outcome.as_ref().err().cloned());
+        outcome
+    }
+
+    async fn factory_reset(&mut self) -> std::io::Result<()> {
+        self.stop_session().await;
+        let result = self.options.data.factory_reset();
+        self.status
+            .send_replace(TerminalStatus::new(&self.options.sn));
+        self.ui
+            .send_replace(UiState::new(&Default::default(), false));
+        result
     }
 
     async fn channel_event(&mut self, event: ChannelEvent) {
@@ -225,6 +316,7 @@ impl Runtime {
                     s.provisioning = ProvisioningStatus::Unbound { reason };
                     s.sip = None;
                 });
+                self.ui.send_modify(UiState::restart_wizard);
             }
         }
     }
@@ -291,4 +383,11 @@ impl Runtime {
             session.agent.stop().await;
         }
     }
+}
+
+/// `send_modify` that also returns what the closure computed.
+fn modify<T, R>(sender: &watch::Sender<T>, f: impl FnOnce(&mut T) -> R) -> R {
+    let mut out = None;
+    sender.send_modify(|value| out = Some(f(value)));
+    out.expect("send_modify runs the closure")
 }

@@ -68,6 +68,10 @@ impl ControlApi {
             .route("/api/v1/activate", post(activate))
             .route("/api/v1/factory-reset", post(factory_reset))
             .route("/api/v1/events", get(events))
+            .route("/api/v1/ui", get(ui_state))
+            .route("/api/v1/keys", post(keys))
+            .route("/api/v1/tap", post(tap))
+            .route("/api/v1/text", post(text))
             .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
             .with_state(ApiState {
                 terminal,
@@ -118,6 +122,82 @@ impl FromRequestParts<ApiState> for Authorized {
 
 async fn status(_: Authorized, State(state): State<ApiState>) -> Json<StatusView> {
     Json(StatusView::from(&*state.terminal.status.borrow()))
+}
+
+/// The screen: page, focused control and what is typed.
+async fn ui_state(_: Authorized, State(state): State<ApiState>) -> Json<serde_json::Value> {
+    Json(ui_view(&state.terminal))
+}
+
+fn ui_view(terminal: &Terminal) -> serde_json::Value {
+    let ui = terminal.ui.borrow();
+    json!({
+        "page": ui.page,
+        "focused": ui.focused(),
+        "code": ui.code,
+        "server_url": ui.server_url,
+        "activating": ui.activating,
+        "controls": ui.page.rows(),
+    })
+}
+
+type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+fn body<T>(body: Body<T>) -> Result<T, Response> {
+    body.map(|Json(b)| b)
+        .map_err(|r| error(StatusCode::BAD_REQUEST, "invalid_input", &r.body_text()))
+}
+
+#[derive(Deserialize)]
+struct KeysBody {
+    keys: Vec<crate::board::Key>,
+}
+
+/// Presses keys in order, as a remote would; answers with the screen after.
+async fn keys(_: Authorized, State(state): State<ApiState>, keys: Body<KeysBody>) -> Response {
+    let keys = match body(keys) {
+        Ok(k) => k.keys,
+        Err(response) => return response,
+    };
+    for key in keys {
+        state.terminal.key(key).await;
+    }
+    settle(&state.terminal).await;
+    Json(ui_view(&state.terminal)).into_response()
+}
+
+#[derive(Deserialize)]
+struct TapBody {
+    control: crate::app::ui::Control,
+}
+
+async fn tap(_: Authorized, State(state): State<ApiState>, tap: Body<TapBody>) -> Response {
+    match body(tap) {
+        Ok(t) => state.terminal.tap(t.control).await,
+        Err(response) => return response,
+    }
+    settle(&state.terminal).await;
+    Json(ui_view(&state.terminal)).into_response()
+}
+
+#[derive(Deserialize)]
+struct TextBody {
+    text: String,
+}
+
+async fn text(_: Authorized, State(state): State<ApiState>, text: Body<TextBody>) -> Response {
+    match body(text) {
+        Ok(t) => state.terminal.text(&t.text).await,
+        Err(response) => return response,
+    }
+    settle(&state.terminal).await;
+    Json(ui_view(&state.terminal)).into_response()
+}
+
+/// Waits until the runtime has handled everything queued before, so the
+/// answer shows the effect of the input.
+async fn settle(terminal: &Terminal) {
+    terminal.barrier().await;
 }
 
 #[derive(Deserialize)]
