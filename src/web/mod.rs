@@ -143,9 +143,15 @@ fn ui_view(terminal: &Terminal) -> serde_json::Value {
 
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
-fn body<T>(body: Body<T>) -> Result<T, Response> {
-    body.map(|Json(b)| b)
-        .map_err(|r| error(StatusCode::BAD_REQUEST, "invalid_input", &r.body_text()))
+/// The JSON body, or the 400 answer for a malformed one.
+fn body<T>(body: Body<T>) -> Result<T, Box<Response>> {
+    body.map(|Json(b)| b).map_err(|r| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            &r.body_text(),
+        ))
+    })
 }
 
 #[derive(Deserialize)]
@@ -157,7 +163,7 @@ struct KeysBody {
 async fn keys(_: Authorized, State(state): State<ApiState>, keys: Body<KeysBody>) -> Response {
     let keys = match body(keys) {
         Ok(k) => k.keys,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     for key in keys {
         state.terminal.key(key).await;
@@ -174,7 +180,7 @@ struct TapBody {
 async fn tap(_: Authorized, State(state): State<ApiState>, tap: Body<TapBody>) -> Response {
     match body(tap) {
         Ok(t) => state.terminal.tap(t.control).await,
-        Err(response) => return response,
+        Err(response) => return *response,
     }
     settle(&state.terminal).await;
     Json(ui_view(&state.terminal)).into_response()
@@ -188,7 +194,7 @@ struct TextBody {
 async fn text(_: Authorized, State(state): State<ApiState>, text: Body<TextBody>) -> Response {
     match body(text) {
         Ok(t) => state.terminal.text(&t.text).await,
-        Err(response) => return response,
+        Err(response) => return *response,
     }
     settle(&state.terminal).await;
     Json(ui_view(&state.terminal)).into_response()
