@@ -9,6 +9,7 @@ pub use roomterm_proto as proto;
 pub mod app;
 pub mod board;
 pub mod provision;
+pub mod screen;
 pub mod sip;
 pub mod store;
 pub mod web;

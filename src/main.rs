@@ -38,6 +38,9 @@ struct Cli {
     /// Control API address (HTTP + WebSocket; token in <data>/control-token).
     #[arg(long, default_value = "127.0.0.1:7070")]
     control: std::net::SocketAddr,
+    /// Render every page in both languages to PNG files in this folder, then exit.
+    #[arg(long, value_name = "DIR")]
+    screenshots: Option<PathBuf>,
     /// Forget settings, credentials and the pinned CA, then exit.
     #[arg(long)]
     factory_reset: bool,
@@ -61,6 +64,12 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(dir) = &cli.screenshots {
+        let shots = roomterm::screen::standard_shots();
+        roomterm::screen::render_pages(&shots, Some(dir))?;
+        println!("{} screenshots in {}", shots.len(), dir.display());
+        return Ok(());
+    }
     let data = DataDir::new(&cli.data)?;
     if cli.factory_reset {
         data.factory_reset()?;

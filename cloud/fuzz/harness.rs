@@ -141,7 +141,8 @@ pub fn escape(data: &[u8]) -> String {
         .collect()
 }
 
-/// The invariant on every answer: a SIP response that parses again.
+/// The invariant on every answer: a SIP response, lines ending in CRLF,
+/// that parses again.
 pub fn check_response(request: &[u8], response: &[u8]) {
     let fail = |why: &str| -> ! {
         panic!(
@@ -152,6 +153,17 @@ pub fn check_response(request: &[u8], response: &[u8]) {
     };
     if !response.starts_with(b"SIP/2.0 ") {
         fail("response does not start with `SIP/2.0 `");
+    }
+    // No bare CR or LF in the head: a header value must never carry a line
+    // break from the request into the response (header injection).
+    let head_end = find(response, b"\r\n\r\n").unwrap_or_else(|| fail("no blank line"));
+    let head = &response[..head_end];
+    let bare = head.iter().enumerate().any(|(i, &b)| {
+        (b == b'\r' && head.get(i + 1) != Some(&b'\n'))
+            || (b == b'\n' && (i == 0 || head[i - 1] != b'\r'))
+    });
+    if bare {
+        fail("bare CR or LF in the response head");
     }
     match rsip::SipMessage::try_from(response) {
         Ok(rsip::SipMessage::Response(_)) => {}

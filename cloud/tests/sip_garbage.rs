@@ -619,7 +619,7 @@ fn retransmissions_get_the_stored_answer_and_challenges_stay_valid() {
     }
 }
 
-// ---- Findings: known gaps, ignored until fixed (run with `--ignored`). ----
+// ---- Regressions for what this suite first found. ----
 
 /// RFC 3261 §18.3: a request whose body is shorter than its Content-Length
 /// SHOULD be answered 400 — a truncated REGISTER with a body.

@@ -74,15 +74,16 @@ impl From<&TerminalStatus> for StatusView {
             None => line("not_configured", None),
             Some(RegStatus::Registering) => line("registering", None),
             Some(RegStatus::Registered { .. }) => line("registered", None),
-            Some(RegStatus::Failed(failure)) => {
-                let state = match failure {
-                    RegFailure::Timeout => "timeout",
-                    RegFailure::WrongCredentials(_) => "wrong_credentials",
-                    RegFailure::Rejected { .. } => "rejected",
-                    RegFailure::Unreachable(_) => "unreachable",
-                };
-                line(state, Some(failure.to_string()))
-            }
+            Some(RegStatus::Failed(failure)) => match failure {
+                RegFailure::Timeout => line("timeout", None),
+                RegFailure::WrongCredentials(code) => {
+                    line("wrong_credentials", Some(code.to_string()))
+                }
+                RegFailure::Rejected { code, reason } => {
+                    line("rejected", Some(format!("{code} {reason}")))
+                }
+                RegFailure::Unreachable(why) => line("unreachable", Some(why.clone())),
+            },
         };
         Self {
             sn: s.sn.clone(),

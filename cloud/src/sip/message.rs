@@ -130,12 +130,14 @@ impl Request {
             return Err(bad("Bare CR or LF In Header"));
         }
         // §18.3: a datagram that ends before its body does is an error.
-        let declared: Option<usize> = headers
-            .iter()
-            .find(|(n, _)| n == "content-length")
-            .and_then(|(_, v)| v.trim().parse().ok());
-        if declared.is_some_and(|len| len > request.body.len()) {
-            return Err(bad("Body Shorter Than Content-Length"));
+        if let Some((_, value)) = headers.iter().find(|(n, _)| n == "content-length") {
+            match value.trim().parse::<usize>() {
+                Err(_) => return Err(bad("Invalid Content-Length")),
+                Ok(len) if len > request.body.len() => {
+                    return Err(bad("Body Shorter Than Content-Length"))
+                }
+                Ok(_) => {}
+            }
         }
         if echo.complete().is_none() {
             return Err(malformed("Missing Mandatory Header"));
@@ -233,14 +235,17 @@ impl EchoHeaders {
 }
 
 /// A header value safe to copy into a response: bounded in length, and with
-/// no bare CR or LF that a peer splitting lines loosely could read as an
-/// injected header.
+/// no control characters (a bare CR or LF could be read as an injected
+/// header by a peer that splits lines loosely; NUL confuses C parsers).
 fn truncate(value: &str) -> String {
     let mut end = value.len().min(MAX_ECHOED_HEADER);
     while !value.is_char_boundary(end) {
         end -= 1;
     }
-    value[..end].replace(['\r', '\n'], " ")
+    value[..end]
+        .chars()
+        .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
+        .collect()
 }
 
 /// Pulls the headers needed for a `400` out of a message rsip refused, line by

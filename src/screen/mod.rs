@@ -1,0 +1,80 @@
+//! Slint glue: the window shows [`UiState`] and [`TerminalStatus`]; taps
+//! come back as [`Control`]s. The pages themselves live in `ui/*.slint`.
+
+mod screenshot;
+
+pub use screenshot::{render_pages, standard_shots, Frame, Screenshot};
+
+use crate::app::ui::{Control, UiState};
+use crate::app::TerminalStatus;
+use crate::store::Language;
+use crate::web::StatusView;
+
+slint::include_modules!();
+
+/// The id a control has in the .slint files (its snake_case name).
+pub fn control_id(control: Control) -> String {
+    serde_json::to_value(control)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The control a tap names; unknown ids (a UI/runtime mismatch) are ignored.
+pub fn control_from_id(id: &str) -> Option<Control> {
+    serde_json::from_value(serde_json::Value::String(id.to_string())).ok()
+}
+
+fn page_id(ui: &UiState) -> String {
+    serde_json::to_value(ui.page)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The locale folder of a language in `ui/translations/`.
+pub fn locale(language: Language) -> &'static str {
+    match language {
+        Language::ZhCn => "zh_CN",
+        Language::En => "",
+    }
+}
+
+/// Copies the runtime's state into the window's `AppState`.
+pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &str) {
+    let state = window.global::<AppState>();
+    let view = StatusView::from(status);
+    state.set_page(page_id(ui).into());
+    state.set_focused(control_id(ui.focused()).into());
+    state.set_language(
+        match ui.settings_language {
+            Language::ZhCn => "zh-CN",
+            Language::En => "en",
+        }
+        .into(),
+    );
+    state.set_dhcp(ui.dhcp);
+    state.set_server_url(ui.server_url.as_str().into());
+    state.set_code(group_digits(&ui.code).into());
+    state.set_activating(ui.activating);
+    let error = view.activation_error.as_ref();
+    state.set_activation_error(error.map(|e| e.code).unwrap_or_default().into());
+    state.set_retry_after_secs(error.and_then(|e| e.retry_after_secs).unwrap_or(0) as i32);
+    state.set_room_name(view.room_name.clone().unwrap_or_default().into());
+    state.set_number(view.number.clone().unwrap_or_default().into());
+    state.set_sn(view.sn.as_str().into());
+    state.set_version(env!("CARGO_PKG_VERSION").into());
+    state.set_clock(clock.into());
+    state.set_provisioning_state(view.provisioning.state.into());
+    state.set_provisioning_reason(view.provisioning.reason.clone().unwrap_or_default().into());
+    state.set_sip_state(view.sip.state.into());
+    state.set_sip_reason(view.sip.reason.clone().unwrap_or_default().into());
+}
+
+fn group_digits(code: &str) -> String {
+    code.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

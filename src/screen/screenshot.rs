@@ -1,0 +1,165 @@
+//! Renders pages to PNG with Slint's software renderer, without a display:
+//! for docs, reviews and the UI tests. One process can render many pages
+//! (Slint allows one platform per process, so they share one window).
+
+use std::path::Path;
+use std::rc::Rc;
+
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, WindowAdapter};
+use slint::Rgb8Pixel;
+use slint::{ComponentHandle, PhysicalSize};
+
+use super::{apply, locale, AppWindow};
+use crate::app::ui::UiState;
+use crate::app::TerminalStatus;
+use crate::store::Language;
+
+/// One picture to take.
+pub struct Screenshot {
+    pub name: String,
+    pub ui: UiState,
+    pub status: TerminalStatus,
+    pub language: Language,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A rendered frame: RGB rows, top to bottom.
+pub struct Frame {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+}
+
+struct Offscreen(Rc<MinimalSoftwareWindow>);
+
+impl Platform for Offscreen {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Renders every shot; writes `<dir>/<name>.png` when `dir` is given.
+pub fn render_pages(shots: &[Screenshot], dir: Option<&Path>) -> anyhow::Result<Vec<Frame>> {
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    slint::platform::set_platform(Box::new(Offscreen(window.clone())))
+        .map_err(|e| anyhow::anyhow!("cannot set up offscreen rendering: {e}"))?;
+    let app = AppWindow::new()?;
+    app.show()?;
+    let mut frames = Vec::new();
+    for shot in shots {
+        window.set_size(PhysicalSize::new(shot.width, shot.height));
+        slint::select_bundled_translation(locale(shot.language))
+            .map_err(|e| anyhow::anyhow!("translation {:?}: {e}", locale(shot.language)))?;
+        apply(&app, &shot.ui, &shot.status, "09:41");
+        // Let property changes and layouts settle before drawing.
+        slint::platform::update_timers_and_animations();
+        window.request_redraw();
+        let (w, h) = (shot.width as usize, shot.height as usize);
+        let mut pixels = vec![Rgb8Pixel::default(); w * h];
+        window.draw_if_needed(|renderer| {
+            renderer.render(&mut pixels, w);
+        });
+        let rgb: Vec<u8> = pixels.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir)?;
+            let file = std::fs::File::create(dir.join(format!("{}.png", shot.name)))?;
+            let mut encoder =
+                png::Encoder::new(std::io::BufWriter::new(file), shot.width, shot.height);
+            encoder.set_color(png::ColorType::Rgb);
+            encoder.set_depth(png::BitDepth::Eight);
+            encoder.write_header()?.write_image_data(&rgb)?;
+        }
+        frames.push(Frame {
+            width: shot.width,
+            height: shot.height,
+            rgb,
+        });
+    }
+    Ok(frames)
+}
+
+/// The pages in the states docs and reviews show, in both languages, at
+/// 1920×1080 and (for the busiest pages) 1280×800.
+pub fn standard_shots() -> Vec<Screenshot> {
+    use crate::app::ui::Page;
+    use crate::app::ProvisioningStatus;
+    use crate::provision::ActivationError;
+    use crate::sip::{RegFailure, RegStatus};
+
+    let base_ui = |page: Page| {
+        let mut ui = UiState::new(&crate::store::Settings::default(), false);
+        ui.page = page;
+        ui.server_url = "https://cloud.example.com:8443".into();
+        ui
+    };
+    let mut fresh = TerminalStatus::new("RT-DEMO-0001");
+    fresh.provisioning = ProvisioningStatus::NotActivated;
+    let mut online = TerminalStatus::new("RT-DEMO-0001");
+    online.provisioning = ProvisioningStatus::Connected;
+    online.sip = Some(RegStatus::Registered {
+        expires_in: std::time::Duration::from_secs(3600),
+    });
+    online.room_name = Some("Yangtze 3F".into());
+    online.number = Some("100001".into());
+    let mut offline = online.clone();
+    offline.provisioning = ProvisioningStatus::Disconnected {
+        reason: "connection refused".into(),
+    };
+    offline.sip = Some(RegStatus::Failed(RegFailure::Unreachable(
+        "connection refused".into(),
+    )));
+
+    let mut states: Vec<(&str, UiState, TerminalStatus)> = vec![
+        ("language", base_ui(Page::Language), fresh.clone()),
+        ("network", base_ui(Page::Network), fresh.clone()),
+        ("server", base_ui(Page::Server), fresh.clone()),
+        ("activation", base_ui(Page::Activation), fresh.clone()),
+        ("home", base_ui(Page::Home), online.clone()),
+        ("home-offline", base_ui(Page::Home), offline),
+        ("settings", base_ui(Page::Settings), online.clone()),
+        ("diagnostics", base_ui(Page::Diagnostics), online),
+    ];
+    let mut typed = base_ui(Page::Activation);
+    typed.code = "12345678".into();
+    typed.focus = (1, 1);
+    states.push(("activation-typing", typed, fresh.clone()));
+    let mut wrong = base_ui(Page::Activation);
+    wrong.code = "000000000000".into();
+    let mut wrong_status = fresh.clone();
+    wrong_status.activation_error = Some(ActivationError::WrongCode);
+    states.push(("activation-wrong-code", wrong.clone(), wrong_status));
+    let mut locked_status = fresh;
+    locked_status.activation_error = Some(ActivationError::Locked {
+        retry_after_secs: 540,
+    });
+    states.push(("activation-locked", wrong, locked_status));
+
+    let mut shots = Vec::new();
+    for (name, ui, status) in states {
+        for (language, tag) in [(Language::ZhCn, "zh"), (Language::En, "en")] {
+            let mut ui = ui.clone();
+            ui.settings_language = language;
+            shots.push(Screenshot {
+                name: format!("{name}-{tag}"),
+                ui: ui.clone(),
+                status: status.clone(),
+                language,
+                width: 1920,
+                height: 1080,
+            });
+            if matches!(name, "home" | "activation-wrong-code") {
+                shots.push(Screenshot {
+                    name: format!("{name}-{tag}-1280x800"),
+                    ui,
+                    status: status.clone(),
+                    language,
+                    width: 1280,
+                    height: 800,
+                });
+            }
+        }
+    }
+    shots
+}

@@ -1,0 +1,66 @@
+//! Every page renders, in both languages and both layouts, through Slint's
+//! software renderer: real pixels, translated text (the two languages give
+//! different pictures), and the focus ring where the focus is.
+
+use roomterm::screen::{render_pages, standard_shots, Frame};
+
+fn distinct_colours(frame: &Frame) -> usize {
+    let mut colours: Vec<[u8; 3]> = frame.rgb.chunks(3).map(|p| [p[0], p[1], p[2]]).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    colours.len()
+}
+
+/// Pixels of the focus colour (#ffd23f) in the frame.
+fn focus_pixels(frame: &Frame) -> usize {
+    frame
+        .rgb
+        .chunks(3)
+        .filter(|p| p[0] > 240 && (200..220).contains(&p[1]) && p[2] < 90)
+        .count()
+}
+
+#[test]
+fn every_page_renders_in_both_languages_and_layouts() {
+    let shots = standard_shots();
+    let frames = render_pages(&shots, None).expect("offscreen rendering works");
+    let pages = [
+        "language",
+        "network",
+        "server",
+        "activation",
+        "home",
+        "settings",
+        "diagnostics",
+    ];
+    for page in pages {
+        for lang in ["zh", "en"] {
+            assert!(
+                shots.iter().any(|s| s.name == format!("{page}-{lang}")),
+                "{page}-{lang} missing"
+            );
+        }
+    }
+    for (shot, frame) in shots.iter().zip(&frames) {
+        assert_eq!((frame.width, frame.height), (shot.width, shot.height));
+        // Text is antialiased: a real page has many colours, a blank one few.
+        assert!(distinct_colours(frame) > 50, "{} looks empty", shot.name);
+        assert!(
+            focus_pixels(frame) > 500,
+            "{}: no visible focus ring",
+            shot.name
+        );
+    }
+    for (shot, frame) in shots.iter().zip(&frames) {
+        if let Some(base) = shot.name.strip_suffix("-zh") {
+            let en = shots
+                .iter()
+                .position(|s| s.name == format!("{base}-en"))
+                .unwrap();
+            assert_ne!(
+                frame.rgb, frames[en].rgb,
+                "{base}: Chinese and English render the same"
+            );
+        }
+    }
+}
