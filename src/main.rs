@@ -32,7 +32,7 @@ struct Cli {
     /// Activation code (with --server), when not yet activated.
     #[arg(long)]
     code: Option<String>,
-    /// Run without a display (the only mode so far).
+    /// Run without a display: status lines on stdout, control via the API.
     #[arg(long)]
     headless: bool,
     /// Control API address (HTTP + WebSocket; token in <data>/control-token).
@@ -46,15 +46,14 @@ struct Cli {
     factory_reset: bool,
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    match run(Cli::parse()).await {
+    match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -63,7 +62,9 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+/// The network runs on tokio; with a display, the main thread belongs to
+/// the Slint event loop.
+fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(dir) = &cli.screenshots {
         let shots = roomterm::screen::standard_shots();
         roomterm::screen::render_pages(&shots, Some(dir))?;
@@ -76,10 +77,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         println!("factory reset done: {}", cli.data.display());
         return Ok(());
     }
+    let runtime = tokio::runtime::Runtime::new()?;
+    // The control API serves as long as `_api` lives.
+    let (terminal, _api) = runtime.block_on(start(&cli, data))?;
+    if cli.headless {
+        return runtime.block_on(print_status(terminal));
+    }
+    roomterm::screen::run_window(runtime.handle().clone(), terminal)
+}
+
+async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::web::ControlApi)> {
     let device_tree = std::fs::read("/proc/device-tree/compatible").ok();
     let board = BoardProfile::select(&cli.boards, cli.board.as_deref(), device_tree.as_deref())?;
-    let sn = match cli.sn {
-        Some(sn) => sn,
+    let sn = match &cli.sn {
+        Some(sn) => sn.clone(),
         None => read_serial(std::path::Path::new("/"))
             .ok_or_else(|| anyhow::anyhow!("no serial number found; pass --sn"))?,
     };
@@ -103,11 +114,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         cli.data.join("control-token").display()
     );
     if !activated {
-        match (&cli.server, &cli.code) {
-            (Some(server), Some(code)) => terminal.activate(server, code).await?,
-            _ => println!("not activated: pass --server and --code"),
+        if let (Some(server), Some(code)) = (&cli.server, &cli.code) {
+            if let Err(err) = terminal.activate(server, code).await {
+                println!("activation failed: {err}");
+            }
         }
     }
+    Ok((terminal, api))
+}
+
+async fn print_status(terminal: Terminal) -> anyhow::Result<()> {
     let mut status = terminal.status.clone();
     let mut last = String::new();
     loop {

@@ -2,8 +2,10 @@
 //! come back as [`Control`]s. The pages themselves live in `ui/*.slint`.
 
 mod screenshot;
+mod window;
 
 pub use screenshot::{render_pages, standard_shots, Frame, Screenshot};
+pub use window::run_window;
 
 use crate::app::ui::{Control, UiState};
 use crate::app::TerminalStatus;
