@@ -29,7 +29,8 @@ struct Cli {
     /// Cloud API URL to activate with, e.g. https://127.0.0.1:8443.
     #[arg(long)]
     server: Option<String>,
-    /// Activation code (with --server), when not yet activated.
+    /// Activation code (with --server), when not yet activated. Without it,
+    /// the first-boot wizard asks for one (with the server pre-filled).
     #[arg(long)]
     code: Option<String>,
     /// Run without a display: status lines on stdout, control via the API.
@@ -100,6 +101,12 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
         board.board.id
     );
     let activated = data.load_credentials().is_some();
+    // A server named on the command line pre-fills the wizard's address.
+    let mut settings = data.load_settings();
+    if let (None, Some(server)) = (&settings.server_url, &cli.server) {
+        settings.server_url = Some(server.clone());
+        data.save_settings(&settings)?;
+    }
     let terminal = Terminal::start(TerminalOptions {
         data,
         sn,
