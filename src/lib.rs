@@ -8,6 +8,8 @@ pub use roomterm_proto as proto;
 
 pub mod app;
 pub mod board;
+pub mod input;
+pub mod net;
 pub mod provision;
 pub mod screen;
 pub mod sip;

@@ -45,6 +45,13 @@ struct Cli {
     /// Forget settings, credentials and the pinned CA, then exit.
     #[arg(long)]
     factory_reset: bool,
+    /// Write the network settings as a systemd-networkd file here (the image
+    /// uses /run/systemd/network). Unset: the machine's network is left alone.
+    #[arg(long, env = "ROOMTERM_NETWORK_DIR", value_name = "DIR")]
+    network_dir: Option<PathBuf>,
+    /// Do not read Linux input devices (IR receivers; keyboards when headless).
+    #[arg(long)]
+    no_input_devices: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -112,7 +119,14 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
         sn,
         model: board.board.id.clone(),
         software_version: env!("CARGO_PKG_VERSION").into(),
+        network: roomterm::net::NetworkConfigurator {
+            networkd_dir: cli.network_dir.clone(),
+        },
     });
+    if !cli.no_input_devices {
+        let config = roomterm::input::InputConfig::new(&board, cli.headless);
+        roomterm::input::spawn(terminal.clone(), config);
+    }
     let token = roomterm::web::load_or_create_token(&cli.data)?;
     let api = roomterm::web::ControlApi::start(cli.control, terminal.clone(), token).await?;
     println!(

@@ -6,56 +6,12 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use common::remote::Remote;
 use reqwest::Method;
 use roomcloud::clock::SystemClock;
 use roomcloud::devices::DeviceView;
-use roomterm::app::{Terminal, TerminalOptions};
 use roomterm::store::DataDir;
-use roomterm::web::ControlApi;
-use serde_json::{json, Value};
-
-struct Remote {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Remote {
-    async fn post(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.unwrap()
-    }
-
-    async fn keys(&self, keys: &[&str]) -> Value {
-        self.post("/keys", json!({ "keys": keys })).await
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wizard_by_remote_reaches_home_registered() {
@@ -63,21 +19,7 @@ async fn wizard_by_remote_reaches_home_registered() {
     let term_dir = tempfile::tempdir().unwrap();
     let (cloud, admin) = common::start_cloud(cloud_dir.path(), 0, Arc::new(SystemClock)).await;
     let code = common::add_device(&admin, "SN-Z1").await;
-    let terminal = Terminal::start(TerminalOptions {
-        data: DataDir::new(term_dir.path()).unwrap(),
-        sn: "SN-Z1".into(),
-        model: "generic-x86_64".into(),
-        software_version: "0.1.0".into(),
-    });
-    let token = roomterm::web::load_or_create_token(term_dir.path()).unwrap();
-    let api = ControlApi::start("127.0.0.1:0".parse().unwrap(), terminal, token.clone())
-        .await
-        .unwrap();
-    let remote = Remote {
-        http: reqwest::Client::new(),
-        base: format!("http://{}/api/v1", api.addr),
-        token,
-    };
+    let remote = Remote::start(term_dir.path(), "SN-Z1", Default::default()).await;
 
     assert_eq!(remote.get("/ui").await["page"], "language");
     // English, then Next.
@@ -87,9 +29,7 @@ async fn wizard_by_remote_reaches_home_registered() {
     let ui = remote.keys(&["down", "right", "ok"]).await;
     assert_eq!(ui["page"], "server");
     assert_eq!(ui["focused"], "server_field");
-    remote
-        .post("/text", json!({ "text": cloud.endpoints.api_url }))
-        .await;
+    remote.text(&cloud.endpoints.api_url).await;
     let ui = remote.keys(&["down", "right", "ok"]).await;
     assert_eq!(ui["page"], "activation");
 
@@ -115,17 +55,11 @@ async fn wizard_by_remote_reaches_home_registered() {
     let ui = remote.keys(&["ok"]).await;
     assert_eq!(ui["page"], "home", "{ui}");
 
-    let mut ready = false;
-    for _ in 0..100 {
-        let status = remote.get("/status").await;
-        if status["provisioning"]["state"] == "connected" && status["sip"]["state"] == "registered"
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(ready, "{}", remote.get("/status").await);
+    remote
+        .wait_status(|s| {
+            s["provisioning"]["state"] == "connected" && s["sip"]["state"] == "registered"
+        })
+        .await;
     let device: DeviceView = admin
         .call(Method::GET, "/devices/SN-Z1", None)
         .await

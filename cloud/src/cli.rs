@@ -11,6 +11,7 @@ use roomcloud::clock::SystemClock;
 use roomcloud::devices::{DeviceView, IssuedCode, SipAccountView};
 use roomcloud::store::Enterprise;
 use roomcloud::{CloudConfig, RunningCloud};
+use roomterm_proto::SipTransport;
 use serde_json::json;
 
 #[derive(Parser)]
@@ -64,6 +65,9 @@ struct ServeArgs {
     /// SIP address (UDP and TCP).
     #[arg(long, default_value = "0.0.0.0:5060")]
     sip: std::net::SocketAddr,
+    /// Transport terminals are told to register over: `udp` or `tcp`.
+    #[arg(long, default_value = "udp", value_parser = parse_sip_transport)]
+    sip_transport: SipTransport,
     /// SIP domain and digest realm.
     #[arg(long, default_value = "roomcloud.local")]
     domain: String,
@@ -151,11 +155,20 @@ pub async fn run() -> anyhow::Result<()> {
     }
 }
 
+fn parse_sip_transport(name: &str) -> Result<SipTransport, String> {
+    match name.to_ascii_lowercase().as_str() {
+        "udp" => Ok(SipTransport::Udp),
+        "tcp" => Ok(SipTransport::Tcp),
+        _ => Err(format!("unknown SIP transport {name:?} (udp or tcp)")),
+    }
+}
+
 async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let config = CloudConfig {
         data_dir: cli.data.clone(),
         http_listen: args.http,
         sip_listen: args.sip,
+        sip_transport: args.sip_transport,
         domain: args.domain.clone(),
         public_host: args.public_host.clone(),
         plain_http: args.plain_http,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use roomterm_proto::SipTransport;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{self, AppState};
@@ -22,6 +23,8 @@ pub struct CloudConfig {
     pub http_listen: SocketAddr,
     /// Address of the SIP registrar (UDP and TCP).
     pub sip_listen: SocketAddr,
+    /// Transport terminals are told to register over (both are served).
+    pub sip_transport: SipTransport,
     /// SIP domain, also the digest realm.
     pub domain: String,
     /// Name or address terminals use to reach this cloud; derived from the
@@ -38,6 +41,7 @@ impl CloudConfig {
             data_dir: data_dir.to_path_buf(),
             http_listen: "127.0.0.1:0".parse().expect("valid address"),
             sip_listen: "127.0.0.1:0".parse().expect("valid address"),
+            sip_transport: SipTransport::Udp,
             domain: "roomcloud.local".into(),
             public_host: None,
             plain_http: false,
@@ -133,6 +137,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         SipSettings {
             domain: config.domain.clone(),
             proxy: format!("{public_host}:{}", sip.udp_addr.port()),
+            transport: config.sip_transport,
         },
         ca_pem.clone(),
     ));

@@ -48,6 +48,22 @@ pub struct SipCredentials {
     pub proxy: String,
     /// Registration interval the cloud suggests, in seconds.
     pub register_expires: u32,
+    /// Transport to register over. Absent (older clouds) means UDP.
+    #[serde(default)]
+    pub transport: SipTransport,
+}
+
+/// The SIP transport a cloud asks its terminals to use.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SipTransport {
+    #[default]
+    Udp,
+    Tcp,
+    /// A transport this build does not know (e.g. `tls` from a newer
+    /// cloud): the answer still parses, and the terminal falls back.
+    #[serde(other)]
+    Unknown,
 }
 
 /// Configuration the cloud manages for one device. Pushed again on every change.
@@ -121,5 +137,19 @@ mod tests {
                 software_version: Some("1.0".into())
             }
         );
+    }
+
+    #[test]
+    fn sip_transport_is_optional_and_tolerates_new_names() {
+        let base =
+            r#""username":"1","password":"p","domain":"d","proxy":"h:5060","register_expires":60"#;
+        let parse = |extra: &str| -> SipTransport {
+            serde_json::from_str::<SipCredentials>(&format!("{{{base}{extra}}}"))
+                .unwrap()
+                .transport
+        };
+        assert_eq!(parse(""), SipTransport::Udp);
+        assert_eq!(parse(r#","transport":"tcp""#), SipTransport::Tcp);
+        assert_eq!(parse(r#","transport":"tls""#), SipTransport::Unknown);
     }
 }

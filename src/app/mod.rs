@@ -8,24 +8,30 @@
 mod status;
 pub mod ui;
 
-pub use status::{ProvisioningStatus, TerminalStatus};
+pub use status::{PingState, ProvisioningStatus, TerminalStatus};
 
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::board::Key;
+use crate::net::NetworkConfigurator;
 use crate::provision::{self, ActivationError, ChannelEvent, ChannelSettings};
 use crate::sip::{Account, AgentCommand, SipAgent, SipTransport};
 use crate::store::{Credentials, DataDir};
 use roomterm_proto::ActivateRequest;
 use ui::{Control, Effect, UiState};
 
+/// How often the terminal's own addresses are read for the network line.
+const ADDRESS_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub struct TerminalOptions {
     pub data: DataDir,
     pub sn: String,
     pub model: String,
     pub software_version: String,
+    /// Where the network settings go (nowhere on a developer's machine).
+    pub network: NetworkConfigurator,
 }
 
 enum Command {
@@ -161,9 +167,14 @@ impl Runtime {
     }
 
     async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        // The OS network follows the saved settings from the first moment
+        // (on the image the networkd file lives on a volatile folder).
+        let network = self.options.data.load_settings().network;
+        self.apply_network(&network).await;
         if let Some(credentials) = self.options.data.load_credentials() {
             self.start_session(credentials).await;
         }
+        let mut address_check = tokio::time::interval(ADDRESS_CHECK);
         loop {
             tokio::select! {
                 command = commands.recv() => match command {
@@ -171,6 +182,16 @@ impl Runtime {
                     None => break,
                 },
                 Some(event) = self.channel_events.recv() => self.channel_event(event).await,
+                _ = address_check.tick() => {
+                    let now = tokio::task::spawn_blocking(crate::net::current_addresses)
+                        .await
+                        .unwrap_or_default();
+                    self.status.send_if_modified(|s| {
+                        let changed = s.network != now;
+                        s.network = now;
+                        changed
+                    });
+                }
             }
         }
         self.stop_session().await;
@@ -194,7 +215,13 @@ impl Runtime {
                 self.effect(effect).await;
             }
             Command::Tap(control) => {
-                let effect = modify(&self.ui, |ui| ui.activate(control));
+                // A tap names what the user saw; a control no longer on
+                // screen (the page changed meanwhile) is not pressed.
+                let effect = modify(&self.ui, |ui| {
+                    ui.on_screen(control)
+                        .then(|| ui.activate(control))
+                        .flatten()
+                });
                 self.effect(effect).await;
             }
             Command::Text(text) => self.ui.send_modify(|ui| ui.type_text(&text)),
@@ -206,14 +233,21 @@ impl Runtime {
 
     async fn effect(&mut self, effect: Option<Effect>) {
         match effect {
-            None | Some(Effect::PingServer) => {}
+            None => {}
+            Some(Effect::PingServer) => self.ping(),
             Some(Effect::SaveSettings(settings)) => {
+                let before = self.options.data.load_settings();
                 if let Err(err) = self.options.data.save_settings(&settings) {
                     tracing::error!(%err, "cannot save settings");
                 }
+                if before.network != settings.network {
+                    self.apply_network(&settings.network).await;
+                }
             }
             Some(Effect::Activate { server_url, code }) => {
-                if self.activate(server_url, code).await.is_err() {
+                // Success moves the UI on by itself; a failure stays to retry.
+                let outcome = self.activate(server_url, code).await;
+                if outcome.is_err() {
                     self.ui.send_modify(|ui| ui.activation_done(false));
                 }
             }
@@ -264,9 +298,39 @@ impl Runtime {
         outcome
     }
 
+    async fn apply_network(&self, network: &crate::store::NetworkSettings) {
+        match self.options.network.apply(network).await {
+            Ok(Some(path)) => {
+                tracing::info!(path = %path.display(), ?network, "network settings applied")
+            }
+            Ok(None) => {}
+            Err(err) => tracing::error!(%err, "cannot apply the network settings"),
+        }
+    }
+
+    /// Starts the diagnostics ping to the cloud (the activated one, else the
+    /// address typed in the wizard); the result lands in the status.
+    fn ping(&self) {
+        if self.status.borrow().ping == PingState::Running {
+            return;
+        }
+        let url = match self.options.data.load_credentials() {
+            Some(credentials) => credentials.server_url,
+            None => self.ui.borrow().server_url.clone(),
+        };
+        self.status.send_modify(|s| s.ping = PingState::Running);
+        let status = self.status.clone();
+        tokio::spawn(async move {
+            let report = crate::net::ping_server(&url).await;
+            status.send_modify(|s| s.ping = PingState::Done(report));
+        });
+    }
+
     async fn factory_reset(&mut self) -> std::io::Result<()> {
         self.stop_session().await;
         let result = self.options.data.factory_reset();
+        self.apply_network(&crate::store::NetworkSettings::Dhcp)
+            .await;
         self.status
             .send_replace(TerminalStatus::new(&self.options.sn));
         self.ui
@@ -334,7 +398,7 @@ impl Runtime {
             password: credentials.sip.password.clone(),
             domain: credentials.sip.domain.clone(),
             proxy,
-            transport: SipTransport::Udp,
+            transport: SipTransport::from_offer(credentials.sip.transport),
             expires: credentials.sip.register_expires,
         };
         let agent = match SipAgent::start(account).await {

@@ -1,5 +1,6 @@
 //! What the terminal shows on its status lines, as data.
 
+use crate::net::{InterfaceAddress, PingReport};
 use crate::provision::ActivationError;
 use crate::sip::RegStatus;
 
@@ -29,6 +30,18 @@ pub struct TerminalStatus {
     pub number: Option<String>,
     /// The outcome of the last activation attempt, for the wizard's error page.
     pub activation_error: Option<ActivationError>,
+    /// The terminal's addresses now (empty: no network).
+    pub network: Vec<InterfaceAddress>,
+    /// The diagnostics page's connection test.
+    pub ping: PingState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum PingState {
+    #[default]
+    NotRun,
+    Running,
+    Done(PingReport),
 }
 
 impl TerminalStatus {
@@ -40,6 +53,8 @@ impl TerminalStatus {
             room_name: None,
             number: None,
             activation_error: None,
+            network: Vec::new(),
+            ping: PingState::NotRun,
         }
     }
 

@@ -7,7 +7,9 @@ mod window;
 pub use screenshot::{render_pages, standard_shots, Frame, Screenshot};
 pub use window::run_window;
 
-use crate::app::ui::{Control, UiState};
+use slint::{ModelRc, SharedString, VecModel};
+
+use crate::app::ui::{Control, Field, UiState};
 use crate::app::TerminalStatus;
 use crate::store::Language;
 use crate::web::StatusView;
@@ -57,6 +59,16 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     );
     state.set_dhcp(ui.dhcp);
     state.set_server_url(ui.server_url.as_str().into());
+    state.set_address(ui.address.as_str().into());
+    state.set_gateway(ui.gateway.as_str().into());
+    state.set_dns(ui.dns.as_str().into());
+    state.set_dns2(ui.dns2.as_str().into());
+    state.set_network_error(ui.network_error.unwrap_or_default().into());
+    state.set_network_state(view.network.state.into());
+    state.set_network_detail(view.network.reason.clone().unwrap_or_default().into());
+    state.set_editing(ui.editing.map(field_id).unwrap_or_default().into());
+    state.set_keyboard_rows(keyboard_rows(ui));
+    apply_ping(&state, &view);
     state.set_code(group_digits(&ui.code).into());
     state.set_activating(ui.activating);
     let error = view.activation_error.as_ref();
@@ -71,6 +83,47 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     state.set_provisioning_reason(view.provisioning.reason.clone().unwrap_or_default().into());
     state.set_sip_state(view.sip.state.into());
     state.set_sip_reason(view.sip.reason.clone().unwrap_or_default().into());
+}
+
+fn field_id(field: Field) -> String {
+    serde_json::to_value(field)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The open keyboard's keys as rows of control ids (empty when closed).
+fn keyboard_rows(ui: &UiState) -> ModelRc<ModelRc<SharedString>> {
+    let rows: Vec<ModelRc<SharedString>> = match ui.editing {
+        None => Vec::new(),
+        Some(field) => field
+            .keyboard()
+            .iter()
+            .map(|row| {
+                let keys: Vec<SharedString> = row.iter().map(|c| control_id(*c).into()).collect();
+                ModelRc::new(VecModel::from(keys))
+            })
+            .collect(),
+    };
+    ModelRc::new(VecModel::from(rows))
+}
+
+fn apply_ping(state: &AppState, view: &StatusView) {
+    state.set_ping_state(view.ping.state.into());
+    let Some(report) = &view.ping.report else {
+        return;
+    };
+    state.set_ping_target(report.target.as_str().into());
+    state.set_ping_sent(report.sent as i32);
+    state.set_ping_answered(report.answered as i32);
+    let times = match (report.min_ms, report.avg_ms, report.max_ms) {
+        (Some(min), Some(avg), Some(max)) => {
+            format!("min/avg/max {min:.1}/{avg:.1}/{max:.1} ms")
+        }
+        _ => String::new(),
+    };
+    state.set_ping_times(times.into());
+    state.set_ping_error(report.error.clone().unwrap_or_default().into());
 }
 
 fn group_digits(code: &str) -> String {

@@ -102,6 +102,10 @@ pub fn standard_shots() -> Vec<Screenshot> {
         expires_in: std::time::Duration::from_secs(3600),
     });
     online.room_name = Some("Yangtze 3F".into());
+    online.network = vec![crate::net::InterfaceAddress {
+        interface: "eth0".into(),
+        address: [192, 168, 1, 20].into(),
+    }];
     online.number = Some("100001".into());
     let mut offline = online.clone();
     offline.provisioning = ProvisioningStatus::Disconnected {
@@ -119,8 +123,37 @@ pub fn standard_shots() -> Vec<Screenshot> {
         ("home", base_ui(Page::Home), online.clone()),
         ("home-offline", base_ui(Page::Home), offline),
         ("settings", base_ui(Page::Settings), online.clone()),
-        ("diagnostics", base_ui(Page::Diagnostics), online),
     ];
+    let mut pinged = online.clone();
+    pinged.ping = crate::app::PingState::Done(crate::net::PingReport {
+        target: "cloud.example.com:8443".into(),
+        sent: 4,
+        answered: 4,
+        min_ms: Some(0.8),
+        avg_ms: Some(1.1),
+        max_ms: Some(1.6),
+        error: None,
+    });
+    states.push(("diagnostics", base_ui(Page::Diagnostics), pinged));
+    let mut static_ui = base_ui(Page::NetworkStatic);
+    static_ui.dhcp = false;
+    static_ui.address = "192.168.1.20/24".into();
+    static_ui.gateway = "192.168.2.1".into();
+    static_ui.dns = "192.168.1.1".into();
+    static_ui.network_error = Some("gateway_outside_subnet");
+    static_ui.focus = (1, 1);
+    states.push(("network-static-error", static_ui.clone(), online.clone()));
+    let mut address_keyboard = static_ui;
+    address_keyboard.network_error = None;
+    address_keyboard.gateway = "192.168.1.".into();
+    address_keyboard.editing = Some(crate::app::ui::Field::Gateway);
+    address_keyboard.focus = (3, 0);
+    states.push(("network-keyboard", address_keyboard, online.clone()));
+    let mut url_keyboard = base_ui(Page::Server);
+    url_keyboard.server_url = "https://cloud.exa".into();
+    url_keyboard.editing = Some(crate::app::ui::Field::Server);
+    url_keyboard.focus = (2, 4);
+    states.push(("server-keyboard", url_keyboard, fresh.clone()));
     let mut typed = base_ui(Page::Activation);
     typed.code = "12345678".into();
     typed.focus = (1, 1);
@@ -149,7 +182,7 @@ pub fn standard_shots() -> Vec<Screenshot> {
                 width: 1920,
                 height: 1080,
             });
-            if matches!(name, "home" | "activation-wrong-code") {
+            if matches!(name, "home" | "activation-wrong-code" | "server-keyboard") {
                 shots.push(Screenshot {
                     name: format!("{name}-{tag}-1280x800"),
                     ui,

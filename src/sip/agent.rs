@@ -1,18 +1,20 @@
-//! The SIP user agent task: owns the socket, drives [`Registration`] with
-//! real time, re-registers when told to or when the local address changes,
-//! and publishes the registration status.
+//! The SIP user agent task: drives [`Registration`] with real time over a
+//! [`Link`] (UDP, or TCP reconnected on demand), re-registers when told to
+//! or when the local address changes, and publishes the registration status.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 
-use super::register::{Account, RegFailure, RegStatus, Registration, SipTransport};
+use super::link::Link;
+use super::register::{Account, RegFailure, RegStatus, Registration};
 
 /// How often the local address is checked for a change (new DHCP lease,
 /// cable moved, Wi-Fi roam).
 const ADDRESS_CHECK: Duration = Duration::from_secs(2);
+/// How long stopping may take to remove the binding (connect, answer a
+/// challenge); the binding would expire by itself anyway.
+const UNREGISTER_WAIT: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AgentCommand {
@@ -29,17 +31,13 @@ pub struct SipAgent {
 }
 
 impl SipAgent {
-    /// Starts registering `account` (UDP).
+    /// Starts registering `account` over its transport. Only local problems
+    /// fail here; an unreachable server shows in `status`.
     pub async fn start(account: Account) -> std::io::Result<Self> {
-        if account.transport != SipTransport::Udp {
-            return Err(std::io::Error::other(
-                "only UDP is implemented in the agent so far",
-            ));
-        }
-        let socket = connect(account.proxy).await?;
+        let link = Link::open(account.transport, account.proxy).await?;
         let (status_tx, status) = watch::channel(RegStatus::Registering);
         let (commands, rx) = mpsc::channel(8);
-        let task = tokio::spawn(run(account, socket, status_tx, rx));
+        let task = tokio::spawn(run(account, link, status_tx, rx));
         Ok(Self {
             status,
             commands,
@@ -58,81 +56,51 @@ impl SipAgent {
     }
 }
 
-/// A UDP socket connected to the proxy: its local address is the one the
-/// kernel routes through, and ICMP errors surface as receive errors.
-async fn connect(proxy: SocketAddr) -> std::io::Result<UdpSocket> {
-    let bind: SocketAddr = if proxy.is_ipv4() {
-        "0.0.0.0:0".parse().expect("valid")
-    } else {
-        "[::]:0".parse().expect("valid")
-    };
-    let socket = UdpSocket::bind(bind).await?;
-    socket.connect(proxy).await?;
-    Ok(socket)
-}
-
 async fn run(
     account: Account,
-    mut socket: UdpSocket,
+    link: Link,
     status: watch::Sender<RegStatus>,
     mut commands: mpsc::Receiver<AgentCommand>,
 ) {
-    let proxy = account.proxy;
-    let mut local = socket.local_addr().expect("bound socket");
-    let mut reg = Registration::new(account, local);
-    let mut buf = vec![0u8; 65_535];
+    // Until the first TCP connect the proxy's own address stands in; every
+    // REGISTER is built after `Link::ready` gives the real one.
+    let local = link.local().unwrap_or(account.proxy);
+    let mut agent = Agent {
+        reg: Registration::new(account, local),
+        link,
+        buf: vec![0u8; 65_535],
+    };
     let mut address_check = tokio::time::interval(ADDRESS_CHECK);
-    let first = reg.register_now(local, Instant::now());
-    send(&socket, &mut reg, &first).await;
+    agent.register_now().await;
     loop {
         status.send_if_modified(|current| {
-            let changed = current != reg.status();
+            let changed = current != agent.reg.status();
             if changed {
-                tracing::info!(status = ?reg.status(), "SIP registration");
-                *current = reg.status().clone();
+                tracing::info!(status = ?agent.reg.status(), "SIP registration");
+                *current = agent.reg.status().clone();
             }
             changed
         });
-        let wakeup = reg
+        let wakeup = agent
+            .reg
             .next_wakeup()
             .map(tokio::time::Instant::from_std)
             .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
         tokio::select! {
-            received = socket.recv(&mut buf) => match received {
-                Ok(len) => {
-                    if let Some(out) = reg.on_response(&buf[..len], Instant::now()) {
-                        send(&socket, &mut reg, &out).await;
-                    }
-                }
-                // ICMP port/host unreachable on the connected socket.
-                Err(err) => reg.on_send_error(err.to_string(), Instant::now()),
+            received = agent.link.recv(&mut agent.buf) => match received {
+                Ok(message) => agent.on_message(&message).await,
+                Err(err) => agent.on_link_error(&err),
             },
-            _ = tokio::time::sleep_until(wakeup) => {
-                if let Some(out) = reg.poll(Instant::now()) {
-                    send(&socket, &mut reg, &out).await;
-                }
-            }
+            _ = tokio::time::sleep_until(wakeup) => agent.on_timer().await,
             _ = address_check.tick() => {
-                let Ok(probe) = connect(proxy).await else { continue };
-                let Ok(now_local) = probe.local_addr() else { continue };
-                if now_local.ip() != local.ip() {
-                    tracing::info!(old = %local.ip(), new = %now_local.ip(), "local address changed; registering again");
-                    socket = probe;
-                    local = now_local;
-                    let out = reg.register_now(local, Instant::now());
-                    send(&socket, &mut reg, &out).await;
+                if agent.link.follow_route().await {
+                    agent.register_now().await;
                 }
             }
             command = commands.recv() => match command {
-                Some(AgentCommand::Reregister) => {
-                    let out = reg.register_now(local, Instant::now());
-                    send(&socket, &mut reg, &out).await;
-                }
+                Some(AgentCommand::Reregister) => agent.register_now().await,
                 Some(AgentCommand::Stop) | None => {
-                    let out = reg.unregister(Instant::now());
-                    let _ = socket.send(&out).await;
-                    // Give the server a moment to answer; the binding would expire anyway.
-                    let _ = tokio::time::timeout(Duration::from_millis(500), socket.recv(&mut buf)).await;
+                    let _ = tokio::time::timeout(UNREGISTER_WAIT, agent.unregister()).await;
                     return;
                 }
             },
@@ -140,9 +108,94 @@ async fn run(
     }
 }
 
-async fn send(socket: &UdpSocket, reg: &mut Registration, bytes: &[u8]) {
-    if let Err(err) = socket.send(bytes).await {
-        reg.on_send_error(err.to_string(), Instant::now());
+struct Agent {
+    reg: Registration,
+    link: Link,
+    buf: Vec<u8>,
+}
+
+impl Agent {
+    /// A fresh REGISTER, connecting first if needed: a new TCP connection
+    /// has a new local port, so the request is built only once it exists.
+    async fn register_now(&mut self) {
+        match self.link.ready().await {
+            Ok(local) => {
+                let out = self.reg.register_now(local, Instant::now());
+                self.send(&out).await;
+            }
+            Err(err) => self.reg.on_send_error(err.to_string(), Instant::now()),
+        }
+    }
+
+    async fn on_timer(&mut self) {
+        let now = Instant::now();
+        if !self.link.is_up() {
+            // TCP lost its flow: the retry the registration asks for starts
+            // with a new connection.
+            if self.reg.next_wakeup().is_some_and(|at| at <= now) {
+                self.register_now().await;
+            }
+            return;
+        }
+        let out = self.reg.poll(now);
+        if self.reg.status() == &RegStatus::Failed(RegFailure::Timeout) {
+            // No answer on an open TCP flow: it is probably dead without a
+            // FIN (RFC 5626 §4.4); retry on a new one.
+            self.link.close();
+        }
+        if let Some(out) = out {
+            self.send(&out).await;
+        }
+    }
+
+    async fn on_message(&mut self, message: &[u8]) {
+        if let Some(out) = self.reg.on_response(message, Instant::now()) {
+            self.send(&out).await;
+        }
+    }
+
+    /// UDP: ICMP unreachable. TCP: the flow ended (closed, reset, keep-alive
+    /// unanswered, garbage) and the link has already dropped it.
+    fn on_link_error(&mut self, err: &std::io::Error) {
+        tracing::warn!(%err, "SIP transport");
+        self.reg.on_send_error(err.to_string(), Instant::now());
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        if let Err(err) = self.link.send(bytes).await {
+            self.reg.on_send_error(err.to_string(), Instant::now());
+        }
+    }
+
+    /// Removes our binding and waits for the answer (answering a stale-nonce
+    /// challenge on the way). Bounded by the caller.
+    async fn unregister(&mut self) {
+        if self.link.ready().await.is_err() {
+            return;
+        }
+        let out = self.reg.unregister(Instant::now());
+        if self.link.send(&out).await.is_err() {
+            return;
+        }
+        while self.reg.is_waiting() {
+            let wakeup = self.reg.next_wakeup().map_or_else(
+                || tokio::time::Instant::now() + UNREGISTER_WAIT,
+                tokio::time::Instant::from_std,
+            );
+            let out = tokio::select! {
+                received = self.link.recv(&mut self.buf) => match received {
+                    Ok(message) => self.reg.on_response(&message, Instant::now()),
+                    Err(_) => return,
+                },
+                // UDP retransmission of the un-REGISTER.
+                _ = tokio::time::sleep_until(wakeup) => self.reg.poll(Instant::now()),
+            };
+            if let Some(out) = out {
+                if self.link.send(&out).await.is_err() {
+                    return;
+                }
+            }
+        }
     }
 }
 

@@ -1,8 +1,11 @@
-//! The terminal's SIP user agent: registration to the cloud (more to come:
-//! calls and meetings).
+//! The terminal's SIP user agent: registration to the cloud over UDP or TCP
+//! (more to come: calls and meetings).
 
 mod agent;
+mod framing;
+mod link;
 mod register;
+mod tcp;
 
 pub use agent::{AgentCommand, SipAgent};
 pub use register::{Account, RegFailure, RegStatus, Registration, SipTransport};

@@ -23,6 +23,19 @@ pub enum SipTransport {
 }
 
 impl SipTransport {
+    /// The transport the cloud's activation answer names; one this build
+    /// does not know falls back to UDP, which every registrar serves.
+    pub fn from_offer(offer: roomterm_proto::SipTransport) -> Self {
+        match offer {
+            roomterm_proto::SipTransport::Udp => Self::Udp,
+            roomterm_proto::SipTransport::Tcp => Self::Tcp,
+            roomterm_proto::SipTransport::Unknown => {
+                tracing::warn!("the cloud offers an unknown SIP transport; using UDP");
+                Self::Udp
+            }
+        }
+    }
+
     fn via_name(self) -> &'static str {
         match self {
             Self::Udp => "UDP",
@@ -124,12 +137,20 @@ impl Registration {
     pub fn register_now(&mut self, local: SocketAddr, now: Instant) -> Vec<u8> {
         self.local = local;
         self.status = RegStatus::Registering;
+        // This replaces any retry that was due; the outcome schedules the next.
+        self.next_attempt = None;
         self.send_register(self.account.expires, now)
     }
 
     /// Removes our binding (before shutting down or switching accounts).
     pub fn unregister(&mut self, now: Instant) -> Vec<u8> {
+        self.next_attempt = None;
         self.send_register(0, now)
+    }
+
+    /// A request is out and its answer (or Timer F) is awaited.
+    pub fn is_waiting(&self) -> bool {
+        self.pending.is_some()
     }
 
     /// The earliest instant [`poll`](Self::poll) has something to do.
@@ -300,7 +321,11 @@ impl Registration {
 
     fn fail(&mut self, failure: RegFailure, now: Instant) {
         self.status = RegStatus::Failed(failure);
-        self.next_attempt = Some(now + self.retry_delay);
+        // Up to a quarter earlier at random: terminals that lost the server
+        // together (a cloud restart drops every TCP flow at once) must not
+        // all come back in the same instant.
+        let jitter = 1.0 - 0.25 * rand::random::<f64>();
+        self.next_attempt = Some(now + self.retry_delay.mul_f64(jitter));
         self.retry_delay = (self.retry_delay * 2).min(RETRY_MAX);
     }
 
@@ -497,8 +522,12 @@ mod tests {
         assert_eq!(reg.poll(t1 + T1 * 3), Some(retry));
         assert_eq!(reg.poll(t1 + TIMER_F), None);
         assert_eq!(reg.status(), &RegStatus::Failed(RegFailure::Timeout));
-        // The next retry waits longer.
-        assert_eq!(reg.next_wakeup(), Some(t1 + TIMER_F + RETRY_FIRST * 2));
+        // The next retry waits longer (jittered up to a quarter earlier).
+        let next = reg.next_wakeup().unwrap() - (t1 + TIMER_F);
+        assert!(
+            next <= RETRY_FIRST * 2 && next >= RETRY_FIRST * 3 / 2,
+            "{next:?}"
+        );
     }
 
     #[test]
@@ -517,5 +546,61 @@ mod tests {
             .on_response(&brief, t0)
             .expect("retries with the minimum");
         assert!(String::from_utf8_lossy(&again).contains("Expires: 900"));
+    }
+
+    #[test]
+    fn tcp_names_its_transport_and_never_retransmits() {
+        let t0 = Instant::now();
+        let local = "127.0.0.1:40001".parse().unwrap();
+        let mut reg = Registration::new(
+            Account {
+                transport: SipTransport::Tcp,
+                ..account()
+            },
+            local,
+        );
+        let first = String::from_utf8(reg.register_now(local, t0)).unwrap();
+        assert!(
+            first.contains("Via: SIP/2.0/TCP 127.0.0.1:40001;branch=z9hG4bK"),
+            "{first}"
+        );
+        assert!(
+            first.contains("Contact: <sip:100001@127.0.0.1:40001;transport=tcp>"),
+            "{first}"
+        );
+        // §17.1.2.2: the transport is reliable, only Timer F runs.
+        assert_eq!(reg.next_wakeup(), Some(t0 + TIMER_F));
+        assert_eq!(reg.poll(t0 + T1), None);
+        assert_eq!(reg.poll(t0 + T2 * 4), None);
+        assert!(reg.is_waiting());
+        assert_eq!(reg.poll(t0 + TIMER_F), None);
+        assert_eq!(reg.status(), &RegStatus::Failed(RegFailure::Timeout));
+        assert!(!reg.is_waiting());
+    }
+
+    #[test]
+    fn registering_now_replaces_a_due_retry() {
+        let t0 = Instant::now();
+        let local = "127.0.0.1:5070".parse().unwrap();
+        let mut reg = Registration::new(account(), local);
+        reg.register_now(local, t0);
+        reg.on_send_error("connection refused".into(), t0);
+        assert_eq!(
+            reg.status(),
+            &RegStatus::Failed(RegFailure::Unreachable("connection refused".into()))
+        );
+        // Forced early (e.g. the cloud is back): the old retry must not stay
+        // due, or the agent would wake up in a loop until the answer comes.
+        let t1 = t0 + RETRY_FIRST * 3;
+        reg.register_now(local, t1);
+        assert_eq!(reg.next_wakeup(), Some(t1 + T1));
+    }
+
+    #[test]
+    fn the_offered_transport_is_taken_and_unknown_ones_fall_back() {
+        use roomterm_proto::SipTransport as Offer;
+        assert_eq!(SipTransport::from_offer(Offer::Tcp), SipTransport::Tcp);
+        assert_eq!(SipTransport::from_offer(Offer::Udp), SipTransport::Udp);
+        assert_eq!(SipTransport::from_offer(Offer::Unknown), SipTransport::Udp);
     }
 }

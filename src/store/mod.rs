@@ -167,6 +167,7 @@ mod tests {
                 domain: "roomcloud.local".into(),
                 proxy: "127.0.0.1:5060".into(),
                 register_expires: 3600,
+                transport: Default::default(),
             },
             config: DeviceConfig::default(),
             channel_path: "/api/device/v1/channel".into(),

@@ -134,10 +134,19 @@ fn ui_view(terminal: &Terminal) -> serde_json::Value {
     json!({
         "page": ui.page,
         "focused": ui.focused(),
+        "language": ui.settings_language,
         "code": ui.code,
         "server_url": ui.server_url,
         "activating": ui.activating,
-        "controls": ui.page.rows(),
+        "dhcp": ui.dhcp,
+        "address": ui.address,
+        "gateway": ui.gateway,
+        "dns": ui.dns,
+        "dns2": ui.dns2,
+        "network_error": ui.network_error,
+        "editing": ui.editing,
+        // What is on screen now: the page's controls, or the keyboard's.
+        "controls": ui.rows(),
     })
 }
 
@@ -179,6 +188,13 @@ struct TapBody {
 
 async fn tap(_: Authorized, State(state): State<ApiState>, tap: Body<TapBody>) -> Response {
     match body(tap) {
+        Ok(t) if !state.terminal.ui.borrow().on_screen(t.control) => {
+            return error(
+                StatusCode::CONFLICT,
+                "not_on_screen",
+                "that control is not on the current page",
+            )
+        }
         Ok(t) => state.terminal.tap(t.control).await,
         Err(response) => return *response,
     }

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::app::{ProvisioningStatus, TerminalStatus};
+use crate::app::{PingState, ProvisioningStatus, TerminalStatus};
+use crate::net::{InterfaceAddress, PingReport};
 use crate::provision::ActivationError;
 use crate::sip::{RegFailure, RegStatus};
 
@@ -12,9 +13,21 @@ pub struct StatusView {
     pub sn: String,
     pub room_name: Option<String>,
     pub number: Option<String>,
+    /// `connected` with the addresses as reason, or `no_address`.
+    pub network: LineView,
+    pub addresses: Vec<InterfaceAddress>,
     pub provisioning: LineView,
     pub sip: LineView,
     pub activation_error: Option<ErrorView>,
+    pub ping: PingView,
+}
+
+/// The diagnostics ping: `not_run`, `running` or `done` with the report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PingView {
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<PingReport>,
 }
 
 /// One status line: a state and, when not fine, why.
@@ -85,13 +98,43 @@ impl From<&TerminalStatus> for StatusView {
                 RegFailure::Unreachable(why) => line("unreachable", Some(why.clone())),
             },
         };
+        let network = match s.network.as_slice() {
+            [] => line("no_address", None),
+            addresses => line(
+                "connected",
+                Some(
+                    addresses
+                        .iter()
+                        .map(|a| format!("{} {}", a.interface, a.address))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            ),
+        };
+        let ping = match &s.ping {
+            PingState::NotRun => PingView {
+                state: "not_run",
+                report: None,
+            },
+            PingState::Running => PingView {
+                state: "running",
+                report: None,
+            },
+            PingState::Done(report) => PingView {
+                state: "done",
+                report: Some(report.clone()),
+            },
+        };
         Self {
             sn: s.sn.clone(),
             room_name: s.room_name.clone(),
             number: s.number.clone(),
+            network,
+            addresses: s.network.clone(),
             provisioning,
             sip,
             activation_error: s.activation_error.as_ref().map(activation_error),
+            ping,
         }
     }
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod remote;
+
 use reqwest::Method;
 use roomcloud::client::AdminClient;
 use roomcloud::clock::SharedClock;
@@ -18,6 +20,14 @@ pub async fn start_cloud(
 ) -> (RunningCloud, AdminClient) {
     let mut config = CloudConfig::local(dir);
     config.sip_listen = format!("127.0.0.1:{sip_port}").parse().unwrap();
+    start_configured(config, clock).await
+}
+
+/// Like [`start_cloud`], with any configuration.
+pub async fn start_configured(
+    config: CloudConfig,
+    clock: SharedClock,
+) -> (RunningCloud, AdminClient) {
     let cloud = roomcloud::start(config, clock).await.unwrap();
     let admin = AdminClient::new(
         &cloud.endpoints.api_url,

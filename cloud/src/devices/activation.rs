@@ -96,6 +96,7 @@ impl Devices {
                 domain: self.sip.domain.clone(),
                 proxy: self.sip.proxy.clone(),
                 register_expires: DEFAULT_EXPIRES,
+                transport: self.sip.transport,
             },
             config: self.config_for(&row),
             ca_pem: self.ca_pem.clone(),

@@ -37,6 +37,7 @@ pub struct SipSettings {
     pub domain: String,
     /// `host:port` terminals send REGISTER to.
     pub proxy: String,
+    pub transport: roomterm_proto::SipTransport,
 }
 
 pub struct Devices {

@@ -4,7 +4,7 @@
 
 mod pages;
 
-pub use pages::{Control, Page};
+pub use pages::{Control, Field, Page};
 
 use serde::Serialize;
 
@@ -17,8 +17,12 @@ const CODE_MAX: usize = 12;
 /// What the runtime must do after an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
+    /// Save (and apply: the network part reaches the OS) the settings.
     SaveSettings(Settings),
-    Activate { server_url: String, code: String },
+    Activate {
+        server_url: String,
+        code: String,
+    },
     FactoryReset,
     PingServer,
 }
@@ -30,15 +34,40 @@ pub struct UiState {
     pub focus: (usize, usize),
     pub settings_language: Language,
     pub dhcp: bool,
+    /// The static address fields as typed (checked on Next).
+    pub address: String,
+    pub gateway: String,
+    pub dns: String,
+    pub dns2: String,
+    /// Why the static address was not accepted (a `NetError` code).
+    pub network_error: Option<&'static str>,
     pub server_url: String,
     pub code: String,
     /// Set while an activation is in flight.
     pub activating: bool,
+    /// The field the on-screen keyboard types into, while it is open.
+    pub editing: Option<Field>,
+    /// Where the wizard pages return to when opened from Settings.
+    pub return_to: Option<Page>,
+    /// The network settings last accepted.
+    #[serde(skip)]
+    network: NetworkSettings,
+    /// Focus on the page under the keyboard, restored when it closes.
+    #[serde(skip)]
+    focus_under_keyboard: (usize, usize),
 }
 
 impl UiState {
     /// Starts in the wizard, or on Home for an activated terminal.
     pub fn new(settings: &Settings, activated: bool) -> Self {
+        let (address, gateway, dns) = match &settings.network {
+            NetworkSettings::Dhcp => Default::default(),
+            NetworkSettings::Static {
+                address,
+                gateway,
+                dns,
+            } => (address.clone(), gateway.clone(), dns.clone()),
+        };
         Self {
             page: if activated {
                 Page::Home
@@ -48,32 +77,81 @@ impl UiState {
             focus: (0, 0),
             settings_language: settings.language,
             dhcp: settings.network == NetworkSettings::Dhcp,
+            address,
+            gateway,
+            dns: dns.first().cloned().unwrap_or_default(),
+            dns2: dns.get(1).cloned().unwrap_or_default(),
+            network_error: None,
             server_url: settings.server_url.clone().unwrap_or_default(),
             code: String::new(),
             activating: false,
+            editing: None,
+            return_to: None,
+            network: settings.network.clone(),
+            focus_under_keyboard: (0, 0),
         }
     }
 
+    /// The controls now on screen, in rows: the page's, or the keyboard's
+    /// while it is open.
+    pub fn rows(&self) -> &'static [&'static [Control]] {
+        match self.editing {
+            Some(field) => field.keyboard(),
+            None => self.page.rows(),
+        }
+    }
+
+    /// Whether `control` is on screen now (taps elsewhere are ignored).
+    pub fn on_screen(&self, control: Control) -> bool {
+        self.rows().iter().any(|row| row.contains(&control))
+    }
+
     pub fn focused(&self) -> Control {
-        let rows = self.page.rows();
+        let rows = self.rows();
         let row = rows[self.focus.0.min(rows.len() - 1)];
         row[self.focus.1.min(row.len() - 1)]
+    }
+
+    /// The text of a field.
+    pub fn field(&self, field: Field) -> &str {
+        match field {
+            Field::Server => &self.server_url,
+            Field::Address => &self.address,
+            Field::Gateway => &self.gateway,
+            Field::Dns => &self.dns,
+            Field::Dns2 => &self.dns2,
+        }
+    }
+
+    fn field_mut(&mut self, field: Field) -> &mut String {
+        match field {
+            Field::Server => &mut self.server_url,
+            Field::Address => &mut self.address,
+            Field::Gateway => &mut self.gateway,
+            Field::Dns => &mut self.dns,
+            Field::Dns2 => &mut self.dns2,
+        }
     }
 
     fn go(&mut self, page: Page) {
         self.page = page;
         self.focus = (0, 0);
+        self.editing = None;
+    }
+
+    fn network_page(&self) -> Page {
+        if self.dhcp {
+            Page::Network
+        } else {
+            Page::NetworkStatic
+        }
     }
 
     fn settings(&self) -> Settings {
         Settings {
             language: self.settings_language,
             server_url: (!self.server_url.is_empty()).then(|| self.server_url.clone()),
-            network: if self.dhcp {
-                NetworkSettings::Dhcp
-            } else {
-                NetworkSettings::default()
-            },
+            network: self.network.clone(),
             auto_answer: false,
         }
     }
@@ -83,6 +161,7 @@ impl UiState {
         self.activating = false;
         if success {
             self.code.clear();
+            self.return_to = None;
             self.go(Page::Home);
         }
     }
@@ -91,11 +170,34 @@ impl UiState {
     pub fn restart_wizard(&mut self) {
         self.code.clear();
         self.activating = false;
+        self.return_to = None;
         self.go(Page::Language);
     }
 
+    /// Where Back leads from the current page.
+    fn back_target(&self) -> Option<Page> {
+        match self.return_to {
+            Some(to) if self.in_wizard() => Some(to),
+            _ => self.page.parent(),
+        }
+    }
+
+    fn back(&mut self) {
+        if let Some(target) = self.back_target() {
+            if target == Page::Settings {
+                self.return_to = None;
+            }
+            let target = if target == Page::Network {
+                self.network_page()
+            } else {
+                target
+            };
+            self.go(target);
+        }
+    }
+
     pub fn key(&mut self, key: Key) -> Option<Effect> {
-        let rows = self.page.rows();
+        let rows = self.rows();
         let (row, col) = self.focus;
         match key {
             Key::Up if row > 0 => self.focus = (row - 1, col.min(rows[row - 1].len() - 1)),
@@ -105,15 +207,21 @@ impl UiState {
             Key::Left if col > 0 => self.focus.1 = col - 1,
             Key::Right if col + 1 < rows[row].len() => self.focus.1 = col + 1,
             Key::Ok => return self.activate(self.focused()),
+            Key::Back if self.editing.is_some() => self.close_keyboard(),
             Key::Back => {
                 if self.page == Page::Activation && !self.code.is_empty() {
                     // Back first erases, as on a phone keypad.
                     self.code.pop();
-                } else if let Some(parent) = self.page.parent() {
-                    self.go(parent);
+                } else {
+                    self.back();
                 }
             }
-            Key::Home if self.page.parent().is_some() && !self.in_wizard() => self.go(Page::Home),
+            Key::Home if self.editing.is_none() && !self.in_wizard() => {
+                if self.page != Page::Home {
+                    self.return_to = None;
+                    self.go(Page::Home);
+                }
+            }
             _ => {
                 if let Some(digit) = key.digit() {
                     self.type_digit(digit);
@@ -126,31 +234,96 @@ impl UiState {
     fn in_wizard(&self) -> bool {
         matches!(
             self.page,
-            Page::Language | Page::Network | Page::Server | Page::Activation
+            Page::Language | Page::Network | Page::NetworkStatic | Page::Server | Page::Activation
         )
     }
 
     fn type_digit(&mut self, digit: char) {
+        if let Some(field) = self.editing {
+            self.type_into(field, &digit.to_string());
+            return;
+        }
         match self.page {
             Page::Activation if self.code.len() < CODE_MAX => self.code.push(digit),
-            // Digits on the server page type into the address (IP + port).
-            Page::Server => self.server_url.push(digit),
-            _ => {}
+            _ => {
+                // Digits on a focused address field type straight into it.
+                if let Some(field) = Field::of(self.focused()) {
+                    self.type_into(field, &digit.to_string());
+                }
+            }
         }
     }
 
-    /// Text from a keyboard or the control API, typed into the focused field
-    /// (the server address, or the code — digits only).
-    pub fn type_text(&mut self, text: &str) {
-        match self.focused() {
-            Control::ServerField => self.server_url.push_str(text.trim()),
-            Control::CodeField => {
-                for digit in text.chars().filter(char::is_ascii_digit) {
-                    self.type_digit(digit);
-                }
+    fn type_into(&mut self, field: Field, text: &str) {
+        let max = field.max_len();
+        let value = self.field_mut(field);
+        for c in text.chars().filter(|c| field.accepts(*c)) {
+            if value.len() >= max {
+                break;
             }
-            _ => {}
+            value.push(c);
         }
+        if field != Field::Server {
+            self.network_error = None;
+        }
+    }
+
+    /// Text from a keyboard or the control API, typed into the field being
+    /// edited or the focused one (the code takes digits only).
+    pub fn type_text(&mut self, text: &str) {
+        let text = text.trim();
+        if let Some(field) = self.editing.or_else(|| Field::of(self.focused())) {
+            self.type_into(field, text);
+        } else if self.focused() == Control::CodeField {
+            for digit in text.chars().filter(char::is_ascii_digit) {
+                self.type_digit(digit);
+            }
+        }
+    }
+
+    fn open_keyboard(&mut self, field: Field) {
+        self.focus_under_keyboard = self.focus;
+        self.editing = Some(field);
+        self.focus = (0, 0);
+    }
+
+    fn close_keyboard(&mut self) {
+        self.editing = None;
+        self.focus = self.focus_under_keyboard;
+    }
+
+    /// Accepts the network page: DHCP, or a static address that checks out.
+    fn accept_network(&mut self) -> bool {
+        if self.dhcp {
+            self.network = NetworkSettings::Dhcp;
+            return true;
+        }
+        match crate::net::parse_static(&self.address, &self.gateway, &[&self.dns, &self.dns2]) {
+            Ok(network) => {
+                self.network = network;
+                self.network_error = None;
+                true
+            }
+            Err(err) => {
+                self.network_error = Some(err.code());
+                false
+            }
+        }
+    }
+
+    fn next(&mut self) -> Option<Effect> {
+        let page = self.page;
+        let next = match page {
+            Page::Language => self.network_page(),
+            Page::Network | Page::NetworkStatic if self.accept_network() => Page::Server,
+            Page::Server if !self.server_url.is_empty() => Page::Activation,
+            _ => return None,
+        };
+        match self.return_to.take() {
+            Some(to) => self.go(to),
+            None => self.go(next),
+        }
+        Some(Effect::SaveSettings(self.settings()))
     }
 
     /// A tap or OK on `control`.
@@ -160,26 +333,24 @@ impl UiState {
             self.type_digit(digit);
             return None;
         }
+        if let Some(field) = Field::of(control) {
+            self.focus = self.position_of(control).unwrap_or(self.focus);
+            self.open_keyboard(field);
+            return None;
+        }
         match control {
             LanguageZh => self.settings_language = Language::ZhCn,
             LanguageEn => self.settings_language = Language::En,
-            NetworkDhcp => self.dhcp = true,
-            NetworkStatic => self.dhcp = false,
-            Next => {
-                let next = match self.page {
-                    Page::Language => Page::Network,
-                    Page::Network => Page::Server,
-                    Page::Server if !self.server_url.is_empty() => Page::Activation,
-                    _ => return None,
-                };
-                self.go(next);
-                return Some(Effect::SaveSettings(self.settings()));
+            NetworkDhcp | NetworkStatic => {
+                self.dhcp = control == NetworkDhcp;
+                self.network_error = None;
+                let focus = self.focus;
+                self.page = self.network_page();
+                self.focus = focus;
             }
-            Back => {
-                if let Some(parent) = self.page.parent() {
-                    self.go(parent);
-                }
-            }
+            Next => return self.next(),
+            Back if self.editing.is_some() => self.close_keyboard(),
+            Back => self.back(),
             Delete => {
                 self.code.pop();
             }
@@ -194,14 +365,49 @@ impl UiState {
             OpenDiagnostics => self.go(Page::Diagnostics),
             FactoryReset => return Some(Effect::FactoryReset),
             PingServer => return Some(Effect::PingServer),
-            SettingsLanguage => self.go(Page::Language),
-            SettingsNetwork => self.go(Page::Network),
-            SettingsServer => self.go(Page::Server),
+            SettingsLanguage | SettingsNetwork | SettingsServer => {
+                self.return_to = Some(Page::Settings);
+                let page = match control {
+                    SettingsLanguage => Page::Language,
+                    SettingsNetwork => self.network_page(),
+                    _ => Page::Server,
+                };
+                self.go(page);
+            }
+            Char(c) => {
+                if let Some(field) = self.editing {
+                    self.type_into(field, &c.to_string());
+                }
+            }
+            Backspace => {
+                if let Some(field) = self.editing {
+                    self.field_mut(field).pop();
+                }
+            }
+            Https => {
+                if let Some(field) = self.editing {
+                    let value = self.field_mut(field);
+                    if !value.starts_with("http") {
+                        value.insert_str(0, "https://");
+                    }
+                }
+            }
+            Done => self.close_keyboard(),
             // Meetings, calls and sharing arrive with the media engine.
-            Join | Call | Share | ServerField | CodeField | Activate | Key0 | Key1 | Key2
-            | Key3 | Key4 | Key5 | Key6 | Key7 | Key8 | Key9 => {}
+            Join | Call | Share | CodeField | Activate | AddressField | GatewayField | DnsField
+            | Dns2Field | ServerField | Key0 | Key1 | Key2 | Key3 | Key4 | Key5 | Key6 | Key7
+            | Key8 | Key9 => {}
         }
         None
+    }
+
+    /// Where `control` sits on the current page (a tap moves focus there).
+    fn position_of(&self, control: Control) -> Option<(usize, usize)> {
+        self.page
+            .rows()
+            .iter()
+            .enumerate()
+            .find_map(|(r, row)| row.iter().position(|c| *c == control).map(|col| (r, col)))
     }
 }
 
@@ -209,9 +415,10 @@ impl UiState {
 mod tests {
     use super::*;
 
-    const PAGES: [Page; 7] = [
+    const PAGES: [Page; 8] = [
         Page::Language,
         Page::Network,
+        Page::NetworkStatic,
         Page::Server,
         Page::Activation,
         Page::Home,
@@ -219,31 +426,153 @@ mod tests {
         Page::Diagnostics,
     ];
 
+    /// Every control reachable with the D-pad from the initial focus.
+    fn reachable(ui: &UiState) -> std::collections::HashSet<Control> {
+        let mut seen = std::collections::HashSet::new();
+        let mut queue = vec![ui.focus];
+        let mut visited = std::collections::HashSet::new();
+        while let Some(focus) = queue.pop() {
+            if !visited.insert(focus) {
+                continue;
+            }
+            for key in [Key::Up, Key::Down, Key::Left, Key::Right] {
+                let mut probe = ui.clone();
+                probe.focus = focus;
+                seen.insert(probe.focused());
+                probe.key(key);
+                queue.push(probe.focus);
+            }
+        }
+        seen
+    }
+
     #[test]
-    fn the_d_pad_reaches_every_control_on_every_page() {
+    fn the_d_pad_reaches_every_control_on_every_page_and_keyboard() {
         for page in PAGES {
             let mut ui = UiState::new(&Settings::default(), false);
             ui.page = page;
-            // Every focus position reachable from the start with the D-pad.
-            let mut seen = std::collections::HashSet::new();
-            let mut queue = vec![ui.focus];
-            let mut visited = std::collections::HashSet::new();
-            while let Some(focus) = queue.pop() {
-                if !visited.insert(focus) {
-                    continue;
-                }
-                for key in [Key::Up, Key::Down, Key::Left, Key::Right] {
-                    let mut probe = ui.clone();
-                    probe.focus = focus;
-                    seen.insert(probe.focused());
-                    probe.key(key);
-                    queue.push(probe.focus);
-                }
-            }
             let all: std::collections::HashSet<_> =
                 page.rows().iter().flat_map(|r| r.iter().copied()).collect();
-            assert_eq!(seen, all, "{page:?}");
+            assert_eq!(reachable(&ui), all, "{page:?}");
         }
+        for field in [Field::Server, Field::Address] {
+            let mut ui = UiState::new(&Settings::default(), false);
+            ui.editing = Some(field);
+            let all: std::collections::HashSet<_> = field
+                .keyboard()
+                .iter()
+                .flat_map(|r| r.iter().copied())
+                .collect();
+            assert_eq!(reachable(&ui), all, "{field:?}");
+        }
+    }
+
+    #[test]
+    fn control_ids_round_trip_including_keyboard_characters() {
+        for control in [
+            Control::NetworkStatic,
+            Control::Char('q'),
+            Control::Char('/'),
+        ] {
+            let id = serde_json::to_value(control).unwrap();
+            let back: Control = serde_json::from_value(id.clone()).unwrap();
+            assert_eq!(back, control, "{id}");
+        }
+        assert_eq!(serde_json::to_value(Control::Char(':')).unwrap(), ":");
+        assert_eq!(
+            serde_json::to_value(Control::Dns2Field).unwrap(),
+            "dns2_field"
+        );
+    }
+
+    /// Presses `keys` in order.
+    fn press(ui: &mut UiState, keys: &[Key]) -> Option<Effect> {
+        keys.iter().fold(None, |_, key| ui.key(*key))
+    }
+
+    #[test]
+    fn a_static_address_typed_with_the_remote() {
+        use Key::*;
+        let mut ui = UiState::new(&Settings::default(), false);
+        press(&mut ui, &[Down, Ok]); // Next (Chinese stays)
+        assert_eq!(ui.page, Page::Network);
+        press(&mut ui, &[Right, Ok]); // Static
+        assert_eq!(ui.page, Page::NetworkStatic);
+        assert_eq!(ui.focused(), Control::NetworkStatic);
+        // Address: OK opens the IP keyboard; remote digits and the "." key.
+        press(&mut ui, &[Down, Left, Ok]);
+        assert_eq!(ui.editing, Some(Field::Address));
+        press(&mut ui, &[Digit1, Digit0]);
+        press(&mut ui, &[Down, Down, Down, Ok]); // "."
+        press(&mut ui, &[Digit0, Digit0]);
+        press(&mut ui, &[Ok]); // "." again: focus stayed on it
+        press(&mut ui, &[Digit0, Digit0]);
+        press(&mut ui, &[Ok, Digit7]);
+        assert_eq!(ui.address, "10.00.00.7");
+        press(&mut ui, &[Down, Ok]); // Backspace
+        ui.address = "10.0.0.7".into();
+        press(&mut ui, &[Right, Ok]); // Done
+        assert_eq!((ui.editing, ui.focused()), (None, Control::AddressField));
+        // Gateway outside the /24 is refused on Next, with a reason.
+        press(&mut ui, &[Right, Ok]);
+        ui.type_text("10.0.1.1");
+        press(&mut ui, &[Back]);
+        assert_eq!(ui.focused(), Control::GatewayField);
+        press(&mut ui, &[Down, Down, Right, Ok]);
+        assert_eq!(ui.focused(), Control::Next);
+        assert_eq!(ui.network_error, Some("gateway_outside_subnet"));
+        assert_eq!(ui.page, Page::NetworkStatic);
+        ui.gateway = "10.0.0.1".into();
+        ui.dns = "10.0.0.1".into();
+        let Some(Effect::SaveSettings(saved)) = press(&mut ui, &[Ok]) else {
+            panic!("Next with a good address saves");
+        };
+        assert_eq!(ui.page, Page::Server);
+        assert_eq!(
+            saved.network,
+            NetworkSettings::Static {
+                address: "10.0.0.7/24".into(),
+                gateway: "10.0.0.1".into(),
+                dns: vec!["10.0.0.1".into()],
+            }
+        );
+        // Back to the network page shows the static fields again.
+        press(&mut ui, &[Back]);
+        assert_eq!(ui.page, Page::NetworkStatic);
+    }
+
+    #[test]
+    fn the_server_address_on_the_letter_keyboard() {
+        use Key::*;
+        let mut ui = UiState::new(&Settings::default(), false);
+        ui.go(Page::Server);
+        press(&mut ui, &[Ok]);
+        assert_eq!(ui.editing, Some(Field::Server));
+        // Bottom row: https://, then "c" (row 4, column 3) and a digit.
+        press(&mut ui, &[Down, Down, Down, Down, Ok]);
+        press(&mut ui, &[Up, Right, Right, Ok, Digit8]);
+        assert_eq!(ui.server_url, "https://c8");
+        press(&mut ui, &[Back]); // closes, keeps the text
+        assert_eq!((ui.editing, ui.server_url.as_str()), (None, "https://c8"));
+        assert_eq!(ui.page, Page::Server);
+    }
+
+    #[test]
+    fn settings_pages_return_to_settings() {
+        let mut ui = UiState::new(&Settings::default(), true);
+        ui.activate(Control::Settings);
+        ui.activate(Control::SettingsLanguage);
+        assert_eq!(ui.page, Page::Language);
+        ui.activate(Control::LanguageEn);
+        assert!(
+            matches!(ui.activate(Control::Next), Some(Effect::SaveSettings(s)) if s.language == Language::En)
+        );
+        assert_eq!(ui.page, Page::Settings);
+        ui.activate(Control::SettingsServer);
+        ui.key(Key::Back);
+        assert_eq!(ui.page, Page::Settings);
+        ui.key(Key::Back);
+        assert_eq!(ui.page, Page::Home);
     }
 
     #[test]

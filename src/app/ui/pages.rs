@@ -4,13 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Page {
     /// First-boot wizard, step 1.
     Language,
     /// Step 2: DHCP or static addressing.
     Network,
+    /// Step 2 with static addressing chosen: the address fields.
+    NetworkStatic,
     /// Step 3: the cloud's address.
     Server,
     /// Step 4: the activation code on a keypad.
@@ -27,6 +29,12 @@ impl Page {
         match self {
             Page::Language => &[&[LanguageZh, LanguageEn], &[Next]],
             Page::Network => &[&[NetworkDhcp, NetworkStatic], &[Back, Next]],
+            Page::NetworkStatic => &[
+                &[NetworkDhcp, NetworkStatic],
+                &[AddressField, GatewayField],
+                &[DnsField, Dns2Field],
+                &[Back, Next],
+            ],
             Page::Server => &[&[ServerField], &[Back, Next]],
             Page::Activation => &[
                 &[CodeField],
@@ -50,7 +58,7 @@ impl Page {
     pub fn parent(self) -> Option<Page> {
         match self {
             Page::Language | Page::Home => None,
-            Page::Network => Some(Page::Language),
+            Page::Network | Page::NetworkStatic => Some(Page::Language),
             Page::Server => Some(Page::Network),
             Page::Activation => Some(Page::Server),
             Page::Settings => Some(Page::Home),
@@ -66,6 +74,10 @@ pub enum Control {
     LanguageEn,
     NetworkDhcp,
     NetworkStatic,
+    AddressField,
+    GatewayField,
+    DnsField,
+    Dns2Field,
     ServerField,
     CodeField,
     Key0,
@@ -92,6 +104,15 @@ pub enum Control {
     OpenDiagnostics,
     FactoryReset,
     PingServer,
+    /// On-screen keyboard: erase the last character.
+    Backspace,
+    /// On-screen keyboard: close it, keeping the text.
+    Done,
+    /// On-screen keyboard: type `https://`.
+    Https,
+    /// On-screen keyboard: a character key; its id is the character itself.
+    #[serde(untagged)]
+    Char(char),
 }
 
 impl Control {
@@ -113,3 +134,114 @@ impl Control {
         })
     }
 }
+
+/// A text field that opens the on-screen keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Server,
+    Address,
+    Gateway,
+    Dns,
+    Dns2,
+}
+
+impl Field {
+    pub fn of(control: Control) -> Option<Field> {
+        Some(match control {
+            Control::ServerField => Field::Server,
+            Control::AddressField => Field::Address,
+            Control::GatewayField => Field::Gateway,
+            Control::DnsField => Field::Dns,
+            Control::Dns2Field => Field::Dns2,
+            _ => return None,
+        })
+    }
+
+    /// The keyboard for this field: letters for a URL, digits and dots for
+    /// an IP address.
+    pub fn keyboard(self) -> &'static [&'static [Control]] {
+        match self {
+            Field::Server => URL_KEYBOARD,
+            _ => IP_KEYBOARD,
+        }
+    }
+
+    /// Whether `c` can be typed into this field.
+    pub fn accepts(self, c: char) -> bool {
+        match self {
+            Field::Server => c.is_ascii_graphic(),
+            Field::Address => c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '/'),
+            _ => c.is_ascii_hexdigit() || matches!(c, '.' | ':'),
+        }
+    }
+
+    pub fn max_len(self) -> usize {
+        match self {
+            Field::Server => 200,
+            _ => 43, // the longest IPv6 address with a prefix
+        }
+    }
+}
+
+use Control::Char as C;
+
+const IP_KEYBOARD: &[&[Control]] = &[
+    &[C('1'), C('2'), C('3')],
+    &[C('4'), C('5'), C('6')],
+    &[C('7'), C('8'), C('9')],
+    &[C('.'), C('0'), C('/')],
+    &[Control::Backspace, Control::Done],
+];
+
+const URL_KEYBOARD: &[&[Control]] = &[
+    &[
+        C('1'),
+        C('2'),
+        C('3'),
+        C('4'),
+        C('5'),
+        C('6'),
+        C('7'),
+        C('8'),
+        C('9'),
+        C('0'),
+    ],
+    &[
+        C('q'),
+        C('w'),
+        C('e'),
+        C('r'),
+        C('t'),
+        C('y'),
+        C('u'),
+        C('i'),
+        C('o'),
+        C('p'),
+    ],
+    &[
+        C('a'),
+        C('s'),
+        C('d'),
+        C('f'),
+        C('g'),
+        C('h'),
+        C('j'),
+        C('k'),
+        C('l'),
+        C(':'),
+    ],
+    &[
+        C('z'),
+        C('x'),
+        C('c'),
+        C('v'),
+        C('b'),
+        C('n'),
+        C('m'),
+        C('.'),
+        C('-'),
+        C('/'),
+    ],
+    &[Control::Https, Control::Backspace, Control::Done],
+];

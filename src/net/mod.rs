@@ -1,0 +1,13 @@
+//! The terminal's own network: checking what the installer typed for a
+//! static address, handing the settings to the OS (systemd-networkd on the
+//! appliance image), and reading which addresses the terminal has now.
+
+mod addresses;
+mod networkd;
+mod ping;
+mod static_config;
+
+pub use addresses::{current_addresses, InterfaceAddress};
+pub use networkd::{render_networkd, NetworkConfigurator};
+pub use ping::{ping_server, PingReport, PING_COUNT};
+pub use static_config::{parse_static, NetError};

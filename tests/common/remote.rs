@@ -1,0 +1,100 @@
+//! A terminal with its control API, and a client for it: the remote control
+//! the tests press keys on.
+
+use reqwest::StatusCode;
+use roomterm::app::{Terminal, TerminalOptions};
+use roomterm::net::NetworkConfigurator;
+use roomterm::store::DataDir;
+use roomterm::web::ControlApi;
+use serde_json::{json, Value};
+
+pub struct Remote {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: String,
+    pub terminal: Terminal,
+    pub api: ControlApi,
+}
+
+impl Remote {
+    /// Starts a terminal on `data` with its control API on a free port.
+    pub async fn start(data: &std::path::Path, sn: &str, network: NetworkConfigurator) -> Self {
+        let terminal = Terminal::start(TerminalOptions {
+            data: DataDir::new(data).unwrap(),
+            sn: sn.into(),
+            model: "generic-x86_64".into(),
+            software_version: "0.1.0".into(),
+            network,
+        });
+        let token = roomterm::web::load_or_create_token(data).unwrap();
+        let api = ControlApi::start(
+            "127.0.0.1:0".parse().unwrap(),
+            terminal.clone(),
+            token.clone(),
+        )
+        .await
+        .unwrap();
+        Self {
+            http: reqwest::Client::new(),
+            base: format!("http://{}/api/v1", api.addr),
+            token,
+            terminal,
+            api,
+        }
+    }
+
+    /// POSTs and returns the status code with the JSON answer.
+    pub async fn try_post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        let (status, answer) = self.try_post(path, body).await;
+        assert!(status.is_success(), "{path}: {status} {answer}");
+        answer
+    }
+
+    pub async fn keys(&self, keys: &[&str]) -> Value {
+        self.post("/keys", json!({ "keys": keys })).await
+    }
+
+    pub async fn text(&self, text: &str) -> Value {
+        self.post("/text", json!({ "text": text })).await
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Polls the status until `ready` holds (at most ~5 s); returns it.
+    pub async fn wait_status(&self, ready: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..100 {
+            let status = self.get("/status").await;
+            if ready(&status) {
+                return status;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let status = self.get("/status").await;
+        assert!(ready(&status), "never reached: {status}");
+        status
+    }
+}
