@@ -182,7 +182,10 @@ pub fn standard_shots() -> Vec<Screenshot> {
                 width: 1920,
                 height: 1080,
             });
-            if matches!(name, "home" | "activation-wrong-code" | "server-keyboard") {
+            if matches!(
+                name,
+                "home" | "activation-wrong-code" | "server-keyboard" | "network-static-error"
+            ) {
                 shots.push(Screenshot {
                     name: format!("{name}-{tag}-1280x800"),
                     ui,
