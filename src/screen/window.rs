@@ -5,34 +5,58 @@
 use slint::ComponentHandle;
 
 use super::{apply, control_from_id, locale, AppState, AppWindow};
+use crate::app::ui::Control;
 use crate::app::Terminal;
 use crate::board::Key;
 use crate::store::Language;
+
+/// What the window hands to the runtime, in the order the user gave it.
+enum Input {
+    Tap(Control),
+    Key(Key),
+    Text(String),
+}
 
 /// Runs the window until it is closed.
 pub fn run_window(runtime: tokio::runtime::Handle, terminal: Terminal) -> anyhow::Result<()> {
     let app = AppWindow::new()?;
     let state = app.global::<AppState>();
+    // One queue and one forwarding task: a task per keystroke would let
+    // fast typing arrive out of order.
+    let (inputs, mut queue) = tokio::sync::mpsc::unbounded_channel::<Input>();
     {
-        let (terminal, runtime) = (terminal.clone(), runtime.clone());
-        state.on_tapped(move |id| {
-            if let Some(control) = control_from_id(&id) {
-                let terminal = terminal.clone();
-                runtime.spawn(async move { terminal.tap(control).await });
+        let terminal = terminal.clone();
+        runtime.spawn(async move {
+            while let Some(input) = queue.recv().await {
+                match input {
+                    Input::Tap(control) => terminal.tap(control).await,
+                    Input::Key(key) => terminal.key(key).await,
+                    Input::Text(text) => terminal.text(&text).await,
+                }
             }
         });
     }
     {
-        let (terminal, runtime) = (terminal.clone(), runtime.clone());
+        let inputs = inputs.clone();
+        state.on_tapped(move |id| {
+            if let Some(control) = control_from_id(&id) {
+                let _ = inputs.send(Input::Tap(control));
+            }
+        });
+    }
+    {
+        let inputs = inputs.clone();
         state.on_key(move |name| {
             let key: Option<Key> =
                 serde_json::from_value(serde_json::Value::String(name.to_string())).ok();
             if let Some(key) = key {
-                let terminal = terminal.clone();
-                runtime.spawn(async move { terminal.key(key).await });
+                let _ = inputs.send(Input::Key(key));
             }
         });
     }
+    state.on_typed(move |text| {
+        let _ = inputs.send(Input::Text(text.to_string()));
+    });
 
     // Push every change of UI or status (and the clock) to the window.
     let weak = app.as_weak();
