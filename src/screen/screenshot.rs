@@ -163,6 +163,10 @@ pub fn standard_shots() -> Vec<Screenshot> {
     let mut wrong_status = fresh.clone();
     wrong_status.activation_error = Some(ActivationError::WrongCode);
     states.push(("activation-wrong-code", wrong.clone(), wrong_status));
+    let mut unreachable_status = fresh.clone();
+    unreachable_status.activation_error =
+        Some(ActivationError::Unreachable("connection refused".into()));
+    states.push(("activation-unreachable", wrong.clone(), unreachable_status));
     let mut locked_status = fresh;
     locked_status.activation_error = Some(ActivationError::Locked {
         retry_after_secs: 540,
