@@ -89,9 +89,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // The control API serves as long as `_api` lives.
     let (terminal, _api) = runtime.block_on(start(&cli, data))?;
     if cli.headless {
-        return runtime.block_on(print_status(terminal));
+        runtime.block_on(print_status(&terminal));
+    } else {
+        // SIGINT/SIGTERM close the window like its close button does.
+        runtime.spawn(async {
+            stop_signal().await;
+            let _ = slint::invoke_from_event_loop(|| {
+                let _ = slint::quit_event_loop();
+            });
+        });
+        roomterm::screen::run_window(runtime.handle().clone(), terminal.clone())?;
     }
-    roomterm::screen::run_window(runtime.handle().clone(), terminal)
+    // Unregister so the cloud shows the terminal offline at once (bounded:
+    // a dead network must not hold up a power-off).
+    let stopped = runtime.block_on(async {
+        tokio::time::timeout(std::time::Duration::from_secs(3), terminal.shutdown()).await
+    });
+    if stopped.is_err() {
+        tracing::warn!("stopped without unregistering (no answer within 3 s)");
+    }
+    Ok(())
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (systemd stopping the service).
+async fn stop_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
 }
 
 async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::web::ControlApi)> {
@@ -144,9 +171,12 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
     Ok((terminal, api))
 }
 
-async fn print_status(terminal: Terminal) -> anyhow::Result<()> {
+/// Prints a status line on every change until a stop signal.
+async fn print_status(terminal: &Terminal) {
     let mut status = terminal.status.clone();
     let mut last = String::new();
+    let stop = stop_signal();
+    tokio::pin!(stop);
     loop {
         let line = describe(&status.borrow_and_update());
         if line != last {
@@ -154,8 +184,8 @@ async fn print_status(terminal: Terminal) -> anyhow::Result<()> {
             last = line;
         }
         tokio::select! {
-            changed = status.changed() => if changed.is_err() { return Ok(()) },
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            changed = status.changed() => if changed.is_err() { return },
+            _ = &mut stop => return,
         }
     }
 }

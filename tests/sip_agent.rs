@@ -46,6 +46,7 @@ async fn activated_account(cloud: &RunningCloud, admin: &AdminClient, sn: &str) 
         // As the terminal's runtime does: the cloud names the transport.
         transport: SipTransport::from_offer(answer.sip.transport),
         expires: answer.sip.register_expires,
+        instance: Some(roomterm::sip::instance_urn(sn)),
     }
 }
 
@@ -228,6 +229,7 @@ async fn tcp_connection_refused_is_named_at_once_and_retried() {
         proxy: closed,
         transport: SipTransport::Tcp,
         expires: 600,
+        instance: None,
     };
     let mut agent = SipAgent::start(account).await.unwrap();
     // At once: not after Timer F (32 s), nor the connect limit (5 s).
@@ -272,6 +274,7 @@ async fn tcp_stream_handling_against_a_scripted_proxy() {
         proxy: listener.local_addr().unwrap(),
         transport: SipTransport::Tcp,
         expires: 600,
+        instance: None,
     };
     let mut agent = SipAgent::start(account).await.unwrap();
     let (mut stream, peer) = listener.accept().await.unwrap();

@@ -81,7 +81,16 @@ async fn activates_registers_follows_renames_and_survives_restarts() {
 
     term.activate(&url, &code).await.expect("activation");
     until(&term, "connected and registered", ready).await;
-    let seen = device(&admin, "SN-E1").await;
+    // The cloud marks the channel open once its side of the upgrade runs,
+    // a moment after the terminal sees the handshake finish.
+    let mut seen = device(&admin, "SN-E1").await;
+    for _ in 0..50 {
+        if seen.provisioning_connected && seen.sip_registered {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        seen = device(&admin, "SN-E1").await;
+    }
     assert!(
         seen.provisioning_connected && seen.sip_registered,
         "{seen:?}"
@@ -182,4 +191,50 @@ async fn lockout_reports_the_time_left() {
         })
     );
     assert!(locked.unwrap_err().to_string().contains("600 s"));
+}
+
+/// Power cuts: a terminal that loses power never unregisters, and comes back
+/// from a new port with a new Call-ID. Twelve boots (more than the cloud's
+/// ten bindings per number) must leave it registered with one binding —
+/// its stable `+sip.instance` replaces the binding of the boot before.
+#[test]
+fn power_cycled_twelve_times_it_stays_registered_with_one_binding() {
+    let cloud_rt = tokio::runtime::Runtime::new().unwrap();
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let term_dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = cloud_rt.block_on(common::start_cloud(
+        cloud_dir.path(),
+        0,
+        Arc::new(SystemClock),
+    ));
+    let code = cloud_rt.block_on(common::add_device(&admin, "SN-P1"));
+    for boot in 0..12 {
+        // Each boot is its own runtime; dropping it kills every task and
+        // socket at once, with no un-REGISTER: a power cut.
+        let boot_rt = tokio::runtime::Runtime::new().unwrap();
+        let handle = boot_rt.block_on(async {
+            let t = terminal(term_dir.path(), "SN-P1");
+            if boot == 0 {
+                t.activate(&cloud.endpoints.api_url, &code).await.unwrap();
+            }
+            until(&t, &format!("registered on boot {boot}"), ready).await;
+            t
+        });
+        // The handle outlives the runtime: dropped first, it would be a
+        // clean shutdown (which unregisters), not a power cut.
+        boot_rt.shutdown_timeout(Duration::ZERO);
+        drop(handle);
+    }
+    let seen = cloud_rt.block_on(device(&admin, "SN-P1"));
+    assert!(seen.sip_registered);
+    assert_eq!(seen.sip_bindings.len(), 1, "{:?}", seen.sip_bindings);
+
+    // A clean shutdown (SIGTERM, power-off) unregisters: offline at once.
+    cloud_rt.block_on(async {
+        let t = terminal(term_dir.path(), "SN-P1");
+        until(&t, "registered after the power cuts", ready).await;
+        t.shutdown().await;
+        let seen = device(&admin, "SN-P1").await;
+        assert!(!seen.sip_registered, "{:?}", seen.sip_bindings);
+    });
 }

@@ -382,3 +382,39 @@ async fn tcp_exchange(stream: &mut TcpStream, message: &str) -> String {
         }
     }
 }
+
+/// A rebooted device registers from a new port with a new Call-ID: with its
+/// `+sip.instance` it replaces its old binding instead of piling up bindings
+/// until the per-AOR limit refuses it.
+#[tokio::test]
+async fn an_instance_id_replaces_the_binding_of_a_rebooted_device() {
+    let t = TestCloud::start().await;
+    let (user, password) = device_sip_account(&t, "SN-R9").await;
+    let instance = r#";+sip.instance="<urn:uuid:0b8e4c1a-3f6d-3c2e-9a41-5d7f00c0ffee>""#;
+    let mut last_source = String::new();
+    for _boot in 0..12 {
+        let ua = Ua::new(t.cloud.endpoints.sip_udp, &user, &password, DOMAIN).await;
+        let contact = format!("{}{instance}", ua.contact("boot"));
+        let ok = ua
+            .register_with_auth(&[contact], Some(600), "SHA-256")
+            .await;
+        assert_eq!(ok.status(), 200, "{}", ok.text);
+        assert_eq!(ok.headers("Contact").len(), 1, "{}", ok.text);
+        last_source = ua.socket.local_addr().unwrap().to_string();
+    }
+    let bindings = t.device("SN-R9").await.sip_bindings;
+    assert_eq!(bindings.len(), 1, "{bindings:?}");
+    assert_eq!(bindings[0].source, last_source);
+
+    // Without an instance, contacts are told apart by URI as before.
+    let ua = Ua::new(t.cloud.endpoints.sip_udp, &user, &password, DOMAIN).await;
+    let ok = ua
+        .register_with_auth(&[ua.contact("plain")], Some(600), "SHA-256")
+        .await;
+    assert_eq!(ok.headers("Contact").len(), 2, "{}", ok.text);
+    // Un-REGISTER by instance, from yet another address.
+    let ua = Ua::new(t.cloud.endpoints.sip_udp, &user, &password, DOMAIN).await;
+    let contact = format!("{}{instance}", ua.contact("bye"));
+    let ok = ua.register_with_auth(&[contact], Some(0), "SHA-256").await;
+    assert_eq!(ok.headers("Contact").len(), 1, "{}", ok.text);
+}

@@ -51,6 +51,8 @@ enum Command {
     Text(String),
     /// Answered once everything queued before it is handled.
     Barrier(oneshot::Sender<()>),
+    /// Unregister and stop, answered when done.
+    Shutdown(oneshot::Sender<()>),
 }
 
 /// Handle to the running terminal runtime.
@@ -116,6 +118,15 @@ impl Terminal {
             .unwrap_or_else(|_| Err(ActivationError::Refused("terminal stopped".into())))
     }
 
+    /// Unregisters from the cloud and stops the runtime (power-off, SIGTERM):
+    /// the cloud then shows the terminal offline at once.
+    pub async fn shutdown(&self) {
+        let (done, answer) = oneshot::channel();
+        if self.commands.send(Command::Shutdown(done)).await.is_ok() {
+            let _ = answer.await;
+        }
+    }
+
     /// Forgets settings, credentials and the pinned CA; back to the wizard.
     pub async fn factory_reset(&self) -> std::io::Result<()> {
         let (reply, answer) = oneshot::channel();
@@ -178,6 +189,11 @@ impl Runtime {
         loop {
             tokio::select! {
                 command = commands.recv() => match command {
+                    Some(Command::Shutdown(done)) => {
+                        self.stop_session().await;
+                        let _ = done.send(());
+                        return;
+                    }
                     Some(command) => self.command(command).await,
                     None => break,
                 },
@@ -225,7 +241,7 @@ impl Runtime {
                 self.effect(effect).await;
             }
             Command::Text(text) => self.ui.send_modify(|ui| ui.type_text(&text)),
-            Command::Barrier(done) => {
+            Command::Barrier(done) | Command::Shutdown(done) => {
                 let _ = done.send(());
             }
         }
@@ -400,6 +416,7 @@ impl Runtime {
             proxy,
             transport: SipTransport::from_offer(credentials.sip.transport),
             expires: credentials.sip.register_expires,
+            instance: Some(crate::sip::instance_urn(&self.options.sn)),
         };
         let agent = match SipAgent::start(account).await {
             Ok(agent) => agent,

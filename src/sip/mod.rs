@@ -3,9 +3,11 @@
 
 mod agent;
 mod framing;
+mod instance;
 mod link;
 mod register;
 mod tcp;
 
 pub use agent::{AgentCommand, SipAgent};
+pub use instance::instance_urn;
 pub use register::{Account, RegFailure, RegStatus, Registration, SipTransport};

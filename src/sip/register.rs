@@ -53,6 +53,8 @@ pub struct Account {
     pub proxy: SocketAddr,
     pub transport: SipTransport,
     pub expires: u32,
+    /// `+sip.instance` for the Contact (see `instance.rs`), if any.
+    pub instance: Option<String>,
 }
 
 /// Why the terminal is not registered, as the status page says it.
@@ -351,7 +353,7 @@ impl Registration {
              To: <sip:{user}@{domain}>\r\n\
              Call-ID: {call_id}\r\n\
              CSeq: {cseq} REGISTER\r\n\
-             Contact: <{contact}>;expires={expires}\r\n\
+             Contact: <{contact}>{instance};expires={expires}\r\n\
              Expires: {expires}\r\n\
              User-Agent: roomterm/{version}\r\n",
             account.transport.via_name(),
@@ -362,6 +364,11 @@ impl Registration {
             call_id = self.call_id,
             cseq = self.cseq,
             contact = self.contact_uri(),
+            instance = account
+                .instance
+                .as_ref()
+                .map(|urn| format!(";+sip.instance=\"<{urn}>\""))
+                .unwrap_or_default(),
             version = env!("CARGO_PKG_VERSION"),
         );
         let authenticated = if let Some(challenge) = &self.challenge {
@@ -436,6 +443,7 @@ mod tests {
             proxy: "127.0.0.1:5060".parse().unwrap(),
             transport: SipTransport::Udp,
             expires: 600,
+            instance: Some("urn:uuid:00000000-0000-8000-8000-000000000001".into()),
         }
     }
 

@@ -45,6 +45,30 @@ impl ContactValue {
             .map(|(_, v)| v.as_deref())
     }
 
+    /// What identifies this contact's binding. A device naming its instance
+    /// (`+sip.instance`, RFC 5626 §6 / RFC 5627) keeps one binding per
+    /// instance (and `reg-id`) whatever address it registers from, so a
+    /// rebooted terminal replaces its old binding instead of adding one.
+    /// Without it, the contact URI is the identity (RFC 3261 §10.3).
+    pub fn binding_key(&self) -> String {
+        let find = |name: &str| {
+            self.params
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .and_then(|(_, v)| v.as_deref())
+        };
+        match find("+sip.instance") {
+            Some(instance) => {
+                let instance = instance.trim().trim_matches('"').to_ascii_lowercase();
+                match find("reg-id") {
+                    Some(reg_id) => format!("instance:{instance};reg-id={}", reg_id.trim()),
+                    None => format!("instance:{instance}"),
+                }
+            }
+            None => self.uri.to_string().to_ascii_lowercase(),
+        }
+    }
+
     /// The parameters other than `expires`, rendered `;name=value…`.
     pub fn params_without_expires(&self) -> String {
         self.params

@@ -245,7 +245,7 @@ impl Registrar<'_> {
                     .with(rsip::headers::MinExpires::new(MIN_EXPIRES.to_string()).into()));
             }
             updates.push(ContactUpdate {
-                key: contact.uri.to_string().to_ascii_lowercase(),
+                key: contact.binding_key(),
                 uri: contact.uri_text.clone(),
                 params: contact.params_without_expires(),
                 expires_secs: expires.min(MAX_EXPIRES),
