@@ -22,8 +22,9 @@ use crate::store::{Credentials, DataDir};
 use roomterm_proto::ActivateRequest;
 use ui::{Control, Effect, UiState};
 
-/// How often the terminal's own addresses are read for the network line.
-const ADDRESS_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+/// How often the terminal's own addresses are read for the network line
+/// when no netlink event says they changed.
+const ADDRESS_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub struct TerminalOptions {
     pub data: DataDir,
@@ -186,6 +187,7 @@ impl Runtime {
             self.start_session(credentials).await;
         }
         let mut address_check = tokio::time::interval(ADDRESS_CHECK);
+        let mut addresses = crate::net::AddressWatch::new();
         loop {
             tokio::select! {
                 command = commands.recv() => match command {
@@ -198,7 +200,12 @@ impl Runtime {
                     None => break,
                 },
                 Some(event) = self.channel_events.recv() => self.channel_event(event).await,
-                _ = address_check.tick() => {
+                _ = async {
+                    tokio::select! {
+                        _ = address_check.tick() => {}
+                        _ = addresses.changed() => {}
+                    }
+                } => {
                     let now = tokio::task::spawn_blocking(crate::net::current_addresses)
                         .await
                         .unwrap_or_default();

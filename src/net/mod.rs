@@ -6,8 +6,10 @@ mod addresses;
 mod networkd;
 mod ping;
 mod static_config;
+mod watch;
 
 pub use addresses::{current_addresses, InterfaceAddress};
 pub use networkd::{render_networkd, NetworkConfigurator};
 pub use ping::{ping_server, PingReport, PING_COUNT};
 pub use static_config::{parse_static, NetError};
+pub use watch::AddressWatch;

@@ -10,8 +10,8 @@ use super::link::Link;
 use super::register::{Account, RegFailure, RegStatus, Registration};
 
 /// How often the local address is checked for a change (new DHCP lease,
-/// cable moved, Wi-Fi roam).
-const ADDRESS_CHECK: Duration = Duration::from_secs(2);
+/// cable moved, Wi-Fi roam) without a netlink event: the fallback.
+const ADDRESS_CHECK: Duration = Duration::from_secs(10);
 /// How long stopping may take to remove the binding (connect, answer a
 /// challenge); the binding would expire by itself anyway.
 const UNREGISTER_WAIT: Duration = Duration::from_secs(1);
@@ -71,6 +71,7 @@ async fn run(
         buf: vec![0u8; 65_535],
     };
     let mut address_check = tokio::time::interval(ADDRESS_CHECK);
+    let mut addresses = crate::net::AddressWatch::new();
     agent.register_now().await;
     loop {
         status.send_if_modified(|current| {
@@ -92,6 +93,12 @@ async fn run(
                 Err(err) => agent.on_link_error(&err),
             },
             _ = tokio::time::sleep_until(wakeup) => agent.on_timer().await,
+            // A netlink event says at once; the tick catches what it misses.
+            _ = addresses.changed() => {
+                if agent.link.follow_route().await {
+                    agent.register_now().await;
+                }
+            }
             _ = address_check.tick() => {
                 if agent.link.follow_route().await {
                     agent.register_now().await;
