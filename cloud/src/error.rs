@@ -23,6 +23,14 @@ pub enum CloudError {
         "too many wrong activation codes from this address; try again in {retry_after_secs} s"
     )]
     IpLocked { retry_after_secs: u64 },
+    /// A refusal with its own stable code (e.g. `start_in_past`,
+    /// `meeting_cancelled`).
+    #[error("{message}")]
+    Coded {
+        status: u16,
+        code: &'static str,
+        message: String,
+    },
     #[error("missing or invalid credentials")]
     Unauthorized,
     #[error("internal error")]
@@ -40,6 +48,7 @@ impl CloudError {
             Self::CodeExpired => "activation_code_expired",
             Self::CodeUsed => "activation_code_used",
             Self::IpLocked { .. } => "ip_locked",
+            Self::Coded { code, .. } => code,
             Self::Unauthorized => "unauthorized",
             Self::Internal(_) => "internal",
         }
@@ -48,6 +57,7 @@ impl CloudError {
     pub fn status(&self) -> u16 {
         match self {
             Self::InvalidInput(_) => 400,
+            Self::Coded { status, .. } => *status,
             Self::Unauthorized => 401,
             Self::ActivationRefused | Self::CodeExpired => 403,
             Self::NotFound(_) => 404,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{self, AppState};
 use crate::clock::SharedClock;
 use crate::devices::{Devices, SipSettings};
+use crate::meetings::Meetings;
 use crate::secrets;
 use crate::sip::{Directory, Location, Realm, SipCore, SipServer};
 use crate::tls::{write_private, Tls};
@@ -68,6 +69,7 @@ pub struct RunningCloud {
     /// PEM of the CA (empty with plain HTTP).
     pub ca_pem: String,
     pub devices: Arc<Devices>,
+    pub meetings: Arc<Meetings>,
     http: axum_server::Handle,
     _sip: SipServer,
 }
@@ -129,6 +131,11 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     let sip = SipServer::start(config.sip_listen, core).await?;
 
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
+    let meetings = Arc::new(Meetings::new(
+        store.clone(),
+        clock.clone(),
+        config.domain.clone(),
+    ));
     let devices = Arc::new(Devices::new(
         store,
         clock,
@@ -143,6 +150,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     ));
     let app = api::router(AppState {
         devices: devices.clone(),
+        meetings: meetings.clone(),
         admin_token_hash: secrets::hash_token(&admin_token),
     })
     .into_make_service_with_connect_info::<SocketAddr>();
@@ -191,6 +199,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         admin_token,
         ca_pem,
         devices,
+        meetings,
         http: handle,
         _sip: sip,
     })

@@ -6,6 +6,7 @@ mod channel;
 mod device;
 mod error;
 mod extract;
+mod meetings;
 
 use std::sync::Arc;
 
@@ -14,10 +15,12 @@ use axum::Router;
 use roomterm_proto::{ADMIN_API, DEVICE_API};
 
 use crate::devices::Devices;
+use crate::meetings::Meetings;
 
 #[derive(Clone)]
 pub struct AppState {
     pub devices: Arc<Devices>,
+    pub meetings: Arc<Meetings>,
     /// SHA-256 of the admin bearer token.
     pub admin_token_hash: String,
 }
@@ -40,6 +43,11 @@ pub fn router(state: AppState) -> Router {
                 .delete(admin::remove_device),
         )
         .route("/devices/{sn}/reset-code", post(admin::reset_code))
+        .route("/devices/{sn}/meeting-room", get(meetings::device_room))
+        .route("/meetings", get(meetings::list).post(meetings::create))
+        .route("/meetings/{id}", get(meetings::show).patch(meetings::edit))
+        .route("/meetings/{id}/cancel", post(meetings::cancel))
+        .route("/meetings/{id}/join-check", post(meetings::join_check))
         .route(
             "/sip-accounts",
             get(admin::list_sip_accounts).post(admin::create_sip_account),

@@ -60,6 +60,8 @@ pub struct DeviceView {
     pub enterprise: String,
     pub enterprise_id: i64,
     pub number: String,
+    /// ID of the device's own meeting room: `8` + number.
+    pub meeting_room: String,
     /// `pending` (waiting for activation) or `active`.
     pub state: String,
     /// Unix seconds; set while an unused code exists.
@@ -117,6 +119,7 @@ impl Devices {
             enterprise: row.enterprise.clone(),
             enterprise_id: row.enterprise_id,
             number: row.number.clone(),
+            meeting_room: crate::meetings::room_id(&row.number),
             state: row.state.clone(),
             activation_code_expires_at: row
                 .code_used_at

@@ -119,6 +119,14 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    pub async fn device_by_number(&self, number: &str) -> StoreResult<DeviceRow> {
+        sqlx::query_as(&format!("{SELECT_DEVICE} WHERE d.number = ?"))
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
     pub async fn device_by_token_hash(&self, token_hash: &str) -> StoreResult<DeviceRow> {
         sqlx::query_as(&format!("{SELECT_DEVICE} WHERE d.token_hash = ?"))
             .bind(token_hash)

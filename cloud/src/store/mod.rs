@@ -5,10 +5,12 @@
 
 mod devices;
 mod enterprises;
+mod meetings;
 mod sip_accounts;
 
 pub use devices::{DeviceRow, NewDevice, DEVICE_ALGORITHMS};
 pub use enterprises::Enterprise;
+pub use meetings::{InviteeIds, InviteeRows, MeetingFields, MeetingKey, MeetingQuery, MeetingRow};
 pub use sip_accounts::{Ha1Pair, SipAccountRow};
 
 use std::path::Path;

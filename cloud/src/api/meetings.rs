@@ -1,0 +1,74 @@
+//! Admin API handlers for meetings: thin wrappers over
+//! [`Meetings`](crate::meetings::Meetings).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+
+use super::extract::{Admin, ApiJson, ApiPath, ApiQuery};
+use super::AppState;
+use crate::error::CloudResult;
+use crate::meetings::{
+    JoinAnswer, JoinQuery, MeetingFilter, MeetingUpdate, MeetingView, NewMeeting,
+};
+
+pub async fn create(
+    _: Admin,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<NewMeeting>,
+) -> CloudResult<(StatusCode, Json<MeetingView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.meetings.create(&body).await?),
+    ))
+}
+
+pub async fn list(
+    _: Admin,
+    State(state): State<AppState>,
+    ApiQuery(filter): ApiQuery<MeetingFilter>,
+) -> CloudResult<Json<Vec<MeetingView>>> {
+    Ok(Json(state.meetings.list(&filter).await?))
+}
+
+pub async fn show(
+    _: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath,
+) -> CloudResult<Json<MeetingView>> {
+    Ok(Json(state.meetings.show(&id).await?))
+}
+
+pub async fn edit(
+    _: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath,
+    ApiJson(body): ApiJson<MeetingUpdate>,
+) -> CloudResult<Json<MeetingView>> {
+    Ok(Json(state.meetings.edit(&id, &body).await?))
+}
+
+pub async fn cancel(
+    _: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath,
+) -> CloudResult<Json<MeetingView>> {
+    Ok(Json(state.meetings.cancel(&id).await?))
+}
+
+pub async fn join_check(
+    _: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath,
+    ApiJson(body): ApiJson<JoinQuery>,
+) -> CloudResult<Json<JoinAnswer>> {
+    Ok(Json(state.meetings.join_decision(&id, &body).await?.into()))
+}
+
+pub async fn device_room(
+    _: Admin,
+    State(state): State<AppState>,
+    ApiPath(sn): ApiPath,
+) -> CloudResult<Json<MeetingView>> {
+    Ok(Json(state.meetings.device_room(&sn).await?))
+}
