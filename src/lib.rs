@@ -9,6 +9,7 @@ pub use roomterm_proto as proto;
 pub mod app;
 pub mod board;
 pub mod input;
+pub mod media;
 pub mod net;
 pub mod provision;
 pub mod screen;

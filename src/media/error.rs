@@ -1,0 +1,15 @@
+use super::probe::ProbeError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("GStreamer did not initialise: {0}")]
+    Init(String),
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+    #[error("cannot create GStreamer element {element}: {message}")]
+    Element { element: String, message: String },
+    #[error("{pipeline} pipeline: {message}")]
+    Pipeline { pipeline: String, message: String },
+    #[error("{pipeline} pipeline: nothing received within {waited_ms} ms")]
+    Timeout { pipeline: String, waited_ms: u64 },
+}

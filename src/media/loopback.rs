@@ -1,0 +1,419 @@
+//! Media over real RTP/UDP on 127.0.0.1: a test signal is encoded,
+//! packetised and sent to a receiving pipeline that depacketises, decodes
+//! and hands the result to an appsink, where it can be measured.
+//!
+//! ```text
+//! video: videotestsrc (solid colour) → caps → videoconvert → <encoder> → rtph264pay → udpsink
+//!        udpsrc (RTP H264) → rtpjitterbuffer → rtph264depay → <decoder> → videoconvert → appsink (RGB)
+//! audio: audiotestsrc (sine) → volume (mute) → audioconvert → audioresample → caps → opusenc → rtpopuspay → udpsink
+//!        udpsrc (RTP OPUS) → rtpjitterbuffer → rtpopusdepay → opusdec → audioconvert → audioresample → appsink (S16)
+//! ```
+//!
+//! The receiver binds an ephemeral port first and the sender is pointed at
+//! it, so parallel tests never collide.
+
+use std::time::{Duration, Instant};
+
+use gst::prelude::*;
+use gst_video::prelude::*;
+
+use super::encoder::{apply_encoder_settings, encoder_settings, AppliedSettings};
+use super::pipeline::{capsfilter, make, Running};
+use super::probe::{require, MediaPlan};
+use super::{init, AudioLevel, MediaError, RgbFrame, VideoClass};
+
+const LOOPBACK: &str = "127.0.0.1";
+/// Dynamic RTP payload type used on both sides.
+const PAYLOAD_TYPE: u32 = 96;
+/// Jitter buffer on loopback: enough to reorder, small enough to be quick.
+const JITTER_MS: u32 = 50;
+
+const VIDEO_ELEMENTS: &[&str] = &[
+    "videotestsrc",
+    "videoconvert",
+    "rtph264pay",
+    "rtph264depay",
+    "rtpjitterbuffer",
+    "udpsrc",
+    "udpsink",
+    "appsink",
+];
+const AUDIO_ELEMENTS: &[&str] = &[
+    "audiotestsrc",
+    "volume",
+    "audioconvert",
+    "audioresample",
+    "opusenc",
+    "opusdec",
+    "rtpopuspay",
+    "rtpopusdepay",
+    "rtpjitterbuffer",
+    "udpsrc",
+    "udpsink",
+    "appsink",
+];
+
+/// What the video loopback sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoLoopbackConfig {
+    pub encoder: String,
+    pub decoder: String,
+    /// Bitrate and tuning come from the class; the picture size from below.
+    pub class: VideoClass,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// The solid colour sent, `0xAARRGGBB` as `videotestsrc` takes it.
+    pub colour: u32,
+}
+
+impl VideoLoopbackConfig {
+    /// The plan's codec pair at 320×240, 30 fps, with the 4CIF budget.
+    pub fn small(plan: &MediaPlan, colour: u32) -> Self {
+        VideoLoopbackConfig {
+            encoder: plan.h264_encoder.clone(),
+            decoder: plan.h264_decoder.clone(),
+            class: VideoClass::Cif4,
+            width: 320,
+            height: 240,
+            fps: 30,
+            colour,
+        }
+    }
+}
+
+/// A running H.264 loopback.
+pub struct VideoLoopback {
+    // Field order is drop order: the sender stops first.
+    sender: Running,
+    receiver: Running,
+    appsink: gst_app::AppSink,
+    port: u16,
+    settings: AppliedSettings,
+}
+
+impl VideoLoopback {
+    pub fn start(config: &VideoLoopbackConfig) -> Result<Self, MediaError> {
+        init()?;
+        require("video loopback", VIDEO_ELEMENTS)?;
+        require("video loopback", &[&config.encoder, &config.decoder])?;
+
+        let rtp_caps = gst::Caps::builder("application/x-rtp")
+            .field("media", "video")
+            .field("clock-rate", 90_000i32)
+            .field("encoding-name", "H264")
+            .field("payload", PAYLOAD_TYPE as i32)
+            .field("packetization-mode", "1")
+            .build();
+        let udpsrc = udpsrc(rtp_caps)?;
+        let appsink = gst_app::AppSink::builder()
+            .caps(
+                &gst_video::VideoCapsBuilder::new()
+                    .format(gst_video::VideoFormat::Rgb)
+                    .build(),
+            )
+            .max_buffers(4)
+            .drop(true)
+            .sync(false)
+            .build();
+        let receiver = Running::link(
+            "video-receiver",
+            &[
+                udpsrc.clone(),
+                jitterbuffer()?,
+                make("rtph264depay")?,
+                make(&config.decoder)?,
+                make("videoconvert")?,
+                appsink.clone().upcast(),
+            ],
+        )?;
+        receiver.play()?;
+        let port = bound_port(&receiver, &udpsrc)?;
+
+        let source = make("videotestsrc")?;
+        source.set_property("is-live", true);
+        source.set_property_from_str("pattern", "solid-color");
+        source.set_property("foreground-color", config.colour);
+        let raw_caps = gst_video::VideoCapsBuilder::new()
+            .width(config.width as i32)
+            .height(config.height as i32)
+            .framerate(gst::Fraction::new(config.fps as i32, 1))
+            .build();
+        let encoder = make(&config.encoder)?;
+        let settings =
+            apply_encoder_settings(&encoder, &encoder_settings(&config.encoder, config.class));
+        let pay = make("rtph264pay")?;
+        pay.set_property("pt", PAYLOAD_TYPE);
+        // SPS/PPS with every IDR: a receiver that starts late still decodes.
+        pay.set_property("config-interval", -1i32);
+        let sender = Running::link(
+            "video-sender",
+            &[
+                source,
+                capsfilter(raw_caps)?,
+                make("videoconvert")?,
+                encoder,
+                pay,
+                udpsink(port)?,
+            ],
+        )?;
+        sender.play()?;
+        Ok(VideoLoopback {
+            sender,
+            receiver,
+            appsink,
+            port,
+            settings,
+        })
+    }
+
+    /// The UDP port the receiver listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The encoder settings applied and skipped.
+    pub fn encoder_settings(&self) -> &AppliedSettings {
+        &self.settings
+    }
+
+    /// The next decoded frame, or the first pipeline error, or a timeout.
+    pub fn next_frame(&self, timeout: Duration) -> Result<RgbFrame, MediaError> {
+        let sample = pull(&self.appsink, timeout, &[&self.sender, &self.receiver])?;
+        let caps = sample
+            .caps()
+            .ok_or_else(|| self.receiver.error("sample without caps".into()))?;
+        let info = gst_video::VideoInfo::from_caps(caps)
+            .map_err(|e| self.receiver.error(format!("bad caps {caps}: {e}")))?;
+        let buffer = sample
+            .buffer()
+            .ok_or_else(|| self.receiver.error("sample without buffer".into()))?;
+        let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
+            .map_err(|e| self.receiver.error(format!("unmappable frame: {e}")))?;
+        let stride = frame.plane_stride()[0] as usize;
+        let plane = frame
+            .plane_data(0)
+            .map_err(|e| self.receiver.error(format!("unmappable frame: {e}")))?;
+        let row = info.width() as usize * 3;
+        let mut data = Vec::with_capacity(row * info.height() as usize);
+        for y in 0..info.height() as usize {
+            data.extend_from_slice(&plane[y * stride..y * stride + row]);
+        }
+        Ok(RgbFrame {
+            width: info.width(),
+            height: info.height(),
+            data,
+        })
+    }
+}
+
+/// What the audio loopback sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioLoopbackConfig {
+    /// Sine frequency in Hz.
+    pub frequency: f64,
+    /// Sine amplitude, full scale = 1.0.
+    pub volume: f64,
+    pub muted: bool,
+}
+
+impl Default for AudioLoopbackConfig {
+    fn default() -> Self {
+        AudioLoopbackConfig {
+            frequency: 440.0,
+            volume: 0.5,
+            muted: false,
+        }
+    }
+}
+
+/// Sample rate at both ends (Opus's native rate).
+pub const AUDIO_RATE: i32 = 48_000;
+
+/// A running Opus loopback, mono S16 at 48 kHz at the receiving end.
+pub struct AudioLoopback {
+    sender: Running,
+    receiver: Running,
+    appsink: gst_app::AppSink,
+    volume: gst::Element,
+    port: u16,
+}
+
+impl AudioLoopback {
+    pub fn start(config: &AudioLoopbackConfig) -> Result<Self, MediaError> {
+        init()?;
+        require("audio loopback", AUDIO_ELEMENTS)?;
+
+        let rtp_caps = gst::Caps::builder("application/x-rtp")
+            .field("media", "audio")
+            .field("clock-rate", AUDIO_RATE)
+            .field("encoding-name", "OPUS")
+            .field("payload", PAYLOAD_TYPE as i32)
+            .build();
+        let udpsrc = udpsrc(rtp_caps)?;
+        let appsink = gst_app::AppSink::builder()
+            .caps(&mono_s16())
+            .max_buffers(100)
+            .drop(true)
+            .sync(false)
+            .build();
+        let receiver = Running::link(
+            "audio-receiver",
+            &[
+                udpsrc.clone(),
+                jitterbuffer()?,
+                make("rtpopusdepay")?,
+                make("opusdec")?,
+                make("audioconvert")?,
+                make("audioresample")?,
+                appsink.clone().upcast(),
+            ],
+        )?;
+        receiver.play()?;
+        let port = bound_port(&receiver, &udpsrc)?;
+
+        let source = make("audiotestsrc")?;
+        source.set_property("is-live", true);
+        source.set_property("freq", config.frequency);
+        source.set_property("volume", config.volume);
+        let volume = make("volume")?;
+        volume.set_property("mute", config.muted);
+        let pay = make("rtpopuspay")?;
+        pay.set_property("pt", PAYLOAD_TYPE);
+        let sender = Running::link(
+            "audio-sender",
+            &[
+                source,
+                volume.clone(),
+                make("audioconvert")?,
+                make("audioresample")?,
+                capsfilter(
+                    gst::Caps::builder("audio/x-raw")
+                        .field("rate", AUDIO_RATE)
+                        .field("channels", 1i32)
+                        .build(),
+                )?,
+                make("opusenc")?,
+                pay,
+                udpsink(port)?,
+            ],
+        )?;
+        sender.play()?;
+        Ok(AudioLoopback {
+            sender,
+            receiver,
+            appsink,
+            volume,
+            port,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Mutes or unmutes the microphone side (the stream keeps flowing).
+    pub fn set_muted(&self, muted: bool) {
+        self.volume.set_property("mute", muted);
+    }
+
+    /// The next decoded buffer's samples.
+    pub fn next_samples(&self, timeout: Duration) -> Result<Vec<i16>, MediaError> {
+        let sample = pull(&self.appsink, timeout, &[&self.sender, &self.receiver])?;
+        let buffer = sample
+            .buffer()
+            .ok_or_else(|| self.receiver.error("sample without buffer".into()))?;
+        let map = buffer
+            .map_readable()
+            .map_err(|e| self.receiver.error(format!("unmappable buffer: {e}")))?;
+        Ok(map
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect())
+    }
+
+    /// The level of everything received during `window` (at least one buffer).
+    pub fn measure(&self, window: Duration) -> Result<AudioLevel, MediaError> {
+        let deadline = Instant::now() + window;
+        let mut samples = self.next_samples(window.max(Duration::from_secs(5)))?;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.next_samples(left) {
+                Ok(more) => samples.extend(more),
+                Err(MediaError::Timeout { .. }) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(AudioLevel::of(&samples))
+    }
+}
+
+fn mono_s16() -> gst::Caps {
+    gst::Caps::builder("audio/x-raw")
+        .field("format", "S16LE")
+        .field("layout", "interleaved")
+        .field("rate", AUDIO_RATE)
+        .field("channels", 1i32)
+        .build()
+}
+
+fn udpsrc(caps: gst::Caps) -> Result<gst::Element, MediaError> {
+    let src = make("udpsrc")?;
+    src.set_property("address", LOOPBACK);
+    src.set_property("port", 0i32);
+    src.set_property("caps", caps);
+    Ok(src)
+}
+
+fn udpsink(port: u16) -> Result<gst::Element, MediaError> {
+    let sink = make("udpsink")?;
+    sink.set_property("host", LOOPBACK);
+    sink.set_property("port", i32::from(port));
+    sink.set_property("sync", false);
+    sink.set_property("async", false);
+    Ok(sink)
+}
+
+fn jitterbuffer() -> Result<gst::Element, MediaError> {
+    let jb = make("rtpjitterbuffer")?;
+    jb.set_property("latency", JITTER_MS);
+    Ok(jb)
+}
+
+/// The port udpsrc bound (it writes the ephemeral port back into `port`).
+fn bound_port(receiver: &Running, udpsrc: &gst::Element) -> Result<u16, MediaError> {
+    let port = udpsrc.property::<i32>("port");
+    u16::try_from(port)
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| receiver.error(format!("udpsrc did not report its bound port ({port})")))
+}
+
+/// Pulls one sample, watching every pipeline's bus meanwhile.
+fn pull(
+    appsink: &gst_app::AppSink,
+    timeout: Duration,
+    pipelines: &[&Running],
+) -> Result<gst::Sample, MediaError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        for pipeline in pipelines {
+            if let Some(err) = pipeline.bus_error() {
+                return Err(err);
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let slice = left.min(Duration::from_millis(100));
+        if let Some(sample) =
+            appsink.try_pull_sample(gst::ClockTime::from_nseconds(slice.as_nanos() as u64))
+        {
+            return Ok(sample);
+        }
+        if left.is_zero() {
+            let receiver = pipelines.last().map(|p| p.name()).unwrap_or("media");
+            return Err(MediaError::Timeout {
+                pipeline: receiver.to_string(),
+                waited_ms: timeout.as_millis() as u64,
+            });
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! The media engine (first brick): choosing GStreamer elements for the board
+//! and running real RTP pipelines.
+//!
+//! - `class.rs`: the bandwidth classes (4CIF, 720p, 1080p at 30 fps), pure.
+//! - `probe.rs`: the [`MediaPlan`] — which encoder, decoder, sink and sources
+//!   this machine uses, chosen from the board profile's preference lists by
+//!   probing the GStreamer registry; [`require`] for fixed helper elements.
+//! - `encoder.rs`: encoder properties per class and encoder family (x264enc,
+//!   openh264enc, vah264enc, mpph264enc, v4l2h264enc), set only where the
+//!   element really has the property.
+//! - `pipeline.rs`: element construction and bus errors, handled in one place.
+//! - `level.rs`: decoded-frame and audio-level arithmetic, pure.
+//! - `loopback.rs`: H.264 and Opus over RTP/UDP on 127.0.0.1 into appsinks —
+//!   the tests' (and later the diagnostics') proof that media really flows.
+
+mod class;
+mod encoder;
+mod error;
+mod level;
+mod loopback;
+mod pipeline;
+mod probe;
+
+pub use class::VideoClass;
+pub use encoder::{apply_encoder_settings, encoder_settings, AppliedSettings, Setting};
+pub use error::MediaError;
+pub use level::{AudioLevel, RgbFrame};
+pub use loopback::{AudioLoopback, AudioLoopbackConfig, VideoLoopback, VideoLoopbackConfig};
+pub use probe::{
+    element_exists, package_hint, require, MediaPlan, MissingRole, ProbeError, Source, SourceMode,
+};
+
+/// Initialises GStreamer once per process (idempotent, thread-safe).
+pub fn init() -> Result<(), MediaError> {
+    gst::init().map_err(|e| MediaError::Init(e.to_string()))
+}

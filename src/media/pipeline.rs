@@ -1,0 +1,92 @@
+//! Element construction and pipeline life cycle, with the bus read in one
+//! place: a pipeline's first error becomes a `MediaError` naming the element.
+
+use gst::prelude::*;
+
+use super::MediaError;
+
+/// Creates an element by factory name.
+pub(crate) fn make(factory: &str) -> Result<gst::Element, MediaError> {
+    gst::ElementFactory::make(factory)
+        .build()
+        .map_err(|e| MediaError::Element {
+            element: factory.to_string(),
+            message: e.to_string(),
+        })
+}
+
+/// A capsfilter for `caps`.
+pub(crate) fn capsfilter(caps: gst::Caps) -> Result<gst::Element, MediaError> {
+    gst::ElementFactory::make("capsfilter")
+        .property("caps", caps)
+        .build()
+        .map_err(|e| MediaError::Element {
+            element: "capsfilter".into(),
+            message: e.to_string(),
+        })
+}
+
+/// A pipeline that is set to NULL when dropped.
+pub(crate) struct Running {
+    name: &'static str,
+    pipeline: gst::Pipeline,
+}
+
+impl Running {
+    /// Links `elements` in order into a new pipeline named `name`.
+    pub(crate) fn link(name: &'static str, elements: &[gst::Element]) -> Result<Self, MediaError> {
+        let pipeline = gst::Pipeline::with_name(name);
+        let running = Running { name, pipeline };
+        running
+            .pipeline
+            .add_many(elements)
+            .map_err(|e| running.error(e.to_string()))?;
+        gst::Element::link_many(elements).map_err(|e| running.error(e.to_string()))?;
+        Ok(running)
+    }
+
+    pub(crate) fn play(&self) -> Result<(), MediaError> {
+        if let Err(e) = self.pipeline.set_state(gst::State::Playing) {
+            return Err(self
+                .bus_error()
+                .unwrap_or_else(|| self.error(e.to_string())));
+        }
+        match self.bus_error() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    /// The first error posted on the bus since the last call, if any.
+    pub(crate) fn bus_error(&self) -> Option<MediaError> {
+        let bus = self.pipeline.bus()?;
+        while let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error]) {
+            if let gst::MessageView::Error(err) = msg.view() {
+                let source = msg
+                    .src()
+                    .map(|s| s.path_string().to_string())
+                    .unwrap_or_else(|| "?".into());
+                let debug = err.debug().map(|d| format!(" ({d})")).unwrap_or_default();
+                return Some(self.error(format!("{source}: {}{debug}", err.error())));
+            }
+        }
+        None
+    }
+
+    pub(crate) fn error(&self, message: String) -> MediaError {
+        MediaError::Pipeline {
+            pipeline: self.name.to_string(),
+            message,
+        }
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
