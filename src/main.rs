@@ -1,7 +1,6 @@
-//! `roomterm`: the terminal process. For now headless: it activates (when
-//! given a server and code), keeps the provisioning channel and SIP
-//! registration up, and prints its status lines. The Slint UI and the
-//! control API attach to the same runtime.
+//! `roomterm`: the terminal process. One runtime (activation, provisioning
+//! channel, SIP registration, control API) under either the Slint window on
+//! the main thread or, with `--headless`, status lines on stdout.
 
 use std::path::PathBuf;
 
@@ -39,9 +38,14 @@ struct Cli {
     /// Control API address (HTTP + WebSocket; token in <data>/control-token).
     #[arg(long, default_value = "127.0.0.1:7070")]
     control: std::net::SocketAddr,
-    /// Render every page in both languages to PNG files in this folder, then exit.
+    /// Render pages to PNG files in this folder, then exit: the docs' set,
+    /// or with --shot the named states (both languages, both sizes).
     #[arg(long, value_name = "DIR")]
     screenshots: Option<PathBuf>,
+    /// With --screenshots: states whose names start with this (repeatable),
+    /// e.g. `--shot activation-locked --shot home`; `--shot list` lists them.
+    #[arg(long, value_name = "NAME")]
+    shot: Vec<String>,
     /// Forget settings, credentials and the pinned CA, then exit.
     #[arg(long)]
     factory_reset: bool,
@@ -74,7 +78,27 @@ fn main() -> std::process::ExitCode {
 /// the Slint event loop.
 fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(dir) = &cli.screenshots {
-        let shots = roomterm::screen::standard_shots();
+        let shots = if cli.shot.is_empty() {
+            roomterm::screen::standard_shots()
+        } else {
+            let all = roomterm::screen::all_shots();
+            if cli.shot.iter().any(|s| s == "list") {
+                for shot in &all {
+                    println!("{}", shot.name);
+                }
+                return Ok(());
+            }
+            let chosen: Vec<_> = all
+                .into_iter()
+                .filter(|s| cli.shot.iter().any(|p| s.name.starts_with(p.as_str())))
+                .collect();
+            anyhow::ensure!(
+                !chosen.is_empty(),
+                "no screenshot state matches {:?}; `--shot list` names them",
+                cli.shot
+            );
+            chosen
+        };
         roomterm::screen::render_pages(&shots, Some(dir))?;
         println!("{} screenshots in {}", shots.len(), dir.display());
         return Ok(());

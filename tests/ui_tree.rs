@@ -17,7 +17,7 @@ use roomterm::screen::{apply, control_id, locale, AppState, AppWindow};
 use roomterm::store::{Language, Settings};
 use slint::ComponentHandle;
 
-const PAGES: [Page; 8] = [
+const PAGES: [Page; 9] = [
     Page::Language,
     Page::Network,
     Page::NetworkStatic,
@@ -26,6 +26,7 @@ const PAGES: [Page; 8] = [
     Page::Home,
     Page::Settings,
     Page::Diagnostics,
+    Page::ConfirmReset,
 ];
 
 /// Interactive elements on screen: accessible id → label.

@@ -316,8 +316,16 @@ impl Runtime {
             }
             Err(err) => Err(err),
         };
-        self.status
-            .send_modify(|s| s.activation_error = outcome.as_ref().err().cloned());
+        let locked_until = match &outcome {
+            Err(ActivationError::Locked { retry_after_secs }) => {
+                Some(std::time::Instant::now() + std::time::Duration::from_secs(*retry_after_secs))
+            }
+            _ => None,
+        };
+        self.status.send_modify(|s| {
+            s.activation_error = outcome.as_ref().err().cloned();
+            s.locked_until = locked_until;
+        });
         outcome
     }
 
@@ -439,6 +447,12 @@ impl Runtime {
             ca_pem: self.options.data.pinned_ca(),
             software_version: self.options.software_version.clone(),
         };
+        // A fresh event queue per session: events still queued from the
+        // previous one (say, the `unbound` a re-activation makes the cloud
+        // send to the old token) are dropped with it, never applied to this.
+        let (channel_tx, channel_events) = mpsc::channel(32);
+        self.channel_tx = channel_tx;
+        self.channel_events = channel_events;
         let channel = tokio::spawn(provision::run_channel(settings, self.channel_tx.clone()));
         let mut sip = agent.status.clone();
         let status = self.status.clone();

@@ -30,6 +30,9 @@ pub struct TerminalStatus {
     pub number: Option<String>,
     /// The outcome of the last activation attempt, for the wizard's error page.
     pub activation_error: Option<ActivationError>,
+    /// When an IP lockout ends (from the cloud's Retry-After), so the
+    /// remaining time counts down on screen and in the control API.
+    pub locked_until: Option<std::time::Instant>,
     /// The terminal's addresses now (empty: no network).
     pub network: Vec<InterfaceAddress>,
     /// The diagnostics page's connection test.
@@ -53,6 +56,7 @@ impl TerminalStatus {
             room_name: None,
             number: None,
             activation_error: None,
+            locked_until: None,
             network: Vec::new(),
             ping: PingState::NotRun,
         }

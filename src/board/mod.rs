@@ -211,7 +211,15 @@ impl BoardProfile {
                 .filter(|s| !s.is_empty())
                 .collect();
             for id in known_profiles(dir) {
-                let profile = Self::load(dir, &id)?;
+                // A broken profile for some other board must not keep this
+                // one from starting: say so and look at the next.
+                let profile = match Self::load(dir, &id) {
+                    Ok(profile) => profile,
+                    Err(err) => {
+                        tracing::warn!(%err, "skipping an invalid board profile");
+                        continue;
+                    }
+                };
                 if profile
                     .board
                     .compatible
@@ -289,6 +297,25 @@ mod tests {
         assert_eq!(profile.board.id, FALLBACK_BOARD);
         let profile = BoardProfile::select(&boards(), Some("rpi4"), Some(dt)).unwrap();
         assert_eq!(profile.board.id, "rpi4");
+    }
+
+    #[test]
+    fn a_broken_profile_of_another_board_does_not_block_detection() {
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(boards()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        // Sorted before rk3588, and unreadable.
+        std::fs::write(dir.path().join("rk3568.toml"), "[board\nid =").unwrap();
+        let dt = b"radxa,rock-5b\0rockchip,rk3588\0";
+        let profile = BoardProfile::select(dir.path(), None, Some(dt)).unwrap();
+        assert_eq!(profile.board.id, "rk3588");
+        // Asked for by name, the broken one is still a clear error.
+        let err = BoardProfile::select(dir.path(), Some("rk3568"), Some(dt)).unwrap_err();
+        assert!(err.to_string().contains("rk3568"), "{err}");
     }
 
     #[test]

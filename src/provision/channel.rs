@@ -101,6 +101,11 @@ async fn session(
             Ok(config) => Some(Connector::Rustls(config)),
             Err(err) => return End::Lost(format!("pinned CA unusable: {err}")),
         },
+        // Never fall back to the public web roots: whoever holds any public
+        // certificate for the name could then pose as the cloud.
+        None if settings.server_url.starts_with("https:") => {
+            return End::Lost("the pinned CA is missing: activate the terminal again".into())
+        }
         None => None,
     };
     let connect = tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector);

@@ -4,7 +4,7 @@
 mod screenshot;
 mod window;
 
-pub use screenshot::{render_pages, standard_shots, Frame, Screenshot};
+pub use screenshot::{all_shots, render_pages, standard_shots, Frame, Screenshot, SIZES};
 pub use window::run_window;
 
 use slint::{ModelRc, SharedString, VecModel};

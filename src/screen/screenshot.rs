@@ -80,9 +80,73 @@ pub fn render_pages(shots: &[Screenshot], dir: Option<&Path>) -> anyhow::Result<
     Ok(frames)
 }
 
+/// The two layouts a terminal ships for: 1920×1080 TVs, 1280×800 panels.
+pub const SIZES: [(u32, u32); 2] = [(1920, 1080), (1280, 800)];
+
 /// The pages in the states docs and reviews show, in both languages, at
-/// 1920×1080 and (for the busiest pages) 1280×800.
+/// 1920×1080 and (for the busiest pages) 1280×800: `docs/screenshots/`.
 pub fn standard_shots() -> Vec<Screenshot> {
+    let docs_small = [
+        "home",
+        "activation-wrong-code",
+        "server-keyboard",
+        "network-static-error",
+    ];
+    let mut shots = Vec::new();
+    for (name, ui, status) in states() {
+        for (width, height) in SIZES {
+            if width != SIZES[0].0 && !docs_small.contains(&name) {
+                continue;
+            }
+            shots.extend(both_languages(name, &ui, &status, width, height));
+        }
+    }
+    shots
+}
+
+/// Every state in both languages at both sizes (the UI tests render all).
+pub fn all_shots() -> Vec<Screenshot> {
+    let mut shots = Vec::new();
+    for (name, ui, status) in states() {
+        for (width, height) in SIZES {
+            shots.extend(both_languages(name, &ui, &status, width, height));
+        }
+    }
+    shots
+}
+
+/// `<name>-zh` and `<name>-en`, with `-WxH` after it below full HD.
+fn both_languages(
+    name: &str,
+    ui: &UiState,
+    status: &TerminalStatus,
+    width: u32,
+    height: u32,
+) -> Vec<Screenshot> {
+    [(Language::ZhCn, "zh"), (Language::En, "en")]
+        .into_iter()
+        .map(|(language, tag)| {
+            let mut ui = ui.clone();
+            ui.settings_language = language;
+            let size = if (width, height) == SIZES[0] {
+                String::new()
+            } else {
+                format!("-{width}x{height}")
+            };
+            Screenshot {
+                name: format!("{name}-{tag}{size}"),
+                ui,
+                status: status.clone(),
+                language,
+                width,
+                height,
+            }
+        })
+        .collect()
+}
+
+/// The named states: each page, its error states and its keyboards.
+fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
     use crate::app::ui::Page;
     use crate::app::ProvisioningStatus;
     use crate::provision::ActivationError;
@@ -115,7 +179,7 @@ pub fn standard_shots() -> Vec<Screenshot> {
         "connection refused".into(),
     )));
 
-    let mut states: Vec<(&str, UiState, TerminalStatus)> = vec![
+    let mut states: Vec<(&'static str, UiState, TerminalStatus)> = vec![
         ("language", base_ui(Page::Language), fresh.clone()),
         ("network", base_ui(Page::Network), fresh.clone()),
         ("server", base_ui(Page::Server), fresh.clone()),
@@ -123,6 +187,7 @@ pub fn standard_shots() -> Vec<Screenshot> {
         ("home", base_ui(Page::Home), online.clone()),
         ("home-offline", base_ui(Page::Home), offline),
         ("settings", base_ui(Page::Settings), online.clone()),
+        ("confirm-reset", base_ui(Page::ConfirmReset), online.clone()),
     ];
     let mut pinged = online.clone();
     pinged.ping = crate::app::PingState::Done(crate::net::PingReport {
@@ -167,39 +232,13 @@ pub fn standard_shots() -> Vec<Screenshot> {
     unreachable_status.activation_error =
         Some(ActivationError::Unreachable("connection refused".into()));
     states.push(("activation-unreachable", wrong.clone(), unreachable_status));
+    let mut expired_status = fresh.clone();
+    expired_status.activation_error = Some(ActivationError::CodeExpired);
+    states.push(("activation-expired", wrong.clone(), expired_status));
     let mut locked_status = fresh;
     locked_status.activation_error = Some(ActivationError::Locked {
         retry_after_secs: 540,
     });
     states.push(("activation-locked", wrong, locked_status));
-
-    let mut shots = Vec::new();
-    for (name, ui, status) in states {
-        for (language, tag) in [(Language::ZhCn, "zh"), (Language::En, "en")] {
-            let mut ui = ui.clone();
-            ui.settings_language = language;
-            shots.push(Screenshot {
-                name: format!("{name}-{tag}"),
-                ui: ui.clone(),
-                status: status.clone(),
-                language,
-                width: 1920,
-                height: 1080,
-            });
-            if matches!(
-                name,
-                "home" | "activation-wrong-code" | "server-keyboard" | "network-static-error"
-            ) {
-                shots.push(Screenshot {
-                    name: format!("{name}-{tag}-1280x800"),
-                    ui,
-                    status: status.clone(),
-                    language,
-                    width: 1280,
-                    height: 800,
-                });
-            }
-        }
-    }
-    shots
+    states
 }

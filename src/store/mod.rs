@@ -5,6 +5,8 @@
 //! | `settings.json` | what the installer set: language, server, network | wiped |
 //! | `credentials.json` | what activation returned: token, SIP account, config | wiped |
 //! | `ca.pem` | the cloud CA pinned at activation | wiped |
+//! | `*.corrupt-<time>` | a file that failed to load, kept for a post-mortem | wiped |
+//! | `control-token` | the local control API's token (`web/`) | kept |
 //!
 //! Every write is atomic; a missing or corrupt file means factory defaults
 //! (a corrupt one is kept aside, with a warning in the log).
@@ -117,13 +119,26 @@ impl DataDir {
         write_atomic(&self.ca_path(), pem.as_bytes())
     }
 
-    /// Forgets settings, credentials and the pinned CA.
+    /// Forgets settings, credentials and the pinned CA — and the copies of
+    /// them a corrupt load set aside (`<name>.corrupt-<time>`), which may
+    /// still hold a device token or SIP password.
     pub fn factory_reset(&self) -> std::io::Result<()> {
-        for path in [
+        let mut paths = vec![
             self.settings_path(),
             self.credentials_path(),
             self.ca_path(),
-        ] {
+        ];
+        for entry in std::fs::read_dir(&self.root)? {
+            let path = entry?.path();
+            let set_aside = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.starts_with("corrupt-"));
+            if set_aside {
+                paths.push(path);
+            }
+        }
+        for path in paths {
             match std::fs::remove_file(&path) {
                 Ok(()) => {}
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
@@ -215,5 +230,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(data.load_settings().language, Language::En);
+    }
+
+    #[test]
+    fn factory_reset_also_wipes_set_aside_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path()).unwrap();
+        // A half-written credentials file still holding the token.
+        std::fs::write(
+            dir.path().join("credentials.json"),
+            b"{\"device_token\":\"dt_secret\"",
+        )
+        .unwrap();
+        assert_eq!(data.load_credentials(), None);
+        let names = || -> Vec<String> {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert!(names()
+            .iter()
+            .any(|n| n.starts_with("credentials.corrupt-")));
+        std::fs::write(dir.path().join("control-token"), b"rtc_keep").unwrap();
+        data.factory_reset().unwrap();
+        assert_eq!(names(), vec!["control-token".to_string()]);
     }
 }

@@ -9,6 +9,7 @@ pub use view::{activation_error, StatusView};
 use std::net::SocketAddr;
 use std::path::Path;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -131,6 +132,7 @@ async fn ui_state(_: Authorized, State(state): State<ApiState>) -> Json<serde_js
 
 fn ui_view(terminal: &Terminal) -> serde_json::Value {
     let ui = terminal.ui.borrow();
+    let status = StatusView::from(&*terminal.status.borrow());
     json!({
         "page": ui.page,
         "focused": ui.focused(),
@@ -147,6 +149,11 @@ fn ui_view(terminal: &Terminal) -> serde_json::Value {
         "editing": ui.editing,
         // What is on screen now: the page's controls, or the keyboard's.
         "controls": ui.rows(),
+        // What Home (and About) shows of the room.
+        "room_name": status.room_name,
+        "number": status.number,
+        "sn": status.sn,
+        "activation_error": status.activation_error,
     })
 }
 
@@ -267,21 +274,54 @@ async fn factory_reset(_: Authorized, State(state): State<ApiState>) -> Response
     }
 }
 
-/// Sends the status now and on every change.
-async fn events(_: Authorized, State(state): State<ApiState>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| stream_status(socket, state.terminal))
+/// Sends the status and the screen now, then each again on every change.
+async fn events(
+    _: Authorized,
+    State(state): State<ApiState>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    match ws {
+        Ok(ws) => ws.on_upgrade(move |socket| stream_events(socket, state.terminal)),
+        Err(rejection) => error(
+            rejection.status(),
+            "websocket_required",
+            "this endpoint is a WebSocket: send an upgrade request",
+        ),
+    }
 }
 
-async fn stream_status(mut socket: WebSocket, terminal: Terminal) {
+async fn stream_events(mut socket: WebSocket, terminal: Terminal) {
     let mut status = terminal.status.clone();
+    let mut ui = terminal.ui.clone();
+    // Both are due at first; afterwards each goes out when it changes.
+    let (mut status_due, mut ui_due) = (true, true);
+    status.mark_unchanged();
+    ui.mark_unchanged();
     loop {
-        let view = StatusView::from(&*status.borrow_and_update());
-        let text = json!({ "type": "status", "status": view }).to_string();
-        if socket.send(Message::Text(text.into())).await.is_err() {
-            return;
+        if status_due {
+            let view = StatusView::from(&*status.borrow_and_update());
+            let text = json!({ "type": "status", "status": view }).to_string();
+            if socket.send(Message::Text(text.into())).await.is_err() {
+                return;
+            }
         }
+        if ui_due {
+            ui.mark_unchanged();
+            let text = json!({ "type": "ui", "ui": ui_view(&terminal) }).to_string();
+            if socket.send(Message::Text(text.into())).await.is_err() {
+                return;
+            }
+        }
+        (status_due, ui_due) = (false, false);
         tokio::select! {
-            changed = status.changed() => if changed.is_err() { return },
+            changed = status.changed() => match changed {
+                Ok(()) => status_due = true,
+                Err(_) => return,
+            },
+            changed = ui.changed() => match changed {
+                Ok(()) => ui_due = true,
+                Err(_) => return,
+            },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 Some(Ok(_)) => {}

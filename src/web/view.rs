@@ -74,6 +74,13 @@ pub fn activation_error(err: &ActivationError) -> ErrorView {
 
 impl From<&TerminalStatus> for StatusView {
     fn from(s: &TerminalStatus) -> Self {
+        Self::at(s, std::time::Instant::now())
+    }
+}
+
+impl StatusView {
+    /// The status as seen at `now`: a lockout's remaining time counts down.
+    pub fn at(s: &TerminalStatus, now: std::time::Instant) -> Self {
         let provisioning = match &s.provisioning {
             ProvisioningStatus::NotActivated => line("not_activated", None),
             ProvisioningStatus::Connecting => line("connecting", None),
@@ -133,7 +140,15 @@ impl From<&TerminalStatus> for StatusView {
             addresses: s.network.clone(),
             provisioning,
             sip,
-            activation_error: s.activation_error.as_ref().map(activation_error),
+            activation_error: s.activation_error.as_ref().map(|err| {
+                let mut view = activation_error(err);
+                if let (Some(_), Some(until)) = (view.retry_after_secs, s.locked_until) {
+                    // Whole seconds left, rounded up: 0 only once it is over.
+                    let left = until.saturating_duration_since(now);
+                    view.retry_after_secs = Some(left.as_millis().div_ceil(1000) as u64);
+                }
+                view
+            }),
             ping,
         }
     }

@@ -4,14 +4,14 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket};
 use axum::extract::State;
 use axum::response::Response;
 use roomterm_proto::{DeviceMessage, ServerMessage};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
-use super::extract::Device;
+use super::extract::{ApiWebSocket, Device};
 use super::AppState;
 use crate::devices::HEARTBEAT_SECS;
 use crate::error::CloudError;
@@ -23,7 +23,7 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(3 * HEARTBEAT_SECS as u64);
 pub async fn open(
     State(state): State<AppState>,
     Device(row, token): Device,
-    ws: WebSocketUpgrade,
+    ApiWebSocket(ws): ApiWebSocket,
 ) -> Response {
     ws.max_message_size(64 * 1024)
         .on_upgrade(move |socket| async move {

@@ -1,6 +1,7 @@
 //! Extractors whose rejections are JSON [`CloudError`]s instead of axum's
 //! plain-text ones, and the bearer-token checks.
 
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -49,6 +50,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
             .await
             .map(|p| ApiPath(p.0))
             .map_err(|rejection| CloudError::InvalidInput(rejection.body_text()))
+    }
+}
+
+/// `WebSocketUpgrade` with JSON errors (`websocket_required`): a plain HTTP
+/// request to a WebSocket endpoint gets the same error shape as any other.
+pub struct ApiWebSocket(pub WebSocketUpgrade);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiWebSocket {
+    type Rejection = CloudError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        <WebSocketUpgrade as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(ApiWebSocket)
+            .map_err(|rejection| CloudError::Coded {
+                // 400 for missing/bad upgrade headers, 426 when the
+                // connection cannot be upgraded at all.
+                status: rejection.status().as_u16(),
+                code: "websocket_required",
+                message: format!("a WebSocket upgrade is required: {}", rejection.body_text()),
+            })
     }
 }
 

@@ -15,7 +15,7 @@ use super::location::{Location, Source, Transport};
 use super::message::{ParseError, Request, ResponseBuilder};
 use super::nonce::NonceKeeper;
 use super::registrar::{Realm, Registrar, Reply};
-use super::transaction::{TransactionKey, Transactions};
+use super::transaction::{Begin, TransactionKey, Transactions};
 
 const ALLOW: &str = "REGISTER, OPTIONS";
 
@@ -65,9 +65,14 @@ impl SipCore {
             // ACKs to our non-2xx final responses end nothing we keep.
             return None;
         }
-        let key = TransactionKey::of(&request);
-        if let Some(response) = self.transactions.lookup(&key, now) {
-            return Some(response);
+        // TCP does not retransmit (Timer J = 0): only UDP needs the table.
+        let key = (source.transport == Transport::Udp).then(|| TransactionKey::of(&request));
+        if let Some(key) = &key {
+            match self.transactions.begin(key, now) {
+                Begin::New => {}
+                Begin::Retransmission(response) => return Some(response),
+                Begin::InProgress => return None,
+            }
         }
         let reply = self.dispatch(&request, source, now);
         let echo = request.echo();
@@ -79,10 +84,10 @@ impl SipCore {
             &reply.reason,
             reply.headers,
         ));
-        // Only what a retransmission must not redo is remembered: TCP does
-        // not retransmit (Timer J = 0), and a challenge is as good recomputed.
-        if source.transport == Transport::Udp && code != 401 {
-            self.transactions.complete(key, bytes.clone(), now);
+        // Every final response, 401s too: a retransmission gets the same
+        // nonce and To tag, not a new challenge (§17.2.2).
+        if let Some(key) = &key {
+            self.transactions.complete(key, bytes.clone());
         }
         Some(bytes)
     }

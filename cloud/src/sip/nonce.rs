@@ -82,30 +82,38 @@ impl NonceKeeper {
         Some(Millis::from_be_bytes(raw[..8].try_into().ok()?))
     }
 
-    /// Checks a nonce without consuming it (call [`accept`](Self::accept) once
-    /// the digest itself verified, so a forged response cannot burn counts).
-    pub fn check(&self, nonce: &str, nc: Option<u32>, now: Millis) -> NonceState {
-        let Some(issued) = self.issued_at(nonce) else {
-            return NonceState::Forged;
-        };
-        if now - issued > NONCE_TTL_MS || issued > now + 60_000 {
-            return NonceState::Stale;
-        }
-        let used = self.used.lock().expect("nonce table lock");
-        match (used.get(nonce), nc) {
-            (Some(&(_, last)), Some(nc)) if nc <= last => NonceState::Stale,
-            (Some(_), None) => NonceState::Stale,
-            _ => NonceState::Fresh,
-        }
+    /// Checks that a nonce is ours and fresh, without consuming it (that is
+    /// [`consume`](Self::consume), once the digest itself verified, so a
+    /// forged response cannot burn counts). Needs no lock.
+    pub fn check(&self, nonce: &str, now: Millis) -> NonceState {
+        self.fresh_since(nonce, now)
+            .map_or_else(|state| state, |_| NonceState::Fresh)
     }
 
-    /// Records that `nc` was accepted for `nonce`.
-    pub fn accept(&self, nonce: &str, nc: Option<u32>, now: Millis) {
-        let Some(issued) = self.issued_at(nonce) else {
-            return;
+    /// When a fresh nonce of ours was issued; else why it is not fresh.
+    fn fresh_since(&self, nonce: &str, now: Millis) -> Result<Millis, NonceState> {
+        let issued = self.issued_at(nonce).ok_or(NonceState::Forged)?;
+        if now - issued > NONCE_TTL_MS || issued > now + 60_000 {
+            return Err(NonceState::Stale);
+        }
+        Ok(issued)
+    }
+
+    /// Records `nc` for `nonce` if it was not used yet, checking and recording
+    /// under one lock: of two requests carrying the same count, one wins.
+    /// `Stale` for a used count (or a second use without `qop`).
+    pub fn consume(&self, nonce: &str, nc: Option<u32>, now: Millis) -> NonceState {
+        let issued = match self.fresh_since(nonce, now) {
+            Ok(issued) => issued,
+            Err(state) => return state,
         };
         let mut used = self.used.lock().expect("nonce table lock");
-        if used.len() >= MAX_TRACKED && !used.contains_key(nonce) {
+        if let Some(&(_, last)) = used.get(nonce) {
+            // No count (no qop) was recorded as u32::MAX: single use.
+            if nc.is_none_or(|nc| nc <= last) {
+                return NonceState::Stale;
+            }
+        } else if used.len() >= MAX_TRACKED {
             used.retain(|_, (at, _)| now - *at <= NONCE_TTL_MS);
             if used.len() >= MAX_TRACKED {
                 // Still full of live nonces: forget the oldest half. Those
@@ -118,6 +126,7 @@ impl NonceKeeper {
         }
         let entry = used.entry(nonce.to_string()).or_insert((issued, 0));
         entry.1 = entry.1.max(nc.unwrap_or(u32::MAX));
+        NonceState::Fresh
     }
 
     /// Drops bookkeeping for nonces that are stale anyway.
@@ -141,32 +150,56 @@ mod tests {
     fn nonce_lifecycle() {
         let keeper = NonceKeeper::new();
         let nonce = keeper.issue(1_000);
-        assert_eq!(keeper.check(&nonce, Some(1), 2_000), NonceState::Fresh);
-        keeper.accept(&nonce, Some(1), 2_000);
-        // Replaying nc=1 is refused; nc=2 is fine.
-        assert_eq!(keeper.check(&nonce, Some(1), 3_000), NonceState::Stale);
-        assert_eq!(keeper.check(&nonce, Some(2), 3_000), NonceState::Fresh);
+        assert_eq!(keeper.check(&nonce, 2_000), NonceState::Fresh);
+        assert_eq!(keeper.consume(&nonce, Some(1), 2_000), NonceState::Fresh);
+        // Replaying nc=1 is refused; nc=2 is fine, once.
+        assert_eq!(keeper.consume(&nonce, Some(1), 3_000), NonceState::Stale);
+        assert_eq!(keeper.consume(&nonce, Some(2), 3_000), NonceState::Fresh);
+        assert_eq!(keeper.consume(&nonce, Some(2), 3_000), NonceState::Stale);
         // Too old.
-        assert_eq!(
-            keeper.check(&nonce, Some(3), 1_000 + NONCE_TTL_MS + 1),
-            NonceState::Stale
-        );
+        let late = 1_000 + NONCE_TTL_MS + 1;
+        assert_eq!(keeper.check(&nonce, late), NonceState::Stale);
+        assert_eq!(keeper.consume(&nonce, Some(3), late), NonceState::Stale);
     }
 
     #[test]
     fn forged_and_foreign_nonces_are_detected() {
         let keeper = NonceKeeper::new();
         let other = NonceKeeper::new();
-        assert_eq!(keeper.check("abc", None, 0), NonceState::Forged);
-        assert_eq!(keeper.check(&other.issue(0), None, 0), NonceState::Forged);
+        assert_eq!(keeper.check("abc", 0), NonceState::Forged);
+        assert_eq!(keeper.check(&other.issue(0), 0), NonceState::Forged);
+        assert_eq!(
+            keeper.consume(&other.issue(0), Some(1), 0),
+            NonceState::Forged
+        );
     }
 
     #[test]
     fn nonce_without_qop_is_single_use() {
         let keeper = NonceKeeper::new();
         let nonce = keeper.issue(0);
-        assert_eq!(keeper.check(&nonce, None, 1), NonceState::Fresh);
-        keeper.accept(&nonce, None, 1);
-        assert_eq!(keeper.check(&nonce, None, 2), NonceState::Stale);
+        assert_eq!(keeper.consume(&nonce, None, 1), NonceState::Fresh);
+        assert_eq!(keeper.consume(&nonce, None, 2), NonceState::Stale);
+        assert_eq!(keeper.consume(&nonce, Some(1), 2), NonceState::Stale);
+    }
+
+    #[test]
+    fn a_count_used_concurrently_is_accepted_once() {
+        let keeper = std::sync::Arc::new(NonceKeeper::new());
+        let nonces: Vec<String> = (0..200).map(|_| keeper.issue(0)).collect();
+        let nonces = std::sync::Arc::new(nonces);
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (keeper, nonces) = (keeper.clone(), nonces.clone());
+                std::thread::spawn(move || {
+                    nonces
+                        .iter()
+                        .filter(|n| keeper.consume(n, Some(1), 1) == NonceState::Fresh)
+                        .count()
+                })
+            })
+            .collect();
+        let accepted: usize = threads.into_iter().map(|h| h.join().unwrap()).sum();
+        assert_eq!(accepted, nonces.len());
     }
 }

@@ -179,8 +179,15 @@ impl Registrar<'_> {
             Some(Err(_)) => return Auth::Reply(Reply::new(400, "Malformed Authorization")),
             Some(Ok(creds)) => creds,
         };
+        // RFC 7616 §3.4.6 (RFC 2617 §3.2.2.5, which RFC 3261 §22.4 adopts):
+        // the server must make sure `uri` names the Request-URI's resource,
+        // and SHOULD answer 400 if not. A fresh challenge would not help: the
+        // client would sign the same wrong URI again.
+        if !same_resource(&creds.uri, &req.uri) {
+            return Auth::Reply(Reply::new(400, "Authorization URI Mismatch"));
+        }
         let nc = creds.qop_auth.as_ref().map(|(nc, _)| *nc);
-        let nonce_state = self.nonces.check(&creds.nonce, nc, now);
+        let nonce_state = self.nonces.check(&creds.nonce, now);
         if nonce_state == NonceState::Forged {
             return Auth::Reply(self.challenge(aor_user, now, false));
         }
@@ -195,10 +202,12 @@ impl Registrar<'_> {
         if !creds.verify(&account.ha1, &req.method.to_string()) {
             return Auth::Reply(Reply::new(403, "Wrong Credentials"));
         }
-        if nonce_state == NonceState::Stale {
+        // Too old, or (checked and recorded atomically) a count already used.
+        if nonce_state == NonceState::Stale
+            || self.nonces.consume(&creds.nonce, nc, now) != NonceState::Fresh
+        {
             return Auth::Reply(self.challenge(aor_user, now, true));
         }
-        self.nonces.accept(&creds.nonce, nc, now);
         Auth::Ok(creds.username)
     }
 
@@ -261,6 +270,27 @@ enum ContactChange {
     Update(Vec<ContactUpdate>),
 }
 
+/// Whether the digest `uri` names the same resource as the Request-URI:
+/// the same text, or the same scheme, user, host (any case) and port.
+/// Parameters are not compared: the digest covers the `uri` as sent, and
+/// clients differ in which ones they repeat.
+fn same_resource(digest_uri: &str, request_uri: &rsip::Uri) -> bool {
+    if digest_uri == request_uri.to_string() {
+        return true;
+    }
+    let Ok(uri) = rsip::Uri::try_from(digest_uri) else {
+        return false;
+    };
+    let scheme = |u: &rsip::Uri| u.scheme.clone().unwrap_or(rsip::Scheme::Sip);
+    scheme(&uri) == scheme(request_uri)
+        && uri.user() == request_uri.user()
+        && uri
+            .host()
+            .to_string()
+            .eq_ignore_ascii_case(&request_uri.host().to_string())
+        && uri.host_with_port.port == request_uri.host_with_port.port
+}
+
 /// RFC 1123 date for the Date header.
 fn http_date(now: Millis) -> String {
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(now.max(0) as u64);
@@ -270,6 +300,31 @@ fn http_date(now: Millis) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digest_uri_must_name_the_request_uri() {
+        let request = rsip::Uri::try_from("sip:example.com").unwrap();
+        for same in [
+            "sip:example.com",
+            "sip:EXAMPLE.com",
+            "sip:example.com;transport=udp",
+        ] {
+            assert!(same_resource(same, &request), "{same}");
+        }
+        for other in [
+            "sip:other.example.com",
+            "sip:example.com:5070",
+            "sips:example.com",
+            "sip:alice@example.com",
+            "/dir/index.html",
+            "",
+        ] {
+            assert!(!same_resource(other, &request), "{other}");
+        }
+        let with_port = rsip::Uri::try_from("sip:100001@127.0.0.1:5060").unwrap();
+        assert!(same_resource("sip:100001@127.0.0.1:5060", &with_port));
+        assert!(!same_resource("sip:100001@127.0.0.1", &with_port));
+    }
 
     #[test]
     fn http_date_is_rfc_1123() {

@@ -363,7 +363,8 @@ impl UiState {
             }
             Settings => self.go(Page::Settings),
             OpenDiagnostics => self.go(Page::Diagnostics),
-            FactoryReset => return Some(Effect::FactoryReset),
+            FactoryReset => self.go(Page::ConfirmReset),
+            ConfirmReset => return Some(Effect::FactoryReset),
             PingServer => return Some(Effect::PingServer),
             SettingsLanguage | SettingsNetwork | SettingsServer => {
                 self.return_to = Some(Page::Settings);
@@ -415,7 +416,7 @@ impl UiState {
 mod tests {
     use super::*;
 
-    const PAGES: [Page; 8] = [
+    const PAGES: [Page; 9] = [
         Page::Language,
         Page::Network,
         Page::NetworkStatic,
@@ -424,6 +425,7 @@ mod tests {
         Page::Home,
         Page::Settings,
         Page::Diagnostics,
+        Page::ConfirmReset,
     ];
 
     /// Every control reachable with the D-pad from the initial focus.
@@ -638,10 +640,15 @@ mod tests {
         ui.key(Key::Back);
         assert_eq!(ui.page, Page::Home);
         ui.activate(Control::Settings);
-        assert_eq!(
-            ui.activate(Control::FactoryReset),
-            Some(Effect::FactoryReset)
-        );
+        // Factory reset asks first; Back (focused) keeps everything.
+        assert_eq!(ui.activate(Control::FactoryReset), None);
+        assert_eq!(ui.page, Page::ConfirmReset);
+        assert_eq!(ui.focused(), Control::Back);
+        assert_eq!(ui.key(Key::Ok), None);
+        assert_eq!(ui.page, Page::Settings);
+        ui.activate(Control::FactoryReset);
+        ui.key(Key::Right);
+        assert_eq!(ui.key(Key::Ok), Some(Effect::FactoryReset));
         ui.restart_wizard();
         assert_eq!(ui.page, Page::Language);
         ui.key(Key::Back);

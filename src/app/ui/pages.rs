@@ -20,6 +20,8 @@ pub enum Page {
     Home,
     Settings,
     Diagnostics,
+    /// "Erase everything?" before a factory reset; Back is focused first.
+    ConfirmReset,
 }
 
 impl Page {
@@ -51,6 +53,7 @@ impl Page {
                 &[Back],
             ],
             Page::Diagnostics => &[&[PingServer], &[Back]],
+            Page::ConfirmReset => &[&[Back, ConfirmReset]],
         }
     }
 
@@ -62,7 +65,7 @@ impl Page {
             Page::Server => Some(Page::Network),
             Page::Activation => Some(Page::Server),
             Page::Settings => Some(Page::Home),
-            Page::Diagnostics => Some(Page::Settings),
+            Page::Diagnostics | Page::ConfirmReset => Some(Page::Settings),
         }
     }
 }
@@ -103,6 +106,8 @@ pub enum Control {
     SettingsLanguage,
     OpenDiagnostics,
     FactoryReset,
+    /// On the confirmation page: really erase.
+    ConfirmReset,
     PingServer,
     /// On-screen keyboard: erase the last character.
     Backspace,

@@ -1,7 +1,7 @@
 //! Real third-party SIP peers against roomcloud: sipp (Debian sip-tester)
 //! and baresip. Both must be installed (the README's test command does it).
 
-mod common;
+use crate::common;
 
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! every start and undone by a factory reset; the diagnostics ping reaches
 //! a real roomcloud and reports a stopped one.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

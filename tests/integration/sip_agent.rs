@@ -3,7 +3,7 @@
 //! server, re-registration after the cloud restarts, and TCP stream handling
 //! against a scripted proxy.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

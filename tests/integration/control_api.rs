@@ -1,7 +1,7 @@
 //! The terminal's control API over real HTTP and WebSocket: token check,
 //! status, activation errors and success, live status events, factory reset.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,21 +97,42 @@ async fn drive_activation_through_the_control_api() {
         .unwrap();
     assert_eq!(ok.status(), 200);
 
-    let ready = tokio::time::timeout(Duration::from_secs(10), async {
+    // The stream carries both the status and the screen: the wizard gives
+    // way to Home, and the lines turn connected and registered.
+    let (ready, home) = tokio::time::timeout(Duration::from_secs(10), async {
+        let (mut ready, mut home) = (None, None);
         while let Some(Ok(frame)) = events.next().await {
             if let Message::Text(text) = frame {
                 let event: Value = serde_json::from_str(&text).unwrap();
                 let s = &event["status"];
                 if s["provisioning"]["state"] == "connected" && s["sip"]["state"] == "registered" {
-                    return event;
+                    ready = Some(event.clone());
+                }
+                if event["type"] == "ui" && event["ui"]["page"] == "home" {
+                    home = Some(event);
+                }
+                if let (Some(ready), Some(home)) = (&ready, &home) {
+                    return (ready.clone(), home.clone());
                 }
             }
         }
         panic!("event stream ended");
     })
     .await
-    .expect("connected and registered event");
+    .expect("connected and registered event, and Home on screen");
     assert_eq!(ready["status"]["number"], "100001");
+    assert_eq!(home["ui"]["number"], "100001");
+
+    // A plain GET on the WebSocket endpoint is answered in JSON, not text.
+    let plain = http
+        .get(format!("{base}/events"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.status().is_client_error(), "{}", plain.status());
+    let body: Value = plain.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "websocket_required");
 
     let reset = http
         .post(format!("{base}/factory-reset"))

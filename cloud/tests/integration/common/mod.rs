@@ -171,3 +171,26 @@ impl TestCloud {
             .any(|a| a["username"] == username && a["sip_registered"] == true)
     }
 }
+
+impl TestCloud {
+    /// Runs the `roomcloud` binary as an operator would, against this cloud
+    /// (URL and admin token given, no data directory); returns success,
+    /// stdout and stderr. It blocks: call it from a multi-threaded runtime,
+    /// as the cloud needs other threads meanwhile.
+    pub fn cli(&self, args: &[&str]) -> (bool, String, String) {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_roomcloud"))
+            .args([
+                "--data",
+                "/nonexistent",
+                "--url",
+                &self.cloud.endpoints.api_url,
+            ])
+            .args(["--token", &self.cloud.admin_token])
+            .args(args)
+            .output()
+            .expect("roomcloud runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        (output.status.success(), stdout, stderr)
+    }
+}

@@ -2,7 +2,7 @@
 //! the device shows as "provisioning connected", heartbeats are answered,
 //! and removal tells the device it is unbound.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The SIP registrar over real UDP and TCP sockets, driven by a hand-written
 //! user agent: digest auth, transactions, bindings, and hostile input.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -134,6 +134,55 @@ async fn retransmissions_are_answered_from_the_transaction() {
         !t.device("SN-R3").await.sip_registered,
         "retransmission was processed again"
     );
+}
+
+/// RFC 3261 §17.2.2: a retransmitted REGISTER without credentials gets the
+/// stored 401 again (same nonce, same To tag), not a new challenge.
+#[tokio::test]
+async fn a_retransmitted_challenge_is_byte_identical() {
+    let t = TestCloud::start().await;
+    let ua = device_ua(&t, "SN-R10").await;
+    let register = ua.register(&[ua.contact("a")], None, None);
+    let first = ua.send(&register).await;
+    assert_eq!(first.status(), 401);
+    let again = ua.send(&register).await;
+    assert_eq!(
+        again.challenges()[0].1,
+        first.challenges()[0].1,
+        "new nonce"
+    );
+    assert_eq!(again.header("To"), first.header("To"), "new To tag");
+    assert_eq!(again.text, first.text);
+    // A new transaction is challenged afresh.
+    let other = ua.send(&ua.register(&[ua.contact("a")], None, None)).await;
+    assert_ne!(other.challenges()[0].1, first.challenges()[0].1);
+    // The retransmitted challenge's nonce is as good as the first.
+    let auth = ua.authorization("SHA-256", &again.challenges()[0].1, 1);
+    let ok = ua
+        .send(&ua.register(&[ua.contact("a")], None, Some(&auth)))
+        .await;
+    assert_eq!(ok.status(), 200, "{}", ok.text);
+}
+
+/// RFC 7616 §3.4.6: credentials computed for another URI are refused 400.
+#[tokio::test]
+async fn digest_uri_must_match_the_request_uri() {
+    let t = TestCloud::start().await;
+    let ua = device_ua(&t, "SN-R11").await;
+    let challenge = ua.send(&ua.register(&[ua.contact("a")], None, None)).await;
+    let nonce = challenge.challenges()[0].1.clone();
+    let auth = ua.authorization("SHA-256", &nonce, 1);
+    let elsewhere = ua
+        .register(&[ua.contact("a")], None, Some(&auth))
+        .replace("REGISTER sip:roomcloud.local ", "REGISTER sip:127.0.0.1 ");
+    let answer = ua.send(&elsewhere).await;
+    assert_eq!(answer.status(), 400, "{}", answer.text);
+    assert!(!t.device("SN-R11").await.sip_registered);
+    // The same credentials on the URI they were computed for are fine.
+    let ok = ua
+        .send(&ua.register(&[ua.contact("a")], None, Some(&auth)))
+        .await;
+    assert_eq!(ok.status(), 200, "{}", ok.text);
 }
 
 #[tokio::test]

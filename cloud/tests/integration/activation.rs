@@ -1,7 +1,7 @@
 //! Activation over real HTTPS: codes, expiry, reuse, lockout, SN uniqueness,
 //! and that bad input is a JSON 4xx, never a 500.
 
-mod common;
+use crate::common;
 
 use common::{error_code, TestCloud};
 use reqwest::Method;
@@ -305,6 +305,38 @@ async fn bad_input_gets_json_errors_never_500() {
     // Still serving.
     let list: Vec<Value> = t.admin.call(Method::GET, "/devices", None).await.unwrap();
     assert!(list.is_empty());
+}
+
+/// A valid device token on the config channel without a WebSocket upgrade:
+/// a JSON error with a stable code, not axum's plain-text 400/426.
+#[tokio::test]
+async fn channel_without_upgrade_gets_a_json_error() {
+    let t = TestCloud::start().await;
+    let activation = t.activated_device("SN-A9").await;
+    let token = activation["device_token"].as_str().unwrap();
+    let channel = t.url("/api/device/v1/channel");
+    let cases = [
+        vec![],
+        vec![("upgrade", "h2c")],
+        vec![("connection", "upgrade"), ("upgrade", "websocket")],
+    ];
+    for headers in cases {
+        let mut req = t.http.get(&channel).bearer_auth(token);
+        for (name, value) in &headers {
+            req = req.header(*name, *value);
+        }
+        let response = req.send().await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        let json: Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{headers:?} -> {status}: not JSON ({e}): {body}"));
+        assert!(
+            matches!(status, 400 | 426),
+            "{headers:?} -> {status} {json}"
+        );
+        assert_eq!(error_code(&json), "websocket_required", "{headers:?}");
+        assert!(json["error"]["message"].is_string(), "{json}");
+    }
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! mistake and never a 500; recurrence listing; device meeting rooms; the
 //! join decision; and the operator CLI.
 
-mod common;
+use crate::common;
 
 use common::{error_code, TestCloud};
 use reqwest::Method;
@@ -676,22 +676,7 @@ async fn the_cli_manages_meetings() {
     let t = TestCloud::start_plain().await;
     t.enterprise("Acme").await;
     t.add_device("SN-C1", "Acme").await.unwrap();
-    let run = |args: &[&str]| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_roomcloud"))
-            .args([
-                "--data",
-                "/nonexistent",
-                "--url",
-                &t.cloud.endpoints.api_url,
-            ])
-            .args(["--token", &t.cloud.admin_token])
-            .args(args)
-            .output()
-            .expect("roomcloud runs");
-        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
-        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-        (output.status.success(), stdout, stderr)
-    };
+    let run = |args: &[&str]| t.cli(args);
     // The CLI reads the wall clock; the cloud's clock started there too.
     let start = (now(&t) + 2 * 3600).to_string();
     let (ok, out, err) = run(&[

@@ -3,7 +3,7 @@
 //! cloud agrees), a pushed rename, a cloud restart, a terminal restart, and
 //! removal in the cloud.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -237,4 +237,42 @@ fn power_cycled_twelve_times_it_stays_registered_with_one_binding() {
         let seen = device(&admin, "SN-P1").await;
         assert!(!seen.sip_registered, "{:?}", seen.sip_bindings);
     });
+}
+
+/// New SIP credentials (the admin re-issued the code and the terminal was
+/// activated again): the terminal registers with the new account at once,
+/// and the `unbound` the cloud sends to the old token does not wipe it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reactivation_registers_with_the_new_credentials() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let term_dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = common::start_cloud(cloud_dir.path(), 0, Arc::new(SystemClock)).await;
+    let code = common::add_device(&admin, "SN-E3").await;
+    let term = terminal(term_dir.path(), "SN-E3");
+    let url = cloud.endpoints.api_url.clone();
+    term.activate(&url, &code).await.unwrap();
+    until(&term, "first registration", ready).await;
+    let data = DataDir::new(term_dir.path()).unwrap();
+    let before = data.load_credentials().unwrap();
+
+    let issued: roomcloud::devices::IssuedCode = admin
+        .call(Method::POST, "/devices/SN-E3/reset-code", None)
+        .await
+        .unwrap();
+    term.activate(&url, &issued.activation_code).await.unwrap();
+    let after = data.load_credentials().unwrap();
+    assert_ne!(before.sip.password, after.sip.password);
+    assert_ne!(before.device_token, after.device_token);
+    until(&term, "registered with the new account", ready).await;
+    // Whatever the old channel was told arrives too late to matter.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(ready(&term.status.borrow()), "{:?}", *term.status.borrow());
+    assert_eq!(data.load_credentials(), Some(after));
+    let seen = device(&admin, "SN-E3").await;
+    assert!(
+        seen.sip_registered && seen.provisioning_connected,
+        "{seen:?}"
+    );
+    assert_eq!(seen.sip_bindings.len(), 1, "{:?}", seen.sip_bindings);
+    cloud.shutdown().await;
 }

@@ -4,7 +4,7 @@
 //! the other (10.77.0.2, later 10.77.0.3). Nothing outside them is touched.
 //! Needs root and iproute2, as the test command has.
 
-mod common;
+use crate::common;
 
 use std::os::fd::AsRawFd;
 use std::process::Command;

@@ -8,12 +8,18 @@ use roomterm::store::DataDir;
 use roomterm::web::ControlApi;
 use serde_json::{json, Value};
 
+/// An in-process terminal and the client of its control API.
 pub struct Remote {
-    pub http: reqwest::Client,
-    pub base: String,
-    pub token: String,
+    pub client: Client,
     pub terminal: Terminal,
     pub api: ControlApi,
+}
+
+impl std::ops::Deref for Remote {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
 }
 
 impl Remote {
@@ -35,11 +41,27 @@ impl Remote {
         .await
         .unwrap();
         Self {
-            http: reqwest::Client::new(),
-            base: format!("http://{}/api/v1", api.addr),
-            token,
+            client: Client::new(&api.addr.to_string(), &token),
             terminal,
             api,
+        }
+    }
+}
+
+/// A control API client: what a web remote or room controller does.
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: String,
+}
+
+impl Client {
+    /// The control API at `addr` (`host:port`), with its bearer token.
+    pub fn new(addr: &str, token: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: format!("http://{addr}/api/v1"),
+            token: token.to_string(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! and WSS: activation with CA pinning, the errors a person sees, and the
 //! config channel (push, heartbeat, unbind).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

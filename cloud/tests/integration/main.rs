@@ -1,0 +1,15 @@
+//! roomcloud's integration tests, one binary (linked once): each module
+//! starts real clouds on loopback with ephemeral ports.
+
+mod common;
+// Shared with the cargo-fuzz target (cloud/fuzz).
+#[path = "../../fuzz/harness.rs"]
+mod harness;
+
+mod activation;
+mod cli;
+mod config_channel;
+mod meetings;
+mod peers;
+mod registrar;
+mod sip_garbage;

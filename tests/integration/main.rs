@@ -1,0 +1,20 @@
+//! The terminal's integration tests, one binary: each module drives real
+//! parts (sockets, a roomcloud on loopback, GStreamer pipelines, network
+//! namespaces). One binary links the terminal, the cloud, Slint and
+//! GStreamer once instead of once per file. The Slint tests that install a
+//! process-wide platform (`screens.rs`, `ui_tree.rs`) stay binaries of
+//! their own.
+
+mod common;
+
+mod address_change;
+mod control_api;
+mod input;
+mod media;
+mod network;
+mod process;
+mod provisioning;
+mod sip_agent;
+mod terminal;
+mod translations;
+mod wizard;

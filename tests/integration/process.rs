@@ -1,0 +1,222 @@
+//! The real `roomterm --headless` program, as the demo and the image run
+//! it: started as a child process against a roomcloud on loopback, its
+//! wizard walked with remote keys through the control API address it
+//! prints, then killed (a power cut), started again and stopped by SIGTERM.
+
+use crate::common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::remote::Client;
+use reqwest::Method;
+use roomcloud::client::AdminClient;
+use roomcloud::clock::SystemClock;
+use roomcloud::devices::DeviceView;
+
+/// A running `roomterm` and the lines it prints.
+struct Terminal {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Terminal {
+    fn start(data: &Path, sn: &str, server: &str) -> Self {
+        let boards = Path::new(env!("CARGO_MANIFEST_DIR")).join("board");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_roomterm"))
+            .args([
+                "--headless",
+                "--no-input-devices",
+                "--control",
+                "127.0.0.1:0",
+            ])
+            .arg("--data")
+            .arg(data)
+            .arg("--boards")
+            .arg(&boards)
+            .args(["--board", "generic-x86_64", "--sn", sn, "--server", server])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("roomterm starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The first printed line (within 20 s) that `wanted` accepts.
+    fn line(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if wanted(&line) {
+                        return line;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("roomterm never printed {what}; it printed {:#?}", self.seen);
+    }
+
+    /// The control API client, from the address the program prints.
+    fn control(&mut self, data: &Path) -> Client {
+        let line = self.line("the control API address", |l| {
+            l.starts_with("control API http://")
+        });
+        let addr = line
+            .trim_start_matches("control API http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let token = std::fs::read_to_string(data.join("control-token")).unwrap();
+        Client::new(&addr, token.trim())
+    }
+
+    fn signal(&self, signal: libc::c_int) {
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        let rc = unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
+        assert_eq!(rc, 0, "kill failed");
+    }
+
+    fn wait(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "roomterm did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn registered(line: &str) -> bool {
+    line.contains("provisioning connected") && line.contains("SIP registered")
+}
+
+async fn device(admin: &AdminClient, sn: &str) -> DeviceView {
+    admin
+        .call(Method::GET, &format!("/devices/{sn}"), None)
+        .await
+        .unwrap()
+}
+
+/// Blocking steps of the child run on a blocking thread, so the in-process
+/// cloud keeps serving meanwhile.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops_cleanly() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let term_dir = tempfile::tempdir().unwrap();
+    let data = term_dir.path().to_path_buf();
+    let (cloud, admin) = common::start_cloud(cloud_dir.path(), 0, Arc::new(SystemClock)).await;
+    let code = common::add_device(&admin, "SN-X1").await;
+    let server = cloud.endpoints.api_url.clone();
+
+    let (term, remote) = {
+        let (data, server) = (data.clone(), server.clone());
+        blocking(move || {
+            let mut term = Terminal::start(&data, "SN-X1", &server);
+            let banner = term.line("its banner", |l| l.starts_with("roomterm "));
+            assert!(banner.contains("board generic-x86_64"), "{banner}");
+            assert!(banner.contains("SN SN-X1"), "{banner}");
+            let remote = term.control(&data);
+            term.line("the not-activated status", |l| {
+                l.contains("provisioning not activated")
+            });
+            (term, remote)
+        })
+        .await
+    };
+
+    // The wizard, by remote: English, DHCP, the pre-filled server, the code.
+    assert_eq!(remote.get("/ui").await["page"], "language");
+    remote.keys(&["right", "ok", "down", "ok"]).await;
+    remote.keys(&["down", "right", "ok"]).await;
+    let ui = remote.get("/ui").await;
+    assert_eq!(ui["page"], "server");
+    assert_eq!(ui["server_url"], server.as_str(), "--server pre-fills it");
+    let ui = remote.keys(&["down", "right", "ok"]).await;
+    assert_eq!(ui["page"], "activation");
+    let digits: Vec<String> = code.chars().map(|d| format!("digit{d}")).collect();
+    let digits: Vec<&str> = digits.iter().map(String::as_str).collect();
+    remote.keys(&digits).await;
+    let ui = remote
+        .keys(&["down", "down", "down", "down", "right", "right"])
+        .await;
+    assert_eq!(ui["focused"], "activate");
+    let ui = remote.keys(&["ok"]).await;
+    assert_eq!(ui["page"], "home", "{ui}");
+    let (term, line) = blocking(move || {
+        let mut term = term;
+        let line = term.line("registered", registered);
+        (term, line)
+    })
+    .await;
+    assert!(line.contains("number 100001"), "{line}");
+    let seen = device(&admin, "SN-X1").await;
+    assert!(
+        seen.provisioning_connected && seen.sip_registered,
+        "{seen:?}"
+    );
+
+    // A power cut: SIGKILL, no un-REGISTER. Started again from its data
+    // directory it registers without a code, on the same one binding.
+    term.signal(libc::SIGKILL);
+    let (data2, server2) = (data.clone(), server.clone());
+    let term = blocking(move || {
+        let mut term = term;
+        term.wait();
+        drop(term);
+        let mut term = Terminal::start(&data2, "SN-X1", &server2);
+        term.line("registered after the power cut", registered);
+        term
+    })
+    .await;
+    let seen = device(&admin, "SN-X1").await;
+    assert!(seen.sip_registered);
+    assert_eq!(seen.sip_bindings.len(), 1, "{:?}", seen.sip_bindings);
+
+    // SIGTERM (systemd stopping the service): it unregisters and exits 0.
+    term.signal(libc::SIGTERM);
+    let status = blocking(move || {
+        let mut term = term;
+        term.wait()
+    })
+    .await;
+    assert!(status.success(), "{status}");
+    let seen = device(&admin, "SN-X1").await;
+    assert!(!seen.sip_registered, "{:?}", seen.sip_bindings);
+    cloud.shutdown().await;
+}
