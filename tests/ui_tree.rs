@@ -3,7 +3,8 @@
 //! languages with a label on every control, the controls on screen are
 //! exactly the ones the D-pad walks through, the D-pad reaches all of them,
 //! and activating each one (as a screen reader or a tap would) reports that
-//! control to the runtime.
+//! control to the runtime; key events through the window arrive as the
+//! terminal's key names.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -172,4 +173,62 @@ fn every_page_in_both_languages_is_labelled_reachable_and_tappable() {
         "only {translated} labels differ between languages"
     );
     assert!(same.is_empty(), "untranslated labels: {same:?}");
+
+    // Real key events through the window (what winit delivers from a
+    // keyboard, or an IR remote through rc-core) reach the runtime as the
+    // terminal's key names; printable text types into an open keyboard.
+    // (Here: Slint allows one platform per process.)
+    keys_reach_the_runtime_by_name(&app);
+}
+
+fn keys_reach_the_runtime_by_name(app: &AppWindow) {
+    use slint::platform::{Key as SlintKey, WindowEvent};
+    let pressed = Rc::new(RefCell::new(Vec::<String>::new()));
+    let typed = Rc::new(RefCell::new(String::new()));
+    {
+        let pressed = pressed.clone();
+        app.global::<AppState>()
+            .on_key(move |name| pressed.borrow_mut().push(name.to_string()));
+        let typed = typed.clone();
+        app.global::<AppState>()
+            .on_typed(move |text| typed.borrow_mut().push_str(&text));
+    }
+    let press = |text: slint::SharedString| {
+        app.window()
+            .dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+        app.window()
+            .dispatch_event(WindowEvent::KeyReleased { text });
+    };
+    let mut ui = UiState::new(&Settings::default(), false);
+    ui.page = Page::Home;
+    apply(app, &ui, &TerminalStatus::new("SN-UI"), "09:41");
+    for key in [
+        SlintKey::UpArrow,
+        SlintKey::DownArrow,
+        SlintKey::LeftArrow,
+        SlintKey::RightArrow,
+        SlintKey::Return,
+        SlintKey::Escape,
+        SlintKey::Backspace,
+        SlintKey::Home,
+    ] {
+        press(key.into());
+    }
+    press("7".into());
+    assert_eq!(
+        *pressed.borrow(),
+        ["up", "down", "left", "right", "ok", "back", "back", "home", "digit7"],
+    );
+    assert_eq!(*typed.borrow(), "", "no field is open: nothing is typed");
+
+    // With the server keyboard open, letters type into its field.
+    pressed.borrow_mut().clear();
+    ui.page = Page::Server;
+    ui.editing = Some(Field::Server);
+    apply(app, &ui, &TerminalStatus::new("SN-UI"), "09:41");
+    for c in ["h", "o", "s", "t", ":"] {
+        press(c.into());
+    }
+    assert_eq!(*typed.borrow(), "host:");
+    assert!(pressed.borrow().is_empty(), "{:?}", pressed.borrow());
 }

@@ -76,6 +76,27 @@ impl AudioLevel {
     }
 }
 
+/// RMS amplitude (full scale = 1.0) of the `freq` component of `samples`
+/// taken at `rate`: a Goertzel filter, so a mix can be taken apart by the
+/// tones its senders played (who is heard, who is not).
+pub fn tone_rms(samples: &[i16], rate: f64, freq: f64) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let w = 2.0 * std::f64::consts::PI * freq / rate;
+    let coeff = 2.0 * w.cos();
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &x in samples {
+        let s0 = f64::from(x) / 32768.0 + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+    // |X(f)| = N·A/2 for a sine of amplitude A; its RMS is A/√2.
+    let amplitude = 2.0 * power.max(0.0).sqrt() / samples.len() as f64;
+    amplitude / std::f64::consts::SQRT_2
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +134,31 @@ mod tests {
         assert_eq!(silence.dbfs(), f64::NEG_INFINITY);
         assert_eq!(AudioLevel::of(&[]).samples, 0);
         assert_eq!(AudioLevel::of(&[i16::MIN]).peak, 1.0);
+    }
+
+    #[test]
+    fn tone_rms_finds_each_tone_of_a_mix() {
+        let rate = 48_000.0;
+        let mix: Vec<i16> = (0..48_000)
+            .map(|i| {
+                let t = f64::from(i) / rate;
+                let a = 0.25 * (2.0 * std::f64::consts::PI * 440.0 * t).sin();
+                let b = 0.5 * (2.0 * std::f64::consts::PI * 1000.0 * t).sin();
+                ((a + b) * 32767.0) as i16
+            })
+            .collect();
+        let at = |f| tone_rms(&mix, rate, f);
+        assert!(
+            (at(440.0) - 0.25 / 2f64.sqrt()).abs() < 0.01,
+            "{}",
+            at(440.0)
+        );
+        assert!(
+            (at(1000.0) - 0.5 / 2f64.sqrt()).abs() < 0.01,
+            "{}",
+            at(1000.0)
+        );
+        assert!(at(700.0) < 0.01, "{}", at(700.0));
+        assert_eq!(tone_rms(&[], rate, 440.0), 0.0);
     }
 }

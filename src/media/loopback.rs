@@ -180,31 +180,53 @@ impl VideoLoopback {
     /// The next decoded frame, or the first pipeline error, or a timeout.
     pub fn next_frame(&self, timeout: Duration) -> Result<RgbFrame, MediaError> {
         let sample = pull(&self.appsink, timeout, &[&self.sender, &self.receiver])?;
-        let caps = sample
-            .caps()
-            .ok_or_else(|| self.receiver.error("sample without caps".into()))?;
-        let info = gst_video::VideoInfo::from_caps(caps)
-            .map_err(|e| self.receiver.error(format!("bad caps {caps}: {e}")))?;
-        let buffer = sample
-            .buffer()
-            .ok_or_else(|| self.receiver.error("sample without buffer".into()))?;
-        let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
-            .map_err(|e| self.receiver.error(format!("unmappable frame: {e}")))?;
-        let stride = frame.plane_stride()[0] as usize;
-        let plane = frame
-            .plane_data(0)
-            .map_err(|e| self.receiver.error(format!("unmappable frame: {e}")))?;
-        let row = info.width() as usize * 3;
-        let mut data = Vec::with_capacity(row * info.height() as usize);
-        for y in 0..info.height() as usize {
-            data.extend_from_slice(&plane[y * stride..y * stride + row]);
-        }
-        Ok(RgbFrame {
-            width: info.width(),
-            height: info.height(),
-            data,
-        })
+        rgb_frame(&sample, &self.receiver)
     }
+}
+
+/// The packed RGB picture of an appsink sample (rows without padding).
+pub(super) fn rgb_frame(sample: &gst::Sample, receiver: &Running) -> Result<RgbFrame, MediaError> {
+    let caps = sample
+        .caps()
+        .ok_or_else(|| receiver.error("sample without caps".into()))?;
+    let info = gst_video::VideoInfo::from_caps(caps)
+        .map_err(|e| receiver.error(format!("bad caps {caps}: {e}")))?;
+    let buffer = sample
+        .buffer()
+        .ok_or_else(|| receiver.error("sample without buffer".into()))?;
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
+        .map_err(|e| receiver.error(format!("unmappable frame: {e}")))?;
+    let stride = frame.plane_stride()[0] as usize;
+    let plane = frame
+        .plane_data(0)
+        .map_err(|e| receiver.error(format!("unmappable frame: {e}")))?;
+    let row = info.width() as usize * 3;
+    let mut data = Vec::with_capacity(row * info.height() as usize);
+    for y in 0..info.height() as usize {
+        data.extend_from_slice(&plane[y * stride..y * stride + row]);
+    }
+    Ok(RgbFrame {
+        width: info.width(),
+        height: info.height(),
+        data,
+    })
+}
+
+/// The S16 samples of an appsink sample.
+pub(super) fn s16_samples(
+    sample: &gst::Sample,
+    receiver: &Running,
+) -> Result<Vec<i16>, MediaError> {
+    let buffer = sample
+        .buffer()
+        .ok_or_else(|| receiver.error("sample without buffer".into()))?;
+    let map = buffer
+        .map_readable()
+        .map_err(|e| receiver.error(format!("unmappable buffer: {e}")))?;
+    Ok(map
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect())
 }
 
 /// What the audio loopback sends.
@@ -320,16 +342,7 @@ impl AudioLoopback {
     /// The next decoded buffer's samples.
     pub fn next_samples(&self, timeout: Duration) -> Result<Vec<i16>, MediaError> {
         let sample = pull(&self.appsink, timeout, &[&self.sender, &self.receiver])?;
-        let buffer = sample
-            .buffer()
-            .ok_or_else(|| self.receiver.error("sample without buffer".into()))?;
-        let map = buffer
-            .map_readable()
-            .map_err(|e| self.receiver.error(format!("unmappable buffer: {e}")))?;
-        Ok(map
-            .chunks_exact(2)
-            .map(|b| i16::from_le_bytes([b[0], b[1]]))
-            .collect())
+        s16_samples(&sample, &self.receiver)
     }
 
     /// The level of everything received during `window` (at least one buffer).
@@ -347,7 +360,7 @@ impl AudioLoopback {
     }
 }
 
-fn mono_s16() -> gst::Caps {
+pub(super) fn mono_s16() -> gst::Caps {
     gst::Caps::builder("audio/x-raw")
         .field("format", "S16LE")
         .field("layout", "interleaved")
@@ -373,14 +386,14 @@ fn udpsink(port: u16) -> Result<gst::Element, MediaError> {
     Ok(sink)
 }
 
-fn jitterbuffer() -> Result<gst::Element, MediaError> {
+pub(super) fn jitterbuffer() -> Result<gst::Element, MediaError> {
     let jb = make("rtpjitterbuffer")?;
     jb.set_property("latency", JITTER_MS);
     Ok(jb)
 }
 
 /// The port udpsrc bound (it writes the ephemeral port back into `port`).
-fn bound_port(receiver: &Running, udpsrc: &gst::Element) -> Result<u16, MediaError> {
+pub(super) fn bound_port(receiver: &Running, udpsrc: &gst::Element) -> Result<u16, MediaError> {
     let port = udpsrc.property::<i32>("port");
     u16::try_from(port)
         .ok()
@@ -389,7 +402,7 @@ fn bound_port(receiver: &Running, udpsrc: &gst::Element) -> Result<u16, MediaErr
 }
 
 /// Pulls one sample, watching every pipeline's bus meanwhile.
-fn pull(
+pub(super) fn pull(
     appsink: &gst_app::AppSink,
     timeout: Duration,
     pipelines: &[&Running],

@@ -12,7 +12,10 @@
 //! - `level.rs`: decoded-frame and audio-level arithmetic, pure.
 //! - `loopback.rs`: H.264 and Opus over RTP/UDP on 127.0.0.1 into appsinks —
 //!   the tests' (and later the diagnostics') proof that media really flows.
+//! - `call.rs`: a call's media — receivers bound first (ports for the SDP),
+//!   senders to the far end's addresses, mute; decoded pictures and sound.
 
+mod call;
 mod class;
 mod encoder;
 mod error;
@@ -21,10 +24,11 @@ mod loopback;
 mod pipeline;
 mod probe;
 
+pub use call::{CallMedia, CallMediaConfig};
 pub use class::VideoClass;
 pub use encoder::{apply_encoder_settings, encoder_settings, AppliedSettings, Setting};
 pub use error::MediaError;
-pub use level::{AudioLevel, RgbFrame};
+pub use level::{tone_rms, AudioLevel, RgbFrame};
 pub use loopback::{AudioLoopback, AudioLoopbackConfig, VideoLoopback, VideoLoopbackConfig};
 pub use probe::{
     element_exists, package_hint, require, MediaPlan, MissingRole, ProbeError, Source, SourceMode,

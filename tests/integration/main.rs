@@ -10,6 +10,7 @@ mod common;
 mod address_change;
 mod control_api;
 mod input;
+mod mcu;
 mod media;
 mod network;
 mod process;

@@ -1,0 +1,619 @@
+//! One meeting's media: a live GStreamer pipeline that receives every
+//! participant, composes the pictures and mixes the sound.
+//!
+//! ```text
+//! per participant, in:
+//!   udpsrc (H264) → rtpjitterbuffer → rtph264depay → <decoder> → videoconvert → queue → compositor.sink_N
+//!   udpsrc (OPUS) → rtpjitterbuffer → rtpopusdepay → opusdec → audioconvert → audioresample → caps → tee
+//! shared video out, one branch per (class, payload type):
+//!   videotestsrc (black, live) → compositor → caps (canvas) → tee ─┬→ queue → videoscale → caps (class) → <encoder> → rtph264pay → multiudpsink (every participant of the class)
+//!                                                                  └→ …
+//! per participant, audio out (everyone but themselves):
+//!   audiotestsrc (silence, live) ─┐
+//!   other participants' tees → queue ┴→ audiomixer → audioconvert → opusenc → rtpopuspay → udpsink
+//! ```
+//!
+//! Encoders are per class, not per person: everyone of one class watching
+//! the one layout gets the same packets. Audio is mixed per person (a mix
+//! minus their own voice) so nobody hears themselves. The silent and black
+//! live sources keep both mixers clocked when a participant is alone.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+
+use gst::prelude::*;
+
+use super::elements::{
+    add_linked, capsfilter, first_installed, link_to_request, make, remove_all, set_if_present,
+    MediaError,
+};
+use super::layout::{arrange, LayoutKind, Rect};
+
+/// Opus and the mixers run at 48 kHz mono.
+const AUDIO_RATE: i32 = 48_000;
+/// Jitter buffer: reorders loopback and LAN traffic without adding much.
+const JITTER_MS: u32 = 50;
+/// How long the mixers wait for a late input before going without it.
+const MIXER_LATENCY_MS: u64 = 60;
+
+pub type ParticipantId = u64;
+
+/// The conference's canvas and codecs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConferenceConfig {
+    /// The composed picture, before scaling to each class.
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// Where participants send their media (the cloud's media address).
+    pub bind: IpAddr,
+    pub encoder: String,
+    pub decoder: String,
+}
+
+impl ConferenceConfig {
+    /// The first installed H.264 encoder and decoder (software on a plain
+    /// server: x264enc, openh264 as the fallback).
+    pub fn probe(width: u32, height: u32, fps: u32, bind: IpAddr) -> Result<Self, MediaError> {
+        super::init()?;
+        Ok(Self {
+            width,
+            height,
+            fps,
+            bind,
+            encoder: first_installed("H.264 encoder", &["x264enc", "openh264enc"])?,
+            decoder: first_installed("H.264 decoder", &["avdec_h264", "openh264dec"])?,
+        })
+    }
+}
+
+/// What one participant receives: picture size and bit rate (from the
+/// negotiated resolution class).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClassSpec {
+    pub width: u32,
+    pub height: u32,
+    pub bitrate_kbps: u32,
+}
+
+/// A participant as the call's offer/answer settled it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantSpec {
+    pub id: ParticipantId,
+    /// Where the participant wants our video and audio.
+    pub video_to: SocketAddr,
+    pub audio_to: SocketAddr,
+    /// Dynamic payload types, the same both ways.
+    pub video_pt: u8,
+    pub audio_pt: u8,
+    pub class: ClassSpec,
+}
+
+/// Where the participant sends its media to us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaPorts {
+    pub video: u16,
+    pub audio: u16,
+}
+
+pub struct Conference {
+    config: ConferenceConfig,
+    pipeline: gst::Pipeline,
+    compositor: gst::Element,
+    video_tee: gst::Element,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    layout: LayoutKind,
+    /// Display order: join order for now (the speaker first in speaker views).
+    order: Vec<ParticipantId>,
+    participants: HashMap<ParticipantId, Participant>,
+    classes: HashMap<(ClassSpec, u8), ClassBranch>,
+}
+
+struct Participant {
+    spec: ParticipantSpec,
+    ports: MediaPorts,
+    video_in: Vec<gst::Element>,
+    compositor_pad: gst::Pad,
+    audio_in: Vec<gst::Element>,
+    tee: gst::Element,
+    mixer: gst::Element,
+    audio_out: Vec<gst::Element>,
+    /// Other participants' sound into this one's mixer, by whose it is.
+    inbound: HashMap<ParticipantId, Branch>,
+}
+
+/// `tee` of one participant → `queue` → the mixer of another.
+struct Branch {
+    tee_pad: gst::Pad,
+    queue: gst::Element,
+    mixer_pad: gst::Pad,
+}
+
+/// One encoder for everyone of a class.
+struct ClassBranch {
+    tee_pad: gst::Pad,
+    elements: Vec<gst::Element>,
+    encoder: gst::Element,
+    sink: gst::Element,
+    members: usize,
+}
+
+impl Conference {
+    /// Starts the (empty) conference: the black canvas is composed from the
+    /// first moment, so the first participant's picture arrives at once.
+    pub fn start(config: ConferenceConfig) -> Result<Self, MediaError> {
+        super::init()?;
+        let pipeline = gst::Pipeline::with_name("conference");
+        let background = make("videotestsrc")?;
+        background.set_property("is-live", true);
+        background.set_property_from_str("pattern", "black");
+        let canvas = gst_video::VideoCapsBuilder::new()
+            .width(config.width as i32)
+            .height(config.height as i32)
+            .framerate(gst::Fraction::new(config.fps as i32, 1))
+            .build();
+        let background_caps = capsfilter(canvas.clone())?;
+        let compositor = make("compositor")?;
+        compositor.set_property_from_str("background", "black");
+        compositor.set_property("latency", MIXER_LATENCY_MS * 1_000_000);
+        let canvas_caps = capsfilter(canvas)?;
+        let video_tee = make("tee")?;
+        video_tee.set_property("allow-not-linked", true);
+        pipeline
+            .add_many([
+                &background,
+                &background_caps,
+                &compositor,
+                &canvas_caps,
+                &video_tee,
+            ])
+            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+        gst::Element::link_many([&background, &background_caps])
+            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+        let background_pad = link_to_request(&background_caps, &compositor)?;
+        background_pad.set_property("zorder", 0u32);
+        gst::Element::link_many([&compositor, &canvas_caps, &video_tee])
+            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+        pipeline
+            .set_state(gst::State::Playing)
+            .map_err(|e| MediaError::Pipeline(format!("cannot start: {e}")))?;
+        Ok(Self {
+            config,
+            pipeline,
+            compositor,
+            video_tee,
+            state: Mutex::new(State::default()),
+        })
+    }
+
+    /// Adds a participant; returns the ports it must send to.
+    pub fn join(&self, spec: ParticipantSpec) -> Result<MediaPorts, MediaError> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.participants.contains_key(&spec.id) {
+            return Err(MediaError::Pipeline(format!(
+                "participant {} is already in the conference",
+                spec.id
+            )));
+        }
+        let (video_in, compositor_pad, video_port) = self.video_input(&spec)?;
+        let (audio_in, tee, audio_port) = self.audio_input(&spec)?;
+        let (audio_out, mixer) = self.audio_output(&spec)?;
+        let ports = MediaPorts {
+            video: video_port,
+            audio: audio_port,
+        };
+        let mut participant = Participant {
+            spec: spec.clone(),
+            ports,
+            video_in,
+            compositor_pad,
+            audio_in,
+            tee,
+            mixer,
+            audio_out,
+            inbound: HashMap::new(),
+        };
+        // Everyone else's sound into the newcomer's mix, and theirs into
+        // everyone else's.
+        for (other_id, other) in state.participants.iter_mut() {
+            participant
+                .inbound
+                .insert(*other_id, self.branch(&other.tee, &participant.mixer)?);
+            other
+                .inbound
+                .insert(spec.id, self.branch(&participant.tee, &other.mixer)?);
+        }
+        self.add_to_class(&mut state, &spec)?;
+        state.participants.insert(spec.id, participant);
+        state.order.push(spec.id);
+        self.apply_layout(&state);
+        tracing::info!(participant = spec.id, ?ports, "joined the conference media");
+        Ok(ports)
+    }
+
+    /// Removes a participant and everything that carried its media.
+    pub fn leave(&self, id: ParticipantId) -> Result<(), MediaError> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let participant = state
+            .participants
+            .remove(&id)
+            .ok_or(MediaError::UnknownParticipant(id))?;
+        state.order.retain(|p| *p != id);
+        // Its sound out of the others' mixes.
+        for other in state.participants.values_mut() {
+            if let Some(branch) = other.inbound.remove(&id) {
+                self.drop_branch(&participant.tee, &other.mixer, branch);
+            }
+        }
+        remove_all(&self.pipeline, &participant.video_in);
+        self.compositor
+            .release_request_pad(&participant.compositor_pad);
+        for (other_id, branch) in participant.inbound {
+            if let Some(other) = state.participants.get(&other_id) {
+                self.drop_branch(&other.tee, &participant.mixer, branch);
+            }
+        }
+        remove_all(&self.pipeline, &participant.audio_in);
+        remove_all(&self.pipeline, &participant.audio_out);
+        self.remove_from_class(&mut state, &participant.spec);
+        self.apply_layout(&state);
+        tracing::info!(participant = id, "left the conference media");
+        Ok(())
+    }
+
+    pub fn set_layout(&self, layout: LayoutKind) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.layout = layout;
+        self.apply_layout(&state);
+    }
+
+    /// Who is shown where on the canvas now.
+    pub fn layout(&self) -> Vec<(ParticipantId, Rect)> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.rects(&state)
+    }
+
+    /// The canvas size.
+    pub fn canvas(&self) -> (u32, u32) {
+        (self.config.width, self.config.height)
+    }
+
+    /// How many encoders run (one per class and payload type in use).
+    pub fn encoders(&self) -> usize {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.classes.len()
+    }
+
+    /// The ports a participant sends to.
+    pub fn ports(&self, id: ParticipantId) -> Option<MediaPorts> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.participants.get(&id).map(|p| p.ports)
+    }
+
+    /// The first error the pipeline posted since the last call.
+    pub fn bus_error(&self) -> Option<String> {
+        let bus = self.pipeline.bus()?;
+        while let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error]) {
+            if let gst::MessageView::Error(err) = msg.view() {
+                let source = msg
+                    .src()
+                    .map(|s| s.path_string().to_string())
+                    .unwrap_or_default();
+                return Some(format!("{source}: {}", err.error()));
+            }
+        }
+        None
+    }
+
+    fn rects(&self, state: &State) -> Vec<(ParticipantId, Rect)> {
+        let rects = arrange(
+            state.layout,
+            state.order.len(),
+            self.config.width as i32,
+            self.config.height as i32,
+        );
+        state.order.iter().copied().zip(rects).collect()
+    }
+
+    /// Moves every participant's picture to its place; those past the
+    /// layout's capacity are hidden.
+    fn apply_layout(&self, state: &State) {
+        let shown = self.rects(state);
+        for (index, id) in state.order.iter().enumerate() {
+            let Some(participant) = state.participants.get(id) else {
+                continue;
+            };
+            let pad = &participant.compositor_pad;
+            match shown.iter().find(|(shown_id, _)| shown_id == id) {
+                Some((_, rect)) => {
+                    pad.set_property("xpos", rect.x);
+                    pad.set_property("ypos", rect.y);
+                    pad.set_property("width", rect.width);
+                    pad.set_property("height", rect.height);
+                    // The first (the speaker, full screen in PiP) lowest.
+                    pad.set_property("zorder", 1 + index as u32);
+                    pad.set_property("alpha", 1.0f64);
+                }
+                None => pad.set_property("alpha", 0.0f64),
+            }
+        }
+    }
+
+    fn udpsrc(&self, caps: gst::Caps) -> Result<gst::Element, MediaError> {
+        let src = make("udpsrc")?;
+        src.set_property("address", self.config.bind.to_string());
+        src.set_property("port", 0i32);
+        src.set_property("caps", caps);
+        Ok(src)
+    }
+
+    fn jitterbuffer() -> Result<gst::Element, MediaError> {
+        let jb = make("rtpjitterbuffer")?;
+        jb.set_property("latency", JITTER_MS);
+        Ok(jb)
+    }
+
+    fn video_input(
+        &self,
+        spec: &ParticipantSpec,
+    ) -> Result<(Vec<gst::Element>, gst::Pad, u16), MediaError> {
+        let caps = gst::Caps::builder("application/x-rtp")
+            .field("media", "video")
+            .field("clock-rate", 90_000i32)
+            .field("encoding-name", "H264")
+            .field("payload", i32::from(spec.video_pt))
+            .build();
+        let src = self.udpsrc(caps)?;
+        let queue = make("queue")?;
+        let elements = vec![
+            src.clone(),
+            Self::jitterbuffer()?,
+            make("rtph264depay")?,
+            make(&self.config.decoder)?,
+            make("videoconvert")?,
+            queue.clone(),
+        ];
+        add_linked(&self.pipeline, &elements)?;
+        let pad = link_to_request(&queue, &self.compositor)?;
+        Ok((elements, pad, bound_port(&src)?))
+    }
+
+    fn audio_input(
+        &self,
+        spec: &ParticipantSpec,
+    ) -> Result<(Vec<gst::Element>, gst::Element, u16), MediaError> {
+        let caps = gst::Caps::builder("application/x-rtp")
+            .field("media", "audio")
+            .field("clock-rate", AUDIO_RATE)
+            .field("encoding-name", "OPUS")
+            .field("payload", i32::from(spec.audio_pt))
+            .build();
+        let src = self.udpsrc(caps)?;
+        let tee = make("tee")?;
+        tee.set_property("allow-not-linked", true);
+        let elements = vec![
+            src.clone(),
+            Self::jitterbuffer()?,
+            make("rtpopusdepay")?,
+            make("opusdec")?,
+            make("audioconvert")?,
+            make("audioresample")?,
+            capsfilter(mono_s16())?,
+            tee.clone(),
+        ];
+        add_linked(&self.pipeline, &elements)?;
+        Ok((elements, tee, bound_port(&src)?))
+    }
+
+    fn audio_output(
+        &self,
+        spec: &ParticipantSpec,
+    ) -> Result<(Vec<gst::Element>, gst::Element), MediaError> {
+        let silence = make("audiotestsrc")?;
+        silence.set_property("is-live", true);
+        silence.set_property_from_str("wave", "silence");
+        let silence_caps = capsfilter(mono_s16())?;
+        let mixer = make("audiomixer")?;
+        mixer.set_property("latency", MIXER_LATENCY_MS * 1_000_000);
+        let pay = make("rtpopuspay")?;
+        pay.set_property("pt", u32::from(spec.audio_pt));
+        let sink = make("udpsink")?;
+        sink.set_property("host", spec.audio_to.ip().to_string());
+        sink.set_property("port", i32::from(spec.audio_to.port()));
+        sink.set_property("sync", false);
+        sink.set_property("async", false);
+        let chain = vec![
+            mixer.clone(),
+            make("audioconvert")?,
+            make("opusenc")?,
+            pay,
+            sink,
+        ];
+        add_linked(&self.pipeline, &chain)?;
+        add_linked(&self.pipeline, &[silence.clone(), silence_caps.clone()])?;
+        link_to_request(&silence_caps, &mixer)?;
+        let mut elements = vec![silence, silence_caps];
+        elements.extend(chain);
+        Ok((elements, mixer))
+    }
+
+    /// A new branch from one participant's sound to another's mixer.
+    fn branch(&self, tee: &gst::Element, mixer: &gst::Element) -> Result<Branch, MediaError> {
+        let queue = make("queue")?;
+        self.pipeline
+            .add(&queue)
+            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+        let mixer_pad = link_to_request(&queue, mixer)?;
+        let tee_pad = tee
+            .request_pad_simple("src_%u")
+            .ok_or_else(|| MediaError::Pipeline("tee gave no src pad".into()))?;
+        let queue_sink = queue
+            .static_pad("sink")
+            .ok_or_else(|| MediaError::Pipeline("queue without sink pad".into()))?;
+        tee_pad
+            .link(&queue_sink)
+            .map_err(|e| MediaError::Pipeline(format!("tee → queue: {e}")))?;
+        queue
+            .sync_state_with_parent()
+            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+        Ok(Branch {
+            tee_pad,
+            queue,
+            mixer_pad,
+        })
+    }
+
+    fn drop_branch(&self, tee: &gst::Element, mixer: &gst::Element, branch: Branch) {
+        tee.release_request_pad(&branch.tee_pad);
+        remove_all(&self.pipeline, &[branch.queue]);
+        mixer.release_request_pad(&branch.mixer_pad);
+    }
+
+    /// Sends the composed picture to `spec` through its class's encoder,
+    /// starting one if it is the first of its class; asks for a key frame
+    /// so the newcomer's decoder can start at once.
+    fn add_to_class(&self, state: &mut State, spec: &ParticipantSpec) -> Result<(), MediaError> {
+        let key = (spec.class, spec.video_pt);
+        if !state.classes.contains_key(&key) {
+            let branch = self.class_branch(spec)?;
+            state.classes.insert(key, branch);
+        }
+        let branch = state
+            .classes
+            .get_mut(&key)
+            .ok_or_else(|| MediaError::Pipeline("class branch vanished".into()))?;
+        branch.sink.emit_by_name::<()>(
+            "add",
+            &[
+                &spec.video_to.ip().to_string(),
+                &i32::from(spec.video_to.port()),
+            ],
+        );
+        branch.members += 1;
+        let key_frame = gst_video::UpstreamForceKeyUnitEvent::builder()
+            .all_headers(true)
+            .build();
+        if let Some(pad) = branch.encoder.static_pad("src") {
+            pad.send_event(key_frame);
+        }
+        Ok(())
+    }
+
+    fn remove_from_class(&self, state: &mut State, spec: &ParticipantSpec) {
+        let key = (spec.class, spec.video_pt);
+        let Some(branch) = state.classes.get_mut(&key) else {
+            return;
+        };
+        branch.sink.emit_by_name::<()>(
+            "remove",
+            &[
+                &spec.video_to.ip().to_string(),
+                &i32::from(spec.video_to.port()),
+            ],
+        );
+        branch.members -= 1;
+        if branch.members == 0 {
+            if let Some(branch) = state.classes.remove(&key) {
+                self.video_tee.release_request_pad(&branch.tee_pad);
+                remove_all(&self.pipeline, &branch.elements);
+            }
+        }
+    }
+
+    fn class_branch(&self, spec: &ParticipantSpec) -> Result<ClassBranch, MediaError> {
+        let class = spec.class;
+        let encoder = make(&self.config.encoder)?;
+        configure_encoder(&encoder, class.bitrate_kbps, self.config.fps);
+        let pay = make("rtph264pay")?;
+        pay.set_property("pt", u32::from(spec.video_pt));
+        // SPS/PPS with every IDR: a participant that joins late decodes.
+        pay.set_property("config-interval", -1i32);
+        let sink = make("multiudpsink")?;
+        sink.set_property("sync", false);
+        sink.set_property("async", false);
+        let size = gst_video::VideoCapsBuilder::new()
+            .width(class.width as i32)
+            .height(class.height as i32)
+            .build();
+        let queue = make("queue")?;
+        let elements = vec![
+            queue.clone(),
+            make("videoscale")?,
+            make("videoconvert")?,
+            capsfilter(size)?,
+            encoder.clone(),
+            pay,
+            sink.clone(),
+        ];
+        add_linked(&self.pipeline, &elements)?;
+        let tee_pad = self
+            .video_tee
+            .request_pad_simple("src_%u")
+            .ok_or_else(|| MediaError::Pipeline("tee gave no src pad".into()))?;
+        let queue_sink = queue
+            .static_pad("sink")
+            .ok_or_else(|| MediaError::Pipeline("queue without sink pad".into()))?;
+        tee_pad
+            .link(&queue_sink)
+            .map_err(|e| MediaError::Pipeline(format!("tee → class queue: {e}")))?;
+        tracing::info!(?class, encoder = %self.config.encoder, "class encoder started");
+        Ok(ClassBranch {
+            tee_pad,
+            elements,
+            encoder,
+            sink,
+            members: 0,
+        })
+    }
+}
+
+impl Drop for Conference {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+/// Low-latency real-time settings at the class bit rate, key frame every
+/// 2 s; only the properties the element has.
+fn configure_encoder(encoder: &gst::Element, kbps: u32, fps: u32) {
+    let factory = encoder
+        .factory()
+        .map(|f| f.name().to_string())
+        .unwrap_or_default();
+    let gop = (fps * 2).to_string();
+    if factory == "x264enc" {
+        set_if_present(encoder, "tune", "zerolatency");
+        set_if_present(encoder, "speed-preset", "ultrafast");
+        set_if_present(encoder, "bitrate", &kbps.to_string());
+        set_if_present(encoder, "key-int-max", &gop);
+        set_if_present(encoder, "bframes", "0");
+    } else {
+        // openh264enc: bit/s.
+        set_if_present(encoder, "bitrate", &(kbps * 1000).to_string());
+        set_if_present(encoder, "gop-size", &gop);
+        set_if_present(encoder, "usage-type", "camera");
+    }
+}
+
+fn mono_s16() -> gst::Caps {
+    gst::Caps::builder("audio/x-raw")
+        .field("format", "S16LE")
+        .field("layout", "interleaved")
+        .field("rate", AUDIO_RATE)
+        .field("channels", 1i32)
+        .build()
+}
+
+/// The port udpsrc bound (written back once it reached READY).
+fn bound_port(udpsrc: &gst::Element) -> Result<u16, MediaError> {
+    let port = udpsrc.property::<i32>("port");
+    u16::try_from(port)
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| MediaError::Pipeline(format!("udpsrc did not bind a port ({port})")))
+}

@@ -1,0 +1,98 @@
+//! Element construction and the media errors, in one place.
+
+use gst::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MediaError {
+    #[error("GStreamer could not start: {0}")]
+    Init(String),
+    #[error("cannot create {element}: {message} (is its GStreamer plugin installed?)")]
+    Element { element: String, message: String },
+    #[error("none of {wanted:?} is installed ({role})")]
+    Missing {
+        role: &'static str,
+        wanted: Vec<String>,
+    },
+    #[error("conference pipeline: {0}")]
+    Pipeline(String),
+    #[error("no participant {0} in this conference")]
+    UnknownParticipant(u64),
+}
+
+/// Initialises GStreamer once per process (idempotent, thread-safe).
+pub fn init() -> Result<(), MediaError> {
+    gst::init().map_err(|e| MediaError::Init(e.to_string()))
+}
+
+pub(crate) fn make(factory: &str) -> Result<gst::Element, MediaError> {
+    gst::ElementFactory::make(factory)
+        .build()
+        .map_err(|e| MediaError::Element {
+            element: factory.to_string(),
+            message: e.to_string(),
+        })
+}
+
+pub(crate) fn capsfilter(caps: gst::Caps) -> Result<gst::Element, MediaError> {
+    let filter = make("capsfilter")?;
+    filter.set_property("caps", caps);
+    Ok(filter)
+}
+
+/// The first of `wanted` the registry knows.
+pub(crate) fn first_installed(role: &'static str, wanted: &[&str]) -> Result<String, MediaError> {
+    wanted
+        .iter()
+        .find(|name| gst::ElementFactory::find(name).is_some())
+        .map(|name| name.to_string())
+        .ok_or_else(|| MediaError::Missing {
+            role,
+            wanted: wanted.iter().map(|s| s.to_string()).collect(),
+        })
+}
+
+/// Sets `name` only where the element has it (encoders differ by family).
+pub(crate) fn set_if_present(element: &gst::Element, name: &str, value: &str) {
+    if element.find_property(name).is_some() {
+        element.set_property_from_str(name, value);
+    }
+}
+
+/// Adds `elements` to `bin`, links them in order and brings them to the
+/// bin's state.
+pub(crate) fn add_linked(bin: &gst::Pipeline, elements: &[gst::Element]) -> Result<(), MediaError> {
+    bin.add_many(elements)
+        .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+    gst::Element::link_many(elements).map_err(|e| MediaError::Pipeline(e.to_string()))?;
+    for element in elements {
+        element
+            .sync_state_with_parent()
+            .map_err(|e| MediaError::Pipeline(format!("{}: {e}", element.name())))?;
+    }
+    Ok(())
+}
+
+/// Stops `elements` and takes them out of `bin`.
+pub(crate) fn remove_all(bin: &gst::Pipeline, elements: &[gst::Element]) {
+    for element in elements {
+        let _ = element.set_state(gst::State::Null);
+        let _ = bin.remove(element);
+    }
+}
+
+/// Links `src` to a new request pad of `aggregator` (`sink_%u`).
+pub(crate) fn link_to_request(
+    src: &gst::Element,
+    aggregator: &gst::Element,
+) -> Result<gst::Pad, MediaError> {
+    let pad = aggregator
+        .request_pad_simple("sink_%u")
+        .ok_or_else(|| MediaError::Pipeline(format!("{} gave no sink pad", aggregator.name())))?;
+    let out = src
+        .static_pad("src")
+        .ok_or_else(|| MediaError::Pipeline(format!("{} has no src pad", src.name())))?;
+    out.link(&pad).map_err(|e| {
+        MediaError::Pipeline(format!("{} → {}: {e}", src.name(), aggregator.name()))
+    })?;
+    Ok(pad)
+}

@@ -1,0 +1,335 @@
+//! A call's media on the terminal: receivers bound first (their ports go
+//! into the SDP offer or answer), senders started once the far end's
+//! addresses are known.
+//!
+//! ```text
+//! in:  udpsrc (H264) → rtpjitterbuffer → rtph264depay → <decoder> → videoconvert → appsink (RGB)
+//!      udpsrc (OPUS) → rtpjitterbuffer → rtpopusdepay → opusdec → audioconvert → audioresample → appsink (S16)
+//! out: <camera or videotestsrc> → caps → videoconvert → <encoder> → rtph264pay → udpsink
+//!      <microphone or audiotestsrc> → volume (mute) → audioconvert → audioresample → caps → opusenc → rtpopuspay → udpsink
+//! ```
+//!
+//! Test sources stand in for camera and microphone (a solid colour and a
+//! sine), which is what lets tests tell participants apart in a composed
+//! picture and a mixed sound.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use gst::prelude::*;
+
+use super::encoder::{apply_encoder_settings, encoder_settings};
+use super::loopback::{
+    bound_port, jitterbuffer, mono_s16, pull, rgb_frame, s16_samples, AUDIO_RATE,
+};
+use super::pipeline::{capsfilter, make, Running};
+use super::probe::{require, MediaPlan};
+use super::{init, MediaError, RgbFrame, VideoClass};
+
+const ELEMENTS: &[&str] = &[
+    "udpsrc",
+    "udpsink",
+    "rtpjitterbuffer",
+    "rtph264depay",
+    "rtph264pay",
+    "rtpopusdepay",
+    "rtpopuspay",
+    "opusdec",
+    "opusenc",
+    "videoconvert",
+    "audioconvert",
+    "audioresample",
+    "volume",
+    "videotestsrc",
+    "audiotestsrc",
+    "appsink",
+];
+
+/// What this end sends and how it decodes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallMediaConfig {
+    pub encoder: String,
+    pub decoder: String,
+    pub class: VideoClass,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// The test camera's solid colour, `0xAARRGGBB`.
+    pub colour: u32,
+    /// The test microphone's sine.
+    pub tone_hz: f64,
+    pub tone_volume: f64,
+    pub video_pt: u8,
+    pub audio_pt: u8,
+    /// The address the receivers listen on.
+    pub local: IpAddr,
+}
+
+impl CallMediaConfig {
+    /// The plan's codecs at 320×240, 30 fps, 4CIF bit rate, on loopback.
+    pub fn small(plan: &MediaPlan, colour: u32, tone_hz: f64) -> Self {
+        Self {
+            encoder: plan.h264_encoder.clone(),
+            decoder: plan.h264_decoder.clone(),
+            class: VideoClass::Cif4,
+            width: 320,
+            height: 240,
+            fps: 30,
+            colour,
+            tone_hz,
+            tone_volume: 0.5,
+            video_pt: 96,
+            audio_pt: 111,
+            local: IpAddr::from([127, 0, 0, 1]),
+        }
+    }
+}
+
+/// Senders, started by [`CallMedia::send_to`].
+struct Senders {
+    video: Running,
+    audio: Running,
+}
+
+pub struct CallMedia {
+    config: CallMediaConfig,
+    // Field order is drop order: senders stop before receivers.
+    senders: Option<Senders>,
+    video_in: Running,
+    audio_in: Running,
+    video_sink: gst_app::AppSink,
+    audio_sink: gst_app::AppSink,
+    volume: gst::Element,
+    ports: (u16, u16),
+}
+
+impl CallMedia {
+    /// Starts the receivers on free ports of `config.local`.
+    pub fn receive(config: CallMediaConfig) -> Result<Self, MediaError> {
+        init()?;
+        require("call media", ELEMENTS)?;
+        require("call media", &[&config.encoder, &config.decoder])?;
+        let (video_in, video_sink, video_port) = video_receiver(&config)?;
+        let (audio_in, audio_sink, audio_port) = audio_receiver(&config)?;
+        let volume = make("volume")?;
+        Ok(Self {
+            config,
+            senders: None,
+            video_in,
+            audio_in,
+            video_sink,
+            audio_sink,
+            volume,
+            ports: (video_port, audio_port),
+        })
+    }
+
+    /// The local (video, audio) RTP ports, for the SDP.
+    pub fn local_ports(&self) -> (u16, u16) {
+        self.ports
+    }
+
+    /// Starts sending to the far end (replacing earlier senders).
+    pub fn send_to(&mut self, video: SocketAddr, audio: SocketAddr) -> Result<(), MediaError> {
+        self.senders = None;
+        let config = &self.config;
+        let source = make("videotestsrc")?;
+        source.set_property("is-live", true);
+        source.set_property_from_str("pattern", "solid-color");
+        source.set_property("foreground-color", config.colour);
+        let raw = gst_video::VideoCapsBuilder::new()
+            .width(config.width as i32)
+            .height(config.height as i32)
+            .framerate(gst::Fraction::new(config.fps as i32, 1))
+            .build();
+        let encoder = make(&config.encoder)?;
+        apply_encoder_settings(&encoder, &encoder_settings(&config.encoder, config.class));
+        let pay = make("rtph264pay")?;
+        pay.set_property("pt", u32::from(config.video_pt));
+        pay.set_property("config-interval", -1i32);
+        let video_out = Running::link(
+            "call-video-out",
+            &[
+                source,
+                capsfilter(raw)?,
+                make("videoconvert")?,
+                encoder,
+                pay,
+                udpsink(video)?,
+            ],
+        )?;
+        let tone = make("audiotestsrc")?;
+        tone.set_property("is-live", true);
+        tone.set_property("freq", config.tone_hz);
+        tone.set_property("volume", config.tone_volume);
+        let pay = make("rtpopuspay")?;
+        pay.set_property("pt", u32::from(config.audio_pt));
+        let audio_out = Running::link(
+            "call-audio-out",
+            &[
+                tone,
+                self.volume.clone(),
+                make("audioconvert")?,
+                make("audioresample")?,
+                capsfilter(
+                    gst::Caps::builder("audio/x-raw")
+                        .field("rate", AUDIO_RATE)
+                        .field("channels", 1i32)
+                        .build(),
+                )?,
+                make("opusenc")?,
+                pay,
+                udpsink(audio)?,
+            ],
+        )?;
+        video_out.play()?;
+        audio_out.play()?;
+        self.senders = Some(Senders {
+            video: video_out,
+            audio: audio_out,
+        });
+        Ok(())
+    }
+
+    /// Mutes or unmutes the microphone (the stream keeps flowing, silent).
+    pub fn set_muted(&self, muted: bool) {
+        self.volume.set_property("mute", muted);
+    }
+
+    /// The next decoded picture from the far end.
+    pub fn next_frame(&self, timeout: Duration) -> Result<RgbFrame, MediaError> {
+        let sample = pull(&self.video_sink, timeout, &self.watched(&self.video_in))?;
+        rgb_frame(&sample, &self.video_in)
+    }
+
+    /// Everything heard from the far end during `window` (mono, 48 kHz).
+    pub fn listen(&self, window: Duration) -> Result<Vec<i16>, MediaError> {
+        let watched = self.watched(&self.audio_in);
+        let first = pull(
+            &self.audio_sink,
+            window.max(Duration::from_secs(5)),
+            &watched,
+        )?;
+        let mut samples = s16_samples(&first, &self.audio_in)?;
+        let deadline = Instant::now() + window;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match pull(&self.audio_sink, left, &watched) {
+                Ok(sample) => samples.extend(s16_samples(&sample, &self.audio_in)?),
+                Err(MediaError::Timeout { .. }) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(samples)
+    }
+
+    /// Drops what the receivers queued (so the next pull is fresh).
+    pub fn flush(&self) {
+        while self
+            .video_sink
+            .try_pull_sample(gst::ClockTime::ZERO)
+            .is_some()
+        {}
+        while self
+            .audio_sink
+            .try_pull_sample(gst::ClockTime::ZERO)
+            .is_some()
+        {}
+    }
+
+    /// The pipelines whose errors a pull reports: the senders and `receiver`.
+    fn watched<'a>(&'a self, receiver: &'a Running) -> Vec<&'a Running> {
+        let mut watched = Vec::new();
+        if let Some(s) = &self.senders {
+            watched.push(&s.video);
+            watched.push(&s.audio);
+        }
+        watched.push(receiver);
+        watched
+    }
+}
+
+fn udpsrc(local: IpAddr, caps: gst::Caps) -> Result<gst::Element, MediaError> {
+    let src = make("udpsrc")?;
+    src.set_property("address", local.to_string());
+    src.set_property("port", 0i32);
+    src.set_property("caps", caps);
+    Ok(src)
+}
+
+fn udpsink(to: SocketAddr) -> Result<gst::Element, MediaError> {
+    let sink = make("udpsink")?;
+    sink.set_property("host", to.ip().to_string());
+    sink.set_property("port", i32::from(to.port()));
+    sink.set_property("sync", false);
+    sink.set_property("async", false);
+    Ok(sink)
+}
+
+fn video_receiver(
+    config: &CallMediaConfig,
+) -> Result<(Running, gst_app::AppSink, u16), MediaError> {
+    let caps = gst::Caps::builder("application/x-rtp")
+        .field("media", "video")
+        .field("clock-rate", 90_000i32)
+        .field("encoding-name", "H264")
+        .field("payload", i32::from(config.video_pt))
+        .build();
+    let src = udpsrc(config.local, caps)?;
+    let sink = gst_app::AppSink::builder()
+        .caps(
+            &gst_video::VideoCapsBuilder::new()
+                .format(gst_video::VideoFormat::Rgb)
+                .build(),
+        )
+        .max_buffers(2)
+        .drop(true)
+        .sync(false)
+        .build();
+    let running = Running::link(
+        "call-video-in",
+        &[
+            src.clone(),
+            jitterbuffer()?,
+            make("rtph264depay")?,
+            make(&config.decoder)?,
+            make("videoconvert")?,
+            sink.clone().upcast(),
+        ],
+    )?;
+    running.play()?;
+    let port = bound_port(&running, &src)?;
+    Ok((running, sink, port))
+}
+
+fn audio_receiver(
+    config: &CallMediaConfig,
+) -> Result<(Running, gst_app::AppSink, u16), MediaError> {
+    let caps = gst::Caps::builder("application/x-rtp")
+        .field("media", "audio")
+        .field("clock-rate", AUDIO_RATE)
+        .field("encoding-name", "OPUS")
+        .field("payload", i32::from(config.audio_pt))
+        .build();
+    let src = udpsrc(config.local, caps)?;
+    let sink = gst_app::AppSink::builder()
+        .caps(&mono_s16())
+        .max_buffers(200)
+        .drop(true)
+        .sync(false)
+        .build();
+    let running = Running::link(
+        "call-audio-in",
+        &[
+            src.clone(),
+            jitterbuffer()?,
+            make("rtpopusdepay")?,
+            make("opusdec")?,
+            make("audioconvert")?,
+            make("audioresample")?,
+            sink.clone().upcast(),
+        ],
+    )?;
+    running.play()?;
+    let port = bound_port(&running, &src)?;
+    Ok((running, sink, port))
+}

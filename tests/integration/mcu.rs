@@ -1,0 +1,220 @@
+//! The cloud's conference media (MCU) between terminals' call media, over
+//! real RTP on loopback: three participants, each with its own colour and
+//! tone. Each one decodes a composed picture whose layout regions carry the
+//! others' colours, hears the others' tones but never its own, stops being
+//! heard when it mutes, and the layout closes up when one leaves. Everyone
+//! of one class shares one encoder.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use roomcloud::media::{ClassSpec, Conference, ConferenceConfig, ParticipantSpec, Rect};
+use roomterm::board::BoardProfile;
+use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame, SourceMode};
+
+const CANVAS: (u32, u32) = (320, 240);
+const SMALL: ClassSpec = ClassSpec {
+    width: 320,
+    height: 240,
+    bitrate_kbps: 512,
+};
+
+struct Person {
+    id: u64,
+    rgb: [u8; 3],
+    tone: f64,
+    media: CallMedia,
+}
+
+fn plan() -> MediaPlan {
+    let board = BoardProfile::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("board"),
+        "generic-x86_64",
+    )
+    .unwrap();
+    MediaPlan::probe(&board, SourceMode::Test).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: f64) -> Person {
+    let argb = 0xff00_0000 | u32::from(rgb[0]) << 16 | u32::from(rgb[1]) << 8 | u32::from(rgb[2]);
+    let config = CallMediaConfig::small(plan, argb, tone);
+    let (video_pt, audio_pt) = (config.video_pt, config.audio_pt);
+    let mut media = CallMedia::receive(config).unwrap();
+    let (video, audio) = media.local_ports();
+    let ports = conference
+        .join(ParticipantSpec {
+            id,
+            video_to: ([127, 0, 0, 1], video).into(),
+            audio_to: ([127, 0, 0, 1], audio).into(),
+            video_pt,
+            audio_pt,
+            class: SMALL,
+        })
+        .unwrap();
+    media
+        .send_to(
+            ([127, 0, 0, 1], ports.video).into(),
+            ([127, 0, 0, 1], ports.audio).into(),
+        )
+        .unwrap();
+    Person {
+        id,
+        rgb,
+        tone,
+        media,
+    }
+}
+
+/// Mean colour of a square around `rect`'s centre, scaled from the canvas
+/// to the frame.
+fn colour_at(frame: &RgbFrame, rect: &Rect) -> [u8; 3] {
+    let sx = frame.width as f64 / f64::from(CANVAS.0);
+    let sy = frame.height as f64 / f64::from(CANVAS.1);
+    let (cx, cy) = rect.centre();
+    let (cx, cy) = ((f64::from(cx) * sx) as u32, (f64::from(cy) * sy) as u32);
+    let half = (rect.width.min(rect.height) as u32 / 6).max(2);
+    let mut sum = [0u64; 3];
+    let mut n = 0u64;
+    for y in cy - half..cy + half {
+        for x in cx - half..cx + half {
+            let p = frame.pixel(x, y);
+            for c in 0..3 {
+                sum[c] += u64::from(p[c]);
+            }
+            n += 1;
+        }
+    }
+    sum.map(|s| (s / n) as u8)
+}
+
+fn close(a: [u8; 3], b: [u8; 3]) -> bool {
+    RgbFrame::distance(a, b) <= 40
+}
+
+/// Waits (up to 10 s) for a picture in which every participant's region
+/// shows its colour; returns the last picture seen otherwise.
+fn wait_for_layout(conference: &Conference, viewer: &Person, people: &[&Person]) -> RgbFrame {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let frame = viewer.media.next_frame(Duration::from_secs(5)).unwrap();
+        let layout = conference.layout();
+        let all_there = people.iter().all(|p| {
+            layout
+                .iter()
+                .find(|(id, _)| *id == p.id)
+                .is_some_and(|(_, rect)| close(colour_at(&frame, rect), p.rgb))
+        });
+        if all_there || Instant::now() > deadline {
+            return frame;
+        }
+    }
+}
+
+fn assert_layout(conference: &Conference, frame: &RgbFrame, people: &[&Person]) {
+    let layout = conference.layout();
+    assert_eq!(layout.len(), people.len(), "{layout:?}");
+    for p in people {
+        let (_, rect) = layout.iter().find(|(id, _)| *id == p.id).unwrap();
+        let seen = colour_at(frame, rect);
+        assert!(
+            close(seen, p.rgb),
+            "participant {}'s region {rect:?} shows {seen:?}, not {:?}",
+            p.id,
+            p.rgb
+        );
+    }
+}
+
+/// (tone → RMS) of what `listener` hears over half a second.
+fn hears(listener: &Person, tones: &[f64]) -> Vec<f64> {
+    listener.media.flush();
+    let samples = listener.media.listen(Duration::from_millis(600)).unwrap();
+    // The last 0.5 s: the mix has settled.
+    let tail = &samples[samples.len().saturating_sub(24_000)..];
+    tones.iter().map(|f| tone_rms(tail, 48_000.0, *f)).collect()
+}
+
+/// A tone of 0.5 full scale has an RMS near 0.35; Opus and the mixer keep
+/// most of it. Absent is far below.
+const HEARD: f64 = 0.05;
+const ABSENT: f64 = 0.01;
+
+#[test]
+fn three_rooms_see_the_others_in_the_layout_and_hear_everyone_but_themselves() {
+    let plan = plan();
+    let config = ConferenceConfig::probe(CANVAS.0, CANVAS.1, 30, [127, 0, 0, 1].into()).unwrap();
+    let conference = Conference::start(config).unwrap();
+    let red = join(&conference, &plan, 1, [255, 0, 0], 440.0);
+    let green = join(&conference, &plan, 2, [0, 255, 0], 660.0);
+    let blue = join(&conference, &plan, 3, [0, 0, 255], 1000.0);
+    let everyone = [&red, &green, &blue];
+    let tones: Vec<f64> = everyone.iter().map(|p| p.tone).collect();
+
+    // One encoder for the one class, however many watch.
+    assert_eq!(conference.encoders(), 1);
+
+    // Pictures: each room's decoded frame has everyone's colour in place.
+    for viewer in everyone {
+        let frame = wait_for_layout(&conference, viewer, &everyone);
+        assert_layout(&conference, &frame, &everyone);
+    }
+
+    // Sound: everyone hears the other two, and not themselves.
+    for listener in everyone {
+        let levels = hears(listener, &tones);
+        for (person, level) in everyone.iter().zip(&levels) {
+            if person.id == listener.id {
+                assert!(
+                    *level < ABSENT,
+                    "{} hears its own tone back at {level:.3} ({levels:?})",
+                    listener.id
+                );
+            } else {
+                assert!(
+                    *level > HEARD,
+                    "{} does not hear {} ({level:.3}; {levels:?})",
+                    listener.id,
+                    person.id
+                );
+            }
+        }
+    }
+
+    // Green mutes: nobody hears it any more; red still hears blue.
+    green.media.set_muted(true);
+    std::thread::sleep(Duration::from_millis(300));
+    let levels = hears(&red, &tones);
+    assert!(levels[1] < ABSENT, "green still heard: {levels:?}");
+    assert!(levels[2] > HEARD, "blue lost: {levels:?}");
+    green.media.set_muted(false);
+
+    // Blue leaves: the layout closes up to two, with no blue anywhere.
+    conference.leave(blue.id).unwrap();
+    drop(blue);
+    let remaining = [&red, &green];
+    for viewer in remaining {
+        let frame = wait_for_layout(&conference, viewer, &remaining);
+        assert_layout(&conference, &frame, &remaining);
+        let blue_pixels = frame
+            .data
+            .chunks(3)
+            .filter(|p| p[2] > 200 && p[0] < 60 && p[1] < 60)
+            .count();
+        assert!(
+            blue_pixels * 100 < frame.data.len() / 3,
+            "blue still on screen"
+        );
+    }
+    let levels = hears(&red, &tones);
+    assert!(
+        levels[2] < ABSENT,
+        "blue still heard after leaving: {levels:?}"
+    );
+    assert!(levels[1] > HEARD, "green lost after blue left: {levels:?}");
+    assert!(
+        conference.bus_error().is_none(),
+        "{:?}",
+        conference.bus_error()
+    );
+    assert!(conference.leave(3).is_err(), "leaving twice is an error");
+}
