@@ -479,14 +479,12 @@ impl Conference {
     /// so the newcomer's decoder can start at once.
     fn add_to_class(&self, state: &mut State, spec: &ParticipantSpec) -> Result<(), MediaError> {
         let key = (spec.class, spec.video_pt);
-        if !state.classes.contains_key(&key) {
-            let branch = self.class_branch(spec)?;
-            state.classes.insert(key, branch);
-        }
-        let branch = state
-            .classes
-            .get_mut(&key)
-            .ok_or_else(|| MediaError::Pipeline("class branch vanished".into()))?;
+        let branch = match state.classes.entry(key) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(self.class_branch(spec)?)
+            }
+        };
         branch.sink.emit_by_name::<()>(
             "add",
             &[
