@@ -211,10 +211,7 @@ fn three_rooms_see_the_others_in_the_layout_and_hear_everyone_but_themselves() {
         "blue still heard after leaving: {levels:?}"
     );
     assert!(levels[1] > HEARD, "green lost after blue left: {levels:?}");
-    assert!(
-        conference.bus_error().is_none(),
-        "{:?}",
-        conference.bus_error()
-    );
+    let error = conference.bus_error();
+    assert!(error.is_none(), "{error:?}");
     assert!(conference.leave(3).is_err(), "leaving twice is an error");
 }

@@ -26,7 +26,7 @@ use gst::prelude::*;
 
 use super::elements::{
     add_linked, capsfilter, first_installed, link_to_request, make, remove_all, set_if_present,
-    MediaError,
+    start, MediaError,
 };
 use super::layout::{arrange, LayoutKind, Rect};
 
@@ -304,7 +304,8 @@ impl Conference {
                     .src()
                     .map(|s| s.path_string().to_string())
                     .unwrap_or_default();
-                return Some(format!("{source}: {}", err.error()));
+                let debug = err.debug().map(|d| format!(" ({d})")).unwrap_or_default();
+                return Some(format!("{source}: {}{debug}", err.error()));
             }
         }
         None
@@ -380,6 +381,7 @@ impl Conference {
         ];
         add_linked(&self.pipeline, &elements)?;
         let pad = link_to_request(&queue, &self.compositor)?;
+        start(&elements)?;
         Ok((elements, pad, bound_port(&src)?))
     }
 
@@ -407,6 +409,7 @@ impl Conference {
             tee.clone(),
         ];
         add_linked(&self.pipeline, &elements)?;
+        start(&elements)?;
         Ok((elements, tee, bound_port(&src)?))
     }
 
@@ -439,6 +442,7 @@ impl Conference {
         link_to_request(&silence_caps, &mixer)?;
         let mut elements = vec![silence, silence_caps];
         elements.extend(chain);
+        start(&elements)?;
         Ok((elements, mixer))
     }
 
@@ -549,6 +553,7 @@ impl Conference {
             sink.clone(),
         ];
         add_linked(&self.pipeline, &elements)?;
+        start(&elements)?;
         let tee_pad = self
             .video_tee
             .request_pad_simple("src_%u")

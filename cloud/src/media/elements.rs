@@ -58,13 +58,18 @@ pub(crate) fn set_if_present(element: &gst::Element, name: &str, value: &str) {
     }
 }
 
-/// Adds `elements` to `bin`, links them in order and brings them to the
-/// bin's state.
+/// Adds `elements` to `bin` and links them in order, still stopped: link
+/// the ends too before [`start`], or a live source pushes into nothing
+/// (`not-linked`, an error that stops it).
 pub(crate) fn add_linked(bin: &gst::Pipeline, elements: &[gst::Element]) -> Result<(), MediaError> {
     bin.add_many(elements)
         .map_err(|e| MediaError::Pipeline(e.to_string()))?;
-    gst::Element::link_many(elements).map_err(|e| MediaError::Pipeline(e.to_string()))?;
-    for element in elements {
+    gst::Element::link_many(elements).map_err(|e| MediaError::Pipeline(e.to_string()))
+}
+
+/// Brings `elements` to their pipeline's state, downstream first.
+pub(crate) fn start(elements: &[gst::Element]) -> Result<(), MediaError> {
+    for element in elements.iter().rev() {
         element
             .sync_state_with_parent()
             .map_err(|e| MediaError::Pipeline(format!("{}: {e}", element.name())))?;
