@@ -282,6 +282,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         domain: args.domain.clone(),
         public_host: args.public_host.clone(),
         plain_http: args.plain_http,
+        media_canvas: (1280, 720),
     };
     let cloud = roomcloud::start(config, std::sync::Arc::new(SystemClock)).await?;
     print_banner(cli, &cloud);

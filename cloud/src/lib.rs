@@ -6,6 +6,7 @@ pub mod client;
 pub mod clock;
 pub mod devices;
 pub mod error;
+pub mod focus;
 pub mod media;
 pub mod meetings;
 pub mod secrets;

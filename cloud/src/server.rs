@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{self, AppState};
 use crate::clock::SharedClock;
 use crate::devices::{Devices, SipSettings};
+use crate::focus::{Focus, FocusConfig};
 use crate::meetings::Meetings;
 use crate::secrets;
 use crate::sip::{Directory, Location, Realm, SipCore, SipServer};
@@ -33,6 +34,8 @@ pub struct CloudConfig {
     pub public_host: Option<String>,
     /// Serve plain HTTP instead of HTTPS (allowed on loopback only).
     pub plain_http: bool,
+    /// The meetings' composed picture (tests use a small one).
+    pub media_canvas: (u32, u32),
 }
 
 impl CloudConfig {
@@ -46,6 +49,7 @@ impl CloudConfig {
             domain: "roomcloud.local".into(),
             public_host: None,
             plain_http: false,
+            media_canvas: (1280, 720),
         }
     }
 }
@@ -70,6 +74,8 @@ pub struct RunningCloud {
     pub ca_pem: String,
     pub devices: Arc<Devices>,
     pub meetings: Arc<Meetings>,
+    /// The conference focus: meeting calls and their media.
+    pub focus: Arc<Focus>,
     http: axum_server::Handle,
     _sip: SipServer,
 }
@@ -122,20 +128,27 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         domain: config.domain.clone(),
         aliases,
     };
-    let core = Arc::new(SipCore::new(
-        realm,
-        directory.clone(),
-        location.clone(),
-        clock.clone(),
-    ));
-    let sip = SipServer::start(config.sip_listen, core).await?;
-
-    let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
     let meetings = Arc::new(Meetings::new(
         store.clone(),
         clock.clone(),
         config.domain.clone(),
     ));
+    // Dialog requests go from the SIP core to the conference focus.
+    let (calls, dialog_requests) = tokio::sync::mpsc::unbounded_channel();
+    let core =
+        SipCore::new(realm, directory.clone(), location.clone(), clock.clone()).with_calls(calls);
+    let mut media = FocusConfig::new(media_ip(&public_host, config.sip_listen.ip()));
+    media.canvas = config.media_canvas;
+    let focus = Focus::new(
+        media,
+        meetings.clone(),
+        core.transactions(),
+        public_host.clone(),
+    );
+    tokio::spawn(focus.clone().run(dialog_requests));
+    let sip = SipServer::start(config.sip_listen, Arc::new(core)).await?;
+
+    let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
     let devices = Arc::new(Devices::new(
         store,
         clock,
@@ -200,9 +213,24 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         ca_pem,
         devices,
         meetings,
+        focus,
         http: handle,
         _sip: sip,
     })
+}
+
+/// Where participants send media: the public host if it is an address,
+/// else the SIP listen address, else this machine's outward address.
+fn media_ip(public_host: &str, sip_ip: IpAddr) -> IpAddr {
+    public_host
+        .parse()
+        .ok()
+        .or((!sip_ip.is_unspecified()).then_some(sip_ip))
+        .unwrap_or_else(|| {
+            default_public_host(sip_ip)
+                .parse()
+                .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+        })
 }
 
 fn url_host(public_host: &str, http_addr: SocketAddr) -> String {

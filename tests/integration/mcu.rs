@@ -8,7 +8,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use roomcloud::media::{ClassSpec, Conference, ConferenceConfig, ParticipantSpec, Rect};
+use roomcloud::media::{
+    AudioCodec, ClassSpec, Conference, ConferenceConfig, ParticipantSpec, Rect,
+};
 use roomterm::board::BoardProfile;
 use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame, SourceMode};
 
@@ -48,6 +50,7 @@ fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: 
             audio_to: ([127, 0, 0, 1], audio).into(),
             video_pt,
             audio_pt,
+            audio_codec: AudioCodec::Opus,
             class: SMALL,
         })
         .unwrap();

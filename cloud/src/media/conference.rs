@@ -4,13 +4,13 @@
 //! ```text
 //! per participant, in:
 //!   udpsrc (H264) → rtpjitterbuffer → rtph264depay → <decoder> → videoconvert → queue → compositor.sink_N
-//!   udpsrc (OPUS) → rtpjitterbuffer → rtpopusdepay → opusdec → audioconvert → audioresample → caps → tee
+//!   udpsrc (OPUS or G.711) → rtpjitterbuffer → depay → decoder → audioconvert → audioresample → caps → tee
 //! shared video out, one branch per (class, payload type):
 //!   videotestsrc (black, live) → compositor → caps (canvas) → tee ─┬→ queue → videoscale → caps (class) → <encoder> → rtph264pay → multiudpsink (every participant of the class)
 //!                                                                  └→ …
 //! per participant, audio out (everyone but themselves):
 //!   audiotestsrc (silence, live) ─┐
-//!   other participants' tees → queue ┴→ audiomixer → audioconvert → opusenc → rtpopuspay → udpsink
+//!   other participants' tees → queue ┴→ audiomixer → audioconvert → audioresample → caps → encoder → payloader → udpsink
 //! ```
 //!
 //! Encoders are per class, not per person: everyone of one class watching
@@ -77,6 +77,40 @@ pub struct ClassSpec {
     pub bitrate_kbps: u32,
 }
 
+/// The audio codec a participant speaks (the offer/answer settles it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AudioCodec {
+    Opus,
+    /// G.711 µ-law, for endpoints without Opus.
+    Pcmu,
+    /// G.711 A-law.
+    Pcma,
+}
+
+impl AudioCodec {
+    /// RTP clock rate, `encoding-name`, depayloader, decoder, encoder,
+    /// payloader.
+    fn elements(self) -> (i32, &'static str, [&'static str; 4]) {
+        match self {
+            Self::Opus => (
+                AUDIO_RATE,
+                "OPUS",
+                ["rtpopusdepay", "opusdec", "opusenc", "rtpopuspay"],
+            ),
+            Self::Pcmu => (
+                8_000,
+                "PCMU",
+                ["rtppcmudepay", "mulawdec", "mulawenc", "rtppcmupay"],
+            ),
+            Self::Pcma => (
+                8_000,
+                "PCMA",
+                ["rtppcmadepay", "alawdec", "alawenc", "rtppcmapay"],
+            ),
+        }
+    }
+}
+
 /// A participant as the call's offer/answer settled it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParticipantSpec {
@@ -87,6 +121,7 @@ pub struct ParticipantSpec {
     /// Dynamic payload types, the same both ways.
     pub video_pt: u8,
     pub audio_pt: u8,
+    pub audio_codec: AudioCodec,
     pub class: ClassSpec,
 }
 
@@ -389,10 +424,11 @@ impl Conference {
         &self,
         spec: &ParticipantSpec,
     ) -> Result<(Vec<gst::Element>, gst::Element, u16), MediaError> {
+        let (rate, name, [depay, decoder, _, _]) = spec.audio_codec.elements();
         let caps = gst::Caps::builder("application/x-rtp")
             .field("media", "audio")
-            .field("clock-rate", AUDIO_RATE)
-            .field("encoding-name", "OPUS")
+            .field("clock-rate", rate)
+            .field("encoding-name", name)
             .field("payload", i32::from(spec.audio_pt))
             .build();
         let src = self.udpsrc(caps)?;
@@ -401,8 +437,8 @@ impl Conference {
         let elements = vec![
             src.clone(),
             Self::jitterbuffer()?,
-            make("rtpopusdepay")?,
-            make("opusdec")?,
+            make(depay)?,
+            make(decoder)?,
             make("audioconvert")?,
             make("audioresample")?,
             capsfilter(mono_s16())?,
@@ -423,7 +459,8 @@ impl Conference {
         let silence_caps = capsfilter(mono_s16())?;
         let mixer = make("audiomixer")?;
         mixer.set_property("latency", MIXER_LATENCY_MS * 1_000_000);
-        let pay = make("rtpopuspay")?;
+        let (rate, _, [_, _, encoder, payloader]) = spec.audio_codec.elements();
+        let pay = make(payloader)?;
         pay.set_property("pt", u32::from(spec.audio_pt));
         let sink = make("udpsink")?;
         sink.set_property("host", spec.audio_to.ip().to_string());
@@ -433,7 +470,14 @@ impl Conference {
         let chain = vec![
             mixer.clone(),
             make("audioconvert")?,
-            make("opusenc")?,
+            make("audioresample")?,
+            capsfilter(
+                gst::Caps::builder("audio/x-raw")
+                    .field("rate", rate)
+                    .field("channels", 1i32)
+                    .build(),
+            )?,
+            make(encoder)?,
             pay,
             sink,
         ];
@@ -543,12 +587,18 @@ impl Conference {
             .height(class.height as i32)
             .build();
         let queue = make("queue")?;
+        // Constrained baseline: what every H.264 decoder takes, and what
+        // the answer's profile-level-id promises.
+        let profile = gst::Caps::builder("video/x-h264")
+            .field("profile", "constrained-baseline")
+            .build();
         let elements = vec![
             queue.clone(),
             make("videoscale")?,
             make("videoconvert")?,
             capsfilter(size)?,
             encoder.clone(),
+            capsfilter(profile)?,
             pay,
             sink.clone(),
         ];

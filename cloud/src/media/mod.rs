@@ -16,7 +16,7 @@ mod elements;
 pub mod layout;
 
 pub use conference::{
-    ClassSpec, Conference, ConferenceConfig, MediaPorts, ParticipantId, ParticipantSpec,
+    AudioCodec, ClassSpec, Conference, ConferenceConfig, MediaPorts, ParticipantId, ParticipantSpec,
 };
 pub use elements::{init, MediaError};
 pub use layout::{LayoutKind, Rect};

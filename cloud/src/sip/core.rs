@@ -8,8 +8,11 @@ use std::sync::Arc;
 use rsip::headers::UntypedHeader;
 use rsip::Method;
 
+use tokio::sync::mpsc;
+
 use crate::clock::SharedClock;
 
+use super::deferred::{Deferred, ReplyPath};
 use super::directory::Directory;
 use super::location::{Location, Source, Transport};
 use super::message::{ParseError, Request, ResponseBuilder};
@@ -18,14 +21,17 @@ use super::registrar::{Realm, Registrar, Reply};
 use super::transaction::{Begin, TransactionKey, Transactions};
 
 const ALLOW: &str = "REGISTER, OPTIONS";
+const ALLOW_WITH_CALLS: &str = "REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL";
 
 pub struct SipCore {
     pub realm: Realm,
     pub directory: Arc<Directory>,
     pub location: Arc<Location>,
     nonces: NonceKeeper,
-    transactions: Transactions,
+    transactions: Arc<Transactions>,
     clock: SharedClock,
+    /// Where dialog requests go (the conference focus), if calls are served.
+    calls: Option<mpsc::UnboundedSender<Deferred>>,
 }
 
 impl SipCore {
@@ -40,13 +46,37 @@ impl SipCore {
             directory,
             location,
             nonces: NonceKeeper::new(),
-            transactions: Transactions::default(),
+            transactions: Arc::new(Transactions::default()),
             clock,
+            calls: None,
         }
     }
 
+    /// Serves calls: INVITE, ACK, BYE and CANCEL go to `calls`.
+    pub fn with_calls(mut self, calls: mpsc::UnboundedSender<Deferred>) -> Self {
+        self.calls = Some(calls);
+        self
+    }
+
+    /// The server transactions, which the call side completes.
+    pub fn transactions(&self) -> Arc<Transactions> {
+        self.transactions.clone()
+    }
+
     /// Handles one framed message; returns the bytes to send back, if any.
+    /// Without a way back for later answers, calls are not taken.
     pub fn handle(&self, data: &[u8], source: Source) -> Option<Arc<Vec<u8>>> {
+        self.handle_with(data, source, None)
+    }
+
+    /// [`handle`](Self::handle), with `reply` for answers the call side
+    /// sends later.
+    pub fn handle_with(
+        &self,
+        data: &[u8],
+        source: Source,
+        reply: Option<ReplyPath>,
+    ) -> Option<Arc<Vec<u8>>> {
         let now = self.clock.now_ms();
         let request = match Request::parse(data) {
             Ok(request) => request,
@@ -61,8 +91,25 @@ impl SipCore {
                 return None;
             }
         };
+        let dialog_method = matches!(
+            request.method,
+            Method::Invite | Method::Ack | Method::Bye | Method::Cancel
+        );
+        let calls = match (&self.calls, reply) {
+            (Some(calls), Some(reply)) if dialog_method => Some((calls, reply)),
+            _ => None,
+        };
         if request.method == Method::Ack {
-            // ACKs to our non-2xx final responses end nothing we keep.
+            // The call side stops retransmitting the answer it acknowledges;
+            // without one, ACKs end nothing we keep.
+            if let Some((calls, reply)) = calls {
+                let _ = calls.send(Deferred {
+                    request,
+                    source,
+                    reply,
+                    key: None,
+                });
+            }
             return None;
         }
         // TCP does not retransmit (Timer J = 0): only UDP needs the table.
@@ -73,6 +120,29 @@ impl SipCore {
                 Begin::Retransmission(response) => return Some(response),
                 Begin::InProgress => return None,
             }
+        }
+        if let Some((calls, reply)) = calls {
+            // 100 Trying at once stops the caller's INVITE retransmissions
+            // while the meeting is looked up (§17.2.1).
+            let trying = (request.method == Method::Invite).then(|| {
+                let echo = request.echo();
+                let top_via = request.via.answered_from(source.addr);
+                Arc::new(ResponseBuilder::new(&echo, Some(top_via), "").build(
+                    100,
+                    "Trying",
+                    vec![],
+                ))
+            });
+            let deferred = Deferred {
+                request,
+                source,
+                reply,
+                key,
+            };
+            if calls.send(deferred).is_err() {
+                tracing::warn!("the call side is gone; dialog request dropped");
+            }
+            return trying;
         }
         let reply = self.dispatch(&request, source, now);
         let echo = request.echo();
@@ -103,7 +173,9 @@ impl SipCore {
             .register(request, source, now),
             Method::Options => {
                 let mut reply = Reply::new(200, "OK");
-                reply.headers.push(rsip::headers::Allow::new(ALLOW).into());
+                reply
+                    .headers
+                    .push(rsip::headers::Allow::new(self.allow()).into());
                 reply
                     .headers
                     .push(rsip::headers::Accept::new("application/sdp").into());
@@ -112,9 +184,19 @@ impl SipCore {
             Method::Cancel => Reply::new(481, "Call/Transaction Does Not Exist"),
             _ => {
                 let mut reply = Reply::new(405, "Method Not Allowed");
-                reply.headers.push(rsip::headers::Allow::new(ALLOW).into());
+                reply
+                    .headers
+                    .push(rsip::headers::Allow::new(self.allow()).into());
                 reply
             }
+        }
+    }
+
+    fn allow(&self) -> &'static str {
+        if self.calls.is_some() {
+            ALLOW_WITH_CALLS
+        } else {
+            ALLOW
         }
     }
 
@@ -127,7 +209,7 @@ impl SipCore {
     }
 }
 
-fn random_tag() -> String {
+pub(crate) fn random_tag() -> String {
     use rand::Rng;
     format!("{:016x}", rand::thread_rng().gen::<u64>())
 }

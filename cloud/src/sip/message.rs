@@ -18,6 +18,8 @@ pub struct Request {
     /// Headers in order, names lower-cased with compact forms expanded.
     headers: Vec<(String, String)>,
     pub via: TopVia,
+    /// The body as received (an INVITE's SDP offer).
+    pub body: Vec<u8>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +155,7 @@ impl Request {
             uri: request.uri,
             headers,
             via,
+            body: request.body,
         };
         // CSeq must carry a number and the request's own method (§8.2).
         match request.cseq() {
@@ -300,6 +303,17 @@ impl<'a> ResponseBuilder<'a> {
     }
 
     pub fn build(&self, code: u16, reason: &str, extra: Vec<Header>) -> Vec<u8> {
+        self.build_with_body(code, reason, extra, None)
+    }
+
+    /// A response carrying `body` as `(content type, bytes)`.
+    pub fn build_with_body(
+        &self,
+        code: u16,
+        reason: &str,
+        extra: Vec<Header>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Vec<u8> {
         let mut headers = Headers::default();
         for (i, via) in self.echo.vias.iter().enumerate() {
             match (&self.top_via, i) {
@@ -330,12 +344,19 @@ impl<'a> ResponseBuilder<'a> {
         headers.push(
             rsip::headers::Server::new(concat!("roomcloud/", env!("CARGO_PKG_VERSION"))).into(),
         );
-        headers.push(rsip::headers::ContentLength::new("0").into());
+        let body = match body {
+            Some((content_type, bytes)) => {
+                headers.push(rsip::headers::ContentType::new(content_type).into());
+                bytes
+            }
+            None => Vec::new(),
+        };
+        headers.push(rsip::headers::ContentLength::new(body.len().to_string()).into());
         let response = rsip::Response {
             status_code: StatusCode::Other(code, reason.to_string()),
             version: rsip::Version::V2,
             headers,
-            body: Vec::new(),
+            body,
         };
         response.to_string().into_bytes()
     }

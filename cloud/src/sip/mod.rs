@@ -3,18 +3,21 @@
 
 mod contact;
 mod core;
+pub mod deferred;
 pub mod digest;
 pub mod directory;
 mod framing;
 pub mod location;
-mod message;
+pub mod message;
 mod nonce;
 mod registrar;
-mod transaction;
+pub mod transaction;
 mod transport;
-mod via;
+pub mod via;
 
+pub(crate) use self::core::random_tag;
 pub use self::core::SipCore;
+pub use deferred::{Deferred, ReplyPath};
 pub use digest::Algorithm;
 pub use directory::{Account, Directory};
 pub use location::{BindingView, Location, Source, Transport};

@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::core::SipCore;
+use super::deferred::ReplyPath;
 use super::framing::{Frame, FrameError, StreamFramer};
 use super::location::{Source, Transport};
 use super::message::bad_request;
@@ -37,7 +38,7 @@ pub fn spawn_udp(
     socket.set_read_timeout(Some(UDP_STOP_POLL))?;
     (0..workers.max(1))
         .map(|i| {
-            let socket = socket.try_clone()?;
+            let socket = Arc::new(socket.try_clone()?);
             let (core, stop) = (core.clone(), stop.clone());
             std::thread::Builder::new()
                 .name(format!("sip-udp-{i}"))
@@ -46,7 +47,7 @@ pub fn spawn_udp(
         .collect()
 }
 
-fn udp_worker(socket: &std::net::UdpSocket, core: &SipCore, stop: &AtomicBool) {
+fn udp_worker(socket: &Arc<std::net::UdpSocket>, core: &SipCore, stop: &AtomicBool) {
     let mut buf = vec![0u8; 65_535];
     while !stop.load(Ordering::Relaxed) {
         let (len, addr) = match socket.recv_from(&mut buf) {
@@ -64,7 +65,11 @@ fn udp_worker(socket: &std::net::UdpSocket, core: &SipCore, stop: &AtomicBool) {
             transport: Transport::Udp,
             addr,
         };
-        if let Some(response) = core.handle(&buf[..len], source) {
+        let reply = ReplyPath::Udp {
+            socket: socket.clone(),
+            to: addr,
+        };
+        if let Some(response) = core.handle_with(&buf[..len], source, Some(reply)) {
             if let Err(err) = socket.send_to(&response, addr) {
                 tracing::debug!(%err, %addr, "UDP send failed");
             }
@@ -113,8 +118,16 @@ async fn serve_connection(
     let _ = stream.set_nodelay(true);
     let mut framer = StreamFramer::default();
     let mut buf = vec![0u8; 16 * 1024];
+    // Answers the call side sends later come back through this.
+    let (writer, mut later) = tokio::sync::mpsc::unbounded_channel::<Arc<Vec<u8>>>();
     loop {
-        let read = tokio::time::timeout(TCP_IDLE, stream.read(&mut buf)).await;
+        let read = tokio::select! {
+            read = tokio::time::timeout(TCP_IDLE, stream.read(&mut buf)) => read,
+            Some(bytes) = later.recv() => {
+                stream.write_all(&bytes).await?;
+                continue;
+            }
+        };
         let len = match read {
             Ok(Ok(0)) | Err(_) => return Ok(()),
             Ok(Ok(len)) => len,
@@ -126,7 +139,8 @@ async fn serve_connection(
                 Ok(None) => break,
                 Ok(Some(Frame::Ping)) => stream.write_all(b"\r\n").await?,
                 Ok(Some(Frame::Message(message))) => {
-                    if let Some(response) = core.handle(&message, source) {
+                    let reply = ReplyPath::Tcp(writer.clone());
+                    if let Some(response) = core.handle_with(&message, source, Some(reply)) {
                         stream.write_all(&response).await?;
                     }
                 }

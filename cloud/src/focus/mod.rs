@@ -1,0 +1,547 @@
+//! The conference focus: SIP calls to `sip:<meeting-id>[*<password>]@domain`
+//! become participants of the meeting's conference media.
+//!
+//! - `target.rs`: what was dialled (meeting ID, password), pure.
+//! - `sdp.rs`: the offer read and the answer written (gstreamer-sdp).
+//! - `reject.rs`: a refused join as a SIP status, phrase and reason code.
+//! - `mod.rs` (this): the dialogs — INVITE → the meeting's join decision →
+//!   a rejection, or the conference joined and `200 OK` with the answer
+//!   (retransmitted over UDP until the ACK, §13.3.1.4); BYE leaves; CANCEL
+//!   of an INVITE still being decided ends it with `487`.
+//!
+//! The synchronous SIP core answers `100 Trying` and hands these requests
+//! over (`sip::Deferred`); this side answers through the request's
+//! `ReplyPath` and completes its server transaction, so a retransmitted
+//! INVITE gets the same final answer.
+
+pub mod reject;
+pub mod sdp;
+pub mod target;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rsip::headers::UntypedHeader;
+use rsip::Method;
+use tokio::sync::{mpsc, watch};
+
+use crate::media::{Conference, ConferenceConfig, ParticipantId, ParticipantSpec};
+use crate::meetings::join::JoinDecision;
+use crate::meetings::{JoinQuery, Meetings};
+use crate::sip::message::{EchoHeaders, Request, ResponseBuilder};
+use crate::sip::transaction::Transactions;
+use crate::sip::Deferred;
+use sdp::VideoClass;
+
+/// RFC 3261 timers for answering INVITEs over UDP.
+const T1: Duration = Duration::from_millis(500);
+const T2: Duration = Duration::from_secs(4);
+/// Timer H: give up waiting for the ACK.
+const ACK_WAIT: Duration = Duration::from_secs(32);
+
+/// Media settings of the focus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FocusConfig {
+    /// The address participants send media to (the cloud's public one).
+    pub media_ip: IpAddr,
+    /// The composed picture (1280×720 by default; tests use less).
+    pub canvas: (u32, u32),
+    pub fps: u32,
+    /// The highest class sent (bounded by the canvas anyway).
+    pub max_class: VideoClass,
+}
+
+impl FocusConfig {
+    pub fn new(media_ip: IpAddr) -> Self {
+        Self {
+            media_ip,
+            canvas: (1280, 720),
+            fps: 30,
+            max_class: VideoClass::Hd720,
+        }
+    }
+}
+
+/// Who is in a meeting now, as the join decision needs it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RosterEntry {
+    pub participant: ParticipantId,
+    pub host: bool,
+    /// The caller's From URI.
+    pub from: String,
+}
+
+struct Live {
+    conference: Arc<Conference>,
+    roster: Vec<RosterEntry>,
+}
+
+struct Dialog {
+    meeting_id: String,
+    participant: ParticipantId,
+    /// Our To tag: in-dialog requests must carry it.
+    local_tag: String,
+    /// The last final INVITE answer, for re-INVITEs and retransmissions.
+    answer: Arc<Vec<u8>>,
+}
+
+pub struct Focus {
+    config: FocusConfig,
+    meetings: Arc<Meetings>,
+    transactions: Arc<Transactions>,
+    host: String,
+    conferences: Mutex<HashMap<String, Live>>,
+    dialogs: Mutex<HashMap<String, Dialog>>,
+    /// Final answers awaiting their ACK (UDP): Call-ID + CSeq → stop signal.
+    unacked: Mutex<HashMap<(String, u32), watch::Sender<bool>>>,
+    /// INVITEs still being decided: Call-ID → cancelled.
+    deciding: Mutex<HashMap<String, watch::Sender<bool>>>,
+    next_participant: AtomicU64,
+}
+
+impl Focus {
+    pub fn new(
+        config: FocusConfig,
+        meetings: Arc<Meetings>,
+        transactions: Arc<Transactions>,
+        host: String,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            config,
+            meetings,
+            transactions,
+            host,
+            conferences: Mutex::new(HashMap::new()),
+            dialogs: Mutex::new(HashMap::new()),
+            unacked: Mutex::new(HashMap::new()),
+            deciding: Mutex::new(HashMap::new()),
+            next_participant: AtomicU64::new(1),
+        })
+    }
+
+    /// Serves the requests the SIP core hands over until it stops.
+    pub async fn run(self: Arc<Self>, mut requests: mpsc::UnboundedReceiver<Deferred>) {
+        while let Some(deferred) = requests.recv().await {
+            let focus = self.clone();
+            tokio::spawn(async move { focus.handle(deferred).await });
+        }
+    }
+
+    /// The meeting's participants now.
+    pub fn roster(&self, meeting_id: &str) -> Vec<RosterEntry> {
+        lock(&self.conferences)
+            .get(meeting_id)
+            .map(|live| live.roster.clone())
+            .unwrap_or_default()
+    }
+
+    /// The meeting's conference media, while anyone is in it.
+    pub fn conference(&self, meeting_id: &str) -> Option<Arc<Conference>> {
+        lock(&self.conferences)
+            .get(meeting_id)
+            .map(|live| live.conference.clone())
+    }
+
+    async fn handle(&self, d: Deferred) {
+        match d.request.method {
+            Method::Invite => self.invite(d).await,
+            Method::Ack => self.ack(&d),
+            Method::Bye => self.bye(d),
+            Method::Cancel => self.cancel(d),
+            _ => {}
+        }
+    }
+
+    async fn invite(&self, d: Deferred) {
+        let call_id = d.request.call_id().to_string();
+        let echo = d.request.echo();
+        // A re-INVITE in a dialog we hold: the session stays as it is.
+        if let Some(answer) = self.in_dialog(&d.request) {
+            return self.finish(&d, answer);
+        }
+        let (cancelled_tx, cancelled) = watch::channel(false);
+        lock(&self.deciding).insert(call_id.clone(), cancelled_tx);
+        let local_tag = crate::sip::random_tag();
+        let outcome = self.decide(&d.request).await;
+        lock(&self.deciding).remove(&call_id);
+        let answer = match outcome {
+            Ok(joined) if *cancelled.borrow() => {
+                // CANCEL arrived while deciding: undo the join.
+                self.remove_participant(&joined.meeting_id, joined.participant);
+                self.respond(
+                    &d,
+                    &echo,
+                    &local_tag,
+                    487,
+                    "Request Terminated",
+                    vec![],
+                    None,
+                )
+            }
+            Ok(joined) => {
+                let answer = self.respond(
+                    &d,
+                    &echo,
+                    &local_tag,
+                    200,
+                    "OK",
+                    vec![self.contact()],
+                    Some(("application/sdp", joined.sdp.into_bytes())),
+                );
+                lock(&self.dialogs).insert(
+                    call_id.clone(),
+                    Dialog {
+                        meeting_id: joined.meeting_id,
+                        participant: joined.participant,
+                        local_tag: local_tag.clone(),
+                        answer: answer.clone(),
+                    },
+                );
+                answer
+            }
+            Err(refusal) => self.respond(
+                &d,
+                &echo,
+                &local_tag,
+                refusal.code,
+                &refusal.reason,
+                refusal.warning.into_iter().collect(),
+                None,
+            ),
+        };
+        self.finish(&d, answer);
+    }
+
+    /// Sends the final answer and keeps it for retransmitted INVITEs; over
+    /// UDP, repeats it until the ACK comes (T1 doubling to T2, Timer H).
+    fn finish(&self, d: &Deferred, answer: Arc<Vec<u8>>) {
+        if let Some(key) = &d.key {
+            self.transactions.complete(key, answer.clone());
+        }
+        d.reply.send(answer.clone());
+        if !d.reply.is_unreliable() {
+            return;
+        }
+        let Some((cseq, _)) = d.request.cseq() else {
+            return;
+        };
+        let (acked_tx, mut acked) = watch::channel(false);
+        let call_id = d.request.call_id().to_string();
+        lock(&self.unacked).insert((call_id.clone(), cseq), acked_tx);
+        let reply = d.reply.clone();
+        tokio::spawn(async move {
+            let mut wait = T1;
+            let deadline = tokio::time::Instant::now() + ACK_WAIT;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = acked.wait_for(|a| *a) => return,
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    tracing::debug!(%call_id, "no ACK for the INVITE answer");
+                    return;
+                }
+                reply.send(answer.clone());
+                wait = (wait * 2).min(T2);
+            }
+        });
+    }
+
+    fn ack(&self, d: &Deferred) {
+        let Some((cseq, _)) = d.request.cseq() else {
+            return;
+        };
+        let key = (d.request.call_id().to_string(), cseq);
+        if let Some(acked) = lock(&self.unacked).remove(&key) {
+            let _ = acked.send(true);
+        }
+    }
+
+    fn bye(&self, d: Deferred) {
+        let echo = d.request.echo();
+        let call_id = d.request.call_id();
+        let dialog = {
+            let mut dialogs = lock(&self.dialogs);
+            match dialogs.get(call_id) {
+                Some(dialog)
+                    if tag_of(d.request.header("to")) == Some(dialog.local_tag.clone()) =>
+                {
+                    dialogs.remove(call_id)
+                }
+                _ => None,
+            }
+        };
+        let answer = match dialog {
+            Some(dialog) => {
+                self.remove_participant(&dialog.meeting_id, dialog.participant);
+                self.respond(&d, &echo, &dialog.local_tag, 200, "OK", vec![], None)
+            }
+            None => self.respond(
+                &d,
+                &echo,
+                &crate::sip::random_tag(),
+                481,
+                "Call/Transaction Does Not Exist",
+                vec![],
+                None,
+            ),
+        };
+        if let Some(key) = &d.key {
+            self.transactions.complete(key, answer.clone());
+        }
+        d.reply.send(answer);
+    }
+
+    fn cancel(&self, d: Deferred) {
+        let echo = d.request.echo();
+        let pending = lock(&self.deciding).remove(d.request.call_id());
+        let (code, reason) = match pending {
+            Some(cancelled) => {
+                let _ = cancelled.send(true);
+                (200, "OK")
+            }
+            None => (481, "Call/Transaction Does Not Exist"),
+        };
+        let tag = crate::sip::random_tag();
+        let answer = self.respond(&d, &echo, &tag, code, reason, vec![], None);
+        if let Some(key) = &d.key {
+            self.transactions.complete(key, answer.clone());
+        }
+        d.reply.send(answer);
+    }
+
+    /// The stored answer of the dialog this in-dialog INVITE belongs to.
+    fn in_dialog(&self, request: &Request) -> Option<Arc<Vec<u8>>> {
+        let tag = tag_of(request.header("to"))?;
+        let dialogs = lock(&self.dialogs);
+        let dialog = dialogs.get(request.call_id())?;
+        (dialog.local_tag == tag).then(|| dialog.answer.clone())
+    }
+
+    /// The join decision, then the conference joined.
+    async fn decide(&self, request: &Request) -> Result<Joined, Refusal> {
+        let target = request
+            .uri
+            .user()
+            .and_then(target::parse)
+            .ok_or_else(|| Refusal::plain(404, "Not Found"))?;
+        let (host_present, participants) = {
+            let conferences = lock(&self.conferences);
+            let roster = conferences
+                .get(&target.meeting_id)
+                .map(|l| l.roster.as_slice())
+                .unwrap_or_default();
+            (roster.iter().any(|r| r.host), roster.len() as u32)
+        };
+        let query = JoinQuery {
+            device_sn: None,
+            password: target.password.clone(),
+            host_present,
+            participants,
+            locked: false,
+        };
+        let decision = self
+            .meetings
+            .join_decision(&target.meeting_id, &query)
+            .await
+            .map_err(|err| {
+                tracing::error!(%err, "join decision failed");
+                Refusal::plain(500, "Server Internal Error")
+            })?;
+        let host = match decision {
+            JoinDecision::Host => true,
+            JoinDecision::Guest => false,
+            JoinDecision::Rejected(reason) => {
+                let (code, phrase) = reject::status(reason);
+                return Err(Refusal {
+                    code,
+                    reason: phrase.to_string(),
+                    warning: Some(
+                        rsip::headers::Warning::new(reject::warning(&self.host, reason.code()))
+                            .into(),
+                    ),
+                });
+            }
+        };
+        let max_class = self.max_class();
+        let offer = sdp::read_offer(&request.body, max_class).map_err(|err| {
+            tracing::info!(%err, "unusable SDP offer");
+            Refusal::plain(488, "Not Acceptable Here")
+        })?;
+        // The conference media takes both for now (audio-only phones next).
+        let (video, audio) = match (&offer.video, &offer.audio) {
+            (Some(v), Some(a)) => (v.clone(), a.clone()),
+            _ => return Err(Refusal::plain(488, "Not Acceptable Here")),
+        };
+        let participant = self.next_participant.fetch_add(1, Ordering::Relaxed);
+        let spec = ParticipantSpec {
+            id: participant,
+            video_to: video.to,
+            audio_to: audio.to,
+            video_pt: video.pt,
+            audio_pt: audio.pt,
+            audio_codec: audio.codec,
+            class: self.class_spec(video.class),
+        };
+        let conference = self.conference_for(&target.meeting_id).map_err(|err| {
+            tracing::error!(%err, "cannot start the conference media");
+            Refusal::plain(503, "Media Unavailable")
+        })?;
+        let ports = conference.join(spec).map_err(|err| {
+            tracing::error!(%err, "cannot join the conference media");
+            Refusal::plain(503, "Media Unavailable")
+        })?;
+        if let Some(live) = lock(&self.conferences).get_mut(&target.meeting_id) {
+            live.roster.push(RosterEntry {
+                participant,
+                host,
+                from: request.header("from").unwrap_or_default().to_string(),
+            });
+        }
+        let local = sdp::Local {
+            ip: self.config.media_ip,
+            video_port: ports.video,
+            audio_port: ports.audio,
+        };
+        tracing::info!(meeting = %target.meeting_id, participant, host, "joined");
+        Ok(Joined {
+            meeting_id: target.meeting_id,
+            participant,
+            sdp: sdp::answer(&offer, local, participant),
+        })
+    }
+
+    fn max_class(&self) -> VideoClass {
+        self.config.max_class
+    }
+
+    /// The class's size, never larger than the canvas it is scaled from.
+    fn class_spec(&self, class: VideoClass) -> crate::media::ClassSpec {
+        let mut spec = class.spec();
+        let (w, h) = self.config.canvas;
+        if spec.width > w || spec.height > h {
+            spec.width = w;
+            spec.height = h;
+        }
+        spec
+    }
+
+    fn conference_for(
+        &self,
+        meeting_id: &str,
+    ) -> Result<Arc<Conference>, crate::media::MediaError> {
+        let mut conferences = lock(&self.conferences);
+        if let Some(live) = conferences.get(meeting_id) {
+            return Ok(live.conference.clone());
+        }
+        let (w, h) = self.config.canvas;
+        let config = ConferenceConfig::probe(w, h, self.config.fps, self.config.media_ip)?;
+        let conference = Arc::new(Conference::start(config)?);
+        conferences.insert(
+            meeting_id.to_string(),
+            Live {
+                conference: conference.clone(),
+                roster: Vec::new(),
+            },
+        );
+        Ok(conference)
+    }
+
+    /// Takes a participant out; the last one out ends the conference media.
+    fn remove_participant(&self, meeting_id: &str, participant: ParticipantId) {
+        let mut conferences = lock(&self.conferences);
+        let Some(live) = conferences.get_mut(meeting_id) else {
+            return;
+        };
+        if let Err(err) = live.conference.leave(participant) {
+            tracing::warn!(%err, "leaving the conference media");
+        }
+        live.roster.retain(|r| r.participant != participant);
+        if live.roster.is_empty() {
+            conferences.remove(meeting_id);
+        }
+        tracing::info!(meeting = %meeting_id, participant, "left");
+    }
+
+    fn contact(&self) -> rsip::Header {
+        rsip::headers::Contact::new(format!("<sip:focus@{}>", self.host)).into()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn respond(
+        &self,
+        d: &Deferred,
+        echo: &EchoHeaders,
+        local_tag: &str,
+        code: u16,
+        reason: &str,
+        extra: Vec<rsip::Header>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Arc<Vec<u8>> {
+        let top_via = d.request.via.answered_from(d.source.addr);
+        Arc::new(
+            ResponseBuilder::new(echo, Some(top_via), local_tag)
+                .build_with_body(code, reason, extra, body),
+        )
+    }
+}
+
+struct Joined {
+    meeting_id: String,
+    participant: ParticipantId,
+    sdp: String,
+}
+
+struct Refusal {
+    code: u16,
+    reason: String,
+    warning: Option<rsip::Header>,
+}
+
+impl Refusal {
+    fn plain(code: u16, reason: &str) -> Self {
+        Self {
+            code,
+            reason: reason.to_string(),
+            warning: None,
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The `tag` parameter of a From/To value.
+fn tag_of(value: Option<&str>) -> Option<String> {
+    let value = value?;
+    let params = match value.rfind('>') {
+        Some(i) => &value[i..],
+        None => value,
+    };
+    params.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("tag")
+            .then(|| v.trim().to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_found_after_the_uri() {
+        assert_eq!(
+            tag_of(Some("<sip:a@b;tag=uri>;tag=abc")),
+            Some("abc".into())
+        );
+        assert_eq!(tag_of(Some("sip:a@b;tag=x1")), Some("x1".into()));
+        assert_eq!(tag_of(Some("<sip:a@b>")), None);
+        assert_eq!(tag_of(None), None);
+    }
+}

@@ -1,0 +1,443 @@
+//! SDP offer/answer for meeting calls (RFC 3264), on GStreamer's SDP
+//! library. The focus answers what the caller offered: H.264 with
+//! packetization-mode 1 for video, Opus (else PCMU, else PCMA) for audio,
+//! media lines in the offer's order, refused ones with port 0. The video
+//! class comes from the offer's bandwidth and H.264 level, as the bandwidth
+//! table says: 4CIF at 512 kbit/s, 720p at 1 Mbit/s, 1080p at 2 Mbit/s.
+
+use std::net::{IpAddr, SocketAddr};
+
+use crate::media::{AudioCodec, ClassSpec};
+
+/// The resolution classes of the bandwidth table (30 fps each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum VideoClass {
+    Cif4,
+    Hd720,
+    Hd1080,
+}
+
+impl VideoClass {
+    pub fn spec(self) -> ClassSpec {
+        let (width, height, bitrate_kbps) = match self {
+            Self::Cif4 => (704, 576, 512),
+            Self::Hd720 => (1280, 720, 1024),
+            Self::Hd1080 => (1920, 1080, 2048),
+        };
+        ClassSpec {
+            width,
+            height,
+            bitrate_kbps,
+        }
+    }
+
+    /// The highest class `kbps` of video pays for.
+    fn for_bandwidth(kbps: u32) -> Self {
+        match kbps {
+            2000.. => Self::Hd1080,
+            1000.. => Self::Hd720,
+            _ => Self::Cif4,
+        }
+    }
+
+    /// The highest class an H.264 level decodes (`level_idc` ×10).
+    fn for_level(level_idc: u8) -> Self {
+        match level_idc {
+            40.. => Self::Hd1080,
+            31.. => Self::Hd720,
+            _ => Self::Cif4,
+        }
+    }
+
+    /// `profile-level-id` of our answer: constrained baseline at the
+    /// class's level (3.0, 3.1, 4.0).
+    fn profile_level_id(self) -> &'static str {
+        match self {
+            Self::Cif4 => "42e01e",
+            Self::Hd720 => "42e01f",
+            Self::Hd1080 => "42e028",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoOffer {
+    pub to: SocketAddr,
+    pub pt: u8,
+    pub class: VideoClass,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioOffer {
+    pub to: SocketAddr,
+    pub pt: u8,
+    pub codec: AudioCodec,
+}
+
+/// One `m=` line of the offer, as the answer must mirror it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Line {
+    Video,
+    Audio,
+    /// Another media type, or one we cannot take: answered with port 0.
+    Refused {
+        media: String,
+        proto: String,
+        format: String,
+    },
+}
+
+/// What the caller offered that the focus can use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    pub video: Option<VideoOffer>,
+    pub audio: Option<AudioOffer>,
+    lines: Vec<Line>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SdpError {
+    #[error("the body is not SDP: {0}")]
+    Unparseable(String),
+    #[error(
+        "no audio or video the conference can take (H.264 packetization-mode 1, Opus, PCMU, PCMA)"
+    )]
+    NothingAcceptable,
+}
+
+/// Reads an offer. `max_class` caps the video class (the conference's).
+pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError> {
+    let sdp = gst_sdp::SDPMessage::parse_buffer(body)
+        .map_err(|e| SdpError::Unparseable(e.to_string()))?;
+    if sdp.version().is_none() || sdp.medias_len() == 0 {
+        return Err(SdpError::Unparseable("no version or no media line".into()));
+    }
+    let session_addr = sdp
+        .connection()
+        .and_then(|c| c.address())
+        .map(str::to_string);
+    let session_kbps = bandwidth_kbps((0..sdp.bandwidths_len()).filter_map(|i| sdp.bandwidth(i)));
+    let mut offer = Offer {
+        video: None,
+        audio: None,
+        lines: Vec::new(),
+    };
+    for i in 0..sdp.medias_len() {
+        let Some(media) = sdp.media(i) else { continue };
+        let kind = media.media().unwrap_or_default().to_string();
+        let proto = media.proto().unwrap_or_default().to_string();
+        let format = media.format(0).unwrap_or("0").to_string();
+        let refused = Line::Refused {
+            media: kind.clone(),
+            proto: proto.clone(),
+            format,
+        };
+        let addr = media
+            .connection(0)
+            .and_then(|c| c.address())
+            .map(str::to_string)
+            .or_else(|| session_addr.clone())
+            .and_then(|a| a.parse::<IpAddr>().ok());
+        let port = u16::try_from(media.port()).unwrap_or(0);
+        let usable = proto == "RTP/AVP" || proto == "RTP/AVPF";
+        let (Some(ip), true, true) = (addr, port != 0, usable) else {
+            offer.lines.push(refused);
+            continue;
+        };
+        let to = SocketAddr::new(ip, port);
+        match kind.as_str() {
+            "video" if offer.video.is_none() => match pick_h264(media) {
+                Some((pt, level)) => {
+                    let kbps = bandwidth_kbps(media.bandwidths()).or(session_kbps);
+                    let by_bandwidth = kbps.map_or(max_class, VideoClass::for_bandwidth);
+                    let by_level = level.map_or(max_class, VideoClass::for_level);
+                    let class = max_class.min(by_bandwidth).min(by_level);
+                    offer.video = Some(VideoOffer { to, pt, class });
+                    offer.lines.push(Line::Video);
+                }
+                None => offer.lines.push(refused),
+            },
+            "audio" if offer.audio.is_none() => match pick_audio(media) {
+                Some((pt, codec)) => {
+                    offer.audio = Some(AudioOffer { to, pt, codec });
+                    offer.lines.push(Line::Audio);
+                }
+                None => offer.lines.push(refused),
+            },
+            _ => offer.lines.push(refused),
+        }
+    }
+    if offer.video.is_none() && offer.audio.is_none() {
+        return Err(SdpError::NothingAcceptable);
+    }
+    Ok(offer)
+}
+
+/// `b=AS` (kbit/s) or `b=TIAS` (bit/s), whichever is given.
+fn bandwidth_kbps<'a>(lines: impl Iterator<Item = &'a gst_sdp::SDPBandwidth>) -> Option<u32> {
+    let mut best = None;
+    for line in lines {
+        match line.bwtype() {
+            Some("AS") => best = Some(line.value()),
+            Some("TIAS") if best.is_none() => best = Some(line.value() / 1000),
+            _ => {}
+        }
+    }
+    best
+}
+
+/// `(payload type, codec name, clock rate)` of each `a=rtpmap`.
+fn rtpmaps(media: &gst_sdp::SDPMediaRef) -> Vec<(u8, String, u32)> {
+    media
+        .attributes()
+        .filter(|a| a.key() == "rtpmap")
+        .filter_map(|a| {
+            let (pt, rest) = a.value()?.split_once(' ')?;
+            let mut parts = rest.split('/');
+            let name = parts.next()?.to_ascii_uppercase();
+            let rate = parts.next()?.trim().parse().ok()?;
+            Some((pt.trim().parse().ok()?, name, rate))
+        })
+        .collect()
+}
+
+fn fmtp(media: &gst_sdp::SDPMediaRef, pt: u8) -> Option<&str> {
+    media
+        .attributes()
+        .filter(|a| a.key() == "fmtp")
+        .filter_map(|a| a.value())
+        .find_map(|v| {
+            let (p, params) = v.split_once(' ')?;
+            (p.trim().parse::<u8>().ok()? == pt).then_some(params)
+        })
+}
+
+/// The first H.264 format with packetization-mode 1 in the offer's order
+/// of preference, with its level (`level_idc`) if it names one.
+fn pick_h264(media: &gst_sdp::SDPMediaRef) -> Option<(u8, Option<u8>)> {
+    let maps = rtpmaps(media);
+    media.formats().find_map(|format| {
+        let pt: u8 = format.parse().ok()?;
+        let (_, name, rate) = maps.iter().find(|(p, _, _)| *p == pt)?;
+        if name != "H264" || *rate != 90_000 {
+            return None;
+        }
+        let params = fmtp(media, pt).unwrap_or_default();
+        let param = |key: &str| {
+            params.split(';').find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case(key)
+                    .then(|| v.trim().to_string())
+            })
+        };
+        if param("packetization-mode").as_deref() != Some("1") {
+            return None;
+        }
+        let level = param("profile-level-id")
+            .filter(|id| id.len() == 6)
+            .and_then(|id| u8::from_str_radix(&id[4..6], 16).ok());
+        Some((pt, level))
+    })
+}
+
+/// Opus first, then G.711 in the offer's order (static 0 and 8 need no
+/// rtpmap).
+fn pick_audio(media: &gst_sdp::SDPMediaRef) -> Option<(u8, AudioCodec)> {
+    let maps = rtpmaps(media);
+    let formats: Vec<u8> = media.formats().filter_map(|f| f.parse().ok()).collect();
+    let named = |wanted: &str, rate: u32| {
+        formats.iter().copied().find(|pt| {
+            maps.iter()
+                .any(|(p, name, r)| p == pt && name == wanted && *r == rate)
+        })
+    };
+    if let Some(pt) = named("OPUS", 48_000) {
+        return Some((pt, AudioCodec::Opus));
+    }
+    // Between the two G.711 laws, the offer's order decides (RFC 3264 §6.1).
+    formats.iter().find_map(|&pt| {
+        let name = maps
+            .iter()
+            .find(|(p, _, r)| *p == pt && *r == 8_000)
+            .map(|(_, name, _)| name.as_str());
+        match (pt, name) {
+            (_, Some("PCMU")) | (0, None) => Some((pt, AudioCodec::Pcmu)),
+            (_, Some("PCMA")) | (8, None) => Some((pt, AudioCodec::Pcma)),
+            _ => None,
+        }
+    })
+}
+
+/// Where the focus receives a call's media.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Local {
+    pub ip: IpAddr,
+    pub video_port: u16,
+    pub audio_port: u16,
+}
+
+/// The answer to `offer`: our address and ports, the chosen formats, the
+/// offer's media lines in order.
+pub fn answer(offer: &Offer, local: Local, session_id: u64) -> String {
+    let family = if local.ip.is_ipv6() { "IP6" } else { "IP4" };
+    let mut out = format!(
+        "v=0\r\no=roomcloud {session_id} 1 IN {family} {ip}\r\ns=roomcloud\r\nc=IN {family} {ip}\r\nt=0 0\r\n",
+        ip = local.ip
+    );
+    for line in &offer.lines {
+        match line {
+            Line::Audio => {
+                let Some(audio) = &offer.audio else { continue };
+                let pt = audio.pt;
+                out.push_str(&format!("m=audio {} RTP/AVP {pt}\r\n", local.audio_port));
+                match audio.codec {
+                    AudioCodec::Opus => {
+                        out.push_str(&format!("a=rtpmap:{pt} opus/48000/2\r\n"));
+                        out.push_str(&format!("a=fmtp:{pt} useinbandfec=1\r\n"));
+                    }
+                    AudioCodec::Pcmu => out.push_str(&format!("a=rtpmap:{pt} PCMU/8000\r\n")),
+                    AudioCodec::Pcma => out.push_str(&format!("a=rtpmap:{pt} PCMA/8000\r\n")),
+                }
+                out.push_str("a=sendrecv\r\n");
+            }
+            Line::Video => {
+                let Some(video) = &offer.video else { continue };
+                let pt = video.pt;
+                out.push_str(&format!("m=video {} RTP/AVP {pt}\r\n", local.video_port));
+                out.push_str(&format!("b=AS:{}\r\n", video.class.spec().bitrate_kbps));
+                out.push_str(&format!("a=rtpmap:{pt} H264/90000\r\n"));
+                out.push_str(&format!(
+                    "a=fmtp:{pt} packetization-mode=1;profile-level-id={}\r\n",
+                    video.class.profile_level_id()
+                ));
+                out.push_str("a=sendrecv\r\n");
+            }
+            Line::Refused {
+                media,
+                proto,
+                format,
+            } => out.push_str(&format!("m={media} 0 {proto} {format}\r\n")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer(text: &str) -> Result<Offer, SdpError> {
+        crate::media::init().unwrap();
+        read_offer(text.replace('\n', "\r\n").as_bytes(), VideoClass::Hd1080)
+    }
+
+    const TERMINAL: &str = "v=0
+o=- 1 1 IN IP4 10.0.0.7
+s=-
+c=IN IP4 10.0.0.7
+t=0 0
+m=audio 40000 RTP/AVP 111 0
+a=rtpmap:111 opus/48000/2
+a=rtpmap:0 PCMU/8000
+m=video 40002 RTP/AVP 96 97
+b=AS:1024
+a=rtpmap:96 H264/90000
+a=fmtp:96 packetization-mode=1;profile-level-id=42e01f
+a=rtpmap:97 H264/90000
+a=fmtp:97 packetization-mode=0;profile-level-id=42e01f
+";
+
+    #[test]
+    fn a_terminal_offer_gets_opus_and_h264_at_its_class() {
+        let offer = offer(TERMINAL).unwrap();
+        let audio = offer.audio.clone().unwrap();
+        assert_eq!(audio.to, "10.0.0.7:40000".parse().unwrap());
+        assert_eq!((audio.pt, audio.codec), (111, AudioCodec::Opus));
+        let video = offer.video.clone().unwrap();
+        assert_eq!(video.to, "10.0.0.7:40002".parse().unwrap());
+        assert_eq!((video.pt, video.class), (96, VideoClass::Hd720));
+
+        let local = Local {
+            ip: [192, 0, 2, 1].into(),
+            video_port: 50002,
+            audio_port: 50000,
+        };
+        let text = answer(&offer, local, 7);
+        let back = gst_sdp::SDPMessage::parse_buffer(text.as_bytes()).unwrap();
+        assert_eq!(back.medias_len(), 2);
+        let audio = back.media(0).unwrap();
+        assert_eq!((audio.media(), audio.port()), (Some("audio"), 50000));
+        assert_eq!(audio.format(0), Some("111"));
+        let video = back.media(1).unwrap();
+        assert_eq!((video.media(), video.port()), (Some("video"), 50002));
+        assert_eq!(video.format(0), Some("96"));
+        assert!(text.contains("a=fmtp:96 packetization-mode=1;profile-level-id=42e01f"));
+        assert!(text.contains("c=IN IP4 192.0.2.1"));
+    }
+
+    #[test]
+    fn the_class_follows_bandwidth_and_level_and_the_cap() {
+        let low = TERMINAL.replace("b=AS:1024", "b=AS:512");
+        assert_eq!(offer(&low).unwrap().video.unwrap().class, VideoClass::Cif4);
+        let high = TERMINAL.replace("b=AS:1024", "b=TIAS:4000000");
+        // TIAS 4 Mbit/s, but level 3.1: 720p.
+        assert_eq!(
+            offer(&high).unwrap().video.unwrap().class,
+            VideoClass::Hd720
+        );
+        let level4 = high.replace("42e01f", "640028");
+        assert_eq!(
+            offer(&level4).unwrap().video.unwrap().class,
+            VideoClass::Hd1080
+        );
+        let capped = read_offer(level4.replace('\n', "\r\n").as_bytes(), VideoClass::Cif4).unwrap();
+        assert_eq!(capped.video.unwrap().class, VideoClass::Cif4);
+    }
+
+    #[test]
+    fn a_g711_phone_gets_its_first_law_and_video_refused_in_place() {
+        let phone = "v=0
+o=- 1 1 IN IP4 10.0.0.9
+s=-
+c=IN IP4 10.0.0.9
+t=0 0
+m=video 40002 RTP/AVP 34
+a=rtpmap:34 H263/90000
+m=audio 40000 RTP/AVP 8 0
+";
+        let offer = offer(phone).unwrap();
+        assert!(offer.video.is_none());
+        assert_eq!(offer.audio.clone().unwrap().codec, AudioCodec::Pcma);
+        let text = answer(
+            &offer,
+            Local {
+                ip: [127, 0, 0, 1].into(),
+                video_port: 1,
+                audio_port: 2,
+            },
+            1,
+        );
+        let back = gst_sdp::SDPMessage::parse_buffer(text.as_bytes()).unwrap();
+        assert_eq!(back.media(0).unwrap().port(), 0, "{text}");
+        assert_eq!(back.media(1).unwrap().media(), Some("audio"));
+        assert_eq!(back.media(1).unwrap().format(0), Some("8"));
+    }
+
+    #[test]
+    fn offers_without_anything_usable_or_garbage_are_errors() {
+        let only_pm0 = TERMINAL
+            .replace(
+                "m=audio 40000 RTP/AVP 111 0\na=rtpmap:111 opus/48000/2\na=rtpmap:0 PCMU/8000\n",
+                "",
+            )
+            .replace("packetization-mode=1", "packetization-mode=0");
+        assert_eq!(offer(&only_pm0), Err(SdpError::NothingAcceptable));
+        let srtp = TERMINAL.replace("RTP/AVP", "RTP/SAVP");
+        assert_eq!(offer(&srtp), Err(SdpError::NothingAcceptable));
+        assert!(matches!(offer("hello"), Err(SdpError::Unparseable(_))));
+        assert!(matches!(offer(""), Err(SdpError::Unparseable(_))));
+        let no_address = TERMINAL.replace("c=IN IP4 10.0.0.7\n", "");
+        assert_eq!(offer(&no_address), Err(SdpError::NothingAcceptable));
+    }
+}
