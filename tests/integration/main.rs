@@ -12,6 +12,7 @@ mod control_api;
 mod input;
 mod mcu;
 mod media;
+mod meeting_call;
 mod network;
 mod process;
 mod provisioning;

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod caller;
 pub mod remote;
 
 use reqwest::Method;

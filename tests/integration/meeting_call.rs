@@ -1,0 +1,198 @@
+//! Calls into a meeting through the cloud's SIP side, with terminals' call
+//! media on real RTP: the right passwords join (host, then guest) and see
+//! and hear each other through the conference media; an unknown meeting, a
+//! wrong password and a full meeting are refused with the status, phrase
+//! and reason code a terminal shows; BYE leaves and the layout follows.
+
+use crate::common;
+use crate::common::caller::{offer, Answer, Caller};
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use roomcloud::clock::SystemClock;
+use roomcloud::meetings::MeetingView;
+use roomcloud::CloudConfig;
+use roomterm::board::BoardProfile;
+use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame, SourceMode};
+use serde_json::json;
+
+fn plan() -> MediaPlan {
+    let board = BoardProfile::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("board"),
+        "generic-x86_64",
+    )
+    .unwrap();
+    MediaPlan::probe(&board, SourceMode::Test).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A room: its call media and its SIP caller.
+struct Room {
+    media: CallMedia,
+    caller: Caller,
+}
+
+async fn room(
+    cloud: &roomcloud::RunningCloud,
+    plan: &MediaPlan,
+    name: &str,
+    argb: u32,
+    tone: f64,
+) -> Room {
+    let media = CallMedia::receive(CallMediaConfig::small(plan, argb, tone)).unwrap();
+    let caller = Caller::new(cloud.endpoints.sip_udp, &cloud.endpoints.domain, name).await;
+    Room { media, caller }
+}
+
+impl Room {
+    /// Dials `user` offering this room's media; on 200 starts sending to
+    /// the answer's addresses.
+    async fn dial(&mut self, user: &str) -> Answer {
+        let (video, audio) = self.media.local_ports();
+        let answer = self
+            .caller
+            .invite(user, &offer(video, audio, 96, 111))
+            .await;
+        if answer.code == 200 {
+            let (ip, video, audio) = answer.media();
+            self.media
+                .send_to((ip, video).into(), (ip, audio).into())
+                .unwrap();
+        }
+        answer
+    }
+}
+
+fn warning_code(answer: &Answer) -> String {
+    answer
+        .header("warning")
+        .and_then(|w| w.split('"').nth(1).map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Waits until `room`'s decoded picture shows `rgb` at the centre of the
+/// rectangle the conference gives participant number `index` (join order).
+fn sees(
+    room: &Room,
+    conference: &roomcloud::media::Conference,
+    index: usize,
+    rgb: [u8; 3],
+) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let frame: RgbFrame = room.media.next_frame(Duration::from_secs(5)).unwrap();
+        let layout = conference.layout();
+        let Some((_, rect)) = layout.get(index) else {
+            return false;
+        };
+        let (cx, cy) = rect.centre();
+        let (w, h) = conference.canvas();
+        let (x, y) = (cx as u32 * frame.width / w, cy as u32 * frame.height / h);
+        if RgbFrame::distance(frame.pixel(x, y), rgb) <= 40 {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_join_a_meeting_by_sip_see_and_hear_each_other_and_the_refused_are_told_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = CloudConfig::local(dir.path());
+    config.media_canvas = (320, 240);
+    let (cloud, admin) = common::start_configured(config, Arc::new(SystemClock)).await;
+    let meeting: MeetingView = admin
+        .call(
+            Method::POST,
+            "/meetings",
+            Some(json!({
+                "enterprise": "Acme",
+                "subject": "Weekly",
+                "duration_mins": 60,
+                "host_password": "1111",
+                "guest_password": "2222",
+                "join_before_host": true,
+                "party_limit": 2,
+            })),
+        )
+        .await
+        .unwrap();
+    let id = meeting.meeting_id.clone();
+    let plan = plan();
+
+    // Nobody can join a meeting that does not exist.
+    let mut stranger = room(&cloud, &plan, "stranger", 0xffffffff, 300.0).await;
+    let unknown = stranger.dial("999999999").await;
+    assert_eq!(
+        (unknown.code, unknown.reason.as_str()),
+        (404, "Meeting Not Found")
+    );
+    assert_eq!(warning_code(&unknown), "not_found");
+    let wrong = stranger.dial(&format!("{id}*9999")).await;
+    assert_eq!(
+        (wrong.code, wrong.reason.as_str()),
+        (403, "Wrong Meeting Password")
+    );
+    assert_eq!(warning_code(&wrong), "wrong_password");
+
+    // The host (red, 440 Hz) and a guest (green, 660 Hz) join.
+    let mut red = room(&cloud, &plan, "red", 0xffff0000, 440.0).await;
+    let joined = red.dial(&format!("{id}*1111")).await;
+    assert_eq!(joined.code, 200, "{}", joined.raw);
+    assert!(
+        joined.body.contains("packetization-mode=1"),
+        "{}",
+        joined.body
+    );
+    let mut green = room(&cloud, &plan, "green", 0xff00ff00, 660.0).await;
+    assert_eq!(green.dial(&format!("{id}*2222")).await.code, 200);
+    let roster = cloud.focus.roster(&id);
+    assert_eq!(roster.len(), 2);
+    assert!(roster[0].host && !roster[1].host, "{roster:?}");
+
+    // The party limit is two: a third is refused, and says why.
+    let full = stranger.dial(&format!("{id}*2222")).await;
+    assert_eq!((full.code, full.reason.as_str()), (486, "Meeting Full"));
+    assert_eq!(warning_code(&full), "full");
+
+    // Each sees the other in its place and hears the other, not itself.
+    let conference = cloud.focus.conference(&id).expect("a live conference");
+    assert!(
+        sees(&red, &conference, 1, [0, 255, 0]),
+        "red does not see green"
+    );
+    assert!(
+        sees(&green, &conference, 0, [255, 0, 0]),
+        "green does not see red"
+    );
+    red.media.flush();
+    let heard = red.media.listen(Duration::from_millis(600)).unwrap();
+    let tail = &heard[heard.len().saturating_sub(24_000)..];
+    let (own, other) = (
+        tone_rms(tail, 48_000.0, 440.0),
+        tone_rms(tail, 48_000.0, 660.0),
+    );
+    assert!(
+        other > 0.05 && own < 0.01,
+        "red hears green {other:.3}, itself {own:.3}"
+    );
+
+    // Green hangs up: the roster and the picture follow; a second BYE for
+    // the same call is for a dialog that no longer exists.
+    let bye = green.caller.bye(&id).await;
+    assert_eq!(bye.code, 200, "{}", bye.raw);
+    assert_eq!(cloud.focus.roster(&id).len(), 1);
+    assert_eq!(conference.layout().len(), 1);
+    assert!(
+        sees(&red, &conference, 0, [255, 0, 0]),
+        "red alone fills the screen"
+    );
+    assert_eq!(green.caller.bye(&id).await.code, 481);
+
+    // The last one out ends the meeting's media.
+    assert_eq!(red.caller.bye(&id).await.code, 200);
+    assert!(cloud.focus.conference(&id).is_none());
+    cloud.shutdown().await;
+}
