@@ -1,7 +1,9 @@
-//! The terminal's SIP user agent: registration to the cloud over UDP or TCP
-//! (more to come: calls and meetings).
+//! The terminal's SIP user agent: registration to the cloud over UDP or TCP,
+//! and the outgoing-call state machine meetings are joined with (`call.rs`;
+//! the agent carries it over the link next).
 
 mod agent;
+mod call;
 mod framing;
 mod instance;
 mod link;
@@ -9,5 +11,6 @@ mod register;
 mod tcp;
 
 pub use agent::{AgentCommand, SipAgent};
+pub use call::{CallEnd, CallState, OutgoingCall};
 pub use instance::instance_urn;
 pub use register::{Account, RegFailure, RegStatus, Registration, SipTransport};

@@ -196,3 +196,108 @@ async fn rooms_join_a_meeting_by_sip_see_and_hear_each_other_and_the_refused_are
     assert!(cloud.focus.conference(&id).is_none());
     cloud.shutdown().await;
 }
+
+/// The terminal's own call machine (`OutgoingCall`) against the focus over
+/// a real UDP socket: refused with the reason code, answered, hung up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_call_machine_is_refused_with_the_code_then_joins_and_hangs_up() {
+    use roomterm::sip::{Account, CallEnd, CallState, OutgoingCall, SipTransport};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = CloudConfig::local(dir.path());
+    config.media_canvas = (320, 240);
+    let (cloud, admin) = common::start_configured(config, Arc::new(SystemClock)).await;
+    let meeting: MeetingView = admin
+        .call(
+            Method::POST,
+            "/meetings",
+            Some(json!({
+                "enterprise": "Acme",
+                "subject": "Standup",
+                "host_password": "1111",
+                "join_before_host": true,
+            })),
+        )
+        .await
+        .unwrap();
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let account = Account {
+        username: "100001".into(),
+        password: String::new(),
+        domain: cloud.endpoints.domain.clone(),
+        proxy: cloud.endpoints.sip_udp,
+        transport: SipTransport::Udp,
+        expires: 3600,
+        instance: None,
+    };
+    let media = CallMedia::receive(CallMediaConfig::small(&plan(), 0xff0000ff, 1000.0)).unwrap();
+    let (video, audio) = media.local_ports();
+    let sdp = offer(video, audio, 96, 111);
+
+    // Drives one call until it is no longer calling or ringing.
+    async fn settle(call: &mut OutgoingCall, socket: &tokio::net::UdpSocket) {
+        let mut buf = vec![0u8; 65_535];
+        while matches!(call.state(), CallState::Calling | CallState::Ringing) {
+            let (len, from) =
+                tokio::time::timeout(Duration::from_secs(10), socket.recv_from(&mut buf))
+                    .await
+                    .expect("an answer")
+                    .unwrap();
+            if let Some(ack) = call.on_response(&buf[..len]) {
+                socket.send_to(&ack, from).await.unwrap();
+            }
+        }
+    }
+
+    let id = &meeting.meeting_id;
+    let local = socket.local_addr().unwrap();
+    let (mut wrong, invite) =
+        OutgoingCall::start(&account, local, &format!("{id}*0000"), &sdp, Instant::now());
+    socket
+        .send_to(&invite, cloud.endpoints.sip_udp)
+        .await
+        .unwrap();
+    settle(&mut wrong, &socket).await;
+    assert_eq!(
+        wrong.state(),
+        &CallState::Ended(CallEnd::Refused {
+            status: 403,
+            reason: "Wrong Meeting Password".into(),
+            code: Some("wrong_password".into()),
+        })
+    );
+
+    let (mut call, invite) =
+        OutgoingCall::start(&account, local, &format!("{id}*1111"), &sdp, Instant::now());
+    socket
+        .send_to(&invite, cloud.endpoints.sip_udp)
+        .await
+        .unwrap();
+    settle(&mut call, &socket).await;
+    let CallState::Established { answer } = call.state().clone() else {
+        panic!("not answered: {:?}", call.state());
+    };
+    assert!(
+        answer.contains("m=video ") && answer.contains("m=audio "),
+        "{answer}"
+    );
+    assert_eq!(cloud.focus.roster(id).len(), 1);
+
+    let bye = call.hang_up().unwrap();
+    socket.send_to(&bye, cloud.endpoints.sip_udp).await.unwrap();
+    let mut buf = vec![0u8; 65_535];
+    loop {
+        let (len, _) = tokio::time::timeout(Duration::from_secs(10), socket.recv_from(&mut buf))
+            .await
+            .expect("the BYE's answer")
+            .unwrap();
+        let text = String::from_utf8_lossy(&buf[..len]).into_owned();
+        if text.contains(" BYE\r\n") {
+            assert!(text.starts_with("SIP/2.0 200"), "{text}");
+            break;
+        }
+    }
+    assert!(cloud.focus.roster(id).is_empty());
+    drop(media);
+    cloud.shutdown().await;
+}

@@ -1,0 +1,580 @@
+//! An outgoing call (RFC 3261 §13, §17.1.1) as a state machine: it builds
+//! the INVITE with our SDP offer, consumes responses, in-dialog requests
+//! and the passage of time, and says what to send. Sockets live in the
+//! agent; here time is a parameter, so every path (ringing, answer, ACK,
+//! refusal with its reason, retransmission, timeout, hang-up either way)
+//! is testable.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use super::register::{Account, SipTransport};
+
+const T1: Duration = Duration::from_millis(500);
+const T2: Duration = Duration::from_secs(4);
+/// Timer B: an INVITE with no answer at all this long has failed.
+const TIMER_B: Duration = Duration::from_secs(32);
+/// How long a ringing call may wait for an answer before we give up.
+const RING_LIMIT: Duration = Duration::from_secs(60);
+
+/// Why a call ended, as the terminal says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallEnd {
+    /// A final refusal; `code` is the stable reason (the cloud's
+    /// `Warning: 399 … "<code>"`, e.g. `wrong_password`, `full`) if given.
+    Refused {
+        status: u16,
+        reason: String,
+        code: Option<String>,
+    },
+    /// No answer (Timer B), or ringing past the limit.
+    Timeout,
+    /// We hung up.
+    HungUp,
+    /// The far end hung up (BYE).
+    RemoteHungUp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallState {
+    Calling,
+    Ringing,
+    /// Answered: the far end's SDP.
+    Established {
+        answer: String,
+    },
+    Ended(CallEnd),
+}
+
+pub struct OutgoingCall {
+    transport: SipTransport,
+    local: SocketAddr,
+    target: String,
+    from: String,
+    call_id: String,
+    from_tag: String,
+    cseq: u32,
+    branch: String,
+    invite: Vec<u8>,
+    started: Instant,
+    next_retransmit: Option<Instant>,
+    interval: Duration,
+    /// The far end's To (with its tag) once answered: in-dialog requests use it.
+    remote_to: Option<String>,
+    state: CallState,
+}
+
+fn random_hex() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+/// A parsed SIP message, as far as a call needs it.
+struct Message {
+    /// `Some(status)` for a response, `None` for a request.
+    status: Option<(u16, String)>,
+    method: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Message {
+    fn parse(data: &[u8]) -> Option<Self> {
+        let (status, method, headers, body) = match rsip::SipMessage::try_from(data).ok()? {
+            rsip::SipMessage::Response(r) => {
+                // The phrase as sent: rsip replaces it with the standard
+                // one for codes it knows ("403 Forbidden").
+                let line = data.split(|b| *b == b'\n').next().unwrap_or_default();
+                let line = String::from_utf8_lossy(line);
+                let reason = line.trim_end().splitn(3, ' ').nth(2).unwrap_or_default();
+                (
+                    Some((r.status_code.code(), reason.to_string())),
+                    String::new(),
+                    r.headers,
+                    r.body,
+                )
+            }
+            rsip::SipMessage::Request(r) => (None, r.method.to_string(), r.headers, r.body),
+        };
+        let headers = headers
+            .iter()
+            .filter_map(|h| {
+                let text = h.to_string();
+                let (n, v) = text.split_once(':')?;
+                Some((n.trim().to_ascii_lowercase(), v.trim().to_string()))
+            })
+            .collect();
+        Some(Self {
+            status,
+            method,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl OutgoingCall {
+    /// Starts a call to `user@domain` offering `sdp`; returns the INVITE.
+    pub fn start(
+        account: &Account,
+        local: SocketAddr,
+        user: &str,
+        sdp: &str,
+        now: Instant,
+    ) -> (Self, Vec<u8>) {
+        let mut call = Self {
+            transport: account.transport,
+            local,
+            target: format!("sip:{user}@{}", account.domain),
+            from: format!("<sip:{}@{}>", account.username, account.domain),
+            call_id: format!("{}@roomterm", random_hex()),
+            from_tag: random_hex(),
+            cseq: 1,
+            branch: format!("z9hG4bK{}", random_hex()),
+            invite: Vec::new(),
+            started: now,
+            next_retransmit: (account.transport == SipTransport::Udp).then(|| now + T1),
+            interval: T1,
+            remote_to: None,
+            state: CallState::Calling,
+        };
+        let to = format!("<{}>", call.target);
+        let branch = call.branch.clone();
+        call.invite = call.request("INVITE", &to, &branch, 1, Some(sdp));
+        let invite = call.invite.clone();
+        (call, invite)
+    }
+
+    pub fn state(&self) -> &CallState {
+        &self.state
+    }
+
+    pub fn call_id(&self) -> &str {
+        &self.call_id
+    }
+
+    /// When [`poll`](Self::poll) next has something to do.
+    pub fn next_wakeup(&self) -> Option<Instant> {
+        match self.state {
+            CallState::Calling => Some(
+                self.next_retransmit
+                    .unwrap_or(self.started + TIMER_B)
+                    .min(self.started + TIMER_B),
+            ),
+            CallState::Ringing => Some(self.started + RING_LIMIT),
+            _ => None,
+        }
+    }
+
+    /// Retransmits the INVITE over UDP (T1 doubling to T2) and gives up at
+    /// Timer B (or the ring limit).
+    pub fn poll(&mut self, now: Instant) -> Option<Vec<u8>> {
+        match self.state {
+            CallState::Calling if now >= self.started + TIMER_B => {
+                self.state = CallState::Ended(CallEnd::Timeout);
+                None
+            }
+            CallState::Ringing if now >= self.started + RING_LIMIT => {
+                self.state = CallState::Ended(CallEnd::Timeout);
+                Some(self.cancel())
+            }
+            CallState::Calling => {
+                let due = self.next_retransmit.filter(|t| now >= *t)?;
+                self.interval = (self.interval * 2).min(T2);
+                self.next_retransmit = Some(due + self.interval);
+                Some(self.invite.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// A response from the network; returns what to send (the ACK).
+    pub fn on_response(&mut self, data: &[u8]) -> Option<Vec<u8>> {
+        let msg = Message::parse(data)?;
+        let (status, reason) = msg.status.clone()?;
+        if msg.header("call-id") != Some(self.call_id.as_str()) {
+            return None;
+        }
+        let cseq = msg.header("cseq").unwrap_or_default();
+        if cseq.ends_with("BYE") || cseq.ends_with("CANCEL") {
+            return None;
+        }
+        let to = msg.header("to").unwrap_or_default().to_string();
+        match (status, &self.state) {
+            (100..=199, CallState::Calling | CallState::Ringing) => {
+                self.next_retransmit = None;
+                if status > 100 {
+                    self.state = CallState::Ringing;
+                }
+                None
+            }
+            (200..=299, CallState::Calling | CallState::Ringing) => {
+                self.remote_to = Some(to.clone());
+                self.state = CallState::Established {
+                    answer: msg.body.clone(),
+                };
+                Some(self.ack_2xx(&to))
+            }
+            // A retransmitted 2xx: our ACK was lost; send it again.
+            (200..=299, CallState::Established { .. }) => Some(self.ack_2xx(&to)),
+            (300..=699, CallState::Calling | CallState::Ringing) => {
+                self.state = CallState::Ended(CallEnd::Refused {
+                    status,
+                    reason,
+                    code: msg.header("warning").and_then(warning_code),
+                });
+                Some(self.ack_failure(&to))
+            }
+            // A retransmitted failure: ACK again (§17.1.1.2).
+            (300..=699, CallState::Ended(CallEnd::Refused { .. })) => Some(self.ack_failure(&to)),
+            _ => None,
+        }
+    }
+
+    /// A request from the network in this call; returns the response.
+    pub fn on_request(&mut self, data: &[u8]) -> Option<Vec<u8>> {
+        let msg = Message::parse(data)?;
+        if msg.status.is_some() || msg.header("call-id") != Some(self.call_id.as_str()) {
+            return None;
+        }
+        let code = match (msg.method.as_str(), &self.state) {
+            ("BYE", CallState::Established { .. }) => {
+                self.state = CallState::Ended(CallEnd::RemoteHungUp);
+                (200, "OK")
+            }
+            ("BYE", _) => (481, "Call/Transaction Does Not Exist"),
+            _ => (501, "Not Implemented"),
+        };
+        Some(respond(&msg, code.0, code.1))
+    }
+
+    /// Hangs up: BYE when answered, CANCEL while still calling.
+    pub fn hang_up(&mut self) -> Option<Vec<u8>> {
+        match &self.state {
+            CallState::Established { .. } => {
+                self.state = CallState::Ended(CallEnd::HungUp);
+                self.cseq += 1;
+                let to = self.remote_to.clone().unwrap_or_default();
+                let branch = format!("z9hG4bK{}", random_hex());
+                Some(self.request("BYE", &to, &branch, self.cseq, None))
+            }
+            CallState::Calling | CallState::Ringing => {
+                self.state = CallState::Ended(CallEnd::HungUp);
+                Some(self.cancel())
+            }
+            CallState::Ended(_) => None,
+        }
+    }
+
+    fn cancel(&self) -> Vec<u8> {
+        // Same branch and CSeq number as the INVITE (§9.1).
+        let to = format!("<{}>", self.target);
+        self.request("CANCEL", &to, &self.branch.clone(), 1, None)
+    }
+
+    fn ack_2xx(&self, to: &str) -> Vec<u8> {
+        let branch = format!("z9hG4bK{}", random_hex());
+        self.request("ACK", to, &branch, 1, None)
+    }
+
+    fn ack_failure(&self, to: &str) -> Vec<u8> {
+        self.request("ACK", to, &self.branch.clone(), 1, None)
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        to: &str,
+        branch: &str,
+        cseq: u32,
+        sdp: Option<&str>,
+    ) -> Vec<u8> {
+        let via = match self.transport {
+            SipTransport::Udp => "UDP",
+            SipTransport::Tcp => "TCP",
+        };
+        let transport = match self.transport {
+            SipTransport::Udp => "",
+            SipTransport::Tcp => ";transport=tcp",
+        };
+        let body = sdp.unwrap_or_default();
+        let content_type = if sdp.is_some() {
+            "Content-Type: application/sdp\r\n"
+        } else {
+            ""
+        };
+        format!(
+            "{method} {target} SIP/2.0\r\n\
+             Via: SIP/2.0/{via} {local};branch={branch};rport\r\n\
+             Max-Forwards: 70\r\n\
+             From: {from};tag={tag}\r\n\
+             To: {to}\r\n\
+             Call-ID: {call_id}\r\n\
+             CSeq: {cseq} {method}\r\n\
+             Contact: <sip:{user}@{local}{transport}>\r\n\
+             User-Agent: roomterm/{version}\r\n\
+             {content_type}Content-Length: {len}\r\n\r\n{body}",
+            target = self.target,
+            local = self.local,
+            from = self.from,
+            tag = self.from_tag,
+            call_id = self.call_id,
+            user = self
+                .from
+                .trim_start_matches("<sip:")
+                .split('@')
+                .next()
+                .unwrap_or_default(),
+            version = env!("CARGO_PKG_VERSION"),
+            len = body.len(),
+        )
+        .into_bytes()
+    }
+}
+
+/// The quoted text of a `Warning: 399 host "code"` header.
+fn warning_code(value: &str) -> Option<String> {
+    let mut parts = value.splitn(3, ' ');
+    if parts.next()? != "399" {
+        return None;
+    }
+    let text = parts.nth(1)?.trim();
+    Some(text.trim_matches('"').to_string())
+}
+
+/// A response to an in-dialog request, copying what §8.2.6.2 asks.
+fn respond(request: &Message, code: u16, reason: &str) -> Vec<u8> {
+    let mut out = format!("SIP/2.0 {code} {reason}\r\n");
+    for (name, value) in &request.headers {
+        let name = match name.as_str() {
+            "via" => "Via",
+            "from" => "From",
+            "to" => "To",
+            "call-id" => "Call-ID",
+            "cseq" => "CSeq",
+            _ => continue,
+        };
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str("Content-Length: 0\r\n\r\n");
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(transport: SipTransport) -> Account {
+        Account {
+            username: "100001".into(),
+            password: "pw".into(),
+            domain: "roomcloud.local".into(),
+            proxy: "127.0.0.1:5060".parse().unwrap(),
+            transport,
+            expires: 3600,
+            instance: None,
+        }
+    }
+
+    /// A response to `request` as the focus would send it.
+    fn answer(request: &[u8], status: &str, extra: &str, body: &str) -> Vec<u8> {
+        let text = String::from_utf8_lossy(request).into_owned();
+        let line = |name: &str| {
+            text.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with(&format!("{name}:")))
+                .unwrap()
+                .to_string()
+        };
+        let to = if status.starts_with("100") {
+            line("to")
+        } else {
+            format!("{};tag=focus1", line("to"))
+        };
+        format!(
+            "SIP/2.0 {status}\r\n{}\r\n{}\r\n{to}\r\n{}\r\n{}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+            line("via"),
+            line("from"),
+            line("call-id"),
+            line("cseq"),
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    fn text(bytes: &[u8]) -> String {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+
+    #[test]
+    fn an_answered_call_is_acked_and_hung_up_with_bye() {
+        let now = Instant::now();
+        let local = "127.0.0.1:40000".parse().unwrap();
+        let (mut call, invite) = OutgoingCall::start(
+            &account(SipTransport::Udp),
+            local,
+            "123456789*2222",
+            "v=0\r\n",
+            now,
+        );
+        let invite_text = text(&invite);
+        assert!(invite_text.starts_with("INVITE sip:123456789*2222@roomcloud.local SIP/2.0"));
+        assert!(invite_text.contains("Content-Type: application/sdp"));
+        assert!(invite_text.ends_with("v=0\r\n"));
+        assert_eq!(
+            call.on_response(&answer(&invite, "100 Trying", "", "")),
+            None
+        );
+        assert_eq!(call.state(), &CallState::Calling);
+        // No retransmission after a provisional answer.
+        assert_eq!(call.poll(now + Duration::from_secs(1)), None);
+        let ack = call
+            .on_response(&answer(&invite, "200 OK", "", "v=0\r\nanswer\r\n"))
+            .unwrap();
+        assert!(text(&ack).starts_with("ACK sip:123456789*2222@roomcloud.local"));
+        assert!(text(&ack).contains("tag=focus1"), "{}", text(&ack));
+        assert!(
+            !text(&ack).contains(&call.branch),
+            "a 2xx ACK is a new transaction"
+        );
+        assert_eq!(
+            call.state(),
+            &CallState::Established {
+                answer: "v=0\r\nanswer\r\n".into()
+            }
+        );
+        // A retransmitted 200 is ACKed again.
+        assert!(call
+            .on_response(&answer(&invite, "200 OK", "", "v=0\r\nanswer\r\n"))
+            .is_some());
+        let bye = call.hang_up().unwrap();
+        assert!(text(&bye).starts_with("BYE "));
+        assert!(text(&bye).contains("CSeq: 2 BYE"));
+        assert!(text(&bye).contains("tag=focus1"));
+        assert_eq!(call.state(), &CallState::Ended(CallEnd::HungUp));
+        assert_eq!(call.hang_up(), None);
+    }
+
+    #[test]
+    fn a_refusal_names_its_reason_and_is_acked_on_the_invite_branch() {
+        let now = Instant::now();
+        let local = "127.0.0.1:40000".parse().unwrap();
+        let (mut call, invite) = OutgoingCall::start(
+            &account(SipTransport::Udp),
+            local,
+            "123456789*9",
+            "v=0\r\n",
+            now,
+        );
+        let refusal = answer(
+            &invite,
+            "403 Wrong Meeting Password",
+            "Warning: 399 roomcloud.local \"wrong_password\"\r\n",
+            "",
+        );
+        let ack = call.on_response(&refusal).unwrap();
+        assert!(text(&ack).contains(&call.branch));
+        assert_eq!(
+            call.state(),
+            &CallState::Ended(CallEnd::Refused {
+                status: 403,
+                reason: "Wrong Meeting Password".into(),
+                code: Some("wrong_password".into()),
+            })
+        );
+        assert!(
+            call.on_response(&refusal).is_some(),
+            "retransmission re-ACKed"
+        );
+    }
+
+    #[test]
+    fn udp_retransmits_then_times_out_and_tcp_does_not_retransmit() {
+        let now = Instant::now();
+        let local = "127.0.0.1:40000".parse().unwrap();
+        let (mut call, invite) = OutgoingCall::start(
+            &account(SipTransport::Udp),
+            local,
+            "123456789",
+            "v=0\r\n",
+            now,
+        );
+        let mut sent = 0;
+        let mut t = now;
+        while t < now + Duration::from_secs(40) {
+            if let Some(again) = call.poll(t) {
+                assert_eq!(again, invite);
+                sent += 1;
+            }
+            t += Duration::from_millis(100);
+        }
+        // 0.5, 1.5, 3.5, 7.5, 11.5, … 31.5 s: T1 doubling, capped at T2.
+        assert!((9..=11).contains(&sent), "{sent} retransmissions");
+        assert_eq!(call.state(), &CallState::Ended(CallEnd::Timeout));
+
+        let (mut tcp, _) = OutgoingCall::start(
+            &account(SipTransport::Tcp),
+            local,
+            "123456789",
+            "v=0\r\n",
+            now,
+        );
+        assert_eq!(tcp.poll(now + Duration::from_secs(5)), None);
+        assert!(text(&tcp.invite).contains("SIP/2.0/TCP"));
+    }
+
+    #[test]
+    fn the_far_end_hangs_up_and_strays_are_ignored() {
+        let now = Instant::now();
+        let local = "127.0.0.1:40000".parse().unwrap();
+        let (mut call, invite) = OutgoingCall::start(
+            &account(SipTransport::Udp),
+            local,
+            "123456789",
+            "v=0\r\n",
+            now,
+        );
+        // Not ours, and not SIP at all.
+        let other = text(&answer(&invite, "200 OK", "", "")).replace(call.call_id(), "other@x");
+        assert_eq!(call.on_response(other.as_bytes()), None);
+        assert_eq!(call.on_response(b"\x00garbage"), None);
+        assert_eq!(call.state(), &CallState::Calling);
+        call.on_response(&answer(&invite, "200 OK", "", "v=0\r\n"))
+            .unwrap();
+        let bye = format!(
+            "BYE sip:100001@127.0.0.1:40000 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx\r\n\
+             From: <sip:123456789@roomcloud.local>;tag=focus1\r\nTo: <sip:100001@roomcloud.local>;tag={}\r\n\
+             Call-ID: {}\r\nCSeq: 7 BYE\r\nContent-Length: 0\r\n\r\n",
+            call.from_tag,
+            call.call_id()
+        );
+        let ok = call.on_request(bye.as_bytes()).unwrap();
+        assert!(text(&ok).starts_with("SIP/2.0 200 OK"));
+        assert!(text(&ok).contains("CSeq: 7 BYE"));
+        assert_eq!(call.state(), &CallState::Ended(CallEnd::RemoteHungUp));
+    }
+
+    #[test]
+    fn hanging_up_before_the_answer_cancels_the_invite() {
+        let now = Instant::now();
+        let local = "127.0.0.1:40000".parse().unwrap();
+        let (mut call, invite) = OutgoingCall::start(
+            &account(SipTransport::Udp),
+            local,
+            "123456789",
+            "v=0\r\n",
+            now,
+        );
+        call.on_response(&answer(&invite, "180 Ringing", "", ""));
+        assert_eq!(call.state(), &CallState::Ringing);
+        let cancel = call.hang_up().unwrap();
+        assert!(text(&cancel).starts_with("CANCEL "));
+        assert!(text(&cancel).contains(&call.branch));
+        assert!(text(&cancel).contains("CSeq: 1 CANCEL"));
+    }
+}
