@@ -165,6 +165,7 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
         settings.server_url = Some(server.clone());
         data.save_settings(&settings)?;
     }
+    let call_media = call_media(&board, &sn);
     let terminal = Terminal::start(TerminalOptions {
         data,
         sn,
@@ -173,6 +174,7 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
         network: roomterm::net::NetworkConfigurator {
             networkd_dir: cli.network_dir.clone(),
         },
+        call_media,
     });
     if !cli.no_input_devices {
         let config = roomterm::input::InputConfig::new(&board, cli.headless);
@@ -193,6 +195,32 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
         }
     }
     Ok((terminal, api))
+}
+
+/// Calls at 720p with the board's codecs. The camera and microphone are
+/// still the test sources (a colour and a tone taken from the SN, so two
+/// demo rooms look and sound different); a board without the codecs
+/// places no calls.
+fn call_media(board: &BoardProfile, sn: &str) -> Option<roomterm::media::CallMediaConfig> {
+    use roomterm::media::{CallMediaConfig, MediaPlan, SourceMode, VideoClass};
+    let plan = match MediaPlan::probe(board, SourceMode::Test) {
+        Ok(plan) => plan,
+        Err(err) => {
+            tracing::warn!(%err, "no calls: media elements missing");
+            return None;
+        }
+    };
+    let hash = sn
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let colour = 0xff00_0000 | (hash & 0x00ff_ffff);
+    let tone = 300.0 + f64::from(hash % 8) * 100.0;
+    Some(CallMediaConfig {
+        class: VideoClass::Hd720,
+        width: 1280,
+        height: 720,
+        ..CallMediaConfig::small(&plan, colour, tone)
+    })
 }
 
 /// Prints a status line on every change until a stop signal.

@@ -5,6 +5,7 @@
 //! (and is saved), a reconnected channel (the cloud restarted) triggers an
 //! immediate SIP re-registration, an unbind wipes the credentials.
 
+mod call;
 mod status;
 pub mod ui;
 
@@ -33,6 +34,9 @@ pub struct TerminalOptions {
     pub software_version: String,
     /// Where the network settings go (nowhere on a developer's machine).
     pub network: NetworkConfigurator,
+    /// How calls send and receive (codecs from the board's media plan);
+    /// `None`: this terminal places no calls.
+    pub call_media: Option<crate::media::CallMediaConfig>,
 }
 
 enum Command {
@@ -50,6 +54,13 @@ enum Command {
     Tap(Control),
     /// Text typed into the focused field.
     Text(String),
+    /// Join a meeting: dial `<id>[*<password>]`.
+    Join {
+        user: String,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    /// End the call.
+    HangUp,
     /// Answered once everything queued before it is handled.
     Barrier(oneshot::Sender<()>),
     /// Unregister and stop, answered when done.
@@ -119,6 +130,33 @@ impl Terminal {
             .unwrap_or_else(|_| Err(ActivationError::Refused("terminal stopped".into())))
     }
 
+    /// Joins meeting `meeting_id` (with its host or guest password): the
+    /// call's progress shows in `status.call`. Fails at once when the
+    /// terminal is not activated or places no calls.
+    pub async fn join(&self, meeting_id: &str, password: Option<&str>) -> Result<(), String> {
+        let user = match password.filter(|p| !p.is_empty()) {
+            Some(password) => format!("{meeting_id}*{password}"),
+            None => meeting_id.to_string(),
+        };
+        let (reply, answer) = oneshot::channel();
+        if self
+            .commands
+            .send(Command::Join { user, reply })
+            .await
+            .is_err()
+        {
+            return Err("terminal stopped".into());
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err("terminal stopped".into()))
+    }
+
+    /// Leaves the call (BYE), if there is one.
+    pub async fn hang_up(&self) {
+        let _ = self.commands.send(Command::HangUp).await;
+    }
+
     /// Unregisters from the cloud and stops the runtime (power-off, SIGTERM):
     /// the cloud then shows the terminal offline at once.
     pub async fn shutdown(&self) {
@@ -154,6 +192,7 @@ struct Runtime {
     status: Arc<watch::Sender<TerminalStatus>>,
     ui: watch::Sender<UiState>,
     session: Option<Session>,
+    call: Option<call::ActiveCall>,
     channel_events: mpsc::Receiver<ChannelEvent>,
     channel_tx: mpsc::Sender<ChannelEvent>,
     /// The channel has been up before: a reconnection means the cloud came back.
@@ -172,6 +211,7 @@ impl Runtime {
             status: Arc::new(status),
             ui,
             session: None,
+            call: None,
             channel_events,
             channel_tx,
             channel_was_up: false,
@@ -248,6 +288,14 @@ impl Runtime {
                 self.effect(effect).await;
             }
             Command::Text(text) => self.ui.send_modify(|ui| ui.type_text(&text)),
+            Command::Join { user, reply } => {
+                let _ = reply.send(self.join(user).await);
+            }
+            Command::HangUp => {
+                if let Some(session) = &self.session {
+                    session.agent.command(AgentCommand::HangUp).await;
+                }
+            }
             Command::Barrier(done) | Command::Shutdown(done) => {
                 let _ = done.send(());
             }
@@ -327,6 +375,26 @@ impl Runtime {
             s.locked_until = locked_until;
         });
         outcome
+    }
+
+    async fn join(&mut self, user: String) -> Result<(), String> {
+        let Some(session) = &self.session else {
+            return Err("not activated".into());
+        };
+        let Some(config) = &self.options.call_media else {
+            return Err("this terminal has no call media".into());
+        };
+        let (media, offer) = call::prepare(config).map_err(|e| e.to_string())?;
+        // The previous call's media goes before the new call starts.
+        self.call = None;
+        let mut agent_call = session.agent.call.clone();
+        agent_call.mark_unchanged();
+        session
+            .agent
+            .command(AgentCommand::Dial { user, sdp: offer })
+            .await;
+        self.call = Some(call::follow(media, agent_call, self.status.clone()));
+        Ok(())
     }
 
     async fn apply_network(&self, network: &crate::store::NetworkSettings) {
@@ -479,6 +547,7 @@ impl Runtime {
     }
 
     async fn stop_session(&mut self) {
+        self.call = None;
         if let Some(session) = self.session.take() {
             session.channel.abort();
             session.sip_mirror.abort();

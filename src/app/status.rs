@@ -37,6 +37,8 @@ pub struct TerminalStatus {
     pub network: Vec<InterfaceAddress>,
     /// The diagnostics page's connection test.
     pub ping: PingState,
+    /// The current or last call (`None` before the first).
+    pub call: Option<crate::sip::CallState>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,6 +61,7 @@ impl TerminalStatus {
             locked_until: None,
             network: Vec::new(),
             ping: PingState::NotRun,
+            call: None,
         }
     }
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
+use super::call::{CallState, OutgoingCall};
 use super::link::Link;
 use super::register::{Account, RegFailure, RegStatus, Registration};
 
@@ -16,16 +17,23 @@ const ADDRESS_CHECK: Duration = Duration::from_secs(10);
 /// challenge); the binding would expire by itself anyway.
 const UNREGISTER_WAIT: Duration = Duration::from_secs(1);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgentCommand {
     /// Register again now (e.g. the cloud restarted or settings changed).
     Reregister,
+    /// Call `user@domain` (a meeting: `<id>[*<password>]`) offering `sdp`;
+    /// replaces a call in progress.
+    Dial { user: String, sdp: String },
+    /// End the call (BYE, or CANCEL before the answer).
+    HangUp,
     /// Unregister and stop.
     Stop,
 }
 
 pub struct SipAgent {
     pub status: watch::Receiver<RegStatus>,
+    /// The current (or last) call's state; `None` before the first call.
+    pub call: watch::Receiver<Option<CallState>>,
     commands: mpsc::Sender<AgentCommand>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -36,10 +44,12 @@ impl SipAgent {
     pub async fn start(account: Account) -> std::io::Result<Self> {
         let link = Link::open(account.transport, account.proxy).await?;
         let (status_tx, status) = watch::channel(RegStatus::Registering);
+        let (call_tx, call) = watch::channel(None);
         let (commands, rx) = mpsc::channel(8);
-        let task = tokio::spawn(run(account, link, status_tx, rx));
+        let task = tokio::spawn(run(account, link, status_tx, call_tx, rx));
         Ok(Self {
             status,
+            call,
             commands,
             task,
         })
@@ -60,6 +70,7 @@ async fn run(
     account: Account,
     link: Link,
     status: watch::Sender<RegStatus>,
+    call_status: watch::Sender<Option<CallState>>,
     mut commands: mpsc::Receiver<AgentCommand>,
 ) {
     // Until the first TCP connect the proxy's own address stands in; every
@@ -69,6 +80,7 @@ async fn run(
         reg: Registration::new(account, local),
         link,
         buf: vec![0u8; 65_535],
+        call: None,
     };
     let mut address_check = tokio::time::interval(ADDRESS_CHECK);
     let mut addresses = crate::net::AddressWatch::new();
@@ -82,11 +94,24 @@ async fn run(
             }
             changed
         });
-        let wakeup = agent
-            .reg
-            .next_wakeup()
-            .map(tokio::time::Instant::from_std)
-            .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        call_status.send_if_modified(|current| {
+            let now = agent.call.as_ref().map(|c| c.state().clone());
+            let changed = *current != now;
+            if changed {
+                tracing::info!(call = ?now, "SIP call");
+                *current = now;
+            }
+            changed
+        });
+        let wakeup = [
+            agent.reg.next_wakeup(),
+            agent.call.as_ref().and_then(OutgoingCall::next_wakeup),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(tokio::time::Instant::from_std)
+        .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
         tokio::select! {
             received = agent.link.recv(&mut agent.buf) => match received {
                 Ok(message) => agent.on_message(&message).await,
@@ -106,7 +131,10 @@ async fn run(
             }
             command = commands.recv() => match command {
                 Some(AgentCommand::Reregister) => agent.register_now().await,
+                Some(AgentCommand::Dial { user, sdp }) => agent.dial(&user, &sdp).await,
+                Some(AgentCommand::HangUp) => agent.hang_up().await,
                 Some(AgentCommand::Stop) | None => {
+                    agent.hang_up().await;
                     let _ = tokio::time::timeout(UNREGISTER_WAIT, agent.unregister()).await;
                     return;
                 }
@@ -119,9 +147,31 @@ struct Agent {
     reg: Registration,
     link: Link,
     buf: Vec<u8>,
+    call: Option<OutgoingCall>,
 }
 
 impl Agent {
+    async fn dial(&mut self, user: &str, sdp: &str) {
+        self.hang_up().await;
+        match self.link.ready().await {
+            Ok(local) => {
+                let account = self.reg.account().clone();
+                let (call, invite) =
+                    OutgoingCall::start(&account, local, user, sdp, Instant::now());
+                self.call = Some(call);
+                self.send(&invite).await;
+            }
+            Err(err) => tracing::warn!(%err, "cannot place the call: no SIP link"),
+        }
+    }
+
+    async fn hang_up(&mut self) {
+        let out = self.call.as_mut().and_then(OutgoingCall::hang_up);
+        if let Some(out) = out {
+            self.send(&out).await;
+        }
+    }
+
     /// A fresh REGISTER, connecting first if needed: a new TCP connection
     /// has a new local port, so the request is built only once it exists.
     async fn register_now(&mut self) {
@@ -144,6 +194,9 @@ impl Agent {
             }
             return;
         }
+        if let Some(again) = self.call.as_mut().and_then(|c| c.poll(now)) {
+            self.send(&again).await;
+        }
         let out = self.reg.poll(now);
         if self.reg.status() == &RegStatus::Failed(RegFailure::Timeout) {
             // No answer on an open TCP flow: it is probably dead without a
@@ -155,8 +208,17 @@ impl Agent {
         }
     }
 
+    /// Requests (a BYE from the far end) and answers to the call go to the
+    /// call; everything else to the registration.
     async fn on_message(&mut self, message: &[u8]) {
-        if let Some(out) = self.reg.on_response(message, Instant::now()) {
+        let is_request = !message.starts_with(b"SIP/2.0 ");
+        let out = match &mut self.call {
+            Some(call) if is_request => call.on_request(message),
+            Some(call) if !is_for_register(message) => call.on_response(message),
+            _ if is_request => None,
+            _ => self.reg.on_response(message, Instant::now()),
+        };
+        if let Some(out) = out {
             self.send(&out).await;
         }
     }
@@ -204,6 +266,17 @@ impl Agent {
             }
         }
     }
+}
+
+/// Whether a response answers a REGISTER (its CSeq method).
+fn is_for_register(message: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(message);
+    text.lines().any(|line| {
+        line.split_once(':').is_some_and(|(name, value)| {
+            let name = name.trim();
+            (name.eq_ignore_ascii_case("cseq")) && value.trim_end().ends_with("REGISTER")
+        })
+    })
 }
 
 impl std::fmt::Display for RegFailure {

@@ -8,6 +8,7 @@ mod framing;
 mod instance;
 mod link;
 mod register;
+pub mod sdp;
 mod tcp;
 
 pub use agent::{AgentCommand, SipAgent};

@@ -73,6 +73,8 @@ impl ControlApi {
             .route("/api/v1/keys", post(keys))
             .route("/api/v1/tap", post(tap))
             .route("/api/v1/text", post(text))
+            .route("/api/v1/join", post(join))
+            .route("/api/v1/hang-up", post(hang_up))
             .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
             .with_state(ApiState {
                 terminal,
@@ -221,6 +223,52 @@ async fn text(_: Authorized, State(state): State<ApiState>, text: Body<TextBody>
     }
     settle(&state.terminal).await;
     Json(ui_view(&state.terminal)).into_response()
+}
+
+#[derive(Deserialize)]
+struct JoinBody {
+    meeting_id: String,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// Dials the meeting; `202` with the status (the call's progress follows
+/// in `status.call` and the events), `409` when no call can be placed.
+async fn join(_: Authorized, State(state): State<ApiState>, join: Body<JoinBody>) -> Response {
+    let join = match body(join) {
+        Ok(j) => j,
+        Err(response) => return *response,
+    };
+    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    let password_ok = join
+        .password
+        .as_deref()
+        .is_none_or(|p| p.is_empty() || digits(p));
+    if !digits(&join.meeting_id) || !password_ok {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "meeting_id and password are digits",
+        );
+    }
+    match state
+        .terminal
+        .join(&join.meeting_id, join.password.as_deref())
+        .await
+    {
+        Ok(()) => (
+            StatusCode::ACCEPTED,
+            Json(StatusView::from(&*state.terminal.status.borrow())),
+        )
+            .into_response(),
+        Err(why) => error(StatusCode::CONFLICT, "cannot_call", &why),
+    }
+}
+
+async fn hang_up(_: Authorized, State(state): State<ApiState>) -> Response {
+    state.terminal.hang_up().await;
+    settle(&state.terminal).await;
+    StatusCode::NO_CONTENT.into_response()
 }
 
 /// Waits until the runtime has handled everything queued before, so the

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::app::{PingState, ProvisioningStatus, TerminalStatus};
 use crate::net::{InterfaceAddress, PingReport};
 use crate::provision::ActivationError;
-use crate::sip::{RegFailure, RegStatus};
+use crate::sip::{CallEnd, CallState, RegFailure, RegStatus};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StatusView {
@@ -20,6 +20,43 @@ pub struct StatusView {
     pub sip: LineView,
     pub activation_error: Option<ErrorView>,
     pub ping: PingView,
+    /// `none`, `calling`, `ringing`, `in_call`, or `ended` with the reason
+    /// (`refused` carries `status phrase` and the stable code).
+    pub call: CallView,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallView {
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The cloud's reason code for a refusal (`wrong_password`, `full`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+fn call_view(call: Option<&CallState>) -> CallView {
+    let (state, reason, code) = match call {
+        None => ("none", None, None),
+        Some(CallState::Calling) => ("calling", None, None),
+        Some(CallState::Ringing) => ("ringing", None, None),
+        Some(CallState::Established { .. }) => ("in_call", None, None),
+        Some(CallState::Ended(end)) => match end {
+            CallEnd::Refused {
+                status,
+                reason,
+                code,
+            } => ("ended", Some(format!("{status} {reason}")), code.clone()),
+            CallEnd::Timeout => ("ended", Some("no answer".into()), None),
+            CallEnd::HungUp => ("ended", Some("hung up".into()), None),
+            CallEnd::RemoteHungUp => ("ended", Some("the other side hung up".into()), None),
+        },
+    };
+    CallView {
+        state,
+        reason,
+        code,
+    }
 }
 
 /// The diagnostics ping: `not_run`, `running` or `done` with the report.
@@ -150,6 +187,7 @@ impl StatusView {
                 view
             }),
             ping,
+            call: call_view(s.call.as_ref()),
         }
     }
 }

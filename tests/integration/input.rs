@@ -82,6 +82,7 @@ fn start_terminal(dir: &Path) -> Terminal {
         model: "generic-x86_64".into(),
         software_version: "0.1.0".into(),
         network: Default::default(),
+        call_media: None,
     })
 }
 

@@ -18,5 +18,6 @@ mod process;
 mod provisioning;
 mod sip_agent;
 mod terminal;
+mod terminal_call;
 mod translations;
 mod wizard;

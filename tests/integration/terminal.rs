@@ -24,6 +24,7 @@ fn terminal(data: &std::path::Path, sn: &str) -> Terminal {
         model: "generic-x86_64".into(),
         software_version: "0.1.0-test".into(),
         network: Default::default(),
+        call_media: None,
     })
 }
 

@@ -25,12 +25,23 @@ impl std::ops::Deref for Remote {
 impl Remote {
     /// Starts a terminal on `data` with its control API on a free port.
     pub async fn start(data: &std::path::Path, sn: &str, network: NetworkConfigurator) -> Self {
+        Self::start_with(data, sn, network, None).await
+    }
+
+    /// [`start`](Self::start), placing calls with `call_media`.
+    pub async fn start_with(
+        data: &std::path::Path,
+        sn: &str,
+        network: NetworkConfigurator,
+        call_media: Option<roomterm::media::CallMediaConfig>,
+    ) -> Self {
         let terminal = Terminal::start(TerminalOptions {
             data: DataDir::new(data).unwrap(),
             sn: sn.into(),
             model: "generic-x86_64".into(),
             software_version: "0.1.0".into(),
             network,
+            call_media,
         });
         let token = roomterm::web::load_or_create_token(data).unwrap();
         let api = ControlApi::start(

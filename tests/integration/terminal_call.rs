@@ -1,0 +1,160 @@
+//! A terminal joins a meeting through its control API, as a room user's
+//! Join does: activated and registered, it dials the meeting over SIP, is
+//! refused with the reason code on a wrong password, then joins; a room
+//! already in the meeting sees the terminal's picture in its place and
+//! hears its tone; hanging up leaves the meeting.
+
+use crate::common;
+use crate::common::caller::{offer, Caller};
+use crate::common::remote::Remote;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use roomcloud::clock::SystemClock;
+use roomcloud::meetings::MeetingView;
+use roomcloud::CloudConfig;
+use roomterm::board::BoardProfile;
+use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame, SourceMode};
+use serde_json::{json, Value};
+
+fn plan() -> MediaPlan {
+    let board = BoardProfile::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("board"),
+        "generic-x86_64",
+    )
+    .unwrap();
+    MediaPlan::probe(&board, SourceMode::Test).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn call_state(remote: &Remote, want: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = remote.get("/status").await;
+        if status["call"]["state"] == want || Instant::now() > deadline {
+            assert_eq!(status["call"]["state"], want, "{status}");
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let term_dir = tempfile::tempdir().unwrap();
+    let mut config = CloudConfig::local(cloud_dir.path());
+    config.media_canvas = (320, 240);
+    let (cloud, admin) = common::start_configured(config, Arc::new(SystemClock)).await;
+    let code = common::add_device(&admin, "SN-C1").await;
+    let meeting: MeetingView = admin
+        .call(
+            Method::POST,
+            "/meetings",
+            Some(json!({
+                "enterprise": "Acme",
+                "subject": "Review",
+                "host_password": "1111",
+                "join_before_host": true,
+            })),
+        )
+        .await
+        .unwrap();
+    let id = meeting.meeting_id.clone();
+    let plan = plan();
+
+    // The terminal: red, 440 Hz; activated and registered.
+    let red = CallMediaConfig::small(&plan, 0xffff0000, 440.0);
+    let remote = Remote::start_with(term_dir.path(), "SN-C1", Default::default(), Some(red)).await;
+    let (status, _) = remote
+        .try_post(
+            "/activate",
+            json!({ "server_url": cloud.endpoints.api_url, "code": code }),
+        )
+        .await;
+    assert!(status.is_success());
+    remote
+        .wait_status(|s| s["sip"]["state"] == "registered")
+        .await;
+    assert_eq!(remote.get("/status").await["call"]["state"], "none");
+
+    // A room already in the meeting: green, 660 Hz.
+    let green_media = CallMedia::receive(CallMediaConfig::small(&plan, 0xff00ff00, 660.0)).unwrap();
+    let mut green = Caller::new(cloud.endpoints.sip_udp, &cloud.endpoints.domain, "green").await;
+    let (v, a) = green_media.local_ports();
+    let answer = green
+        .invite(&format!("{id}*1111"), &offer(v, a, 96, 111))
+        .await;
+    assert_eq!(answer.code, 200);
+    let (ip, video, audio) = answer.media();
+    let mut green_media = green_media;
+    green_media
+        .send_to((ip, video).into(), (ip, audio).into())
+        .unwrap();
+
+    // A wrong password: refused, and the terminal knows why.
+    let (status, _) = remote
+        .try_post("/join", json!({ "meeting_id": id, "password": "0000" }))
+        .await;
+    assert_eq!(status, 202);
+    let ended = call_state(&remote, "ended").await;
+    assert_eq!(ended["call"]["code"], "wrong_password", "{ended}");
+    assert_eq!(ended["call"]["reason"], "403 Wrong Meeting Password");
+
+    // Bad input is refused before anything is dialled.
+    let (status, body) = remote
+        .try_post("/join", json!({ "meeting_id": "12ab" }))
+        .await;
+    assert_eq!(status, 400, "{body}");
+
+    // The right one: in the call, in the roster, seen and heard.
+    remote
+        .post("/join", json!({ "meeting_id": id, "password": "1111" }))
+        .await;
+    call_state(&remote, "in_call").await;
+    assert_eq!(cloud.focus.roster(&id).len(), 2);
+    let conference = cloud.focus.conference(&id).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = false;
+    while Instant::now() < deadline && !seen {
+        let frame: RgbFrame = green_media.next_frame(Duration::from_secs(5)).unwrap();
+        let layout = conference.layout();
+        let (_, rect) = layout[1];
+        let (cx, cy) = rect.centre();
+        let (w, h) = conference.canvas();
+        let pixel = frame.pixel(cx as u32 * frame.width / w, cy as u32 * frame.height / h);
+        seen = RgbFrame::distance(pixel, [255, 0, 0]) <= 40;
+    }
+    assert!(seen, "the room does not see the terminal's picture");
+    green_media.flush();
+    let heard = green_media.listen(Duration::from_millis(600)).unwrap();
+    let tail = &heard[heard.len().saturating_sub(24_000)..];
+    assert!(
+        tone_rms(tail, 48_000.0, 440.0) > 0.05,
+        "the terminal is not heard"
+    );
+
+    // Hanging up leaves the meeting.
+    let response = remote
+        .http
+        .post(format!("{}/hang-up", remote.base))
+        .bearer_auth(&remote.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let ended = call_state(&remote, "ended").await;
+    assert_eq!(ended["call"]["reason"], "hung up");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while cloud.focus.roster(&id).len() != 1 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        cloud.focus.roster(&id).len(),
+        1,
+        "the terminal is still in the roster"
+    );
+    cloud.shutdown().await;
+}
