@@ -367,6 +367,11 @@ impl Focus {
             }
         };
         let max_class = self.max_class();
+        // GStreamer (its SDP library too) is set up on the first call.
+        if let Err(err) = crate::media::init() {
+            tracing::error!(%err, "GStreamer unavailable");
+            return Err(Refusal::plain(503, "Media Unavailable"));
+        }
         let offer = sdp::read_offer(&request.body, max_class).map_err(|err| {
             tracing::info!(%err, "unusable SDP offer");
             Refusal::plain(488, "Not Acceptable Here")
