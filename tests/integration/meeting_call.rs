@@ -301,3 +301,104 @@ async fn the_terminal_call_machine_is_refused_with_the_code_then_joins_and_hangs
     drop(media);
     cloud.shutdown().await;
 }
+
+/// Reads one SIP message from a TCP stream (headers, then Content-Length
+/// bytes of body), keeping what follows in `pending`.
+async fn read_message(stream: &mut tokio::net::TcpStream, pending: &mut Vec<u8>) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    loop {
+        if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&pending[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if pending.len() >= end + 4 + len {
+                let rest = pending.split_off(end + 4 + len);
+                return std::mem::replace(pending, rest);
+            }
+        }
+        let mut buf = vec![0u8; 65_535];
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("a message within 10 s")
+            .unwrap();
+        assert!(n > 0, "the cloud closed the connection");
+        pending.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// The same call over TCP: the focus answers through the connection's
+/// writer (no retransmissions, the ACK ends nothing it waits for).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_call_over_tcp_is_answered_on_its_connection_and_hangs_up() {
+    use roomterm::sip::{Account, CallState, OutgoingCall, SipTransport};
+    use tokio::io::AsyncWriteExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = CloudConfig::local(dir.path());
+    config.media_canvas = (320, 240);
+    let (cloud, admin) = common::start_configured(config, Arc::new(SystemClock)).await;
+    let meeting: MeetingView = admin
+        .call(
+            Method::POST,
+            "/meetings",
+            Some(json!({
+                "enterprise": "Acme",
+                "subject": "Over TCP",
+                "host_password": "1111",
+                "join_before_host": true,
+            })),
+        )
+        .await
+        .unwrap();
+    let id = &meeting.meeting_id;
+    let mut stream = tokio::net::TcpStream::connect(cloud.endpoints.sip_tcp)
+        .await
+        .unwrap();
+    let local = stream.local_addr().unwrap();
+    let account = Account {
+        username: "100001".into(),
+        password: String::new(),
+        domain: cloud.endpoints.domain.clone(),
+        proxy: cloud.endpoints.sip_tcp,
+        transport: SipTransport::Tcp,
+        expires: 3600,
+        instance: None,
+    };
+    let media = CallMedia::receive(CallMediaConfig::small(&plan(), 0xffffff00, 500.0)).unwrap();
+    let (video, audio) = media.local_ports();
+    let (mut call, invite) = OutgoingCall::start(
+        &account,
+        local,
+        &format!("{id}*1111"),
+        &offer(video, audio, 96, 111),
+        Instant::now(),
+    );
+    stream.write_all(&invite).await.unwrap();
+    let mut pending = Vec::new();
+    while matches!(call.state(), CallState::Calling | CallState::Ringing) {
+        let message = read_message(&mut stream, &mut pending).await;
+        if let Some(ack) = call.on_response(&message) {
+            stream.write_all(&ack).await.unwrap();
+        }
+    }
+    assert!(
+        matches!(call.state(), CallState::Established { .. }),
+        "{:?}",
+        call.state()
+    );
+    assert_eq!(cloud.focus.roster(id).len(), 1);
+    let bye = call.hang_up().unwrap();
+    stream.write_all(&bye).await.unwrap();
+    let answer = read_message(&mut stream, &mut pending).await;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    assert!(
+        text.starts_with("SIP/2.0 200") && text.contains(" BYE\r\n"),
+        "{text}"
+    );
+    assert!(cloud.focus.roster(id).is_empty());
+    drop(media);
+    cloud.shutdown().await;
+}
