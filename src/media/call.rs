@@ -109,8 +109,14 @@ impl CallMedia {
         init()?;
         require("call media", ELEMENTS)?;
         require("call media", &[&config.encoder, &config.decoder])?;
-        let (video_in, video_sink, video_port) = video_receiver(&config)?;
-        let (audio_in, audio_sink, audio_port) = audio_receiver(&config)?;
+        let (video_in, video_sink, video_port) = video_receiver(
+            "call-video-in",
+            config.local,
+            config.video_pt,
+            &config.decoder,
+        )?;
+        let (audio_in, audio_sink, audio_port) =
+            audio_receiver("call-audio-in", config.local, config.audio_pt)?;
         let volume = make("volume")?;
         Ok(Self {
             config,
@@ -256,7 +262,7 @@ fn udpsrc(local: IpAddr, caps: gst::Caps) -> Result<gst::Element, MediaError> {
     Ok(src)
 }
 
-fn udpsink(to: SocketAddr) -> Result<gst::Element, MediaError> {
+pub(super) fn udpsink(to: SocketAddr) -> Result<gst::Element, MediaError> {
     let sink = make("udpsink")?;
     sink.set_property("host", to.ip().to_string());
     sink.set_property("port", i32::from(to.port()));
@@ -265,16 +271,21 @@ fn udpsink(to: SocketAddr) -> Result<gst::Element, MediaError> {
     Ok(sink)
 }
 
-fn video_receiver(
-    config: &CallMediaConfig,
+/// H.264 over RTP on a free port of `local` → decoded RGB in an appsink.
+pub(super) fn video_receiver(
+    name: &'static str,
+    local: IpAddr,
+    pt: u8,
+    decoder: &str,
 ) -> Result<(Running, gst_app::AppSink, u16), MediaError> {
     let caps = gst::Caps::builder("application/x-rtp")
         .field("media", "video")
         .field("clock-rate", 90_000i32)
         .field("encoding-name", "H264")
-        .field("payload", i32::from(config.video_pt))
+        .field("payload", i32::from(pt))
+        .field("packetization-mode", "1")
         .build();
-    let src = udpsrc(config.local, caps)?;
+    let src = udpsrc(local, caps)?;
     let sink = gst_app::AppSink::builder()
         .caps(
             &gst_video::VideoCapsBuilder::new()
@@ -286,12 +297,12 @@ fn video_receiver(
         .sync(false)
         .build();
     let running = Running::link(
-        "call-video-in",
+        name,
         &[
             src.clone(),
             jitterbuffer()?,
             make("rtph264depay")?,
-            make(&config.decoder)?,
+            make(decoder)?,
             make("videoconvert")?,
             sink.clone().upcast(),
         ],
@@ -301,16 +312,20 @@ fn video_receiver(
     Ok((running, sink, port))
 }
 
-fn audio_receiver(
-    config: &CallMediaConfig,
+/// Opus over RTP on a free port of `local` → mono S16 at 48 kHz in an
+/// appsink.
+pub(super) fn audio_receiver(
+    name: &'static str,
+    local: IpAddr,
+    pt: u8,
 ) -> Result<(Running, gst_app::AppSink, u16), MediaError> {
     let caps = gst::Caps::builder("application/x-rtp")
         .field("media", "audio")
         .field("clock-rate", AUDIO_RATE)
         .field("encoding-name", "OPUS")
-        .field("payload", i32::from(config.audio_pt))
+        .field("payload", i32::from(pt))
         .build();
-    let src = udpsrc(config.local, caps)?;
+    let src = udpsrc(local, caps)?;
     let sink = gst_app::AppSink::builder()
         .caps(&mono_s16())
         .max_buffers(200)
@@ -318,7 +333,7 @@ fn audio_receiver(
         .sync(false)
         .build();
     let running = Running::link(
-        "call-audio-in",
+        name,
         &[
             src.clone(),
             jitterbuffer()?,

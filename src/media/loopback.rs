@@ -10,21 +10,24 @@
 //! ```
 //!
 //! The receiver binds an ephemeral port first and the sender is pointed at
-//! it, so parallel tests never collide.
+//! it, so parallel tests never collide. The receivers are a call's
+//! (`call.rs`): a loopback is a call to itself.
 
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
 use gst_video::prelude::*;
 
+use super::call::{audio_receiver, udpsink, video_receiver};
 use super::encoder::{apply_encoder_settings, encoder_settings, AppliedSettings};
 use super::pipeline::{capsfilter, make, Running};
 use super::probe::{require, MediaPlan};
 use super::{init, AudioLevel, MediaError, RgbFrame, VideoClass};
 
-const LOOPBACK: &str = "127.0.0.1";
+const LOOPBACK: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 /// Dynamic RTP payload type used on both sides.
-const PAYLOAD_TYPE: u32 = 96;
+const PAYLOAD_TYPE: u8 = 96;
 /// Jitter buffer on loopback: enough to reorder, small enough to be quick.
 const JITTER_MS: u32 = 50;
 
@@ -98,37 +101,8 @@ impl VideoLoopback {
         require("video loopback", VIDEO_ELEMENTS)?;
         require("video loopback", &[&config.encoder, &config.decoder])?;
 
-        let rtp_caps = gst::Caps::builder("application/x-rtp")
-            .field("media", "video")
-            .field("clock-rate", 90_000i32)
-            .field("encoding-name", "H264")
-            .field("payload", PAYLOAD_TYPE as i32)
-            .field("packetization-mode", "1")
-            .build();
-        let udpsrc = udpsrc(rtp_caps)?;
-        let appsink = gst_app::AppSink::builder()
-            .caps(
-                &gst_video::VideoCapsBuilder::new()
-                    .format(gst_video::VideoFormat::Rgb)
-                    .build(),
-            )
-            .max_buffers(4)
-            .drop(true)
-            .sync(false)
-            .build();
-        let receiver = Running::link(
-            "video-receiver",
-            &[
-                udpsrc.clone(),
-                jitterbuffer()?,
-                make("rtph264depay")?,
-                make(&config.decoder)?,
-                make("videoconvert")?,
-                appsink.clone().upcast(),
-            ],
-        )?;
-        receiver.play()?;
-        let port = bound_port(&receiver, &udpsrc)?;
+        let (receiver, appsink, port) =
+            video_receiver("video-receiver", LOOPBACK, PAYLOAD_TYPE, &config.decoder)?;
 
         let source = make("videotestsrc")?;
         source.set_property("is-live", true);
@@ -143,7 +117,7 @@ impl VideoLoopback {
         let settings =
             apply_encoder_settings(&encoder, &encoder_settings(&config.encoder, config.class));
         let pay = make("rtph264pay")?;
-        pay.set_property("pt", PAYLOAD_TYPE);
+        pay.set_property("pt", u32::from(PAYLOAD_TYPE));
         // SPS/PPS with every IDR: a receiver that starts late still decodes.
         pay.set_property("config-interval", -1i32);
         let sender = Running::link(
@@ -154,7 +128,7 @@ impl VideoLoopback {
                 make("videoconvert")?,
                 encoder,
                 pay,
-                udpsink(port)?,
+                udpsink(SocketAddr::new(LOOPBACK, port))?,
             ],
         )?;
         sender.play()?;
@@ -266,33 +240,7 @@ impl AudioLoopback {
         init()?;
         require("audio loopback", AUDIO_ELEMENTS)?;
 
-        let rtp_caps = gst::Caps::builder("application/x-rtp")
-            .field("media", "audio")
-            .field("clock-rate", AUDIO_RATE)
-            .field("encoding-name", "OPUS")
-            .field("payload", PAYLOAD_TYPE as i32)
-            .build();
-        let udpsrc = udpsrc(rtp_caps)?;
-        let appsink = gst_app::AppSink::builder()
-            .caps(&mono_s16())
-            .max_buffers(100)
-            .drop(true)
-            .sync(false)
-            .build();
-        let receiver = Running::link(
-            "audio-receiver",
-            &[
-                udpsrc.clone(),
-                jitterbuffer()?,
-                make("rtpopusdepay")?,
-                make("opusdec")?,
-                make("audioconvert")?,
-                make("audioresample")?,
-                appsink.clone().upcast(),
-            ],
-        )?;
-        receiver.play()?;
-        let port = bound_port(&receiver, &udpsrc)?;
+        let (receiver, appsink, port) = audio_receiver("audio-receiver", LOOPBACK, PAYLOAD_TYPE)?;
 
         let source = make("audiotestsrc")?;
         source.set_property("is-live", true);
@@ -301,7 +249,7 @@ impl AudioLoopback {
         let volume = make("volume")?;
         volume.set_property("mute", config.muted);
         let pay = make("rtpopuspay")?;
-        pay.set_property("pt", PAYLOAD_TYPE);
+        pay.set_property("pt", u32::from(PAYLOAD_TYPE));
         let sender = Running::link(
             "audio-sender",
             &[
@@ -317,7 +265,7 @@ impl AudioLoopback {
                 )?,
                 make("opusenc")?,
                 pay,
-                udpsink(port)?,
+                udpsink(SocketAddr::new(LOOPBACK, port))?,
             ],
         )?;
         sender.play()?;
@@ -367,23 +315,6 @@ pub(super) fn mono_s16() -> gst::Caps {
         .field("rate", AUDIO_RATE)
         .field("channels", 1i32)
         .build()
-}
-
-fn udpsrc(caps: gst::Caps) -> Result<gst::Element, MediaError> {
-    let src = make("udpsrc")?;
-    src.set_property("address", LOOPBACK);
-    src.set_property("port", 0i32);
-    src.set_property("caps", caps);
-    Ok(src)
-}
-
-fn udpsink(port: u16) -> Result<gst::Element, MediaError> {
-    let sink = make("udpsink")?;
-    sink.set_property("host", LOOPBACK);
-    sink.set_property("port", i32::from(port));
-    sink.set_property("sync", false);
-    sink.set_property("async", false);
-    Ok(sink)
 }
 
 pub(super) fn jitterbuffer() -> Result<gst::Element, MediaError> {

@@ -382,6 +382,12 @@ mod tests {
         }
     }
 
+    /// A call from 127.0.0.1:40000 to `user` offering a stub SDP.
+    fn call_to(transport: SipTransport, user: &str, now: Instant) -> (OutgoingCall, Vec<u8>) {
+        let local = "127.0.0.1:40000".parse().unwrap();
+        OutgoingCall::start(&account(transport), local, user, "v=0\r\n", now)
+    }
+
     /// A response to `request` as the focus would send it.
     fn answer(request: &[u8], status: &str, extra: &str, body: &str) -> Vec<u8> {
         let text = String::from_utf8_lossy(request).into_owned();
@@ -414,14 +420,7 @@ mod tests {
     #[test]
     fn an_answered_call_is_acked_and_hung_up_with_bye() {
         let now = Instant::now();
-        let local = "127.0.0.1:40000".parse().unwrap();
-        let (mut call, invite) = OutgoingCall::start(
-            &account(SipTransport::Udp),
-            local,
-            "123456789*2222",
-            "v=0\r\n",
-            now,
-        );
+        let (mut call, invite) = call_to(SipTransport::Udp, "123456789*2222", now);
         let invite_text = text(&invite);
         assert!(invite_text.starts_with("INVITE sip:123456789*2222@roomcloud.local SIP/2.0"));
         assert!(invite_text.contains("Content-Type: application/sdp"));
@@ -463,14 +462,7 @@ mod tests {
     #[test]
     fn a_refusal_names_its_reason_and_is_acked_on_the_invite_branch() {
         let now = Instant::now();
-        let local = "127.0.0.1:40000".parse().unwrap();
-        let (mut call, invite) = OutgoingCall::start(
-            &account(SipTransport::Udp),
-            local,
-            "123456789*9",
-            "v=0\r\n",
-            now,
-        );
+        let (mut call, invite) = call_to(SipTransport::Udp, "123456789*9", now);
         let refusal = answer(
             &invite,
             "403 Wrong Meeting Password",
@@ -496,14 +488,7 @@ mod tests {
     #[test]
     fn udp_retransmits_then_times_out_and_tcp_does_not_retransmit() {
         let now = Instant::now();
-        let local = "127.0.0.1:40000".parse().unwrap();
-        let (mut call, invite) = OutgoingCall::start(
-            &account(SipTransport::Udp),
-            local,
-            "123456789",
-            "v=0\r\n",
-            now,
-        );
+        let (mut call, invite) = call_to(SipTransport::Udp, "123456789", now);
         let mut sent = 0;
         let mut t = now;
         while t < now + Duration::from_secs(40) {
@@ -517,13 +502,7 @@ mod tests {
         assert!((9..=11).contains(&sent), "{sent} retransmissions");
         assert_eq!(call.state(), &CallState::Ended(CallEnd::Timeout));
 
-        let (mut tcp, _) = OutgoingCall::start(
-            &account(SipTransport::Tcp),
-            local,
-            "123456789",
-            "v=0\r\n",
-            now,
-        );
+        let (mut tcp, _) = call_to(SipTransport::Tcp, "123456789", now);
         assert_eq!(tcp.poll(now + Duration::from_secs(5)), None);
         assert!(text(&tcp.invite).contains("SIP/2.0/TCP"));
     }
@@ -531,14 +510,7 @@ mod tests {
     #[test]
     fn the_far_end_hangs_up_and_strays_are_ignored() {
         let now = Instant::now();
-        let local = "127.0.0.1:40000".parse().unwrap();
-        let (mut call, invite) = OutgoingCall::start(
-            &account(SipTransport::Udp),
-            local,
-            "123456789",
-            "v=0\r\n",
-            now,
-        );
+        let (mut call, invite) = call_to(SipTransport::Udp, "123456789", now);
         // Not ours, and not SIP at all.
         let other = text(&answer(&invite, "200 OK", "", "")).replace(call.call_id(), "other@x");
         assert_eq!(call.on_response(other.as_bytes()), None);
@@ -562,14 +534,7 @@ mod tests {
     #[test]
     fn hanging_up_before_the_answer_cancels_the_invite() {
         let now = Instant::now();
-        let local = "127.0.0.1:40000".parse().unwrap();
-        let (mut call, invite) = OutgoingCall::start(
-            &account(SipTransport::Udp),
-            local,
-            "123456789",
-            "v=0\r\n",
-            now,
-        );
+        let (mut call, invite) = call_to(SipTransport::Udp, "123456789", now);
         call.on_response(&answer(&invite, "180 Ringing", "", ""));
         assert_eq!(call.state(), &CallState::Ringing);
         let cancel = call.hang_up().unwrap();

@@ -5,14 +5,12 @@
 //! heard when it mutes, and the layout closes up when one leaves. Everyone
 //! of one class shares one encoder.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use roomcloud::media::{
     AudioCodec, ClassSpec, Conference, ConferenceConfig, ParticipantSpec, Rect,
 };
-use roomterm::board::BoardProfile;
-use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame, SourceMode};
+use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame};
 
 const CANVAS: (u32, u32) = (320, 240);
 const SMALL: ClassSpec = ClassSpec {
@@ -26,15 +24,6 @@ struct Person {
     rgb: [u8; 3],
     tone: f64,
     media: CallMedia,
-}
-
-fn plan() -> MediaPlan {
-    let board = BoardProfile::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("board"),
-        "generic-x86_64",
-    )
-    .unwrap();
-    MediaPlan::probe(&board, SourceMode::Test).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: f64) -> Person {
@@ -144,7 +133,7 @@ const ABSENT: f64 = 0.01;
 
 #[test]
 fn three_rooms_see_the_others_in_the_layout_and_hear_everyone_but_themselves() {
-    let plan = plan();
+    let plan = crate::common::media_plan();
     let config = ConferenceConfig::probe(CANVAS.0, CANVAS.1, 30, [127, 0, 0, 1].into()).unwrap();
     let conference = Conference::start(config).unwrap();
     let red = join(&conference, &plan, 1, [255, 0, 0], 440.0);

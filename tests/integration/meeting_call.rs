@@ -7,26 +7,10 @@
 use crate::common;
 use crate::common::caller::{offer, Answer, Caller};
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
-use roomcloud::clock::SystemClock;
-use roomcloud::meetings::MeetingView;
-use roomcloud::CloudConfig;
-use roomterm::board::BoardProfile;
-use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame, SourceMode};
+use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame};
 use serde_json::json;
-
-fn plan() -> MediaPlan {
-    let board = BoardProfile::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("board"),
-        "generic-x86_64",
-    )
-    .unwrap();
-    MediaPlan::probe(&board, SourceMode::Test).unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// A room: its call media and its SIP caller.
 struct Room {
@@ -100,27 +84,20 @@ fn sees(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rooms_join_a_meeting_by_sip_see_and_hear_each_other_and_the_refused_are_told_why() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = CloudConfig::local(dir.path());
-    config.media_canvas = (320, 240);
-    let (cloud, admin) = common::start_configured(config, Arc::new(SystemClock)).await;
-    let meeting: MeetingView = admin
-        .call(
-            Method::POST,
-            "/meetings",
-            Some(json!({
-                "enterprise": "Acme",
-                "subject": "Weekly",
-                "duration_mins": 60,
-                "host_password": "1111",
-                "guest_password": "2222",
-                "join_before_host": true,
-                "party_limit": 2,
-            })),
-        )
-        .await
-        .unwrap();
-    let id = meeting.meeting_id.clone();
-    let plan = plan();
+    let (cloud, admin) = common::start_meeting_cloud(dir.path()).await;
+    let id = common::create_meeting(
+        &admin,
+        json!({
+            "subject": "Weekly",
+            "duration_mins": 60,
+            "host_password": "1111",
+            "guest_password": "2222",
+            "join_before_host": true,
+            "party_limit": 2,
+        }),
+    )
+    .await;
+    let plan = common::media_plan();
 
     // Nobody can join a meeting that does not exist.
     let mut stranger = room(&cloud, &plan, "stranger", 0xffffffff, 300.0).await;
@@ -204,22 +181,12 @@ async fn the_terminal_call_machine_is_refused_with_the_code_then_joins_and_hangs
     use roomterm::sip::{Account, CallEnd, CallState, OutgoingCall, SipTransport};
 
     let dir = tempfile::tempdir().unwrap();
-    let mut config = CloudConfig::local(dir.path());
-    config.media_canvas = (320, 240);
-    let (cloud, admin) = common::start_configured(config, Arc::new(SystemClock)).await;
-    let meeting: MeetingView = admin
-        .call(
-            Method::POST,
-            "/meetings",
-            Some(json!({
-                "enterprise": "Acme",
-                "subject": "Standup",
-                "host_password": "1111",
-                "join_before_host": true,
-            })),
-        )
-        .await
-        .unwrap();
+    let (cloud, admin) = common::start_meeting_cloud(dir.path()).await;
+    let meeting_id = common::create_meeting(
+        &admin,
+        json!({ "subject": "Standup", "host_password": "1111", "join_before_host": true }),
+    )
+    .await;
     let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let account = Account {
         username: "100001".into(),
@@ -230,7 +197,12 @@ async fn the_terminal_call_machine_is_refused_with_the_code_then_joins_and_hangs
         expires: 3600,
         instance: None,
     };
-    let media = CallMedia::receive(CallMediaConfig::small(&plan(), 0xff0000ff, 1000.0)).unwrap();
+    let media = CallMedia::receive(CallMediaConfig::small(
+        &common::media_plan(),
+        0xff0000ff,
+        1000.0,
+    ))
+    .unwrap();
     let (video, audio) = media.local_ports();
     let sdp = offer(video, audio, 96, 111);
 
@@ -249,7 +221,7 @@ async fn the_terminal_call_machine_is_refused_with_the_code_then_joins_and_hangs
         }
     }
 
-    let id = &meeting.meeting_id;
+    let id = &meeting_id;
     let local = socket.local_addr().unwrap();
     let (mut wrong, invite) =
         OutgoingCall::start(&account, local, &format!("{id}*0000"), &sdp, Instant::now());
@@ -337,23 +309,13 @@ async fn a_meeting_call_over_tcp_is_answered_on_its_connection_and_hangs_up() {
     use tokio::io::AsyncWriteExt;
 
     let dir = tempfile::tempdir().unwrap();
-    let mut config = CloudConfig::local(dir.path());
-    config.media_canvas = (320, 240);
-    let (cloud, admin) = common::start_configured(config, Arc::new(SystemClock)).await;
-    let meeting: MeetingView = admin
-        .call(
-            Method::POST,
-            "/meetings",
-            Some(json!({
-                "enterprise": "Acme",
-                "subject": "Over TCP",
-                "host_password": "1111",
-                "join_before_host": true,
-            })),
-        )
-        .await
-        .unwrap();
-    let id = &meeting.meeting_id;
+    let (cloud, admin) = common::start_meeting_cloud(dir.path()).await;
+    let meeting_id = common::create_meeting(
+        &admin,
+        json!({ "subject": "Over TCP", "host_password": "1111", "join_before_host": true }),
+    )
+    .await;
+    let id = &meeting_id;
     let mut stream = tokio::net::TcpStream::connect(cloud.endpoints.sip_tcp)
         .await
         .unwrap();
@@ -367,7 +329,12 @@ async fn a_meeting_call_over_tcp_is_answered_on_its_connection_and_hangs_up() {
         expires: 3600,
         instance: None,
     };
-    let media = CallMedia::receive(CallMediaConfig::small(&plan(), 0xffffff00, 500.0)).unwrap();
+    let media = CallMedia::receive(CallMediaConfig::small(
+        &common::media_plan(),
+        0xffffff00,
+        500.0,
+    ))
+    .unwrap();
     let (video, audio) = media.local_ports();
     let (mut call, invite) = OutgoingCall::start(
         &account,

@@ -8,26 +8,10 @@ use crate::common;
 use crate::common::caller::{offer, Caller};
 use crate::common::remote::Remote;
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
-use roomcloud::clock::SystemClock;
-use roomcloud::meetings::MeetingView;
-use roomcloud::CloudConfig;
-use roomterm::board::BoardProfile;
-use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame, SourceMode};
+use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, RgbFrame};
 use serde_json::{json, Value};
-
-fn plan() -> MediaPlan {
-    let board = BoardProfile::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("board"),
-        "generic-x86_64",
-    )
-    .unwrap();
-    MediaPlan::probe(&board, SourceMode::Test).unwrap_or_else(|e| panic!("{e}"))
-}
 
 async fn call_state(remote: &Remote, want: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -45,25 +29,14 @@ async fn call_state(remote: &Remote, want: &str) -> Value {
 async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
     let cloud_dir = tempfile::tempdir().unwrap();
     let term_dir = tempfile::tempdir().unwrap();
-    let mut config = CloudConfig::local(cloud_dir.path());
-    config.media_canvas = (320, 240);
-    let (cloud, admin) = common::start_configured(config, Arc::new(SystemClock)).await;
+    let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
     let code = common::add_device(&admin, "SN-C1").await;
-    let meeting: MeetingView = admin
-        .call(
-            Method::POST,
-            "/meetings",
-            Some(json!({
-                "enterprise": "Acme",
-                "subject": "Review",
-                "host_password": "1111",
-                "join_before_host": true,
-            })),
-        )
-        .await
-        .unwrap();
-    let id = meeting.meeting_id.clone();
-    let plan = plan();
+    let id = common::create_meeting(
+        &admin,
+        json!({ "subject": "Review", "host_password": "1111", "join_before_host": true }),
+    )
+    .await;
+    let plan = common::media_plan();
 
     // The terminal: red, 440 Hz; activated and registered.
     let red = CallMediaConfig::small(&plan, 0xffff0000, 440.0);

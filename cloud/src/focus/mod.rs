@@ -366,13 +366,12 @@ impl Focus {
                 });
             }
         };
-        let max_class = self.max_class();
         // GStreamer (its SDP library too) is set up on the first call.
         if let Err(err) = crate::media::init() {
             tracing::error!(%err, "GStreamer unavailable");
             return Err(Refusal::plain(503, "Media Unavailable"));
         }
-        let offer = sdp::read_offer(&request.body, max_class).map_err(|err| {
+        let offer = sdp::read_offer(&request.body, self.config.max_class).map_err(|err| {
             tracing::info!(%err, "unusable SDP offer");
             Refusal::plain(488, "Not Acceptable Here")
         })?;
@@ -417,10 +416,6 @@ impl Focus {
             participant,
             sdp: sdp::answer(&offer, local, participant),
         })
-    }
-
-    fn max_class(&self) -> VideoClass {
-        self.config.max_class
     }
 
     /// The class's size, never larger than the canvas it is scaled from.

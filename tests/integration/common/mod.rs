@@ -59,3 +59,33 @@ pub async fn add_device(admin: &AdminClient, sn: &str) -> String {
         .unwrap();
     issued.activation_code
 }
+
+/// A cloud for meeting tests: a small canvas (320×240) keeps the
+/// conference media cheap on 2 cores.
+pub async fn start_meeting_cloud(dir: &std::path::Path) -> (RunningCloud, AdminClient) {
+    let mut config = CloudConfig::local(dir);
+    config.media_canvas = (320, 240);
+    start_configured(config, std::sync::Arc::new(roomcloud::clock::SystemClock)).await
+}
+
+/// Creates a meeting of `Acme` with `fields` (subject, passwords, …);
+/// returns its ID.
+pub async fn create_meeting(admin: &AdminClient, mut fields: Value) -> String {
+    fields["enterprise"] = json!("Acme");
+    let meeting: roomcloud::meetings::MeetingView = admin
+        .call(Method::POST, "/meetings", Some(fields))
+        .await
+        .unwrap();
+    meeting.meeting_id
+}
+
+/// The generic board's media plan with test camera and microphone.
+pub fn media_plan() -> roomterm::media::MediaPlan {
+    let board = roomterm::board::BoardProfile::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("board"),
+        "generic-x86_64",
+    )
+    .unwrap();
+    roomterm::media::MediaPlan::probe(&board, roomterm::media::SourceMode::Test)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
