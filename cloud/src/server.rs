@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{self, AppState};
 use crate::clock::SharedClock;
 use crate::devices::{Devices, SipSettings};
-use crate::focus::{Focus, FocusConfig};
+use crate::focus::{Focus, FocusConfig, FocusContacts};
 use crate::meetings::Meetings;
 use crate::secrets;
 use crate::sip::{Directory, Location, Realm, SipCore, SipServer};
@@ -137,16 +137,24 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     let (calls, dialog_requests) = tokio::sync::mpsc::unbounded_channel();
     let core =
         SipCore::new(realm, directory.clone(), location.clone(), clock.clone()).with_calls(calls);
+    let transactions = core.transactions();
+    let sip = SipServer::start(config.sip_listen, Arc::new(core)).await?;
     let mut media = FocusConfig::new(media_ip(&public_host, config.sip_listen.ip()));
     media.canvas = config.media_canvas;
+    // In-dialog requests (ACK, BYE) come back to the Contact: it names the
+    // ports really bound (the listen port may have been 0).
+    let contacts = FocusContacts {
+        udp: url_host(&public_host, sip.udp_addr),
+        tcp: url_host(&public_host, sip.tcp_addr),
+    };
     let focus = Focus::new(
         media,
         meetings.clone(),
-        core.transactions(),
+        transactions,
         public_host.clone(),
+        contacts,
     );
     tokio::spawn(focus.clone().run(dialog_requests));
-    let sip = SipServer::start(config.sip_listen, Arc::new(core)).await?;
 
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
     let devices = Arc::new(Devices::new(

@@ -1,9 +1,10 @@
 //! A meeting call on the terminal: its media bound first (the ports go in
 //! the offer), the agent dialling, the answer's addresses given to the
 //! senders, and everything dropped when the call ends. The call's state is
-//! mirrored into the terminal status for the screen and the control API.
+//! mirrored into the terminal status for the screen and the control API;
+//! its media is published for the in-call screen while the call lasts.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use tokio::sync::watch;
 
@@ -11,15 +12,36 @@ use super::TerminalStatus;
 use crate::media::{CallMedia, CallMediaConfig, MediaError};
 use crate::sip::{sdp, CallState};
 
-/// The media and the task that follows the call.
+/// The live call's media, or `None` between calls.
+pub type LiveMedia = watch::Sender<Option<Arc<CallMedia>>>;
+
+/// The task that follows the call. The media lives while the call does
+/// (and while the screen holds a picture of it): the task and the live
+/// slot hold it, so it stops when the call ends or this is dropped.
 pub struct ActiveCall {
     task: tokio::task::JoinHandle<()>,
+    media: Weak<CallMedia>,
+    live: Arc<LiveMedia>,
 }
 
 impl Drop for ActiveCall {
     fn drop(&mut self) {
         self.task.abort();
+        withdraw(&self.live, &self.media);
     }
+}
+
+/// Unpublishes `media` if it is still the live one.
+fn withdraw(live: &LiveMedia, media: &Weak<CallMedia>) {
+    live.send_if_modified(|current| {
+        let ours = current
+            .as_ref()
+            .is_some_and(|m| std::ptr::eq(Arc::as_ptr(m), media.as_ptr()));
+        if ours {
+            *current = None;
+        }
+        ours
+    });
 }
 
 /// Binds the call media; returns it with the SDP offer for it.
@@ -38,33 +60,49 @@ pub fn prepare(config: &CallMediaConfig) -> Result<(CallMedia, String), MediaErr
     Ok((media, offer))
 }
 
-/// Follows the agent's call state with `media` until the call ends.
+/// Publishes `media` and follows the agent's call state with it until the
+/// call ends.
 pub fn follow(
-    mut media: CallMedia,
+    media: CallMedia,
     mut call: watch::Receiver<Option<CallState>>,
     status: Arc<watch::Sender<TerminalStatus>>,
+    live: Arc<LiveMedia>,
 ) -> ActiveCall {
-    let task = tokio::spawn(async move {
-        let mut sending = false;
-        loop {
-            let state = call.borrow_and_update().clone();
-            if let Some(CallState::Established { answer }) = &state {
-                if !sending {
-                    match sdp::remote_media(answer) {
-                        Some((video, audio)) => match media.send_to(video, audio) {
-                            Ok(()) => sending = true,
-                            Err(err) => tracing::error!(%err, "cannot send call media"),
-                        },
-                        None => tracing::warn!("the answer names no usable media"),
+    let media = Arc::new(media);
+    live.send_replace(Some(media.clone()));
+    let task = tokio::spawn({
+        let media = media.clone();
+        let live = live.clone();
+        async move {
+            let mut sending = false;
+            loop {
+                let state = call.borrow_and_update().clone();
+                if let Some(CallState::Established { answer }) = &state {
+                    if !sending {
+                        match sdp::remote_media(answer) {
+                            Some((video, audio)) => match media.send_to(video, audio) {
+                                Ok(()) => sending = true,
+                                Err(err) => tracing::error!(%err, "cannot send call media"),
+                            },
+                            None => tracing::warn!("the answer names no usable media"),
+                        }
                     }
                 }
-            }
-            let ended = matches!(state, Some(CallState::Ended(_)));
-            status.send_modify(|s| s.call = state);
-            if ended || call.changed().await.is_err() {
-                return;
+                let ended = matches!(state, Some(CallState::Ended(_)));
+                status.send_modify(|s| s.call = state);
+                if ended {
+                    withdraw(&live, &Arc::downgrade(&media));
+                    return;
+                }
+                if call.changed().await.is_err() {
+                    return;
+                }
             }
         }
     });
-    ActiveCall { task }
+    ActiveCall {
+        task,
+        media: Arc::downgrade(&media),
+        live,
+    }
 }

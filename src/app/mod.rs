@@ -61,6 +61,8 @@ enum Command {
     },
     /// End the call.
     HangUp,
+    /// Mute or unmute the microphone in the call.
+    SetMuted(bool),
     /// Answered once everything queued before it is handled.
     Barrier(oneshot::Sender<()>),
     /// Unregister and stop, answered when done.
@@ -73,6 +75,9 @@ pub struct Terminal {
     pub status: watch::Receiver<TerminalStatus>,
     /// What the screen shows: page, focus, typed text.
     pub ui: watch::Receiver<UiState>,
+    /// The live call's media (its decoded picture and sound), `None`
+    /// between calls.
+    pub call_media: watch::Receiver<Option<Arc<crate::media::CallMedia>>>,
     commands: mpsc::Sender<Command>,
 }
 
@@ -82,10 +87,12 @@ impl Terminal {
         let activated = options.data.load_credentials().is_some();
         let (ui_tx, ui) = watch::channel(UiState::new(&options.data.load_settings(), activated));
         let (commands, rx) = mpsc::channel(32);
-        tokio::spawn(Runtime::new(options, status_tx, ui_tx).run(rx));
+        let (live_media, call_media) = watch::channel(None);
+        tokio::spawn(Runtime::new(options, status_tx, ui_tx, live_media).run(rx));
         Self {
             status,
             ui,
+            call_media,
             commands,
         }
     }
@@ -157,6 +164,11 @@ impl Terminal {
         let _ = self.commands.send(Command::HangUp).await;
     }
 
+    /// Mutes or unmutes the microphone; shows in `status.mic_muted`.
+    pub async fn set_muted(&self, muted: bool) {
+        let _ = self.commands.send(Command::SetMuted(muted)).await;
+    }
+
     /// Unregisters from the cloud and stops the runtime (power-off, SIGTERM):
     /// the cloud then shows the terminal offline at once.
     pub async fn shutdown(&self) {
@@ -193,6 +205,7 @@ struct Runtime {
     ui: watch::Sender<UiState>,
     session: Option<Session>,
     call: Option<call::ActiveCall>,
+    live_media: Arc<call::LiveMedia>,
     channel_events: mpsc::Receiver<ChannelEvent>,
     channel_tx: mpsc::Sender<ChannelEvent>,
     /// The channel has been up before: a reconnection means the cloud came back.
@@ -204,6 +217,7 @@ impl Runtime {
         options: TerminalOptions,
         status: watch::Sender<TerminalStatus>,
         ui: watch::Sender<UiState>,
+        live_media: call::LiveMedia,
     ) -> Self {
         let (channel_tx, channel_events) = mpsc::channel(32);
         Self {
@@ -212,6 +226,7 @@ impl Runtime {
             ui,
             session: None,
             call: None,
+            live_media: Arc::new(live_media),
             channel_events,
             channel_tx,
             channel_was_up: false,
@@ -296,6 +311,7 @@ impl Runtime {
                     session.agent.command(AgentCommand::HangUp).await;
                 }
             }
+            Command::SetMuted(muted) => self.set_muted(muted),
             Command::Barrier(done) | Command::Shutdown(done) => {
                 let _ = done.send(());
             }
@@ -393,8 +409,24 @@ impl Runtime {
             .agent
             .command(AgentCommand::Dial { user, sdp: offer })
             .await;
-        self.call = Some(call::follow(media, agent_call, self.status.clone()));
+        // Every call starts with the microphone open.
+        self.status.send_modify(|s| s.mic_muted = false);
+        self.call = Some(call::follow(
+            media,
+            agent_call,
+            self.status.clone(),
+            self.live_media.clone(),
+        ));
         Ok(())
+    }
+
+    /// Mutes the live call's microphone; remembered for the call's screen
+    /// even before the media starts sending.
+    fn set_muted(&self, muted: bool) {
+        if let Some(media) = self.live_media.borrow().as_ref() {
+            media.set_muted(muted);
+        }
+        self.status.send_modify(|s| s.mic_muted = muted);
     }
 
     async fn apply_network(&self, network: &crate::store::NetworkSettings) {

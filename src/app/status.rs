@@ -39,6 +39,8 @@ pub struct TerminalStatus {
     pub ping: PingState,
     /// The current or last call (`None` before the first).
     pub call: Option<crate::sip::CallState>,
+    /// The microphone is muted in the call (every call starts unmuted).
+    pub mic_muted: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -62,6 +64,7 @@ impl TerminalStatus {
             network: Vec::new(),
             ping: PingState::NotRun,
             call: None,
+            mic_muted: false,
         }
     }
 

@@ -14,6 +14,7 @@
 //! picture and a mixed sound.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
@@ -91,10 +92,13 @@ struct Senders {
     audio: Running,
 }
 
+/// A call's pipelines. Shared (`&self` throughout) between the task that
+/// follows the call, the in-call screen that shows its picture and the
+/// control API that mutes it.
 pub struct CallMedia {
     config: CallMediaConfig,
     // Field order is drop order: senders stop before receivers.
-    senders: Option<Senders>,
+    senders: Mutex<Option<Arc<Senders>>>,
     video_in: Running,
     audio_in: Running,
     video_sink: gst_app::AppSink,
@@ -120,7 +124,7 @@ impl CallMedia {
         let volume = make("volume")?;
         Ok(Self {
             config,
-            senders: None,
+            senders: Mutex::new(None),
             video_in,
             audio_in,
             video_sink,
@@ -136,8 +140,9 @@ impl CallMedia {
     }
 
     /// Starts sending to the far end (replacing earlier senders).
-    pub fn send_to(&mut self, video: SocketAddr, audio: SocketAddr) -> Result<(), MediaError> {
-        self.senders = None;
+    pub fn send_to(&self, video: SocketAddr, audio: SocketAddr) -> Result<(), MediaError> {
+        let mut senders = self.senders.lock().unwrap_or_else(|e| e.into_inner());
+        *senders = None;
         let config = &self.config;
         let source = make("videotestsrc")?;
         source.set_property("is-live", true);
@@ -190,10 +195,10 @@ impl CallMedia {
         )?;
         video_out.play()?;
         audio_out.play()?;
-        self.senders = Some(Senders {
+        *senders = Some(Arc::new(Senders {
             video: video_out,
             audio: audio_out,
-        });
+        }));
         Ok(())
     }
 
@@ -204,13 +209,19 @@ impl CallMedia {
 
     /// The next decoded picture from the far end.
     pub fn next_frame(&self, timeout: Duration) -> Result<RgbFrame, MediaError> {
-        let sample = pull(&self.video_sink, timeout, &self.watched(&self.video_in))?;
+        let senders = self.current_senders();
+        let sample = pull(
+            &self.video_sink,
+            timeout,
+            &watched(&senders, &self.video_in),
+        )?;
         rgb_frame(&sample, &self.video_in)
     }
 
     /// Everything heard from the far end during `window` (mono, 48 kHz).
     pub fn listen(&self, window: Duration) -> Result<Vec<i16>, MediaError> {
-        let watched = self.watched(&self.audio_in);
+        let senders = self.current_senders();
+        let watched = watched(&senders, &self.audio_in);
         let first = pull(
             &self.audio_sink,
             window.max(Duration::from_secs(5)),
@@ -242,16 +253,23 @@ impl CallMedia {
         {}
     }
 
-    /// The pipelines whose errors a pull reports: the senders and `receiver`.
-    fn watched<'a>(&'a self, receiver: &'a Running) -> Vec<&'a Running> {
-        let mut watched = Vec::new();
-        if let Some(s) = &self.senders {
-            watched.push(&s.video);
-            watched.push(&s.audio);
-        }
-        watched.push(receiver);
-        watched
+    fn current_senders(&self) -> Option<Arc<Senders>> {
+        self.senders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
+}
+
+/// The pipelines whose errors a pull reports: the senders and `receiver`.
+fn watched<'a>(senders: &'a Option<Arc<Senders>>, receiver: &'a Running) -> Vec<&'a Running> {
+    let mut watched = Vec::new();
+    if let Some(s) = senders {
+        watched.push(&s.video);
+        watched.push(&s.audio);
+    }
+    watched.push(receiver);
+    watched
 }
 
 fn udpsrc(local: IpAddr, caps: gst::Caps) -> Result<gst::Element, MediaError> {

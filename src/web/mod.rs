@@ -75,6 +75,7 @@ impl ControlApi {
             .route("/api/v1/text", post(text))
             .route("/api/v1/join", post(join))
             .route("/api/v1/hang-up", post(hang_up))
+            .route("/api/v1/mute", post(mute))
             .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
             .with_state(ApiState {
                 terminal,
@@ -269,6 +270,22 @@ async fn hang_up(_: Authorized, State(state): State<ApiState>) -> Response {
     state.terminal.hang_up().await;
     settle(&state.terminal).await;
     StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct MuteBody {
+    muted: bool,
+}
+
+/// Mutes or unmutes the microphone; answers with the status.
+async fn mute(_: Authorized, State(state): State<ApiState>, mute: Body<MuteBody>) -> Response {
+    let mute = match body(mute) {
+        Ok(m) => m,
+        Err(response) => return *response,
+    };
+    state.terminal.set_muted(mute.muted).await;
+    settle(&state.terminal).await;
+    Json(StatusView::from(&*state.terminal.status.borrow())).into_response()
 }
 
 /// Waits until the runtime has handled everything queued before, so the

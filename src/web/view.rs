@@ -33,9 +33,11 @@ pub struct CallView {
     /// The cloud's reason code for a refusal (`wrong_password`, `full`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The microphone is muted.
+    pub muted: bool,
 }
 
-fn call_view(call: Option<&CallState>) -> CallView {
+fn call_view(call: Option<&CallState>, muted: bool) -> CallView {
     let (state, reason, code) = match call {
         None => ("none", None, None),
         Some(CallState::Calling) => ("calling", None, None),
@@ -56,6 +58,7 @@ fn call_view(call: Option<&CallState>) -> CallView {
         state,
         reason,
         code,
+        muted,
     }
 }
 
@@ -187,7 +190,7 @@ impl StatusView {
                 view
             }),
             ping,
-            call: call_view(s.call.as_ref()),
+            call: call_view(s.call.as_ref(), s.mic_muted),
         }
     }
 }

@@ -13,6 +13,7 @@ mod input;
 mod mcu;
 mod media;
 mod meeting_call;
+mod meeting_e2e;
 mod network;
 mod process;
 mod provisioning;

@@ -12,6 +12,8 @@ use roomcloud::media::{
 };
 use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame};
 
+use crate::common::picture::{self, close};
+
 const CANVAS: (u32, u32) = (320, 240);
 const SMALL: ClassSpec = ClassSpec {
     width: 320,
@@ -30,7 +32,7 @@ fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: 
     let argb = 0xff00_0000 | u32::from(rgb[0]) << 16 | u32::from(rgb[1]) << 8 | u32::from(rgb[2]);
     let config = CallMediaConfig::small(plan, argb, tone);
     let (video_pt, audio_pt) = (config.video_pt, config.audio_pt);
-    let mut media = CallMedia::receive(config).unwrap();
+    let media = CallMedia::receive(config).unwrap();
     let (video, audio) = media.local_ports();
     let ports = conference
         .join(ParticipantSpec {
@@ -57,30 +59,8 @@ fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: 
     }
 }
 
-/// Mean colour of a square around `rect`'s centre, scaled from the canvas
-/// to the frame.
 fn colour_at(frame: &RgbFrame, rect: &Rect) -> [u8; 3] {
-    let sx = frame.width as f64 / f64::from(CANVAS.0);
-    let sy = frame.height as f64 / f64::from(CANVAS.1);
-    let (cx, cy) = rect.centre();
-    let (cx, cy) = ((f64::from(cx) * sx) as u32, (f64::from(cy) * sy) as u32);
-    let half = (rect.width.min(rect.height) as u32 / 6).max(2);
-    let mut sum = [0u64; 3];
-    let mut n = 0u64;
-    for y in cy - half..cy + half {
-        for x in cx - half..cx + half {
-            let p = frame.pixel(x, y);
-            for c in 0..3 {
-                sum[c] += u64::from(p[c]);
-            }
-            n += 1;
-        }
-    }
-    sum.map(|s| (s / n) as u8)
-}
-
-fn close(a: [u8; 3], b: [u8; 3]) -> bool {
-    RgbFrame::distance(a, b) <= 40
+    picture::colour_at(frame, CANVAS, rect)
 }
 
 /// Waits (up to 10 s) for a picture in which every participant's region

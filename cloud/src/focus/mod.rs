@@ -33,7 +33,7 @@ use crate::meetings::join::JoinDecision;
 use crate::meetings::{JoinQuery, Meetings};
 use crate::sip::message::{EchoHeaders, Request, ResponseBuilder};
 use crate::sip::transaction::Transactions;
-use crate::sip::Deferred;
+use crate::sip::{Deferred, ReplyPath};
 use sdp::VideoClass;
 
 /// RFC 3261 timers for answering INVITEs over UDP.
@@ -88,8 +88,16 @@ struct Dialog {
     answer: Arc<Vec<u8>>,
 }
 
+/// The focus's own address per transport, `host:port`, for its Contact.
+#[derive(Debug, Clone)]
+pub struct FocusContacts {
+    pub udp: String,
+    pub tcp: String,
+}
+
 pub struct Focus {
     config: FocusConfig,
+    contacts: FocusContacts,
     meetings: Arc<Meetings>,
     transactions: Arc<Transactions>,
     host: String,
@@ -108,12 +116,14 @@ impl Focus {
         meetings: Arc<Meetings>,
         transactions: Arc<Transactions>,
         host: String,
+        contacts: FocusContacts,
     ) -> Arc<Self> {
         Arc::new(Self {
             config,
             meetings,
             transactions,
             host,
+            contacts,
             conferences: Mutex::new(HashMap::new()),
             dialogs: Mutex::new(HashMap::new()),
             unacked: Mutex::new(HashMap::new()),
@@ -188,7 +198,7 @@ impl Focus {
                     &local_tag,
                     200,
                     "OK",
-                    vec![self.contact()],
+                    vec![self.contact(&d.reply)],
                     Some(("application/sdp", joined.sdp.into_bytes())),
                 );
                 lock(&self.dialogs).insert(
@@ -466,8 +476,14 @@ impl Focus {
         tracing::info!(meeting = %meeting_id, participant, "left");
     }
 
-    fn contact(&self) -> rsip::Header {
-        rsip::headers::Contact::new(format!("<sip:focus@{}>", self.host)).into()
+    /// Where the caller sends the dialog's ACK and BYE: back over the
+    /// transport the INVITE came on.
+    fn contact(&self, via: &ReplyPath) -> rsip::Header {
+        let value = match via {
+            ReplyPath::Udp { .. } => format!("<sip:focus@{}>", self.contacts.udp),
+            ReplyPath::Tcp(_) => format!("<sip:focus@{};transport=tcp>", self.contacts.tcp),
+        };
+        rsip::headers::Contact::new(value).into()
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -2,7 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod baresip;
 pub mod caller;
+pub mod picture;
 pub mod remote;
 
 use reqwest::Method;
