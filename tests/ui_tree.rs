@@ -18,7 +18,7 @@ use roomterm::screen::{apply, control_id, locale, AppState, AppWindow};
 use roomterm::store::{Language, Settings};
 use slint::ComponentHandle;
 
-const PAGES: [Page; 9] = [
+const PAGES: [Page; 11] = [
     Page::Language,
     Page::Network,
     Page::NetworkStatic,
@@ -28,6 +28,8 @@ const PAGES: [Page; 9] = [
     Page::Settings,
     Page::Diagnostics,
     Page::ConfirmReset,
+    Page::Join,
+    Page::InCall,
 ];
 
 /// Interactive elements on screen: accessible id → label.

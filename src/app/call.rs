@@ -8,9 +8,10 @@ use std::sync::{Arc, Weak};
 
 use tokio::sync::watch;
 
+use super::ui::UiState;
 use super::TerminalStatus;
 use crate::media::{CallMedia, CallMediaConfig, MediaError};
-use crate::sip::{sdp, CallState};
+use crate::sip::{sdp, CallEnd, CallState};
 
 /// The live call's media, or `None` between calls.
 pub type LiveMedia = watch::Sender<Option<Arc<CallMedia>>>;
@@ -66,6 +67,7 @@ pub fn follow(
     media: CallMedia,
     mut call: watch::Receiver<Option<CallState>>,
     status: Arc<watch::Sender<TerminalStatus>>,
+    ui: Arc<watch::Sender<UiState>>,
     live: Arc<LiveMedia>,
 ) -> ActiveCall {
     let media = Arc::new(media);
@@ -88,9 +90,13 @@ pub fn follow(
                         }
                     }
                 }
-                let ended = matches!(state, Some(CallState::Ended(_)));
+                let ended = match &state {
+                    Some(CallState::Ended(end)) => Some(matches!(end, CallEnd::Refused { .. })),
+                    _ => None,
+                };
                 status.send_modify(|s| s.call = state);
-                if ended {
+                if let Some(refused) = ended {
+                    ui.send_modify(|ui| ui.call_ended(refused));
                     withdraw(&live, &Arc::downgrade(&media));
                     return;
                 }

@@ -141,10 +141,7 @@ impl Terminal {
     /// call's progress shows in `status.call`. Fails at once when the
     /// terminal is not activated or places no calls.
     pub async fn join(&self, meeting_id: &str, password: Option<&str>) -> Result<(), String> {
-        let user = match password.filter(|p| !p.is_empty()) {
-            Some(password) => format!("{meeting_id}*{password}"),
-            None => meeting_id.to_string(),
-        };
+        let user = dial_user(meeting_id, password.unwrap_or_default());
         let (reply, answer) = oneshot::channel();
         if self
             .commands
@@ -202,7 +199,7 @@ struct Session {
 struct Runtime {
     options: TerminalOptions,
     status: Arc<watch::Sender<TerminalStatus>>,
-    ui: watch::Sender<UiState>,
+    ui: Arc<watch::Sender<UiState>>,
     session: Option<Session>,
     call: Option<call::ActiveCall>,
     live_media: Arc<call::LiveMedia>,
@@ -223,7 +220,7 @@ impl Runtime {
         Self {
             options,
             status: Arc::new(status),
-            ui,
+            ui: Arc::new(ui),
             session: None,
             call: None,
             live_media: Arc::new(live_media),
@@ -306,11 +303,7 @@ impl Runtime {
             Command::Join { user, reply } => {
                 let _ = reply.send(self.join(user).await);
             }
-            Command::HangUp => {
-                if let Some(session) = &self.session {
-                    session.agent.command(AgentCommand::HangUp).await;
-                }
-            }
+            Command::HangUp => self.hang_up().await,
             Command::SetMuted(muted) => self.set_muted(muted),
             Command::Barrier(done) | Command::Shutdown(done) => {
                 let _ = done.send(());
@@ -343,6 +336,26 @@ impl Runtime {
                     tracing::error!(%err, "factory reset failed");
                 }
             }
+            Some(Effect::Join {
+                meeting_id,
+                password,
+            }) => {
+                if let Err(err) = self.join(dial_user(&meeting_id, &password)).await {
+                    tracing::error!(%err, "cannot join the meeting");
+                    self.ui.send_modify(|ui| ui.call_ended(true));
+                }
+            }
+            Some(Effect::HangUp) => self.hang_up().await,
+            Some(Effect::ToggleMute) => {
+                let muted = self.status.borrow().mic_muted;
+                self.set_muted(!muted);
+            }
+        }
+    }
+
+    async fn hang_up(&self) {
+        if let Some(session) = &self.session {
+            session.agent.command(AgentCommand::HangUp).await;
         }
     }
 
@@ -411,10 +424,12 @@ impl Runtime {
             .await;
         // Every call starts with the microphone open.
         self.status.send_modify(|s| s.mic_muted = false);
+        self.ui.send_modify(UiState::call_started);
         self.call = Some(call::follow(
             media,
             agent_call,
             self.status.clone(),
+            self.ui.clone(),
             self.live_media.clone(),
         ));
         Ok(())
@@ -585,6 +600,15 @@ impl Runtime {
             session.sip_mirror.abort();
             session.agent.stop().await;
         }
+    }
+}
+
+/// The user part a meeting is dialled at: `<id>` or `<id>*<password>`.
+fn dial_user(meeting_id: &str, password: &str) -> String {
+    if password.is_empty() {
+        meeting_id.to_string()
+    } else {
+        format!("{meeting_id}*{password}")
     }
 }
 

@@ -218,6 +218,22 @@ impl CallMedia {
         rgb_frame(&sample, &self.video_in)
     }
 
+    /// The newest decoded picture since the last call, without waiting
+    /// (`None`: nothing new). For the screen, which shows the latest only.
+    pub fn latest_frame(&self) -> Option<RgbFrame> {
+        let mut latest = None;
+        while let Some(sample) = self.video_sink.try_pull_sample(gst::ClockTime::ZERO) {
+            latest = Some(sample);
+        }
+        match rgb_frame(&latest?, &self.video_in) {
+            Ok(frame) => Some(frame),
+            Err(err) => {
+                tracing::warn!(%err, "undecodable picture");
+                None
+            }
+        }
+    }
+
     /// Everything heard from the far end during `window` (mono, 48 kHz).
     pub fn listen(&self, window: Duration) -> Result<Vec<i16>, MediaError> {
         let senders = self.current_senders();

@@ -9,7 +9,7 @@ pub use window::run_window;
 
 use slint::{ModelRc, SharedString, VecModel};
 
-use crate::app::ui::{Control, Field, UiState};
+use crate::app::ui::{Control, Field, JoinField, UiState};
 use crate::app::TerminalStatus;
 use crate::store::Language;
 use crate::web::StatusView;
@@ -83,6 +83,36 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     state.set_provisioning_reason(view.provisioning.reason.clone().unwrap_or_default().into());
     state.set_sip_state(view.sip.state.into());
     state.set_sip_reason(view.sip.reason.clone().unwrap_or_default().into());
+    state.set_meeting_id(ui.meeting_id.as_str().into());
+    state.set_meeting_password(ui.meeting_password.as_str().into());
+    state.set_join_field(
+        match ui.join_field {
+            JoinField::MeetingId => "meeting_id",
+            JoinField::Password => "password",
+        }
+        .into(),
+    );
+    state.set_call_refused(ui.call_refused);
+    state.set_call_state(view.call.state.into());
+    state.set_call_reason(view.call.reason.clone().unwrap_or_default().into());
+    state.set_call_code(view.call.code.clone().unwrap_or_default().into());
+    state.set_mic_muted(view.call.muted);
+    if view.call.state != "in_call" {
+        // The picture of an earlier call never shows in the next one.
+        state.set_has_remote_video(false);
+    }
+}
+
+/// Shows a decoded picture of the far end on the in-call page.
+pub fn show_remote_video(window: &AppWindow, frame: &crate::media::RgbFrame) {
+    let state = window.global::<AppState>();
+    let buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(
+        &frame.data,
+        frame.width,
+        frame.height,
+    );
+    state.set_remote_video(slint::Image::from_rgb8(buffer));
+    state.set_has_remote_video(true);
 }
 
 fn field_id(field: Field) -> String {

@@ -10,9 +10,11 @@ use slint::platform::{Platform, WindowAdapter};
 use slint::Rgb8Pixel;
 use slint::{ComponentHandle, PhysicalSize};
 
-use super::{apply, locale, AppWindow};
+use super::{apply, locale, show_remote_video, AppWindow};
 use crate::app::ui::UiState;
 use crate::app::TerminalStatus;
+use crate::media::RgbFrame;
+use crate::sip::{CallEnd, CallState};
 use crate::store::Language;
 
 /// One picture to take.
@@ -53,6 +55,9 @@ pub fn render_pages(shots: &[Screenshot], dir: Option<&Path>) -> anyhow::Result<
         slint::select_bundled_translation(locale(shot.language))
             .map_err(|e| anyhow::anyhow!("translation {:?}: {e}", locale(shot.language)))?;
         apply(&app, &shot.ui, &shot.status, "09:41");
+        if matches!(shot.status.call, Some(CallState::Established { .. })) {
+            show_remote_video(&app, &sample_meeting_picture());
+        }
         // Let property changes and layouts settle before drawing.
         slint::platform::update_timers_and_animations();
         window.request_redraw();
@@ -240,5 +245,58 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         retry_after_secs: 540,
     });
     states.push(("activation-locked", wrong, locked_status));
+
+    let mut join = base_ui(Page::Join);
+    join.meeting_id = "507285042".into();
+    join.meeting_password = "2468".into();
+    join.join_field = crate::app::ui::JoinField::Password;
+    join.focus = (4, 2);
+    states.push(("join", join.clone(), online.clone()));
+    let mut refused = join;
+    refused.meeting_password.clear();
+    refused.call_refused = true;
+    refused.focus = (0, 1);
+    let mut refused_status = online.clone();
+    refused_status.call = Some(CallState::Ended(CallEnd::Refused {
+        status: 403,
+        reason: "Wrong Meeting Password".into(),
+        code: Some("wrong_password".into()),
+    }));
+    states.push(("join-wrong-password", refused, refused_status));
+    let mut in_call = base_ui(Page::InCall);
+    in_call.meeting_id = "507285042".into();
+    let mut in_call_status = online.clone();
+    in_call_status.call = Some(CallState::Established {
+        answer: String::new(),
+    });
+    in_call_status.mic_muted = true;
+    states.push(("in-call", in_call.clone(), in_call_status));
+    let mut calling_status = online;
+    calling_status.call = Some(CallState::Calling);
+    states.push(("calling", in_call, calling_status));
     states
+}
+
+/// A stand-in for the meeting picture on the in-call screenshot: a 2×2
+/// gallery of flat colours, as the cloud composes it.
+fn sample_meeting_picture() -> RgbFrame {
+    let (width, height) = (640u32, 360u32);
+    let colours = [[196, 82, 64], [64, 140, 196], [92, 168, 96], [200, 170, 70]];
+    let mut data = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let (col, row) = ((x * 2 / width) as usize, (y * 2 / height) as usize);
+            let edge = x % (width / 2) < 4 || y % (height / 2) < 4;
+            data.extend(if edge {
+                [0, 0, 0]
+            } else {
+                colours[row * 2 + col]
+            });
+        }
+    }
+    RgbFrame {
+        width,
+        height,
+        data,
+    }
 }

@@ -4,11 +4,14 @@
 
 use slint::ComponentHandle;
 
-use super::{apply, control_from_id, locale, AppState, AppWindow};
+use super::{apply, control_from_id, locale, show_remote_video, AppState, AppWindow};
 use crate::app::ui::Control;
 use crate::app::Terminal;
 use crate::board::Key;
 use crate::store::Language;
+
+/// How often the in-call page looks for a new picture (30 fps).
+const VIDEO_TICK: std::time::Duration = std::time::Duration::from_millis(33);
 
 /// What the window hands to the runtime, in the order the user gave it.
 enum Input {
@@ -57,6 +60,32 @@ pub fn run_window(runtime: tokio::runtime::Handle, terminal: Terminal) -> anyhow
     state.on_typed(move |text| {
         let _ = inputs.send(Input::Text(text.to_string()));
     });
+
+    // The far end's picture, at the display's pace while a call has one.
+    {
+        let weak = app.as_weak();
+        let media = terminal.call_media.clone();
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(VIDEO_TICK);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                let live = media.borrow().clone();
+                let Some(frame) = live.and_then(|m| m.latest_frame()) else {
+                    continue;
+                };
+                let weak = weak.clone();
+                let shown = slint::invoke_from_event_loop(move || {
+                    if let Some(app) = weak.upgrade() {
+                        show_remote_video(&app, &frame);
+                    }
+                });
+                if shown.is_err() {
+                    return;
+                }
+            }
+        });
+    }
 
     // Push every change of UI or status (and the clock) to the window.
     let weak = app.as_weak();

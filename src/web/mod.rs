@@ -157,6 +157,12 @@ fn ui_view(terminal: &Terminal) -> serde_json::Value {
         "number": status.number,
         "sn": status.sn,
         "activation_error": status.activation_error,
+        // The Join page: the password shows as dots, so only its length.
+        "meeting_id": ui.meeting_id,
+        "meeting_password_length": ui.meeting_password.len(),
+        "join_field": ui.join_field,
+        "call_refused": ui.call_refused,
+        "call": status.call,
     })
 }
 

@@ -130,3 +130,114 @@ async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
     );
     cloud.shutdown().await;
 }
+
+async fn ui_page(remote: &Remote, want: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ui = remote.get("/ui").await;
+        if ui["page"] == want || Instant::now() > deadline {
+            assert_eq!(ui["page"], want, "{ui}");
+            return ui;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Home → Join → keypad → Join, as a room user does with the remote.
+async fn join_with_the_remote(remote: &Remote, id: &str, password: &str) {
+    remote.keys(&["ok"]).await; // Join, the first control on Home
+    let ui = ui_page(remote, "join").await;
+    assert_eq!(ui["join_field"], "meeting_id");
+    // Erase what an earlier attempt left, then the ID on the remote's digits.
+    for _ in 0..ui["meeting_id"].as_str().unwrap().len() {
+        remote.keys(&["back"]).await;
+    }
+    let digits: Vec<String> = id.chars().map(|c| format!("digit{c}")).collect();
+    let digits: Vec<&str> = digits.iter().map(String::as_str).collect();
+    remote.keys(&digits).await;
+    // Right to the password field, OK to type there.
+    remote.keys(&["right", "ok"]).await;
+    let digits: Vec<String> = password.chars().map(|c| format!("digit{c}")).collect();
+    let digits: Vec<&str> = digits.iter().map(String::as_str).collect();
+    remote.keys(&digits).await;
+    let ui = remote
+        .keys(&["down", "down", "down", "down", "right"])
+        .await;
+    assert_eq!(ui["focused"], "join_meeting", "{ui}");
+    assert_eq!(ui["meeting_id"], id);
+    assert_eq!(ui["meeting_password_length"], password.len());
+    remote.keys(&["ok"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let term_dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
+    let code = common::add_device(&admin, "SN-C2").await;
+    let id = common::create_meeting(
+        &admin,
+        json!({ "subject": "Standup", "host_password": "4321", "join_before_host": true }),
+    )
+    .await;
+    let plan = common::media_plan();
+    let media = CallMediaConfig::small(&plan, 0xff0000ff, 880.0);
+    let remote =
+        Remote::start_with(term_dir.path(), "SN-C2", Default::default(), Some(media)).await;
+    remote
+        .post(
+            "/activate",
+            json!({ "server_url": cloud.endpoints.api_url, "code": code }),
+        )
+        .await;
+    remote
+        .wait_status(|s| s["sip"]["state"] == "registered")
+        .await;
+    ui_page(&remote, "home").await;
+
+    // A wrong password: the call page, then back to Join with the reason.
+    join_with_the_remote(&remote, &id, "1111").await;
+    let ui = ui_page(&remote, "join").await;
+    assert_eq!(ui["call_refused"], true, "{ui}");
+    assert_eq!(ui["meeting_id"], id, "the ID stays for a retry");
+    assert_eq!(ui["meeting_password_length"], 0);
+    assert_eq!(
+        call_state(&remote, "ended").await["call"]["code"],
+        "wrong_password"
+    );
+
+    // Back Home, and again with the right one: in the meeting.
+    remote.keys(&["back"]).await;
+    ui_page(&remote, "home").await;
+    join_with_the_remote(&remote, &id, "4321").await;
+    ui_page(&remote, "in_call").await;
+    call_state(&remote, "in_call").await;
+    assert_eq!(cloud.focus.roster(&id).len(), 1);
+    // The picture the screen would show: the meeting, with this room in it.
+    let media = remote.terminal.call_media.borrow().clone().unwrap();
+    let frame = tokio::task::block_in_place(|| media.next_frame(Duration::from_secs(10))).unwrap();
+    assert!(frame.width > 0 && frame.height > 0);
+
+    // Home does not walk out of a call; OK on Mute mutes; Leave leaves.
+    let ui = remote.keys(&["home"]).await;
+    assert_eq!(ui["page"], "in_call");
+    assert_eq!(ui["focused"], "mute");
+    remote.keys(&["ok"]).await;
+    assert_eq!(remote.get("/status").await["call"]["muted"], true);
+    remote.keys(&["right", "ok"]).await;
+    ui_page(&remote, "home").await;
+    assert_eq!(
+        call_state(&remote, "ended").await["call"]["reason"],
+        "hung up"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !cloud.focus.roster(&id).is_empty() {
+        assert!(Instant::now() < deadline, "still in the roster");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        remote.terminal.call_media.borrow().is_none(),
+        "media left running"
+    );
+    cloud.shutdown().await;
+}

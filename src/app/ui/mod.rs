@@ -8,6 +8,18 @@ pub use pages::{Control, Field, Page};
 
 use serde::Serialize;
 
+/// Longest meeting ID and meeting password typed on the Join page.
+const MEETING_ID_MAX: usize = 20;
+const MEETING_PASSWORD_MAX: usize = 8;
+
+/// The Join page field the keypad types into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinField {
+    MeetingId,
+    Password,
+}
+
 use crate::board::Key;
 use crate::store::{Language, NetworkSettings, Settings};
 
@@ -25,6 +37,13 @@ pub enum Effect {
     },
     FactoryReset,
     PingServer,
+    /// Dial the meeting (`password` empty: none).
+    Join {
+        meeting_id: String,
+        password: String,
+    },
+    HangUp,
+    ToggleMute,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,6 +68,13 @@ pub struct UiState {
     pub editing: Option<Field>,
     /// Where the wizard pages return to when opened from Settings.
     pub return_to: Option<Page>,
+    /// The Join page's fields as typed, and which one the keypad fills.
+    pub meeting_id: String,
+    pub meeting_password: String,
+    pub join_field: JoinField,
+    /// The Join page shows why the last call was refused (until the page
+    /// is left).
+    pub call_refused: bool,
     /// The network settings last accepted.
     #[serde(skip)]
     network: NetworkSettings,
@@ -87,6 +113,10 @@ impl UiState {
             activating: false,
             editing: None,
             return_to: None,
+            meeting_id: String::new(),
+            meeting_password: String::new(),
+            join_field: JoinField::MeetingId,
+            call_refused: false,
             network: settings.network.clone(),
             focus_under_keyboard: (0, 0),
         }
@@ -135,6 +165,7 @@ impl UiState {
 
     fn go(&mut self, page: Page) {
         self.page = page;
+        self.call_refused = false;
         self.focus = (0, 0);
         self.editing = None;
     }
@@ -163,6 +194,35 @@ impl UiState {
             self.code.clear();
             self.return_to = None;
             self.go(Page::Home);
+        }
+    }
+
+    /// A call began (from this screen or the control API): its page shows,
+    /// unless the wizard is on screen.
+    pub fn call_started(&mut self) {
+        if !self.in_wizard() {
+            self.go(Page::InCall);
+        }
+    }
+
+    /// The call ended: a refusal goes back to Join, where the reason shows
+    /// and the ID can be corrected; anything else goes Home.
+    pub fn call_ended(&mut self, refused: bool) {
+        if self.page == Page::InCall {
+            self.meeting_password.clear();
+            if refused {
+                self.go(Page::Join);
+                self.call_refused = true;
+            } else {
+                self.go(Page::Home);
+            }
+        }
+    }
+
+    fn join_text_mut(&mut self) -> (&mut String, usize) {
+        match self.join_field {
+            JoinField::MeetingId => (&mut self.meeting_id, MEETING_ID_MAX),
+            JoinField::Password => (&mut self.meeting_password, MEETING_PASSWORD_MAX),
         }
     }
 
@@ -212,11 +272,15 @@ impl UiState {
                 if self.page == Page::Activation && !self.code.is_empty() {
                     // Back first erases, as on a phone keypad.
                     self.code.pop();
+                } else if self.page == Page::Join && !self.join_text_mut().0.is_empty() {
+                    self.join_text_mut().0.pop();
                 } else {
                     self.back();
                 }
             }
-            Key::Home if self.editing.is_none() && !self.in_wizard() => {
+            Key::Home
+                if self.editing.is_none() && !self.in_wizard() && self.page != Page::InCall =>
+            {
                 if self.page != Page::Home {
                     self.return_to = None;
                     self.go(Page::Home);
@@ -245,6 +309,12 @@ impl UiState {
         }
         match self.page {
             Page::Activation if self.code.len() < CODE_MAX => self.code.push(digit),
+            Page::Join => {
+                let (text, max) = self.join_text_mut();
+                if text.len() < max {
+                    text.push(digit);
+                }
+            }
             _ => {
                 // Digits on a focused address field type straight into it.
                 if let Some(field) = Field::of(self.focused()) {
@@ -274,7 +344,7 @@ impl UiState {
         let text = text.trim();
         if let Some(field) = self.editing.or_else(|| Field::of(self.focused())) {
             self.type_into(field, text);
-        } else if self.focused() == Control::CodeField {
+        } else if self.focused() == Control::CodeField || self.page == Page::Join {
             for digit in text.chars().filter(char::is_ascii_digit) {
                 self.type_digit(digit);
             }
@@ -351,9 +421,34 @@ impl UiState {
             Next => return self.next(),
             Back if self.editing.is_some() => self.close_keyboard(),
             Back => self.back(),
+            Delete if self.page == Page::Join => {
+                self.join_text_mut().0.pop();
+            }
             Delete => {
                 self.code.pop();
             }
+            Join => {
+                self.meeting_password.clear();
+                self.join_field = JoinField::MeetingId;
+                self.go(Page::Join);
+            }
+            MeetingIdField | PasswordField => {
+                self.join_field = if control == MeetingIdField {
+                    JoinField::MeetingId
+                } else {
+                    JoinField::Password
+                };
+                self.focus = self.position_of(control).unwrap_or(self.focus);
+            }
+            JoinMeeting if !self.meeting_id.is_empty() => {
+                self.go(Page::InCall);
+                return Some(Effect::Join {
+                    meeting_id: self.meeting_id.clone(),
+                    password: self.meeting_password.clone(),
+                });
+            }
+            Mute => return Some(Effect::ToggleMute),
+            Leave => return Some(Effect::HangUp),
             Activate if self.code.len() == CODE_MAX && !self.activating => {
                 self.activating = true;
                 return Some(Effect::Activate {
@@ -394,10 +489,10 @@ impl UiState {
                 }
             }
             Done => self.close_keyboard(),
-            // Meetings, calls and sharing arrive with the media engine.
-            Join | Call | Share | CodeField | Activate | AddressField | GatewayField | DnsField
-            | Dns2Field | ServerField | Key0 | Key1 | Key2 | Key3 | Key4 | Key5 | Key6 | Key7
-            | Key8 | Key9 => {}
+            // Calls by number and sharing arrive later.
+            Call | Share | JoinMeeting | CodeField | Activate | AddressField | GatewayField
+            | DnsField | Dns2Field | ServerField | Key0 | Key1 | Key2 | Key3 | Key4 | Key5
+            | Key6 | Key7 | Key8 | Key9 => {}
         }
         None
     }
@@ -416,7 +511,7 @@ impl UiState {
 mod tests {
     use super::*;
 
-    const PAGES: [Page; 9] = [
+    const PAGES: [Page; 11] = [
         Page::Language,
         Page::Network,
         Page::NetworkStatic,
@@ -426,6 +521,8 @@ mod tests {
         Page::Settings,
         Page::Diagnostics,
         Page::ConfirmReset,
+        Page::Join,
+        Page::InCall,
     ];
 
     /// Every control reachable with the D-pad from the initial focus.
@@ -625,6 +722,57 @@ mod tests {
         assert_eq!(ui.key(Key::Ok), None);
         ui.activation_done(true);
         assert_eq!(ui.page, Page::Home);
+    }
+
+    #[test]
+    fn joining_a_meeting_with_the_remote_then_leaving() {
+        use Key::*;
+        let mut ui = UiState::new(&Settings::default(), true);
+        press(&mut ui, &[Ok]); // Join, first on Home
+        assert_eq!(ui.page, Page::Join);
+        press(&mut ui, &[Digit1, Digit2, Digit3, Digit4, Digit5, Back]);
+        assert_eq!(ui.meeting_id, "1234");
+        // The password field, then digits from the remote.
+        press(&mut ui, &[Right, Ok, Digit9, Digit8, Digit7, Digit6]);
+        assert_eq!(ui.join_field, JoinField::Password);
+        assert_eq!(
+            (ui.meeting_id.as_str(), ui.meeting_password.as_str()),
+            ("1234", "9876")
+        );
+        // Down to the bottom row, right: Join.
+        press(&mut ui, &[Down, Down, Down, Down, Right]);
+        assert_eq!(ui.focused(), Control::JoinMeeting);
+        assert_eq!(
+            ui.key(Ok),
+            Some(Effect::Join {
+                meeting_id: "1234".into(),
+                password: "9876".into()
+            })
+        );
+        assert_eq!(ui.page, Page::InCall);
+        // In the call, Home and Back do not walk away from it.
+        press(&mut ui, &[Home, Back]);
+        assert_eq!(ui.page, Page::InCall);
+        assert_eq!(ui.key(Ok), Some(Effect::ToggleMute));
+        assert_eq!(press(&mut ui, &[Right, Ok]), Some(Effect::HangUp));
+        // A refusal returns to Join with the ID kept, the password not.
+        ui.call_ended(true);
+        assert_eq!(ui.page, Page::Join);
+        assert!(ui.call_refused);
+        assert_eq!(
+            (ui.meeting_id.as_str(), ui.meeting_password.as_str()),
+            ("1234", "")
+        );
+        // An empty ID dials nothing.
+        ui.meeting_id.clear();
+        assert_eq!(ui.activate(Control::JoinMeeting), None);
+        assert_eq!(ui.page, Page::Join);
+        // A call placed from elsewhere shows its page; its end goes Home.
+        ui.call_started();
+        assert_eq!(ui.page, Page::InCall);
+        ui.call_ended(false);
+        assert_eq!(ui.page, Page::Home);
+        assert!(!ui.call_refused);
     }
 
     #[test]

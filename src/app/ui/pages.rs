@@ -22,6 +22,10 @@ pub enum Page {
     Diagnostics,
     /// "Erase everything?" before a factory reset; Back is focused first.
     ConfirmReset,
+    /// Meeting ID and optional password on a keypad.
+    Join,
+    /// Calling, then in the meeting: the far picture, mute, leave.
+    InCall,
 }
 
 impl Page {
@@ -54,17 +58,27 @@ impl Page {
             ],
             Page::Diagnostics => &[&[PingServer], &[Back]],
             Page::ConfirmReset => &[&[Back, ConfirmReset]],
+            Page::Join => &[
+                &[MeetingIdField, PasswordField],
+                &[Key1, Key2, Key3],
+                &[Key4, Key5, Key6],
+                &[Key7, Key8, Key9],
+                &[Delete, Key0, JoinMeeting],
+                &[Back],
+            ],
+            Page::InCall => &[&[Mute, Leave]],
         }
     }
 
     /// Where Back leads (`None`: nowhere, e.g. the first wizard step or Home).
     pub fn parent(self) -> Option<Page> {
         match self {
-            Page::Language | Page::Home => None,
+            // A call is left with Leave, not by walking away from it.
+            Page::Language | Page::Home | Page::InCall => None,
             Page::Network | Page::NetworkStatic => Some(Page::Language),
             Page::Server => Some(Page::Network),
             Page::Activation => Some(Page::Server),
-            Page::Settings => Some(Page::Home),
+            Page::Settings | Page::Join => Some(Page::Home),
             Page::Diagnostics | Page::ConfirmReset => Some(Page::Settings),
         }
     }
@@ -109,6 +123,13 @@ pub enum Control {
     /// On the confirmation page: really erase.
     ConfirmReset,
     PingServer,
+    /// On the Join page: the fields the keypad types into, and dial.
+    MeetingIdField,
+    PasswordField,
+    JoinMeeting,
+    /// In a call: microphone on/off, and hang up.
+    Mute,
+    Leave,
     /// On-screen keyboard: erase the last character.
     Backspace,
     /// On-screen keyboard: close it, keeping the text.
