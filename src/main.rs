@@ -56,6 +56,10 @@ struct Cli {
     /// Do not read Linux input devices (IR receivers; keyboards when headless).
     #[arg(long)]
     no_input_devices: bool,
+    /// Join this meeting (`ID` or `ID*PASSWORD`) once registered, as a
+    /// lobby display or the demo's second room does.
+    #[arg(long, value_name = "MEETING")]
+    join: Option<String>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -194,7 +198,32 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
             }
         }
     }
+    if let Some(meeting) = &cli.join {
+        let (id, password) = match meeting.split_once('*') {
+            Some((id, password)) => (id.to_string(), Some(password.to_string())),
+            None => (meeting.clone(), None),
+        };
+        anyhow::ensure!(
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()),
+            "--join takes a meeting ID of digits, optionally *PASSWORD"
+        );
+        tokio::spawn(join_when_registered(terminal.clone(), id, password));
+    }
     Ok((terminal, api))
+}
+
+async fn join_when_registered(terminal: Terminal, id: String, password: Option<String>) {
+    let mut status = terminal.status.clone();
+    if status
+        .wait_for(TerminalStatus::is_registered)
+        .await
+        .is_err()
+    {
+        return;
+    }
+    if let Err(err) = terminal.join(&id, password.as_deref()).await {
+        println!("cannot join meeting {id}: {err}");
+    }
 }
 
 /// Calls at 720p with the board's codecs. The camera and microphone are
@@ -210,10 +239,22 @@ fn call_media(board: &BoardProfile, sn: &str) -> Option<roomterm::media::CallMed
             return None;
         }
     };
+    // Well-separated colours and tones, so that rooms whose SNs differ in
+    // one character still look and sound apart.
+    const COLOURS: [u32; 8] = [
+        0xffd0_4a3a,
+        0xff2f_8cff,
+        0xff35_c46a,
+        0xfff2_b233,
+        0xffa0_5ad8,
+        0xff1f_c8c0,
+        0xffe8_6fa8,
+        0xff8a_9a2c,
+    ];
     let hash = sn
         .bytes()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-    let colour = 0xff00_0000 | (hash & 0x00ff_ffff);
+    let colour = COLOURS[hash as usize % COLOURS.len()];
     let tone = 300.0 + f64::from(hash % 8) * 100.0;
     Some(CallMediaConfig {
         class: VideoClass::Hd720,
@@ -256,8 +297,14 @@ fn describe(s: &TerminalStatus) -> String {
         Some(RegStatus::Registered { .. }) => "registered".into(),
         Some(RegStatus::Failed(why)) => format!("not registered: {why}"),
     };
+    let call = roomterm::web::StatusView::from(s).call;
+    let call = match (call.state, call.reason) {
+        ("none", _) => String::new(),
+        (state, Some(reason)) => format!("  call {state} ({reason})"),
+        (state, None) => format!("  call {state}"),
+    };
     format!(
-        "room {:?}  number {}  provisioning {provisioning}  SIP {sip}",
+        "room {:?}  number {}  provisioning {provisioning}  SIP {sip}{call}",
         s.room_name.as_deref().unwrap_or("-"),
         s.number.as_deref().unwrap_or("-")
     )

@@ -283,11 +283,12 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         public_host: args.public_host.clone(),
         plain_http: args.plain_http,
         media_canvas: (1280, 720),
+        media_timeout: roomcloud::focus::MEDIA_TIMEOUT,
     };
     let cloud = roomcloud::start(config, std::sync::Arc::new(SystemClock)).await?;
     print_banner(cli, &cloud);
     if args.demo {
-        demo(&cloud).await?;
+        demo(&cloud, &cli.data).await?;
     }
     shutdown_signal().await;
     tracing::info!("shutting down");
@@ -312,10 +313,20 @@ fn print_banner(cli: &Cli, cloud: &RunningCloud) {
 
 const DEMO_ENTERPRISE: &str = "Demo Enterprise";
 const DEMO_SN: &str = "RT-DEMO-0001";
+/// The demo's second room: a headless terminal sitting in its own meeting
+/// room, which the first one joins.
+const DEMO_LOBBY_SN: &str = "RT-DEMO-0002";
+
+/// What `./run demo` reads to start the second room: `<data>/demo.json`.
+#[derive(serde::Serialize)]
+struct DemoInfo<'a> {
+    meeting_id: &'a str,
+    lobby_sn: &'a str,
+}
 
 /// Ensures the demo enterprise and device exist; prints a fresh code unless
 /// the device is already activated.
-async fn demo(cloud: &RunningCloud) -> anyhow::Result<()> {
+async fn demo(cloud: &RunningCloud, data_dir: &std::path::Path) -> anyhow::Result<()> {
     let devices = &cloud.devices;
     if devices
         .store()
@@ -339,6 +350,29 @@ async fn demo(cloud: &RunningCloud) -> anyhow::Result<()> {
         Ok(device) if device.state == "pending" => Some(devices.reset_code(DEMO_SN).await?),
         Ok(_) => None,
     };
+    if devices.device(DEMO_LOBBY_SN).await.is_err() {
+        devices
+            .add_device(
+                DEMO_LOBBY_SN,
+                DEMO_ENTERPRISE,
+                Some("Demo Lobby"),
+                Some("generic-x86_64"),
+            )
+            .await?;
+    }
+    let room = cloud.meetings.device_room(DEMO_LOBBY_SN).await?;
+    let info = DemoInfo {
+        meeting_id: &room.meeting_id,
+        lobby_sn: DEMO_LOBBY_SN,
+    };
+    std::fs::write(
+        data_dir.join("demo.json"),
+        serde_json::to_vec_pretty(&info)?,
+    )?;
+    println!(
+        "  demo meeting {}  (Demo Lobby's meeting room: on the terminal, Join and type this ID)",
+        room.meeting_id
+    );
     match issued {
         Some(issued) => println!(
             "  demo device  SN {}  activation code {}  (valid until {})",

@@ -36,6 +36,8 @@ pub struct CloudConfig {
     pub plain_http: bool,
     /// The meetings' composed picture (tests use a small one).
     pub media_canvas: (u32, u32),
+    /// A participant sending no media this long is dropped.
+    pub media_timeout: std::time::Duration,
 }
 
 impl CloudConfig {
@@ -50,6 +52,7 @@ impl CloudConfig {
             public_host: None,
             plain_http: false,
             media_canvas: (1280, 720),
+            media_timeout: crate::focus::MEDIA_TIMEOUT,
         }
     }
 }
@@ -141,6 +144,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     let sip = SipServer::start(config.sip_listen, Arc::new(core)).await?;
     let mut media = FocusConfig::new(media_ip(&public_host, config.sip_listen.ip()));
     media.canvas = config.media_canvas;
+    media.media_timeout = config.media_timeout;
     // In-dialog requests (ACK, BYE) come back to the Contact: it names the
     // ports really bound (the listen port may have been 0).
     let contacts = FocusContacts {

@@ -105,6 +105,9 @@ pub struct CallMedia {
     audio_sink: gst_app::AppSink,
     volume: gst::Element,
     ports: (u16, u16),
+    /// The last picture [`latest_frame`](Self::latest_frame) returned, for
+    /// snapshots between the screen's pulls.
+    last_frame: Mutex<Option<RgbFrame>>,
 }
 
 impl CallMedia {
@@ -131,6 +134,7 @@ impl CallMedia {
             audio_sink,
             volume,
             ports: (video_port, audio_port),
+            last_frame: Mutex::new(None),
         })
     }
 
@@ -215,7 +219,13 @@ impl CallMedia {
             timeout,
             &watched(&senders, &self.video_in),
         )?;
-        rgb_frame(&sample, &self.video_in)
+        let frame = rgb_frame(&sample, &self.video_in)?;
+        self.remember(&frame);
+        Ok(frame)
+    }
+
+    fn remember(&self, frame: &RgbFrame) {
+        *self.last_frame.lock().unwrap_or_else(|e| e.into_inner()) = Some(frame.clone());
     }
 
     /// The newest decoded picture since the last call, without waiting
@@ -226,12 +236,25 @@ impl CallMedia {
             latest = Some(sample);
         }
         match rgb_frame(&latest?, &self.video_in) {
-            Ok(frame) => Some(frame),
+            Ok(frame) => {
+                self.remember(&frame);
+                Some(frame)
+            }
             Err(err) => {
                 tracing::warn!(%err, "undecodable picture");
                 None
             }
         }
+    }
+
+    /// The newest picture decoded so far (`None`: none yet), new or not.
+    pub fn snapshot(&self) -> Option<RgbFrame> {
+        self.latest_frame().or_else(|| {
+            self.last_frame
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+        })
     }
 
     /// Everything heard from the far end during `window` (mono, 48 kHz).

@@ -32,6 +32,16 @@ impl RgbFrame {
         sum.map(|s| (s / n) as u8)
     }
 
+    /// The frame as a PNG file.
+    pub fn to_png(&self) -> Result<Vec<u8>, png::EncodingError> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, self.width, self.height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.write_header()?.write_image_data(&self.data)?;
+        Ok(out)
+    }
+
     /// Largest per-channel difference from `rgb`.
     pub fn distance(a: [u8; 3], b: [u8; 3]) -> u8 {
         (0..3).map(|c| a[c].abs_diff(b[c])).max().unwrap_or(0)

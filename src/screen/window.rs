@@ -2,12 +2,15 @@
 //! the runtime lives on tokio; state flows in through
 //! `invoke_from_event_loop`, taps and keys flow out as runtime commands.
 
+use std::sync::{Arc, Mutex};
+
 use slint::ComponentHandle;
 
 use super::{apply, control_from_id, locale, show_remote_video, AppState, AppWindow};
 use crate::app::ui::Control;
 use crate::app::Terminal;
 use crate::board::Key;
+use crate::media::RgbFrame;
 use crate::store::Language;
 
 /// How often the in-call page looks for a new picture (30 fps).
@@ -61,10 +64,13 @@ pub fn run_window(runtime: tokio::runtime::Handle, terminal: Terminal) -> anyhow
         let _ = inputs.send(Input::Text(text.to_string()));
     });
 
-    // The far end's picture, at the display's pace while a call has one.
+    // The far end's picture, at most at the display's pace: one frame
+    // waits for the event loop at a time, newer ones replace it, so a slow
+    // renderer drops frames instead of queueing them.
     {
         let weak = app.as_weak();
         let media = terminal.call_media.clone();
+        let pending: Arc<Mutex<Option<RgbFrame>>> = Arc::default();
         runtime.spawn(async move {
             let mut tick = tokio::time::interval(VIDEO_TICK);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -74,9 +80,14 @@ pub fn run_window(runtime: tokio::runtime::Handle, terminal: Terminal) -> anyhow
                 let Some(frame) = live.and_then(|m| m.latest_frame()) else {
                     continue;
                 };
-                let weak = weak.clone();
+                let already_scheduled = lock(&pending).replace(frame).is_some();
+                if already_scheduled {
+                    continue;
+                }
+                let (weak, pending) = (weak.clone(), pending.clone());
                 let shown = slint::invoke_from_event_loop(move || {
-                    if let Some(app) = weak.upgrade() {
+                    let frame = lock(&pending).take();
+                    if let (Some(app), Some(frame)) = (weak.upgrade(), frame) {
                         show_remote_video(&app, &frame);
                     }
                 });
@@ -125,6 +136,10 @@ pub fn run_window(runtime: tokio::runtime::Handle, terminal: Terminal) -> anyhow
     });
     app.run()?;
     Ok(())
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Local wall-clock time as `HH:MM`.

@@ -98,7 +98,15 @@ async fn run(
             let now = agent.call.as_ref().map(|c| c.state().clone());
             let changed = *current != now;
             if changed {
-                tracing::info!(call = ?now, "SIP call");
+                // The state without the answer's SDP (logged at debug).
+                let state = match &now {
+                    Some(CallState::Established { answer }) => {
+                        tracing::debug!(%answer, "SIP call answered");
+                        "established".to_string()
+                    }
+                    other => format!("{other:?}"),
+                };
+                tracing::info!(call = %state, "SIP call");
                 *current = now;
             }
             changed

@@ -76,6 +76,7 @@ impl ControlApi {
             .route("/api/v1/join", post(join))
             .route("/api/v1/hang-up", post(hang_up))
             .route("/api/v1/mute", post(mute))
+            .route("/api/v1/call/snapshot", get(snapshot))
             .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
             .with_state(ApiState {
                 terminal,
@@ -276,6 +277,33 @@ async fn hang_up(_: Authorized, State(state): State<ApiState>) -> Response {
     state.terminal.hang_up().await;
     settle(&state.terminal).await;
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// The far end's picture now, as PNG: what the room's screen shows, for
+/// an operator checking a room from afar. `404` outside a call or before
+/// the first picture.
+async fn snapshot(_: Authorized, State(state): State<ApiState>) -> Response {
+    let media = state.terminal.call_media.borrow().clone();
+    let Some(media) = media else {
+        return error(StatusCode::NOT_FOUND, "no_call", "not in a call");
+    };
+    let frame = tokio::task::spawn_blocking(move || media.snapshot().map(|f| f.to_png()))
+        .await
+        .ok()
+        .flatten();
+    match frame {
+        Some(Ok(png)) => ([(axum::http::header::CONTENT_TYPE, "image/png")], png).into_response(),
+        Some(Err(err)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "encoding",
+            &err.to_string(),
+        ),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "no_picture",
+            "no picture decoded yet",
+        ),
+    }
 }
 
 #[derive(Deserialize)]

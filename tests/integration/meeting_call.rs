@@ -369,3 +369,49 @@ async fn a_meeting_call_over_tcp_is_answered_on_its_connection_and_hangs_up() {
     drop(media);
     cloud.shutdown().await;
 }
+
+/// A room that loses power sends no BYE: once its media stops for the
+/// cloud's media timeout it leaves the roster and the layout, while a room
+/// still sending stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_whose_media_stops_is_dropped_and_one_that_sends_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = roomcloud::CloudConfig::local(dir.path());
+    config.media_canvas = (320, 240);
+    config.media_timeout = Duration::from_secs(2);
+    let (cloud, admin) =
+        common::start_configured(config, std::sync::Arc::new(roomcloud::clock::SystemClock)).await;
+    let id = common::create_meeting(
+        &admin,
+        json!({ "subject": "Power cut", "host_password": "5555", "join_before_host": true }),
+    )
+    .await;
+    let plan = common::media_plan();
+    let mut sending = room(&cloud, &plan, "sending", 0xff00ff00, 660.0).await;
+    assert_eq!(sending.dial(&format!("{id}*5555")).await.code, 200);
+    // The other joins but its media never flows (its power went at once).
+    let mut dead = Caller::new(cloud.endpoints.sip_udp, &cloud.endpoints.domain, "dead").await;
+    let answer = dead
+        .invite(&format!("{id}*5555"), &offer(9, 11, 96, 111))
+        .await;
+    assert_eq!(answer.code, 200);
+    assert_eq!(cloud.focus.roster(&id).len(), 2);
+
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while cloud.focus.roster(&id).len() != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the silent room is still in the meeting"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Well past the timeout, the room that sends is still there, alone in
+    // the layout.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let roster = cloud.focus.roster(&id);
+    assert_eq!(roster.len(), 1, "{roster:?}");
+    assert_eq!(roster[0].participant, 1, "the sending room joined first");
+    assert_eq!(cloud.focus.conference(&id).unwrap().layout().len(), 1);
+    drop(sending);
+    cloud.shutdown().await;
+}

@@ -131,6 +131,30 @@ async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
     cloud.shutdown().await;
 }
 
+/// `GET /call/snapshot`, decoded.
+async fn snapshot(remote: &Remote) -> RgbFrame {
+    let response = remote
+        .http
+        .get(format!("{}/call/snapshot", remote.base))
+        .bearer_auth(&remote.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    let png = response.bytes().await.unwrap();
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    RgbFrame {
+        width: info.width,
+        height: info.height,
+        data: pixels[..info.buffer_size()].to_vec(),
+    }
+}
+
 async fn ui_page(remote: &Remote, want: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -217,6 +241,18 @@ async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
     let media = remote.terminal.call_media.borrow().clone().unwrap();
     let frame = tokio::task::block_in_place(|| media.next_frame(Duration::from_secs(10))).unwrap();
     assert!(frame.width > 0 && frame.height > 0);
+    // An operator's snapshot of the screen's picture: a PNG of the meeting,
+    // which shows this room (blue) once its picture has gone round.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let snapshot = snapshot(&remote).await;
+        let seen = snapshot.centre_mean(8);
+        if RgbFrame::distance(seen, [0, 0, 255]) <= 40 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the snapshot shows {seen:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Home does not walk out of a call; OK on Mute mutes; Leave leaves.
     let ui = remote.keys(&["home"]).await;

@@ -36,6 +36,9 @@ use crate::sip::transaction::Transactions;
 use crate::sip::{Deferred, ReplyPath};
 use sdp::VideoClass;
 
+/// How long a participant may send no media before it is dropped.
+pub const MEDIA_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// RFC 3261 timers for answering INVITEs over UDP.
 const T1: Duration = Duration::from_millis(500);
 const T2: Duration = Duration::from_secs(4);
@@ -52,6 +55,9 @@ pub struct FocusConfig {
     pub fps: u32,
     /// The highest class sent (bounded by the canvas anyway).
     pub max_class: VideoClass,
+    /// A participant from whom no RTP arrives this long is dropped (a
+    /// terminal that lost power sends no BYE).
+    pub media_timeout: Duration,
 }
 
 impl FocusConfig {
@@ -61,6 +67,7 @@ impl FocusConfig {
             canvas: (1280, 720),
             fps: 30,
             max_class: VideoClass::Hd720,
+            media_timeout: MEDIA_TIMEOUT,
         }
     }
 }
@@ -134,9 +141,39 @@ impl Focus {
 
     /// Serves the requests the SIP core hands over until it stops.
     pub async fn run(self: Arc<Self>, mut requests: mpsc::UnboundedReceiver<Deferred>) {
+        let sweeper = tokio::spawn(self.clone().drop_silent());
         while let Some(deferred) = requests.recv().await {
             let focus = self.clone();
             tokio::spawn(async move { focus.handle(deferred).await });
+        }
+        sweeper.abort();
+    }
+
+    /// Drops participants whose media stopped without a BYE, checking a
+    /// few times per timeout.
+    async fn drop_silent(self: Arc<Self>) {
+        let timeout = self.config.media_timeout;
+        let mut tick = tokio::time::interval((timeout / 4).max(Duration::from_millis(100)));
+        loop {
+            tick.tick().await;
+            let live: Vec<(String, Arc<Conference>)> = lock(&self.conferences)
+                .iter()
+                .map(|(id, live)| (id.clone(), live.conference.clone()))
+                .collect();
+            for (meeting_id, conference) in live {
+                for participant in conference.silent(timeout) {
+                    tracing::warn!(
+                        meeting = %meeting_id,
+                        participant,
+                        ?timeout,
+                        "no media: dropped from the meeting"
+                    );
+                    lock(&self.dialogs).retain(|_, d| {
+                        !(d.meeting_id == meeting_id && d.participant == participant)
+                    });
+                    self.remove_participant(&meeting_id, participant);
+                }
+            }
         }
     }
 

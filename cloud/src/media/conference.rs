@@ -20,7 +20,9 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use gst::prelude::*;
 
@@ -134,6 +136,8 @@ pub struct MediaPorts {
 
 pub struct Conference {
     config: ConferenceConfig,
+    /// Media arrival times are kept as milliseconds since this instant.
+    epoch: Instant,
     pipeline: gst::Pipeline,
     compositor: gst::Element,
     video_tee: gst::Element,
@@ -151,6 +155,8 @@ struct State {
 
 struct Participant {
     spec: ParticipantSpec,
+    /// When its last RTP packet (audio or video) arrived, ms since `epoch`.
+    last_media: Arc<AtomicU64>,
     ports: MediaPorts,
     video_in: Vec<gst::Element>,
     compositor_pad: gst::Pad,
@@ -223,6 +229,7 @@ impl Conference {
             compositor,
             video_tee,
             state: Mutex::new(State::default()),
+            epoch: Instant::now(),
         })
     }
 
@@ -235,8 +242,11 @@ impl Conference {
                 spec.id
             )));
         }
-        let (video_in, compositor_pad, video_port) = self.video_input(&spec)?;
-        let (audio_in, tee, audio_port) = self.audio_input(&spec)?;
+        // Joining counts as media: a participant that never sends is
+        // dropped one timeout after joining.
+        let last_media = Arc::new(AtomicU64::new(self.now_ms()));
+        let (video_in, compositor_pad, video_port) = self.video_input(&spec, &last_media)?;
+        let (audio_in, tee, audio_port) = self.audio_input(&spec, &last_media)?;
         let (audio_out, mixer) = self.audio_output(&spec)?;
         let ports = MediaPorts {
             video: video_port,
@@ -244,6 +254,7 @@ impl Conference {
         };
         let mut participant = Participant {
             spec: spec.clone(),
+            last_media,
             ports,
             video_in,
             compositor_pad,
@@ -394,9 +405,40 @@ impl Conference {
         Ok(jb)
     }
 
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Participants from whom no media has arrived for `longer_than`: a
+    /// terminal that lost power or network sends no BYE.
+    pub fn silent(&self, longer_than: Duration) -> Vec<ParticipantId> {
+        let now = self.now_ms();
+        let limit = longer_than.as_millis() as u64;
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state
+            .participants
+            .iter()
+            .filter(|(_, p)| now.saturating_sub(p.last_media.load(Ordering::Relaxed)) > limit)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Records every packet `src` receives into `last_media`.
+    fn note_arrivals(&self, src: &gst::Element, last_media: &Arc<AtomicU64>) {
+        let Some(pad) = src.static_pad("src") else {
+            return;
+        };
+        let (last_media, epoch) = (last_media.clone(), self.epoch);
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            last_media.store(epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+            gst::PadProbeReturn::Ok
+        });
+    }
+
     fn video_input(
         &self,
         spec: &ParticipantSpec,
+        last_media: &Arc<AtomicU64>,
     ) -> Result<(Vec<gst::Element>, gst::Pad, u16), MediaError> {
         let caps = gst::Caps::builder("application/x-rtp")
             .field("media", "video")
@@ -405,6 +447,7 @@ impl Conference {
             .field("payload", i32::from(spec.video_pt))
             .build();
         let src = self.udpsrc(caps)?;
+        self.note_arrivals(&src, last_media);
         let queue = make("queue")?;
         let elements = vec![
             src.clone(),
@@ -423,6 +466,7 @@ impl Conference {
     fn audio_input(
         &self,
         spec: &ParticipantSpec,
+        last_media: &Arc<AtomicU64>,
     ) -> Result<(Vec<gst::Element>, gst::Element, u16), MediaError> {
         let (rate, name, [depay, decoder, _, _]) = spec.audio_codec.elements();
         let caps = gst::Caps::builder("application/x-rtp")
@@ -432,6 +476,7 @@ impl Conference {
             .field("payload", i32::from(spec.audio_pt))
             .build();
         let src = self.udpsrc(caps)?;
+        self.note_arrivals(&src, last_media);
         let tee = make("tee")?;
         tee.set_property("allow-not-linked", true);
         let elements = vec![

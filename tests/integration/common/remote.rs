@@ -105,6 +105,19 @@ impl Client {
         self.post("/text", json!({ "text": text })).await
     }
 
+    /// GETs and returns the status code with the JSON answer.
+    pub async fn try_get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn get(&self, path: &str) -> Value {
         self.http
             .get(format!("{}{path}", self.base))
