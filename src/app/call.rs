@@ -13,6 +13,9 @@ use super::TerminalStatus;
 use crate::media::{CallMedia, CallMediaConfig, MediaError};
 use crate::sip::{sdp, CallEnd, CallState};
 
+/// How often the network quality is measured (its warning counts seconds).
+const QUALITY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The live call's media, or `None` between calls.
 pub type LiveMedia = watch::Sender<Option<Arc<CallMedia>>>;
 
@@ -77,6 +80,7 @@ pub fn follow(
         let live = live.clone();
         async move {
             let mut sending = false;
+            let mut measure = tokio::time::interval(QUALITY_EVERY);
             loop {
                 let state = call.borrow_and_update().clone();
                 if let Some(CallState::Established { answer }) = &state {
@@ -94,14 +98,35 @@ pub fn follow(
                     Some(CallState::Ended(end)) => Some(matches!(end, CallEnd::Refused { .. })),
                     _ => None,
                 };
-                status.send_modify(|s| s.call = state);
+                status.send_modify(|s| {
+                    s.call = state;
+                    if ended.is_some() {
+                        s.call_quality = None;
+                    }
+                });
                 if let Some(refused) = ended {
                     ui.send_modify(|ui| ui.call_ended(refused));
                     withdraw(&live, &Arc::downgrade(&media));
                     return;
                 }
-                if call.changed().await.is_err() {
-                    return;
+                // The quality once a second while the call lasts.
+                loop {
+                    tokio::select! {
+                        changed = call.changed() => {
+                            if changed.is_err() {
+                                return;
+                            }
+                            break;
+                        }
+                        _ = measure.tick(), if sending => {
+                            let report = media.quality();
+                            status.send_if_modified(|s| {
+                                let changed = s.call_quality.as_ref() != Some(&report);
+                                s.call_quality = Some(report);
+                                changed
+                            });
+                        }
+                    }
                 }
             }
         }

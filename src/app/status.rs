@@ -41,6 +41,8 @@ pub struct TerminalStatus {
     pub call: Option<crate::sip::CallState>,
     /// The microphone is muted in the call (every call starts unmuted).
     pub mic_muted: bool,
+    /// The network quality of the call in progress.
+    pub call_quality: Option<crate::media::QualityReport>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -65,6 +67,7 @@ impl TerminalStatus {
             ping: PingState::NotRun,
             call: None,
             mic_muted: false,
+            call_quality: None,
         }
     }
 

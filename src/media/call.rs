@@ -25,7 +25,12 @@ use super::loopback::{
 };
 use super::pipeline::{capsfilter, make, Running};
 use super::probe::{require, MediaPlan};
+use super::quality::{rtp_seq_and_timestamp, QualityMeter, QualityReport, StreamStats};
 use super::{init, MediaError, RgbFrame, VideoClass};
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 const ELEMENTS: &[&str] = &[
     "udpsrc",
@@ -108,6 +113,9 @@ pub struct CallMedia {
     /// The last picture [`latest_frame`](Self::latest_frame) returned, for
     /// snapshots between the screen's pulls.
     last_frame: Mutex<Option<RgbFrame>>,
+    /// What arrives, measured for the network-quality indicator.
+    quality: Arc<Mutex<QualityMeter>>,
+    epoch: Instant,
 }
 
 impl CallMedia {
@@ -116,14 +124,30 @@ impl CallMedia {
         init()?;
         require("call media", ELEMENTS)?;
         require("call media", &[&config.encoder, &config.decoder])?;
+        let quality = Arc::new(Mutex::new(QualityMeter::new(AUDIO_RATE as u32)));
+        let epoch = Instant::now();
+        let feed = |pick: fn(&mut QualityMeter) -> &mut StreamStats| -> OnPacket {
+            let quality = quality.clone();
+            Box::new(move |packet| {
+                if let Some((seq, timestamp)) = rtp_seq_and_timestamp(packet) {
+                    let now = epoch.elapsed().as_millis() as u64;
+                    pick(&mut lock(&quality)).packet(now, seq, timestamp);
+                }
+            })
+        };
         let (video_in, video_sink, video_port) = video_receiver(
             "call-video-in",
             config.local,
             config.video_pt,
             &config.decoder,
+            Some(feed(|m| &mut m.video)),
         )?;
-        let (audio_in, audio_sink, audio_port) =
-            audio_receiver("call-audio-in", config.local, config.audio_pt)?;
+        let (audio_in, audio_sink, audio_port) = audio_receiver(
+            "call-audio-in",
+            config.local,
+            config.audio_pt,
+            Some(feed(|m| &mut m.audio)),
+        )?;
         let volume = make("volume")?;
         Ok(Self {
             config,
@@ -135,6 +159,8 @@ impl CallMedia {
             volume,
             ports: (video_port, audio_port),
             last_frame: Mutex::new(None),
+            quality,
+            epoch,
         })
     }
 
@@ -247,6 +273,12 @@ impl CallMedia {
         }
     }
 
+    /// The network quality of what arrives now (call it about once a
+    /// second: the loss warning is timed by these calls).
+    pub fn quality(&self) -> QualityReport {
+        lock(&self.quality).report(self.epoch.elapsed().as_millis() as u64)
+    }
+
     /// The newest picture decoded so far (`None`: none yet), new or not.
     pub fn snapshot(&self) -> Option<RgbFrame> {
         self.latest_frame().or_else(|| {
@@ -311,6 +343,22 @@ fn watched<'a>(senders: &'a Option<Arc<Senders>>, receiver: &'a Running) -> Vec<
     watched
 }
 
+/// Called with every packet a receiver's socket delivers.
+pub(super) type OnPacket = Box<dyn Fn(&[u8]) + Send + Sync>;
+
+fn watch_packets(src: &gst::Element, on_packet: OnPacket) {
+    if let Some(pad) = src.static_pad("src") {
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+            if let Some(buffer) = info.buffer() {
+                if let Ok(map) = buffer.map_readable() {
+                    on_packet(map.as_slice());
+                }
+            }
+            gst::PadProbeReturn::Ok
+        });
+    }
+}
+
 fn udpsrc(local: IpAddr, caps: gst::Caps) -> Result<gst::Element, MediaError> {
     let src = make("udpsrc")?;
     src.set_property("address", local.to_string());
@@ -334,6 +382,7 @@ pub(super) fn video_receiver(
     local: IpAddr,
     pt: u8,
     decoder: &str,
+    on_packet: Option<OnPacket>,
 ) -> Result<(Running, gst_app::AppSink, u16), MediaError> {
     let caps = gst::Caps::builder("application/x-rtp")
         .field("media", "video")
@@ -343,6 +392,9 @@ pub(super) fn video_receiver(
         .field("packetization-mode", "1")
         .build();
     let src = udpsrc(local, caps)?;
+    if let Some(on_packet) = on_packet {
+        watch_packets(&src, on_packet);
+    }
     let sink = gst_app::AppSink::builder()
         .caps(
             &gst_video::VideoCapsBuilder::new()
@@ -375,6 +427,7 @@ pub(super) fn audio_receiver(
     name: &'static str,
     local: IpAddr,
     pt: u8,
+    on_packet: Option<OnPacket>,
 ) -> Result<(Running, gst_app::AppSink, u16), MediaError> {
     let caps = gst::Caps::builder("application/x-rtp")
         .field("media", "audio")
@@ -383,6 +436,9 @@ pub(super) fn audio_receiver(
         .field("payload", i32::from(pt))
         .build();
     let src = udpsrc(local, caps)?;
+    if let Some(on_packet) = on_packet {
+        watch_packets(&src, on_packet);
+    }
     let sink = gst_app::AppSink::builder()
         .caps(&mono_s16())
         .max_buffers(200)

@@ -101,8 +101,13 @@ impl VideoLoopback {
         require("video loopback", VIDEO_ELEMENTS)?;
         require("video loopback", &[&config.encoder, &config.decoder])?;
 
-        let (receiver, appsink, port) =
-            video_receiver("video-receiver", LOOPBACK, PAYLOAD_TYPE, &config.decoder)?;
+        let (receiver, appsink, port) = video_receiver(
+            "video-receiver",
+            LOOPBACK,
+            PAYLOAD_TYPE,
+            &config.decoder,
+            None,
+        )?;
 
         let source = make("videotestsrc")?;
         source.set_property("is-live", true);
@@ -240,7 +245,8 @@ impl AudioLoopback {
         init()?;
         require("audio loopback", AUDIO_ELEMENTS)?;
 
-        let (receiver, appsink, port) = audio_receiver("audio-receiver", LOOPBACK, PAYLOAD_TYPE)?;
+        let (receiver, appsink, port) =
+            audio_receiver("audio-receiver", LOOPBACK, PAYLOAD_TYPE, None)?;
 
         let source = make("audiotestsrc")?;
         source.set_property("is-live", true);

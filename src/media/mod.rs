@@ -12,6 +12,8 @@
 //! - `level.rs`: decoded-frame and audio-level arithmetic, pure.
 //! - `loopback.rs`: H.264 and Opus over RTP/UDP on 127.0.0.1 into appsinks —
 //!   the tests' (and later the diagnostics') proof that media really flows.
+//! - `quality.rs`: network quality from arriving RTP (6-second loss
+//!   windows, jitter, the loss icon and warning), pure.
 //! - `call.rs`: a call's media — receivers bound first (ports for the SDP),
 //!   senders to the far end's addresses, mute; decoded pictures and sound.
 
@@ -23,6 +25,7 @@ mod level;
 mod loopback;
 mod pipeline;
 mod probe;
+mod quality;
 
 pub use call::{CallMedia, CallMediaConfig};
 pub use class::VideoClass;
@@ -32,6 +35,9 @@ pub use level::{tone_rms, AudioLevel, RgbFrame};
 pub use loopback::{AudioLoopback, AudioLoopbackConfig, VideoLoopback, VideoLoopbackConfig};
 pub use probe::{
     element_exists, package_hint, require, MediaPlan, MissingRole, ProbeError, Source, SourceMode,
+};
+pub use quality::{
+    rtp_seq_and_timestamp, LossIcon, QualityLevel, QualityMeter, QualityReport, StreamStats,
 };
 
 /// Initialises GStreamer once per process (idempotent, thread-safe).

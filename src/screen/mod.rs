@@ -97,6 +97,18 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     state.set_call_reason(view.call.reason.clone().unwrap_or_default().into());
     state.set_call_code(view.call.code.clone().unwrap_or_default().into());
     state.set_mic_muted(view.call.muted);
+    let quality = view.call.quality.as_ref();
+    state.set_net_level(
+        quality
+            .map(|q| match q.level {
+                crate::media::QualityLevel::Good => "good",
+                crate::media::QualityLevel::Fair => "fair",
+                crate::media::QualityLevel::Poor => "poor",
+            })
+            .unwrap_or_default()
+            .into(),
+    );
+    state.set_net_warning(quality.is_some_and(|q| q.warning));
     if view.call.state != "in_call" {
         // The picture of an earlier call never shows in the next one.
         state.set_has_remote_video(false);

@@ -270,7 +270,28 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         answer: String::new(),
     });
     in_call_status.mic_muted = true;
-    states.push(("in-call", in_call.clone(), in_call_status));
+    in_call_status.call_quality = Some(crate::media::QualityReport {
+        level: crate::media::QualityLevel::Good,
+        loss_icon: crate::media::LossIcon::None,
+        warning: false,
+        audio_loss: Some(0.0),
+        video_loss: Some(0.0),
+        jitter_ms: 2.0,
+        latency_ms: None,
+    });
+    states.push(("in-call", in_call.clone(), in_call_status.clone()));
+    let mut lossy = in_call_status;
+    lossy.mic_muted = false;
+    lossy.call_quality = Some(crate::media::QualityReport {
+        level: crate::media::QualityLevel::Poor,
+        loss_icon: crate::media::LossIcon::Red,
+        warning: true,
+        audio_loss: Some(0.02),
+        video_loss: Some(0.12),
+        jitter_ms: 18.0,
+        latency_ms: None,
+    });
+    states.push(("in-call-lossy", in_call.clone(), lossy));
     let mut calling_status = online;
     calling_status.call = Some(CallState::Calling);
     states.push(("calling", in_call, calling_status));

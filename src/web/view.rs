@@ -35,9 +35,17 @@ pub struct CallView {
     pub code: Option<String>,
     /// The microphone is muted.
     pub muted: bool,
+    /// While in a call: the network quality (level, loss icon, warning,
+    /// losses over the last 6 s as fractions, jitter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<crate::media::QualityReport>,
 }
 
-fn call_view(call: Option<&CallState>, muted: bool) -> CallView {
+fn call_view(
+    call: Option<&CallState>,
+    muted: bool,
+    quality: Option<&crate::media::QualityReport>,
+) -> CallView {
     let (state, reason, code) = match call {
         None => ("none", None, None),
         Some(CallState::Calling) => ("calling", None, None),
@@ -59,6 +67,7 @@ fn call_view(call: Option<&CallState>, muted: bool) -> CallView {
         reason,
         code,
         muted,
+        quality: quality.cloned(),
     }
 }
 
@@ -190,7 +199,7 @@ impl StatusView {
                 view
             }),
             ping,
-            call: call_view(s.call.as_ref(), s.mic_muted),
+            call: call_view(s.call.as_ref(), s.mic_muted, s.call_quality.as_ref()),
         }
     }
 }

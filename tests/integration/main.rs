@@ -17,6 +17,7 @@ mod meeting_e2e;
 mod network;
 mod process;
 mod provisioning;
+mod quality;
 mod sip_agent;
 mod terminal;
 mod terminal_call;

@@ -237,6 +237,15 @@ async fn two_terminals_and_baresip_meet_see_and_hear_each_other_but_not_themselv
         }
     }
 
+    // On loopback the network is good, and the control API says so.
+    for room in rooms {
+        let status = room
+            .remote
+            .wait_status(|s| s["call"]["quality"]["level"] == "good")
+            .await;
+        assert_eq!(status["call"]["quality"]["loss_icon"], "none", "{status}");
+    }
+
     // Yellow mutes from its control API: magenta no longer hears it, and
     // still hears baresip.
     let status = yellow.remote.post("/mute", json!({ "muted": true })).await;
