@@ -17,6 +17,16 @@ free_udp_port() {
   return 1
 }
 
+# free_tcp_udp_port: a port free for both TCP and UDP on 127.0.0.1.
+free_tcp_udp_port() {
+  local p i
+  for ((i = 0; i < 50; i++)); do
+    p=$(free_udp_port 127.0.0.1)
+    ss -Hltn "( sport = :$p )" | grep -q . || { echo "$p"; return 0; }
+  done
+  return 1
+}
+
 # hms_to_s "HH:MM:SS:uuuuuu" -> seconds (sipp's time format in -trace_stat)
 hms_to_s() {
   awk -F: '{ printf "%.6f", $1*3600 + $2*60 + $3 + $4/1e6 }' <<<"$1"

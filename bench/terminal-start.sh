@@ -57,16 +57,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_tcp_udp_port: a port free for both TCP and UDP on 127.0.0.1.
-free_tcp_udp_port() {
-  local p i
-  for ((i = 0; i < 50; i++)); do
-    p=$(free_udp_port 127.0.0.1)
-    ss -Hltn "( sport = :$p )" | grep -q . || { echo "$p"; return 0; }
-  done
-  return 1
-}
-
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 sip_port=$(free_tcp_udp_port)
 http_port=$(free_tcp_udp_port)

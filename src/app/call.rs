@@ -81,6 +81,12 @@ pub fn follow(
         async move {
             let mut sending = false;
             let mut measure = tokio::time::interval(QUALITY_EVERY);
+            // What the watch holds now may be the previous call's end: this
+            // call's states start with the change the Dial makes (the
+            // receiver was marked seen before the Dial was sent).
+            if call.changed().await.is_err() {
+                return;
+            }
             loop {
                 let state = call.borrow_and_update().clone();
                 if let Some(CallState::Established { answer }) = &state {

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::board::Key;
 use crate::net::NetworkConfigurator;
 use crate::provision::{self, ActivationError, ChannelEvent, ChannelSettings};
-use crate::sip::{Account, AgentCommand, SipAgent, SipTransport};
+use crate::sip::{Account, AgentCommand, CallState, SipAgent, SipTransport};
 use crate::store::{Credentials, DataDir};
 use roomterm_proto::ActivateRequest;
 use ui::{Control, Effect, UiState};
@@ -422,8 +422,13 @@ impl Runtime {
             .agent
             .command(AgentCommand::Dial { user, sdp: offer })
             .await;
-        // Every call starts with the microphone open.
-        self.status.send_modify(|s| s.mic_muted = false);
+        // Every call starts with the microphone open; the last call's end
+        // is no longer news.
+        self.status.send_modify(|s| {
+            s.mic_muted = false;
+            s.call = Some(CallState::Calling);
+            s.call_quality = None;
+        });
         self.ui.send_modify(UiState::call_started);
         self.call = Some(call::follow(
             media,

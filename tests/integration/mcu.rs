@@ -187,3 +187,37 @@ fn three_rooms_see_the_others_in_the_layout_and_hear_everyone_but_themselves() {
     assert!(error.is_none(), "{error:?}");
     assert!(conference.leave(3).is_err(), "leaving twice is an error");
 }
+
+/// A room that leaves and comes back, again and again, while another stays:
+/// each leave returns (tearing down a participant's chain while it pushes
+/// into the compositor and mixers must not hang — at 720p under load it
+/// did, when the chain was stopped before its aggregator pad was released;
+/// `bench/join-time.sh` showed it), and the one who stayed sees the
+/// newcomer each time.
+#[test]
+fn a_room_leaves_and_rejoins_while_another_stays() {
+    let plan = crate::common::media_plan();
+    let config = ConferenceConfig::probe(CANVAS.0, CANVAS.1, 30, [127, 0, 0, 1].into()).unwrap();
+    let conference = std::sync::Arc::new(Conference::start(config).unwrap());
+    let stays = join(&conference, &plan, 1, [255, 0, 0], 440.0);
+    for round in 0..4u64 {
+        let id = 10 + round;
+        let visitor = join(&conference, &plan, id, [0, 0, 255], 1000.0);
+        let frame = wait_for_layout(&conference, &stays, &[&stays, &visitor]);
+        assert_layout(&conference, &frame, &[&stays, &visitor]);
+        // The leave, bounded: a hang fails here instead of stalling.
+        let (done, left) = std::sync::mpsc::channel();
+        let leaving = conference.clone();
+        std::thread::spawn(move || {
+            let _ = done.send(leaving.leave(id));
+        });
+        let outcome = left.recv_timeout(Duration::from_secs(10));
+        assert!(
+            matches!(outcome, Ok(Ok(()))),
+            "leave {round} did not return: {outcome:?}"
+        );
+        drop(visitor);
+    }
+    let error = conference.bus_error();
+    assert!(error.is_none(), "{error:?}");
+}

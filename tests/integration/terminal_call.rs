@@ -275,5 +275,25 @@ async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
         remote.terminal.call_media.borrow().is_none(),
         "media left running"
     );
+    let (status, body) = remote.try_get("/call/snapshot").await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (404, Some("no_call"))
+    );
+
+    // The next calls are followed as the first was (not mistaken for the
+    // last one's end).
+    for _ in 0..2 {
+        remote
+            .post("/join", json!({ "meeting_id": id, "password": "4321" }))
+            .await;
+        call_state(&remote, "in_call").await;
+        assert_eq!(
+            ui_page(&remote, "in_call").await["call"]["state"],
+            "in_call"
+        );
+        remote.post("/hang-up", json!({})).await;
+        call_state(&remote, "ended").await;
+    }
     cloud.shutdown().await;
 }

@@ -296,9 +296,12 @@ impl Conference {
                 self.drop_branch(&participant.tee, &other.mixer, branch);
             }
         }
-        remove_all(&self.pipeline, &participant.video_in);
+        // The aggregator's pad goes first: releasing it flushes a chain
+        // blocked pushing into it, which could otherwise never stop (the
+        // leave would hang, and with it every call of this meeting).
         self.compositor
             .release_request_pad(&participant.compositor_pad);
+        remove_all(&self.pipeline, &participant.video_in);
         for (other_id, branch) in participant.inbound {
             if let Some(other) = state.participants.get(&other_id) {
                 self.drop_branch(&other.tee, &participant.mixer, branch);
@@ -561,10 +564,12 @@ impl Conference {
         })
     }
 
+    /// Downstream first, as in `leave`: the mixer's pad is released (its
+    /// queue's blocked push returns), then the tee's, then the queue stops.
     fn drop_branch(&self, tee: &gst::Element, mixer: &gst::Element, branch: Branch) {
+        mixer.release_request_pad(&branch.mixer_pad);
         tee.release_request_pad(&branch.tee_pad);
         remove_all(&self.pipeline, &[branch.queue]);
-        mixer.release_request_pad(&branch.mixer_pad);
     }
 
     /// Sends the composed picture to `spec` through its class's encoder,
