@@ -415,3 +415,41 @@ async fn a_room_whose_media_stops_is_dropped_and_one_that_sends_stays() {
     drop(sending);
     cloud.shutdown().await;
 }
+
+/// Three rooms dial a meeting with two places at the same instant: two get
+/// in and the third is told the meeting is full — the place a join holds
+/// while it is being decided counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_joins_do_not_overfill_a_meeting() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = common::start_meeting_cloud(dir.path()).await;
+    let id = common::create_meeting(
+        &admin,
+        json!({ "subject": "Two seats", "host_password": "3333",
+                "join_before_host": true, "party_limit": 2 }),
+    )
+    .await;
+    let mut callers = Vec::new();
+    for name in ["a", "b", "c"] {
+        callers.push(Caller::new(cloud.endpoints.sip_udp, &cloud.endpoints.domain, name).await);
+    }
+    let user = format!("{id}*3333");
+    let [a, b, c] = &mut callers[..] else {
+        unreachable!()
+    };
+    let offers = [
+        offer(9, 11, 96, 111),
+        offer(13, 15, 96, 111),
+        offer(17, 19, 96, 111),
+    ];
+    let (ra, rb, rc) = tokio::join!(
+        a.invite(&user, &offers[0]),
+        b.invite(&user, &offers[1]),
+        c.invite(&user, &offers[2]),
+    );
+    let mut codes = vec![ra.code, rb.code, rc.code];
+    codes.sort();
+    assert_eq!(codes, vec![200, 200, 486], "answers {codes:?}");
+    assert_eq!(cloud.focus.roster(&id).len(), 2);
+    cloud.shutdown().await;
+}

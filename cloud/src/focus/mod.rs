@@ -114,6 +114,8 @@ pub struct Focus {
     unacked: Mutex<HashMap<(String, u32), watch::Sender<bool>>>,
     /// INVITEs still being decided: Call-ID → cancelled.
     deciding: Mutex<HashMap<String, watch::Sender<bool>>>,
+    /// Joins being decided per meeting ID (they hold a place).
+    joining: Arc<Mutex<HashMap<String, u32>>>,
     next_participant: AtomicU64,
 }
 
@@ -135,6 +137,7 @@ impl Focus {
             dialogs: Mutex::new(HashMap::new()),
             unacked: Mutex::new(HashMap::new()),
             deciding: Mutex::new(HashMap::new()),
+            joining: Arc::default(),
             next_participant: AtomicU64::new(1),
         })
     }
@@ -375,13 +378,21 @@ impl Focus {
             .user()
             .and_then(target::parse)
             .ok_or_else(|| Refusal::plain(404, "Not Found"))?;
-        let (host_present, participants) = {
+        // Joins still being decided count as participants: two INVITEs at
+        // the same instant must not both take the last place.
+        let (host_present, participants, _reservation) = {
             let conferences = lock(&self.conferences);
             let roster = conferences
                 .get(&target.meeting_id)
                 .map(|l| l.roster.as_slice())
                 .unwrap_or_default();
-            (roster.iter().any(|r| r.host), roster.len() as u32)
+            let reservation = Reservation::new(&self.joining, &target.meeting_id);
+            let others = reservation.others;
+            (
+                roster.iter().any(|r| r.host),
+                roster.len() as u32 + others,
+                reservation,
+            )
         };
         let query = JoinQuery {
             device_sn: None,
@@ -581,6 +592,41 @@ fn tag_of(value: Option<&str>) -> Option<String> {
             .eq_ignore_ascii_case("tag")
             .then(|| v.trim().to_string())
     })
+}
+
+/// A place held in a meeting while a join is decided; given back when the
+/// join is done (by then a successful one is on the roster).
+struct Reservation {
+    joining: Arc<Mutex<HashMap<String, u32>>>,
+    meeting_id: String,
+    /// Other joins of this meeting being decided when this one began.
+    others: u32,
+}
+
+impl Reservation {
+    fn new(joining: &Arc<Mutex<HashMap<String, u32>>>, meeting_id: &str) -> Self {
+        let mut map = lock(joining);
+        let count = map.entry(meeting_id.to_string()).or_insert(0);
+        let others = *count;
+        *count += 1;
+        Self {
+            joining: joining.clone(),
+            meeting_id: meeting_id.to_string(),
+            others,
+        }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let mut map = lock(&self.joining);
+        if let Some(count) = map.get_mut(&self.meeting_id) {
+            *count -= 1;
+            if *count == 0 {
+                map.remove(&self.meeting_id);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
