@@ -18,13 +18,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$BENCH_DIR/.."
 
 runs=${1:-${JOIN_RUNS:-10}}
-roomcloud=${ROOMCLOUD_BIN:-target/release/roomcloud}
-roomterm=${ROOMTERM_BIN:-target/release/roomterm}
-for bin in "$roomcloud" "$roomterm"; do
-  [[ -x $bin ]] || { echo "build first: cargo build --release -p roomcloud -p roomterm" >&2; exit 1; }
-done
-[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive number" >&2; exit 64; }
-unset ROOMCLOUD_URL ROOMCLOUD_TOKEN ROOMCLOUD_DATA ROOMTERM_DATA ROOMTERM_SN ROOMTERM_BOARDS
+use_release_bins "$runs"
 
 mkdir -p bench/out
 tmp=$(mktemp -d /tmp/roomterm-join.XXXXXX)

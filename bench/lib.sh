@@ -31,3 +31,18 @@ free_tcp_udp_port() {
 hms_to_s() {
   awk -F: '{ printf "%.6f", $1*3600 + $2*60 + $3 + $4/1e6 }' <<<"$1"
 }
+
+# use_release_bins RUNS: sets $roomcloud and $roomterm (ROOMCLOUD_BIN /
+# ROOMTERM_BIN override), checks they are built and RUNS is a positive
+# number, and clears the variables the binaries would read from the
+# environment (each bench sets everything itself).
+use_release_bins() {
+  roomcloud=${ROOMCLOUD_BIN:-target/release/roomcloud}
+  roomterm=${ROOMTERM_BIN:-target/release/roomterm}
+  local bin
+  for bin in "$roomcloud" "$roomterm"; do
+    [[ -x $bin ]] || { echo "build first: cargo build --release -p roomcloud -p roomterm" >&2; exit 1; }
+  done
+  [[ $1 =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive number" >&2; exit 64; }
+  unset ROOMCLOUD_URL ROOMCLOUD_TOKEN ROOMCLOUD_DATA ROOMTERM_DATA ROOMTERM_SN ROOMTERM_BOARDS
+}

@@ -26,14 +26,7 @@ cd "$BENCH_DIR/.."
 runs=${1:-${TERMINAL_RUNS:-10}}
 idle_secs=${IDLE_SECS:-5}
 domain=bench.local
-roomcloud=${ROOMCLOUD_BIN:-target/release/roomcloud}
-roomterm=${ROOMTERM_BIN:-target/release/roomterm}
-for bin in "$roomcloud" "$roomterm"; do
-  [[ -x $bin ]] || { echo "build first: cargo build --release -p roomcloud -p roomterm" >&2; exit 1; }
-done
-[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive number" >&2; exit 64; }
-# The binaries read these from the environment; the bench sets everything itself.
-unset ROOMCLOUD_URL ROOMCLOUD_TOKEN ROOMCLOUD_DATA ROOMTERM_DATA ROOMTERM_SN ROOMTERM_BOARDS
+use_release_bins "$runs"
 
 mkdir -p bench/out
 tmp=$(mktemp -d /tmp/roomterm-bench.XXXXXX)

@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 
 use roomcloud::media::{Conference, ParticipantId};
 use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, RgbFrame};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::common::baresip::{Baresip, BARS};
 use crate::common::picture::{close, colour_at, thirds};
 use crate::common::remote::Remote;
-use crate::common::{self, add_device, create_meeting};
+use crate::common::{self, create_meeting};
 
 const CANVAS: (u32, u32) = (320, 240);
 const PASSWORD: &str = "2468";
@@ -49,20 +49,11 @@ impl Room {
         rgb: [u8; 3],
         tone: f64,
     ) -> Self {
-        let code = add_device(admin, sn).await;
         let argb =
             0xff00_0000 | u32::from(rgb[0]) << 16 | u32::from(rgb[1]) << 8 | u32::from(rgb[2]);
         let media = CallMediaConfig::small(&common::media_plan(), argb, tone);
-        let remote = Remote::start_with(dir, sn, Default::default(), Some(media)).await;
-        remote
-            .post(
-                "/activate",
-                json!({ "server_url": cloud.endpoints.api_url, "code": code }),
-            )
-            .await;
-        let status = remote
-            .wait_status(|s| s["sip"]["state"] == "registered")
-            .await;
+        let remote = common::registered_terminal(dir, cloud, admin, sn, media).await;
+        let status = remote.get("/status").await;
         let number = status["number"].as_str().unwrap().to_string();
         Self {
             remote,
@@ -79,19 +70,7 @@ impl Room {
                 json!({ "meeting_id": meeting_id, "password": PASSWORD }),
             )
             .await;
-        self.call_state("in_call").await;
-    }
-
-    async fn call_state(&self, want: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let status = self.remote.get("/status").await;
-            if status["call"]["state"] == want || Instant::now() > deadline {
-                assert_eq!(status["call"]["state"], want, "{status}");
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.remote.call_state("in_call").await;
     }
 
     /// The live call's media: what this room decodes and hears.

@@ -11,26 +11,13 @@ use crate::common::remote::Remote;
 use std::time::{Duration, Instant};
 
 use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, RgbFrame};
-use serde_json::{json, Value};
-
-async fn call_state(remote: &Remote, want: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let status = remote.get("/status").await;
-        if status["call"]["state"] == want || Instant::now() > deadline {
-            assert_eq!(status["call"]["state"], want, "{status}");
-            return status;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
     let cloud_dir = tempfile::tempdir().unwrap();
     let term_dir = tempfile::tempdir().unwrap();
     let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
-    let code = common::add_device(&admin, "SN-C1").await;
     let id = common::create_meeting(
         &admin,
         json!({ "subject": "Review", "host_password": "1111", "join_before_host": true }),
@@ -40,17 +27,7 @@ async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
 
     // The terminal: red, 440 Hz; activated and registered.
     let red = CallMediaConfig::small(&plan, 0xffff0000, 440.0);
-    let remote = Remote::start_with(term_dir.path(), "SN-C1", Default::default(), Some(red)).await;
-    let (status, _) = remote
-        .try_post(
-            "/activate",
-            json!({ "server_url": cloud.endpoints.api_url, "code": code }),
-        )
-        .await;
-    assert!(status.is_success());
-    remote
-        .wait_status(|s| s["sip"]["state"] == "registered")
-        .await;
+    let remote = common::registered_terminal(term_dir.path(), &cloud, &admin, "SN-C1", red).await;
     assert_eq!(remote.get("/status").await["call"]["state"], "none");
 
     // A room already in the meeting: green, 660 Hz.
@@ -71,7 +48,7 @@ async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
         .try_post("/join", json!({ "meeting_id": id, "password": "0000" }))
         .await;
     assert_eq!(status, 202);
-    let ended = call_state(&remote, "ended").await;
+    let ended = remote.call_state("ended").await;
     assert_eq!(ended["call"]["code"], "wrong_password", "{ended}");
     assert_eq!(ended["call"]["reason"], "403 Wrong Meeting Password");
 
@@ -85,7 +62,7 @@ async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
     remote
         .post("/join", json!({ "meeting_id": id, "password": "1111" }))
         .await;
-    call_state(&remote, "in_call").await;
+    remote.call_state("in_call").await;
     assert_eq!(cloud.focus.roster(&id).len(), 2);
     let conference = cloud.focus.conference(&id).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -117,7 +94,7 @@ async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
-    let ended = call_state(&remote, "ended").await;
+    let ended = remote.call_state("ended").await;
     assert_eq!(ended["call"]["reason"], "hung up");
     let deadline = Instant::now() + Duration::from_secs(5);
     while cloud.focus.roster(&id).len() != 1 && Instant::now() < deadline {
@@ -133,16 +110,8 @@ async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
 
 /// `GET /call/snapshot`, decoded.
 async fn snapshot(remote: &Remote) -> RgbFrame {
-    let response = remote
-        .http
-        .get(format!("{}/call/snapshot", remote.base))
-        .bearer_auth(&remote.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "image/png");
-    let png = response.bytes().await.unwrap();
+    let (status, kind, png) = remote.get_bytes("/call/snapshot").await;
+    assert_eq!((status.as_u16(), kind.as_str()), (200, "image/png"));
     let mut reader = png::Decoder::new(std::io::Cursor::new(png))
         .read_info()
         .unwrap();
@@ -155,22 +124,10 @@ async fn snapshot(remote: &Remote) -> RgbFrame {
     }
 }
 
-async fn ui_page(remote: &Remote, want: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let ui = remote.get("/ui").await;
-        if ui["page"] == want || Instant::now() > deadline {
-            assert_eq!(ui["page"], want, "{ui}");
-            return ui;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Home → Join → keypad → Join, as a room user does with the remote.
 async fn join_with_the_remote(remote: &Remote, id: &str, password: &str) {
     remote.keys(&["ok"]).await; // Join, the first control on Home
-    let ui = ui_page(remote, "join").await;
+    let ui = remote.ui_page("join").await;
     assert_eq!(ui["join_field"], "meeting_id");
     // Erase what an earlier attempt left, then the ID on the remote's digits.
     for _ in 0..ui["meeting_id"].as_str().unwrap().len() {
@@ -198,7 +155,6 @@ async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
     let cloud_dir = tempfile::tempdir().unwrap();
     let term_dir = tempfile::tempdir().unwrap();
     let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
-    let code = common::add_device(&admin, "SN-C2").await;
     let id = common::create_meeting(
         &admin,
         json!({ "subject": "Standup", "host_password": "4321", "join_before_host": true }),
@@ -206,36 +162,26 @@ async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
     .await;
     let plan = common::media_plan();
     let media = CallMediaConfig::small(&plan, 0xff0000ff, 880.0);
-    let remote =
-        Remote::start_with(term_dir.path(), "SN-C2", Default::default(), Some(media)).await;
-    remote
-        .post(
-            "/activate",
-            json!({ "server_url": cloud.endpoints.api_url, "code": code }),
-        )
-        .await;
-    remote
-        .wait_status(|s| s["sip"]["state"] == "registered")
-        .await;
-    ui_page(&remote, "home").await;
+    let remote = common::registered_terminal(term_dir.path(), &cloud, &admin, "SN-C2", media).await;
+    remote.ui_page("home").await;
 
     // A wrong password: the call page, then back to Join with the reason.
     join_with_the_remote(&remote, &id, "1111").await;
-    let ui = ui_page(&remote, "join").await;
+    let ui = remote.ui_page("join").await;
     assert_eq!(ui["call_refused"], true, "{ui}");
     assert_eq!(ui["meeting_id"], id, "the ID stays for a retry");
     assert_eq!(ui["meeting_password_length"], 0);
     assert_eq!(
-        call_state(&remote, "ended").await["call"]["code"],
+        remote.call_state("ended").await["call"]["code"],
         "wrong_password"
     );
 
     // Back Home, and again with the right one: in the meeting.
     remote.keys(&["back"]).await;
-    ui_page(&remote, "home").await;
+    remote.ui_page("home").await;
     join_with_the_remote(&remote, &id, "4321").await;
-    ui_page(&remote, "in_call").await;
-    call_state(&remote, "in_call").await;
+    remote.ui_page("in_call").await;
+    remote.call_state("in_call").await;
     assert_eq!(cloud.focus.roster(&id).len(), 1);
     // The picture the screen would show: the meeting, with this room in it.
     let media = remote.terminal.call_media.borrow().clone().unwrap();
@@ -261,9 +207,9 @@ async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
     remote.keys(&["ok"]).await;
     assert_eq!(remote.get("/status").await["call"]["muted"], true);
     remote.keys(&["right", "ok"]).await;
-    ui_page(&remote, "home").await;
+    remote.ui_page("home").await;
     assert_eq!(
-        call_state(&remote, "ended").await["call"]["reason"],
+        remote.call_state("ended").await["call"]["reason"],
         "hung up"
     );
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -287,13 +233,10 @@ async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
         remote
             .post("/join", json!({ "meeting_id": id, "password": "4321" }))
             .await;
-        call_state(&remote, "in_call").await;
-        assert_eq!(
-            ui_page(&remote, "in_call").await["call"]["state"],
-            "in_call"
-        );
+        remote.call_state("in_call").await;
+        assert_eq!(remote.ui_page("in_call").await["call"]["state"], "in_call");
         remote.post("/hang-up", json!({})).await;
-        call_state(&remote, "ended").await;
+        remote.call_state("ended").await;
     }
     cloud.shutdown().await;
 }

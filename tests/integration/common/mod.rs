@@ -91,3 +91,26 @@ pub fn media_plan() -> roomterm::media::MediaPlan {
     roomterm::media::MediaPlan::probe(&board, roomterm::media::SourceMode::Test)
         .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// A terminal added to `Acme` as `sn`, started on `dir` with `call_media`,
+/// activated with the cloud and registered.
+pub async fn registered_terminal(
+    dir: &std::path::Path,
+    cloud: &RunningCloud,
+    admin: &AdminClient,
+    sn: &str,
+    call_media: roomterm::media::CallMediaConfig,
+) -> remote::Remote {
+    let code = add_device(admin, sn).await;
+    let remote = remote::Remote::start_with(dir, sn, Default::default(), Some(call_media)).await;
+    remote
+        .post(
+            "/activate",
+            json!({ "server_url": cloud.endpoints.api_url, "code": code }),
+        )
+        .await;
+    remote
+        .wait_status(|s| s["sip"]["state"] == "registered")
+        .await;
+    remote
+}

@@ -131,6 +131,51 @@ impl Client {
     }
 
     /// Polls the status until `ready` holds (at most ~5 s); returns it.
+    /// Polls `GET path` until the value at JSON `pointer` (e.g.
+    /// `/call/state`) is `want`; fails after 10 s showing the last answer.
+    pub async fn wait_for(&self, path: &str, pointer: &str, want: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let answer = self.get(path).await;
+            if answer.pointer(pointer).and_then(Value::as_str) == Some(want)
+                || std::time::Instant::now() > deadline
+            {
+                assert_eq!(answer.pointer(pointer), Some(&json!(want)), "{answer}");
+                return answer;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The call reaches `state` (`/status` → `call.state`).
+    pub async fn call_state(&self, state: &str) -> Value {
+        self.wait_for("/status", "/call/state", state).await
+    }
+
+    /// The screen shows `page` (`/ui` → `page`).
+    pub async fn ui_page(&self, page: &str) -> Value {
+        self.wait_for("/ui", "/page", page).await
+    }
+
+    /// `GET path` as raw bytes, with the status and content type.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, kind, response.bytes().await.unwrap().to_vec())
+    }
+
     pub async fn wait_status(&self, ready: impl Fn(&Value) -> bool) -> Value {
         for _ in 0..100 {
             let status = self.get("/status").await;
