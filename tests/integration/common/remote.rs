@@ -105,32 +105,26 @@ impl Client {
         self.post("/text", json!({ "text": text })).await
     }
 
-    /// GETs and returns the status code with the JSON answer.
-    pub async fn try_get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    pub async fn get(&self, path: &str) -> Value {
+    async fn send_get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
             .send()
             .await
             .unwrap()
-            .json()
-            .await
-            .unwrap()
     }
 
-    /// Polls the status until `ready` holds (at most ~5 s); returns it.
+    /// GETs and returns the status code with the JSON answer.
+    pub async fn try_get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.send_get(path).await;
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        self.send_get(path).await.json().await.unwrap()
+    }
+
     /// Polls `GET path` until the value at JSON `pointer` (e.g.
     /// `/call/state`) is `want`; fails after 10 s showing the last answer.
     pub async fn wait_for(&self, path: &str, pointer: &str, want: &str) -> Value {
@@ -159,13 +153,7 @@ impl Client {
 
     /// `GET path` as raw bytes, with the status and content type.
     pub async fn get_bytes(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
+        let response = self.send_get(path).await;
         let status = response.status();
         let kind = response
             .headers()
@@ -176,6 +164,7 @@ impl Client {
         (status, kind, response.bytes().await.unwrap().to_vec())
     }
 
+    /// Polls the status until `ready` holds (at most ~5 s); returns it.
     pub async fn wait_status(&self, ready: impl Fn(&Value) -> bool) -> Value {
         for _ in 0..100 {
             let status = self.get("/status").await;
