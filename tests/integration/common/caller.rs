@@ -139,9 +139,11 @@ impl Caller {
             .unwrap();
     }
 
-    /// The next final answer to a `method` request (provisional ones and
-    /// late retransmissions of earlier answers skipped), within 10 s.
-    async fn final_answer(&self, method: &str) -> Answer {
+    /// The next final answer to the `method` request numbered `cseq`
+    /// (provisional ones and late retransmissions of answers to earlier
+    /// requests skipped), within 10 s.
+    async fn final_answer(&self, method: &str, cseq: u32) -> Answer {
+        let want = format!("{cseq} {method}");
         let mut buf = vec![0u8; 65_535];
         loop {
             let (len, _) =
@@ -151,8 +153,8 @@ impl Caller {
                     .unwrap();
             let answer =
                 Answer::parse(&String::from_utf8_lossy(&buf[..len])).expect("a SIP response");
-            let cseq = answer.header("cseq").unwrap_or_default();
-            if answer.code >= 200 && cseq.ends_with(method) {
+            let answered = answer.header("cseq").unwrap_or_default();
+            if answer.code >= 200 && answered.split_whitespace().eq(want.split_whitespace()) {
                 return answer;
             }
         }
@@ -167,10 +169,10 @@ impl Caller {
         let branch = Self::branch();
         let invite = self.request("INVITE", &uri, &to, &branch, self.cseq, sdp);
         self.send(&invite).await;
-        let answer = self.final_answer("INVITE").await;
+        let answer = self.final_answer("INVITE", self.cseq).await;
         // A retransmission after the answer gets the very same answer.
         self.send(&invite).await;
-        let again = self.final_answer("INVITE").await;
+        let again = self.final_answer("INVITE", self.cseq).await;
         assert_eq!(
             again.raw, answer.raw,
             "a retransmitted INVITE got another answer"
@@ -200,7 +202,7 @@ impl Caller {
             .unwrap_or_else(|| format!("<{uri}>;tag=nosuchdialog"));
         let bye = self.request("BYE", &uri, &to, &Self::branch(), self.cseq, "");
         self.send(&bye).await;
-        self.final_answer("BYE").await
+        self.final_answer("BYE", self.cseq).await
     }
 }
 
