@@ -111,7 +111,9 @@ for i in range(runs):
         sys.exit(f"join refused: {code} {body!r}")
     t_in = wait("in_call", lambda: status(room, room_token)["call"]["state"] == "in_call",
                 explain=lambda: status(room, room_token)["call"])
-    t_pic = wait("a picture", lambda: call(room, room_token, "GET", "/call/snapshot")[0] == 200)
+    t_pic = wait(f"a picture (join {i + 1})",
+                 lambda: call(room, room_token, "GET", "/call/snapshot")[0] == 200,
+                 explain=lambda: call(room, room_token, "GET", "/call/snapshot"))
     answered.append((t_in - t0) * 1000)
     pictured.append((t_pic - t0) * 1000)
     call(room, room_token, "POST", "/hang-up")
