@@ -168,7 +168,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         location,
         SipSettings {
             domain: config.domain.clone(),
-            proxy: format!("{public_host}:{}", sip.udp_addr.port()),
+            proxy: url_host(&public_host, sip.udp_addr),
             transport: config.sip_transport,
         },
         ca_pem.clone(),
@@ -245,6 +245,8 @@ fn media_ip(public_host: &str, sip_ip: IpAddr) -> IpAddr {
         })
 }
 
+/// `host:port` with the public host and `addr`'s port, an IPv6 address in
+/// brackets (for URLs, the SIP proxy and the focus's Contact).
 fn url_host(public_host: &str, http_addr: SocketAddr) -> String {
     match public_host.parse::<IpAddr>() {
         Ok(IpAddr::V6(ip)) => format!("[{ip}]:{}", http_addr.port()),
