@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use super::random_hex;
 use super::register::{Account, SipTransport};
 
 const T1: Duration = Duration::from_millis(500);
@@ -62,10 +63,6 @@ pub struct OutgoingCall {
     /// The far end's To (with its tag) once answered: in-dialog requests use it.
     remote_to: Option<String>,
     state: CallState,
-}
-
-fn random_hex() -> String {
-    format!("{:016x}", rand::random::<u64>())
 }
 
 /// A parsed SIP message, as far as a call needs it.

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use roomterm_proto::digest::Challenge;
 
+use super::random_hex;
+
 /// RFC 3261 T1 and T2.
 const T1: Duration = Duration::from_millis(500);
 const T2: Duration = Duration::from_secs(4);
@@ -102,10 +104,6 @@ pub struct Registration {
     /// When to refresh (registered) or retry (failed).
     next_attempt: Option<Instant>,
     retry_delay: Duration,
-}
-
-fn random_hex() -> String {
-    format!("{:016x}", rand::random::<u64>())
 }
 
 impl Registration {
