@@ -16,3 +16,9 @@ pub mod screen;
 pub mod sip;
 pub mod store;
 pub mod web;
+
+/// A mutex's guard; a panic elsewhere while it was held leaves the data as
+/// it was, which every user here can live with (no poisoning cascade).
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -27,10 +27,7 @@ use super::pipeline::{capsfilter, make, Running};
 use super::probe::{require, MediaPlan};
 use super::quality::{rtp_seq_and_timestamp, QualityMeter, QualityReport, StreamStats};
 use super::{init, MediaError, RgbFrame, VideoClass};
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::lock;
 
 const ELEMENTS: &[&str] = &[
     "udpsrc",
@@ -110,9 +107,9 @@ pub struct CallMedia {
     audio_sink: gst_app::AppSink,
     volume: gst::Element,
     ports: (u16, u16),
-    /// The last picture [`latest_frame`](Self::latest_frame) returned, for
-    /// snapshots between the screen's pulls.
-    last_frame: Mutex<Option<RgbFrame>>,
+    /// The last decoded picture handed out, for snapshots between the
+    /// screen's pulls (a sample is reference-counted: keeping it is free).
+    last_sample: Mutex<Option<gst::Sample>>,
     /// What arrives, measured for the network-quality indicator.
     quality: Arc<Mutex<QualityMeter>>,
     epoch: Instant,
@@ -158,7 +155,7 @@ impl CallMedia {
             audio_sink,
             volume,
             ports: (video_port, audio_port),
-            last_frame: Mutex::new(None),
+            last_sample: Mutex::new(None),
             quality,
             epoch,
         })
@@ -171,7 +168,7 @@ impl CallMedia {
 
     /// Starts sending to the far end (replacing earlier senders).
     pub fn send_to(&self, video: SocketAddr, audio: SocketAddr) -> Result<(), MediaError> {
-        let mut senders = self.senders.lock().unwrap_or_else(|e| e.into_inner());
+        let mut senders = lock(&self.senders);
         *senders = None;
         let config = &self.config;
         let source = make("videotestsrc")?;
@@ -245,13 +242,8 @@ impl CallMedia {
             timeout,
             &watched(&senders, &self.video_in),
         )?;
-        let frame = rgb_frame(&sample, &self.video_in)?;
-        self.remember(&frame);
-        Ok(frame)
-    }
-
-    fn remember(&self, frame: &RgbFrame) {
-        *self.last_frame.lock().unwrap_or_else(|e| e.into_inner()) = Some(frame.clone());
+        *lock(&self.last_sample) = Some(sample.clone());
+        rgb_frame(&sample, &self.video_in)
     }
 
     /// The newest decoded picture since the last call, without waiting
@@ -261,16 +253,15 @@ impl CallMedia {
         while let Some(sample) = self.video_sink.try_pull_sample(gst::ClockTime::ZERO) {
             latest = Some(sample);
         }
-        match rgb_frame(&latest?, &self.video_in) {
-            Ok(frame) => {
-                self.remember(&frame);
-                Some(frame)
-            }
-            Err(err) => {
-                tracing::warn!(%err, "undecodable picture");
-                None
-            }
-        }
+        let sample = latest?;
+        *lock(&self.last_sample) = Some(sample.clone());
+        self.frame_of(&sample)
+    }
+
+    fn frame_of(&self, sample: &gst::Sample) -> Option<RgbFrame> {
+        rgb_frame(sample, &self.video_in)
+            .inspect_err(|err| tracing::warn!(%err, "undecodable picture"))
+            .ok()
     }
 
     /// The network quality of what arrives now (call it about once a
@@ -282,10 +273,8 @@ impl CallMedia {
     /// The newest picture decoded so far (`None`: none yet), new or not.
     pub fn snapshot(&self) -> Option<RgbFrame> {
         self.latest_frame().or_else(|| {
-            self.last_frame
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone()
+            let last = lock(&self.last_sample).clone()?;
+            self.frame_of(&last)
         })
     }
 
@@ -325,10 +314,7 @@ impl CallMedia {
     }
 
     fn current_senders(&self) -> Option<Arc<Senders>> {
-        self.senders
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock(&self.senders).clone()
     }
 }
 

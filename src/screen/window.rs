@@ -10,6 +10,7 @@ use super::{apply, control_from_id, locale, show_remote_video, AppState, AppWind
 use crate::app::ui::Control;
 use crate::app::Terminal;
 use crate::board::Key;
+use crate::lock;
 use crate::media::RgbFrame;
 use crate::store::Language;
 
@@ -136,10 +137,6 @@ pub fn run_window(runtime: tokio::runtime::Handle, terminal: Terminal) -> anyhow
     });
     app.run()?;
     Ok(())
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Local wall-clock time as `HH:MM`.
