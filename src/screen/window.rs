@@ -70,14 +70,17 @@ pub fn run_window(runtime: tokio::runtime::Handle, terminal: Terminal) -> anyhow
     // renderer drops frames instead of queueing them.
     {
         let weak = app.as_weak();
-        let media = terminal.call_media.clone();
+        let mut media = terminal.call_media.clone();
         let pending: Arc<Mutex<Option<RgbFrame>>> = Arc::default();
         runtime.spawn(async move {
             let mut tick = tokio::time::interval(VIDEO_TICK);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
+                // Between calls, sleep until one starts instead of ticking.
+                let Ok(live) = media.wait_for(Option::is_some).await.map(|m| m.clone()) else {
+                    return;
+                };
                 tick.tick().await;
-                let live = media.borrow().clone();
                 let Some(frame) = live.and_then(|m| m.latest_frame()) else {
                     continue;
                 };
