@@ -2,6 +2,7 @@
 //! SIP, and (later) meets through. See docs/ARCHITECTURE.md.
 
 pub mod api;
+pub mod calls;
 pub mod client;
 pub mod clock;
 pub mod devices;

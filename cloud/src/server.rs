@@ -10,6 +10,7 @@ use roomterm_proto::SipTransport;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{self, AppState};
+use crate::calls::{Router, RouterParts};
 use crate::clock::SharedClock;
 use crate::devices::{Devices, SipSettings};
 use crate::focus::{Focus, FocusConfig, FocusContacts};
@@ -79,6 +80,8 @@ pub struct RunningCloud {
     pub meetings: Arc<Meetings>,
     /// The conference focus: meeting calls and their media.
     pub focus: Arc<Focus>,
+    /// Point-to-point calls between rooms.
+    pub router: Arc<Router>,
     http: axum_server::Handle,
     _sip: SipServer,
 }
@@ -136,11 +139,15 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         clock.clone(),
         config.domain.clone(),
     ));
-    // Dialog requests go from the SIP core to the conference focus.
+    // Dialog requests go from the SIP core to the call router, which keeps
+    // calls to rooms and passes the rest (meetings) to the conference focus.
     let (calls, dialog_requests) = tokio::sync::mpsc::unbounded_channel();
-    let core =
-        SipCore::new(realm, directory.clone(), location.clone(), clock.clone()).with_calls(calls);
+    let (responses_tx, responses) = tokio::sync::mpsc::unbounded_channel();
+    let core = SipCore::new(realm, directory.clone(), location.clone(), clock.clone())
+        .with_calls(calls)
+        .with_responses(responses_tx);
     let transactions = core.transactions();
+    let flows = core.flows.clone();
     let sip = SipServer::start(config.sip_listen, Arc::new(core)).await?;
     let mut media = FocusConfig::new(media_ip(&public_host, config.sip_listen.ip()));
     media.canvas = config.media_canvas;
@@ -151,6 +158,17 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         udp: url_host(&public_host, sip.udp_addr),
         tcp: url_host(&public_host, sip.tcp_addr),
     };
+    let router = Router::new(RouterParts {
+        domain: config.domain.clone(),
+        host: public_host.clone(),
+        contacts: contacts.clone(),
+        directory: directory.clone(),
+        location: location.clone(),
+        flows,
+        transactions: transactions.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+    });
     let focus = Focus::new(
         media,
         meetings.clone(),
@@ -158,7 +176,14 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         public_host.clone(),
         contacts,
     );
-    tokio::spawn(focus.clone().run(dialog_requests));
+    let (to_focus, focus_requests) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(focus.clone().run(focus_requests));
+    tokio::spawn(crate::calls::dispatch(
+        router.clone(),
+        dialog_requests,
+        responses,
+        to_focus,
+    ));
 
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
     let devices = Arc::new(Devices::new(
@@ -226,6 +251,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         devices,
         meetings,
         focus,
+        router,
         http: handle,
         _sip: sip,
     })

@@ -89,7 +89,7 @@ pub fn follow(
             }
             loop {
                 let state = call.borrow_and_update().clone();
-                if let Some(CallState::Established { answer }) = &state {
+                if let Some(CallState::Established { remote_sdp: answer }) = &state {
                     if !sending {
                         match sdp::remote_media(answer) {
                             Some((video, audio)) => match media.send_to(video, audio) {

@@ -61,6 +61,14 @@ enum Command {
     },
     /// End the call.
     HangUp,
+    /// Answer the call ringing here.
+    Answer {
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    /// Decline the call ringing here.
+    Decline,
+    /// Answer incoming calls without asking (saved in the settings).
+    SetAutoAnswer(bool),
     /// Mute or unmute the microphone in the call.
     SetMuted(bool),
     /// Answered once everything queued before it is handled.
@@ -161,6 +169,27 @@ impl Terminal {
         let _ = self.commands.send(Command::HangUp).await;
     }
 
+    /// Answers the call ringing here; fails when none rings.
+    pub async fn answer(&self) -> Result<(), String> {
+        let (reply, answer) = oneshot::channel();
+        if self.commands.send(Command::Answer { reply }).await.is_err() {
+            return Err("terminal stopped".into());
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err("terminal stopped".into()))
+    }
+
+    /// Declines the call ringing here (`603 Decline` to the caller).
+    pub async fn decline(&self) {
+        let _ = self.commands.send(Command::Decline).await;
+    }
+
+    /// Turns auto-answer on or off (saved; shown in the UI's settings).
+    pub async fn set_auto_answer(&self, enabled: bool) {
+        let _ = self.commands.send(Command::SetAutoAnswer(enabled)).await;
+    }
+
     /// Mutes or unmutes the microphone; shows in `status.mic_muted`.
     pub async fn set_muted(&self, muted: bool) {
         let _ = self.commands.send(Command::SetMuted(muted)).await;
@@ -193,6 +222,8 @@ struct Session {
     channel: tokio::task::JoinHandle<()>,
     /// Copies the agent's registration status into the terminal status.
     sip_mirror: tokio::task::JoinHandle<()>,
+    /// Tells the runtime of calls that ring here.
+    call_watch: tokio::task::JoinHandle<()>,
     agent: SipAgent,
 }
 
@@ -207,6 +238,10 @@ struct Runtime {
     channel_tx: mpsc::Sender<ChannelEvent>,
     /// The channel has been up before: a reconnection means the cloud came back.
     channel_was_up: bool,
+    /// The agent's call states, for calls ringing here.
+    agent_calls: mpsc::Receiver<CallState>,
+    /// The offer of the incoming call ringing now.
+    ringing: Option<String>,
 }
 
 impl Runtime {
@@ -227,6 +262,8 @@ impl Runtime {
             channel_events,
             channel_tx,
             channel_was_up: false,
+            agent_calls: mpsc::channel(1).1,
+            ringing: None,
         }
     }
 
@@ -252,6 +289,7 @@ impl Runtime {
                     None => break,
                 },
                 Some(event) = self.channel_events.recv() => self.channel_event(event).await,
+                Some(state) = self.agent_calls.recv() => self.agent_call(state).await,
                 _ = async {
                     tokio::select! {
                         _ = address_check.tick() => {}
@@ -304,6 +342,18 @@ impl Runtime {
                 let _ = reply.send(self.join(user).await);
             }
             Command::HangUp => self.hang_up().await,
+            Command::Answer { reply } => {
+                let _ = reply.send(self.answer().await);
+            }
+            Command::Decline => self.decline().await,
+            Command::SetAutoAnswer(enabled) => {
+                let mut settings = self.options.data.load_settings();
+                settings.auto_answer = enabled;
+                if let Err(err) = self.options.data.save_settings(&settings) {
+                    tracing::error!(%err, "cannot save settings");
+                }
+                self.ui.send_modify(|ui| ui.auto_answer = enabled);
+            }
             Command::SetMuted(muted) => self.set_muted(muted),
             Command::Barrier(done) | Command::Shutdown(done) => {
                 let _ = done.send(());
@@ -345,6 +395,18 @@ impl Runtime {
                     self.ui.send_modify(|ui| ui.call_ended(true));
                 }
             }
+            Some(Effect::Dial { number }) => {
+                if let Err(err) = self.join(number).await {
+                    tracing::error!(%err, "cannot place the call");
+                    self.ui.send_modify(|ui| ui.call_ended(true));
+                }
+            }
+            Some(Effect::Answer) => {
+                if let Err(err) = self.answer().await {
+                    tracing::warn!(%err, "cannot answer");
+                }
+            }
+            Some(Effect::Decline) => self.decline().await,
             Some(Effect::HangUp) => self.hang_up().await,
             Some(Effect::ToggleMute) => {
                 let muted = self.status.borrow().mic_muted;
@@ -356,6 +418,80 @@ impl Runtime {
     async fn hang_up(&self) {
         if let Some(session) = &self.session {
             session.agent.command(AgentCommand::HangUp).await;
+        }
+    }
+
+    /// A call state of the agent's: an incoming call rings (the screen
+    /// shows who calls; auto-answer picks up), or stops ringing unanswered.
+    /// Calls placed or answered are followed by their [`call::ActiveCall`].
+    async fn agent_call(&mut self, state: CallState) {
+        match &state {
+            CallState::Incoming { caller, offer } => {
+                tracing::info!(name = %caller.name, number = %caller.number, "incoming call");
+                self.ringing = Some(offer.clone());
+                self.call = None;
+                self.status.send_modify(|s| {
+                    s.call = Some(state.clone());
+                    s.call_quality = None;
+                });
+                self.ui.send_modify(|ui| ui.call_incoming(caller));
+                if self.options.data.load_settings().auto_answer {
+                    if let Err(err) = self.answer().await {
+                        tracing::warn!(%err, "cannot auto-answer");
+                    }
+                }
+            }
+            CallState::Ended(_) if self.ringing.take().is_some() => {
+                self.status.send_modify(|s| s.call = Some(state.clone()));
+                self.ui.send_modify(|ui| ui.call_ended(false));
+            }
+            _ => {}
+        }
+    }
+
+    /// Answers the ringing call: media bound with the offer's payload
+    /// types, our SDP sent in the `200 OK`, the call followed from there.
+    async fn answer(&mut self) -> Result<(), String> {
+        let Some(session) = &self.session else {
+            return Err("not activated".into());
+        };
+        let Some(offer) = self.ringing.clone() else {
+            return Err("no call is ringing".into());
+        };
+        let Some(mut config) = self.options.call_media.clone() else {
+            return Err("this terminal has no call media".into());
+        };
+        let Some((video_pt, audio_pt)) = crate::sip::sdp::offered_payloads(&offer) else {
+            session.agent.command(AgentCommand::Decline).await;
+            return Err("the caller offers no H.264 and Opus".into());
+        };
+        config.video_pt = video_pt;
+        config.audio_pt = audio_pt;
+        let (media, answer) = call::prepare(&config).map_err(|e| e.to_string())?;
+        self.ringing = None;
+        let mut agent_call = session.agent.call.clone();
+        agent_call.mark_unchanged();
+        session
+            .agent
+            .command(AgentCommand::Answer { sdp: answer })
+            .await;
+        self.status.send_modify(|s| s.mic_muted = false);
+        self.ui.send_modify(UiState::call_started);
+        self.call = Some(call::follow(
+            media,
+            agent_call,
+            self.status.clone(),
+            self.ui.clone(),
+            self.live_media.clone(),
+        ));
+        Ok(())
+    }
+
+    async fn decline(&mut self) {
+        if let Some(session) = &self.session {
+            if self.ringing.is_some() {
+                session.agent.command(AgentCommand::Decline).await;
+            }
         }
     }
 
@@ -414,8 +550,10 @@ impl Runtime {
             return Err("this terminal has no call media".into());
         };
         let (media, offer) = call::prepare(config).map_err(|e| e.to_string())?;
-        // The previous call's media goes before the new call starts.
+        // The previous call's media goes before the new call starts; a
+        // call ringing here is declined by the agent as this one is placed.
         self.call = None;
+        self.ringing = None;
         let mut agent_call = session.agent.call.clone();
         agent_call.mark_unchanged();
         session
@@ -585,6 +723,20 @@ impl Runtime {
                 }
             }
         });
+        // Incoming calls and their end while ringing go to the runtime.
+        let (calls_tx, agent_calls) = mpsc::channel(8);
+        self.agent_calls = agent_calls;
+        let mut calls = agent.call.clone();
+        let call_watch = tokio::spawn(async move {
+            while calls.changed().await.is_ok() {
+                let state = calls.borrow_and_update().clone();
+                if let Some(state @ (CallState::Incoming { .. } | CallState::Ended(_))) = state {
+                    if calls_tx.send(state).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
         self.channel_was_up = false;
         self.status.send_modify(|s| {
             s.provisioning = ProvisioningStatus::Connecting;
@@ -594,15 +746,18 @@ impl Runtime {
         self.session = Some(Session {
             channel,
             sip_mirror,
+            call_watch,
             agent,
         });
     }
 
     async fn stop_session(&mut self) {
         self.call = None;
+        self.ringing = None;
         if let Some(session) = self.session.take() {
             session.channel.abort();
             session.sip_mirror.abort();
+            session.call_watch.abort();
             session.agent.stop().await;
         }
     }

@@ -93,6 +93,17 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
         .into(),
     );
     state.set_call_refused(ui.call_refused);
+    state.set_dial_number(ui.dial_number.as_str().into());
+    state.set_caller_name(ui.caller_name.as_str().into());
+    state.set_caller_number(ui.caller_number.as_str().into());
+    state.set_auto_answer(ui.auto_answer);
+    let (peer, is_meeting) = match ui.call_from {
+        crate::app::ui::Page::Dial => (ui.dial_number.as_str(), false),
+        crate::app::ui::Page::Incoming => (ui.caller_name.as_str(), false),
+        _ => (ui.meeting_id.as_str(), true),
+    };
+    state.set_call_peer(peer.into());
+    state.set_call_is_meeting(is_meeting);
     state.set_call_state(view.call.state.into());
     state.set_call_reason(view.call.reason.clone().unwrap_or_default().into());
     state.set_call_code(view.call.code.clone().unwrap_or_default().into());

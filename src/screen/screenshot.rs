@@ -267,7 +267,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
     in_call.meeting_id = "507285042".into();
     let mut in_call_status = online.clone();
     in_call_status.call = Some(CallState::Established {
-        answer: String::new(),
+        remote_sdp: String::new(),
     });
     in_call_status.mic_muted = true;
     in_call_status.call_quality = Some(crate::media::QualityReport {

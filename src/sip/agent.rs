@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 use super::call::{CallState, OutgoingCall};
+use super::incoming::IncomingCall;
 use super::link::Link;
+use super::message::{respond, Message};
 use super::register::{Account, RegFailure, RegStatus, Registration};
 
 /// How often the local address is checked for a change (new DHCP lease,
@@ -24,8 +26,13 @@ pub enum AgentCommand {
     /// Call `user@domain` (a meeting: `<id>[*<password>]`) offering `sdp`;
     /// replaces a call in progress.
     Dial { user: String, sdp: String },
-    /// End the call (BYE, or CANCEL before the answer).
+    /// End the call (BYE, or CANCEL before the answer; an incoming call
+    /// still ringing is declined).
     HangUp,
+    /// Answer the incoming call ringing here with `sdp`.
+    Answer { sdp: String },
+    /// Decline the incoming call ringing here.
+    Decline,
     /// Unregister and stop.
     Stop,
 }
@@ -100,7 +107,7 @@ async fn run(
             if changed {
                 // The state without the answer's SDP (logged at debug).
                 let state = match &now {
-                    Some(CallState::Established { answer }) => {
+                    Some(CallState::Established { remote_sdp: answer }) => {
                         tracing::debug!(%answer, "SIP call answered");
                         "established".to_string()
                     }
@@ -113,7 +120,7 @@ async fn run(
         });
         let wakeup = [
             agent.reg.next_wakeup(),
-            agent.call.as_ref().and_then(OutgoingCall::next_wakeup),
+            agent.call.as_ref().and_then(Call::next_wakeup),
         ]
         .into_iter()
         .flatten()
@@ -141,6 +148,8 @@ async fn run(
                 Some(AgentCommand::Reregister) => agent.register_now().await,
                 Some(AgentCommand::Dial { user, sdp }) => agent.dial(&user, &sdp).await,
                 Some(AgentCommand::HangUp) => agent.hang_up().await,
+                Some(AgentCommand::Answer { sdp }) => agent.answer(&sdp).await,
+                Some(AgentCommand::Decline) => agent.decline().await,
                 Some(AgentCommand::Stop) | None => {
                     agent.hang_up().await;
                     let _ = tokio::time::timeout(UNREGISTER_WAIT, agent.unregister()).await;
@@ -155,7 +164,7 @@ struct Agent {
     reg: Registration,
     link: Link,
     buf: Vec<u8>,
-    call: Option<OutgoingCall>,
+    call: Option<Call>,
 }
 
 impl Agent {
@@ -166,7 +175,7 @@ impl Agent {
                 let account = self.reg.account().clone();
                 let (call, invite) =
                     OutgoingCall::start(&account, local, user, sdp, Instant::now());
-                self.call = Some(call);
+                self.call = Some(Call::Out(call));
                 self.send(&invite).await;
             }
             Err(err) => tracing::warn!(%err, "cannot place the call: no SIP link"),
@@ -174,7 +183,61 @@ impl Agent {
     }
 
     async fn hang_up(&mut self) {
-        let out = self.call.as_mut().and_then(OutgoingCall::hang_up);
+        let out = self.call.as_mut().and_then(Call::hang_up);
+        if let Some(out) = out {
+            self.send(&out).await;
+        }
+    }
+
+    async fn answer(&mut self, sdp: &str) {
+        let out = match &mut self.call {
+            Some(Call::In(call)) => call.answer(sdp, Instant::now()),
+            _ => None,
+        };
+        match out {
+            Some(out) => self.send(&out).await,
+            None => tracing::warn!("no incoming call to answer"),
+        }
+    }
+
+    async fn decline(&mut self) {
+        let out = match &mut self.call {
+            Some(Call::In(call)) => call.decline(),
+            _ => None,
+        };
+        if let Some(out) = out {
+            self.send(&out).await;
+        }
+    }
+
+    /// A request outside the current call: a new INVITE rings here (or
+    /// gets `486 Busy Here` during a call); stray in-dialog requests get
+    /// `481`.
+    async fn on_new_request(&mut self, message: &[u8]) {
+        let Some(msg) = Message::parse(message) else {
+            return;
+        };
+        let busy = self
+            .call
+            .as_ref()
+            .is_some_and(|c| !matches!(c.state(), CallState::Ended(_)));
+        let out = match msg.method.as_str() {
+            "ACK" => None,
+            "INVITE" if busy => Some(respond(&msg, 486, "Busy Here")),
+            "INVITE" => {
+                let local = self.link.local().unwrap_or(self.reg.account().proxy);
+                let account = self.reg.account().clone();
+                match IncomingCall::ring(&account, local, message, Instant::now()) {
+                    Some((call, ringing)) => {
+                        self.call = Some(Call::In(call));
+                        Some(ringing)
+                    }
+                    None => Some(respond(&msg, 400, "Bad Request")),
+                }
+            }
+            "OPTIONS" => Some(respond(&msg, 200, "OK")),
+            _ => Some(respond(&msg, 481, "Call/Transaction Does Not Exist")),
+        };
         if let Some(out) = out {
             self.send(&out).await;
         }
@@ -220,13 +283,23 @@ impl Agent {
     /// call; everything else to the registration.
     async fn on_message(&mut self, message: &[u8]) {
         let is_request = !message.starts_with(b"SIP/2.0 ");
+        let ours = self
+            .call
+            .as_ref()
+            .is_some_and(|c| call_id_of(message).as_deref() == Some(c.call_id()));
         let out = match &mut self.call {
-            Some(call) if is_request => call.on_request(message),
-            Some(call) if !is_for_register(message) => call.on_response(message),
-            _ if is_request => None,
-            _ => self.reg.on_response(message, Instant::now()),
+            Some(call) if is_request && ours => call.on_request(message),
+            _ if is_request => return self.on_new_request(message).await,
+            Some(call) if !is_for_register(message) => {
+                call.on_response(message).into_iter().collect()
+            }
+            _ => self
+                .reg
+                .on_response(message, Instant::now())
+                .into_iter()
+                .collect(),
         };
-        if let Some(out) = out {
+        for out in out {
             self.send(&out).await;
         }
     }
@@ -274,6 +347,77 @@ impl Agent {
             }
         }
     }
+}
+
+/// The call the agent has: one at a time, placed or received.
+enum Call {
+    Out(OutgoingCall),
+    In(IncomingCall),
+}
+
+impl Call {
+    fn state(&self) -> &CallState {
+        match self {
+            Call::Out(call) => call.state(),
+            Call::In(call) => call.state(),
+        }
+    }
+
+    fn call_id(&self) -> &str {
+        match self {
+            Call::Out(call) => call.call_id(),
+            Call::In(call) => call.call_id(),
+        }
+    }
+
+    fn next_wakeup(&self) -> Option<Instant> {
+        match self {
+            Call::Out(call) => call.next_wakeup(),
+            Call::In(call) => call.next_wakeup(),
+        }
+    }
+
+    fn poll(&mut self, now: Instant) -> Option<Vec<u8>> {
+        match self {
+            Call::Out(call) => call.poll(now),
+            Call::In(call) => call.poll(now),
+        }
+    }
+
+    fn on_request(&mut self, message: &[u8]) -> Vec<Vec<u8>> {
+        match self {
+            Call::Out(call) => call.on_request(message).into_iter().collect(),
+            Call::In(call) => call.on_request(message),
+        }
+    }
+
+    /// Responses only answer requests we sent: the INVITE of a placed
+    /// call, or a BYE.
+    fn on_response(&mut self, message: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            Call::Out(call) => call.on_response(message),
+            Call::In(_) => None,
+        }
+    }
+
+    fn hang_up(&mut self) -> Option<Vec<u8>> {
+        match self {
+            Call::Out(call) => call.hang_up(),
+            Call::In(call) => call.hang_up(),
+        }
+    }
+}
+
+/// The Call-ID of a message, read leniently (full or compact name).
+fn call_id_of(message: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(message);
+    let head = text.split("\r\n\r\n").next()?;
+    head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        let name = name.trim();
+        (name.eq_ignore_ascii_case("call-id") || name.eq_ignore_ascii_case("i"))
+            .then(|| value.trim().to_string())
+    })
 }
 
 /// Whether a response answers a REGISTER (its CSeq method).

@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use super::message::{respond, warning_code, Message};
 use super::random_hex;
 use super::register::{Account, SipTransport};
 
@@ -34,15 +35,26 @@ pub enum CallEnd {
     HungUp,
     /// The far end hung up (BYE).
     RemoteHungUp,
+    /// An incoming call we declined.
+    Declined,
+    /// An incoming call that stopped ringing unanswered (the caller gave
+    /// up, or it rang too long).
+    Missed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallState {
     Calling,
     Ringing,
-    /// Answered: the far end's SDP.
+    /// An incoming call ringing here, with the caller's offer.
+    Incoming {
+        caller: super::incoming::Caller,
+        offer: String,
+    },
+    /// Answered: the far end's SDP (its answer to our offer, or the offer
+    /// of a call we answered).
     Established {
-        answer: String,
+        remote_sdp: String,
     },
     Ended(CallEnd),
 }
@@ -63,57 +75,6 @@ pub struct OutgoingCall {
     /// The far end's To (with its tag) once answered: in-dialog requests use it.
     remote_to: Option<String>,
     state: CallState,
-}
-
-/// A parsed SIP message, as far as a call needs it.
-struct Message {
-    /// `Some(status)` for a response, `None` for a request.
-    status: Option<(u16, String)>,
-    method: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Message {
-    fn parse(data: &[u8]) -> Option<Self> {
-        let (status, method, headers, body) = match rsip::SipMessage::try_from(data).ok()? {
-            rsip::SipMessage::Response(r) => {
-                // The phrase as sent: rsip replaces it with the standard
-                // one for codes it knows ("403 Forbidden").
-                let line = data.split(|b| *b == b'\n').next().unwrap_or_default();
-                let line = String::from_utf8_lossy(line);
-                let reason = line.trim_end().splitn(3, ' ').nth(2).unwrap_or_default();
-                (
-                    Some((r.status_code.code(), reason.to_string())),
-                    String::new(),
-                    r.headers,
-                    r.body,
-                )
-            }
-            rsip::SipMessage::Request(r) => (None, r.method.to_string(), r.headers, r.body),
-        };
-        let headers = headers
-            .iter()
-            .filter_map(|h| {
-                let text = h.to_string();
-                let (n, v) = text.split_once(':')?;
-                Some((n.trim().to_ascii_lowercase(), v.trim().to_string()))
-            })
-            .collect();
-        Some(Self {
-            status,
-            method,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        })
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 impl OutgoingCall {
@@ -214,7 +175,7 @@ impl OutgoingCall {
             (200..=299, CallState::Calling | CallState::Ringing) => {
                 self.remote_to = Some(to.clone());
                 self.state = CallState::Established {
-                    answer: msg.body.clone(),
+                    remote_sdp: msg.body.clone(),
                 };
                 Some(self.ack_2xx(&to))
             }
@@ -265,7 +226,7 @@ impl OutgoingCall {
                 self.state = CallState::Ended(CallEnd::HungUp);
                 Some(self.cancel())
             }
-            CallState::Ended(_) => None,
+            CallState::Ended(_) | CallState::Incoming { .. } => None,
         }
     }
 
@@ -333,34 +294,6 @@ impl OutgoingCall {
         )
         .into_bytes()
     }
-}
-
-/// The quoted text of a `Warning: 399 host "code"` header.
-fn warning_code(value: &str) -> Option<String> {
-    let mut parts = value.splitn(3, ' ');
-    if parts.next()? != "399" {
-        return None;
-    }
-    let text = parts.nth(1)?.trim();
-    Some(text.trim_matches('"').to_string())
-}
-
-/// A response to an in-dialog request, copying what §8.2.6.2 asks.
-fn respond(request: &Message, code: u16, reason: &str) -> Vec<u8> {
-    let mut out = format!("SIP/2.0 {code} {reason}\r\n");
-    for (name, value) in &request.headers {
-        let name = match name.as_str() {
-            "via" => "Via",
-            "from" => "From",
-            "to" => "To",
-            "call-id" => "Call-ID",
-            "cseq" => "CSeq",
-            _ => continue,
-        };
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str("Content-Length: 0\r\n\r\n");
-    out.into_bytes()
 }
 
 #[cfg(test)]
@@ -441,7 +374,7 @@ mod tests {
         assert_eq!(
             call.state(),
             &CallState::Established {
-                answer: "v=0\r\nanswer\r\n".into()
+                remote_sdp: "v=0\r\nanswer\r\n".into()
             }
         );
         // A retransmitted 200 is ACKed again.

@@ -1,18 +1,22 @@
 //! The terminal's SIP user agent: registration to the cloud over UDP or TCP,
-//! and the outgoing-call state machine meetings are joined with (`call.rs`),
-//! both carried by the agent over one link.
+//! the outgoing-call state machine meetings and rooms are called with
+//! (`call.rs`) and the incoming one rooms are rung with (`incoming.rs`),
+//! all carried by the agent over one link.
 
 mod agent;
 mod call;
 mod framing;
+mod incoming;
 mod instance;
 mod link;
+mod message;
 mod register;
 pub mod sdp;
 mod tcp;
 
 pub use agent::{AgentCommand, SipAgent};
 pub use call::{CallEnd, CallState, OutgoingCall};
+pub use incoming::{Caller, IncomingCall};
 pub use instance::instance_urn;
 pub use register::{Account, RegFailure, RegStatus, Registration, SipTransport};
 

@@ -22,6 +22,40 @@ pub fn offer(ip: IpAddr, video: u16, audio: u16, video_pt: u8, audio_pt: u8, kbp
     )
 }
 
+/// The payload types an offer gives H.264 (packetization mode 1, or the
+/// default mode if that is all it has) and Opus: `(video, audio)`, to answer
+/// with. `None` when either is missing.
+pub fn offered_payloads(offer: &str) -> Option<(u8, u8)> {
+    let mut h264: Vec<u8> = Vec::new();
+    let mut opus = None;
+    let mut mode1 = Vec::new();
+    for line in offer.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("a=rtpmap:") {
+            let (pt, codec) = rest.split_once(' ').unwrap_or((rest, ""));
+            let Ok(pt) = pt.parse::<u8>() else { continue };
+            let codec = codec.to_ascii_lowercase();
+            if codec.starts_with("h264/90000") {
+                h264.push(pt);
+            } else if codec.starts_with("opus/48000") && opus.is_none() {
+                opus = Some(pt);
+            }
+        } else if let Some(rest) = line.strip_prefix("a=fmtp:") {
+            let (pt, params) = rest.split_once(' ').unwrap_or((rest, ""));
+            if params.replace(' ', "").contains("packetization-mode=1") {
+                if let Ok(pt) = pt.parse::<u8>() {
+                    mode1.push(pt);
+                }
+            }
+        }
+    }
+    let video = h264
+        .iter()
+        .find(|pt| mode1.contains(pt))
+        .or(h264.first())
+        .copied()?;
+    Some((video, opus?))
+}
+
 /// Where the answer wants our (video, audio); `None` if it refused either
 /// (port 0) or names no address for it.
 pub fn remote_media(answer: &str) -> Option<(SocketAddr, SocketAddr)> {
@@ -70,6 +104,19 @@ mod tests {
         assert_eq!(remote_media(&answer.replace("50002", "0")), None);
         assert_eq!(remote_media("v=0\r\nm=audio 1 RTP/AVP 0\r\n"), None);
         assert_eq!(remote_media("garbage"), None);
+    }
+
+    #[test]
+    fn an_offer_is_answered_with_its_own_payload_types() {
+        let ours = offer([127, 0, 0, 1].into(), 4000, 4002, 96, 111, 512);
+        assert_eq!(offered_payloads(&ours), Some((96, 111)));
+        let baresip = "v=0\r\nm=audio 1 RTP/AVP 102 0\r\na=rtpmap:102 opus/48000/2\r\n\
+                       m=video 2 RTP/AVP 100 101\r\na=rtpmap:100 H264/90000\r\n\
+                       a=fmtp:100 packetization-mode=0\r\na=rtpmap:101 H264/90000\r\n\
+                       a=fmtp:101 packetization-mode=1;profile-level-id=42e01f\r\n";
+        assert_eq!(offered_payloads(baresip), Some((101, 102)));
+        assert_eq!(offered_payloads("v=0\r\na=rtpmap:0 PCMU/8000\r\n"), None);
+        assert_eq!(offered_payloads("a=rtpmap:x H264/90000\r\n"), None);
     }
 
     #[test]

@@ -76,6 +76,10 @@ impl ControlApi {
             .route("/api/v1/join", post(join))
             .route("/api/v1/hang-up", post(hang_up))
             .route("/api/v1/mute", post(mute))
+            .route("/api/v1/dial", post(dial))
+            .route("/api/v1/call/answer", post(answer))
+            .route("/api/v1/call/decline", post(decline))
+            .route("/api/v1/settings/auto-answer", post(auto_answer))
             .route("/api/v1/call/snapshot", get(snapshot))
             .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
             .with_state(ApiState {
@@ -163,6 +167,10 @@ fn ui_view(terminal: &Terminal) -> serde_json::Value {
         "meeting_password_length": ui.meeting_password.len(),
         "join_field": ui.join_field,
         "call_refused": ui.call_refused,
+        // The Dial page, and who calls while a call rings here.
+        "dial_number": ui.dial_number,
+        "caller": {"name": ui.caller_name, "number": ui.caller_number},
+        "auto_answer": ui.auto_answer,
         "call": status.call,
     })
 }
@@ -304,6 +312,72 @@ async fn snapshot(_: Authorized, State(state): State<ApiState>) -> Response {
             "no picture decoded yet",
         ),
     }
+}
+
+#[derive(Deserialize)]
+struct DialBody {
+    number: String,
+}
+
+/// Calls a room by its number (`202`; progress in `status.call`).
+async fn dial(_: Authorized, State(state): State<ApiState>, dial: Body<DialBody>) -> Response {
+    let dial = match body(dial) {
+        Ok(d) => d,
+        Err(response) => return *response,
+    };
+    let number = &dial.number;
+    if number.is_empty() || number.len() > 20 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "number is up to 20 digits",
+        );
+    }
+    match state.terminal.join(number, None).await {
+        Ok(()) => (
+            StatusCode::ACCEPTED,
+            Json(StatusView::from(&*state.terminal.status.borrow())),
+        )
+            .into_response(),
+        Err(why) => error(StatusCode::CONFLICT, "cannot_call", &why),
+    }
+}
+
+/// Answers the call ringing here; `409 no_incoming_call` when none rings.
+async fn answer(_: Authorized, State(state): State<ApiState>) -> Response {
+    match state.terminal.answer().await {
+        Ok(()) => (
+            StatusCode::ACCEPTED,
+            Json(StatusView::from(&*state.terminal.status.borrow())),
+        )
+            .into_response(),
+        Err(why) => error(StatusCode::CONFLICT, "no_incoming_call", &why),
+    }
+}
+
+async fn decline(_: Authorized, State(state): State<ApiState>) -> Response {
+    state.terminal.decline().await;
+    settle(&state.terminal).await;
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct AutoAnswerBody {
+    enabled: bool,
+}
+
+async fn auto_answer(
+    _: Authorized,
+    State(state): State<ApiState>,
+    auto: Body<AutoAnswerBody>,
+) -> Response {
+    let auto = match body(auto) {
+        Ok(a) => a,
+        Err(response) => return *response,
+    };
+    state.terminal.set_auto_answer(auto.enabled).await;
+    settle(&state.terminal).await;
+    Json(ui_view(&state.terminal)).into_response()
 }
 
 #[derive(Deserialize)]

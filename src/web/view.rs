@@ -20,8 +20,9 @@ pub struct StatusView {
     pub sip: LineView,
     pub activation_error: Option<ErrorView>,
     pub ping: PingView,
-    /// `none`, `calling`, `ringing`, `in_call`, or `ended` with the reason
-    /// (`refused` carries `status phrase` and the stable code).
+    /// `none`, `calling`, `ringing` (the far end rings), `incoming` (a
+    /// call rings here, with its caller), `in_call`, or `ended` with the
+    /// reason (`refused` carries `status phrase` and the stable code).
     pub call: CallView,
 }
 
@@ -33,6 +34,9 @@ pub struct CallView {
     /// The cloud's reason code for a refusal (`wrong_password`, `full`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// Who calls, while an incoming call rings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller: Option<CallerView>,
     /// The microphone is muted.
     pub muted: bool,
     /// While in a call: the network quality (level, loss icon, warning,
@@ -41,13 +45,27 @@ pub struct CallView {
     pub quality: Option<crate::media::QualityReport>,
 }
 
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallerView {
+    pub name: String,
+    pub number: String,
+}
+
 fn call_view(
     call: Option<&CallState>,
     muted: bool,
     quality: Option<&crate::media::QualityReport>,
 ) -> CallView {
+    let caller = match call {
+        Some(CallState::Incoming { caller, .. }) => Some(CallerView {
+            name: caller.name.clone(),
+            number: caller.number.clone(),
+        }),
+        _ => None,
+    };
     let (state, reason, code) = match call {
         None => ("none", None, None),
+        Some(CallState::Incoming { .. }) => ("incoming", None, None),
         Some(CallState::Calling) => ("calling", None, None),
         Some(CallState::Ringing) => ("ringing", None, None),
         Some(CallState::Established { .. }) => ("in_call", None, None),
@@ -60,12 +78,15 @@ fn call_view(
             CallEnd::Timeout => ("ended", Some("no answer".into()), None),
             CallEnd::HungUp => ("ended", Some("hung up".into()), None),
             CallEnd::RemoteHungUp => ("ended", Some("the other side hung up".into()), None),
+            CallEnd::Declined => ("ended", Some("declined".into()), None),
+            CallEnd::Missed => ("ended", Some("missed".into()), None),
         },
     };
     CallView {
         state,
         reason,
         code,
+        caller,
         muted,
         quality: quality.cloned(),
     }

@@ -15,6 +15,7 @@ mod media;
 mod meeting_call;
 mod meeting_e2e;
 mod network;
+mod p2p_call;
 mod process;
 mod provisioning;
 mod quality;

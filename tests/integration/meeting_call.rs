@@ -246,7 +246,7 @@ async fn the_terminal_call_machine_is_refused_with_the_code_then_joins_and_hangs
         .await
         .unwrap();
     settle(&mut call, &socket).await;
-    let CallState::Established { answer } = call.state().clone() else {
+    let CallState::Established { remote_sdp: answer } = call.state().clone() else {
         panic!("not answered: {:?}", call.state());
     };
     assert!(

@@ -6,16 +6,15 @@
 //! falls silent at the others; baresip heard both terminals and not
 //! itself; when baresip leaves, the layout closes up to the two rooms.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use roomcloud::media::{Conference, ParticipantId};
-use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, RgbFrame};
+use roomterm::media::{tone_rms, RgbFrame};
 use serde_json::json;
 
 use crate::common::baresip::{Baresip, BARS};
 use crate::common::picture::{close, colour_at, thirds};
-use crate::common::remote::Remote;
+use crate::common::room::Room;
 use crate::common::{self, create_meeting};
 
 const CANVAS: (u32, u32) = (320, 240);
@@ -33,66 +32,14 @@ enum Look {
     Bars,
 }
 
-struct Room {
-    remote: Remote,
-    look: [u8; 3],
-    tone: f64,
-    number: String,
-}
-
-impl Room {
-    async fn start(
-        dir: &std::path::Path,
-        cloud: &roomcloud::RunningCloud,
-        admin: &roomcloud::client::AdminClient,
-        sn: &str,
-        rgb: [u8; 3],
-        tone: f64,
-    ) -> Self {
-        let argb =
-            0xff00_0000 | u32::from(rgb[0]) << 16 | u32::from(rgb[1]) << 8 | u32::from(rgb[2]);
-        let media = CallMediaConfig::small(&common::media_plan(), argb, tone);
-        let remote = common::registered_terminal(dir, cloud, admin, sn, media).await;
-        let status = remote.get("/status").await;
-        let number = status["number"].as_str().unwrap().to_string();
-        Self {
-            remote,
-            look: rgb,
-            tone,
-            number,
-        }
-    }
-
-    async fn join(&self, meeting_id: &str) {
-        self.remote
-            .post(
-                "/join",
-                json!({ "meeting_id": meeting_id, "password": PASSWORD }),
-            )
-            .await;
-        self.remote.call_state("in_call").await;
-    }
-
-    /// The live call's media: what this room decodes and hears.
-    fn media(&self) -> Arc<CallMedia> {
-        self.remote
-            .terminal
-            .call_media
-            .borrow()
-            .clone()
-            .expect("the room is in a call")
-    }
-
-    /// (tone → RMS) of what this room hears over half a second.
-    fn hears(&self, tones: &[f64]) -> Vec<f64> {
-        let media = self.media();
-        tokio::task::block_in_place(|| {
-            media.flush();
-            let samples = media.listen(Duration::from_millis(600)).unwrap();
-            let tail = &samples[samples.len().saturating_sub(24_000)..];
-            tones.iter().map(|f| tone_rms(tail, 48_000.0, *f)).collect()
-        })
-    }
+async fn join(room: &Room, meeting_id: &str) {
+    room.remote
+        .post(
+            "/join",
+            json!({ "meeting_id": meeting_id, "password": PASSWORD }),
+        )
+        .await;
+    room.remote.call_state("in_call").await;
 }
 
 fn shows(frame: &RgbFrame, rect: &roomcloud::media::Rect, look: Look) -> bool {
@@ -149,8 +96,8 @@ async fn two_terminals_and_baresip_meet_see_and_hear_each_other_but_not_themselv
     .await;
     let yellow = Room::start(dir_a.path(), &cloud, &admin, "SN-E1", [255, 255, 0], 440.0).await;
     let magenta = Room::start(dir_b.path(), &cloud, &admin, "SN-E2", [255, 0, 255], 660.0).await;
-    yellow.join(&id).await;
-    magenta.join(&id).await;
+    join(&yellow, &id).await;
+    join(&magenta, &id).await;
     let baresip = Baresip::dial(
         &format!("sip:{id}*{PASSWORD}@{}", cloud.endpoints.sip_udp),
         BARESIP_TONE as u32,

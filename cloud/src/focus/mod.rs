@@ -580,7 +580,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The `tag` parameter of a From/To value.
-fn tag_of(value: Option<&str>) -> Option<String> {
+pub(crate) fn tag_of(value: Option<&str>) -> Option<String> {
     let value = value?;
     let params = match value.rfind('>') {
         Some(i) => &value[i..],

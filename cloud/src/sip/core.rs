@@ -14,8 +14,9 @@ use crate::clock::SharedClock;
 
 use super::deferred::{Deferred, ReplyPath};
 use super::directory::Directory;
+use super::flows::Flows;
 use super::location::{Location, Source, Transport};
-use super::message::{ParseError, Request, ResponseBuilder};
+use super::message::{ParseError, Request, Response, ResponseBuilder};
 use super::nonce::NonceKeeper;
 use super::registrar::{Realm, Registrar, Reply};
 use super::transaction::{Begin, TransactionKey, Transactions};
@@ -30,8 +31,13 @@ pub struct SipCore {
     nonces: NonceKeeper,
     transactions: Arc<Transactions>,
     clock: SharedClock,
-    /// Where dialog requests go (the conference focus), if calls are served.
+    /// Where dialog requests go (the call router and the conference
+    /// focus), if calls are served.
     calls: Option<mpsc::UnboundedSender<Deferred>>,
+    /// Where responses to the cloud's own requests go (the call router).
+    responses: Option<mpsc::UnboundedSender<(Response, Source)>>,
+    /// The ways back to registered devices, kept by the transports.
+    pub flows: Arc<Flows>,
 }
 
 impl SipCore {
@@ -49,12 +55,20 @@ impl SipCore {
             transactions: Arc::new(Transactions::default()),
             clock,
             calls: None,
+            responses: None,
+            flows: Arc::default(),
         }
     }
 
     /// Serves calls: INVITE, ACK, BYE and CANCEL go to `calls`.
     pub fn with_calls(mut self, calls: mpsc::UnboundedSender<Deferred>) -> Self {
         self.calls = Some(calls);
+        self
+    }
+
+    /// Responses to requests the call side sent go to `responses`.
+    pub fn with_responses(mut self, responses: mpsc::UnboundedSender<(Response, Source)>) -> Self {
+        self.responses = Some(responses);
         self
     }
 
@@ -85,6 +99,15 @@ impl SipCore {
                 let to_tag = random_tag();
                 let bytes = ResponseBuilder::new(&echo, None, &to_tag).build(400, &reason, vec![]);
                 return Some(Arc::new(bytes));
+            }
+            Err(ParseError::Response) => {
+                match (Response::parse(data), &self.responses) {
+                    (Some(response), Some(responses)) => {
+                        let _ = responses.send((response, source));
+                    }
+                    _ => tracing::debug!(from = %source.addr, "dropped SIP response"),
+                }
+                return None;
             }
             Err(err) => {
                 tracing::debug!(%err, from = %source.addr, "dropped SIP message");

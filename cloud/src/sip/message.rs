@@ -33,7 +33,7 @@ pub enum ParseError {
         reason: String,
         echo: Box<EchoHeaders>,
     },
-    /// A response: the registrar sends no requests, so it is dropped.
+    /// A response: for the call router, if anyone (see [`Response`]).
     #[error("unexpected response")]
     Response,
 }
@@ -202,6 +202,53 @@ impl Request {
 
     pub fn echo(&self) -> EchoHeaders {
         EchoHeaders::from_pairs(&self.headers)
+    }
+}
+
+/// A response to a request the cloud sent (a call it forwards to a room).
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    /// The phrase as sent (rsip would substitute the standard one).
+    pub reason: String,
+    headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// `None` for anything that is not a well-formed response.
+    pub fn parse(data: &[u8]) -> Option<Self> {
+        if !data.windows(4).any(|w| w == b"\r\n\r\n") {
+            return None;
+        }
+        let rsip::SipMessage::Response(response) = rsip::SipMessage::try_from(data).ok()? else {
+            return None;
+        };
+        let line = data.split(|b| *b == b'\n').next().unwrap_or_default();
+        let line = String::from_utf8_lossy(line);
+        let reason = line.trim_end().splitn(3, ' ').nth(2).unwrap_or_default();
+        Some(Self {
+            status: response.status_code.code(),
+            reason: truncate(reason),
+            headers: response.headers.iter().map(split_header).collect(),
+            body: response.body,
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn call_id(&self) -> &str {
+        self.header("call-id").unwrap_or_default()
+    }
+
+    pub fn cseq(&self) -> Option<(u32, &str)> {
+        let (num, method) = self.header("cseq")?.split_once(char::is_whitespace)?;
+        Some((num.trim().parse().ok()?, method.trim()))
     }
 }
 

@@ -6,6 +6,7 @@ mod core;
 pub mod deferred;
 pub mod digest;
 pub mod directory;
+pub mod flows;
 mod framing;
 pub mod location;
 pub mod message;
@@ -20,6 +21,7 @@ pub use self::core::SipCore;
 pub use deferred::{Deferred, ReplyPath};
 pub use digest::Algorithm;
 pub use directory::{Account, Directory};
+pub use flows::Flows;
 pub use location::{BindingView, Location, Source, Transport};
 pub use registrar::{Realm, DEFAULT_EXPIRES, MAX_EXPIRES, MIN_EXPIRES};
 
@@ -63,6 +65,7 @@ impl SipServer {
         let udp_stop = Arc::new(AtomicBool::new(false));
         let udp = udp.into_std()?;
         udp.set_nonblocking(false)?;
+        core.flows.set_udp(Arc::new(udp.try_clone()?));
         transport::spawn_udp(&udp, core.clone(), workers, udp_stop.clone())?;
         transport::spawn_tcp(&mut tasks, tcp, core.clone());
         tasks.spawn(async move {

@@ -102,6 +102,7 @@ pub fn spawn_tcp(tasks: &mut JoinSet<()>, listener: TcpListener, core: Arc<SipCo
                 if let Err(err) = serve_connection(stream, source, &core).await {
                     tracing::debug!(%err, %addr, "SIP TCP connection closed");
                 }
+                core.flows.close_tcp(addr);
                 drop(permit);
             });
             // Reap finished connection tasks so the set does not grow.
@@ -120,6 +121,8 @@ async fn serve_connection(
     let mut buf = vec![0u8; 16 * 1024];
     // Answers the call side sends later come back through this.
     let (writer, mut later) = tokio::sync::mpsc::unbounded_channel::<Arc<Vec<u8>>>();
+    // Requests the cloud originates towards this device use it too.
+    core.flows.open_tcp(source.addr, writer.clone());
     loop {
         let read = tokio::select! {
             read = tokio::time::timeout(TCP_IDLE, stream.read(&mut buf)) => read,

@@ -10,6 +10,8 @@ use serde::Serialize;
 
 /// Longest meeting ID and meeting password typed on the Join page.
 const MEETING_ID_MAX: usize = 20;
+/// Longest room number typed on the Dial page.
+const NUMBER_MAX: usize = 20;
 const MEETING_PASSWORD_MAX: usize = 8;
 
 /// The Join page field the keypad types into.
@@ -42,6 +44,13 @@ pub enum Effect {
         meeting_id: String,
         password: String,
     },
+    /// Call a room by its number.
+    Dial {
+        number: String,
+    },
+    /// Pick up the call ringing here, or refuse it.
+    Answer,
+    Decline,
     HangUp,
     ToggleMute,
 }
@@ -75,6 +84,16 @@ pub struct UiState {
     /// The Join page shows why the last call was refused (until the page
     /// is left).
     pub call_refused: bool,
+    /// The Dial page's number as typed.
+    pub dial_number: String,
+    /// Where the call came from: Join or Dial (a refusal returns there),
+    /// or Incoming (answered here).
+    pub call_from: Page,
+    /// Who calls, while a call rings here.
+    pub caller_name: String,
+    pub caller_number: String,
+    /// Incoming calls are answered without asking.
+    pub auto_answer: bool,
     /// The network settings last accepted.
     #[serde(skip)]
     network: NetworkSettings,
@@ -117,6 +136,11 @@ impl UiState {
             meeting_password: String::new(),
             join_field: JoinField::MeetingId,
             call_refused: false,
+            dial_number: String::new(),
+            call_from: Page::Join,
+            caller_name: String::new(),
+            caller_number: String::new(),
+            auto_answer: settings.auto_answer,
             network: settings.network.clone(),
             focus_under_keyboard: (0, 0),
         }
@@ -183,7 +207,7 @@ impl UiState {
             language: self.settings_language,
             server_url: (!self.server_url.is_empty()).then(|| self.server_url.clone()),
             network: self.network.clone(),
-            auto_answer: false,
+            auto_answer: self.auto_answer,
         }
     }
 
@@ -205,13 +229,30 @@ impl UiState {
         }
     }
 
-    /// The call ended: a refusal goes back to Join, where the reason shows
-    /// and the ID can be corrected; anything else goes Home.
+    /// A call rings here: the ringing page shows who calls (over any page
+    /// but the wizard's; a call in progress answers busy before this).
+    pub fn call_incoming(&mut self, caller: &crate::sip::Caller) {
+        self.caller_name = caller.name.clone();
+        self.caller_number = caller.number.clone();
+        self.call_from = Page::Incoming;
+        if !self.in_wizard() {
+            self.go(Page::Incoming);
+        }
+    }
+
+    /// The call ended: a refusal goes back to the page it was placed from
+    /// (Join or Dial), where the reason shows and the number can be
+    /// corrected; anything else goes Home.
     pub fn call_ended(&mut self, refused: bool) {
-        if self.page == Page::InCall {
+        if matches!(self.page, Page::InCall | Page::Incoming) {
             self.meeting_password.clear();
             if refused {
-                self.go(Page::Join);
+                let back = if self.call_from == Page::Dial {
+                    Page::Dial
+                } else {
+                    Page::Join
+                };
+                self.go(back);
                 self.call_refused = true;
             } else {
                 self.go(Page::Home);
@@ -274,12 +315,19 @@ impl UiState {
                     self.code.pop();
                 } else if self.page == Page::Join && !self.join_text_mut().0.is_empty() {
                     self.join_text_mut().0.pop();
+                } else if self.page == Page::Dial && !self.dial_number.is_empty() {
+                    self.dial_number.pop();
+                } else if self.page == Page::Incoming {
+                    // Back on a ringing call refuses it, as on a phone.
+                    return Some(Effect::Decline);
                 } else {
                     self.back();
                 }
             }
             Key::Home
-                if self.editing.is_none() && !self.in_wizard() && self.page != Page::InCall =>
+                if self.editing.is_none()
+                    && !self.in_wizard()
+                    && !matches!(self.page, Page::InCall | Page::Incoming) =>
             {
                 if self.page != Page::Home {
                     self.return_to = None;
@@ -315,6 +363,7 @@ impl UiState {
                     text.push(digit);
                 }
             }
+            Page::Dial if self.dial_number.len() < NUMBER_MAX => self.dial_number.push(digit),
             _ => {
                 // Digits on a focused address field type straight into it.
                 if let Some(field) = Field::of(self.focused()) {
@@ -344,7 +393,9 @@ impl UiState {
         let text = text.trim();
         if let Some(field) = self.editing.or_else(|| Field::of(self.focused())) {
             self.type_into(field, text);
-        } else if self.focused() == Control::CodeField || self.page == Page::Join {
+        } else if self.focused() == Control::CodeField
+            || matches!(self.page, Page::Join | Page::Dial)
+        {
             for digit in text.chars().filter(char::is_ascii_digit) {
                 self.type_digit(digit);
             }
@@ -424,6 +475,9 @@ impl UiState {
             Delete if self.page == Page::Join => {
                 self.join_text_mut().0.pop();
             }
+            Delete if self.page == Page::Dial => {
+                self.dial_number.pop();
+            }
             Delete => {
                 self.code.pop();
             }
@@ -440,7 +494,22 @@ impl UiState {
                 };
                 self.focus = self.position_of(control).unwrap_or(self.focus);
             }
+            Call => self.go(Page::Dial),
+            PlaceCall if !self.dial_number.is_empty() => {
+                self.call_from = Page::Dial;
+                self.go(Page::InCall);
+                return Some(Effect::Dial {
+                    number: self.dial_number.clone(),
+                });
+            }
+            Answer => return Some(Effect::Answer),
+            Decline => return Some(Effect::Decline),
+            AutoAnswer => {
+                self.auto_answer = !self.auto_answer;
+                return Some(Effect::SaveSettings(self.settings()));
+            }
             JoinMeeting if !self.meeting_id.is_empty() => {
+                self.call_from = Page::Join;
                 self.go(Page::InCall);
                 return Some(Effect::Join {
                     meeting_id: self.meeting_id.clone(),
@@ -489,10 +558,10 @@ impl UiState {
                 }
             }
             Done => self.close_keyboard(),
-            // Calls by number and sharing arrive later.
-            Call | Share | JoinMeeting | CodeField | Activate | AddressField | GatewayField
-            | DnsField | Dns2Field | ServerField | Key0 | Key1 | Key2 | Key3 | Key4 | Key5
-            | Key6 | Key7 | Key8 | Key9 => {}
+            // Sharing arrives later.
+            Share | JoinMeeting | PlaceCall | NumberField | CodeField | Activate | AddressField
+            | GatewayField | DnsField | Dns2Field | ServerField | Key0 | Key1 | Key2 | Key3
+            | Key4 | Key5 | Key6 | Key7 | Key8 | Key9 => {}
         }
         None
     }
@@ -511,7 +580,7 @@ impl UiState {
 mod tests {
     use super::*;
 
-    const PAGES: [Page; 11] = [
+    const PAGES: [Page; 13] = [
         Page::Language,
         Page::Network,
         Page::NetworkStatic,
@@ -523,6 +592,8 @@ mod tests {
         Page::ConfirmReset,
         Page::Join,
         Page::InCall,
+        Page::Dial,
+        Page::Incoming,
     ];
 
     /// Every control reachable with the D-pad from the initial focus.

@@ -26,6 +26,10 @@ pub enum Page {
     Join,
     /// Calling, then in the meeting: the far picture, mute, leave.
     InCall,
+    /// A room's number on a keypad, to call it.
+    Dial,
+    /// A call rings here: who calls, answer or decline.
+    Incoming,
 }
 
 impl Page {
@@ -53,7 +57,7 @@ impl Page {
             Page::Home => &[&[Join, Call, Share, Settings]],
             Page::Settings => &[
                 &[SettingsNetwork, SettingsServer, SettingsLanguage],
-                &[OpenDiagnostics, FactoryReset],
+                &[AutoAnswer, OpenDiagnostics, FactoryReset],
                 &[Back],
             ],
             Page::Diagnostics => &[&[PingServer], &[Back]],
@@ -67,6 +71,15 @@ impl Page {
                 &[Back],
             ],
             Page::InCall => &[&[Mute, Leave]],
+            Page::Dial => &[
+                &[NumberField],
+                &[Key1, Key2, Key3],
+                &[Key4, Key5, Key6],
+                &[Key7, Key8, Key9],
+                &[Delete, Key0, PlaceCall],
+                &[Back],
+            ],
+            Page::Incoming => &[&[Answer, Decline]],
         }
     }
 
@@ -74,11 +87,11 @@ impl Page {
     pub fn parent(self) -> Option<Page> {
         match self {
             // A call is left with Leave, not by walking away from it.
-            Page::Language | Page::Home | Page::InCall => None,
+            Page::Language | Page::Home | Page::InCall | Page::Incoming => None,
             Page::Network | Page::NetworkStatic => Some(Page::Language),
             Page::Server => Some(Page::Network),
             Page::Activation => Some(Page::Server),
-            Page::Settings | Page::Join => Some(Page::Home),
+            Page::Settings | Page::Join | Page::Dial => Some(Page::Home),
             Page::Diagnostics | Page::ConfirmReset => Some(Page::Settings),
         }
     }
@@ -127,6 +140,14 @@ pub enum Control {
     MeetingIdField,
     PasswordField,
     JoinMeeting,
+    /// On the Dial page: the number, and call it.
+    NumberField,
+    PlaceCall,
+    /// A call ringing here: pick up, or refuse it.
+    Answer,
+    Decline,
+    /// In Settings: answer incoming calls without asking (a toggle).
+    AutoAnswer,
     /// In a call: microphone on/off, and hang up.
     Mute,
     Leave,

@@ -6,6 +6,7 @@ pub mod baresip;
 pub mod caller;
 pub mod picture;
 pub mod remote;
+pub mod room;
 
 use reqwest::Method;
 use roomcloud::client::AdminClient;

@@ -1,0 +1,192 @@
+//! Point-to-point calls between two rooms through the cloud: the caller
+//! dials the callee's number, the callee's screen rings with the caller's
+//! name, answering carries both pictures and both tones directly between
+//! them, and either hang-up ends both sides. Declining, auto-answer, a
+//! room already in a call and a room that is offline are what a room
+//! user sees on the Dial page.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::common::caller::{offer, Caller};
+use crate::common::picture::{close, colour_near};
+use crate::common::room::Room;
+use crate::common::{self};
+
+const HEARD: f64 = 0.05;
+const ABSENT: f64 = 0.01;
+
+/// Waits (up to 10 s) until `room` decodes a picture of `rgb` at the centre.
+fn sees(room: &Room, rgb: [u8; 3]) {
+    let media = room.media();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    tokio::task::block_in_place(|| loop {
+        let frame = media.next_frame(Duration::from_secs(5)).unwrap();
+        let centre = colour_near(
+            &frame,
+            (frame.width, frame.height),
+            frame.width as i32 / 2,
+            frame.height as i32 / 2,
+            8,
+        );
+        if close(centre, rgb) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "room {} sees {centre:?}, not {rgb:?}",
+            room.number
+        );
+    })
+}
+
+async fn dial(caller: &Room, callee: &Room) {
+    caller
+        .remote
+        .post("/dial", json!({ "number": callee.number }))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_calls_another_which_rings_answers_sees_hears_and_hangs_up() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let dirs = [(); 3].map(|()| tempfile::tempdir().unwrap());
+    let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
+    let cyan = Room::start(
+        dirs[0].path(),
+        &cloud,
+        &admin,
+        "SN-P1",
+        [0, 255, 255],
+        440.0,
+    )
+    .await;
+    let orange = Room::start(
+        dirs[1].path(),
+        &cloud,
+        &admin,
+        "SN-P2",
+        [255, 128, 0],
+        660.0,
+    )
+    .await;
+    let third = Room::start(dirs[2].path(), &cloud, &admin, "SN-P3", [0, 0, 255], 880.0).await;
+    let cyan_name = cyan.remote.get("/status").await["room_name"].clone();
+
+    // Ringing: the callee's screen names the caller; the caller hears it ring.
+    dial(&cyan, &orange).await;
+    let ringing = orange.remote.call_state("incoming").await;
+    assert_eq!(ringing["call"]["caller"]["number"], json!(cyan.number));
+    assert_eq!(ringing["call"]["caller"]["name"], cyan_name);
+    let screen = orange.remote.ui_page("incoming").await;
+    assert_eq!(screen["caller"]["number"], json!(cyan.number));
+    assert_eq!(screen["controls"], json!([["answer", "decline"]]));
+    cyan.remote.call_state("ringing").await;
+
+    // A third room calling either of them meanwhile hears "busy".
+    dial(&third, &orange).await;
+    let busy = third.remote.call_state("ended").await;
+    assert_eq!(busy["call"]["code"], "busy", "{busy}");
+
+    // Answered with the remote's OK key: media flows both ways, directly.
+    orange.remote.keys(&["ok"]).await;
+    orange.remote.call_state("in_call").await;
+    cyan.remote.call_state("in_call").await;
+    assert_eq!(cloud.router.active_calls(), 1);
+    sees(&cyan, orange.look);
+    sees(&orange, cyan.look);
+    let cyan_hears = cyan.hears(&[orange.tone, cyan.tone]);
+    let orange_hears = orange.hears(&[cyan.tone, orange.tone]);
+    assert!(
+        cyan_hears[0] > HEARD && cyan_hears[1] < ABSENT,
+        "{cyan_hears:?}"
+    );
+    assert!(
+        orange_hears[0] > HEARD && orange_hears[1] < ABSENT,
+        "{orange_hears:?}"
+    );
+
+    // The callee hangs up: both sides end and go Home.
+    orange.remote.post("/hang-up", json!({})).await;
+    let ended = cyan.remote.call_state("ended").await;
+    assert_eq!(ended["call"]["reason"], "the other side hung up");
+    cyan.remote.ui_page("home").await;
+    orange.remote.ui_page("home").await;
+
+    // Declined: the caller's Dial page says so.
+    cyan.remote.keys(&["home"]).await;
+    cyan.remote.post("/tap", json!({ "control": "call" })).await;
+    cyan.remote.text(&orange.number).await;
+    cyan.remote
+        .post("/tap", json!({ "control": "place_call" }))
+        .await;
+    orange.remote.call_state("incoming").await;
+    orange.remote.post("/call/decline", json!({})).await;
+    let declined = cyan.remote.call_state("ended").await;
+    assert_eq!(declined["call"]["code"], "declined", "{declined}");
+    let dial_page = cyan.remote.ui_page("dial").await;
+    assert_eq!(dial_page["call_refused"], true);
+    orange.remote.ui_page("home").await;
+
+    // Auto-answer: the call goes straight to the picture; the caller
+    // hanging up ends it at the callee.
+    let ui = orange
+        .remote
+        .post("/settings/auto-answer", json!({ "enabled": true }))
+        .await;
+    assert_eq!(ui["auto_answer"], true);
+    dial(&cyan, &orange).await;
+    orange.remote.call_state("in_call").await;
+    sees(&orange, cyan.look);
+    cyan.remote.post("/hang-up", json!({})).await;
+    let ended = orange.remote.call_state("ended").await;
+    assert_eq!(ended["call"]["reason"], "the other side hung up");
+
+    // A room that went offline (it unregistered on shutdown).
+    orange.remote.terminal.shutdown().await;
+    dial(&cyan, &orange).await;
+    let offline = cyan.remote.call_state("ended").await;
+    assert_eq!(offline["call"]["code"], "offline", "{offline}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cloud.router.active_calls() > 0 {
+        assert!(Instant::now() < deadline, "calls linger in the router");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cloud.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_gives_up_leaves_a_missed_call() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let dirs = [(); 2].map(|()| tempfile::tempdir().unwrap());
+    let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
+    let a = Room::start(dirs[0].path(), &cloud, &admin, "SN-M1", [0, 255, 0], 440.0).await;
+    let b = Room::start(dirs[1].path(), &cloud, &admin, "SN-M2", [255, 0, 0], 660.0).await;
+    dial(&a, &b).await;
+    b.remote.ui_page("incoming").await;
+    a.remote.call_state("ringing").await;
+    a.remote.post("/hang-up", json!({})).await;
+    let missed = b.remote.call_state("ended").await;
+    assert_eq!(missed["call"]["reason"], "missed");
+    b.remote.ui_page("home").await;
+    // Nothing rings any more: answering now is refused.
+    let (status, answer) = b.remote.try_post("/call/answer", json!({})).await;
+    assert_eq!(status, reqwest::StatusCode::CONFLICT, "{answer}");
+
+    // Only registered callers ring rooms: an unregistered SIP client is
+    // refused, and the room does not ring.
+    let mut stranger =
+        Caller::new(cloud.endpoints.sip_udp, &cloud.endpoints.domain, "stranger").await;
+    let refused = stranger
+        .invite(&b.number, &offer(40000, 40002, 96, 111))
+        .await;
+    assert_eq!(refused.code, 403, "{}", refused.raw);
+    assert!(
+        refused.raw.contains("\"not_registered\""),
+        "{}",
+        refused.raw
+    );
+    assert_eq!(b.remote.get("/ui").await["page"], "home");
+    cloud.shutdown().await;
+}
