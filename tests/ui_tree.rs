@@ -18,7 +18,7 @@ use roomterm::screen::{apply, control_id, locale, AppState, AppWindow};
 use roomterm::store::{Language, Settings};
 use slint::ComponentHandle;
 
-const PAGES: [Page; 11] = [
+const PAGES: [Page; 13] = [
     Page::Language,
     Page::Network,
     Page::NetworkStatic,
@@ -30,6 +30,8 @@ const PAGES: [Page; 11] = [
     Page::ConfirmReset,
     Page::Join,
     Page::InCall,
+    Page::Dial,
+    Page::Incoming,
 ];
 
 /// Interactive elements on screen: accessible id → label.

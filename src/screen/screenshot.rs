@@ -292,9 +292,34 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         latency_ms: None,
     });
     states.push(("in-call-lossy", in_call.clone(), lossy));
-    let mut calling_status = online;
+    let mut calling_status = online.clone();
     calling_status.call = Some(CallState::Calling);
     states.push(("calling", in_call, calling_status));
+
+    let mut dial = base_ui(Page::Dial);
+    dial.dial_number = "100002".into();
+    dial.call_from = Page::Dial;
+    dial.call_refused = true;
+    dial.focus = (4, 2);
+    let mut declined_status = online.clone();
+    declined_status.call = Some(CallState::Ended(CallEnd::Refused {
+        status: 603,
+        reason: "Decline".into(),
+        code: Some("declined".into()),
+    }));
+    states.push(("dial-declined", dial, declined_status));
+    let caller = crate::sip::Caller {
+        name: "Boardroom 3F".into(),
+        number: "100001".into(),
+    };
+    let mut incoming = base_ui(Page::Incoming);
+    incoming.call_incoming(&caller);
+    let mut ringing_status = online;
+    ringing_status.call = Some(CallState::Incoming {
+        caller,
+        offer: String::new(),
+    });
+    states.push(("incoming", incoming, ringing_status));
     states
 }
 
