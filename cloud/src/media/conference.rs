@@ -193,12 +193,26 @@ impl Conference {
         let background = make("videotestsrc")?;
         background.set_property("is-live", true);
         background.set_property_from_str("pattern", "black");
+        // I420 end to end: the decoders' format, the one the compositor
+        // blends in place and the encoders take, so no picture is converted
+        // on the way (converting to the compositor's default AYUV and back
+        // cost more than decoding).
         let canvas = gst_video::VideoCapsBuilder::new()
+            .format(gst_video::VideoFormat::I420)
             .width(config.width as i32)
             .height(config.height as i32)
             .framerate(gst::Fraction::new(config.fps as i32, 1))
             .build();
-        let background_caps = capsfilter(canvas.clone())?;
+        // The live source only paces the compositor (it outputs on time
+        // with nobody sending): a tiny black picture, not a canvas to blend.
+        let background_caps = capsfilter(
+            gst_video::VideoCapsBuilder::new()
+                .format(gst_video::VideoFormat::I420)
+                .width(16)
+                .height(16)
+                .framerate(gst::Fraction::new(config.fps as i32, 1))
+                .build(),
+        )?;
         let compositor = make("compositor")?;
         compositor.set_property_from_str("background", "black");
         compositor.set_property("latency", MIXER_LATENCY_MS * 1_000_000);
@@ -462,6 +476,14 @@ impl Conference {
         ];
         add_linked(&self.pipeline, &elements)?;
         let pad = link_to_request(&queue, &self.compositor)?;
+        // Each picture is scaled to its tile every frame: bilinear instead
+        // of the default cubic halves that, which is what the composition
+        // costs most (at tile sizes the difference does not show).
+        let mut scaling = gst_video::VideoConverterConfig::new();
+        scaling.set_resampler_method(gst_video::VideoResamplerMethod::Linear);
+        scaling.set_chroma_resampler_method(gst_video::VideoResamplerMethod::Linear);
+        scaling.set_dither_method(gst_video::VideoDitherMethod::None);
+        pad.set_property("converter-config", gst::Structure::from(scaling));
         start(&elements)?;
         Ok((elements, pad, bound_port(&src)?))
     }
