@@ -71,6 +71,10 @@ enum Command {
     SetAutoAnswer(bool),
     /// Mute or unmute the microphone in the call.
     SetMuted(bool),
+    /// Turn the camera on or off in the call.
+    SetCamera(bool),
+    /// The speaker's level, 0–100.
+    SetVolume(u8),
     /// Answered once everything queued before it is handled.
     Barrier(oneshot::Sender<()>),
     /// Unregister and stop, answered when done.
@@ -91,7 +95,9 @@ pub struct Terminal {
 
 impl Terminal {
     pub fn start(options: TerminalOptions) -> Self {
-        let (status_tx, status) = watch::channel(TerminalStatus::new(&options.sn));
+        let mut first = TerminalStatus::new(&options.sn);
+        first.speaker_volume = options.data.load_settings().volume();
+        let (status_tx, status) = watch::channel(first);
         let activated = options.data.load_credentials().is_some();
         let (ui_tx, ui) = watch::channel(UiState::new(&options.data.load_settings(), activated));
         let (commands, rx) = mpsc::channel(32);
@@ -188,6 +194,18 @@ impl Terminal {
     /// Turns auto-answer on or off (saved; shown in the UI's settings).
     pub async fn set_auto_answer(&self, enabled: bool) {
         let _ = self.commands.send(Command::SetAutoAnswer(enabled)).await;
+    }
+
+    /// Turns the camera on or off in the call (the far end sees black);
+    /// shows in `status.camera_off`.
+    pub async fn set_camera(&self, on: bool) {
+        let _ = self.commands.send(Command::SetCamera(on)).await;
+    }
+
+    /// Sets the speaker's level (0–100; saved); shows in
+    /// `status.speaker_volume`.
+    pub async fn set_volume(&self, level: u8) {
+        let _ = self.commands.send(Command::SetVolume(level)).await;
     }
 
     /// Mutes or unmutes the microphone; shows in `status.mic_muted`.
@@ -355,6 +373,8 @@ impl Runtime {
                 self.ui.send_modify(|ui| ui.auto_answer = enabled);
             }
             Command::SetMuted(muted) => self.set_muted(muted),
+            Command::SetCamera(on) => self.set_camera(on),
+            Command::SetVolume(level) => self.set_volume(level),
             Command::Barrier(done) | Command::Shutdown(done) => {
                 let _ = done.send(());
             }
@@ -365,8 +385,9 @@ impl Runtime {
         match effect {
             None => {}
             Some(Effect::PingServer) => self.ping(),
-            Some(Effect::SaveSettings(settings)) => {
+            Some(Effect::SaveSettings(mut settings)) => {
                 let before = self.options.data.load_settings();
+                settings.speaker_volume = before.speaker_volume;
                 if let Err(err) = self.options.data.save_settings(&settings) {
                     tracing::error!(%err, "cannot save settings");
                 }
@@ -411,6 +432,14 @@ impl Runtime {
             Some(Effect::ToggleMute) => {
                 let muted = self.status.borrow().mic_muted;
                 self.set_muted(!muted);
+            }
+            Some(Effect::ToggleCamera) => {
+                let off = self.status.borrow().camera_off;
+                self.set_camera(off);
+            }
+            Some(Effect::ChangeVolume(delta)) => {
+                let now = i16::from(self.status.borrow().speaker_volume);
+                self.set_volume((now + i16::from(delta)).clamp(0, 100) as u8);
             }
         }
     }
@@ -468,6 +497,7 @@ impl Runtime {
         config.video_pt = video_pt;
         config.audio_pt = audio_pt;
         let (media, answer) = call::prepare(&config).map_err(|e| e.to_string())?;
+        self.ready_media(&media);
         self.ringing = None;
         let mut agent_call = session.agent.call.clone();
         agent_call.mark_unchanged();
@@ -475,7 +505,6 @@ impl Runtime {
             .agent
             .command(AgentCommand::Answer { sdp: answer })
             .await;
-        self.status.send_modify(|s| s.mic_muted = false);
         self.ui.send_modify(UiState::call_started);
         self.call = Some(call::follow(
             media,
@@ -550,6 +579,7 @@ impl Runtime {
             return Err("this terminal has no call media".into());
         };
         let (media, offer) = call::prepare(config).map_err(|e| e.to_string())?;
+        self.ready_media(&media);
         // The previous call's media goes before the new call starts; a
         // call ringing here is declined by the agent as this one is placed.
         self.call = None;
@@ -563,7 +593,6 @@ impl Runtime {
         // Every call starts with the microphone open; the last call's end
         // is no longer news.
         self.status.send_modify(|s| {
-            s.mic_muted = false;
             s.call = Some(CallState::Calling);
             s.call_quality = None;
         });
@@ -585,6 +614,39 @@ impl Runtime {
             media.set_muted(muted);
         }
         self.status.send_modify(|s| s.mic_muted = muted);
+    }
+
+    /// Every call starts with the microphone open and the camera on, at
+    /// the room's speaker level.
+    fn ready_media(&self, media: &crate::media::CallMedia) {
+        media.set_speaker_volume(f64::from(self.status.borrow().speaker_volume) / 100.0);
+        self.status.send_modify(|s| {
+            s.mic_muted = false;
+            s.camera_off = false;
+        });
+    }
+
+    fn set_camera(&self, on: bool) {
+        if let Some(media) = self.live_media.borrow().as_ref() {
+            media.set_camera(on);
+        }
+        self.status.send_modify(|s| s.camera_off = !on);
+    }
+
+    /// Sets the speaker's level now and for later calls (saved).
+    fn set_volume(&self, level: u8) {
+        let level = level.min(100);
+        if let Some(media) = self.live_media.borrow().as_ref() {
+            media.set_speaker_volume(f64::from(level) / 100.0);
+        }
+        let mut settings = self.options.data.load_settings();
+        if settings.volume() != level {
+            settings.speaker_volume = Some(level);
+            if let Err(err) = self.options.data.save_settings(&settings) {
+                tracing::error!(%err, "cannot save settings");
+            }
+        }
+        self.status.send_modify(|s| s.speaker_volume = level);
     }
 
     async fn apply_network(&self, network: &crate::store::NetworkSettings) {

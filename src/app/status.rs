@@ -41,6 +41,10 @@ pub struct TerminalStatus {
     pub call: Option<crate::sip::CallState>,
     /// The microphone is muted in the call (every call starts unmuted).
     pub mic_muted: bool,
+    /// The camera is off in the call (every call starts with it on).
+    pub camera_off: bool,
+    /// The speaker's level, 0–100 (kept across calls and restarts).
+    pub speaker_volume: u8,
     /// The network quality of the call in progress.
     pub call_quality: Option<crate::media::QualityReport>,
 }
@@ -67,6 +71,8 @@ impl TerminalStatus {
             ping: PingState::NotRun,
             call: None,
             mic_muted: false,
+            camera_off: false,
+            speaker_volume: crate::store::DEFAULT_VOLUME,
             call_quality: None,
         }
     }

@@ -4,9 +4,11 @@
 //!
 //! ```text
 //! in:  udpsrc (H264) → rtpjitterbuffer → rtph264depay → <decoder> → videoconvert → appsink (RGB)
-//!      udpsrc (OPUS) → rtpjitterbuffer → rtpopusdepay → opusdec → audioconvert → audioresample → appsink (S16)
-//! out: <camera or videotestsrc> → caps → videoconvert → <encoder> → rtph264pay → udpsink
-//!      <microphone or audiotestsrc> → volume (mute) → audioconvert → audioresample → caps → opusenc → rtpopuspay → udpsink
+//!      udpsrc (OPUS) → rtpjitterbuffer → rtpopusdepay → opusdec → audioconvert → audioresample
+//!        → volume (speaker level) → tee → appsink (S16), and → the speaker (voice.rs)
+//! out: <camera or videotestsrc> → caps → videobalance (camera off: black) → videoconvert → <encoder> → rtph264pay → udpsink
+//!      <microphone or audiotestsrc> → volume (mute) → audioconvert → audioresample → caps
+//!        → webrtcdsp (echo cancelled against the speaker) → opusenc → rtpopuspay → udpsink
 //! ```
 //!
 //! Test sources stand in for camera and microphone (a solid colour and a
@@ -26,6 +28,7 @@ use super::loopback::{
 use super::pipeline::{capsfilter, make, Running};
 use super::probe::{require, MediaPlan};
 use super::quality::{rtp_seq_and_timestamp, QualityMeter, QualityReport, StreamStats};
+use super::voice::{self, Speaker};
 use super::{init, MediaError, RgbFrame, VideoClass};
 use crate::lock;
 
@@ -43,6 +46,9 @@ const ELEMENTS: &[&str] = &[
     "audioconvert",
     "audioresample",
     "volume",
+    "tee",
+    "queue",
+    "videobalance",
     "videotestsrc",
     "audiotestsrc",
     "appsink",
@@ -66,6 +72,13 @@ pub struct CallMediaConfig {
     pub audio_pt: u8,
     /// The address the receivers listen on.
     pub local: IpAddr,
+    /// The playback element the far end is heard on (`autoaudiosink`,
+    /// `alsasink`…) and its device; `None`: not played (headless tests).
+    pub speaker: Option<String>,
+    pub speaker_device: Option<String>,
+    /// The microphone is a real one: noise suppression and gain control
+    /// (a test tone would be suppressed as noise).
+    pub real_microphone: bool,
 }
 
 impl CallMediaConfig {
@@ -84,6 +97,9 @@ impl CallMediaConfig {
             video_pt: 96,
             audio_pt: 111,
             local: IpAddr::from([127, 0, 0, 1]),
+            speaker: None,
+            speaker_device: None,
+            real_microphone: false,
         }
     }
 }
@@ -105,7 +121,14 @@ pub struct CallMedia {
     audio_in: Running,
     video_sink: gst_app::AppSink,
     audio_sink: gst_app::AppSink,
+    /// The microphone's level (mute).
     volume: gst::Element,
+    /// The far end's level, on the speaker and in what the room hears.
+    speaker_volume: gst::Element,
+    /// Black when the camera is off.
+    camera: gst::Element,
+    /// Where the far end plays, with the echo probe the microphone uses.
+    speaker: Option<Speaker>,
     ports: (u16, u16),
     /// The last decoded picture handed out, for snapshots between the
     /// screen's pulls (a sample is reference-counted: keeping it is free).
@@ -139,13 +162,23 @@ impl CallMedia {
             &config.decoder,
             Some(feed(|m| &mut m.video)),
         )?;
+        let speaker = config
+            .speaker
+            .as_deref()
+            .and_then(|factory| Speaker::open(factory, config.speaker_device.as_deref()));
+        let speaker_volume = make("volume")?;
         let (audio_in, audio_sink, audio_port) = audio_receiver(
             "call-audio-in",
             config.local,
             config.audio_pt,
             Some(feed(|m| &mut m.audio)),
+            AudioOut {
+                volume: Some(&speaker_volume),
+                speaker: speaker.as_ref(),
+            },
         )?;
         let volume = make("volume")?;
+        let camera = make("videobalance")?;
         Ok(Self {
             config,
             senders: Mutex::new(None),
@@ -154,6 +187,9 @@ impl CallMedia {
             video_sink,
             audio_sink,
             volume,
+            speaker_volume,
+            camera,
+            speaker,
             ports: (video_port, audio_port),
             last_sample: Mutex::new(None),
             quality,
@@ -190,6 +226,7 @@ impl CallMedia {
             &[
                 source,
                 capsfilter(raw)?,
+                self.camera.clone(),
                 make("videoconvert")?,
                 encoder,
                 pay,
@@ -202,24 +239,25 @@ impl CallMedia {
         tone.set_property("volume", config.tone_volume);
         let pay = make("rtpopuspay")?;
         pay.set_property("pt", u32::from(config.audio_pt));
-        let audio_out = Running::link(
-            "call-audio-out",
-            &[
-                tone,
-                self.volume.clone(),
-                make("audioconvert")?,
-                make("audioresample")?,
-                capsfilter(
-                    gst::Caps::builder("audio/x-raw")
-                        .field("rate", AUDIO_RATE)
-                        .field("channels", 1i32)
-                        .build(),
-                )?,
-                make("opusenc")?,
-                pay,
-                udpsink(audio)?,
-            ],
-        )?;
+        let mut microphone = vec![
+            tone,
+            self.volume.clone(),
+            make("audioconvert")?,
+            make("audioresample")?,
+            capsfilter(
+                gst::Caps::builder("audio/x-raw")
+                    .field("format", "S16LE")
+                    .field("rate", AUDIO_RATE)
+                    .field("channels", 1i32)
+                    .build(),
+            )?,
+        ];
+        let probe = self.speaker.as_ref().map(|s| s.probe.as_str());
+        if let Some(dsp) = voice::processor(probe, config.real_microphone)? {
+            microphone.push(dsp);
+        }
+        microphone.extend([make("opusenc")?, pay, udpsink(audio)?]);
+        let audio_out = Running::link("call-audio-out", &microphone)?;
         video_out.play()?;
         audio_out.play()?;
         *senders = Some(Arc::new(Senders {
@@ -232,6 +270,33 @@ impl CallMedia {
     /// Mutes or unmutes the microphone (the stream keeps flowing, silent).
     pub fn set_muted(&self, muted: bool) {
         self.volume.set_property("mute", muted);
+    }
+
+    /// Turns the camera off (the far end sees black; the stream keeps
+    /// flowing, so turning it on again needs no renegotiation) or on.
+    pub fn set_camera(&self, on: bool) {
+        // Zero contrast and saturation at the lowest brightness is black;
+        // the defaults make videobalance a passthrough.
+        let (contrast, brightness, saturation) = if on {
+            (1.0, 0.0, 1.0)
+        } else {
+            (0.0, -1.0, 0.0)
+        };
+        self.camera.set_property("contrast", contrast);
+        self.camera.set_property("brightness", brightness);
+        self.camera.set_property("saturation", saturation);
+    }
+
+    /// The far end's level, 0.0 (silent) to 1.0 (as sent), on the speaker
+    /// and in what [`listen`](Self::listen) hears.
+    pub fn set_speaker_volume(&self, level: f64) {
+        self.speaker_volume
+            .set_property("volume", level.clamp(0.0, 1.0));
+    }
+
+    /// Whether the far end plays on a speaker (one opened for this call).
+    pub fn has_speaker(&self) -> bool {
+        self.speaker.is_some()
     }
 
     /// The next decoded picture from the far end.
@@ -407,13 +472,22 @@ pub(super) fn video_receiver(
     Ok((running, sink, port))
 }
 
+/// Where received sound goes besides the appsink: through a volume, and
+/// to a speaker.
+#[derive(Default)]
+pub(super) struct AudioOut<'a> {
+    pub volume: Option<&'a gst::Element>,
+    pub speaker: Option<&'a Speaker>,
+}
+
 /// Opus over RTP on a free port of `local` → mono S16 at 48 kHz in an
-/// appsink.
+/// appsink (and, with `out`, through a volume and to a speaker).
 pub(super) fn audio_receiver(
     name: &'static str,
     local: IpAddr,
     pt: u8,
     on_packet: Option<OnPacket>,
+    out: AudioOut<'_>,
 ) -> Result<(Running, gst_app::AppSink, u16), MediaError> {
     let caps = gst::Caps::builder("application/x-rtp")
         .field("media", "audio")
@@ -431,18 +505,30 @@ pub(super) fn audio_receiver(
         .drop(true)
         .sync(false)
         .build();
-    let running = Running::link(
-        name,
-        &[
-            src.clone(),
-            jitterbuffer()?,
-            make("rtpopusdepay")?,
-            make("opusdec")?,
-            make("audioconvert")?,
-            make("audioresample")?,
-            sink.clone().upcast(),
-        ],
-    )?;
+    let mut chain = vec![
+        src.clone(),
+        jitterbuffer()?,
+        make("rtpopusdepay")?,
+        make("opusdec")?,
+        make("audioconvert")?,
+        make("audioresample")?,
+    ];
+    if let Some(volume) = out.volume {
+        chain.push(volume.clone());
+    }
+    let running = match out.speaker {
+        None => {
+            chain.push(sink.clone().upcast());
+            Running::link(name, &chain)?
+        }
+        Some(speaker) => {
+            let tee = make("tee")?;
+            chain.extend([tee.clone(), make("queue")?, sink.clone().upcast()]);
+            let running = Running::link(name, &chain)?;
+            running.branch(&tee, &speaker.chain()?)?;
+            running
+        }
+    };
     running.play()?;
     let port = bound_port(&running, &src)?;
     Ok((running, sink, port))

@@ -245,8 +245,13 @@ impl AudioLoopback {
         init()?;
         require("audio loopback", AUDIO_ELEMENTS)?;
 
-        let (receiver, appsink, port) =
-            audio_receiver("audio-receiver", LOOPBACK, PAYLOAD_TYPE, None)?;
+        let (receiver, appsink, port) = audio_receiver(
+            "audio-receiver",
+            LOOPBACK,
+            PAYLOAD_TYPE,
+            None,
+            Default::default(),
+        )?;
 
         let source = make("audiotestsrc")?;
         source.set_property("is-live", true);

@@ -26,6 +26,7 @@ mod loopback;
 mod pipeline;
 mod probe;
 mod quality;
+mod voice;
 
 pub use call::{CallMedia, CallMediaConfig};
 pub use class::VideoClass;

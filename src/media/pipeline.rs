@@ -45,6 +45,22 @@ impl Running {
         Ok(running)
     }
 
+    /// Adds `elements` linked in order after `from` (a tee's new branch).
+    pub(crate) fn branch(
+        &self,
+        from: &gst::Element,
+        elements: &[gst::Element],
+    ) -> Result<(), MediaError> {
+        self.pipeline
+            .add_many(elements)
+            .map_err(|e| self.error(e.to_string()))?;
+        gst::Element::link_many(elements).map_err(|e| self.error(e.to_string()))?;
+        if let Some(first) = elements.first() {
+            from.link(first).map_err(|e| self.error(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn play(&self) -> Result<(), MediaError> {
         if let Err(e) = self.pipeline.set_state(gst::State::Playing) {
             return Err(self

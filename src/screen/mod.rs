@@ -108,6 +108,8 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     state.set_call_reason(view.call.reason.clone().unwrap_or_default().into());
     state.set_call_code(view.call.code.clone().unwrap_or_default().into());
     state.set_mic_muted(view.call.muted);
+    state.set_camera_off(!view.call.camera_on);
+    state.set_speaker_volume(i32::from(view.speaker_volume));
     let quality = view.call.quality.as_ref();
     state.set_net_level(
         quality

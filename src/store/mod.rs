@@ -51,6 +51,17 @@ pub struct Settings {
     pub server_url: Option<String>,
     pub network: NetworkSettings,
     pub auto_answer: bool,
+    /// The speaker's level, 0–100 (`None`: [`DEFAULT_VOLUME`]).
+    pub speaker_volume: Option<u8>,
+}
+
+/// The speaker's level out of the box, in percent.
+pub const DEFAULT_VOLUME: u8 = 80;
+
+impl Settings {
+    pub fn volume(&self) -> u8 {
+        self.speaker_volume.unwrap_or(DEFAULT_VOLUME).min(100)
+    }
 }
 
 /// What activation returned; present only on an activated terminal.

@@ -77,6 +77,8 @@ impl ControlApi {
             .route("/api/v1/hang-up", post(hang_up))
             .route("/api/v1/mute", post(mute))
             .route("/api/v1/dial", post(dial))
+            .route("/api/v1/camera", post(camera))
+            .route("/api/v1/volume", post(volume))
             .route("/api/v1/call/answer", post(answer))
             .route("/api/v1/call/decline", post(decline))
             .route("/api/v1/settings/auto-answer", post(auto_answer))
@@ -378,6 +380,53 @@ async fn auto_answer(
     state.terminal.set_auto_answer(auto.enabled).await;
     settle(&state.terminal).await;
     Json(ui_view(&state.terminal)).into_response()
+}
+
+#[derive(Deserialize)]
+struct CameraBody {
+    on: bool,
+}
+
+/// Turns the camera on or off in the call; answers with the status.
+async fn camera(
+    _: Authorized,
+    State(state): State<ApiState>,
+    body_in: Body<CameraBody>,
+) -> Response {
+    let camera = match body(body_in) {
+        Ok(c) => c,
+        Err(response) => return *response,
+    };
+    state.terminal.set_camera(camera.on).await;
+    settle(&state.terminal).await;
+    Json(StatusView::from(&*state.terminal.status.borrow())).into_response()
+}
+
+#[derive(Deserialize)]
+struct VolumeBody {
+    level: u8,
+}
+
+/// Sets the speaker's level (0–100, saved); answers with the status.
+async fn volume(
+    _: Authorized,
+    State(state): State<ApiState>,
+    body_in: Body<VolumeBody>,
+) -> Response {
+    let volume = match body(body_in) {
+        Ok(v) => v,
+        Err(response) => return *response,
+    };
+    if volume.level > 100 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "level is 0 to 100",
+        );
+    }
+    state.terminal.set_volume(volume.level).await;
+    settle(&state.terminal).await;
+    Json(StatusView::from(&*state.terminal.status.borrow())).into_response()
 }
 
 #[derive(Deserialize)]

@@ -24,6 +24,8 @@ pub struct StatusView {
     /// call rings here, with its caller), `in_call`, or `ended` with the
     /// reason (`refused` carries `status phrase` and the stable code).
     pub call: CallView,
+    /// The speaker's level, 0–100.
+    pub speaker_volume: u8,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -39,6 +41,8 @@ pub struct CallView {
     pub caller: Option<CallerView>,
     /// The microphone is muted.
     pub muted: bool,
+    /// The camera is on (the far end sees black while it is off).
+    pub camera_on: bool,
     /// While in a call: the network quality (level, loss icon, warning,
     /// losses over the last 6 s as fractions, jitter).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,6 +58,7 @@ pub struct CallerView {
 fn call_view(
     call: Option<&CallState>,
     muted: bool,
+    camera_on: bool,
     quality: Option<&crate::media::QualityReport>,
 ) -> CallView {
     let caller = match call {
@@ -88,6 +93,7 @@ fn call_view(
         code,
         caller,
         muted,
+        camera_on,
         quality: quality.cloned(),
     }
 }
@@ -220,7 +226,13 @@ impl StatusView {
                 view
             }),
             ping,
-            call: call_view(s.call.as_ref(), s.mic_muted, s.call_quality.as_ref()),
+            call: call_view(
+                s.call.as_ref(),
+                s.mic_muted,
+                !s.camera_off,
+                s.call_quality.as_ref(),
+            ),
+            speaker_volume: s.speaker_volume,
         }
     }
 }

@@ -107,6 +107,29 @@ async fn a_room_calls_another_which_rings_answers_sees_hears_and_hangs_up() {
         "{orange_hears:?}"
     );
 
+    // Camera off: the far end's picture turns black, and back.
+    let status = orange.remote.post("/camera", json!({ "on": false })).await;
+    assert_eq!(status["call"]["camera_on"], false);
+    sees(&cyan, [0, 0, 0]);
+    orange.remote.post("/camera", json!({ "on": true })).await;
+    sees(&cyan, orange.look);
+
+    // The speaker's level (80 out of the box): what the room hears
+    // follows it.
+    assert_eq!(cyan.remote.get("/status").await["speaker_volume"], 80);
+    let at_80 = cyan.hears(&[orange.tone])[0];
+    let status = cyan.remote.post("/volume", json!({ "level": 25 })).await;
+    assert_eq!(status["speaker_volume"], 25);
+    let at_25 = cyan.hears(&[orange.tone])[0];
+    let ratio = at_25 / at_80;
+    assert!(
+        (ratio - 25.0 / 80.0).abs() < 0.04,
+        "at 25 % the tone is {at_25:.3}, at 80 % {at_80:.3} (ratio {ratio:.3})"
+    );
+    // The remote's volume keys step it by 10.
+    cyan.remote.keys(&["volume_up"]).await;
+    assert_eq!(cyan.remote.get("/status").await["speaker_volume"], 35);
+
     // The callee hangs up: both sides end and go Home.
     orange.remote.post("/hang-up", json!({})).await;
     let ended = cyan.remote.call_state("ended").await;

@@ -53,7 +53,13 @@ pub enum Effect {
     Decline,
     HangUp,
     ToggleMute,
+    ToggleCamera,
+    /// Change the speaker's level by this many percent.
+    ChangeVolume(i8),
 }
+
+/// How much one volume key press changes the speaker's level, in percent.
+pub const VOLUME_STEP: i8 = 10;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UiState {
@@ -208,6 +214,8 @@ impl UiState {
             server_url: (!self.server_url.is_empty()).then(|| self.server_url.clone()),
             network: self.network.clone(),
             auto_answer: self.auto_answer,
+            // Not the screen's to set: the runtime keeps the saved level.
+            speaker_volume: None,
         }
     }
 
@@ -308,6 +316,15 @@ impl UiState {
             Key::Left if col > 0 => self.focus.1 = col - 1,
             Key::Right if col + 1 < rows[row].len() => self.focus.1 = col + 1,
             Key::Ok => return self.activate(self.focused()),
+            // The remote's volume keys work on every page but the wizard's.
+            Key::VolumeUp if !self.in_wizard() => return Some(Effect::ChangeVolume(VOLUME_STEP)),
+            Key::VolumeDown if !self.in_wizard() => {
+                return Some(Effect::ChangeVolume(-VOLUME_STEP))
+            }
+            Key::Mute if self.page == Page::InCall => return Some(Effect::ToggleMute),
+            Key::HangUp if self.page == Page::InCall => return Some(Effect::HangUp),
+            Key::HangUp if self.page == Page::Incoming => return Some(Effect::Decline),
+            Key::Call if self.page == Page::Incoming => return Some(Effect::Answer),
             Key::Back if self.editing.is_some() => self.close_keyboard(),
             Key::Back => {
                 if self.page == Page::Activation && !self.code.is_empty() {
@@ -517,6 +534,9 @@ impl UiState {
                 });
             }
             Mute => return Some(Effect::ToggleMute),
+            Camera => return Some(Effect::ToggleCamera),
+            VolumeDown => return Some(Effect::ChangeVolume(-VOLUME_STEP)),
+            VolumeUp => return Some(Effect::ChangeVolume(VOLUME_STEP)),
             Leave => return Some(Effect::HangUp),
             Activate if self.code.len() == CODE_MAX && !self.activating => {
                 self.activating = true;

@@ -70,7 +70,7 @@ impl Page {
                 &[Delete, Key0, JoinMeeting],
                 &[Back],
             ],
-            Page::InCall => &[&[Mute, Leave]],
+            Page::InCall => &[&[Mute, Camera, VolumeDown, VolumeUp, Leave]],
             Page::Dial => &[
                 &[NumberField],
                 &[Key1, Key2, Key3],
@@ -148,8 +148,12 @@ pub enum Control {
     Decline,
     /// In Settings: answer incoming calls without asking (a toggle).
     AutoAnswer,
-    /// In a call: microphone on/off, and hang up.
+    /// In a call: microphone on/off, camera on/off, the speaker's level,
+    /// and hang up.
     Mute,
+    Camera,
+    VolumeDown,
+    VolumeUp,
     Leave,
     /// On-screen keyboard: erase the last character.
     Backspace,
