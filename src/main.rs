@@ -169,7 +169,9 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
         settings.server_url = Some(server.clone());
         data.save_settings(&settings)?;
     }
-    let call_media = call_media(&board, &sn);
+    // A windowed terminal is in a room with a speaker; a headless one (a
+    // lobby display, CI) plays nothing.
+    let call_media = call_media(&board, &sn, !cli.headless);
     let terminal = Terminal::start(TerminalOptions {
         data,
         sn,
@@ -226,11 +228,15 @@ async fn join_when_registered(terminal: Terminal, id: String, password: Option<S
     }
 }
 
-/// Calls at 720p with the board's codecs. The camera and microphone are
-/// still the test sources (a colour and a tone taken from the SN, so two
+/// Calls at 720p with the board's codecs, played on the speaker when there
+/// is one (`speaker`). The camera and microphone are still the test sources (a colour and a tone taken from the SN, so two
 /// demo rooms look and sound different); a board without the codecs
 /// places no calls.
-fn call_media(board: &BoardProfile, sn: &str) -> Option<roomterm::media::CallMediaConfig> {
+fn call_media(
+    board: &BoardProfile,
+    sn: &str,
+    speaker: bool,
+) -> Option<roomterm::media::CallMediaConfig> {
     use roomterm::media::{CallMediaConfig, MediaPlan, SourceMode, VideoClass};
     let plan = match MediaPlan::probe(board, SourceMode::Test) {
         Ok(plan) => plan,
@@ -260,6 +266,9 @@ fn call_media(board: &BoardProfile, sn: &str) -> Option<roomterm::media::CallMed
         class: VideoClass::Hd720,
         width: 1280,
         height: 720,
+        // The far end plays on the board's speaker; the echo canceller
+        // hears it there.
+        speaker: speaker.then(|| "autoaudiosink".to_string()),
         ..CallMediaConfig::small(&plan, colour, tone)
     })
 }

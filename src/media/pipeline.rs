@@ -61,6 +61,24 @@ impl Running {
         Ok(())
     }
 
+    /// Adds `elements` linked in order, the last into `to` (a mixer's
+    /// new input).
+    #[cfg(test)]
+    pub(crate) fn branch_into(
+        &self,
+        elements: &[gst::Element],
+        to: &gst::Element,
+    ) -> Result<(), MediaError> {
+        self.pipeline
+            .add_many(elements)
+            .map_err(|e| self.error(e.to_string()))?;
+        gst::Element::link_many(elements).map_err(|e| self.error(e.to_string()))?;
+        if let Some(last) = elements.last() {
+            last.link(to).map_err(|e| self.error(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn play(&self) -> Result<(), MediaError> {
         if let Err(e) = self.pipeline.set_state(gst::State::Playing) {
             return Err(self

@@ -200,13 +200,19 @@ async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    // Home does not walk out of a call; OK on Mute mutes; Leave leaves.
+    // Home does not walk out of a call; OK on Mute mutes, on Camera turns
+    // it off; the volume keys step the speaker; Leave leaves.
     let ui = remote.keys(&["home"]).await;
     assert_eq!(ui["page"], "in_call");
     assert_eq!(ui["focused"], "mute");
     remote.keys(&["ok"]).await;
     assert_eq!(remote.get("/status").await["call"]["muted"], true);
     remote.keys(&["right", "ok"]).await;
+    assert_eq!(remote.get("/status").await["call"]["camera_on"], false);
+    let ui = remote.keys(&["right", "ok", "volume_down"]).await;
+    assert_eq!(ui["focused"], "volume_down");
+    assert_eq!(remote.get("/status").await["speaker_volume"], 60);
+    remote.keys(&["right", "right", "ok"]).await;
     remote.ui_page("home").await;
     assert_eq!(
         remote.call_state("ended").await["call"]["reason"],

@@ -845,6 +845,14 @@ mod tests {
         press(&mut ui, &[Home, Back]);
         assert_eq!(ui.page, Page::InCall);
         assert_eq!(ui.key(Ok), Some(Effect::ToggleMute));
+        assert_eq!(press(&mut ui, &[Right, Ok]), Some(Effect::ToggleCamera));
+        assert_eq!(
+            press(&mut ui, &[Right, Right, Ok]),
+            Some(Effect::ChangeVolume(VOLUME_STEP))
+        );
+        // The remote's own keys work in the call whatever has focus.
+        assert_eq!(ui.key(VolumeDown), Some(Effect::ChangeVolume(-VOLUME_STEP)));
+        assert_eq!(ui.key(Key::Mute), Some(Effect::ToggleMute));
         assert_eq!(press(&mut ui, &[Right, Ok]), Some(Effect::HangUp));
         // A refusal returns to Join with the ID kept, the password not.
         ui.call_ended(true);

@@ -56,8 +56,13 @@ impl Page {
             ],
             Page::Home => &[&[Join, Call, Share, Settings]],
             Page::Settings => &[
-                &[SettingsNetwork, SettingsServer, SettingsLanguage],
-                &[AutoAnswer, OpenDiagnostics, FactoryReset],
+                &[
+                    SettingsNetwork,
+                    SettingsServer,
+                    SettingsLanguage,
+                    AutoAnswer,
+                ],
+                &[OpenDiagnostics, FactoryReset],
                 &[Back],
             ],
             Page::Diagnostics => &[&[PingServer], &[Back]],
