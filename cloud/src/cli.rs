@@ -130,6 +130,10 @@ enum MeetingCmd {
     },
     /// Cancel a scheduled meeting.
     Cancel { id: String },
+    /// Who is in a meeting now, where each is shown, who is talking.
+    Live { id: String },
+    /// The layout everyone in a meeting sees: gallery, speaker or picture_in_picture.
+    Layout { id: String, layout: String },
 }
 
 #[derive(clap::Args)]
@@ -679,6 +683,24 @@ async fn meeting(cli: &Cli, client: &AdminClient, cmd: &MeetingCmd) -> anyhow::R
                 format!("updated meeting {}\n{}", m.meeting_id, meeting_details(&m))
             });
         }
+        MeetingCmd::Live { id } => {
+            let live: serde_json::Value = client
+                .call(Method::GET, &format!("{}/live", id_path(id)), None)
+                .await
+                .map_err(api_error)?;
+            print_or_json(cli, &live, || live_table(&live));
+        }
+        MeetingCmd::Layout { id, layout } => {
+            let live: serde_json::Value = client
+                .call(
+                    Method::POST,
+                    &format!("{}/layout", id_path(id)),
+                    Some(json!({ "layout": layout })),
+                )
+                .await
+                .map_err(api_error)?;
+            print_or_json(cli, &live, || live_table(&live));
+        }
         MeetingCmd::Cancel { id } => {
             let m: MeetingView = client
                 .call(Method::POST, &format!("{}/cancel", id_path(id)), None)
@@ -690,6 +712,39 @@ async fn meeting(cli: &Cli, client: &AdminClient, cmd: &MeetingCmd) -> anyhow::R
         }
     }
     Ok(())
+}
+
+/// A live meeting: its layout, then one line per participant.
+fn live_table(live: &serde_json::Value) -> String {
+    let speaker = live["active_speaker"].as_u64();
+    let mut out = format!(
+        "meeting {}  layout {}\n",
+        live["meeting_id"].as_str().unwrap_or_default(),
+        live["layout"].as_str().unwrap_or_default()
+    );
+    for p in live["participants"].as_array().into_iter().flatten() {
+        let id = p["participant"].as_u64().unwrap_or_default();
+        let region = &p["region"];
+        let shown = if region.is_null() {
+            "not shown".to_string()
+        } else {
+            format!(
+                "{}x{} at {},{}",
+                region["width"], region["height"], region["x"], region["y"]
+            )
+        };
+        out.push_str(&format!(
+            "  {id:>4}  {:<5} {:<40} {shown}{}\n",
+            if p["host"] == true { "host" } else { "guest" },
+            p["from"].as_str().unwrap_or_default(),
+            if speaker == Some(id) {
+                "  (talking)"
+            } else {
+                ""
+            },
+        ));
+    }
+    out
 }
 
 /// Splits `--invite` values into device SNs and SIP URIs.

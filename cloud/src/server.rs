@@ -201,6 +201,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     let app = api::router(AppState {
         devices: devices.clone(),
         meetings: meetings.clone(),
+        focus: focus.clone(),
         admin_token_hash: secrets::hash_token(&admin_token),
     })
     .into_make_service_with_connect_info::<SocketAddr>();

@@ -221,3 +221,53 @@ fn a_room_leaves_and_rejoins_while_another_stays() {
     let error = conference.bus_error();
     assert!(error.is_none(), "{error:?}");
 }
+
+/// Waits (up to `secs`) until the conference names `id` the speaker.
+fn wait_for_speaker(conference: &Conference, id: u64, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while conference.active_speaker() != Some(id) {
+        assert!(
+            Instant::now() < deadline,
+            "the speaker is {:?}, not {id}",
+            conference.active_speaker()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn speaker_view_shows_whoever_talks_large() {
+    let plan = crate::common::media_plan();
+    let config = ConferenceConfig::probe(CANVAS.0, CANVAS.1, 30, [127, 0, 0, 1].into()).unwrap();
+    let conference = Conference::start(config).unwrap();
+    conference.set_layout(roomcloud::media::LayoutKind::Speaker);
+    let red = join(&conference, &plan, 1, [255, 0, 0], 440.0);
+    let green = join(&conference, &plan, 2, [0, 255, 0], 660.0);
+    let blue = join(&conference, &plan, 3, [0, 0, 255], 880.0);
+    // Only green talks: green takes the big picture.
+    red.media.set_muted(true);
+    blue.media.set_muted(true);
+    wait_for_speaker(&conference, 2, 10);
+    let frame = wait_for_layout(&conference, &red, &[&green, &blue]);
+    let layout = conference.layout();
+    assert_eq!(layout[0].0, 2, "the speaker first: {layout:?}");
+    assert!(layout[0].1.width > 2 * layout[1].1.width, "{layout:?}");
+    assert!(
+        close(colour_at(&frame, &layout[0].1), green.rgb),
+        "red sees {:?} large",
+        colour_at(&frame, &layout[0].1)
+    );
+    // Green stops, blue starts: after the hold time blue is the speaker.
+    green.media.set_muted(true);
+    blue.media.set_muted(false);
+    wait_for_speaker(&conference, 3, 10);
+    let layout = conference.layout();
+    assert_eq!(layout[0].0, 3, "{layout:?}");
+    let frame = wait_for_layout(&conference, &red, &[&green, &blue]);
+    assert!(close(colour_at(&frame, &layout[0].1), blue.rgb));
+    // The speaker leaving hands the picture to the next who talks.
+    drop(blue.media);
+    conference.leave(3).unwrap();
+    red.media.set_muted(false);
+    wait_for_speaker(&conference, 1, 10);
+}

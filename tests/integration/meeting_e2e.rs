@@ -211,5 +211,47 @@ async fn two_terminals_and_baresip_meet_see_and_hear_each_other_but_not_themselv
     for room in rooms {
         wait_for_layout(&conference, room, &remaining);
     }
+
+    // The admin sees the meeting live and switches it to speaker view:
+    // whoever talks (both rooms' tones are on) fills the top.
+    let live: serde_json::Value = admin
+        .call(reqwest::Method::GET, &format!("/meetings/{id}/live"), None)
+        .await
+        .unwrap();
+    assert_eq!(live["layout"], "gallery");
+    assert_eq!(live["participants"].as_array().unwrap().len(), 2, "{live}");
+    let live: serde_json::Value = admin
+        .call(
+            reqwest::Method::POST,
+            &format!("/meetings/{id}/layout"),
+            Some(json!({ "layout": "speaker" })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(live["layout"], "speaker");
+    let speaker = live["active_speaker"].as_u64().expect("someone talks");
+    let regions: Vec<u64> = live["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["region"]["width"].as_u64().unwrap())
+        .collect();
+    assert!(
+        regions.iter().max() > Some(&(2 * regions.iter().min().unwrap())),
+        "{live}"
+    );
+    let speaker_look = remaining.iter().find(|(p, _)| *p == speaker).unwrap().1;
+    let big = conference.layout()[0].1;
+    let media = magenta.media();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    tokio::task::block_in_place(|| {
+        while !shows(
+            &media.next_frame(Duration::from_secs(5)).unwrap(),
+            &big,
+            speaker_look,
+        ) {
+            assert!(Instant::now() < deadline, "the speaker is not shown large");
+        }
+    });
     cloud.shutdown().await;
 }

@@ -21,6 +21,8 @@ use crate::meetings::Meetings;
 pub struct AppState {
     pub devices: Arc<Devices>,
     pub meetings: Arc<Meetings>,
+    /// Live meetings: who is in them, their layout.
+    pub focus: Arc<crate::focus::Focus>,
     /// SHA-256 of the admin bearer token.
     pub admin_token_hash: String,
 }
@@ -48,6 +50,8 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings/{id}", get(meetings::show).patch(meetings::edit))
         .route("/meetings/{id}/cancel", post(meetings::cancel))
         .route("/meetings/{id}/join-check", post(meetings::join_check))
+        .route("/meetings/{id}/live", get(meetings::live))
+        .route("/meetings/{id}/layout", post(meetings::set_layout))
         .route(
             "/sip-accounts",
             get(admin::list_sip_accounts).post(admin::create_sip_account),

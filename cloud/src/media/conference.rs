@@ -31,6 +31,7 @@ use super::elements::{
     start, MediaError,
 };
 use super::layout::{arrange, LayoutKind, Rect};
+use super::speaker::{dbfs, SpeakerDetector};
 
 /// Opus and the mixers run at 48 kHz mono.
 const AUDIO_RATE: i32 = 48_000;
@@ -141,14 +142,19 @@ pub struct Conference {
     pipeline: gst::Pipeline,
     compositor: gst::Element,
     video_tee: gst::Element,
-    state: Mutex<State>,
+    /// Shared with the audio inputs' level probes, which move the active
+    /// speaker to the big picture.
+    state: Arc<Mutex<State>>,
+    speakers: Arc<Mutex<SpeakerDetector>>,
 }
 
 #[derive(Default)]
 struct State {
     layout: LayoutKind,
-    /// Display order: join order for now (the speaker first in speaker views).
+    /// Join order (the gallery's order; speaker views put the speaker first).
     order: Vec<ParticipantId>,
+    /// The active speaker, as last applied to the layout.
+    speaker: Option<ParticipantId>,
     participants: HashMap<ParticipantId, Participant>,
     classes: HashMap<(ClassSpec, u8), ClassBranch>,
 }
@@ -182,6 +188,56 @@ struct ClassBranch {
     encoder: gst::Element,
     sink: gst::Element,
     members: usize,
+}
+
+/// The display order: join order, with the speaker first in the speaker
+/// views (the gallery keeps its tiles still while people talk).
+fn display_order(state: &State) -> Vec<ParticipantId> {
+    let mut order = state.order.clone();
+    if state.layout != LayoutKind::Gallery {
+        if let Some(at) = state
+            .speaker
+            .and_then(|s| order.iter().position(|p| *p == s))
+        {
+            let speaker = order.remove(at);
+            order.insert(0, speaker);
+        }
+    }
+    order
+}
+
+fn rects(state: &State, (width, height): (i32, i32)) -> Vec<(ParticipantId, Rect)> {
+    let order = display_order(state);
+    let rects = arrange(state.layout, order.len(), width, height);
+    order.into_iter().zip(rects).collect()
+}
+
+/// Moves every participant's picture to its place; those past the
+/// layout's capacity are hidden.
+fn apply_layout(state: &State, canvas: (i32, i32)) {
+    let shown = rects(state, canvas);
+    for (index, id) in display_order(state).iter().enumerate() {
+        let Some(participant) = state.participants.get(id) else {
+            continue;
+        };
+        let pad = &participant.compositor_pad;
+        match shown.iter().find(|(shown_id, _)| shown_id == id) {
+            Some((_, rect)) => {
+                pad.set_property("xpos", rect.x);
+                pad.set_property("ypos", rect.y);
+                pad.set_property("width", rect.width);
+                pad.set_property("height", rect.height);
+                // The first (the speaker, full screen in PiP) lowest.
+                pad.set_property("zorder", 1 + index as u32);
+                pad.set_property("alpha", 1.0f64);
+            }
+            None => pad.set_property("alpha", 0.0f64),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Conference {
@@ -242,7 +298,8 @@ impl Conference {
             pipeline,
             compositor,
             video_tee,
-            state: Mutex::new(State::default()),
+            state: Arc::new(Mutex::new(State::default())),
+            speakers: Arc::default(),
             epoch: Instant::now(),
         })
     }
@@ -291,7 +348,7 @@ impl Conference {
         self.add_to_class(&mut state, &spec)?;
         state.participants.insert(spec.id, participant);
         state.order.push(spec.id);
-        self.apply_layout(&state);
+        apply_layout(&state, self.canvas_size());
         tracing::info!(participant = spec.id, ?ports, "joined the conference media");
         Ok(ports)
     }
@@ -304,6 +361,10 @@ impl Conference {
             .remove(&id)
             .ok_or(MediaError::UnknownParticipant(id))?;
         state.order.retain(|p| *p != id);
+        lock(&self.speakers).remove(id);
+        if state.speaker == Some(id) {
+            state.speaker = None;
+        }
         // Its sound out of the others' mixes.
         for other in state.participants.values_mut() {
             if let Some(branch) = other.inbound.remove(&id) {
@@ -324,7 +385,7 @@ impl Conference {
         remove_all(&self.pipeline, &participant.audio_in);
         remove_all(&self.pipeline, &participant.audio_out);
         self.remove_from_class(&mut state, &participant.spec);
-        self.apply_layout(&state);
+        apply_layout(&state, self.canvas_size());
         tracing::info!(participant = id, "left the conference media");
         Ok(())
     }
@@ -332,13 +393,28 @@ impl Conference {
     pub fn set_layout(&self, layout: LayoutKind) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.layout = layout;
-        self.apply_layout(&state);
+        apply_layout(&state, self.canvas_size());
     }
 
-    /// Who is shown where on the canvas now.
+    /// Who is shown where on the canvas now (the speaker first in the
+    /// speaker views).
     pub fn layout(&self) -> Vec<(ParticipantId, Rect)> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        self.rects(&state)
+        rects(&state, self.canvas_size())
+    }
+
+    /// The layout everyone sees.
+    pub fn layout_kind(&self) -> LayoutKind {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).layout
+    }
+
+    /// The participant talking now, as the speaker views show it.
+    pub fn active_speaker(&self) -> Option<ParticipantId> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).speaker
+    }
+
+    fn canvas_size(&self) -> (i32, i32) {
+        (self.config.width as i32, self.config.height as i32)
     }
 
     /// The canvas size.
@@ -372,40 +448,6 @@ impl Conference {
             }
         }
         None
-    }
-
-    fn rects(&self, state: &State) -> Vec<(ParticipantId, Rect)> {
-        let rects = arrange(
-            state.layout,
-            state.order.len(),
-            self.config.width as i32,
-            self.config.height as i32,
-        );
-        state.order.iter().copied().zip(rects).collect()
-    }
-
-    /// Moves every participant's picture to its place; those past the
-    /// layout's capacity are hidden.
-    fn apply_layout(&self, state: &State) {
-        let shown = self.rects(state);
-        for (index, id) in state.order.iter().enumerate() {
-            let Some(participant) = state.participants.get(id) else {
-                continue;
-            };
-            let pad = &participant.compositor_pad;
-            match shown.iter().find(|(shown_id, _)| shown_id == id) {
-                Some((_, rect)) => {
-                    pad.set_property("xpos", rect.x);
-                    pad.set_property("ypos", rect.y);
-                    pad.set_property("width", rect.width);
-                    pad.set_property("height", rect.height);
-                    // The first (the speaker, full screen in PiP) lowest.
-                    pad.set_property("zorder", 1 + index as u32);
-                    pad.set_property("alpha", 1.0f64);
-                }
-                None => pad.set_property("alpha", 0.0f64),
-            }
-        }
     }
 
     fn udpsrc(&self, caps: gst::Caps) -> Result<gst::Element, MediaError> {
@@ -514,9 +556,50 @@ impl Conference {
             capsfilter(mono_s16())?,
             tee.clone(),
         ];
+        self.follow_speech(spec.id, &tee);
         add_linked(&self.pipeline, &elements)?;
         start(&elements)?;
         Ok((elements, tee, bound_port(&src)?))
+    }
+
+    /// Measures the participant's decoded sound (mono S16 into `tee`) for
+    /// the speaker detection; when the speaker changes, the layout follows.
+    fn follow_speech(&self, id: ParticipantId, tee: &gst::Element) {
+        let Some(pad) = tee.static_pad("sink") else {
+            return;
+        };
+        let (speakers, state, epoch) = (self.speakers.clone(), self.state.clone(), self.epoch);
+        let canvas = self.canvas_size();
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+            let Some(buffer) = info.buffer() else {
+                return gst::PadProbeReturn::Ok;
+            };
+            let level = match buffer.map_readable() {
+                Ok(map) => {
+                    let samples: Vec<i16> = map
+                        .chunks_exact(2)
+                        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                        .collect();
+                    dbfs(&samples)
+                }
+                Err(_) => return gst::PadProbeReturn::Ok,
+            };
+            let now = epoch.elapsed().as_millis() as u64;
+            let speaker = {
+                let mut speakers = lock(&speakers);
+                speakers.observe(id, level, now);
+                speakers.speaker(now)
+            };
+            // Never wait for the state here: a leave holds it while it
+            // stops this very thread. The next buffer tries again.
+            if let Ok(mut state) = state.try_lock() {
+                if state.speaker != speaker {
+                    state.speaker = speaker;
+                    apply_layout(&state, canvas);
+                }
+            }
+            gst::PadProbeReturn::Ok
+        });
     }
 
     fn audio_output(

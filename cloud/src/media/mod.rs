@@ -14,6 +14,7 @@
 mod conference;
 mod elements;
 pub mod layout;
+pub mod speaker;
 
 pub use conference::{
     AudioCodec, ClassSpec, Conference, ConferenceConfig, MediaPorts, ParticipantId, ParticipantSpec,
