@@ -6,7 +6,8 @@
 //! in:  udpsrc (H264) → rtpjitterbuffer → rtph264depay → <decoder> → videoconvert → appsink (RGB)
 //!      udpsrc (OPUS) → rtpjitterbuffer → rtpopusdepay → opusdec → audioconvert → audioresample
 //!        → volume (speaker level) → tee → appsink (S16), and → the speaker (voice.rs)
-//! out: <camera or videotestsrc> → caps → videobalance (camera off: black) → videoconvert → <encoder> → rtph264pay → udpsink
+//! out: <camera or videotestsrc> → caps → videobalance (camera off: black) → tee → videoconvert → <encoder> → rtph264pay → udpsink
+//!        tee → leaky queue → videoscale → videoconvert → RGB at a quarter size → appsink (self view)
 //!      <microphone or audiotestsrc> → volume (mute) → audioconvert → audioresample → caps
 //!        → webrtcdsp (echo cancelled against the speaker) → opusenc → rtpopuspay → udpsink
 //! ```
@@ -108,6 +109,8 @@ impl CallMediaConfig {
 struct Senders {
     video: Running,
     audio: Running,
+    /// What the camera sends, small, for the room's own picture.
+    self_view: gst_app::AppSink,
 }
 
 /// A call's pipelines. Shared (`&self` throughout) between the task that
@@ -221,16 +224,45 @@ impl CallMedia {
         let pay = make("rtph264pay")?;
         pay.set_property("pt", u32::from(config.video_pt));
         pay.set_property("config-interval", -1i32);
+        let tee = make("tee")?;
         let video_out = Running::link(
             "call-video-out",
             &[
                 source,
                 capsfilter(raw)?,
                 self.camera.clone(),
+                tee.clone(),
+                make("queue")?,
                 make("videoconvert")?,
                 encoder,
                 pay,
                 udpsink(video)?,
+            ],
+        )?;
+        // The self view after the camera switch: camera off shows black
+        // here too, as the far end sees it.
+        let self_view = gst_app::AppSink::builder()
+            .caps(
+                &gst_video::VideoCapsBuilder::new()
+                    .format(gst_video::VideoFormat::Rgb)
+                    .width((config.width / 4).max(2) as i32 & !1)
+                    .height((config.height / 4).max(2) as i32 & !1)
+                    .build(),
+            )
+            .max_buffers(1)
+            .drop(true)
+            .sync(false)
+            .build();
+        let self_queue = make("queue")?;
+        self_queue.set_property_from_str("leaky", "downstream");
+        self_queue.set_property("max-size-buffers", 2u32);
+        video_out.branch(
+            &tee,
+            &[
+                self_queue,
+                make("videoscale")?,
+                make("videoconvert")?,
+                self_view.clone().upcast(),
             ],
         )?;
         let tone = make("audiotestsrc")?;
@@ -263,6 +295,7 @@ impl CallMedia {
         *senders = Some(Arc::new(Senders {
             video: video_out,
             audio: audio_out,
+            self_view,
         }));
         Ok(())
     }
@@ -321,6 +354,25 @@ impl CallMedia {
         let sample = latest?;
         *lock(&self.last_sample) = Some(sample.clone());
         self.frame_of(&sample)
+    }
+
+    /// The newest picture of the room's own camera (as sent, small), if
+    /// one came since the last call; `None` before sending starts.
+    pub fn latest_self_view(&self) -> Option<RgbFrame> {
+        let senders = self.current_senders()?;
+        let sample = senders.self_view.try_pull_sample(gst::ClockTime::ZERO)?;
+        rgb_frame(&sample, &senders.video)
+            .inspect_err(|err| tracing::warn!(%err, "undecodable self view"))
+            .ok()
+    }
+
+    /// The next picture of the room's own camera, waiting up to `timeout`.
+    pub fn next_self_view(&self, timeout: Duration) -> Result<RgbFrame, MediaError> {
+        let senders = self
+            .current_senders()
+            .ok_or_else(|| self.video_in.error("not sending".into()))?;
+        let sample = pull(&senders.self_view, timeout, &[&senders.video])?;
+        rgb_frame(&sample, &senders.video)
     }
 
     fn frame_of(&self, sample: &gst::Sample) -> Option<RgbFrame> {

@@ -123,9 +123,22 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     );
     state.set_net_warning(quality.is_some_and(|q| q.warning));
     if view.call.state != "in_call" {
-        // The picture of an earlier call never shows in the next one.
+        // The pictures of an earlier call never show in the next one.
         state.set_has_remote_video(false);
+        state.set_has_self_video(false);
     }
+}
+
+/// Shows the room's own camera picture in the in-call page's corner.
+pub fn show_self_view(window: &AppWindow, frame: &crate::media::RgbFrame) {
+    let state = window.global::<AppState>();
+    let buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(
+        &frame.data,
+        frame.width,
+        frame.height,
+    );
+    state.set_self_video(slint::Image::from_rgb8(buffer));
+    state.set_has_self_video(true);
 }
 
 /// Shows a decoded picture of the far end on the in-call page.

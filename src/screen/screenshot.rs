@@ -10,7 +10,7 @@ use slint::platform::{Platform, WindowAdapter};
 use slint::Rgb8Pixel;
 use slint::{ComponentHandle, PhysicalSize};
 
-use super::{apply, locale, show_remote_video, AppWindow};
+use super::{apply, locale, show_remote_video, show_self_view, AppWindow};
 use crate::app::ui::UiState;
 use crate::app::TerminalStatus;
 use crate::media::RgbFrame;
@@ -57,6 +57,13 @@ pub fn render_pages(shots: &[Screenshot], dir: Option<&Path>) -> anyhow::Result<
         apply(&app, &shot.ui, &shot.status, "09:41");
         if matches!(shot.status.call, Some(CallState::Established { .. })) {
             show_remote_video(&app, &sample_meeting_picture());
+            // The room's own camera: a warm solid colour, small.
+            let own = RgbFrame {
+                width: 320,
+                height: 180,
+                data: [224, 120, 72].repeat(320 * 180),
+            };
+            show_self_view(&app, &own);
         }
         // Let property changes and layouts settle before drawing.
         slint::platform::update_timers_and_animations();

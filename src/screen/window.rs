@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use slint::ComponentHandle;
 
-use super::{apply, control_from_id, locale, show_remote_video, AppState, AppWindow};
+use super::{
+    apply, control_from_id, locale, show_remote_video, show_self_view, AppState, AppWindow,
+};
 use crate::app::ui::Control;
 use crate::app::Terminal;
 use crate::board::Key;
@@ -81,7 +83,19 @@ pub fn run_window(runtime: tokio::runtime::Handle, terminal: Terminal) -> anyhow
                     return;
                 };
                 tick.tick().await;
-                let Some(frame) = live.and_then(|m| m.latest_frame()) else {
+                let Some(live) = live else {
+                    continue;
+                };
+                // The room's own picture, small (far fewer pixels).
+                if let Some(own) = live.latest_self_view() {
+                    let weak = weak.clone();
+                    let _ = slint::invoke_from_event_loop(move || {
+                        if let Some(app) = weak.upgrade() {
+                            show_self_view(&app, &own);
+                        }
+                    });
+                }
+                let Some(frame) = live.latest_frame() else {
                     continue;
                 };
                 let already_scheduled = lock(&pending).replace(frame).is_some();

@@ -107,10 +107,34 @@ async fn a_room_calls_another_which_rings_answers_sees_hears_and_hangs_up() {
         "{orange_hears:?}"
     );
 
-    // Camera off: the far end's picture turns black, and back.
+    // The self view shows the room's own camera.
+    let own = tokio::task::block_in_place(|| orange.media().next_self_view(Duration::from_secs(5)))
+        .unwrap();
+    let centre = (own.width as i32 / 2, own.height as i32 / 2);
+    assert!(close(
+        colour_near(&own, (own.width, own.height), centre.0, centre.1, 4),
+        orange.look
+    ));
+
+    // Camera off: the far end's picture turns black (the self view too),
+    // and back.
     let status = orange.remote.post("/camera", json!({ "on": false })).await;
     assert_eq!(status["call"]["camera_on"], false);
     sees(&cyan, [0, 0, 0]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    tokio::task::block_in_place(|| loop {
+        let own = orange
+            .media()
+            .next_self_view(Duration::from_secs(5))
+            .unwrap();
+        if close(
+            colour_near(&own, (own.width, own.height), centre.0, centre.1, 4),
+            [0, 0, 0],
+        ) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the self view is not black");
+    });
     orange.remote.post("/camera", json!({ "on": true })).await;
     sees(&cyan, orange.look);
 
