@@ -136,7 +136,7 @@ fn measure(plan: &MediaPlan, seconds: u64, path: Path) -> anyhow::Result<Summary
             )?)?;
             let ports = conference.join(ParticipantSpec {
                 id: 1,
-                video_to: local(video_port),
+                video_to: Some(local(video_port)),
                 audio_to: local(audio_port),
                 video_pt: config.video_pt,
                 audio_pt: config.audio_pt,
@@ -147,7 +147,10 @@ fn measure(plan: &MediaPlan, seconds: u64, path: Path) -> anyhow::Result<Summary
                     bitrate_kbps: VideoClass::Hd720.bitrate_kbps(),
                 },
             })?;
-            (local(ports.video), Some(conference))
+            (
+                local(ports.video.expect("a video participant")),
+                Some(conference),
+            )
         }
     };
     let sent: Sent = Arc::default();

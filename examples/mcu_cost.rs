@@ -168,7 +168,7 @@ fn measure(
         let audio = UdpSocket::bind("127.0.0.1:0")?;
         let ports = conference.join(ParticipantSpec {
             id: id as u64,
-            video_to: video.local_addr()?,
+            video_to: Some(video.local_addr()?),
             audio_to: audio.local_addr()?,
             video_pt: VIDEO_PT,
             audio_pt: AUDIO_PT,
@@ -182,7 +182,7 @@ fn measure(
         let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
         senders.push(Sender::start(
             recording,
-            local(ports.video),
+            local(ports.video.expect("a video participant")),
             local(ports.audio),
         )?);
         sinks.push((video, audio));

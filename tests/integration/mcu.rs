@@ -37,7 +37,7 @@ fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: 
     let ports = conference
         .join(ParticipantSpec {
             id,
-            video_to: ([127, 0, 0, 1], video).into(),
+            video_to: Some(([127, 0, 0, 1], video).into()),
             audio_to: ([127, 0, 0, 1], audio).into(),
             video_pt,
             audio_pt,
@@ -47,7 +47,7 @@ fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: 
         .unwrap();
     media
         .send_to(
-            ([127, 0, 0, 1], ports.video).into(),
+            ([127, 0, 0, 1], ports.video.unwrap()).into(),
             ([127, 0, 0, 1], ports.audio).into(),
         )
         .unwrap();

@@ -453,3 +453,64 @@ async fn simultaneous_joins_do_not_overfill_a_meeting() {
     assert_eq!(cloud.focus.roster(&id).len(), 2);
     cloud.shutdown().await;
 }
+
+/// (tone → RMS) of what `media` hears over half a second.
+fn hears(media: &CallMedia, tones: &[f64]) -> Vec<f64> {
+    media.flush();
+    let samples = media.listen(Duration::from_millis(600)).unwrap();
+    let tail = &samples[samples.len().saturating_sub(24_000)..];
+    tones.iter().map(|f| tone_rms(tail, 48_000.0, *f)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_joins_with_sound_only_hears_and_is_heard_and_takes_no_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = common::start_meeting_cloud(dir.path()).await;
+    let id = common::create_meeting(
+        &admin,
+        json!({ "subject": "Dial-in", "host_password": "1111", "join_before_host": true }),
+    )
+    .await;
+    let plan = common::media_plan();
+    let mut room_a = room(&cloud, &plan, "room", 0xff00ff00, 440.0).await;
+    assert_eq!(room_a.dial(&format!("{id}*1111")).await.code, 200);
+
+    // The phone offers Opus only: the answer has sound only.
+    let phone = CallMedia::receive(CallMediaConfig::small(&plan, 0xff000000, 660.0)).unwrap();
+    let mut caller = Caller::new(cloud.endpoints.sip_udp, &cloud.endpoints.domain, "phone").await;
+    let (_, audio) = phone.local_ports();
+    let audio_only = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {audio} RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n"
+    );
+    let answer = caller.invite(&format!("{id}*1111"), &audio_only).await;
+    assert_eq!(answer.code, 200, "{}", answer.raw);
+    assert!(!answer.body.contains("m=video"), "{}", answer.body);
+    let (ip, _, cloud_audio) = answer.media();
+    // Its picture goes nowhere (port 9, discard): only its sound counts.
+    phone
+        .send_to(([127, 0, 0, 1], 9).into(), (ip, cloud_audio).into())
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while cloud.focus.roster(&id).len() < 2 {
+        assert!(Instant::now() < deadline, "the phone is not on the roster");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let conference = cloud.focus.conference(&id).unwrap();
+    assert_eq!(conference.layout().len(), 1, "only the room has a picture");
+    tokio::task::block_in_place(|| {
+        let heard_by_room = hears(&room_a.media, &[660.0, 440.0]);
+        assert!(heard_by_room[0] > 0.05, "the room hears {heard_by_room:?}");
+        let heard_by_phone = hears(&phone, &[440.0, 660.0]);
+        assert!(
+            heard_by_phone[0] > 0.05,
+            "the phone hears {heard_by_phone:?}"
+        );
+        assert!(
+            heard_by_phone[1] < 0.01,
+            "the phone hears itself: {heard_by_phone:?}"
+        );
+    });
+    assert_eq!(caller.bye(&format!("{id}*1111")).await.code, 200);
+    cloud.shutdown().await;
+}

@@ -433,20 +433,20 @@ impl Focus {
             tracing::info!(%err, "unusable SDP offer");
             Refusal::plain(488, "Not Acceptable Here")
         })?;
-        // The conference media takes both for now (audio-only phones next).
-        let (video, audio) = match (&offer.video, &offer.audio) {
-            (Some(v), Some(a)) => (v.clone(), a.clone()),
-            _ => return Err(Refusal::plain(488, "Not Acceptable Here")),
+        // Sound is needed; a picture is not (a phone joins audio only).
+        let Some(audio) = offer.audio.clone() else {
+            return Err(Refusal::plain(488, "Not Acceptable Here"));
         };
+        let video = offer.video.clone();
         let participant = self.next_participant.fetch_add(1, Ordering::Relaxed);
         let spec = ParticipantSpec {
             id: participant,
-            video_to: video.to,
+            video_to: video.as_ref().map(|v| v.to),
             audio_to: audio.to,
-            video_pt: video.pt,
+            video_pt: video.as_ref().map_or(0, |v| v.pt),
             audio_pt: audio.pt,
             audio_codec: audio.codec,
-            class: self.class_spec(video.class),
+            class: self.class_spec(video.as_ref().map_or(VideoClass::Cif4, |v| v.class)),
         };
         let conference = self.conference_for(&target.meeting_id).map_err(|err| {
             tracing::error!(%err, "cannot start the conference media");
@@ -465,7 +465,7 @@ impl Focus {
         }
         let local = sdp::Local {
             ip: self.config.media_ip,
-            video_port: ports.video,
+            video_port: ports.video.unwrap_or(0),
             audio_port: ports.audio,
         };
         tracing::info!(meeting = %target.meeting_id, participant, host, "joined");

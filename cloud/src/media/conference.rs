@@ -118,8 +118,10 @@ impl AudioCodec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParticipantSpec {
     pub id: ParticipantId,
-    /// Where the participant wants our video and audio.
-    pub video_to: SocketAddr,
+    /// Where the participant wants our video (`None`: an audio-only
+    /// caller, e.g. a phone: it hears the meeting and is heard, but has
+    /// no picture and receives none) and audio.
+    pub video_to: Option<SocketAddr>,
     pub audio_to: SocketAddr,
     /// Dynamic payload types, the same both ways.
     pub video_pt: u8,
@@ -131,7 +133,8 @@ pub struct ParticipantSpec {
 /// Where the participant sends its media to us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MediaPorts {
-    pub video: u16,
+    /// `None` for an audio-only participant.
+    pub video: Option<u16>,
     pub audio: u16,
 }
 
@@ -165,7 +168,8 @@ struct Participant {
     last_media: Arc<AtomicU64>,
     ports: MediaPorts,
     video_in: Vec<gst::Element>,
-    compositor_pad: gst::Pad,
+    /// `None`: audio only (no picture in the layout).
+    compositor_pad: Option<gst::Pad>,
     audio_in: Vec<gst::Element>,
     tee: gst::Element,
     mixer: gst::Element,
@@ -220,7 +224,9 @@ fn apply_layout(state: &State, canvas: (i32, i32)) {
         let Some(participant) = state.participants.get(id) else {
             continue;
         };
-        let pad = &participant.compositor_pad;
+        let Some(pad) = &participant.compositor_pad else {
+            continue;
+        };
         match shown.iter().find(|(shown_id, _)| shown_id == id) {
             Some((_, rect)) => {
                 pad.set_property("xpos", rect.x);
@@ -316,7 +322,13 @@ impl Conference {
         // Joining counts as media: a participant that never sends is
         // dropped one timeout after joining.
         let last_media = Arc::new(AtomicU64::new(self.now_ms()));
-        let (video_in, compositor_pad, video_port) = self.video_input(&spec, &last_media)?;
+        let (video_in, compositor_pad, video_port) = match spec.video_to {
+            Some(_) => {
+                let (elements, pad, port) = self.video_input(&spec, &last_media)?;
+                (elements, Some(pad), Some(port))
+            }
+            None => (Vec::new(), None, None),
+        };
         let (audio_in, tee, audio_port) = self.audio_input(&spec, &last_media)?;
         let (audio_out, mixer) = self.audio_output(&spec)?;
         let ports = MediaPorts {
@@ -347,7 +359,10 @@ impl Conference {
         }
         self.add_to_class(&mut state, &spec)?;
         state.participants.insert(spec.id, participant);
-        state.order.push(spec.id);
+        // Only pictures take a place in the layout.
+        if spec.video_to.is_some() {
+            state.order.push(spec.id);
+        }
         apply_layout(&state, self.canvas_size());
         tracing::info!(participant = spec.id, ?ports, "joined the conference media");
         Ok(ports)
@@ -374,8 +389,9 @@ impl Conference {
         // The aggregator's pad goes first: releasing it flushes a chain
         // blocked pushing into it, which could otherwise never stop (the
         // leave would hang, and with it every call of this meeting).
-        self.compositor
-            .release_request_pad(&participant.compositor_pad);
+        if let Some(pad) = &participant.compositor_pad {
+            self.compositor.release_request_pad(pad);
+        }
         remove_all(&self.pipeline, &participant.video_in);
         for (other_id, branch) in participant.inbound {
             if let Some(other) = state.participants.get(&other_id) {
@@ -681,6 +697,9 @@ impl Conference {
     /// starting one if it is the first of its class; asks for a key frame
     /// so the newcomer's decoder can start at once.
     fn add_to_class(&self, state: &mut State, spec: &ParticipantSpec) -> Result<(), MediaError> {
+        let Some(video_to) = spec.video_to else {
+            return Ok(());
+        };
         let key = (spec.class, spec.video_pt);
         let branch = match state.classes.entry(key) {
             std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
@@ -690,10 +709,7 @@ impl Conference {
         };
         branch.sink.emit_by_name::<()>(
             "add",
-            &[
-                &spec.video_to.ip().to_string(),
-                &i32::from(spec.video_to.port()),
-            ],
+            &[&video_to.ip().to_string(), &i32::from(video_to.port())],
         );
         branch.members += 1;
         let key_frame = gst_video::UpstreamForceKeyUnitEvent::builder()
@@ -706,16 +722,16 @@ impl Conference {
     }
 
     fn remove_from_class(&self, state: &mut State, spec: &ParticipantSpec) {
+        let Some(video_to) = spec.video_to else {
+            return;
+        };
         let key = (spec.class, spec.video_pt);
         let Some(branch) = state.classes.get_mut(&key) else {
             return;
         };
         branch.sink.emit_by_name::<()>(
             "remove",
-            &[
-                &spec.video_to.ip().to_string(),
-                &i32::from(spec.video_to.port()),
-            ],
+            &[&video_to.ip().to_string(), &i32::from(video_to.port())],
         );
         branch.members -= 1;
         if branch.members == 0 {
