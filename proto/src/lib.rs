@@ -13,6 +13,17 @@ pub const DEVICE_API: &str = "/api/device/v1";
 /// Path prefix of the admin HTTP API.
 pub const ADMIN_API: &str = "/api/admin/v1";
 
+/// One room of `GET {DEVICE_API}/directory`: the other activated rooms of
+/// the terminal's enterprise, which it can call by number.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub name: String,
+    /// The SIP user part to dial.
+    pub number: String,
+    /// Registered now (a call would ring).
+    pub online: bool,
+}
+
 /// `POST {DEVICE_API}/activate`
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ActivateRequest {

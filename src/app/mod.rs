@@ -54,6 +54,8 @@ enum Command {
     Tap(Control),
     /// Text typed into the focused field.
     Text(String),
+    /// A room of the Dial page's directory picked by touch.
+    PickContact(usize),
     /// Join a meeting: dial `<id>[*<password>]`.
     Join {
         user: String,
@@ -122,6 +124,12 @@ impl Terminal {
         if self.commands.send(Command::Barrier(tx)).await.is_ok() {
             let _ = rx.await;
         }
+    }
+
+    /// Picks room `index` of the Dial page's directory (its number fills
+    /// the field), as a tap on the list does.
+    pub async fn pick_contact(&self, index: usize) {
+        let _ = self.commands.send(Command::PickContact(index)).await;
     }
 
     /// Types text into the focused field.
@@ -356,6 +364,7 @@ impl Runtime {
                 self.effect(effect).await;
             }
             Command::Text(text) => self.ui.send_modify(|ui| ui.type_text(&text)),
+            Command::PickContact(index) => self.ui.send_modify(|ui| ui.pick_contact(index)),
             Command::Join { user, reply } => {
                 let _ = reply.send(self.join(user).await);
             }
@@ -416,6 +425,7 @@ impl Runtime {
                     self.ui.send_modify(|ui| ui.call_ended(true));
                 }
             }
+            Some(Effect::LoadDirectory) => self.load_directory(),
             Some(Effect::Dial { number }) => {
                 if let Err(err) = self.join(number).await {
                     tracing::error!(%err, "cannot place the call");
@@ -657,6 +667,28 @@ impl Runtime {
             Ok(None) => {}
             Err(err) => tracing::error!(%err, "cannot apply the network settings"),
         }
+    }
+
+    /// Fetches the enterprise directory in the background; the Dial page
+    /// shows it when it arrives (and keeps the last one if it fails).
+    fn load_directory(&self) {
+        let Some(credentials) = self.options.data.load_credentials() else {
+            return;
+        };
+        let ca = self.options.data.pinned_ca();
+        let ui = self.ui.clone();
+        tokio::spawn(async move {
+            match crate::provision::fetch_directory(
+                &credentials.server_url,
+                &credentials.device_token,
+                ca.as_deref(),
+            )
+            .await
+            {
+                Ok(rooms) => ui.send_modify(|ui| ui.directory_loaded(rooms)),
+                Err(err) => tracing::warn!(%err, "cannot fetch the directory"),
+            }
+        });
     }
 
     /// Starts the diagnostics ping to the cloud (the activated one, else the

@@ -1,10 +1,13 @@
-//! Provisioning ("ACS") client: activation and the config channel.
+//! Provisioning ("ACS") client: activation, the config channel and the
+//! enterprise directory.
 
 mod backoff;
 mod channel;
 mod client;
+mod directory;
 pub mod tls;
 
 pub use backoff::Backoff;
 pub use channel::{run as run_channel, ChannelEvent, ChannelSettings};
 pub use client::{activate, ActivationError};
+pub use directory::fetch_directory;

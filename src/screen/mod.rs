@@ -94,6 +94,25 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     );
     state.set_call_refused(ui.call_refused);
     state.set_dial_number(ui.dial_number.as_str().into());
+    // The rooms around the picked one, as many as fit beside the keypad.
+    let first = ui
+        .directory_selected
+        .map_or(0, |i| i.saturating_sub(DIRECTORY_SHOWN / 2))
+        .min(ui.directory.len().saturating_sub(DIRECTORY_SHOWN));
+    let rooms: Vec<DirectoryRoom> = ui
+        .directory
+        .iter()
+        .skip(first)
+        .take(DIRECTORY_SHOWN)
+        .map(|e| DirectoryRoom {
+            name: e.name.as_str().into(),
+            number: e.number.as_str().into(),
+            online: e.online,
+        })
+        .collect();
+    state.set_directory(ModelRc::new(VecModel::from(rooms)));
+    state.set_directory_offset(first as i32);
+    state.set_directory_selected(ui.directory_selected.map_or(-1, |i| i as i32));
     state.set_caller_name(ui.caller_name.as_str().into());
     state.set_caller_number(ui.caller_number.as_str().into());
     state.set_auto_answer(ui.auto_answer);
@@ -128,6 +147,9 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
         state.set_has_self_video(false);
     }
 }
+
+/// How many directory rooms the Dial page lists at once (fits 1280×800).
+const DIRECTORY_SHOWN: usize = 5;
 
 /// Shows the room's own camera picture in the in-call page's corner.
 pub fn show_self_view(window: &AppWindow, frame: &crate::media::RgbFrame) {

@@ -304,7 +304,18 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
     states.push(("calling", in_call, calling_status));
 
     let mut dial = base_ui(Page::Dial);
-    dial.dial_number = "100002".into();
+    let room = |name: &str, number: &str, online: bool| roomterm_proto::DirectoryEntry {
+        name: name.into(),
+        number: number.into(),
+        online,
+    };
+    dial.directory = vec![
+        room("Boardroom 3F", "100002", true),
+        room("Huddle 2", "100007", false),
+        room("Training Room", "100004", true),
+    ];
+    dial.pick_contact(0);
+    dial.focus = (5, 2);
     dial.call_from = Page::Dial;
     dial.call_refused = true;
     dial.focus = (4, 2);

@@ -24,6 +24,8 @@ enum Input {
     Tap(Control),
     Key(Key),
     Text(String),
+    /// A room of the Dial page's directory, by its place in the list.
+    Pick(usize),
 }
 
 /// Runs the window until it is closed.
@@ -41,6 +43,7 @@ pub fn run_window(runtime: tokio::runtime::Handle, terminal: Terminal) -> anyhow
                     Input::Tap(control) => terminal.tap(control).await,
                     Input::Key(key) => terminal.key(key).await,
                     Input::Text(text) => terminal.text(&text).await,
+                    Input::Pick(index) => terminal.pick_contact(index).await,
                 }
             }
         });
@@ -60,6 +63,14 @@ pub fn run_window(runtime: tokio::runtime::Handle, terminal: Terminal) -> anyhow
                 serde_json::from_value(serde_json::Value::String(name.to_string())).ok();
             if let Some(key) = key {
                 let _ = inputs.send(Input::Key(key));
+            }
+        });
+    }
+    {
+        let inputs = inputs.clone();
+        state.on_picked(move |index| {
+            if let Ok(index) = usize::try_from(index) {
+                let _ = inputs.send(Input::Pick(index));
             }
         });
     }

@@ -171,6 +171,8 @@ fn ui_view(terminal: &Terminal) -> serde_json::Value {
         "call_refused": ui.call_refused,
         // The Dial page, and who calls while a call rings here.
         "dial_number": ui.dial_number,
+        "directory": ui.directory,
+        "directory_selected": ui.directory_selected,
         "caller": {"name": ui.caller_name, "number": ui.caller_number},
         "auto_answer": ui.auto_answer,
         "call": status.call,

@@ -161,10 +161,36 @@ async fn a_room_calls_another_which_rings_answers_sees_hears_and_hangs_up() {
     cyan.remote.ui_page("home").await;
     orange.remote.ui_page("home").await;
 
-    // Declined: the caller's Dial page says so.
+    // Declined: the caller's Dial page says so. The room is picked from
+    // the enterprise directory the Dial page fetches from the cloud.
     cyan.remote.keys(&["home"]).await;
     cyan.remote.post("/tap", json!({ "control": "call" })).await;
-    cyan.remote.text(&orange.number).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let dial_page = loop {
+        let ui = cyan.remote.get("/ui").await;
+        if ui["directory"].as_array().is_some_and(|d| d.len() == 2) {
+            break ui;
+        }
+        assert!(Instant::now() < deadline, "no directory: {ui}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let rooms = dial_page["directory"].as_array().unwrap();
+    assert!(
+        rooms.iter().all(|r| r["number"] != json!(cyan.number)),
+        "the directory lists the room itself: {rooms:?}"
+    );
+    let orange_at = rooms
+        .iter()
+        .position(|r| r["number"] == json!(orange.number))
+        .expect("orange is listed");
+    assert_eq!(rooms[orange_at]["online"], true);
+    for _ in 0..=orange_at {
+        cyan.remote
+            .post("/tap", json!({ "control": "directory_next" }))
+            .await;
+    }
+    let picked = cyan.remote.get("/ui").await;
+    assert_eq!(picked["dial_number"], json!(orange.number), "{picked}");
     cyan.remote
         .post("/tap", json!({ "control": "place_call" }))
         .await;

@@ -18,6 +18,14 @@ pub async fn activate(
     Ok(Json(state.devices.activate(peer.ip(), &req).await?))
 }
 
+/// The rooms this terminal can call (its enterprise's other devices).
+pub async fn directory(
+    State(state): State<AppState>,
+    Device(row, _): Device,
+) -> CloudResult<Json<Vec<roomterm_proto::DirectoryEntry>>> {
+    Ok(Json(state.devices.directory_for(&row).await?))
+}
+
 /// The current config, for terminals that want it without opening the channel.
 pub async fn config(
     State(state): State<AppState>,

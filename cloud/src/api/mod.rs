@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
     let device = Router::new()
         .route("/activate", post(device::activate))
         .route("/config", get(device::config))
+        .route("/directory", get(device::directory))
         .route("/channel", get(channel::open));
     let admin = Router::new()
         .route(

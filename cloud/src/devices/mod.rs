@@ -135,6 +135,29 @@ impl Devices {
         }
     }
 
+    /// The rooms `row` can call: the other activated devices of its
+    /// enterprise, by name, with whether each is registered now.
+    pub async fn directory_for(
+        &self,
+        row: &DeviceRow,
+    ) -> crate::error::CloudResult<Vec<roomterm_proto::DirectoryEntry>> {
+        let now = self.clock.now_ms();
+        let mut rooms: Vec<roomterm_proto::DirectoryEntry> = self
+            .store
+            .list_devices(Some(row.enterprise_id))
+            .await?
+            .into_iter()
+            .filter(|other| other.id != row.id && other.activated_at.is_some())
+            .map(|other| roomterm_proto::DirectoryEntry {
+                online: !self.location.bindings(&other.number, now).is_empty(),
+                name: other.name,
+                number: other.number,
+            })
+            .collect();
+        rooms.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.number.cmp(&b.number)));
+        Ok(rooms)
+    }
+
     pub fn config_for(&self, row: &DeviceRow) -> DeviceConfig {
         DeviceConfig {
             version: row.config_version,

@@ -44,6 +44,8 @@ pub enum Effect {
         meeting_id: String,
         password: String,
     },
+    /// Fetch the enterprise directory for the Dial page.
+    LoadDirectory,
     /// Call a room by its number.
     Dial {
         number: String,
@@ -90,8 +92,12 @@ pub struct UiState {
     /// The Join page shows why the last call was refused (until the page
     /// is left).
     pub call_refused: bool,
-    /// The Dial page's number as typed.
+    /// The Dial page's number as typed (or picked from the directory).
     pub dial_number: String,
+    /// The rooms of the enterprise, as the cloud last listed them, and
+    /// the one picked (its number fills `dial_number`).
+    pub directory: Vec<roomterm_proto::DirectoryEntry>,
+    pub directory_selected: Option<usize>,
     /// Where the call came from: Join or Dial (a refusal returns there),
     /// or Incoming (answered here).
     pub call_from: Page,
@@ -143,6 +149,8 @@ impl UiState {
             join_field: JoinField::MeetingId,
             call_refused: false,
             dial_number: String::new(),
+            directory: Vec::new(),
+            directory_selected: None,
             call_from: Page::Join,
             caller_name: String::new(),
             caller_number: String::new(),
@@ -234,6 +242,28 @@ impl UiState {
     pub fn call_started(&mut self) {
         if !self.in_wizard() {
             self.go(Page::InCall);
+        }
+    }
+
+    /// The cloud's directory arrived; a pick that no longer exists is
+    /// dropped.
+    pub fn directory_loaded(&mut self, rooms: Vec<roomterm_proto::DirectoryEntry>) {
+        let picked = self
+            .directory_selected
+            .and_then(|i| self.directory.get(i))
+            .map(|e| e.number.clone());
+        self.directory = rooms;
+        self.directory_selected =
+            picked.and_then(|number| self.directory.iter().position(|e| e.number == number));
+    }
+
+    /// Picks room `index` of the directory: its number fills the Dial
+    /// page's field (a tap on the list, or the previous/next keys).
+    pub fn pick_contact(&mut self, index: usize) {
+        if let Some(entry) = self.directory.get(index) {
+            self.directory_selected = Some(index);
+            self.dial_number = entry.number.clone();
+            self.call_refused = false;
         }
     }
 
@@ -511,7 +541,22 @@ impl UiState {
                 };
                 self.focus = self.position_of(control).unwrap_or(self.focus);
             }
-            Call => self.go(Page::Dial),
+            Call => {
+                self.go(Page::Dial);
+                return Some(Effect::LoadDirectory);
+            }
+            DirectoryPrev | DirectoryNext => {
+                let n = self.directory.len();
+                if n > 0 {
+                    let next = match (self.directory_selected, control) {
+                        (None, DirectoryPrev) => n - 1,
+                        (None, _) => 0,
+                        (Some(i), DirectoryPrev) => (i + n - 1) % n,
+                        (Some(i), _) => (i + 1) % n,
+                    };
+                    self.pick_contact(next);
+                }
+            }
             PlaceCall if !self.dial_number.is_empty() => {
                 self.call_from = Page::Dial;
                 self.go(Page::InCall);
@@ -634,6 +679,40 @@ mod tests {
             }
         }
         seen
+    }
+
+    #[test]
+    fn the_directory_picks_rooms_round_and_keeps_the_pick_across_reloads() {
+        let room = |n: &str| roomterm_proto::DirectoryEntry {
+            name: format!("Room {n}"),
+            number: n.into(),
+            online: true,
+        };
+        let mut ui = UiState::new(&Settings::default(), true);
+        assert_eq!(ui.activate(Control::Call), Some(Effect::LoadDirectory));
+        assert_eq!(ui.page, Page::Dial);
+        // Nothing listed yet: the keys do nothing.
+        ui.activate(Control::DirectoryNext);
+        assert_eq!((ui.directory_selected, ui.dial_number.as_str()), (None, ""));
+        ui.directory_loaded(vec![room("100002"), room("100003"), room("100004")]);
+        ui.activate(Control::DirectoryPrev);
+        assert_eq!(
+            ui.dial_number, "100004",
+            "previous from nothing is the last"
+        );
+        ui.activate(Control::DirectoryNext);
+        assert_eq!(ui.dial_number, "100002", "and round again");
+        // A reload that moves the picked room keeps it picked; one that
+        // drops it forgets the pick (the typed number stays).
+        ui.directory_loaded(vec![room("100001"), room("100002")]);
+        assert_eq!(ui.directory_selected, Some(1));
+        ui.directory_loaded(vec![room("100005")]);
+        assert_eq!(
+            (ui.directory_selected, ui.dial_number.as_str()),
+            (None, "100002")
+        );
+        ui.pick_contact(7);
+        assert_eq!(ui.directory_selected, None, "out of range");
     }
 
     #[test]

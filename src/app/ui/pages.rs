@@ -78,6 +78,7 @@ impl Page {
             Page::InCall => &[&[Mute, Camera, VolumeDown, VolumeUp, Leave]],
             Page::Dial => &[
                 &[NumberField],
+                &[DirectoryPrev, DirectoryNext],
                 &[Key1, Key2, Key3],
                 &[Key4, Key5, Key6],
                 &[Key7, Key8, Key9],
@@ -145,9 +146,12 @@ pub enum Control {
     MeetingIdField,
     PasswordField,
     JoinMeeting,
-    /// On the Dial page: the number, and call it.
+    /// On the Dial page: the number, and call it; the directory's
+    /// previous and next room (which fills the number).
     NumberField,
     PlaceCall,
+    DirectoryPrev,
+    DirectoryNext,
     /// A call ringing here: pick up, or refuse it.
     Answer,
     Decline,
