@@ -69,11 +69,12 @@ impl IncomingCall {
         let call_id = invite.header("call-id")?.to_string();
         let from = invite.header("from")?.to_string();
         let caller = caller_of(&from);
-        let remote_target = invite
-            .header("contact")
-            .and_then(uri_of)
-            .unwrap_or_default()
-            .to_string();
+        // Our BYE goes to the caller's Contact: an INVITE must carry one
+        // that is a SIP URI (RFC 3261 §8.1.1.8), else it is refused.
+        let remote_target = invite.header("contact").and_then(uri_of)?.to_string();
+        if !is_sip_uri(&remote_target) {
+            return None;
+        }
         let branch = invite
             .header("via")
             .and_then(|via| param(via, "branch"))
@@ -320,6 +321,18 @@ fn caller_of(from: &str) -> Caller {
         name
     };
     Caller { name, number }
+}
+
+/// Whether `uri` is a SIP URI we can put on a request line: the scheme,
+/// only characters URIs may hold, and a request line made of it parses
+/// (rsip's URI parser alone is lenient about what follows a valid prefix).
+fn is_sip_uri(uri: &str) -> bool {
+    (uri.starts_with("sip:") || uri.starts_with("sips:"))
+        && uri
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()%;:@&=+$,/?#[]".contains(&b))
+        && rsip::SipMessage::try_from(format!("BYE {uri} SIP/2.0\r\nContent-Length: 0\r\n\r\n"))
+            .is_ok()
 }
 
 /// The URI inside `<…>`, or a bare one before its parameters.

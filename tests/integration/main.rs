@@ -20,6 +20,7 @@ mod process;
 mod provisioning;
 mod quality;
 mod sip_agent;
+mod sip_garbage;
 mod terminal;
 mod terminal_call;
 mod translations;
