@@ -56,9 +56,11 @@ enum Command {
     Text(String),
     /// A room of the Dial page's directory picked by touch.
     PickContact(usize),
-    /// Join a meeting: dial `<id>[*<password>]`.
+    /// Join a meeting (`<id>[*<password>]`) or call a room (its number).
     Join {
         user: String,
+        /// What the in-call page names: the meeting's ID, or the room's number.
+        peer: CallPeer,
         reply: oneshot::Sender<Result<(), String>>,
     },
     /// End the call.
@@ -164,10 +166,22 @@ impl Terminal {
     /// terminal is not activated or places no calls.
     pub async fn join(&self, meeting_id: &str, password: Option<&str>) -> Result<(), String> {
         let user = dial_user(meeting_id, password.unwrap_or_default());
+        self.place(user, CallPeer::Meeting(meeting_id.to_string()))
+            .await
+    }
+
+    /// Calls the room with `number` (the cloud rings it): progress in
+    /// `status.call`, a refusal back on the Dial page.
+    pub async fn dial(&self, number: &str) -> Result<(), String> {
+        self.place(number.to_string(), CallPeer::Room(number.to_string()))
+            .await
+    }
+
+    async fn place(&self, user: String, peer: CallPeer) -> Result<(), String> {
         let (reply, answer) = oneshot::channel();
         if self
             .commands
-            .send(Command::Join { user, reply })
+            .send(Command::Join { user, peer, reply })
             .await
             .is_err()
         {
@@ -365,7 +379,19 @@ impl Runtime {
             }
             Command::Text(text) => self.ui.send_modify(|ui| ui.type_text(&text)),
             Command::PickContact(index) => self.ui.send_modify(|ui| ui.pick_contact(index)),
-            Command::Join { user, reply } => {
+            Command::Join { user, peer, reply } => {
+                // A call from the control API shows on screen like one
+                // placed there: the in-call page names it.
+                self.ui.send_modify(|ui| match &peer {
+                    CallPeer::Meeting(id) => {
+                        ui.meeting_id = id.clone();
+                        ui.call_from = ui::Page::Join;
+                    }
+                    CallPeer::Room(number) => {
+                        ui.dial_number = number.clone();
+                        ui.call_from = ui::Page::Dial;
+                    }
+                });
                 let _ = reply.send(self.join(user).await);
             }
             Command::HangUp => self.hang_up().await,
@@ -855,6 +881,13 @@ impl Runtime {
             session.agent.stop().await;
         }
     }
+}
+
+/// Whom a placed call is with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CallPeer {
+    Meeting(String),
+    Room(String),
 }
 
 /// The user part a meeting is dialled at: `<id>` or `<id>*<password>`.

@@ -337,7 +337,7 @@ async fn dial(_: Authorized, State(state): State<ApiState>, dial: Body<DialBody>
             "number is up to 20 digits",
         );
     }
-    match state.terminal.join(number, None).await {
+    match state.terminal.dial(number).await {
         Ok(()) => (
             StatusCode::ACCEPTED,
             Json(StatusView::from(&*state.terminal.status.borrow())),
