@@ -178,13 +178,16 @@ impl Terminal {
     }
 
     async fn place(&self, user: String, peer: CallPeer) -> Result<(), String> {
+        self.ask(|reply| Command::Join { user, peer, reply }).await
+    }
+
+    /// Sends the command `make` builds and waits for its answer.
+    async fn ask(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<(), String>>) -> Command,
+    ) -> Result<(), String> {
         let (reply, answer) = oneshot::channel();
-        if self
-            .commands
-            .send(Command::Join { user, peer, reply })
-            .await
-            .is_err()
-        {
+        if self.commands.send(make(reply)).await.is_err() {
             return Err("terminal stopped".into());
         }
         answer
@@ -199,13 +202,7 @@ impl Terminal {
 
     /// Answers the call ringing here; fails when none rings.
     pub async fn answer(&self) -> Result<(), String> {
-        let (reply, answer) = oneshot::channel();
-        if self.commands.send(Command::Answer { reply }).await.is_err() {
-            return Err("terminal stopped".into());
-        }
-        answer
-            .await
-            .unwrap_or_else(|_| Err("terminal stopped".into()))
+        self.ask(|reply| Command::Answer { reply }).await
     }
 
     /// Declines the call ringing here (`603 Decline` to the caller).

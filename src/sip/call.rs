@@ -9,11 +9,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::message::{respond, warning_code, Message};
-use super::random_hex;
 use super::register::{Account, SipTransport};
+use super::{random_hex, T1, T2};
 
-const T1: Duration = Duration::from_millis(500);
-const T2: Duration = Duration::from_secs(4);
 /// Timer B: an INVITE with no answer at all this long has failed.
 const TIMER_B: Duration = Duration::from_secs(32);
 /// How long a ringing call may wait for an answer before we give up.

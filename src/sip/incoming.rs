@@ -9,11 +9,9 @@ use std::time::{Duration, Instant};
 
 use super::call::{CallEnd, CallState};
 use super::message::{respond, Message};
-use super::random_hex;
 use super::register::{Account, SipTransport};
+use super::{random_hex, T1, T2};
 
-const T1: Duration = Duration::from_millis(500);
-const T2: Duration = Duration::from_secs(4);
 /// Timer H: stop repeating the answer when no ACK comes.
 const ACK_WAIT: Duration = Duration::from_secs(32);
 /// How long an unanswered call rings before it is given up here.

@@ -11,6 +11,18 @@ pub struct Message {
     pub body: String,
 }
 
+/// Headers as (lower-case name, value) pairs, in order.
+pub fn by_name(headers: &rsip::Headers) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|h| {
+            let text = h.to_string();
+            let (n, v) = text.split_once(':')?;
+            Some((n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        })
+        .collect()
+}
+
 impl Message {
     pub fn parse(data: &[u8]) -> Option<Self> {
         let (status, method, headers, body) = match rsip::SipMessage::try_from(data).ok()? {
@@ -29,14 +41,7 @@ impl Message {
             }
             rsip::SipMessage::Request(r) => (None, r.method.to_string(), r.headers, r.body),
         };
-        let headers = headers
-            .iter()
-            .filter_map(|h| {
-                let text = h.to_string();
-                let (n, v) = text.split_once(':')?;
-                Some((n.trim().to_ascii_lowercase(), v.trim().to_string()))
-            })
-            .collect();
+        let headers = by_name(&headers);
         Some(Self {
             status,
             method,

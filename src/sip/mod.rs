@@ -20,6 +20,10 @@ pub use incoming::{Caller, IncomingCall};
 pub use instance::instance_urn;
 pub use register::{Account, RegFailure, RegStatus, Registration, SipTransport};
 
+/// RFC 3261 timers: the first retransmission interval, doubling up to T2.
+const T1: std::time::Duration = std::time::Duration::from_millis(500);
+const T2: std::time::Duration = std::time::Duration::from_secs(4);
+
 /// 64 random bits in hex: Call-IDs, tags and branches.
 fn random_hex() -> String {
     format!("{:016x}", rand::random::<u64>())

@@ -8,11 +8,8 @@ use std::time::{Duration, Instant};
 
 use roomterm_proto::digest::Challenge;
 
-use super::random_hex;
+use super::{random_hex, T1, T2};
 
-/// RFC 3261 T1 and T2.
-const T1: Duration = Duration::from_millis(500);
-const T2: Duration = Duration::from_secs(4);
 /// Timer F: a REGISTER unanswered this long has timed out.
 const TIMER_F: Duration = Duration::from_secs(32);
 const RETRY_FIRST: Duration = Duration::from_secs(2);
@@ -199,15 +196,7 @@ impl Registration {
             Ok(rsip::SipMessage::Response(response)) => response,
             _ => return None,
         };
-        let headers: Vec<(String, String)> = response
-            .headers
-            .iter()
-            .filter_map(|h| {
-                let text = h.to_string();
-                let (n, v) = text.split_once(':')?;
-                Some((n.trim().to_ascii_lowercase(), v.trim().to_string()))
-            })
-            .collect();
+        let headers = super::message::by_name(&response.headers);
         let header = |name: &'static str| {
             headers
                 .iter()

@@ -215,7 +215,7 @@ async fn callee_of(router: &Router, a: &Deferred) -> Result<Callee, Refusal> {
 
 impl Router {
     fn calls_sender(&self, call_id: &str) -> Option<mpsc::UnboundedSender<Event>> {
-        super::lock(&self.calls)
+        crate::lock(&self.calls)
             .get(call_id)
             .map(|(_, events)| events.clone())
     }

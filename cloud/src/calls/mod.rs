@@ -20,6 +20,7 @@
 mod bridge;
 pub mod request;
 
+use crate::lock;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -189,8 +190,4 @@ pub async fn dispatch(
             Some((response, source)) = responses.recv() => router.on_response(response, source),
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -18,6 +18,7 @@ pub mod reject;
 pub mod sdp;
 pub mod target;
 
+use crate::lock;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -573,10 +574,6 @@ impl Refusal {
             warning: None,
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The `tag` parameter of a From/To value.

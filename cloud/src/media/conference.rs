@@ -18,6 +18,7 @@
 //! minus their own voice) so nobody hears themselves. The silent and black
 //! live sources keep both mixers clocked when a participant is alone.
 
+use crate::lock;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -242,10 +243,6 @@ fn apply_layout(state: &State, canvas: (i32, i32)) {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl Conference {
     /// Starts the (empty) conference: the black canvas is composed from the
     /// first moment, so the first participant's picture arrives at once.
@@ -312,7 +309,7 @@ impl Conference {
 
     /// Adds a participant; returns the ports it must send to.
     pub fn join(&self, spec: ParticipantSpec) -> Result<MediaPorts, MediaError> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock(&self.state);
         if state.participants.contains_key(&spec.id) {
             return Err(MediaError::Pipeline(format!(
                 "participant {} is already in the conference",
@@ -370,7 +367,7 @@ impl Conference {
 
     /// Removes a participant and everything that carried its media.
     pub fn leave(&self, id: ParticipantId) -> Result<(), MediaError> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock(&self.state);
         let participant = state
             .participants
             .remove(&id)
@@ -407,7 +404,7 @@ impl Conference {
     }
 
     pub fn set_layout(&self, layout: LayoutKind) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock(&self.state);
         state.layout = layout;
         apply_layout(&state, self.canvas_size());
     }
@@ -415,18 +412,18 @@ impl Conference {
     /// Who is shown where on the canvas now (the speaker first in the
     /// speaker views).
     pub fn layout(&self) -> Vec<(ParticipantId, Rect)> {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = lock(&self.state);
         rects(&state, self.canvas_size())
     }
 
     /// The layout everyone sees.
     pub fn layout_kind(&self) -> LayoutKind {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).layout
+        lock(&self.state).layout
     }
 
     /// The participant talking now, as the speaker views show it.
     pub fn active_speaker(&self) -> Option<ParticipantId> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).speaker
+        lock(&self.state).speaker
     }
 
     fn canvas_size(&self) -> (i32, i32) {
@@ -440,13 +437,13 @@ impl Conference {
 
     /// How many encoders run (one per class and payload type in use).
     pub fn encoders(&self) -> usize {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = lock(&self.state);
         state.classes.len()
     }
 
     /// The ports a participant sends to.
     pub fn ports(&self, id: ParticipantId) -> Option<MediaPorts> {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = lock(&self.state);
         state.participants.get(&id).map(|p| p.ports)
     }
 
@@ -489,7 +486,7 @@ impl Conference {
     pub fn silent(&self, longer_than: Duration) -> Vec<ParticipantId> {
         let now = self.now_ms();
         let limit = longer_than.as_millis() as u64;
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = lock(&self.state);
         state
             .participants
             .iter()

@@ -4,6 +4,7 @@
 //! device registered over, so it crosses the device's NAT the same way the
 //! registration did (RFC 5626's idea, without its flow tokens).
 
+use crate::lock;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -48,10 +49,6 @@ impl Flows {
                 .map(|writer| ReplyPath::Tcp(writer.clone())),
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]
