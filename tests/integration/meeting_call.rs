@@ -454,6 +454,44 @@ async fn simultaneous_joins_do_not_overfill_a_meeting() {
     cloud.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_at_the_same_instant_do_not_take_the_last_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = common::start_meeting_cloud(dir.path()).await;
+    let id = common::create_meeting(
+        &admin,
+        json!({ "subject": "One seat", "host_password": "3333",
+                "join_before_host": true, "party_limit": 1 }),
+    )
+    .await;
+    let mut callers = Vec::new();
+    for name in ["w1", "w2", "w3", "w4", "right"] {
+        callers.push(Caller::new(cloud.endpoints.sip_udp, &cloud.endpoints.domain, name).await);
+    }
+    let [w1, w2, w3, w4, right] = &mut callers[..] else {
+        unreachable!()
+    };
+    let (wrong, good) = (format!("{id}*9999"), format!("{id}*3333"));
+    let offer = offer(9, 11, 96, 111);
+    let (r1, r2, r3, r4, ok) = tokio::join!(
+        w1.invite(&wrong, &offer),
+        w2.invite(&wrong, &offer),
+        w3.invite(&wrong, &offer),
+        w4.invite(&wrong, &offer),
+        right.invite(&good, &offer),
+    );
+    for refused in [r1, r2, r3, r4] {
+        assert_eq!(refused.code, 403, "{}", refused.raw);
+    }
+    assert_eq!(
+        ok.code, 200,
+        "the right password was crowded out: {}",
+        ok.raw
+    );
+    assert_eq!(cloud.focus.roster(&id).len(), 1);
+    cloud.shutdown().await;
+}
+
 /// (tone → RMS) of what `media` hears over half a second.
 fn hears(media: &CallMedia, tones: &[f64]) -> Vec<f64> {
     media.flush();

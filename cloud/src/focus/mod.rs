@@ -379,50 +379,21 @@ impl Focus {
             .user()
             .and_then(target::parse)
             .ok_or_else(|| Refusal::plain(404, "Not Found"))?;
-        // Joins still being decided count as participants: two INVITEs at
-        // the same instant must not both take the last place.
-        let (host_present, participants, _reservation) = {
-            let conferences = lock(&self.conferences);
-            let roster = conferences
-                .get(&target.meeting_id)
-                .map(|l| l.roster.as_slice())
-                .unwrap_or_default();
-            let reservation = Reservation::new(&self.joining, &target.meeting_id);
-            let others = reservation.others;
-            (
-                roster.iter().any(|r| r.host),
-                roster.len() as u32 + others,
-                reservation,
-            )
-        };
-        let query = JoinQuery {
-            device_sn: None,
-            password: target.password.clone(),
-            host_present,
-            participants,
-            locked: false,
-        };
-        let decision = self
-            .meetings
-            .join_decision(&target.meeting_id, &query)
-            .await
-            .map_err(|err| {
-                tracing::error!(%err, "join decision failed");
-                Refusal::plain(500, "Server Internal Error")
-            })?;
-        let host = match decision {
-            JoinDecision::Host => true,
-            JoinDecision::Guest => false,
-            JoinDecision::Rejected(reason) => {
-                let (code, phrase) = reject::status(reason);
-                return Err(Refusal {
-                    code,
-                    reason: phrase.to_string(),
-                    warning: Some(
-                        rsip::headers::Warning::new(reject::warning(&self.host, reason.code()))
-                            .into(),
-                    ),
-                });
+        // First the credential and the meeting's rules against who is in
+        // it now; only an accepted join then holds a place (a burst of
+        // wrong passwords must not crowd out a right one). Joins accepted
+        // meanwhile and not yet on the roster count as participants: two
+        // INVITEs at the same instant must not both take the last place,
+        // so with others pending the decision is taken again with them.
+        let (host_present, in_meeting) = self.live_counts(&target.meeting_id);
+        let host = self.judge(&target, host_present, in_meeting).await?;
+        let reservation = Reservation::new(&self.joining, &target.meeting_id);
+        let host = match reservation.others {
+            0 => host,
+            others => {
+                let (host_present, in_meeting) = self.live_counts(&target.meeting_id);
+                self.judge(&target, host_present, in_meeting + others)
+                    .await?
             }
         };
         // GStreamer (its SDP library too) is set up on the first call.
@@ -475,6 +446,56 @@ impl Focus {
             participant,
             sdp: sdp::answer(&offer, local, participant),
         })
+    }
+
+    /// (host present, participants) of the meeting's conference now.
+    fn live_counts(&self, meeting_id: &str) -> (bool, u32) {
+        let conferences = lock(&self.conferences);
+        let roster = conferences
+            .get(meeting_id)
+            .map(|l| l.roster.as_slice())
+            .unwrap_or_default();
+        (roster.iter().any(|r| r.host), roster.len() as u32)
+    }
+
+    /// The meeting's join decision for `target` with `participants` in it:
+    /// host rights (`true`), guest, or the refusal as SIP.
+    async fn judge(
+        &self,
+        target: &target::Target,
+        host_present: bool,
+        participants: u32,
+    ) -> Result<bool, Refusal> {
+        let query = JoinQuery {
+            device_sn: None,
+            password: target.password.clone(),
+            host_present,
+            participants,
+            locked: false,
+        };
+        let decision = self
+            .meetings
+            .join_decision(&target.meeting_id, &query)
+            .await
+            .map_err(|err| {
+                tracing::error!(%err, "join decision failed");
+                Refusal::plain(500, "Server Internal Error")
+            })?;
+        match decision {
+            JoinDecision::Host => Ok(true),
+            JoinDecision::Guest => Ok(false),
+            JoinDecision::Rejected(reason) => {
+                let (code, phrase) = reject::status(reason);
+                Err(Refusal {
+                    code,
+                    reason: phrase.to_string(),
+                    warning: Some(
+                        rsip::headers::Warning::new(reject::warning(&self.host, reason.code()))
+                            .into(),
+                    ),
+                })
+            }
+        }
     }
 
     /// The class's size, never larger than the canvas it is scaled from.
