@@ -381,20 +381,25 @@ impl Focus {
             .ok_or_else(|| Refusal::plain(404, "Not Found"))?;
         // First the credential and the meeting's rules against who is in
         // it now; only an accepted join then holds a place (a burst of
-        // wrong passwords must not crowd out a right one). Joins accepted
-        // meanwhile and not yet on the roster count as participants: two
-        // INVITEs at the same instant must not both take the last place,
-        // so with others pending the decision is taken again with them.
-        let (host_present, in_meeting) = self.live_counts(&target.meeting_id);
-        let host = self.judge(&target, host_present, in_meeting).await?;
-        let reservation = Reservation::new(&self.joining, &target.meeting_id);
-        let host = match reservation.others {
-            0 => host,
-            others => {
-                let (host_present, in_meeting) = self.live_counts(&target.meeting_id);
-                self.judge(&target, host_present, in_meeting + others)
-                    .await?
-            }
+        // wrong passwords must not crowd out a right one). If the meeting
+        // changed meanwhile — others joined, or accepted joins not yet on
+        // the roster are pending — the decision is taken again counting
+        // them: INVITEs at the same instant must not all take the last place.
+        let before = self.live_counts(&target.meeting_id);
+        let host = self.judge(&target, before.0, before.1).await?;
+        // The place and the count it is checked against, read together.
+        let (reservation, now) = {
+            let conferences = lock(&self.conferences);
+            let reservation = Reservation::new(&self.joining, &target.meeting_id);
+            let now = counts(conferences.get(&target.meeting_id));
+            (reservation, now)
+        };
+        let host = if reservation.others == 0 && now == before {
+            host
+        } else {
+            // Others joined or are joining meanwhile: decide again with them.
+            self.judge(&target, now.0, now.1 + reservation.others)
+                .await?
         };
         // GStreamer (its SDP library too) is set up on the first call.
         if let Err(err) = crate::media::init() {
@@ -450,12 +455,7 @@ impl Focus {
 
     /// (host present, participants) of the meeting's conference now.
     fn live_counts(&self, meeting_id: &str) -> (bool, u32) {
-        let conferences = lock(&self.conferences);
-        let roster = conferences
-            .get(meeting_id)
-            .map(|l| l.roster.as_slice())
-            .unwrap_or_default();
-        (roster.iter().any(|r| r.host), roster.len() as u32)
+        counts(lock(&self.conferences).get(meeting_id))
     }
 
     /// The meeting's join decision for `target` with `participants` in it:
@@ -595,6 +595,12 @@ impl Refusal {
             warning: None,
         }
     }
+}
+
+/// (host present, participants) of a live conference (none: nobody).
+fn counts(live: Option<&Live>) -> (bool, u32) {
+    let roster = live.map(|l| l.roster.as_slice()).unwrap_or_default();
+    (roster.iter().any(|r| r.host), roster.len() as u32)
 }
 
 /// The `tag` parameter of a From/To value.
