@@ -538,6 +538,17 @@ impl Runtime {
             .agent
             .command(AgentCommand::Answer { sdp: answer })
             .await;
+        self.follow_call(media, agent_call);
+        Ok(())
+    }
+
+    /// Shows the call's page and follows the call (placed or answered)
+    /// from the agent's next state on.
+    fn follow_call(
+        &mut self,
+        media: crate::media::CallMedia,
+        agent_call: watch::Receiver<Option<CallState>>,
+    ) {
         self.ui.send_modify(UiState::call_started);
         self.call = Some(call::follow(
             media,
@@ -546,7 +557,6 @@ impl Runtime {
             self.ui.clone(),
             self.live_media.clone(),
         ));
-        Ok(())
     }
 
     async fn decline(&mut self) {
@@ -623,20 +633,12 @@ impl Runtime {
             .agent
             .command(AgentCommand::Dial { user, sdp: offer })
             .await;
-        // Every call starts with the microphone open; the last call's end
-        // is no longer news.
+        // The last call's end is no longer news.
         self.status.send_modify(|s| {
             s.call = Some(CallState::Calling);
             s.call_quality = None;
         });
-        self.ui.send_modify(UiState::call_started);
-        self.call = Some(call::follow(
-            media,
-            agent_call,
-            self.status.clone(),
-            self.ui.clone(),
-            self.live_media.clone(),
-        ));
+        self.follow_call(media, agent_call);
         Ok(())
     }
 

@@ -12,7 +12,7 @@ use rsip::Method;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::request::{new_branch, quoted, uri_of, user_of, LegIdentity, Outgoing};
+use super::request::{contact, new_branch, quoted, uri_of, user_of, LegIdentity, Outgoing};
 use super::{Event, Router, Side};
 use crate::sip::location::{Binding, Transport};
 use crate::sip::message::{Request, Response, ResponseBuilder};
@@ -95,7 +95,7 @@ pub(super) async fn run(router: Arc<Router>, a: Deferred, events: mpsc::Unbounde
                 warning_header(&router, warning),
                 None,
             );
-            finish_a(&router, &a, answer);
+            complete(&router, &a, answer);
             // Retransmissions of the INVITE are answered by the transaction.
             router.forget(&[&a_call_id]);
             return;
@@ -211,14 +211,6 @@ async fn callee_of(router: &Router, a: &Deferred) -> Result<Callee, Refusal> {
         binding,
         path,
     })
-}
-
-impl Router {
-    fn calls_sender(&self, call_id: &str) -> Option<mpsc::UnboundedSender<Event>> {
-        crate::lock(&self.calls)
-            .get(call_id)
-            .map(|(_, events)| events.clone())
-    }
 }
 
 impl Bridge {
@@ -340,7 +332,7 @@ impl Bridge {
                         .unwrap_or_default();
                     let reason = r.reason.clone();
                     let answer = respond_to(&self.a, &self.a_tag, r.status, &reason, extra, None);
-                    finish_a(&self.router, &self.a, answer);
+                    complete(&self.router, &self.a, answer);
                     tracing::info!(status = r.status, %reason, "the callee refused");
                 }
                 if self.state != State::Done {
@@ -366,7 +358,7 @@ impl Bridge {
                         vec![],
                         None,
                     );
-                    finish_a(&self.router, &self.a, terminated);
+                    complete(&self.router, &self.a, terminated);
                     self.cancel_callee();
                     self.state = State::Cancelling;
                     self.deadline = Some(Instant::now() + TRANSACTION_WAIT);
@@ -505,7 +497,7 @@ impl Bridge {
     fn fail_caller(&mut self, code: u16, reason: &str, warning: Option<&str>) {
         let extra = warning_header(&self.router, warning);
         let answer = respond_to(&self.a, &self.a_tag, code, reason, extra, None);
-        finish_a(&self.router, &self.a, answer);
+        complete(&self.router, &self.a, answer);
         tracing::info!(code, reason, "point-to-point call failed");
         self.end();
     }
@@ -543,12 +535,7 @@ impl Bridge {
 
     fn contact_header(&self) -> rsip::Header {
         let (transport, sent_by) = self.our_sent_by(&self.a.reply);
-        let transport = if transport == "TCP" {
-            ";transport=tcp"
-        } else {
-            ""
-        };
-        rsip::headers::Contact::new(format!("<sip:calls@{sent_by}{transport}>")).into()
+        rsip::headers::Contact::new(contact(transport, &sent_by)).into()
     }
 
     fn our_sent_by(&self, path: &ReplyPath) -> (&'static str, String) {
@@ -593,16 +580,12 @@ fn respond_to(
     )
 }
 
-/// Sends a final answer to a request and completes its transaction.
+/// Sends a final answer to a request and completes its transaction (a
+/// failure to the caller's INVITE needs no ACK wait: a retransmitted
+/// INVITE gets the stored answer from the transaction).
 fn complete(router: &Router, d: &Deferred, answer: Arc<Vec<u8>>) {
     if let Some(key) = &d.key {
         router.transactions.complete(key, answer.clone());
     }
     d.reply.send(answer);
-}
-
-/// A final failure to the caller's INVITE (its ACK needs no waiting: a
-/// retransmitted INVITE gets the stored answer from the transaction).
-fn finish_a(router: &Router, a: &Deferred, answer: Arc<Vec<u8>>) {
-    complete(router, a, answer);
 }

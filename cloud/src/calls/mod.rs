@@ -147,6 +147,13 @@ impl Router {
         }
     }
 
+    /// The events channel of the call `call_id` belongs to.
+    fn calls_sender(&self, call_id: &str) -> Option<mpsc::UnboundedSender<Event>> {
+        lock(&self.calls)
+            .get(call_id)
+            .map(|(_, events)| events.clone())
+    }
+
     /// The callee's leg joins the routing table under its own Call-ID.
     fn add_callee_leg(&self, call_id: &str, events: mpsc::UnboundedSender<Event>) {
         lock(&self.calls).insert(call_id.to_string(), (Side::Callee, events));

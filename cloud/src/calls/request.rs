@@ -48,6 +48,16 @@ impl<'a> Outgoing<'a> {
     }
 }
 
+/// The cloud's Contact for calls on `transport` (`UDP`/`TCP`) at `sent_by`.
+pub fn contact(transport: &str, sent_by: &str) -> String {
+    let param = if transport == "TCP" {
+        ";transport=tcp"
+    } else {
+        ""
+    };
+    format!("<sip:calls@{sent_by}{param}>")
+}
+
 /// A fresh Via branch (with the RFC 3261 magic cookie).
 pub fn new_branch() -> String {
     format!("z9hG4bK{}", random_tag())
@@ -56,12 +66,7 @@ pub fn new_branch() -> String {
 impl LegIdentity {
     /// Our Contact for this leg: in-dialog requests come back to the cloud.
     pub fn contact(&self) -> String {
-        let transport = if self.transport == "TCP" {
-            ";transport=tcp"
-        } else {
-            ""
-        };
-        format!("<sip:calls@{}{transport}>", self.sent_by)
+        contact(self.transport, &self.sent_by)
     }
 
     pub fn print(&self, out: &Outgoing<'_>) -> Vec<u8> {
