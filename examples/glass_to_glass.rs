@@ -13,27 +13,18 @@
 //!
 //! Usage: glass_to_glass [SECONDS=10] [JSON_OUT]
 
-use std::collections::HashMap;
+mod stamped;
+
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use gst::prelude::*;
 use roomcloud::media::{AudioCodec, ClassSpec, Conference, ConferenceConfig, ParticipantSpec};
-use roomterm::media::{
-    apply_encoder_settings, encoder_settings, CallMedia, CallMediaConfig, MediaPlan, RgbFrame,
-    SourceMode, VideoClass,
-};
+use roomterm::media::{CallMedia, CallMediaConfig, MediaPlan, SourceMode, VideoClass};
+use stamped::{read_stamp, Camera, Output, Sent};
 
 const WIDTH: usize = 1280;
 const HEIGHT: usize = 720;
 const FPS: u64 = 30;
-const BITS: usize = 16;
-/// Each bit is a block this wide and high at the top of the picture.
-const BLOCK: usize = 64;
-
-/// Frame number → when it was pushed.
-type Sent = Arc<Mutex<HashMap<u16, Instant>>>;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -136,9 +127,11 @@ fn measure(plan: &MediaPlan, seconds: u64, path: Path) -> anyhow::Result<Summary
             )?)?;
             let ports = conference.join(ParticipantSpec {
                 id: 1,
-                video_to: Some(local(video_port)),
-                audio_to: local(audio_port),
+                video_to: Some(local(video_port).into()),
+                audio_to: local(audio_port).into(),
                 video_pt: config.video_pt,
+                // The camera here is a plain RTP sender.
+                video_rtx_pt: None,
                 audio_pt: config.audio_pt,
                 audio_codec: AudioCodec::Opus,
                 class: ClassSpec {
@@ -153,8 +146,8 @@ fn measure(plan: &MediaPlan, seconds: u64, path: Path) -> anyhow::Result<Summary
             )
         }
     };
-    let sent: Sent = Arc::default();
-    let camera = Camera::start(&config, target, sent.clone())?;
+    let sent: Sent = Default::default();
+    let camera = Camera::start(&config, Output::Udp(target), sent.clone())?;
 
     let mut latencies = Vec::new();
     let warm_up = Instant::now() + Duration::from_secs(2);
@@ -178,124 +171,4 @@ fn measure(plan: &MediaPlan, seconds: u64, path: Path) -> anyhow::Result<Summary
     }
     drop(camera);
     Summary::of(latencies)
-}
-
-/// The stamped camera: appsrc → encoder (the plan's, 720p settings) →
-/// RTP → UDP.
-struct Camera {
-    pipeline: gst::Pipeline,
-    run: Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Camera {
-    fn start(config: &CallMediaConfig, to: SocketAddr, sent: Sent) -> anyhow::Result<Self> {
-        let caps = gst_video::VideoCapsBuilder::new()
-            .format(gst_video::VideoFormat::Rgb)
-            .width(WIDTH as i32)
-            .height(HEIGHT as i32)
-            .framerate(gst::Fraction::new(FPS as i32, 1))
-            .build();
-        let src = gst_app::AppSrc::builder()
-            .caps(&caps)
-            .is_live(true)
-            .do_timestamp(true)
-            .format(gst::Format::Time)
-            .build();
-        let encoder = gst::ElementFactory::make(&config.encoder).build()?;
-        apply_encoder_settings(&encoder, &encoder_settings(&config.encoder, config.class));
-        let pay = gst::ElementFactory::make("rtph264pay")
-            .property("pt", u32::from(config.video_pt))
-            .property("config-interval", -1i32)
-            .build()?;
-        let sink = gst::ElementFactory::make("udpsink")
-            .property("host", to.ip().to_string())
-            .property("port", i32::from(to.port()))
-            .property("sync", false)
-            .property("async", false)
-            .build()?;
-        let pipeline = gst::Pipeline::new();
-        // A camera drops frames the encoder cannot take: a backlog here
-        // would measure the queue, not the path.
-        let queue = gst::ElementFactory::make("queue")
-            .property("max-size-buffers", 1u32)
-            .property("max-size-bytes", 0u32)
-            .property("max-size-time", 0u64)
-            .property_from_str("leaky", "downstream")
-            .build()?;
-        let convert = gst::ElementFactory::make("videoconvert").build()?;
-        let elements = [src.upcast_ref(), &queue, &convert, &encoder, &pay, &sink];
-        pipeline.add_many(elements)?;
-        gst::Element::link_many(elements)?;
-        pipeline.set_state(gst::State::Playing)?;
-        let run = Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let thread = {
-            let run = run.clone();
-            std::thread::spawn(move || {
-                let start = Instant::now();
-                let mut n: u64 = 0;
-                while run.load(std::sync::atomic::Ordering::Relaxed) {
-                    let due = start + Duration::from_micros(n * 1_000_000 / FPS);
-                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                        std::thread::sleep(wait);
-                    }
-                    let number = n as u16;
-                    let buffer = gst::Buffer::from_mut_slice(stamped(number));
-                    sent.lock().unwrap().insert(number, Instant::now());
-                    if src.push_buffer(buffer).is_err() {
-                        return;
-                    }
-                    n += 1;
-                }
-            })
-        };
-        Ok(Self {
-            pipeline,
-            run,
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Camera {
-    fn drop(&mut self) {
-        self.run.store(false, std::sync::atomic::Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        let _ = self.pipeline.set_state(gst::State::Null);
-    }
-}
-
-/// A grey RGB frame with `number` in white (1) and black (0) blocks.
-fn stamped(number: u16) -> Vec<u8> {
-    let mut data = vec![96u8; WIDTH * HEIGHT * 3];
-    for bit in 0..BITS {
-        let value = if number >> bit & 1 == 1 { 255 } else { 0 };
-        for y in 0..BLOCK {
-            let row = y * WIDTH * 3;
-            let x0 = bit * BLOCK;
-            data[row + x0 * 3..row + (x0 + BLOCK) * 3].fill(value);
-        }
-    }
-    data
-}
-
-/// The number in a decoded frame's blocks (sampled at their centres);
-/// `None` for a frame without the stamp (the MCU's black start).
-fn read_stamp(frame: &RgbFrame) -> Option<u16> {
-    if frame.width as usize != WIDTH || frame.height as usize != HEIGHT {
-        return None;
-    }
-    let mut number = 0u16;
-    for bit in 0..BITS {
-        let [r, g, b] = frame.pixel((bit * BLOCK + BLOCK / 2) as u32, (BLOCK / 2) as u32);
-        let luma = (u32::from(r) + u32::from(g) + u32::from(b)) / 3;
-        match luma {
-            0..=48 => {}
-            200.. => number |= 1 << bit,
-            _ => return None, // grey: no stamp here
-        }
-    }
-    Some(number)
 }

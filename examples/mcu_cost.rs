@@ -168,9 +168,11 @@ fn measure(
         let audio = UdpSocket::bind("127.0.0.1:0")?;
         let ports = conference.join(ParticipantSpec {
             id: id as u64,
-            video_to: Some(video.local_addr()?),
-            audio_to: audio.local_addr()?,
+            video_to: Some(video.local_addr()?.into()),
+            audio_to: audio.local_addr()?.into(),
             video_pt: VIDEO_PT,
+            // The replaying participants are plain RTP senders.
+            video_rtx_pt: None,
             audio_pt: AUDIO_PT,
             audio_codec: AudioCodec::Opus,
             class: ClassSpec {

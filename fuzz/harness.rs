@@ -85,7 +85,16 @@ pub fn run(data: &[u8]) {
         }
     }
     let text = String::from_utf8_lossy(data);
-    let _ = sdp::remote_media(&text);
+    let ours = sdp::LocalMedia {
+        ip: [127, 0, 0, 1].into(),
+        video_port: 4000,
+        audio_port: 4002,
+        video_pt: 96,
+        audio_pt: 111,
+        video_rtx_pt: Some(97),
+        kbps: 512,
+    };
+    let _ = sdp::remote_media(&text, &ours);
     let _ = sdp::offered_payloads(&text);
-    let _ = roomterm::media::rtp_seq_and_timestamp(data);
+    let _ = roomterm::media::rtp_packet(data);
 }

@@ -69,6 +69,20 @@ pub struct Remote {
     pub rtcp: SocketAddr,
 }
 
+/// RTP at this address, RTCP on the next port.
+impl From<SocketAddr> for Remote {
+    fn from(rtp: SocketAddr) -> Self {
+        Self::new(rtp, None)
+    }
+}
+
+/// RTP at this address and port, RTCP on the next port.
+impl<I: Into<IpAddr>> From<(I, u16)> for Remote {
+    fn from((ip, port): (I, u16)) -> Self {
+        Self::new(SocketAddr::new(ip.into(), port), None)
+    }
+}
+
 impl Remote {
     /// RTCP on the port after RTP (RFC 3550 §11), unless `rtcp` (an SDP
     /// `a=rtcp`, RFC 3605) names another.
@@ -111,6 +125,8 @@ fn lock(media: &Media) -> MutexGuard<'_, HashMap<u32, Medium>> {
 }
 
 /// One call leg's RTP: an rtpbin and its sockets in the caller's bin.
+/// Clones are handles to the same leg.
+#[derive(Clone)]
 pub struct Rtp {
     bin: gst::Bin,
     rtpbin: gst::Element,

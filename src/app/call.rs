@@ -48,31 +48,41 @@ fn withdraw(live: &LiveMedia, media: &Weak<CallMedia>) {
     });
 }
 
-/// Binds the call media; returns it with the SDP offer for it.
-pub fn prepare(config: &CallMediaConfig) -> Result<(CallMedia, String), MediaError> {
-    let media = CallMedia::receive(config.clone())?;
-    let (video, audio) = media.local_ports();
-    let kbps = config.class.bitrate_kbps();
-    let offer = sdp::offer(
-        config.local,
-        video,
-        audio,
-        config.video_pt,
-        config.audio_pt,
-        kbps,
-    );
-    Ok((media, offer))
+/// A call's media, bound, with the SDP that describes it.
+pub struct Prepared {
+    pub media: CallMedia,
+    pub local: sdp::LocalMedia,
+    /// The offer, or the answer when the payload types mirror an offer's.
+    pub sdp: String,
 }
 
-/// Publishes `media` and follows the agent's call state with it until the
-/// call ends.
+/// Binds the call media and describes it.
+pub fn prepare(config: &CallMediaConfig) -> Result<Prepared, MediaError> {
+    let media = CallMedia::receive(config.clone())?;
+    let (video_port, audio_port) = media.local_ports();
+    let local = sdp::LocalMedia {
+        ip: config.local,
+        video_port,
+        audio_port,
+        video_pt: config.video_pt,
+        audio_pt: config.audio_pt,
+        video_rtx_pt: config.video_rtx_pt,
+        kbps: config.class.bitrate_kbps(),
+    };
+    let sdp = sdp::offer(&local);
+    Ok(Prepared { media, local, sdp })
+}
+
+/// Publishes the call's media and follows the agent's call state with it
+/// until the call ends.
 pub fn follow(
-    media: CallMedia,
+    prepared: Prepared,
     mut call: watch::Receiver<Option<CallState>>,
     status: Arc<watch::Sender<TerminalStatus>>,
     ui: Arc<watch::Sender<UiState>>,
     live: Arc<LiveMedia>,
 ) -> ActiveCall {
+    let Prepared { media, local, .. } = prepared;
     let media = Arc::new(media);
     live.send_replace(Some(media.clone()));
     let task = tokio::spawn({
@@ -91,11 +101,14 @@ pub fn follow(
                 let state = call.borrow_and_update().clone();
                 if let Some(CallState::Established { remote_sdp: answer }) = &state {
                     if !sending {
-                        match sdp::remote_media(answer) {
-                            Some((video, audio)) => match media.send_to(video, audio) {
-                                Ok(()) => sending = true,
-                                Err(err) => tracing::error!(%err, "cannot send call media"),
-                            },
+                        match sdp::remote_media(answer, &local) {
+                            Some(remote) => {
+                                media.set_retransmission(remote.retransmission);
+                                match media.send_to(remote.video, remote.audio) {
+                                    Ok(()) => sending = true,
+                                    Err(err) => tracing::error!(%err, "cannot send call media"),
+                                }
+                            }
                             None => tracing::warn!("the answer names no usable media"),
                         }
                     }

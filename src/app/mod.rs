@@ -523,14 +523,17 @@ impl Runtime {
         let Some(mut config) = self.options.call_media.clone() else {
             return Err("this terminal has no call media".into());
         };
-        let Some((video_pt, audio_pt)) = crate::sip::sdp::offered_payloads(&offer) else {
+        let Some(offered) = crate::sip::sdp::offered_payloads(&offer) else {
             session.agent.command(AgentCommand::Decline).await;
             return Err("the caller offers no H.264 and Opus".into());
         };
-        config.video_pt = video_pt;
-        config.audio_pt = audio_pt;
-        let (media, answer) = call::prepare(&config).map_err(|e| e.to_string())?;
-        self.ready_media(&media);
+        config.video_pt = offered.video;
+        config.audio_pt = offered.audio;
+        // Retransmission only if the caller offered it (with its number).
+        config.video_rtx_pt = offered.video_rtx.filter(|_| config.video_rtx_pt.is_some());
+        let prepared = call::prepare(&config).map_err(|e| e.to_string())?;
+        self.ready_media(&prepared.media);
+        let answer = prepared.sdp.clone();
         self.ringing = None;
         let mut agent_call = session.agent.call.clone();
         agent_call.mark_unchanged();
@@ -538,7 +541,7 @@ impl Runtime {
             .agent
             .command(AgentCommand::Answer { sdp: answer })
             .await;
-        self.follow_call(media, agent_call);
+        self.follow_call(prepared, agent_call);
         Ok(())
     }
 
@@ -546,12 +549,12 @@ impl Runtime {
     /// from the agent's next state on.
     fn follow_call(
         &mut self,
-        media: crate::media::CallMedia,
+        prepared: call::Prepared,
         agent_call: watch::Receiver<Option<CallState>>,
     ) {
         self.ui.send_modify(UiState::call_started);
         self.call = Some(call::follow(
-            media,
+            prepared,
             agent_call,
             self.status.clone(),
             self.ui.clone(),
@@ -621,8 +624,9 @@ impl Runtime {
         let Some(config) = &self.options.call_media else {
             return Err("this terminal has no call media".into());
         };
-        let (media, offer) = call::prepare(config).map_err(|e| e.to_string())?;
-        self.ready_media(&media);
+        let prepared = call::prepare(config).map_err(|e| e.to_string())?;
+        self.ready_media(&prepared.media);
+        let offer = prepared.sdp.clone();
         // The previous call's media goes before the new call starts; a
         // call ringing here is declined by the agent as this one is placed.
         self.call = None;
@@ -638,7 +642,7 @@ impl Runtime {
             s.call = Some(CallState::Calling);
             s.call_quality = None;
         });
-        self.follow_call(media, agent_call);
+        self.follow_call(prepared, agent_call);
         Ok(())
     }
 

@@ -1,42 +1,54 @@
-//! A call's media on the terminal: receivers bound first (their ports go
-//! into the SDP offer or answer), senders started once the far end's
-//! addresses are known.
+//! A call's media on the terminal: one pipeline around an RTP leg
+//! (`roomterm-rtp`: rtpbin, RTCP, NACK/RTX, key-frame requests). The
+//! receivers are bound first (their ports go into the SDP offer or
+//! answer); the senders start once the far end's addresses are known.
 //!
 //! ```text
-//! in:  udpsrc (H264) → rtpjitterbuffer → rtph264depay → <decoder> → videoconvert → appsink (RGB)
-//!      udpsrc (OPUS) → rtpjitterbuffer → rtpopusdepay → opusdec → audioconvert → audioresample
-//!        → volume (speaker level) → tee → appsink (S16), and → the speaker (voice.rs)
-//! out: <camera or videotestsrc> → caps → videobalance (camera off: black) → tee → videoconvert → <encoder> → rtph264pay → udpsink
-//!        tee → leaky queue → videoscale → videoconvert → RGB at a quarter size → appsink (self view)
-//!      <microphone or audiotestsrc> → volume (mute) → audioconvert → audioresample → caps
-//!        → webrtcdsp (echo cancelled against the speaker) → opusenc → rtpopuspay → udpsink
+//! udpsrc :V, :V+1 → rtpbin session 1 → receive::video → appsink (RGB)
+//! udpsrc :A, :A+1 → rtpbin session 0 → receive::audio → volume (speaker level) → appsink (S16), and the speaker
+//! send::video (camera → … → rtph264pay) → rtpbin session 1 → from :V, :V+1 to the far end
+//! send::audio (microphone → … → rtpopuspay) → rtpbin session 0 → from :A, :A+1 to the far end
 //! ```
 //!
 //! Test sources stand in for camera and microphone (a solid colour and a
 //! sine), which is what lets tests tell participants apart in a composed
 //! picture and a mixed sound.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
+use roomterm_rtp::{MediumSpec, Remote, Rtp, SessionStats};
 
-use super::encoder::{apply_encoder_settings, encoder_settings};
-use super::loopback::{
-    bound_port, jitterbuffer, mono_s16, pull, rgb_frame, s16_samples, AUDIO_RATE,
-};
-use super::pipeline::{capsfilter, make, Running};
+use super::loopback::{pull, rgb_frame, s16_samples, AUDIO_RATE};
+use super::pipeline::{make, Running};
 use super::probe::{require, MediaPlan};
-use super::quality::{rtp_seq_and_timestamp, QualityMeter, QualityReport, StreamStats};
-use super::voice::{self, Speaker};
+use super::quality::{rtp_packet, QualityMeter, QualityReport, StreamStats};
+use super::receive::{self, AudioOut};
+use super::send;
+use super::voice::Speaker;
 use super::{init, MediaError, RgbFrame, VideoClass};
 use crate::lock;
 
+/// rtpbin's sessions: one per medium.
+const AUDIO: u32 = 0;
+const VIDEO: u32 = 1;
+/// How long the jitter buffers wait for a late or lost packet, ms. Video
+/// waits long enough for a retransmission over a continental round trip;
+/// in-order packets pass at once, so a clean network never waits.
+const VIDEO_LATENCY_MS: u32 = 150;
+const AUDIO_LATENCY_MS: u32 = 60;
+/// Opus at speech quality, for the audio session's RTCP share.
+const AUDIO_KBPS: u32 = 64;
+
 const ELEMENTS: &[&str] = &[
+    "rtpbin",
+    "rtprtxsend",
+    "rtprtxreceive",
+    "funnel",
     "udpsrc",
     "udpsink",
-    "rtpjitterbuffer",
     "rtph264depay",
     "rtph264pay",
     "rtpopusdepay",
@@ -44,6 +56,7 @@ const ELEMENTS: &[&str] = &[
     "opusdec",
     "opusenc",
     "videoconvert",
+    "videoscale",
     "audioconvert",
     "audioresample",
     "volume",
@@ -71,6 +84,9 @@ pub struct CallMediaConfig {
     pub tone_volume: f64,
     pub video_pt: u8,
     pub audio_pt: u8,
+    /// The RFC 4588 retransmission payload type for video (`None`: no
+    /// NACK/RTX); whether the far end takes part is [`CallMedia::set_retransmission`].
+    pub video_rtx_pt: Option<u8>,
     /// The address the receivers listen on.
     pub local: IpAddr,
     /// The playback element the far end is heard on (`autoaudiosink`,
@@ -97,6 +113,7 @@ impl CallMediaConfig {
             tone_volume: 0.5,
             video_pt: 96,
             audio_pt: 111,
+            video_rtx_pt: Some(97),
             local: IpAddr::from([127, 0, 0, 1]),
             speaker: None,
             speaker_device: None,
@@ -105,23 +122,20 @@ impl CallMediaConfig {
     }
 }
 
-/// Senders, started by [`CallMedia::send_to`].
+/// The senders' parts that outlive starting them.
 struct Senders {
-    video: Running,
-    audio: Running,
     /// What the camera sends, small, for the room's own picture.
     self_view: gst_app::AppSink,
 }
 
-/// A call's pipelines. Shared (`&self` throughout) between the task that
+/// A call's pipeline. Shared (`&self` throughout) between the task that
 /// follows the call, the in-call screen that shows its picture and the
 /// control API that mutes it.
 pub struct CallMedia {
     config: CallMediaConfig,
-    // Field order is drop order: senders stop before receivers.
+    running: Running,
+    rtp: Rtp,
     senders: Mutex<Option<Arc<Senders>>>,
-    video_in: Running,
-    audio_in: Running,
     video_sink: gst_app::AppSink,
     audio_sink: gst_app::AppSink,
     /// The microphone's level (mute).
@@ -142,56 +156,83 @@ pub struct CallMedia {
 }
 
 impl CallMedia {
-    /// Starts the receivers on free ports of `config.local`.
+    /// Starts the receivers on free port pairs of `config.local`.
     pub fn receive(config: CallMediaConfig) -> Result<Self, MediaError> {
         init()?;
         require("call media", ELEMENTS)?;
         require("call media", &[&config.encoder, &config.decoder])?;
-        let quality = Arc::new(Mutex::new(QualityMeter::new(AUDIO_RATE as u32)));
-        let epoch = Instant::now();
-        let feed = |pick: fn(&mut QualityMeter) -> &mut StreamStats| -> OnPacket {
-            let quality = quality.clone();
-            Box::new(move |packet| {
-                if let Some((seq, timestamp)) = rtp_seq_and_timestamp(packet) {
-                    let now = epoch.elapsed().as_millis() as u64;
-                    pick(&mut lock(&quality)).packet(now, seq, timestamp);
-                }
-            })
-        };
-        let (video_in, video_sink, video_port) = video_receiver(
-            "call-video-in",
-            config.local,
-            config.video_pt,
-            &config.decoder,
-            Some(feed(|m| &mut m.video)),
-        )?;
+        let running = Running::new("call");
+        let rtp =
+            Rtp::new(running.pipeline(), "call-rtp").map_err(|e| running.error(e.to_string()))?;
+        let video = receive::video(&running, &config.decoder)?;
         let speaker = config
             .speaker
             .as_deref()
             .and_then(|factory| Speaker::open(factory, config.speaker_device.as_deref()));
         let speaker_volume = make("volume")?;
-        let (audio_in, audio_sink, audio_port) = audio_receiver(
-            "call-audio-in",
-            config.local,
-            config.audio_pt,
-            Some(feed(|m| &mut m.audio)),
+        let audio = receive::audio(
+            &running,
             AudioOut {
                 volume: Some(&speaker_volume),
                 speaker: speaker.as_ref(),
             },
         )?;
-        let volume = make("volume")?;
-        let camera = make("videobalance")?;
+        let video_spec = MediumSpec {
+            session: VIDEO,
+            caps: receive::h264_caps(config.video_pt),
+            pt: config.video_pt,
+            rtx_pt: config.video_rtx_pt,
+            latency_ms: VIDEO_LATENCY_MS,
+            bandwidth_kbps: config.class.bitrate_kbps(),
+            key_frames: true,
+        };
+        let audio_spec = MediumSpec {
+            session: AUDIO,
+            caps: receive::opus_caps(config.audio_pt),
+            pt: config.audio_pt,
+            rtx_pt: None,
+            latency_ms: AUDIO_LATENCY_MS,
+            bandwidth_kbps: AUDIO_KBPS,
+            key_frames: false,
+        };
+        let rtp_error = |e: roomterm_rtp::RtpError| running.error(e.to_string());
+        let video_port = rtp
+            .receive(video_spec, config.local, &video.input)
+            .map_err(rtp_error)?;
+        let audio_port = rtp
+            .receive(audio_spec, config.local, &audio.input)
+            .map_err(rtp_error)?;
+        let quality = Arc::new(Mutex::new(QualityMeter::new(AUDIO_RATE as u32)));
+        let epoch = Instant::now();
+        for (session, pt, pick) in [
+            (
+                VIDEO,
+                config.video_pt,
+                (|m| &mut m.video) as fn(&mut QualityMeter) -> &mut StreamStats,
+            ),
+            (AUDIO, config.audio_pt, |m| &mut m.audio),
+        ] {
+            let quality = quality.clone();
+            rtp.on_rtp_packet(session, move |packet| {
+                // Retransmissions (another payload type) are not arrivals
+                // of the stream: the loss is the network's.
+                if let Some(packet) = rtp_packet(packet).filter(|p| p.pt == pt) {
+                    let now = epoch.elapsed().as_millis() as u64;
+                    pick(&mut lock(&quality)).packet(now, packet.seq, packet.timestamp);
+                }
+            });
+        }
+        running.play()?;
         Ok(Self {
             config,
+            running,
+            rtp,
             senders: Mutex::new(None),
-            video_in,
-            audio_in,
-            video_sink,
-            audio_sink,
-            volume,
+            video_sink: video.sink,
+            audio_sink: audio.sink,
+            volume: make("volume")?,
             speaker_volume,
-            camera,
+            camera: make("videobalance")?,
             speaker,
             ports: (video_port, audio_port),
             last_sample: Mutex::new(None),
@@ -200,103 +241,46 @@ impl CallMedia {
         })
     }
 
-    /// The local (video, audio) RTP ports, for the SDP.
+    /// The local (video, audio) RTP ports, for the SDP (RTCP: the next
+    /// port of each).
     pub fn local_ports(&self) -> (u16, u16) {
         self.ports
     }
 
-    /// Starts sending to the far end (replacing earlier senders).
-    pub fn send_to(&self, video: SocketAddr, audio: SocketAddr) -> Result<(), MediaError> {
+    /// Whether the far end takes part in NACK/RTX (its SDP says so): only
+    /// then are our packets retransmitted and its retransmissions awaited.
+    /// Set it before [`send_to`](Self::send_to).
+    pub fn set_retransmission(&self, on: bool) {
+        self.rtp.set_retransmission(VIDEO, on);
+    }
+
+    /// Starts sending to the far end; called again, it only moves the
+    /// destinations (the far end's address changed).
+    pub fn send_to(
+        &self,
+        video: impl Into<Remote>,
+        audio: impl Into<Remote>,
+    ) -> Result<(), MediaError> {
+        let (video, audio) = (video.into(), audio.into());
+        let rtp_error = |e: roomterm_rtp::RtpError| self.running.error(e.to_string());
         let mut senders = lock(&self.senders);
-        *senders = None;
-        let config = &self.config;
-        let source = make("videotestsrc")?;
-        source.set_property("is-live", true);
-        source.set_property_from_str("pattern", "solid-color");
-        source.set_property("foreground-color", config.colour);
-        let raw = gst_video::VideoCapsBuilder::new()
-            .width(config.width as i32)
-            .height(config.height as i32)
-            .framerate(gst::Fraction::new(config.fps as i32, 1))
-            .build();
-        let encoder = make(&config.encoder)?;
-        apply_encoder_settings(&encoder, &encoder_settings(&config.encoder, config.class));
-        let pay = make("rtph264pay")?;
-        pay.set_property("pt", u32::from(config.video_pt));
-        pay.set_property("config-interval", -1i32);
-        let tee = make("tee")?;
-        let video_out = Running::link(
-            "call-video-out",
-            &[
-                source,
-                capsfilter(raw)?,
-                self.camera.clone(),
-                tee.clone(),
-                make("queue")?,
-                make("videoconvert")?,
-                encoder,
-                pay,
-                udpsink(video)?,
-            ],
-        )?;
-        // The self view after the camera switch: camera off shows black
-        // here too, as the far end sees it.
-        let self_view = gst_app::AppSink::builder()
-            .caps(
-                &gst_video::VideoCapsBuilder::new()
-                    .format(gst_video::VideoFormat::Rgb)
-                    .width((config.width / 4).max(2) as i32 & !1)
-                    .height((config.height / 4).max(2) as i32 & !1)
-                    .build(),
-            )
-            .max_buffers(1)
-            .drop(true)
-            .sync(false)
-            .build();
-        let self_queue = make("queue")?;
-        self_queue.set_property_from_str("leaky", "downstream");
-        self_queue.set_property("max-size-buffers", 2u32);
-        video_out.branch(
-            &tee,
-            &[
-                self_queue,
-                make("videoscale")?,
-                make("videoconvert")?,
-                self_view.clone().upcast(),
-            ],
-        )?;
-        let tone = make("audiotestsrc")?;
-        tone.set_property("is-live", true);
-        tone.set_property("freq", config.tone_hz);
-        tone.set_property("volume", config.tone_volume);
-        let pay = make("rtpopuspay")?;
-        pay.set_property("pt", u32::from(config.audio_pt));
-        let mut microphone = vec![
-            tone,
-            self.volume.clone(),
-            make("audioconvert")?,
-            make("audioresample")?,
-            capsfilter(
-                gst::Caps::builder("audio/x-raw")
-                    .field("format", "S16LE")
-                    .field("rate", AUDIO_RATE)
-                    .field("channels", 1i32)
-                    .build(),
-            )?,
-        ];
-        let probe = self.speaker.as_ref().map(|s| s.probe.as_str());
-        if let Some(dsp) = voice::processor(probe, config.real_microphone)? {
-            microphone.push(dsp);
+        if senders.is_some() {
+            self.rtp.send(VIDEO, video, None).map_err(rtp_error)?;
+            self.rtp.send(AUDIO, audio, None).map_err(rtp_error)?;
+            return Ok(());
         }
-        microphone.extend([make("opusenc")?, pay, udpsink(audio)?]);
-        let audio_out = Running::link("call-audio-out", &microphone)?;
-        video_out.play()?;
-        audio_out.play()?;
-        *senders = Some(Arc::new(Senders {
-            video: video_out,
-            audio: audio_out,
-            self_view,
-        }));
+        let (camera, self_view) = send::video(&self.running, &self.config, &self.camera)?;
+        let probe = self.speaker.as_ref().map(|s| s.probe.as_str());
+        let microphone = send::audio(&self.running, &self.config, &self.volume, probe)?;
+        self.rtp
+            .send(VIDEO, video, Some(&camera.payloader))
+            .map_err(rtp_error)?;
+        self.rtp
+            .send(AUDIO, audio, Some(&microphone.payloader))
+            .map_err(rtp_error)?;
+        self.running.start(&camera.elements)?;
+        self.running.start(&microphone.elements)?;
+        *senders = Some(Arc::new(Senders { self_view }));
         Ok(())
     }
 
@@ -334,14 +318,9 @@ impl CallMedia {
 
     /// The next decoded picture from the far end.
     pub fn next_frame(&self, timeout: Duration) -> Result<RgbFrame, MediaError> {
-        let senders = self.current_senders();
-        let sample = pull(
-            &self.video_sink,
-            timeout,
-            &watched(&senders, &self.video_in),
-        )?;
+        let sample = pull(&self.video_sink, timeout, &[&self.running])?;
         *lock(&self.last_sample) = Some(sample.clone());
-        rgb_frame(&sample, &self.video_in)
+        rgb_frame(&sample, &self.running)
     }
 
     /// The newest decoded picture since the last call, without waiting
@@ -361,30 +340,44 @@ impl CallMedia {
     pub fn latest_self_view(&self) -> Option<RgbFrame> {
         let senders = self.current_senders()?;
         let sample = senders.self_view.try_pull_sample(gst::ClockTime::ZERO)?;
-        rgb_frame(&sample, &senders.video)
-            .inspect_err(|err| tracing::warn!(%err, "undecodable self view"))
-            .ok()
+        self.frame_of(&sample)
     }
 
     /// The next picture of the room's own camera, waiting up to `timeout`.
     pub fn next_self_view(&self, timeout: Duration) -> Result<RgbFrame, MediaError> {
         let senders = self
             .current_senders()
-            .ok_or_else(|| self.video_in.error("not sending".into()))?;
-        let sample = pull(&senders.self_view, timeout, &[&senders.video])?;
-        rgb_frame(&sample, &senders.video)
+            .ok_or_else(|| self.running.error("not sending".into()))?;
+        let sample = pull(&senders.self_view, timeout, &[&self.running])?;
+        rgb_frame(&sample, &self.running)
     }
 
     fn frame_of(&self, sample: &gst::Sample) -> Option<RgbFrame> {
-        rgb_frame(sample, &self.video_in)
+        rgb_frame(sample, &self.running)
             .inspect_err(|err| tracing::warn!(%err, "undecodable picture"))
             .ok()
     }
 
     /// The network quality of what arrives now (call it about once a
-    /// second: the loss warning is timed by these calls).
+    /// second: the loss warning is timed by these calls). The latency is
+    /// half the RTCP round trip.
     pub fn quality(&self) -> QualityReport {
-        lock(&self.quality).report(self.epoch.elapsed().as_millis() as u64)
+        let (video, audio) = self.rtp_stats();
+        let round_trip = [video.rtt_ms, audio.rtt_ms]
+            .into_iter()
+            .flatten()
+            .reduce(f64::max);
+        let mut meter = lock(&self.quality);
+        meter.latency_ms = round_trip.map(|rtt| rtt / 2.0);
+        let mut report = meter.report(self.epoch.elapsed().as_millis() as u64);
+        report.recovered_packets = video.receive.retransmissions_recovered;
+        report.key_frame_requests = video.key_frame_requests_sent;
+        report
+    }
+
+    /// What RTCP and the jitter buffers say of (video, audio).
+    pub fn rtp_stats(&self) -> (SessionStats, SessionStats) {
+        (self.rtp.stats(VIDEO), self.rtp.stats(AUDIO))
     }
 
     /// The newest picture decoded so far (`None`: none yet), new or not.
@@ -397,18 +390,17 @@ impl CallMedia {
 
     /// Everything heard from the far end during `window` (mono, 48 kHz).
     pub fn listen(&self, window: Duration) -> Result<Vec<i16>, MediaError> {
-        let senders = self.current_senders();
-        let watched = watched(&senders, &self.audio_in);
+        let watched = [&self.running];
         let first = pull(
             &self.audio_sink,
             window.max(Duration::from_secs(5)),
             &watched,
         )?;
-        let mut samples = s16_samples(&first, &self.audio_in)?;
+        let mut samples = s16_samples(&first, &self.running)?;
         let deadline = Instant::now() + window;
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
             match pull(&self.audio_sink, left, &watched) {
-                Ok(sample) => samples.extend(s16_samples(&sample, &self.audio_in)?),
+                Ok(sample) => samples.extend(s16_samples(&sample, &self.running)?),
                 Err(MediaError::Timeout { .. }) => break,
                 Err(e) => return Err(e),
             }
@@ -433,155 +425,4 @@ impl CallMedia {
     fn current_senders(&self) -> Option<Arc<Senders>> {
         lock(&self.senders).clone()
     }
-}
-
-/// The pipelines whose errors a pull reports: the senders and `receiver`.
-fn watched<'a>(senders: &'a Option<Arc<Senders>>, receiver: &'a Running) -> Vec<&'a Running> {
-    let mut watched = Vec::new();
-    if let Some(s) = senders {
-        watched.push(&s.video);
-        watched.push(&s.audio);
-    }
-    watched.push(receiver);
-    watched
-}
-
-/// Called with every packet a receiver's socket delivers.
-pub(super) type OnPacket = Box<dyn Fn(&[u8]) + Send + Sync>;
-
-fn watch_packets(src: &gst::Element, on_packet: OnPacket) {
-    if let Some(pad) = src.static_pad("src") {
-        pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
-            if let Some(buffer) = info.buffer() {
-                if let Ok(map) = buffer.map_readable() {
-                    on_packet(map.as_slice());
-                }
-            }
-            gst::PadProbeReturn::Ok
-        });
-    }
-}
-
-fn udpsrc(local: IpAddr, caps: gst::Caps) -> Result<gst::Element, MediaError> {
-    let src = make("udpsrc")?;
-    src.set_property("address", local.to_string());
-    src.set_property("port", 0i32);
-    src.set_property("caps", caps);
-    Ok(src)
-}
-
-pub(super) fn udpsink(to: SocketAddr) -> Result<gst::Element, MediaError> {
-    let sink = make("udpsink")?;
-    sink.set_property("host", to.ip().to_string());
-    sink.set_property("port", i32::from(to.port()));
-    sink.set_property("sync", false);
-    sink.set_property("async", false);
-    Ok(sink)
-}
-
-/// H.264 over RTP on a free port of `local` → decoded RGB in an appsink.
-pub(super) fn video_receiver(
-    name: &'static str,
-    local: IpAddr,
-    pt: u8,
-    decoder: &str,
-    on_packet: Option<OnPacket>,
-) -> Result<(Running, gst_app::AppSink, u16), MediaError> {
-    let caps = gst::Caps::builder("application/x-rtp")
-        .field("media", "video")
-        .field("clock-rate", 90_000i32)
-        .field("encoding-name", "H264")
-        .field("payload", i32::from(pt))
-        .field("packetization-mode", "1")
-        .build();
-    let src = udpsrc(local, caps)?;
-    if let Some(on_packet) = on_packet {
-        watch_packets(&src, on_packet);
-    }
-    let sink = gst_app::AppSink::builder()
-        .caps(
-            &gst_video::VideoCapsBuilder::new()
-                .format(gst_video::VideoFormat::Rgb)
-                .build(),
-        )
-        .max_buffers(2)
-        .drop(true)
-        .sync(false)
-        .build();
-    let running = Running::link(
-        name,
-        &[
-            src.clone(),
-            jitterbuffer()?,
-            make("rtph264depay")?,
-            make(decoder)?,
-            make("videoconvert")?,
-            sink.clone().upcast(),
-        ],
-    )?;
-    running.play()?;
-    let port = bound_port(&running, &src)?;
-    Ok((running, sink, port))
-}
-
-/// Where received sound goes besides the appsink: through a volume, and
-/// to a speaker.
-#[derive(Default)]
-pub(super) struct AudioOut<'a> {
-    pub volume: Option<&'a gst::Element>,
-    pub speaker: Option<&'a Speaker>,
-}
-
-/// Opus over RTP on a free port of `local` → mono S16 at 48 kHz in an
-/// appsink (and, with `out`, through a volume and to a speaker).
-pub(super) fn audio_receiver(
-    name: &'static str,
-    local: IpAddr,
-    pt: u8,
-    on_packet: Option<OnPacket>,
-    out: AudioOut<'_>,
-) -> Result<(Running, gst_app::AppSink, u16), MediaError> {
-    let caps = gst::Caps::builder("application/x-rtp")
-        .field("media", "audio")
-        .field("clock-rate", AUDIO_RATE)
-        .field("encoding-name", "OPUS")
-        .field("payload", i32::from(pt))
-        .build();
-    let src = udpsrc(local, caps)?;
-    if let Some(on_packet) = on_packet {
-        watch_packets(&src, on_packet);
-    }
-    let sink = gst_app::AppSink::builder()
-        .caps(&mono_s16())
-        .max_buffers(200)
-        .drop(true)
-        .sync(false)
-        .build();
-    let mut chain = vec![
-        src.clone(),
-        jitterbuffer()?,
-        make("rtpopusdepay")?,
-        make("opusdec")?,
-        make("audioconvert")?,
-        make("audioresample")?,
-    ];
-    if let Some(volume) = out.volume {
-        chain.push(volume.clone());
-    }
-    let running = match out.speaker {
-        None => {
-            chain.push(sink.clone().upcast());
-            Running::link(name, &chain)?
-        }
-        Some(speaker) => {
-            let tee = make("tee")?;
-            chain.extend([tee.clone(), make("queue")?, sink.clone().upcast()]);
-            let running = Running::link(name, &chain)?;
-            running.branch(&tee, &speaker.chain()?)?;
-            running
-        }
-    };
-    running.play()?;
-    let port = bound_port(&running, &src)?;
-    Ok((running, sink, port))
 }

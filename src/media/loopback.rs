@@ -10,8 +10,9 @@
 //! ```
 //!
 //! The receiver binds an ephemeral port first and the sender is pointed at
-//! it, so parallel tests never collide. The receivers are a call's
-//! (`call.rs`): a loopback is a call to itself.
+//! it, so parallel tests never collide. The decoding chains are a call's
+//! (`receive.rs`), behind a plain socket and jitter buffer instead of a
+//! call's RTP session: this is the media path with nothing else in it.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -19,10 +20,10 @@ use std::time::{Duration, Instant};
 use gst::prelude::*;
 use gst_video::prelude::*;
 
-use super::call::{audio_receiver, udpsink, video_receiver};
 use super::encoder::{apply_encoder_settings, encoder_settings, AppliedSettings};
 use super::pipeline::{capsfilter, make, Running};
 use super::probe::{require, MediaPlan};
+use super::receive::{self, Decoding};
 use super::{init, AudioLevel, MediaError, RgbFrame, VideoClass};
 
 const LOOPBACK: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
@@ -101,13 +102,10 @@ impl VideoLoopback {
         require("video loopback", VIDEO_ELEMENTS)?;
         require("video loopback", &[&config.encoder, &config.decoder])?;
 
-        let (receiver, appsink, port) = video_receiver(
-            "video-receiver",
-            LOOPBACK,
-            PAYLOAD_TYPE,
-            &config.decoder,
-            None,
-        )?;
+        let receiver = Running::new("video-receiver");
+        let decoding = receive::video(&receiver, &config.decoder)?;
+        let (appsink, port) =
+            plain_receiver(&receiver, receive::h264_caps(PAYLOAD_TYPE), decoding)?;
 
         let source = make("videotestsrc")?;
         source.set_property("is-live", true);
@@ -245,13 +243,10 @@ impl AudioLoopback {
         init()?;
         require("audio loopback", AUDIO_ELEMENTS)?;
 
-        let (receiver, appsink, port) = audio_receiver(
-            "audio-receiver",
-            LOOPBACK,
-            PAYLOAD_TYPE,
-            None,
-            Default::default(),
-        )?;
+        let receiver = Running::new("audio-receiver");
+        let decoding = receive::audio(&receiver, Default::default())?;
+        let (appsink, port) =
+            plain_receiver(&receiver, receive::opus_caps(PAYLOAD_TYPE), decoding)?;
 
         let source = make("audiotestsrc")?;
         source.set_property("is-live", true);
@@ -328,14 +323,39 @@ pub(super) fn mono_s16() -> gst::Caps {
         .build()
 }
 
-pub(super) fn jitterbuffer() -> Result<gst::Element, MediaError> {
-    let jb = make("rtpjitterbuffer")?;
-    jb.set_property("latency", JITTER_MS);
-    Ok(jb)
+/// udpsrc on a free port of 127.0.0.1 → rtpjitterbuffer → `decoding`,
+/// playing; returns its appsink and the port.
+fn plain_receiver(
+    receiver: &Running,
+    caps: gst::Caps,
+    decoding: Decoding,
+) -> Result<(gst_app::AppSink, u16), MediaError> {
+    let src = make("udpsrc")?;
+    src.set_property("address", LOOPBACK.to_string());
+    src.set_property("port", 0i32);
+    src.set_property("caps", caps);
+    let jitterbuffer = make("rtpjitterbuffer")?;
+    jitterbuffer.set_property("latency", JITTER_MS);
+    receiver.add_linked(&[src.clone(), jitterbuffer.clone()])?;
+    jitterbuffer
+        .link(&decoding.input)
+        .map_err(|e| receiver.error(e.to_string()))?;
+    receiver.play()?;
+    let port = bound_port(receiver, &src)?;
+    Ok((decoding.sink, port))
+}
+
+fn udpsink(to: SocketAddr) -> Result<gst::Element, MediaError> {
+    let sink = make("udpsink")?;
+    sink.set_property("host", to.ip().to_string());
+    sink.set_property("port", i32::from(to.port()));
+    sink.set_property("sync", false);
+    sink.set_property("async", false);
+    Ok(sink)
 }
 
 /// The port udpsrc bound (it writes the ephemeral port back into `port`).
-pub(super) fn bound_port(receiver: &Running, udpsrc: &gst::Element) -> Result<u16, MediaError> {
+fn bound_port(receiver: &Running, udpsrc: &gst::Element) -> Result<u16, MediaError> {
     let port = udpsrc.property::<i32>("port");
     u16::try_from(port)
         .ok()

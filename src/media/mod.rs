@@ -14,8 +14,11 @@
 //!   the tests' (and later the diagnostics') proof that media really flows.
 //! - `quality.rs`: network quality from arriving RTP (6-second loss
 //!   windows, jitter, the loss icon and warning), pure.
-//! - `call.rs`: a call's media — receivers bound first (ports for the SDP),
-//!   senders to the far end's addresses, mute; decoded pictures and sound.
+//! - `receive.rs`, `send.rs`: the decoding chains after the RTP layer and
+//!   the camera/microphone chains before it.
+//! - `call.rs`: a call's media — one pipeline around an RTP leg (rtpbin,
+//!   RTCP, NACK/RTX), receivers bound first (ports for the SDP), senders to
+//!   the far end's addresses, mute; decoded pictures and sound.
 
 mod call;
 mod class;
@@ -26,6 +29,8 @@ mod loopback;
 mod pipeline;
 mod probe;
 mod quality;
+mod receive;
+mod send;
 mod voice;
 
 pub use call::{CallMedia, CallMediaConfig};
@@ -38,7 +43,7 @@ pub use probe::{
     element_exists, package_hint, require, MediaPlan, MissingRole, ProbeError, Source, SourceMode,
 };
 pub use quality::{
-    rtp_seq_and_timestamp, LossIcon, QualityLevel, QualityMeter, QualityReport, StreamStats,
+    rtp_packet, LossIcon, QualityLevel, QualityMeter, QualityReport, RtpHeader, StreamStats,
 };
 
 /// Initialises GStreamer once per process (idempotent, thread-safe).

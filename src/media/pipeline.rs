@@ -33,16 +33,45 @@ pub(crate) struct Running {
 }
 
 impl Running {
+    /// An empty pipeline named `name`.
+    pub(crate) fn new(name: &'static str) -> Self {
+        Running {
+            name,
+            pipeline: gst::Pipeline::with_name(name),
+        }
+    }
+
     /// Links `elements` in order into a new pipeline named `name`.
     pub(crate) fn link(name: &'static str, elements: &[gst::Element]) -> Result<Self, MediaError> {
-        let pipeline = gst::Pipeline::with_name(name);
-        let running = Running { name, pipeline };
-        running
-            .pipeline
-            .add_many(elements)
-            .map_err(|e| running.error(e.to_string()))?;
-        gst::Element::link_many(elements).map_err(|e| running.error(e.to_string()))?;
+        let running = Running::new(name);
+        running.add_linked(elements)?;
         Ok(running)
+    }
+
+    pub(crate) fn pipeline(&self) -> &gst::Pipeline {
+        &self.pipeline
+    }
+
+    /// Adds `elements` and links them in order (stopped: see [`start`]).
+    pub(crate) fn add_linked(&self, elements: &[gst::Element]) -> Result<(), MediaError> {
+        self.pipeline
+            .add_many(elements)
+            .map_err(|e| self.error(e.to_string()))?;
+        gst::Element::link_many(elements).map_err(|e| self.error(e.to_string()))
+    }
+
+    /// Brings `elements` (added to a running pipeline) to its state,
+    /// downstream first: a source must not push into a stopped element.
+    pub(crate) fn start(&self, elements: &[gst::Element]) -> Result<(), MediaError> {
+        for element in elements.iter().rev() {
+            element
+                .sync_state_with_parent()
+                .map_err(|e| self.error(format!("{}: {e}", element.name())))?;
+        }
+        match self.bus_error() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
     }
 
     /// Adds `elements` linked in order after `from` (a tee's new branch).

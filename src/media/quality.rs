@@ -26,15 +26,25 @@ pub const RED_AUDIO_LOSS: f64 = 0.10;
 pub const RED_VIDEO_LOSS: f64 = 0.03;
 pub const RED_LATENCY_MS: f64 = 250.0;
 
-/// The sequence number and timestamp of an RTP packet (RFC 3550 §5.1),
-/// `None` for anything that is not RTP version 2.
-pub fn rtp_seq_and_timestamp(packet: &[u8]) -> Option<(u16, u32)> {
+/// What the quality meter reads of an RTP packet's fixed header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtpHeader {
+    pub pt: u8,
+    pub seq: u16,
+    pub timestamp: u32,
+}
+
+/// The payload type, sequence number and timestamp of an RTP packet
+/// (RFC 3550 §5.1), `None` for anything that is not RTP version 2.
+pub fn rtp_packet(packet: &[u8]) -> Option<RtpHeader> {
     if packet.len() < 12 || packet[0] >> 6 != 2 {
         return None;
     }
-    let seq = u16::from_be_bytes([packet[2], packet[3]]);
-    let timestamp = u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]);
-    Some((seq, timestamp))
+    Some(RtpHeader {
+        pt: packet[1] & 0x7f,
+        seq: u16::from_be_bytes([packet[2], packet[3]]),
+        timestamp: u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]),
+    })
 }
 
 /// The packets of one RTP stream that arrived in the last window.
@@ -159,8 +169,13 @@ pub struct QualityReport {
     pub audio_loss: Option<f64>,
     pub video_loss: Option<f64>,
     pub jitter_ms: f64,
-    /// One-way latency, `None` until measured (it needs RTCP round trips).
+    /// One-way latency (half the RTCP round trip), `None` until measured.
     pub latency_ms: Option<f64>,
+    /// Video packets lost on the way and retransmitted in time (NACK/RTX),
+    /// since the call started.
+    pub recovered_packets: u64,
+    /// Key frames asked of the far end after losses nothing recovered.
+    pub key_frame_requests: u64,
 }
 
 /// The call's two incoming streams and the warning's clock.
@@ -226,6 +241,8 @@ impl QualityMeter {
             video_loss,
             jitter_ms,
             latency_ms: self.latency_ms,
+            recovered_packets: 0,
+            key_frame_requests: 0,
         }
     }
 }
@@ -359,10 +376,18 @@ mod tests {
 
     #[test]
     fn anything_but_rtp_version_2_is_ignored() {
-        assert_eq!(rtp_seq_and_timestamp(&[]), None);
-        assert_eq!(rtp_seq_and_timestamp(&[0x80; 11]), None);
-        assert_eq!(rtp_seq_and_timestamp(&[0x40; 12]), None);
-        let packet = [0x80, 96, 0x12, 0x34, 0, 0, 0x01, 0x00, 0, 0, 0, 1];
-        assert_eq!(rtp_seq_and_timestamp(&packet), Some((0x1234, 256)));
+        assert_eq!(rtp_packet(&[]), None);
+        assert_eq!(rtp_packet(&[0x80; 11]), None);
+        assert_eq!(rtp_packet(&[0x40; 12]), None);
+        // Marker bit set: the payload type is the low seven bits.
+        let packet = [0x80, 0x80 | 96, 0x12, 0x34, 0, 0, 0x01, 0x00, 0, 0, 0, 1];
+        assert_eq!(
+            rtp_packet(&packet),
+            Some(RtpHeader {
+                pt: 96,
+                seq: 0x1234,
+                timestamp: 256
+            })
+        );
     }
 }

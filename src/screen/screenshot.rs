@@ -284,7 +284,9 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         audio_loss: Some(0.0),
         video_loss: Some(0.0),
         jitter_ms: 2.0,
-        latency_ms: None,
+        latency_ms: Some(12.0),
+        recovered_packets: 0,
+        key_frame_requests: 0,
     });
     states.push(("in-call", in_call.clone(), in_call_status.clone()));
     let mut lossy = in_call_status;
@@ -296,7 +298,9 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         audio_loss: Some(0.02),
         video_loss: Some(0.12),
         jitter_ms: 18.0,
-        latency_ms: None,
+        latency_ms: Some(140.0),
+        recovered_packets: 412,
+        key_frame_requests: 9,
     });
     states.push(("in-call-lossy", in_call.clone(), lossy));
     let mut calling_status = online.clone();

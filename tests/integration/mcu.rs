@@ -31,7 +31,8 @@ struct Person {
 fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: f64) -> Person {
     let argb = 0xff00_0000 | u32::from(rgb[0]) << 16 | u32::from(rgb[1]) << 8 | u32::from(rgb[2]);
     let config = CallMediaConfig::small(plan, argb, tone);
-    let (video_pt, audio_pt) = (config.video_pt, config.audio_pt);
+    let (video_pt, audio_pt, video_rtx_pt) =
+        (config.video_pt, config.audio_pt, config.video_rtx_pt);
     let media = CallMedia::receive(config).unwrap();
     let (video, audio) = media.local_ports();
     let ports = conference
@@ -41,14 +42,15 @@ fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: 
             audio_to: ([127, 0, 0, 1], audio).into(),
             video_pt,
             audio_pt,
+            video_rtx_pt,
             audio_codec: AudioCodec::Opus,
             class: SMALL,
         })
         .unwrap();
     media
         .send_to(
-            ([127, 0, 0, 1], ports.video.unwrap()).into(),
-            ([127, 0, 0, 1], ports.audio).into(),
+            ([127, 0, 0, 1], ports.video.unwrap()),
+            ([127, 0, 0, 1], ports.audio),
         )
         .unwrap();
     Person {

@@ -41,9 +41,7 @@ impl Room {
             .await;
         if answer.code == 200 {
             let (ip, video, audio) = answer.media();
-            self.media
-                .send_to((ip, video).into(), (ip, audio).into())
-                .unwrap();
+            self.media.send_to((ip, video), (ip, audio)).unwrap();
         }
         answer
     }
@@ -527,7 +525,7 @@ async fn a_phone_joins_with_sound_only_hears_and_is_heard_and_takes_no_picture()
     let (ip, _, cloud_audio) = answer.media();
     // Its picture goes nowhere (port 9, discard): only its sound counts.
     phone
-        .send_to(([127, 0, 0, 1], 9).into(), (ip, cloud_audio).into())
+        .send_to(([127, 0, 0, 1], 9), (ip, cloud_audio))
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while cloud.focus.roster(&id).len() < 2 {

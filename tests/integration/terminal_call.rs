@@ -39,9 +39,7 @@ async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
         .await;
     assert_eq!(answer.code, 200);
     let (ip, video, audio) = answer.media();
-    green_media
-        .send_to((ip, video).into(), (ip, audio).into())
-        .unwrap();
+    green_media.send_to((ip, video), (ip, audio)).unwrap();
 
     // A wrong password: refused, and the terminal knows why.
     let (status, _) = remote

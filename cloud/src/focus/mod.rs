@@ -421,6 +421,7 @@ impl Focus {
             video_to: video.as_ref().map(|v| v.to),
             audio_to: audio.to,
             video_pt: video.as_ref().map_or(0, |v| v.pt),
+            video_rtx_pt: video.as_ref().and_then(|v| v.rtx_pt),
             audio_pt: audio.pt,
             audio_codec: audio.codec,
             class: self.class_spec(video.as_ref().map_or(VideoClass::Cif4, |v| v.class)),

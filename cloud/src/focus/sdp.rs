@@ -4,10 +4,16 @@
 //! media lines in the offer's order, refused ones with port 0. The video
 //! class comes from the offer's bandwidth and H.264 level, as the bandwidth
 //! table says: 4CIF at 512 kbit/s, 720p at 1 Mbit/s, 1080p at 2 Mbit/s.
+//!
+//! RTCP feedback (RFC 4585) is answered with what the offer asked for of
+//! `nack`, `nack pli` and `ccm fir`; an RFC 4588 `rtx` payload type for the
+//! chosen H.264 one is taken when the offer also asks for `nack`. RTCP goes
+//! where the offer's `a=rtcp` (RFC 3605) says, else to the next port; the
+//! answer names ours.
 
 use std::net::{IpAddr, SocketAddr};
 
-use crate::media::{AudioCodec, ClassSpec};
+use crate::media::{AudioCodec, ClassSpec, Remote};
 
 /// The resolution classes of the bandwidth table (30 fps each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,16 +66,27 @@ impl VideoClass {
     }
 }
 
+/// The RTCP feedback an offer asks for on its H.264 format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Feedback {
+    pub nack: bool,
+    pub pli: bool,
+    pub fir: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VideoOffer {
-    pub to: SocketAddr,
+    pub to: Remote,
     pub pt: u8,
     pub class: VideoClass,
+    pub feedback: Feedback,
+    /// The retransmission payload type (with `nack`), if offered.
+    pub rtx_pt: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioOffer {
-    pub to: SocketAddr,
+    pub to: Remote,
     pub pt: u8,
     pub codec: AudioCodec,
 }
@@ -151,7 +168,7 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
             offer.lines.push(refused);
             continue;
         };
-        let to = SocketAddr::new(ip, port);
+        let to = Remote::new(SocketAddr::new(ip, port), rtcp_address(media, ip));
         match kind.as_str() {
             "video" if offer.video.is_none() => match pick_h264(media) {
                 Some((pt, level)) => {
@@ -159,7 +176,15 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
                     let by_bandwidth = kbps.map_or(max_class, VideoClass::for_bandwidth);
                     let by_level = level.map_or(max_class, VideoClass::for_level);
                     let class = max_class.min(by_bandwidth).min(by_level);
-                    offer.video = Some(VideoOffer { to, pt, class });
+                    let feedback = feedback(media, pt);
+                    let rtx_pt = rtx_for(media, pt).filter(|_| feedback.nack);
+                    offer.video = Some(VideoOffer {
+                        to,
+                        pt,
+                        class,
+                        feedback,
+                        rtx_pt,
+                    });
                     offer.lines.push(Line::Video);
                 }
                 None => offer.lines.push(refused),
@@ -191,6 +216,62 @@ fn bandwidth_kbps<'a>(lines: impl Iterator<Item = &'a gst_sdp::SDPBandwidth>) ->
         }
     }
     best
+}
+
+/// Where the offer wants RTCP: `a=rtcp:<port> [IN IP4 <address>]`.
+fn rtcp_address(media: &gst_sdp::SDPMediaRef, media_ip: IpAddr) -> Option<SocketAddr> {
+    let value = media.attribute_val("rtcp")?;
+    let mut parts = value.split_whitespace();
+    let port: u16 = parts.next()?.parse().ok().filter(|p| *p != 0)?;
+    let ip = parts
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(media_ip);
+    Some(SocketAddr::new(ip, port))
+}
+
+/// The `a=rtcp-fb` the offer gives `pt` (or every format, `*`).
+fn feedback(media: &gst_sdp::SDPMediaRef, pt: u8) -> Feedback {
+    let mut feedback = Feedback::default();
+    for value in media
+        .attributes()
+        .filter(|a| a.key() == "rtcp-fb")
+        .filter_map(|a| a.value())
+    {
+        let mut words = value.split_whitespace();
+        let applies = words
+            .next()
+            .is_some_and(|p| p == "*" || p.parse::<u8>() == Ok(pt));
+        if !applies {
+            continue;
+        }
+        match (words.next(), words.next()) {
+            (Some("nack"), None) => feedback.nack = true,
+            (Some("nack"), Some("pli")) => feedback.pli = true,
+            (Some("ccm"), Some("fir")) => feedback.fir = true,
+            _ => {}
+        }
+    }
+    feedback
+}
+
+/// The `rtx/90000` payload type whose `apt` is `pt`.
+fn rtx_for(media: &gst_sdp::SDPMediaRef, pt: u8) -> Option<u8> {
+    let maps = rtpmaps(media);
+    media.formats().find_map(|format| {
+        let rtx: u8 = format.parse().ok()?;
+        let (_, name, rate) = maps.iter().find(|(p, _, _)| *p == rtx)?;
+        if name != "RTX" || *rate != 90_000 {
+            return None;
+        }
+        let apt = fmtp(media, rtx)?.split(';').find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            k.trim()
+                .eq_ignore_ascii_case("apt")
+                .then(|| v.trim().parse::<u8>().ok())?
+        })?;
+        (apt == pt).then_some(rtx)
+    })
 }
 
 /// `(payload type, codec name, clock rate)` of each `a=rtpmap`.
@@ -298,6 +379,7 @@ pub fn answer(offer: &Offer, local: Local, session_id: u64) -> String {
                 let Some(audio) = &offer.audio else { continue };
                 let pt = audio.pt;
                 out.push_str(&format!("m=audio {} RTP/AVP {pt}\r\n", local.audio_port));
+                out.push_str(&format!("a=rtcp:{}\r\n", local.audio_port + 1));
                 match audio.codec {
                     AudioCodec::Opus => {
                         out.push_str(&format!("a=rtpmap:{pt} opus/48000/2\r\n"));
@@ -311,13 +393,31 @@ pub fn answer(offer: &Offer, local: Local, session_id: u64) -> String {
             Line::Video => {
                 let Some(video) = &offer.video else { continue };
                 let pt = video.pt;
-                out.push_str(&format!("m=video {} RTP/AVP {pt}\r\n", local.video_port));
+                let formats = match video.rtx_pt {
+                    Some(rtx) => format!("{pt} {rtx}"),
+                    None => pt.to_string(),
+                };
+                out.push_str(&format!(
+                    "m=video {} RTP/AVP {formats}\r\n",
+                    local.video_port
+                ));
                 out.push_str(&format!("b=AS:{}\r\n", video.class.spec().bitrate_kbps));
+                out.push_str(&format!("a=rtcp:{}\r\n", local.video_port + 1));
                 out.push_str(&format!("a=rtpmap:{pt} H264/90000\r\n"));
                 out.push_str(&format!(
                     "a=fmtp:{pt} packetization-mode=1;profile-level-id={}\r\n",
                     video.class.profile_level_id()
                 ));
+                let Feedback { nack, pli, fir } = video.feedback;
+                for (wanted, kind) in [(nack, "nack"), (pli, "nack pli"), (fir, "ccm fir")] {
+                    if wanted {
+                        out.push_str(&format!("a=rtcp-fb:{pt} {kind}\r\n"));
+                    }
+                }
+                if let Some(rtx) = video.rtx_pt {
+                    out.push_str(&format!("a=rtpmap:{rtx} rtx/90000\r\n"));
+                    out.push_str(&format!("a=fmtp:{rtx} apt={pt}\r\n"));
+                }
                 out.push_str("a=sendrecv\r\n");
             }
             Line::Refused {
@@ -353,23 +453,40 @@ t=0 0
 m=audio 40000 RTP/AVP 111 0
 a=rtpmap:111 opus/48000/2
 a=rtpmap:0 PCMU/8000
-m=video 40002 RTP/AVP 96 97
+m=video 40002 RTP/AVP 96 97 98
 b=AS:1024
 a=rtpmap:96 H264/90000
 a=fmtp:96 packetization-mode=1;profile-level-id=42e01f
 a=rtpmap:97 H264/90000
 a=fmtp:97 packetization-mode=0;profile-level-id=42e01f
+a=rtcp-fb:96 nack
+a=rtcp-fb:96 nack pli
+a=rtcp-fb:* ccm fir
+a=rtpmap:98 rtx/90000
+a=fmtp:98 apt=96
+a=rtcp:40013
 ";
 
     #[test]
     fn a_terminal_offer_gets_opus_and_h264_at_its_class() {
         let offer = offer(TERMINAL).unwrap();
         let audio = offer.audio.clone().unwrap();
-        assert_eq!(audio.to, "10.0.0.7:40000".parse().unwrap());
+        assert_eq!(audio.to.rtp, "10.0.0.7:40000".parse().unwrap());
+        assert_eq!(audio.to.rtcp, "10.0.0.7:40001".parse().unwrap());
         assert_eq!((audio.pt, audio.codec), (111, AudioCodec::Opus));
         let video = offer.video.clone().unwrap();
-        assert_eq!(video.to, "10.0.0.7:40002".parse().unwrap());
+        assert_eq!(video.to.rtp, "10.0.0.7:40002".parse().unwrap());
+        assert_eq!(video.to.rtcp, "10.0.0.7:40013".parse().unwrap());
         assert_eq!((video.pt, video.class), (96, VideoClass::Hd720));
+        assert_eq!(
+            video.feedback,
+            Feedback {
+                nack: true,
+                pli: true,
+                fir: true
+            }
+        );
+        assert_eq!(video.rtx_pt, Some(98));
 
         let local = Local {
             ip: [192, 0, 2, 1].into(),
@@ -387,6 +504,48 @@ a=fmtp:97 packetization-mode=0;profile-level-id=42e01f
         assert_eq!(video.format(0), Some("96"));
         assert!(text.contains("a=fmtp:96 packetization-mode=1;profile-level-id=42e01f"));
         assert!(text.contains("c=IN IP4 192.0.2.1"));
+        assert!(text.contains("m=video 50002 RTP/AVP 96 98\r\n"));
+        for line in [
+            "a=rtcp:50003",
+            "a=rtcp:50001",
+            "a=rtcp-fb:96 nack\r\n",
+            "a=rtcp-fb:96 nack pli",
+            "a=rtcp-fb:96 ccm fir",
+            "a=rtpmap:98 rtx/90000",
+            "a=fmtp:98 apt=96",
+        ] {
+            assert!(text.contains(line), "{line} missing from {text}");
+        }
+    }
+
+    #[test]
+    fn retransmission_only_with_nack_and_feedback_only_as_offered() {
+        let no_nack = TERMINAL.replace("a=rtcp-fb:96 nack\n", "");
+        let video = offer(&no_nack).unwrap().video.unwrap();
+        assert_eq!(video.rtx_pt, None, "rtx without nack is useless");
+        assert!(video.feedback.pli && !video.feedback.nack);
+        let other_apt = TERMINAL.replace("apt=96", "apt=97");
+        assert_eq!(offer(&other_apt).unwrap().video.unwrap().rtx_pt, None);
+        let plain = "v=0
+o=- 1 1 IN IP4 10.0.0.7
+s=-
+c=IN IP4 10.0.0.7
+t=0 0
+m=audio 40000 RTP/AVP 0
+m=video 40002 RTP/AVP 96
+a=rtpmap:96 H264/90000
+a=fmtp:96 packetization-mode=1
+";
+        let video = offer(plain).unwrap().video.unwrap();
+        assert_eq!(video.feedback, Feedback::default());
+        assert_eq!(video.to.rtcp, "10.0.0.7:40003".parse().unwrap());
+        let local = Local {
+            ip: [192, 0, 2, 1].into(),
+            video_port: 50002,
+            audio_port: 50000,
+        };
+        let text = answer(&offer(plain).unwrap(), local, 7);
+        assert!(!text.contains("rtcp-fb") && !text.contains("rtx"), "{text}");
     }
 
     #[test]

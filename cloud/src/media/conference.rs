@@ -2,15 +2,13 @@
 //! participant, composes the pictures and mixes the sound.
 //!
 //! ```text
-//! per participant, in:
-//!   udpsrc (H264) → rtpjitterbuffer → rtph264depay → <decoder> → videoconvert → queue → compositor.sink_N
-//!   udpsrc (OPUS or G.711) → rtpjitterbuffer → depay → decoder → audioconvert → audioresample → caps → tee
-//! shared video out, one branch per (class, payload type):
-//!   videotestsrc (black, live) → compositor → caps (canvas) → tee ─┬→ queue → videoscale → caps (class) → <encoder> → rtph264pay → multiudpsink (every participant of the class)
-//!                                                                  └→ …
+//! per participant (participant.rs): its RTP leg (rtpbin: RTCP, NACK/RTX, key-frame requests)
+//!   video in → depay → decoder → videoconvert → queue → compositor.sink_N
+//!   audio in → depay → decoder → convert → resample → caps → tee
+//! shared video out (encoders.rs), one encoder per (class, payload type):
+//!   videotestsrc (16×16 black, live) → compositor → caps (canvas) → tee → class encoder → tee → each member's leg
 //! per participant, audio out (everyone but themselves):
-//!   audiotestsrc (silence, live) ─┐
-//!   other participants' tees → queue ┴→ audiomixer → audioconvert → audioresample → caps → encoder → payloader → udpsink
+//!   audiotestsrc (silence, live) + the other participants' tees → queue ┴→ audiomixer → … → encoder → payloader → its leg
 //! ```
 //!
 //! Encoders are per class, not per person: everyone of one class watching
@@ -20,28 +18,27 @@
 
 use crate::lock;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
+use roomterm_rtp::{Rtp, SessionStats};
 
 use super::elements::{
-    add_linked, capsfilter, first_installed, link_to_request, make, remove_all, set_if_present,
-    start, MediaError,
+    capsfilter, first_installed, link_to_request, make, remove_all, start, MediaError,
 };
+use super::encoders::{ClassBranch, Membership};
 use super::layout::{arrange, LayoutKind, Rect};
+use super::participant::{
+    audio_input, audio_output, video_input, Chain, ClassSpec, MediaPorts, ParticipantId,
+    ParticipantSpec, AUDIO, VIDEO,
+};
 use super::speaker::{dbfs, SpeakerDetector};
 
-/// Opus and the mixers run at 48 kHz mono.
-const AUDIO_RATE: i32 = 48_000;
-/// Jitter buffer: reorders loopback and LAN traffic without adding much.
-const JITTER_MS: u32 = 50;
 /// How long the mixers wait for a late input before going without it.
 const MIXER_LATENCY_MS: u64 = 60;
-
-pub type ParticipantId = u64;
 
 /// The conference's canvas and codecs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,73 +67,6 @@ impl ConferenceConfig {
             decoder: first_installed("H.264 decoder", &["avdec_h264", "openh264dec"])?,
         })
     }
-}
-
-/// What one participant receives: picture size and bit rate (from the
-/// negotiated resolution class).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ClassSpec {
-    pub width: u32,
-    pub height: u32,
-    pub bitrate_kbps: u32,
-}
-
-/// The audio codec a participant speaks (the offer/answer settles it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AudioCodec {
-    Opus,
-    /// G.711 µ-law, for endpoints without Opus.
-    Pcmu,
-    /// G.711 A-law.
-    Pcma,
-}
-
-impl AudioCodec {
-    /// RTP clock rate, `encoding-name`, depayloader, decoder, encoder,
-    /// payloader.
-    fn elements(self) -> (i32, &'static str, [&'static str; 4]) {
-        match self {
-            Self::Opus => (
-                AUDIO_RATE,
-                "OPUS",
-                ["rtpopusdepay", "opusdec", "opusenc", "rtpopuspay"],
-            ),
-            Self::Pcmu => (
-                8_000,
-                "PCMU",
-                ["rtppcmudepay", "mulawdec", "mulawenc", "rtppcmupay"],
-            ),
-            Self::Pcma => (
-                8_000,
-                "PCMA",
-                ["rtppcmadepay", "alawdec", "alawenc", "rtppcmapay"],
-            ),
-        }
-    }
-}
-
-/// A participant as the call's offer/answer settled it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParticipantSpec {
-    pub id: ParticipantId,
-    /// Where the participant wants our video (`None`: an audio-only
-    /// caller, e.g. a phone: it hears the meeting and is heard, but has
-    /// no picture and receives none) and audio.
-    pub video_to: Option<SocketAddr>,
-    pub audio_to: SocketAddr,
-    /// Dynamic payload types, the same both ways.
-    pub video_pt: u8,
-    pub audio_pt: u8,
-    pub audio_codec: AudioCodec,
-    pub class: ClassSpec,
-}
-
-/// Where the participant sends its media to us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MediaPorts {
-    /// `None` for an audio-only participant.
-    pub video: Option<u16>,
-    pub audio: u16,
 }
 
 pub struct Conference {
@@ -168,15 +98,31 @@ struct Participant {
     /// When its last RTP packet (audio or video) arrived, ms since `epoch`.
     last_media: Arc<AtomicU64>,
     ports: MediaPorts,
-    video_in: Vec<gst::Element>,
-    /// `None`: audio only (no picture in the layout).
-    compositor_pad: Option<gst::Pad>,
-    audio_in: Vec<gst::Element>,
-    tee: gst::Element,
-    mixer: gst::Element,
-    audio_out: Vec<gst::Element>,
+    rtp: Rtp,
+    /// Into the compositor; `None`: audio only (no picture in the
+    /// layout, no class).
+    video_in: Option<Chain<gst::Pad>>,
+    video_out: Option<Membership>,
+    /// Into a tee the others' mixes take it from.
+    audio_in: Chain<gst::Element>,
+    /// From its own mixer.
+    audio_out: Chain<gst::Element>,
     /// Other participants' sound into this one's mixer, by whose it is.
     inbound: HashMap<ParticipantId, Branch>,
+}
+
+impl Participant {
+    fn compositor_pad(&self) -> Option<&gst::Pad> {
+        self.video_in.as_ref().map(|chain| &chain.end)
+    }
+
+    fn tee(&self) -> &gst::Element {
+        &self.audio_in.end
+    }
+
+    fn mixer(&self) -> &gst::Element {
+        &self.audio_out.end
+    }
 }
 
 /// `tee` of one participant → `queue` → the mixer of another.
@@ -184,15 +130,6 @@ struct Branch {
     tee_pad: gst::Pad,
     queue: gst::Element,
     mixer_pad: gst::Pad,
-}
-
-/// One encoder for everyone of a class.
-struct ClassBranch {
-    tee_pad: gst::Pad,
-    elements: Vec<gst::Element>,
-    encoder: gst::Element,
-    sink: gst::Element,
-    members: usize,
 }
 
 /// The display order: join order, with the speaker first in the speaker
@@ -225,7 +162,7 @@ fn apply_layout(state: &State, canvas: (i32, i32)) {
         let Some(participant) = state.participants.get(id) else {
             continue;
         };
-        let Some(pad) = &participant.compositor_pad else {
+        let Some(pad) = participant.compositor_pad() else {
             continue;
         };
         match shown.iter().find(|(shown_id, _)| shown_id == id) {
@@ -316,45 +253,29 @@ impl Conference {
                 spec.id
             )));
         }
-        // Joining counts as media: a participant that never sends is
-        // dropped one timeout after joining.
-        let last_media = Arc::new(AtomicU64::new(self.now_ms()));
-        let (video_in, compositor_pad, video_port) = match spec.video_to {
-            Some(_) => {
-                let (elements, pad, port) = self.video_input(&spec, &last_media)?;
-                (elements, Some(pad), Some(port))
+        let rtp = Rtp::new(&self.pipeline, &format!("participant-{}", spec.id))
+            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+        let mut built = Vec::new();
+        let mut participant = match self.build(&mut state, &spec, &rtp, &mut built) {
+            Ok(participant) => participant,
+            Err(err) => {
+                // Nothing half-built stays in the pipeline.
+                rtp.remove();
+                remove_all(&self.pipeline, &built);
+                return Err(err);
             }
-            None => (Vec::new(), None, None),
-        };
-        let (audio_in, tee, audio_port) = self.audio_input(&spec, &last_media)?;
-        let (audio_out, mixer) = self.audio_output(&spec)?;
-        let ports = MediaPorts {
-            video: video_port,
-            audio: audio_port,
-        };
-        let mut participant = Participant {
-            spec: spec.clone(),
-            last_media,
-            ports,
-            video_in,
-            compositor_pad,
-            audio_in,
-            tee,
-            mixer,
-            audio_out,
-            inbound: HashMap::new(),
         };
         // Everyone else's sound into the newcomer's mix, and theirs into
         // everyone else's.
         for (other_id, other) in state.participants.iter_mut() {
             participant
                 .inbound
-                .insert(*other_id, self.branch(&other.tee, &participant.mixer)?);
+                .insert(*other_id, self.branch(other.tee(), participant.mixer())?);
             other
                 .inbound
-                .insert(spec.id, self.branch(&participant.tee, &other.mixer)?);
+                .insert(spec.id, self.branch(participant.tee(), other.mixer())?);
         }
-        self.add_to_class(&mut state, &spec)?;
+        let ports = participant.ports;
         state.participants.insert(spec.id, participant);
         // Only pictures take a place in the layout.
         if spec.video_to.is_some() {
@@ -365,10 +286,69 @@ impl Conference {
         Ok(ports)
     }
 
+    /// The participant's chains and leg, started in order: what receives
+    /// before the leg that feeds it, the leg before what sends into it.
+    fn build(
+        &self,
+        state: &mut State,
+        spec: &ParticipantSpec,
+        rtp: &Rtp,
+        built: &mut Vec<gst::Element>,
+    ) -> Result<Participant, MediaError> {
+        let bind = self.config.bind;
+        let video_in = match spec.video_to {
+            Some(_) => {
+                let decoder = &self.config.decoder;
+                let (chain, port) =
+                    video_input(&self.pipeline, rtp, spec, bind, decoder, &self.compositor)?;
+                built.extend(chain.elements.iter().cloned());
+                Some((chain, port))
+            }
+            None => None,
+        };
+        let (audio_in, audio_port) = audio_input(&self.pipeline, rtp, spec, bind)?;
+        built.extend(audio_in.elements.iter().cloned());
+        self.follow_speech(spec.id, &audio_in.end);
+        let audio_out = audio_output(&self.pipeline, rtp, spec, MIXER_LATENCY_MS * 1_000_000)?;
+        built.extend(audio_out.elements.iter().cloned());
+        // Joining counts as media: a participant that never sends is
+        // dropped one timeout after joining.
+        let last_media = Arc::new(AtomicU64::new(self.now_ms()));
+        for session in [AUDIO, VIDEO] {
+            let (last_media, epoch) = (last_media.clone(), self.epoch);
+            rtp.on_rtp_packet(session, move |_| {
+                last_media.store(epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+            });
+        }
+        if let Some((chain, _)) = &video_in {
+            start(&chain.elements)?;
+        }
+        start(&audio_in.elements)?;
+        rtp.start()
+            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+        start(&audio_out.elements)?;
+        let video_out = self.add_to_class(state, spec, rtp)?;
+        let (video_in, video_port) = video_in.unzip();
+        Ok(Participant {
+            spec: spec.clone(),
+            last_media,
+            ports: MediaPorts {
+                video: video_port,
+                audio: audio_port,
+            },
+            rtp: rtp.clone(),
+            video_in,
+            video_out,
+            audio_in,
+            audio_out,
+            inbound: HashMap::new(),
+        })
+    }
+
     /// Removes a participant and everything that carried its media.
     pub fn leave(&self, id: ParticipantId) -> Result<(), MediaError> {
         let mut state = lock(&self.state);
-        let participant = state
+        let mut participant = state
             .participants
             .remove(&id)
             .ok_or(MediaError::UnknownParticipant(id))?;
@@ -380,24 +360,27 @@ impl Conference {
         // Its sound out of the others' mixes.
         for other in state.participants.values_mut() {
             if let Some(branch) = other.inbound.remove(&id) {
-                self.drop_branch(&participant.tee, &other.mixer, branch);
+                self.drop_branch(participant.tee(), other.mixer(), branch);
             }
         }
-        // The aggregator's pad goes first: releasing it flushes a chain
+        // The aggregators' pads go first: releasing one flushes a chain
         // blocked pushing into it, which could otherwise never stop (the
         // leave would hang, and with it every call of this meeting).
-        if let Some(pad) = &participant.compositor_pad {
+        if let Some(pad) = participant.compositor_pad() {
             self.compositor.release_request_pad(pad);
         }
-        remove_all(&self.pipeline, &participant.video_in);
-        for (other_id, branch) in participant.inbound {
+        for (other_id, branch) in std::mem::take(&mut participant.inbound) {
             if let Some(other) = state.participants.get(&other_id) {
-                self.drop_branch(&other.tee, &participant.mixer, branch);
+                self.drop_branch(other.tee(), participant.mixer(), branch);
             }
         }
-        remove_all(&self.pipeline, &participant.audio_in);
-        remove_all(&self.pipeline, &participant.audio_out);
-        self.remove_from_class(&mut state, &participant.spec);
+        self.remove_from_class(&mut state, &participant.spec, participant.video_out.take());
+        participant.rtp.remove();
+        remove_all(&self.pipeline, &participant.audio_out.elements);
+        remove_all(&self.pipeline, &participant.audio_in.elements);
+        if let Some(chain) = &participant.video_in {
+            remove_all(&self.pipeline, &chain.elements);
+        }
         apply_layout(&state, self.canvas_size());
         tracing::info!(participant = id, "left the conference media");
         Ok(())
@@ -463,20 +446,6 @@ impl Conference {
         None
     }
 
-    fn udpsrc(&self, caps: gst::Caps) -> Result<gst::Element, MediaError> {
-        let src = make("udpsrc")?;
-        src.set_property("address", self.config.bind.to_string());
-        src.set_property("port", 0i32);
-        src.set_property("caps", caps);
-        Ok(src)
-    }
-
-    fn jitterbuffer() -> Result<gst::Element, MediaError> {
-        let jb = make("rtpjitterbuffer")?;
-        jb.set_property("latency", JITTER_MS);
-        Ok(jb)
-    }
-
     fn now_ms(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64
     }
@@ -493,86 +462,6 @@ impl Conference {
             .filter(|(_, p)| now.saturating_sub(p.last_media.load(Ordering::Relaxed)) > limit)
             .map(|(id, _)| *id)
             .collect()
-    }
-
-    /// Records every packet `src` receives into `last_media`.
-    fn note_arrivals(&self, src: &gst::Element, last_media: &Arc<AtomicU64>) {
-        let Some(pad) = src.static_pad("src") else {
-            return;
-        };
-        let (last_media, epoch) = (last_media.clone(), self.epoch);
-        pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
-            last_media.store(epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
-            gst::PadProbeReturn::Ok
-        });
-    }
-
-    fn video_input(
-        &self,
-        spec: &ParticipantSpec,
-        last_media: &Arc<AtomicU64>,
-    ) -> Result<(Vec<gst::Element>, gst::Pad, u16), MediaError> {
-        let caps = gst::Caps::builder("application/x-rtp")
-            .field("media", "video")
-            .field("clock-rate", 90_000i32)
-            .field("encoding-name", "H264")
-            .field("payload", i32::from(spec.video_pt))
-            .build();
-        let src = self.udpsrc(caps)?;
-        self.note_arrivals(&src, last_media);
-        let queue = make("queue")?;
-        let elements = vec![
-            src.clone(),
-            Self::jitterbuffer()?,
-            make("rtph264depay")?,
-            make(&self.config.decoder)?,
-            make("videoconvert")?,
-            queue.clone(),
-        ];
-        add_linked(&self.pipeline, &elements)?;
-        let pad = link_to_request(&queue, &self.compositor)?;
-        // Each picture is scaled to its tile every frame: bilinear instead
-        // of the default cubic halves that, which is what the composition
-        // costs most (at tile sizes the difference does not show).
-        let mut scaling = gst_video::VideoConverterConfig::new();
-        scaling.set_resampler_method(gst_video::VideoResamplerMethod::Linear);
-        scaling.set_chroma_resampler_method(gst_video::VideoResamplerMethod::Linear);
-        scaling.set_dither_method(gst_video::VideoDitherMethod::None);
-        pad.set_property("converter-config", gst::Structure::from(scaling));
-        start(&elements)?;
-        Ok((elements, pad, bound_port(&src)?))
-    }
-
-    fn audio_input(
-        &self,
-        spec: &ParticipantSpec,
-        last_media: &Arc<AtomicU64>,
-    ) -> Result<(Vec<gst::Element>, gst::Element, u16), MediaError> {
-        let (rate, name, [depay, decoder, _, _]) = spec.audio_codec.elements();
-        let caps = gst::Caps::builder("application/x-rtp")
-            .field("media", "audio")
-            .field("clock-rate", rate)
-            .field("encoding-name", name)
-            .field("payload", i32::from(spec.audio_pt))
-            .build();
-        let src = self.udpsrc(caps)?;
-        self.note_arrivals(&src, last_media);
-        let tee = make("tee")?;
-        tee.set_property("allow-not-linked", true);
-        let elements = vec![
-            src.clone(),
-            Self::jitterbuffer()?,
-            make(depay)?,
-            make(decoder)?,
-            make("audioconvert")?,
-            make("audioresample")?,
-            capsfilter(mono_s16())?,
-            tee.clone(),
-        ];
-        self.follow_speech(spec.id, &tee);
-        add_linked(&self.pipeline, &elements)?;
-        start(&elements)?;
-        Ok((elements, tee, bound_port(&src)?))
     }
 
     /// Measures the participant's decoded sound (mono S16 into `tee`) for
@@ -615,47 +504,6 @@ impl Conference {
         });
     }
 
-    fn audio_output(
-        &self,
-        spec: &ParticipantSpec,
-    ) -> Result<(Vec<gst::Element>, gst::Element), MediaError> {
-        let silence = make("audiotestsrc")?;
-        silence.set_property("is-live", true);
-        silence.set_property_from_str("wave", "silence");
-        let silence_caps = capsfilter(mono_s16())?;
-        let mixer = make("audiomixer")?;
-        mixer.set_property("latency", MIXER_LATENCY_MS * 1_000_000);
-        let (rate, _, [_, _, encoder, payloader]) = spec.audio_codec.elements();
-        let pay = make(payloader)?;
-        pay.set_property("pt", u32::from(spec.audio_pt));
-        let sink = make("udpsink")?;
-        sink.set_property("host", spec.audio_to.ip().to_string());
-        sink.set_property("port", i32::from(spec.audio_to.port()));
-        sink.set_property("sync", false);
-        sink.set_property("async", false);
-        let chain = vec![
-            mixer.clone(),
-            make("audioconvert")?,
-            make("audioresample")?,
-            capsfilter(
-                gst::Caps::builder("audio/x-raw")
-                    .field("rate", rate)
-                    .field("channels", 1i32)
-                    .build(),
-            )?,
-            make(encoder)?,
-            pay,
-            sink,
-        ];
-        add_linked(&self.pipeline, &chain)?;
-        add_linked(&self.pipeline, &[silence.clone(), silence_caps.clone()])?;
-        link_to_request(&silence_caps, &mixer)?;
-        let mut elements = vec![silence, silence_caps];
-        elements.extend(chain);
-        start(&elements)?;
-        Ok((elements, mixer))
-    }
-
     /// A new branch from one participant's sound to another's mixer.
     fn branch(&self, tee: &gst::Element, mixer: &gst::Element) -> Result<Branch, MediaError> {
         let queue = make("queue")?;
@@ -691,105 +539,56 @@ impl Conference {
     }
 
     /// Sends the composed picture to `spec` through its class's encoder,
-    /// starting one if it is the first of its class; asks for a key frame
-    /// so the newcomer's decoder can start at once.
-    fn add_to_class(&self, state: &mut State, spec: &ParticipantSpec) -> Result<(), MediaError> {
+    /// starting one if it is the first of its class.
+    fn add_to_class(
+        &self,
+        state: &mut State,
+        spec: &ParticipantSpec,
+        rtp: &Rtp,
+    ) -> Result<Option<Membership>, MediaError> {
         let Some(video_to) = spec.video_to else {
-            return Ok(());
+            return Ok(None);
         };
         let key = (spec.class, spec.video_pt);
         let branch = match state.classes.entry(key) {
             std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-            std::collections::hash_map::Entry::Vacant(entry) => {
-                entry.insert(self.class_branch(spec)?)
-            }
+            std::collections::hash_map::Entry::Vacant(entry) => entry.insert(ClassBranch::start(
+                &self.pipeline,
+                &self.video_tee,
+                &self.config.encoder,
+                self.config.fps,
+                spec.class,
+                spec.video_pt,
+            )?),
         };
-        branch.sink.emit_by_name::<()>(
-            "add",
-            &[&video_to.ip().to_string(), &i32::from(video_to.port())],
-        );
-        branch.members += 1;
-        let key_frame = gst_video::UpstreamForceKeyUnitEvent::builder()
-            .all_headers(true)
-            .build();
-        if let Some(pad) = branch.encoder.static_pad("src") {
-            pad.send_event(key_frame);
-        }
-        Ok(())
+        branch.add_member(&self.pipeline, rtp, video_to).map(Some)
     }
 
-    fn remove_from_class(&self, state: &mut State, spec: &ParticipantSpec) {
-        let Some(video_to) = spec.video_to else {
+    fn remove_from_class(
+        &self,
+        state: &mut State,
+        spec: &ParticipantSpec,
+        membership: Option<Membership>,
+    ) {
+        let Some(membership) = membership else {
             return;
         };
         let key = (spec.class, spec.video_pt);
         let Some(branch) = state.classes.get_mut(&key) else {
             return;
         };
-        branch.sink.emit_by_name::<()>(
-            "remove",
-            &[&video_to.ip().to_string(), &i32::from(video_to.port())],
-        );
-        branch.members -= 1;
-        if branch.members == 0 {
+        if branch.remove_member(&self.pipeline, membership) == 0 {
             if let Some(branch) = state.classes.remove(&key) {
-                self.video_tee.release_request_pad(&branch.tee_pad);
-                remove_all(&self.pipeline, &branch.elements);
+                branch.stop(&self.pipeline, &self.video_tee);
             }
         }
     }
 
-    fn class_branch(&self, spec: &ParticipantSpec) -> Result<ClassBranch, MediaError> {
-        let class = spec.class;
-        let encoder = make(&self.config.encoder)?;
-        configure_encoder(&encoder, class.bitrate_kbps, self.config.fps);
-        let pay = make("rtph264pay")?;
-        pay.set_property("pt", u32::from(spec.video_pt));
-        // SPS/PPS with every IDR: a participant that joins late decodes.
-        pay.set_property("config-interval", -1i32);
-        let sink = make("multiudpsink")?;
-        sink.set_property("sync", false);
-        sink.set_property("async", false);
-        let size = gst_video::VideoCapsBuilder::new()
-            .width(class.width as i32)
-            .height(class.height as i32)
-            .build();
-        let queue = make("queue")?;
-        // Constrained baseline: what every H.264 decoder takes, and what
-        // the answer's profile-level-id promises.
-        let profile = gst::Caps::builder("video/x-h264")
-            .field("profile", "constrained-baseline")
-            .build();
-        let elements = vec![
-            queue.clone(),
-            make("videoscale")?,
-            make("videoconvert")?,
-            capsfilter(size)?,
-            encoder.clone(),
-            capsfilter(profile)?,
-            pay,
-            sink.clone(),
-        ];
-        add_linked(&self.pipeline, &elements)?;
-        start(&elements)?;
-        let tee_pad = self
-            .video_tee
-            .request_pad_simple("src_%u")
-            .ok_or_else(|| MediaError::Pipeline("tee gave no src pad".into()))?;
-        let queue_sink = queue
-            .static_pad("sink")
-            .ok_or_else(|| MediaError::Pipeline("queue without sink pad".into()))?;
-        tee_pad
-            .link(&queue_sink)
-            .map_err(|e| MediaError::Pipeline(format!("tee → class queue: {e}")))?;
-        tracing::info!(?class, encoder = %self.config.encoder, "class encoder started");
-        Ok(ClassBranch {
-            tee_pad,
-            elements,
-            encoder,
-            sink,
-            members: 0,
-        })
+    /// What RTCP says of a participant's (video, audio) leg.
+    pub fn rtp_stats(&self, id: ParticipantId) -> Option<(SessionStats, SessionStats)> {
+        let state = lock(&self.state);
+        let participant = state.participants.get(&id)?;
+        Some((participant.rtp.stats(VIDEO), participant.rtp.stats(AUDIO)))
     }
 }
 
@@ -797,44 +596,4 @@ impl Drop for Conference {
     fn drop(&mut self) {
         let _ = self.pipeline.set_state(gst::State::Null);
     }
-}
-
-/// Low-latency real-time settings at the class bit rate, key frame every
-/// 2 s; only the properties the element has.
-fn configure_encoder(encoder: &gst::Element, kbps: u32, fps: u32) {
-    let factory = encoder
-        .factory()
-        .map(|f| f.name().to_string())
-        .unwrap_or_default();
-    let gop = (fps * 2).to_string();
-    if factory == "x264enc" {
-        set_if_present(encoder, "tune", "zerolatency");
-        set_if_present(encoder, "speed-preset", "ultrafast");
-        set_if_present(encoder, "bitrate", &kbps.to_string());
-        set_if_present(encoder, "key-int-max", &gop);
-        set_if_present(encoder, "bframes", "0");
-    } else {
-        // openh264enc: bit/s.
-        set_if_present(encoder, "bitrate", &(kbps * 1000).to_string());
-        set_if_present(encoder, "gop-size", &gop);
-        set_if_present(encoder, "usage-type", "camera");
-    }
-}
-
-fn mono_s16() -> gst::Caps {
-    gst::Caps::builder("audio/x-raw")
-        .field("format", "S16LE")
-        .field("layout", "interleaved")
-        .field("rate", AUDIO_RATE)
-        .field("channels", 1i32)
-        .build()
-}
-
-/// The port udpsrc bound (written back once it reached READY).
-fn bound_port(udpsrc: &gst::Element) -> Result<u16, MediaError> {
-    let port = udpsrc.property::<i32>("port");
-    u16::try_from(port)
-        .ok()
-        .filter(|p| *p != 0)
-        .ok_or_else(|| MediaError::Pipeline(format!("udpsrc did not bind a port ({port})")))
 }

@@ -5,6 +5,9 @@
 //!
 //! - `conference.rs`: one meeting's live pipeline; participants join and
 //!   leave while it plays, and the layout follows at once.
+//! - `participant.rs`: one participant's RTP leg (rtpbin with RTCP,
+//!   NACK/RTX and key-frame requests) and the chains on either side of it.
+//! - `encoders.rs`: one encoder per class, its packets to every member.
 //! - `layout.rs`: gallery, speaker view and picture-in-picture rectangles.
 //! - `elements.rs`: element construction and [`MediaError`].
 //!
@@ -13,11 +16,13 @@
 
 mod conference;
 mod elements;
+mod encoders;
 pub mod layout;
+mod participant;
 pub mod speaker;
 
-pub use conference::{
-    AudioCodec, ClassSpec, Conference, ConferenceConfig, MediaPorts, ParticipantId, ParticipantSpec,
-};
+pub use conference::{Conference, ConferenceConfig};
 pub use elements::{init, MediaError};
 pub use layout::{LayoutKind, Rect};
+pub use participant::{AudioCodec, ClassSpec, MediaPorts, ParticipantId, ParticipantSpec};
+pub use roomterm_rtp::{Remote, SessionStats};

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use super::conference::ParticipantId;
+use super::participant::ParticipantId;
 
 /// Above this smoothed level (dB full scale) a participant is talking.
 pub const SPEECH_DBFS: f64 = -45.0;

@@ -1,0 +1,254 @@
+//! One participant's media in the conference pipeline: its RTP leg
+//! (`roomterm-rtp`: rtpbin, RTCP, NACK/RTX, key-frame requests) and the
+//! chains on either side of it.
+//!
+//! ```text
+//! in:  leg session 1 → rtph264depay → <decoder> → videoconvert → queue → compositor.sink_N
+//!      leg session 0 → depay → decoder → audioconvert → audioresample → caps → tee (→ the others' mixers)
+//! out: silence + the others' tees → audiomixer → audioconvert → audioresample → caps → encoder → payloader → leg session 0
+//!      its class's tee → queue → leg session 1 (encoders.rs)
+//! ```
+
+use std::net::IpAddr;
+
+use gst::prelude::*;
+use roomterm_rtp::{MediumSpec, Remote, Rtp};
+
+use super::elements::{add_linked, capsfilter, link_to_request, make, MediaError};
+
+/// Opus and the mixers run at 48 kHz mono.
+pub(super) const AUDIO_RATE: i32 = 48_000;
+/// rtpbin's sessions in each leg.
+pub(super) const AUDIO: u32 = 0;
+pub(super) const VIDEO: u32 = 1;
+/// How long the jitter buffers wait for a late or lost packet, ms: video
+/// long enough for a retransmission to come back (in-order packets pass at
+/// once, so a clean network never waits).
+const VIDEO_LATENCY_MS: u32 = 150;
+const AUDIO_LATENCY_MS: u32 = 60;
+const AUDIO_KBPS: u32 = 64;
+
+pub type ParticipantId = u64;
+
+/// The audio codec a participant speaks (the offer/answer settles it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AudioCodec {
+    Opus,
+    /// G.711 µ-law, for endpoints without Opus.
+    Pcmu,
+    /// G.711 A-law.
+    Pcma,
+}
+
+impl AudioCodec {
+    /// RTP clock rate, `encoding-name`, depayloader, decoder, encoder,
+    /// payloader.
+    pub(super) fn elements(self) -> (i32, &'static str, [&'static str; 4]) {
+        match self {
+            Self::Opus => (
+                AUDIO_RATE,
+                "OPUS",
+                ["rtpopusdepay", "opusdec", "opusenc", "rtpopuspay"],
+            ),
+            Self::Pcmu => (
+                8_000,
+                "PCMU",
+                ["rtppcmudepay", "mulawdec", "mulawenc", "rtppcmupay"],
+            ),
+            Self::Pcma => (
+                8_000,
+                "PCMA",
+                ["rtppcmadepay", "alawdec", "alawenc", "rtppcmapay"],
+            ),
+        }
+    }
+}
+
+/// What one participant receives: picture size and bit rate (from the
+/// negotiated resolution class).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClassSpec {
+    pub width: u32,
+    pub height: u32,
+    pub bitrate_kbps: u32,
+}
+
+/// A participant as the call's offer/answer settled it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantSpec {
+    pub id: ParticipantId,
+    /// Where the participant wants our video (`None`: an audio-only
+    /// caller, e.g. a phone: it hears the meeting and is heard, but has
+    /// no picture and receives none) and audio, RTP and RTCP.
+    pub video_to: Option<Remote>,
+    pub audio_to: Remote,
+    /// Dynamic payload types, the same both ways.
+    pub video_pt: u8,
+    pub audio_pt: u8,
+    /// RFC 4588 retransmission of video, both ways (`None`: the caller
+    /// did not offer it; lost packets then cost a key frame).
+    pub video_rtx_pt: Option<u8>,
+    pub audio_codec: AudioCodec,
+    pub class: ClassSpec,
+}
+
+/// Where the participant sends its media to us (RTP; RTCP on the next
+/// port).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaPorts {
+    /// `None` for an audio-only participant.
+    pub video: Option<u16>,
+    pub audio: u16,
+}
+
+/// A chain added to the pipeline (stopped), upstream first, and the
+/// element or pad where it meets the rest of the conference: the
+/// compositor's pad, the tee of the participant's sound, its mixer.
+pub(super) struct Chain<End> {
+    pub elements: Vec<gst::Element>,
+    pub end: End,
+}
+
+/// The participant's pictures: its leg's video session → the compositor.
+pub(super) fn video_input(
+    pipeline: &gst::Pipeline,
+    rtp: &Rtp,
+    spec: &ParticipantSpec,
+    bind: IpAddr,
+    decoder: &str,
+    compositor: &gst::Element,
+) -> Result<(Chain<gst::Pad>, u16), MediaError> {
+    let depay = make("rtph264depay")?;
+    // A picture nothing could repair is not composed: wait for the key
+    // frame the depayloader asks for at once.
+    depay.set_property("wait-for-keyframe", true);
+    depay.set_property("request-keyframe", true);
+    let queue = make("queue")?;
+    let elements = vec![
+        depay.clone(),
+        make(decoder)?,
+        make("videoconvert")?,
+        queue.clone(),
+    ];
+    add_linked(pipeline, &elements)?;
+    let pad = link_to_request(&queue, compositor)?;
+    // Each picture is scaled to its tile every frame: bilinear instead
+    // of the default cubic halves that, which is what the composition
+    // costs most (at tile sizes the difference does not show).
+    let mut scaling = gst_video::VideoConverterConfig::new();
+    scaling.set_resampler_method(gst_video::VideoResamplerMethod::Linear);
+    scaling.set_chroma_resampler_method(gst_video::VideoResamplerMethod::Linear);
+    scaling.set_dither_method(gst_video::VideoDitherMethod::None);
+    pad.set_property("converter-config", gst::Structure::from(scaling));
+    let medium = MediumSpec {
+        session: VIDEO,
+        caps: gst::Caps::builder("application/x-rtp")
+            .field("media", "video")
+            .field("clock-rate", 90_000i32)
+            .field("encoding-name", "H264")
+            .field("payload", i32::from(spec.video_pt))
+            .build(),
+        pt: spec.video_pt,
+        rtx_pt: spec.video_rtx_pt,
+        latency_ms: VIDEO_LATENCY_MS,
+        bandwidth_kbps: spec.class.bitrate_kbps,
+        key_frames: true,
+    };
+    let port = rtp
+        .receive(medium, bind, &depay)
+        .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+    Ok((Chain { elements, end: pad }, port))
+}
+
+/// The participant's sound: its leg's audio session → a tee the others'
+/// mixes take it from.
+pub(super) fn audio_input(
+    pipeline: &gst::Pipeline,
+    rtp: &Rtp,
+    spec: &ParticipantSpec,
+    bind: IpAddr,
+) -> Result<(Chain<gst::Element>, u16), MediaError> {
+    let (rate, name, [depay, decoder, _, _]) = spec.audio_codec.elements();
+    let depay = make(depay)?;
+    let tee = make("tee")?;
+    tee.set_property("allow-not-linked", true);
+    let elements = vec![
+        depay.clone(),
+        make(decoder)?,
+        make("audioconvert")?,
+        make("audioresample")?,
+        capsfilter(mono_s16())?,
+        tee.clone(),
+    ];
+    add_linked(pipeline, &elements)?;
+    let medium = MediumSpec {
+        session: AUDIO,
+        caps: gst::Caps::builder("application/x-rtp")
+            .field("media", "audio")
+            .field("clock-rate", rate)
+            .field("encoding-name", name)
+            .field("payload", i32::from(spec.audio_pt))
+            .build(),
+        pt: spec.audio_pt,
+        rtx_pt: None,
+        latency_ms: AUDIO_LATENCY_MS,
+        bandwidth_kbps: AUDIO_KBPS,
+        key_frames: false,
+    };
+    let port = rtp
+        .receive(medium, bind, &depay)
+        .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+    Ok((Chain { elements, end: tee }, port))
+}
+
+/// The participant's mix (everyone else; silence keeps it clocked when
+/// nobody else is there) → its leg's audio session.
+pub(super) fn audio_output(
+    pipeline: &gst::Pipeline,
+    rtp: &Rtp,
+    spec: &ParticipantSpec,
+    mixer_latency_ns: u64,
+) -> Result<Chain<gst::Element>, MediaError> {
+    let silence = make("audiotestsrc")?;
+    silence.set_property("is-live", true);
+    silence.set_property_from_str("wave", "silence");
+    let silence_caps = capsfilter(mono_s16())?;
+    let mixer = make("audiomixer")?;
+    mixer.set_property("latency", mixer_latency_ns);
+    let (rate, _, [_, _, encoder, payloader]) = spec.audio_codec.elements();
+    let pay = make(payloader)?;
+    pay.set_property("pt", u32::from(spec.audio_pt));
+    let chain = vec![
+        mixer.clone(),
+        make("audioconvert")?,
+        make("audioresample")?,
+        capsfilter(
+            gst::Caps::builder("audio/x-raw")
+                .field("rate", rate)
+                .field("channels", 1i32)
+                .build(),
+        )?,
+        make(encoder)?,
+        pay.clone(),
+    ];
+    add_linked(pipeline, &chain)?;
+    add_linked(pipeline, &[silence.clone(), silence_caps.clone()])?;
+    link_to_request(&silence_caps, &mixer)?;
+    rtp.send(AUDIO, spec.audio_to, Some(&pay))
+        .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+    let mut elements = vec![silence, silence_caps];
+    elements.extend(chain);
+    Ok(Chain {
+        elements,
+        end: mixer,
+    })
+}
+
+pub(super) fn mono_s16() -> gst::Caps {
+    gst::Caps::builder("audio/x-raw")
+        .field("format", "S16LE")
+        .field("layout", "interleaved")
+        .field("rate", AUDIO_RATE)
+        .field("channels", 1i32)
+        .build()
+}

@@ -1,0 +1,136 @@
+//! What a call sends, up to the payloaders (the RTP layer takes it from
+//! there):
+//!
+//! ```text
+//! video: <camera or videotestsrc> → caps → videobalance (camera off: black) → tee → queue → videoconvert → <encoder> → rtph264pay
+//!                                                                             └→ leaky queue → videoscale → videoconvert → appsink (self view, RGB, quarter size)
+//! audio: <microphone or audiotestsrc> → volume (mute) → audioconvert → audioresample → caps
+//!          → webrtcdsp (echo cancelled against the speaker) → opusenc (in-band FEC) → rtpopuspay
+//! ```
+
+use gst::prelude::*;
+
+use super::call::CallMediaConfig;
+use super::encoder::{apply_encoder_settings, encoder_settings};
+use super::loopback::AUDIO_RATE;
+use super::pipeline::{capsfilter, make, Running};
+use super::{voice, MediaError};
+
+/// A sending chain added to a pipeline (stopped).
+pub(super) struct Sending {
+    /// Every element, upstream first (for starting them).
+    pub elements: Vec<gst::Element>,
+    /// The last one: its src pad goes to the RTP layer.
+    pub payloader: gst::Element,
+}
+
+/// The camera through `camera_switch` to the encoder, and a small copy of
+/// it (after the switch: camera off shows black there too) for the self
+/// view.
+pub(super) fn video(
+    running: &Running,
+    config: &CallMediaConfig,
+    camera_switch: &gst::Element,
+) -> Result<(Sending, gst_app::AppSink), MediaError> {
+    let source = make("videotestsrc")?;
+    source.set_property("is-live", true);
+    source.set_property_from_str("pattern", "solid-color");
+    source.set_property("foreground-color", config.colour);
+    let raw = gst_video::VideoCapsBuilder::new()
+        .width(config.width as i32)
+        .height(config.height as i32)
+        .framerate(gst::Fraction::new(config.fps as i32, 1))
+        .build();
+    let encoder = make(&config.encoder)?;
+    apply_encoder_settings(&encoder, &encoder_settings(&config.encoder, config.class));
+    let payloader = make("rtph264pay")?;
+    payloader.set_property("pt", u32::from(config.video_pt));
+    // SPS/PPS with every IDR: a receiver that starts late still decodes.
+    payloader.set_property("config-interval", -1i32);
+    let tee = make("tee")?;
+    let mut elements = vec![
+        source,
+        capsfilter(raw)?,
+        camera_switch.clone(),
+        tee.clone(),
+        make("queue")?,
+        make("videoconvert")?,
+        encoder,
+        payloader.clone(),
+    ];
+    running.add_linked(&elements)?;
+    let self_view = gst_app::AppSink::builder()
+        .caps(
+            &gst_video::VideoCapsBuilder::new()
+                .format(gst_video::VideoFormat::Rgb)
+                .width((config.width / 4).max(2) as i32 & !1)
+                .height((config.height / 4).max(2) as i32 & !1)
+                .build(),
+        )
+        .max_buffers(1)
+        .drop(true)
+        .sync(false)
+        // Added to a playing pipeline: must not make it preroll again.
+        .async_(false)
+        .build();
+    let queue = make("queue")?;
+    queue.set_property_from_str("leaky", "downstream");
+    queue.set_property("max-size-buffers", 2u32);
+    let branch = vec![
+        queue,
+        make("videoscale")?,
+        make("videoconvert")?,
+        self_view.clone().upcast(),
+    ];
+    running.branch(&tee, &branch)?;
+    elements.extend(branch);
+    Ok((
+        Sending {
+            elements,
+            payloader,
+        },
+        self_view,
+    ))
+}
+
+/// The microphone through `volume` (mute) and the voice processing
+/// (echo cancelled against `echo_probe`, the speaker's) to Opus.
+pub(super) fn audio(
+    running: &Running,
+    config: &CallMediaConfig,
+    volume: &gst::Element,
+    echo_probe: Option<&str>,
+) -> Result<Sending, MediaError> {
+    let tone = make("audiotestsrc")?;
+    tone.set_property("is-live", true);
+    tone.set_property("freq", config.tone_hz);
+    tone.set_property("volume", config.tone_volume);
+    let encoder = make("opusenc")?;
+    // Redundancy for the receiver to rebuild a lost packet from the next.
+    encoder.set_property("inband-fec", true);
+    encoder.set_property("packet-loss-percentage", 10i32);
+    let payloader = make("rtpopuspay")?;
+    payloader.set_property("pt", u32::from(config.audio_pt));
+    let mut elements = vec![
+        tone,
+        volume.clone(),
+        make("audioconvert")?,
+        make("audioresample")?,
+        capsfilter(
+            gst::Caps::builder("audio/x-raw")
+                .field("format", "S16LE")
+                .field("rate", AUDIO_RATE)
+                .field("channels", 1i32)
+                .build(),
+        )?,
+    ];
+    if let Some(dsp) = voice::processor(echo_probe, config.real_microphone)? {
+        elements.push(dsp);
+    }
+    elements.extend([encoder, payloader.clone()]);
+    running.add_linked(&elements)?;
+    Ok(Sending {
+        elements,
+        payloader,
+    })
+}
