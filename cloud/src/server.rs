@@ -13,7 +13,7 @@ use crate::api::{self, AppState};
 use crate::calls::{Router, RouterParts};
 use crate::clock::SharedClock;
 use crate::devices::{Devices, SipSettings};
-use crate::focus::{Focus, FocusConfig, FocusContacts};
+use crate::focus::{Focus, FocusConfig, FocusContacts, FocusParts};
 use crate::meetings::Meetings;
 use crate::secrets;
 use crate::sip::{Directory, Location, Realm, SipCore, SipServer};
@@ -169,19 +169,24 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         store: store.clone(),
         clock: clock.clone(),
     });
-    let focus = Focus::new(
-        media,
-        meetings.clone(),
+    let focus = Focus::new(FocusParts {
+        config: media,
+        meetings: meetings.clone(),
         transactions,
-        public_host.clone(),
+        host: public_host.clone(),
         contacts,
-    );
+        domain: config.domain.clone(),
+        location: location.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+    });
     let (to_focus, focus_requests) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(focus.clone().run(focus_requests));
     tokio::spawn(crate::calls::dispatch(
         router.clone(),
         dialog_requests,
         responses,
+        focus.clone(),
         to_focus,
     ));
 

@@ -113,6 +113,8 @@ struct Medium {
 struct Sending {
     /// `None` while the leg only receives (RTCP still flows).
     rtp_sink: Option<gst::Element>,
+    /// rtpbin's pad the payloader feeds.
+    rtp_in: Option<gst::Pad>,
     rtcp_sink: gst::Element,
 }
 
@@ -266,9 +268,10 @@ impl Rtp {
 
     /// Sends RTCP for `session` to the far end, and what `payloader`
     /// makes (if any: a leg may only receive) as RTP, out of the session's
-    /// own sockets. Called again, it moves the destination and adds the
-    /// payloader if there was none. Start the payloader after this: its pad
-    /// is linked here.
+    /// own sockets. Called again, it moves the destination, and a new
+    /// payloader takes the old one's place (an MCU participant switching
+    /// to another layout's encoder). Start the payloader after this: its
+    /// pad is linked here.
     pub fn send(
         &self,
         session: u32,
@@ -276,7 +279,7 @@ impl Rtp {
         payloader: Option<&gst::Element>,
     ) -> Result<(), RtpError> {
         let fail = |message: String| RtpError::Session { session, message };
-        let (rtp_src, rtcp_src, rtcp_sink, rtp_sink) = {
+        let (rtp_src, rtcp_src, rtcp_sink, rtp_sink, rtp_in) = {
             let media = lock(&self.media);
             let medium = media
                 .get(&session)
@@ -287,6 +290,7 @@ impl Rtp {
                 medium.rtcp_src.clone(),
                 sending.map(|s| s.rtcp_sink.clone()),
                 sending.and_then(|s| s.rtp_sink.clone()),
+                sending.and_then(|s| s.rtp_in.clone()),
             )
         };
         let rtcp_sink = match rtcp_sink {
@@ -305,10 +309,20 @@ impl Rtp {
                 sink
             }
         };
-        let rtp_sink = match (rtp_sink, payloader) {
-            (Some(sink), _) => {
+        let (rtp_sink, rtp_in) = match (rtp_sink, payloader) {
+            (Some(sink), payloader) => {
                 retarget(&sink, to.rtp);
-                Some(sink)
+                if let (Some(payloader), Some(rtp_in)) = (payloader, &rtp_in) {
+                    if let Some(old) = rtp_in.peer() {
+                        let _ = old.unlink(rtp_in);
+                    }
+                    payloader
+                        .static_pad("src")
+                        .ok_or_else(|| fail("payloader without src pad".into()))?
+                        .link(rtp_in)
+                        .map_err(|e| fail(format!("payloader → rtpbin: {e}")))?;
+                }
+                (Some(sink), rtp_in)
             }
             (None, Some(payloader)) => {
                 let sink = udpsink(&rtp_src, to.rtp)?;
@@ -328,13 +342,14 @@ impl Rtp {
                     .ok_or_else(|| fail("payloader without src pad".into()))?
                     .link(&rtp_in)
                     .map_err(|e| fail(format!("payloader → rtpbin: {e}")))?;
-                Some(sink)
+                (Some(sink), Some(rtp_in))
             }
-            (None, None) => None,
+            (None, None) => (None, None),
         };
         if let Some(medium) = lock(&self.media).get_mut(&session) {
             medium.sending = Some(Sending {
                 rtp_sink,
+                rtp_in,
                 rtcp_sink,
             });
         }

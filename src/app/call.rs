@@ -78,6 +78,7 @@ pub fn prepare(config: &CallMediaConfig) -> Result<Prepared, MediaError> {
 pub fn follow(
     prepared: Prepared,
     mut call: watch::Receiver<Option<CallState>>,
+    mut roster: watch::Receiver<Option<crate::sip::conference::Roster>>,
     status: Arc<watch::Sender<TerminalStatus>>,
     ui: Arc<watch::Sender<UiState>>,
     live: Arc<LiveMedia>,
@@ -121,6 +122,7 @@ pub fn follow(
                     s.call = state;
                     if ended.is_some() {
                         s.call_quality = None;
+                        s.call_roster = None;
                     }
                 });
                 if let Some(refused) = ended {
@@ -136,6 +138,13 @@ pub fn follow(
                                 return;
                             }
                             break;
+                        }
+                        changed = roster.changed() => {
+                            if changed.is_err() {
+                                return;
+                            }
+                            let now = roster.borrow_and_update().clone();
+                            status.send_modify(|s| s.call_roster = now);
                         }
                         _ = measure.tick(), if sending => {
                             let report = media.quality();

@@ -79,6 +79,8 @@ enum Command {
     SetCamera(bool),
     /// The speaker's level, 0–100.
     SetVolume(u8),
+    /// The meeting layout this room watches.
+    SetLayout(String),
     /// Answered once everything queued before it is handled.
     Barrier(oneshot::Sender<()>),
     /// Unregister and stop, answered when done.
@@ -219,6 +221,16 @@ impl Terminal {
     /// shows in `status.camera_off`.
     pub async fn set_camera(&self, on: bool) {
         let _ = self.commands.send(Command::SetCamera(on)).await;
+    }
+
+    /// Asks the meeting for `layout` (`gallery`, `speaker`,
+    /// `picture_in_picture`) in this room; shows in `status.call_roster`
+    /// once the focus confirms it.
+    pub async fn set_layout(&self, layout: &str) {
+        let _ = self
+            .commands
+            .send(Command::SetLayout(layout.to_string()))
+            .await;
     }
 
     /// Sets the speaker's level (0–100; saved); shows in
@@ -407,6 +419,7 @@ impl Runtime {
             Command::SetMuted(muted) => self.set_muted(muted),
             Command::SetCamera(on) => self.set_camera(on),
             Command::SetVolume(level) => self.set_volume(level),
+            Command::SetLayout(layout) => self.set_layout(layout).await,
             Command::Barrier(done) | Command::Shutdown(done) => {
                 let _ = done.send(());
             }
@@ -474,6 +487,23 @@ impl Runtime {
                 let now = i16::from(self.status.borrow().speaker_volume);
                 self.set_volume((now + i16::from(delta)).clamp(0, 100) as u8);
             }
+            Some(Effect::CycleLayout) => {
+                let next = {
+                    let status = self.status.borrow();
+                    let now = status.call_roster.as_ref().and_then(|r| r.layout.clone());
+                    next_layout(now.as_deref())
+                };
+                self.set_layout(next.to_string()).await;
+            }
+        }
+    }
+
+    async fn set_layout(&self, layout: String) {
+        if let Some(session) = &self.session {
+            session
+                .agent
+                .command(AgentCommand::SelectLayout(layout))
+                .await;
         }
     }
 
@@ -553,9 +583,15 @@ impl Runtime {
         agent_call: watch::Receiver<Option<CallState>>,
     ) {
         self.ui.send_modify(UiState::call_started);
+        let Some(session) = &self.session else {
+            return;
+        };
+        let mut roster = session.agent.roster.clone();
+        roster.mark_unchanged();
         self.call = Some(call::follow(
             prepared,
             agent_call,
+            roster,
             self.status.clone(),
             self.ui.clone(),
             self.live_media.clone(),
@@ -907,4 +943,29 @@ fn modify<T, R>(sender: &watch::Sender<T>, f: impl FnOnce(&mut T) -> R) -> R {
     let mut out = None;
     sender.send_modify(|value| out = Some(f(value)));
     out.expect("send_modify runs the closure")
+}
+
+/// The meeting layouts in the order the Layout button walks them.
+const LAYOUTS: [&str; 3] = ["gallery", "speaker", "picture_in_picture"];
+
+/// The layout after `now` (the meeting's default, the gallery, if unknown).
+fn next_layout(now: Option<&str>) -> &'static str {
+    let at = now
+        .and_then(|now| LAYOUTS.iter().position(|l| *l == now))
+        .unwrap_or(0);
+    LAYOUTS[(at + 1) % LAYOUTS.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_layout;
+
+    #[test]
+    fn the_layout_button_walks_gallery_speaker_picture_in_picture() {
+        assert_eq!(next_layout(None), "speaker");
+        assert_eq!(next_layout(Some("gallery")), "speaker");
+        assert_eq!(next_layout(Some("speaker")), "picture_in_picture");
+        assert_eq!(next_layout(Some("picture_in_picture")), "gallery");
+        assert_eq!(next_layout(Some("mosaic")), "speaker");
+    }
 }

@@ -47,6 +47,9 @@ pub struct TerminalStatus {
     pub speaker_volume: u8,
     /// The network quality of the call in progress.
     pub call_quality: Option<crate::media::QualityReport>,
+    /// The meeting's roster (who, how many, the layout this room watches)
+    /// while in a meeting; `None` in a room-to-room call.
+    pub call_roster: Option<crate::sip::conference::Roster>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -74,6 +77,7 @@ impl TerminalStatus {
             camera_off: false,
             speaker_volume: crate::store::DEFAULT_VOLUME,
             call_quality: None,
+            call_roster: None,
         }
     }
 

@@ -141,6 +141,14 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
             .into(),
     );
     state.set_net_warning(quality.is_some_and(|q| q.warning));
+    let roster = view.call.roster.as_ref();
+    state.set_meeting_count(roster.map_or(0, |r| r.count as i32));
+    state.set_meeting_layout(
+        roster
+            .and_then(|r| r.layout.clone())
+            .unwrap_or_default()
+            .into(),
+    );
     if view.call.state != "in_call" {
         // The pictures of an earlier call never show in the next one.
         state.set_has_remote_video(false);

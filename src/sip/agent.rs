@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 use super::call::{CallState, OutgoingCall};
+use super::conference::Roster;
 use super::incoming::IncomingCall;
 use super::link::Link;
 use super::message::{respond, Message};
@@ -33,6 +34,9 @@ pub enum AgentCommand {
     Answer { sdp: String },
     /// Decline the incoming call ringing here.
     Decline,
+    /// Watch `layout` in the meeting (`gallery`, `speaker`,
+    /// `picture_in_picture`): asked of the focus.
+    SelectLayout(String),
     /// Unregister and stop.
     Stop,
 }
@@ -41,6 +45,8 @@ pub struct SipAgent {
     pub status: watch::Receiver<RegStatus>,
     /// The current (or last) call's state; `None` before the first call.
     pub call: watch::Receiver<Option<CallState>>,
+    /// The meeting's roster while a meeting call lasts (`None` otherwise).
+    pub roster: watch::Receiver<Option<Roster>>,
     commands: mpsc::Sender<AgentCommand>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -52,11 +58,18 @@ impl SipAgent {
         let link = Link::open(account.transport, account.proxy).await?;
         let (status_tx, status) = watch::channel(RegStatus::Registering);
         let (call_tx, call) = watch::channel(None);
+        let (roster_tx, roster) = watch::channel(None);
         let (commands, rx) = mpsc::channel(8);
-        let task = tokio::spawn(run(account, link, status_tx, call_tx, rx));
+        let published = Published {
+            status: status_tx,
+            call: call_tx,
+            roster: roster_tx,
+        };
+        let task = tokio::spawn(run(account, link, published, rx));
         Ok(Self {
             status,
             call,
+            roster,
             commands,
             task,
         })
@@ -73,13 +86,24 @@ impl SipAgent {
     }
 }
 
+/// What the agent's task publishes.
+struct Published {
+    status: watch::Sender<RegStatus>,
+    call: watch::Sender<Option<CallState>>,
+    roster: watch::Sender<Option<Roster>>,
+}
+
 async fn run(
     account: Account,
     link: Link,
-    status: watch::Sender<RegStatus>,
-    call_status: watch::Sender<Option<CallState>>,
+    published: Published,
     mut commands: mpsc::Receiver<AgentCommand>,
 ) {
+    let Published {
+        status,
+        call: call_status,
+        roster,
+    } = published;
     // Until the first TCP connect the proxy's own address stands in; every
     // REGISTER is built after `Link::ready` gives the real one.
     let local = link.local().unwrap_or(account.proxy);
@@ -118,6 +142,12 @@ async fn run(
             }
             changed
         });
+        roster.send_if_modified(|current| {
+            let now = agent.call.as_ref().and_then(Call::roster).cloned();
+            let changed = *current != now;
+            *current = now;
+            changed
+        });
         let wakeup = [
             agent.reg.next_wakeup(),
             agent.call.as_ref().and_then(Call::next_wakeup),
@@ -150,6 +180,7 @@ async fn run(
                 Some(AgentCommand::HangUp) => agent.hang_up().await,
                 Some(AgentCommand::Answer { sdp }) => agent.answer(&sdp).await,
                 Some(AgentCommand::Decline) => agent.decline().await,
+                Some(AgentCommand::SelectLayout(layout)) => agent.select_layout(&layout).await,
                 Some(AgentCommand::Stop) | None => {
                     agent.hang_up().await;
                     let _ = tokio::time::timeout(UNREGISTER_WAIT, agent.unregister()).await;
@@ -197,6 +228,17 @@ impl Agent {
         match out {
             Some(out) => self.send(&out).await,
             None => tracing::warn!("no incoming call to answer"),
+        }
+    }
+
+    async fn select_layout(&mut self, layout: &str) {
+        let out = match &mut self.call {
+            Some(Call::Out(call)) => call.select_layout(layout, Instant::now()),
+            _ => None,
+        };
+        match out {
+            Some(info) => self.send(&info).await,
+            None => tracing::info!(layout, "no meeting call to change the layout of"),
         }
     }
 
@@ -360,6 +402,13 @@ impl Call {
         match self {
             Call::Out(call) => call.state(),
             Call::In(call) => call.state(),
+        }
+    }
+
+    fn roster(&self) -> Option<&Roster> {
+        match self {
+            Call::Out(call) => call.roster(),
+            Call::In(_) => None,
         }
     }
 

@@ -4,11 +4,19 @@
 //! agent; here time is a parameter, so every path (ringing, answer, ACK,
 //! refusal with its reason, retransmission, timeout, hang-up either way)
 //! is testable.
+//!
+//! When the answer comes from a conference focus (`isfocus` on its
+//! Contact, RFC 4579), the call subscribes to the meeting's roster in its
+//! dialog (RFC 4575: `SUBSCRIBE` with `Event: conference`, refreshed before
+//! it expires) and takes the focus's NOTIFYs; a layout choice goes to the
+//! focus as an `INFO`.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use super::conference::{self, Roster};
 use super::message::{respond, warning_code, Message};
+use super::pending::Pending;
 use super::register::{Account, SipTransport};
 use super::{random_hex, T1, T2};
 
@@ -16,6 +24,21 @@ use super::{random_hex, T1, T2};
 const TIMER_B: Duration = Duration::from_secs(32);
 /// How long a ringing call may wait for an answer before we give up.
 const RING_LIMIT: Duration = Duration::from_secs(60);
+/// The roster subscription asked for, and refreshed this long before it
+/// runs out.
+const SUBSCRIPTION_SECS: u64 = 600;
+const REFRESH_BEFORE: Duration = Duration::from_secs(60);
+
+/// The roster subscription of a call to a focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subscription {
+    /// Not a focus, or not answered yet.
+    None,
+    /// To be sent (or refreshed) at this time.
+    Due(Instant),
+    /// The focus refused it: no roster for this call.
+    Refused,
+}
 
 /// Why a call ended, as the terminal says it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +96,11 @@ pub struct OutgoingCall {
     /// The far end's To (with its tag) once answered: in-dialog requests use it.
     remote_to: Option<String>,
     state: CallState,
+    subscription: Subscription,
+    /// The meeting's roster, from the focus's last NOTIFY.
+    roster: Option<Roster>,
+    /// SUBSCRIBEs and INFOs awaiting their answer.
+    pending: Pending,
 }
 
 impl OutgoingCall {
@@ -99,6 +127,9 @@ impl OutgoingCall {
             interval: T1,
             remote_to: None,
             state: CallState::Calling,
+            subscription: Subscription::None,
+            roster: None,
+            pending: Pending::default(),
         };
         let to = format!("<{}>", call.target);
         let branch = call.branch.clone();
@@ -115,6 +146,11 @@ impl OutgoingCall {
         &self.call_id
     }
 
+    /// The meeting's roster, while the focus sends one.
+    pub fn roster(&self) -> Option<&Roster> {
+        self.roster.as_ref()
+    }
+
     /// When [`poll`](Self::poll) next has something to do.
     pub fn next_wakeup(&self) -> Option<Instant> {
         match self.state {
@@ -124,6 +160,16 @@ impl OutgoingCall {
                     .min(self.started + TIMER_B),
             ),
             CallState::Ringing => Some(self.started + RING_LIMIT),
+            CallState::Established { .. } => {
+                let subscribe = match self.subscription {
+                    Subscription::Due(at) => Some(at),
+                    _ => None,
+                };
+                [subscribe, self.pending.next_wakeup()]
+                    .into_iter()
+                    .flatten()
+                    .min()
+            }
             _ => None,
         }
     }
@@ -146,8 +192,60 @@ impl OutgoingCall {
                 self.next_retransmit = Some(due + self.interval);
                 Some(self.invite.clone())
             }
+            CallState::Established { .. } => match self.subscription {
+                Subscription::Due(at) if now >= at => Some(self.subscribe(now)),
+                _ => self.pending.due(now),
+            },
             _ => None,
         }
+    }
+
+    /// A SUBSCRIBE to the meeting's roster, to be refreshed before it ends.
+    fn subscribe(&mut self, now: Instant) -> Vec<u8> {
+        let refresh = Duration::from_secs(SUBSCRIPTION_SECS) - REFRESH_BEFORE;
+        self.subscription = Subscription::Due(now + refresh);
+        let expires = SUBSCRIPTION_SECS.to_string();
+        self.in_dialog(
+            "SUBSCRIBE",
+            &[
+                ("Event", "conference"),
+                ("Expires", &expires),
+                ("Accept", conference::CONTENT_TYPE),
+            ],
+            None,
+            now,
+        )
+    }
+
+    /// Asks the focus for `layout` (`gallery`, `speaker`,
+    /// `picture_in_picture`) in this room; `None` if this is no meeting
+    /// call or it is not established.
+    pub fn select_layout(&mut self, layout: &str, now: Instant) -> Option<Vec<u8>> {
+        if !matches!(self.state, CallState::Established { .. })
+            || self.subscription == Subscription::None
+        {
+            return None;
+        }
+        let body = conference::layout_choice(layout);
+        Some(self.in_dialog("INFO", &[], Some((conference::LAYOUT_TYPE, &body)), now))
+    }
+
+    /// A non-INVITE request of ours in the dialog, remembered until its
+    /// answer comes.
+    fn in_dialog(
+        &mut self,
+        method: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, &str)>,
+        now: Instant,
+    ) -> Vec<u8> {
+        self.cseq += 1;
+        let to = self.remote_to.clone().unwrap_or_default();
+        let branch = format!("z9hG4bK{}", random_hex());
+        let bytes = self.request_with(method, &to, &branch, self.cseq, headers, body);
+        let reliable = self.transport == SipTransport::Tcp;
+        self.pending.sent(self.cseq, &bytes, reliable, now);
+        bytes
     }
 
     /// A response from the network; returns what to send (the ACK).
@@ -159,6 +257,17 @@ impl OutgoingCall {
         }
         let cseq = msg.header("cseq").unwrap_or_default();
         if cseq.ends_with("BYE") || cseq.ends_with("CANCEL") {
+            return None;
+        }
+        if cseq.ends_with("SUBSCRIBE") || cseq.ends_with("INFO") {
+            let number = cseq.split_whitespace().next().and_then(|n| n.parse().ok());
+            if let Some(number) = number.filter(|_| status >= 200) {
+                self.pending.answered(number);
+                if cseq.ends_with("SUBSCRIBE") && status >= 300 {
+                    tracing::info!(status, "the focus refused the roster subscription");
+                    self.subscription = Subscription::Refused;
+                }
+            }
             return None;
         }
         let to = msg.header("to").unwrap_or_default().to_string();
@@ -175,6 +284,13 @@ impl OutgoingCall {
                 self.state = CallState::Established {
                     remote_sdp: msg.body.clone(),
                 };
+                // A conference focus: subscribe to its roster at once.
+                let focus = msg
+                    .header("contact")
+                    .is_some_and(|c| c.to_ascii_lowercase().contains("isfocus"));
+                if focus {
+                    self.subscription = Subscription::Due(self.started);
+                }
                 Some(self.ack_2xx(&to))
             }
             // A retransmitted 2xx: our ACK was lost; send it again.
@@ -205,12 +321,42 @@ impl OutgoingCall {
                 (200, "OK")
             }
             ("BYE", _) => (481, "Call/Transaction Does Not Exist"),
+            ("NOTIFY", CallState::Established { .. }) => self.on_notify(&msg),
+            ("NOTIFY", _) => (481, "Call/Transaction Does Not Exist"),
             _ => (501, "Not Implemented"),
         };
         Some(respond(&msg, code.0, code.1))
     }
 
     /// Hangs up: BYE when answered, CANCEL while still calling.
+    /// The focus's NOTIFY: the roster now (a stale one, by its version,
+    /// is answered and ignored).
+    fn on_notify(&mut self, msg: &Message) -> (u16, &'static str) {
+        let event = msg.header("event").unwrap_or_default();
+        if !event.trim().to_ascii_lowercase().starts_with("conference") {
+            return (489, "Bad Event");
+        }
+        let state = msg.header("subscription-state").unwrap_or_default();
+        if state.trim().to_ascii_lowercase().starts_with("terminated") {
+            self.roster = None;
+            self.subscription = Subscription::Refused;
+            return (200, "OK");
+        }
+        match conference::parse(&msg.body) {
+            Some(roster) => {
+                let stale = self
+                    .roster
+                    .as_ref()
+                    .is_some_and(|last| roster.version != 0 && roster.version < last.version);
+                if !stale {
+                    self.roster = Some(roster);
+                }
+                (200, "OK")
+            }
+            None => (400, "Bad Conference Info"),
+        }
+    }
+
     pub fn hang_up(&mut self) -> Option<Vec<u8>> {
         match &self.state {
             CallState::Established { .. } => {
@@ -251,6 +397,19 @@ impl OutgoingCall {
         cseq: u32,
         sdp: Option<&str>,
     ) -> Vec<u8> {
+        let body = sdp.map(|sdp| ("application/sdp", sdp));
+        self.request_with(method, to, branch, cseq, &[], body)
+    }
+
+    fn request_with(
+        &self,
+        method: &str,
+        to: &str,
+        branch: &str,
+        cseq: u32,
+        headers: &[(&str, &str)],
+        body: Option<(&str, &str)>,
+    ) -> Vec<u8> {
         let via = match self.transport {
             SipTransport::Udp => "UDP",
             SipTransport::Tcp => "TCP",
@@ -259,12 +418,14 @@ impl OutgoingCall {
             SipTransport::Udp => "",
             SipTransport::Tcp => ";transport=tcp",
         };
-        let body = sdp.unwrap_or_default();
-        let content_type = if sdp.is_some() {
-            "Content-Type: application/sdp\r\n"
-        } else {
-            ""
+        let (content_type, body) = match body {
+            Some((kind, body)) => (format!("Content-Type: {kind}\r\n"), body),
+            None => (String::new(), ""),
         };
+        let extra: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         format!(
             "{method} {target} SIP/2.0\r\n\
              Via: SIP/2.0/{via} {local};branch={branch};rport\r\n\
@@ -275,7 +436,7 @@ impl OutgoingCall {
              CSeq: {cseq} {method}\r\n\
              Contact: <sip:{user}@{local}{transport}>\r\n\
              User-Agent: roomterm/{version}\r\n\
-             {content_type}Content-Length: {len}\r\n\r\n{body}",
+             {extra}{content_type}Content-Length: {len}\r\n\r\n{body}",
             target = self.target,
             local = self.local,
             from = self.from,
@@ -469,5 +630,109 @@ mod tests {
         assert!(text(&cancel).starts_with("CANCEL "));
         assert!(text(&cancel).contains(&call.branch));
         assert!(text(&cancel).contains("CSeq: 1 CANCEL"));
+    }
+
+    /// A NOTIFY from the focus in `call`'s dialog carrying `body`.
+    fn notify(call: &OutgoingCall, cseq: u32, state: &str, body: &str) -> Vec<u8> {
+        format!(
+            "NOTIFY sip:100001@127.0.0.1:40000 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKn{cseq}\r\n\
+             From: <sip:123456789@roomcloud.local>;tag=focus1\r\n\
+             To: <sip:100001@roomcloud.local>;tag={}\r\n\
+             Call-ID: {}\r\nCSeq: {cseq} NOTIFY\r\nEvent: conference\r\n\
+             Subscription-State: {state}\r\n\
+             Content-Type: application/conference-info+xml\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            call.from_tag,
+            call.call_id,
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    const ROSTER: &str = "<conference-info version=\"2\"><conference-state>\
+        <user-count>3</user-count><layout>gallery</layout></conference-state>\
+        <users><user><display-text>Board Room</display-text></user></users></conference-info>";
+
+    #[test]
+    fn a_focus_call_subscribes_to_the_roster_and_sends_layout_choices() {
+        let now = Instant::now();
+        let (mut call, invite) = call_to(SipTransport::Udp, "123456789", now);
+        let ok = answer(
+            &invite,
+            "200 OK",
+            "Contact: <sip:focus@127.0.0.1:5060>;isfocus\r\n",
+            "v=0\r\n",
+        );
+        assert!(call.on_response(&ok).is_some(), "acked");
+        // At once: the roster subscription.
+        let due = call.next_wakeup().unwrap();
+        assert!(due <= now + Duration::from_millis(1));
+        let subscribe = text(&call.poll(now).unwrap());
+        assert!(
+            subscribe.starts_with("SUBSCRIBE sip:123456789@roomcloud.local"),
+            "{subscribe}"
+        );
+        assert!(subscribe.contains("Event: conference\r\n"));
+        assert!(subscribe.contains("Expires: 600\r\n"));
+        assert!(subscribe.contains("CSeq: 2 SUBSCRIBE"));
+        assert!(subscribe.contains("tag=focus1"), "in the dialog");
+        // Unanswered over UDP: repeated after T1.
+        assert_eq!(text(&call.poll(now + T1).unwrap()), subscribe);
+        let subscribed = answer(subscribe.as_bytes(), "200 OK", "Expires: 600\r\n", "");
+        assert_eq!(call.on_response(&subscribed), None);
+        assert_eq!(call.poll(now + T1 * 3), None, "answered: no more repeats");
+        // The NOTIFY gives the roster.
+        let reply = call
+            .on_request(&notify(&call, 1, "active;expires=600", ROSTER))
+            .unwrap();
+        assert!(text(&reply).starts_with("SIP/2.0 200 OK"));
+        let roster = call.roster().unwrap();
+        assert_eq!(
+            (roster.count, roster.layout.as_deref()),
+            (3, Some("gallery"))
+        );
+        // A stale one (older version) does not replace it.
+        let older = ROSTER
+            .replace("version=\"2\"", "version=\"1\"")
+            .replace(">3<", ">9<");
+        call.on_request(&notify(&call, 2, "active", &older))
+            .unwrap();
+        assert_eq!(call.roster().unwrap().count, 3);
+        // Garbage is refused, the roster kept.
+        let bad = call
+            .on_request(&notify(&call, 3, "active", "<html/>"))
+            .unwrap();
+        assert!(text(&bad).starts_with("SIP/2.0 400"));
+        assert_eq!(call.roster().unwrap().count, 3);
+        // A layout choice is an INFO with the JSON body.
+        let info = text(&call.select_layout("speaker", now).unwrap());
+        assert!(info.starts_with("INFO "), "{info}");
+        assert!(info.contains("Content-Type: application/vnd.roomterm.layout+json"));
+        assert!(info.ends_with("{\"layout\":\"speaker\"}"));
+        call.on_response(&answer(info.as_bytes(), "200 OK", "", ""));
+        // The subscription is refreshed a minute before it runs out.
+        assert_eq!(call.next_wakeup(), Some(now + Duration::from_secs(540)));
+        let again = text(&call.poll(now + Duration::from_secs(540)).unwrap());
+        assert!(again.starts_with("SUBSCRIBE ") && again.contains("CSeq: 4 SUBSCRIBE"));
+        // Ended by the focus: no roster.
+        call.on_request(&notify(&call, 4, "terminated;reason=timeout", ""))
+            .unwrap();
+        assert!(call.roster().is_none());
+    }
+
+    #[test]
+    fn a_room_call_subscribes_to_nothing_and_has_no_layouts() {
+        let now = Instant::now();
+        let (mut call, invite) = call_to(SipTransport::Udp, "100002", now);
+        call.on_response(&answer(
+            &invite,
+            "200 OK",
+            "Contact: <sip:calls@127.0.0.1:5060>\r\n",
+            "v=0\r\n",
+        ));
+        assert_eq!(call.next_wakeup(), None);
+        assert_eq!(call.poll(now + Duration::from_secs(5)), None);
+        assert_eq!(call.select_layout("gallery", now), None);
     }
 }

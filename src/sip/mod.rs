@@ -1,15 +1,19 @@
 //! The terminal's SIP user agent: registration to the cloud over UDP or TCP,
 //! the outgoing-call state machine meetings and rooms are called with
 //! (`call.rs`) and the incoming one rooms are rung with (`incoming.rs`),
-//! all carried by the agent over one link.
+//! all carried by the agent over one link. A meeting call subscribes to
+//! its roster (`conference.rs`: RFC 4575 read) and sends layout choices;
+//! `pending.rs` repeats such requests over UDP until answered.
 
 mod agent;
 mod call;
+pub mod conference;
 mod framing;
 mod incoming;
 mod instance;
 mod link;
 mod message;
+mod pending;
 mod register;
 pub mod sdp;
 mod tcp;

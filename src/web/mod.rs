@@ -78,6 +78,7 @@ impl ControlApi {
             .route("/api/v1/mute", post(mute))
             .route("/api/v1/dial", post(dial))
             .route("/api/v1/camera", post(camera))
+            .route("/api/v1/call/layout", post(layout))
             .route("/api/v1/volume", post(volume))
             .route("/api/v1/call/answer", post(answer))
             .route("/api/v1/call/decline", post(decline))
@@ -387,6 +388,35 @@ async fn auto_answer(
 #[derive(Deserialize)]
 struct CameraBody {
     on: bool,
+}
+
+#[derive(Deserialize)]
+struct LayoutBody {
+    layout: String,
+}
+
+/// Asks the meeting for a layout in this room (`gallery`, `speaker`,
+/// `picture_in_picture`); answers with the status (the roster's `layout`
+/// follows once the cloud confirms).
+async fn layout(
+    _: Authorized,
+    State(state): State<ApiState>,
+    body_in: Body<LayoutBody>,
+) -> Response {
+    let choice = match body(body_in) {
+        Ok(c) => c,
+        Err(response) => return *response,
+    };
+    if !["gallery", "speaker", "picture_in_picture"].contains(&choice.layout.as_str()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "unknown_layout",
+            "layout is one of gallery, speaker, picture_in_picture",
+        );
+    }
+    state.terminal.set_layout(&choice.layout).await;
+    settle(&state.terminal).await;
+    Json(StatusView::from(&*state.terminal.status.borrow())).into_response()
 }
 
 /// Turns the camera on or off in the call; answers with the status.

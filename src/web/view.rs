@@ -47,6 +47,10 @@ pub struct CallView {
     /// losses over the last 6 s as fractions, jitter).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<crate::media::QualityReport>,
+    /// In a meeting: how many are in it, who (hosts marked), and the
+    /// layout this room watches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roster: Option<crate::sip::conference::Roster>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -55,12 +59,8 @@ pub struct CallerView {
     pub number: String,
 }
 
-fn call_view(
-    call: Option<&CallState>,
-    muted: bool,
-    camera_on: bool,
-    quality: Option<&crate::media::QualityReport>,
-) -> CallView {
+fn call_view(s: &TerminalStatus) -> CallView {
+    let call = s.call.as_ref();
     let caller = match call {
         Some(CallState::Incoming { caller, .. }) => Some(CallerView {
             name: caller.name.clone(),
@@ -92,9 +92,10 @@ fn call_view(
         reason,
         code,
         caller,
-        muted,
-        camera_on,
-        quality: quality.cloned(),
+        muted: s.mic_muted,
+        camera_on: !s.camera_off,
+        quality: s.call_quality.clone(),
+        roster: s.call_roster.clone(),
     }
 }
 
@@ -226,12 +227,7 @@ impl StatusView {
                 view
             }),
             ping,
-            call: call_view(
-                s.call.as_ref(),
-                s.mic_muted,
-                !s.camera_off,
-                s.call_quality.as_ref(),
-            ),
+            call: call_view(s),
             speaker_volume: s.speaker_volume,
         }
     }

@@ -273,3 +273,72 @@ fn speaker_view_shows_whoever_talks_large() {
     red.media.set_muted(false);
     wait_for_speaker(&conference, 1, 10);
 }
+
+/// Where `id` is in `kind`'s arrangement of `order` on the test canvas.
+fn place_in(kind: roomcloud::media::LayoutKind, order: &[u64], id: u64) -> Rect {
+    let rects =
+        roomcloud::media::layout::arrange(kind, order.len(), CANVAS.0 as i32, CANVAS.1 as i32);
+    let at = order.iter().position(|p| *p == id).unwrap();
+    rects[at]
+}
+
+/// A room that picks its own layout sees it while the others keep the
+/// meeting's; the second composition (and its encoder) lives only while
+/// someone watches it, and the host's layout for everyone brings all back
+/// to one.
+#[test]
+fn a_room_picks_its_own_layout_and_the_others_keep_theirs() {
+    use roomcloud::media::LayoutKind;
+    let plan = crate::common::media_plan();
+    let config = ConferenceConfig::probe(CANVAS.0, CANVAS.1, 30, [127, 0, 0, 1].into()).unwrap();
+    let conference = Conference::start(config).unwrap();
+    let red = join(&conference, &plan, 1, [255, 0, 0], 440.0);
+    let green = join(&conference, &plan, 2, [0, 255, 0], 660.0);
+    assert_eq!((conference.views(), conference.encoders()), (1, 1));
+
+    // Red picks picture-in-picture: the speaker (red: green is muted)
+    // fills the screen, green sits small in a corner. Green still sees the
+    // gallery.
+    green.media.set_muted(true);
+    wait_for_speaker(&conference, red.id, 10);
+    conference
+        .set_participant_layout(red.id, LayoutKind::PictureInPicture)
+        .unwrap();
+    assert_eq!(
+        conference.watching(red.id),
+        Some(LayoutKind::PictureInPicture)
+    );
+    assert_eq!(conference.watching(green.id), Some(LayoutKind::Gallery));
+    assert_eq!((conference.views(), conference.encoders()), (2, 2));
+    let small = place_in(LayoutKind::PictureInPicture, &[1, 2], 2);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let pip = loop {
+        let frame = red.media.next_frame(Duration::from_secs(5)).unwrap();
+        let corner = colour_at(&frame, &small);
+        let full = frame.pixel(4, 4);
+        if (close(corner, green.rgb) && close(full, red.rgb)) || Instant::now() > deadline {
+            break frame;
+        }
+    };
+    assert!(close(colour_at(&pip, &small), green.rgb), "no green corner");
+    assert!(
+        close(pip.pixel(4, 4), red.rgb),
+        "red does not fill the screen"
+    );
+    let frame = wait_for_layout(&conference, &green, &[&red, &green]);
+    assert_layout(&conference, &frame, &[&red, &green]);
+    for (id, rgb) in [(1, red.rgb), (2, green.rgb)] {
+        let rect = place_in(LayoutKind::Gallery, &[1, 2], id);
+        assert!(close(colour_at(&frame, &rect), rgb), "green's gallery");
+    }
+
+    // The host sets the speaker view for everyone: one composition again.
+    conference.set_layout(LayoutKind::Speaker);
+    assert_eq!(conference.watching(red.id), Some(LayoutKind::Speaker));
+    assert_eq!(conference.watching(green.id), Some(LayoutKind::Speaker));
+    assert_eq!((conference.views(), conference.encoders()), (1, 1));
+    let frame = wait_for_layout(&conference, &red, &[&red, &green]);
+    assert_layout(&conference, &frame, &[&red, &green]);
+    let error = conference.bus_error();
+    assert!(error.is_none(), "{error:?}");
+}

@@ -83,6 +83,66 @@ async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
         "the terminal is not heard"
     );
 
+    // The roster (RFC 4575, subscribed in the call): two in the meeting,
+    // the terminal by its room's name (its SN here); the terminal watches
+    // the meeting's gallery.
+    let status = remote
+        .wait_status(|s| s["call"]["roster"]["count"] == 2)
+        .await;
+    let roster = &status["call"]["roster"];
+    assert_eq!(roster["layout"], "gallery", "{roster}");
+    let names: Vec<&str> = roster["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"SN-C1"), "{names:?}");
+    // The registered room is known by its SN (no digest on the INVITE:
+    // it calls from where it registered).
+    let entry = cloud
+        .focus
+        .roster(&id)
+        .into_iter()
+        .find(|e| e.device_sn.as_deref() == Some("SN-C1"))
+        .expect("the terminal's roster entry");
+    let green_entry = cloud
+        .focus
+        .roster(&id)
+        .into_iter()
+        .find(|e| e.device_sn.is_none())
+        .unwrap();
+
+    // The room picks picture-in-picture: the cloud composes it for the
+    // room alone (a second view), the other keeps the gallery, and the
+    // roster tells the room what it now watches.
+    let (status, body) = remote
+        .try_post("/call/layout", json!({ "layout": "mosaic" }))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    remote
+        .post("/call/layout", json!({ "layout": "picture_in_picture" }))
+        .await;
+    remote
+        .wait_status(|s| s["call"]["roster"]["layout"] == "picture_in_picture")
+        .await;
+    assert_eq!(
+        conference.watching(entry.participant),
+        Some(roomcloud::media::LayoutKind::PictureInPicture)
+    );
+    assert_eq!(
+        conference.watching(green_entry.participant),
+        Some(roomcloud::media::LayoutKind::Gallery)
+    );
+    assert_eq!(conference.views(), 2);
+    // The remote's menu key walks on: back to the gallery.
+    remote.keys(&["menu"]).await;
+    remote
+        .wait_status(|s| s["call"]["roster"]["layout"] == "gallery")
+        .await;
+    assert_eq!(conference.views(), 1);
+
     // Hanging up leaves the meeting.
     let response = remote
         .http
@@ -199,7 +259,7 @@ async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
     }
 
     // Home does not walk out of a call; OK on Mute mutes, on Camera turns
-    // it off; the volume keys step the speaker; Leave leaves.
+    // it off; past Layout, the volume keys step the speaker; Leave leaves.
     let ui = remote.keys(&["home"]).await;
     assert_eq!(ui["page"], "in_call");
     assert_eq!(ui["focused"], "mute");
@@ -207,7 +267,7 @@ async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
     assert_eq!(remote.get("/status").await["call"]["muted"], true);
     remote.keys(&["right", "ok"]).await;
     assert_eq!(remote.get("/status").await["call"]["camera_on"], false);
-    let ui = remote.keys(&["right", "ok", "volume_down"]).await;
+    let ui = remote.keys(&["right", "right", "ok", "volume_down"]).await;
     assert_eq!(ui["focused"], "volume_down");
     assert_eq!(remote.get("/status").await["speaker_volume"], 60);
     remote.keys(&["right", "right", "ok"]).await;

@@ -141,11 +141,12 @@ pub async fn set_layout(
     ApiPath(id): ApiPath,
     ApiJson(body): ApiJson<LayoutBody>,
 ) -> CloudResult<Json<LiveView>> {
-    let conference = state.focus.conference(&id).ok_or(CloudError::Coded {
-        status: 404,
-        code: "not_in_progress",
-        message: format!("nobody is in meeting {id}"),
-    })?;
-    conference.set_layout(body.layout);
+    if !state.focus.set_layout(&id, body.layout) {
+        return Err(CloudError::Coded {
+            status: 404,
+            code: "not_in_progress",
+            message: format!("nobody is in meeting {id}"),
+        });
+    }
     Ok(Json(live_view(&state, &id)?))
 }

@@ -173,12 +173,7 @@ async fn callee_of(router: &Router, a: &Deferred) -> Result<Callee, Refusal> {
         .unwrap_or_default()
         .to_string();
     // Only a registered caller, from where it registered, may ring a room.
-    let registered = router
-        .location
-        .bindings(&caller, now)
-        .iter()
-        .any(|b| b.source == a.source);
-    if !registered {
+    if !router.location.is_registered_from(&caller, a.source, now) {
         return Err((403, "Caller Not Registered", Some("not_registered")));
     }
     let user = a.request.uri.user().unwrap_or_default().to_string();

@@ -137,13 +137,15 @@ impl Router {
         tokio::spawn(bridge::run(self.clone(), d, receiver));
     }
 
-    /// A response from a callee goes to its call.
-    pub fn on_response(&self, response: Response, source: Source) {
+    /// A response from a callee goes to its call; one to no call of ours
+    /// comes back.
+    pub fn on_response(&self, response: Response) -> Option<Response> {
         match lock(&self.calls).get(response.call_id()) {
             Some((Side::Callee, events)) => {
                 let _ = events.send(Event::Response(response));
+                None
             }
-            _ => tracing::debug!(from = %source.addr, "response to no call of ours"),
+            _ => Some(response),
         }
     }
 
@@ -183,18 +185,24 @@ pub async fn dispatch(
     router: Arc<Router>,
     mut requests: mpsc::UnboundedReceiver<Deferred>,
     mut responses: mpsc::UnboundedReceiver<(Response, Source)>,
-    focus: mpsc::UnboundedSender<Deferred>,
+    focus: Arc<crate::focus::Focus>,
+    to_focus: mpsc::UnboundedSender<Deferred>,
 ) {
     loop {
         tokio::select! {
             request = requests.recv() => match request {
                 Some(d) if router.claims(&d.request) => router.handle(d),
                 Some(d) => {
-                    let _ = focus.send(d);
+                    let _ = to_focus.send(d);
                 }
                 None => return,
             },
-            Some((response, source)) = responses.recv() => router.on_response(response, source),
+            Some((response, _)) = responses.recv() => {
+                // Not a call's: an answer to the focus's NOTIFY, or stray.
+                if let Some(response) = router.on_response(response) {
+                    focus.on_response(&response);
+                }
+            }
         }
     }
 }

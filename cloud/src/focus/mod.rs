@@ -4,6 +4,10 @@
 //! - `target.rs`: what was dialled (meeting ID, password), pure.
 //! - `sdp.rs`: the offer read and the answer written (gstreamer-sdp).
 //! - `reject.rs`: a refused join as a SIP status, phrase and reason code.
+//! - `caller.rs`: who calls — a registered room (by its flow) or a guest.
+//! - `roster.rs`: the roster as RFC 4575 conference-info, pure.
+//! - `events.rs`: in-dialog SUBSCRIBE (the roster, NOTIFYs as it changes)
+//!   and INFO (the participant's own layout).
 //! - `mod.rs` (this): the dialogs — INVITE → the meeting's join decision →
 //!   a rejection, or the conference joined and `200 OK` with the answer
 //!   (retransmitted over UDP until the ACK, §13.3.1.4); BYE leaves; CANCEL
@@ -14,7 +18,10 @@
 //! `ReplyPath` and completes its server transaction, so a retransmitted
 //! INVITE gets the same final answer.
 
+pub mod caller;
+mod events;
 pub mod reject;
+pub mod roster;
 pub mod sdp;
 pub mod target;
 
@@ -29,12 +36,15 @@ use rsip::headers::UntypedHeader;
 use rsip::Method;
 use tokio::sync::{mpsc, watch};
 
+use crate::calls::request::{uri_of, LegIdentity};
+use crate::clock::SharedClock;
 use crate::media::{Conference, ConferenceConfig, ParticipantId, ParticipantSpec};
 use crate::meetings::join::JoinDecision;
 use crate::meetings::{JoinQuery, Meetings};
 use crate::sip::message::{EchoHeaders, Request, ResponseBuilder};
 use crate::sip::transaction::Transactions;
-use crate::sip::{Deferred, ReplyPath};
+use crate::sip::{Deferred, Location, ReplyPath, Source};
+use crate::store::Store;
 use sdp::VideoClass;
 
 /// How long a participant may send no media before it is dropped.
@@ -73,13 +83,17 @@ impl FocusConfig {
     }
 }
 
-/// Who is in a meeting now, as the join decision needs it.
+/// Who is in a meeting now, as the join decision and the roster need it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RosterEntry {
     pub participant: ParticipantId,
     pub host: bool,
-    /// The caller's From URI.
+    /// The caller's From header.
     pub from: String,
+    /// The room's name, or the guest's display name.
+    pub name: String,
+    /// The room's SN, when a registered device called.
+    pub device_sn: Option<String>,
 }
 
 struct Live {
@@ -94,6 +108,8 @@ struct Dialog {
     local_tag: String,
     /// The last final INVITE answer, for re-INVITEs and retransmissions.
     answer: Arc<Vec<u8>>,
+    /// How we send requests (NOTIFYs) in the dialog.
+    leg: LegIdentity,
 }
 
 /// The focus's own address per transport, `host:port`, for its Contact.
@@ -103,12 +119,36 @@ pub struct FocusContacts {
     pub tcp: String,
 }
 
+/// What [`Focus::new`] needs.
+pub struct FocusParts {
+    pub config: FocusConfig,
+    pub meetings: Arc<Meetings>,
+    pub transactions: Arc<Transactions>,
+    /// For `Warning` headers.
+    pub host: String,
+    pub contacts: FocusContacts,
+    /// The SIP domain (conference URIs are `sip:<meeting-id>@<domain>`).
+    pub domain: String,
+    /// Who is registered from where: a room calling in is known by it.
+    pub location: Arc<Location>,
+    pub store: Store,
+    pub clock: SharedClock,
+}
+
 pub struct Focus {
     config: FocusConfig,
     contacts: FocusContacts,
     meetings: Arc<Meetings>,
     transactions: Arc<Transactions>,
     host: String,
+    domain: String,
+    location: Arc<Location>,
+    store: Store,
+    clock: SharedClock,
+    /// Roster subscriptions, by their call's Call-ID.
+    subscriptions: Mutex<HashMap<String, events::Subscription>>,
+    /// NOTIFYs sent over UDP and not yet answered: Call-ID + CSeq → stop.
+    unanswered: Mutex<HashMap<(String, u32), watch::Sender<bool>>>,
     conferences: Mutex<HashMap<String, Live>>,
     dialogs: Mutex<HashMap<String, Dialog>>,
     /// Final answers awaiting their ACK (UDP): Call-ID + CSeq → stop signal.
@@ -121,19 +161,19 @@ pub struct Focus {
 }
 
 impl Focus {
-    pub fn new(
-        config: FocusConfig,
-        meetings: Arc<Meetings>,
-        transactions: Arc<Transactions>,
-        host: String,
-        contacts: FocusContacts,
-    ) -> Arc<Self> {
+    pub fn new(parts: FocusParts) -> Arc<Self> {
         Arc::new(Self {
-            config,
-            meetings,
-            transactions,
-            host,
-            contacts,
+            config: parts.config,
+            meetings: parts.meetings,
+            transactions: parts.transactions,
+            host: parts.host,
+            contacts: parts.contacts,
+            domain: parts.domain,
+            location: parts.location,
+            subscriptions: Mutex::new(HashMap::new()),
+            unanswered: Mutex::new(HashMap::new()),
+            store: parts.store,
+            clock: parts.clock,
             conferences: Mutex::new(HashMap::new()),
             dialogs: Mutex::new(HashMap::new()),
             unacked: Mutex::new(HashMap::new()),
@@ -172,9 +212,23 @@ impl Focus {
                         ?timeout,
                         "no media: dropped from the meeting"
                     );
-                    lock(&self.dialogs).retain(|_, d| {
-                        !(d.meeting_id == meeting_id && d.participant == participant)
-                    });
+                    let gone: Vec<String> = {
+                        let mut dialogs = lock(&self.dialogs);
+                        let gone = dialogs
+                            .iter()
+                            .filter(|(_, d)| {
+                                d.meeting_id == meeting_id && d.participant == participant
+                            })
+                            .map(|(call_id, _)| call_id.clone())
+                            .collect::<Vec<_>>();
+                        for call_id in &gone {
+                            dialogs.remove(call_id);
+                        }
+                        gone
+                    };
+                    for call_id in &gone {
+                        self.unsubscribe(call_id);
+                    }
                     self.remove_participant(&meeting_id, participant);
                 }
             }
@@ -202,8 +256,25 @@ impl Focus {
             Method::Ack => self.ack(&d),
             Method::Bye => self.bye(d),
             Method::Cancel => self.cancel(d),
+            Method::Subscribe => self.subscribe(d),
+            Method::Info => self.info(d),
             _ => {}
         }
+    }
+
+    fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// Sets the meeting's layout for everyone and tells the subscribers;
+    /// `false` when nobody is in the meeting.
+    pub fn set_layout(&self, meeting_id: &str, layout: crate::media::LayoutKind) -> bool {
+        let Some(conference) = self.conference(meeting_id) else {
+            return false;
+        };
+        conference.set_layout(layout);
+        self.notify_meeting(meeting_id);
+        true
     }
 
     async fn invite(&self, d: Deferred) {
@@ -216,7 +287,7 @@ impl Focus {
         let (cancelled_tx, cancelled) = watch::channel(false);
         lock(&self.deciding).insert(call_id.clone(), cancelled_tx);
         let local_tag = crate::sip::random_tag();
-        let outcome = self.decide(&d.request).await;
+        let outcome = self.decide(&d.request, d.source).await;
         lock(&self.deciding).remove(&call_id);
         let answer = match outcome {
             Ok(joined) if *cancelled.borrow() => {
@@ -242,6 +313,8 @@ impl Focus {
                     vec![self.contact(&d.reply)],
                     Some(("application/sdp", joined.sdp.into_bytes())),
                 );
+                let leg = self.leg_of(&d, &local_tag);
+                let meeting_id = joined.meeting_id.clone();
                 lock(&self.dialogs).insert(
                     call_id.clone(),
                     Dialog {
@@ -249,8 +322,10 @@ impl Focus {
                         participant: joined.participant,
                         local_tag: local_tag.clone(),
                         answer: answer.clone(),
+                        leg,
                     },
                 );
+                self.notify_meeting(&meeting_id);
                 answer
             }
             Err(refusal) => self.respond(
@@ -327,6 +402,7 @@ impl Focus {
         };
         let answer = match dialog {
             Some(dialog) => {
+                self.unsubscribe(call_id);
                 self.remove_participant(&dialog.meeting_id, dialog.participant);
                 self.respond(&d, &echo, &dialog.local_tag, 200, "OK", vec![], None)
             }
@@ -373,12 +449,14 @@ impl Focus {
     }
 
     /// The join decision, then the conference joined.
-    async fn decide(&self, request: &Request) -> Result<Joined, Refusal> {
+    async fn decide(&self, request: &Request, source: Source) -> Result<Joined, Refusal> {
         let target = request
             .uri
             .user()
             .and_then(target::parse)
             .ok_or_else(|| Refusal::plain(404, "Not Found"))?;
+        let now_ms = self.clock.now_ms();
+        let caller = caller::identify(request, source, &self.location, &self.store, now_ms).await;
         // First the credential and the meeting's rules against who is in
         // it now; only an accepted join then holds a place (a burst of
         // wrong passwords must not crowd out a right one). If the meeting
@@ -386,7 +464,7 @@ impl Focus {
         // the roster are pending — the decision is taken again counting
         // them: INVITEs at the same instant must not all take the last place.
         let before = self.live_counts(&target.meeting_id);
-        let host = self.judge(&target, before.0, before.1).await?;
+        let host = self.judge(&target, &caller, before.0, before.1).await?;
         // The place and the count it is checked against, read together.
         let (reservation, now) = {
             let conferences = lock(&self.conferences);
@@ -398,7 +476,7 @@ impl Focus {
             host
         } else {
             // Others joined or are joining meanwhile: decide again with them.
-            self.judge(&target, now.0, now.1 + reservation.others)
+            self.judge(&target, &caller, now.0, now.1 + reservation.others)
                 .await?
         };
         // GStreamer (its SDP library too) is set up on the first call.
@@ -439,6 +517,8 @@ impl Focus {
                 participant,
                 host,
                 from: request.header("from").unwrap_or_default().to_string(),
+                name: caller.name.clone(),
+                device_sn: caller.device_sn.clone(),
             });
         }
         let local = sdp::Local {
@@ -464,11 +544,12 @@ impl Focus {
     async fn judge(
         &self,
         target: &target::Target,
+        caller: &caller::Caller,
         host_present: bool,
         participants: u32,
     ) -> Result<bool, Refusal> {
         let query = JoinQuery {
-            device_sn: None,
+            device_sn: caller.device_sn.clone(),
             password: target.password.clone(),
             host_present,
             participants,
@@ -544,17 +625,49 @@ impl Focus {
         if live.roster.is_empty() {
             conferences.remove(meeting_id);
         }
+        drop(conferences);
+        self.notify_meeting(meeting_id);
         tracing::info!(meeting = %meeting_id, participant, "left");
     }
 
     /// Where the caller sends the dialog's ACK and BYE: back over the
-    /// transport the INVITE came on.
+    /// transport the INVITE came on. `isfocus` (RFC 4579) tells it this
+    /// is a conference it may subscribe to.
     fn contact(&self, via: &ReplyPath) -> rsip::Header {
         let value = match via {
-            ReplyPath::Udp { .. } => format!("<sip:focus@{}>", self.contacts.udp),
-            ReplyPath::Tcp(_) => format!("<sip:focus@{};transport=tcp>", self.contacts.tcp),
+            ReplyPath::Udp { .. } => format!("<sip:focus@{}>;isfocus", self.contacts.udp),
+            ReplyPath::Tcp(_) => {
+                format!("<sip:focus@{};transport=tcp>;isfocus", self.contacts.tcp)
+            }
         };
         rsip::headers::Contact::new(value).into()
+    }
+
+    /// How we send requests in the dialog the INVITE `d` opened.
+    fn leg_of(&self, d: &Deferred, local_tag: &str) -> LegIdentity {
+        let request = &d.request;
+        let from = request.header("from").unwrap_or_default().to_string();
+        let target = request
+            .header("contact")
+            .and_then(uri_of)
+            .or_else(|| uri_of(&from))
+            .unwrap_or_default()
+            .to_string();
+        let (transport, sent_by) = match d.reply {
+            ReplyPath::Udp { .. } => ("UDP", self.contacts.udp.clone()),
+            ReplyPath::Tcp(_) => ("TCP", self.contacts.tcp.clone()),
+        };
+        LegIdentity {
+            call_id: request.call_id().to_string(),
+            local: format!(
+                "{};tag={local_tag}",
+                request.header("to").unwrap_or_default()
+            ),
+            remote: from,
+            target,
+            transport,
+            sent_by,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

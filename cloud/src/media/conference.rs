@@ -3,18 +3,20 @@
 //!
 //! ```text
 //! per participant (participant.rs): its RTP leg (rtpbin: RTCP, NACK/RTX, key-frame requests)
-//!   video in → depay → decoder → videoconvert → queue → compositor.sink_N
-//!   audio in → depay → decoder → convert → resample → caps → tee
-//! shared video out (encoders.rs), one encoder per (class, payload type):
-//!   videotestsrc (16×16 black, live) → compositor → caps (canvas) → tee → class encoder → tee → each member's leg
+//!   video in → depay → decoder → videoconvert → tee (→ each view)
+//!   audio in → depay → decoder → convert → resample → caps → tee (→ the others' mixes)
+//! per layout someone watches (view.rs): a compositor over everyone's pictures
+//!   → canvas tee → one encoder per (class, payload type) (encoders.rs) → each watcher's leg
 //! per participant, audio out (everyone but themselves):
-//!   audiotestsrc (silence, live) + the other participants' tees → queue ┴→ audiomixer → … → encoder → payloader → its leg
+//!   audiotestsrc (silence, live) + the other participants' tees → queue → audiomixer → … → its leg
 //! ```
 //!
-//! Encoders are per class, not per person: everyone of one class watching
-//! the one layout gets the same packets. Audio is mixed per person (a mix
-//! minus their own voice) so nobody hears themselves. The silent and black
-//! live sources keep both mixers clocked when a participant is alone.
+//! Encoders are per view and class, not per person: everyone of one class
+//! watching one layout gets the same packets. Each participant watches the
+//! meeting's layout unless it picked its own. Audio is mixed per person (a
+//! mix minus their own voice) so nobody hears themselves. The silent and
+//! black live sources keep the mixers and compositors clocked when a
+//! participant is alone.
 
 use crate::lock;
 use std::collections::HashMap;
@@ -26,18 +28,17 @@ use std::time::{Duration, Instant};
 use gst::prelude::*;
 use roomterm_rtp::{Rtp, SessionStats};
 
-use super::elements::{
-    capsfilter, first_installed, link_to_request, make, remove_all, start, MediaError,
-};
-use super::encoders::{ClassBranch, Membership};
-use super::layout::{arrange, LayoutKind, Rect};
+use super::elements::{first_installed, link_to_request, make, remove_all, start, MediaError};
+use super::layout::{LayoutKind, Rect};
 use super::participant::{
-    audio_input, audio_output, video_input, Chain, ClassSpec, MediaPorts, ParticipantId,
-    ParticipantSpec, AUDIO, VIDEO,
+    audio_input, audio_output, video_input, Chain, MediaPorts, ParticipantId, ParticipantSpec,
+    AUDIO, VIDEO,
 };
 use super::speaker::{dbfs, SpeakerDetector};
+use super::view::{View, ViewConfig, Watcher};
 
-/// How long the mixers wait for a late input before going without it.
+/// How long the mixers and compositors wait for a late input before going
+/// without it.
 const MIXER_LATENCY_MS: u64 = 60;
 
 /// The conference's canvas and codecs.
@@ -74,8 +75,6 @@ pub struct Conference {
     /// Media arrival times are kept as milliseconds since this instant.
     epoch: Instant,
     pipeline: gst::Pipeline,
-    compositor: gst::Element,
-    video_tee: gst::Element,
     /// Shared with the audio inputs' level probes, which move the active
     /// speaker to the big picture.
     state: Arc<Mutex<State>>,
@@ -84,13 +83,15 @@ pub struct Conference {
 
 #[derive(Default)]
 struct State {
+    /// The meeting's layout: what everyone watches unless they picked one.
     layout: LayoutKind,
     /// Join order (the gallery's order; speaker views put the speaker first).
     order: Vec<ParticipantId>,
-    /// The active speaker, as last applied to the layout.
+    /// The active speaker, as last applied to the layouts.
     speaker: Option<ParticipantId>,
     participants: HashMap<ParticipantId, Participant>,
-    classes: HashMap<(ClassSpec, u8), ClassBranch>,
+    /// The compositions someone watches.
+    views: HashMap<LayoutKind, View>,
 }
 
 struct Participant {
@@ -99,10 +100,11 @@ struct Participant {
     last_media: Arc<AtomicU64>,
     ports: MediaPorts,
     rtp: Rtp,
-    /// Into the compositor; `None`: audio only (no picture in the
-    /// layout, no class).
-    video_in: Option<Chain<gst::Pad>>,
-    video_out: Option<Membership>,
+    /// Into a tee the views take its picture from; `None`: audio only (no
+    /// picture in the layouts, watches nothing).
+    video_in: Option<Chain<gst::Element>>,
+    /// The layout it watches and its place among that view's watchers.
+    watching: Option<(LayoutKind, Watcher)>,
     /// Into a tee the others' mixes take it from.
     audio_in: Chain<gst::Element>,
     /// From its own mixer.
@@ -112,7 +114,7 @@ struct Participant {
 }
 
 impl Participant {
-    fn compositor_pad(&self) -> Option<&gst::Pad> {
+    fn picture(&self) -> Option<&gst::Element> {
         self.video_in.as_ref().map(|chain| &chain.end)
     }
 
@@ -132,11 +134,11 @@ struct Branch {
     mixer_pad: gst::Pad,
 }
 
-/// The display order: join order, with the speaker first in the speaker
-/// views (the gallery keeps its tiles still while people talk).
-fn display_order(state: &State) -> Vec<ParticipantId> {
+/// The display order of `kind`: join order, with the speaker first in the
+/// speaker views (the gallery keeps its tiles still while people talk).
+fn display_order(state: &State, kind: LayoutKind) -> Vec<ParticipantId> {
     let mut order = state.order.clone();
-    if state.layout != LayoutKind::Gallery {
+    if kind != LayoutKind::Gallery {
         if let Some(at) = state
             .speaker
             .and_then(|s| order.iter().position(|p| *p == s))
@@ -148,100 +150,39 @@ fn display_order(state: &State) -> Vec<ParticipantId> {
     order
 }
 
-fn rects(state: &State, (width, height): (i32, i32)) -> Vec<(ParticipantId, Rect)> {
-    let order = display_order(state);
-    let rects = arrange(state.layout, order.len(), width, height);
-    order.into_iter().zip(rects).collect()
-}
-
-/// Moves every participant's picture to its place; those past the
-/// layout's capacity are hidden.
-fn apply_layout(state: &State, canvas: (i32, i32)) {
-    let shown = rects(state, canvas);
-    for (index, id) in display_order(state).iter().enumerate() {
-        let Some(participant) = state.participants.get(id) else {
-            continue;
-        };
-        let Some(pad) = participant.compositor_pad() else {
-            continue;
-        };
-        match shown.iter().find(|(shown_id, _)| shown_id == id) {
-            Some((_, rect)) => {
-                pad.set_property("xpos", rect.x);
-                pad.set_property("ypos", rect.y);
-                pad.set_property("width", rect.width);
-                pad.set_property("height", rect.height);
-                // The first (the speaker, full screen in PiP) lowest.
-                pad.set_property("zorder", 1 + index as u32);
-                pad.set_property("alpha", 1.0f64);
-            }
-            None => pad.set_property("alpha", 0.0f64),
-        }
+/// Moves every picture to its place in every view.
+fn apply_layouts(state: &State) {
+    for view in state.views.values() {
+        view.arrange(&display_order(state, view.kind()));
     }
 }
 
 impl Conference {
-    /// Starts the (empty) conference: the black canvas is composed from the
-    /// first moment, so the first participant's picture arrives at once.
+    /// Starts the (empty) conference; a view starts composing with its
+    /// first watcher.
     pub fn start(config: ConferenceConfig) -> Result<Self, MediaError> {
         super::init()?;
         let pipeline = gst::Pipeline::with_name("conference");
-        let background = make("videotestsrc")?;
-        background.set_property("is-live", true);
-        background.set_property_from_str("pattern", "black");
-        // I420 end to end: the decoders' format, the one the compositor
-        // blends in place and the encoders take, so no picture is converted
-        // on the way (converting to the compositor's default AYUV and back
-        // cost more than decoding).
-        let canvas = gst_video::VideoCapsBuilder::new()
-            .format(gst_video::VideoFormat::I420)
-            .width(config.width as i32)
-            .height(config.height as i32)
-            .framerate(gst::Fraction::new(config.fps as i32, 1))
-            .build();
-        // The live source only paces the compositor (it outputs on time
-        // with nobody sending): a tiny black picture, not a canvas to blend.
-        let background_caps = capsfilter(
-            gst_video::VideoCapsBuilder::new()
-                .format(gst_video::VideoFormat::I420)
-                .width(16)
-                .height(16)
-                .framerate(gst::Fraction::new(config.fps as i32, 1))
-                .build(),
-        )?;
-        let compositor = make("compositor")?;
-        compositor.set_property_from_str("background", "black");
-        compositor.set_property("latency", MIXER_LATENCY_MS * 1_000_000);
-        let canvas_caps = capsfilter(canvas)?;
-        let video_tee = make("tee")?;
-        video_tee.set_property("allow-not-linked", true);
-        pipeline
-            .add_many([
-                &background,
-                &background_caps,
-                &compositor,
-                &canvas_caps,
-                &video_tee,
-            ])
-            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
-        gst::Element::link_many([&background, &background_caps])
-            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
-        let background_pad = link_to_request(&background_caps, &compositor)?;
-        background_pad.set_property("zorder", 0u32);
-        gst::Element::link_many([&compositor, &canvas_caps, &video_tee])
-            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
         pipeline
             .set_state(gst::State::Playing)
             .map_err(|e| MediaError::Pipeline(format!("cannot start: {e}")))?;
         Ok(Self {
             config,
             pipeline,
-            compositor,
-            video_tee,
             state: Arc::new(Mutex::new(State::default())),
             speakers: Arc::default(),
             epoch: Instant::now(),
         })
+    }
+
+    fn view_config(&self) -> ViewConfig<'_> {
+        ViewConfig {
+            width: self.config.width,
+            height: self.config.height,
+            fps: self.config.fps,
+            encoder: &self.config.encoder,
+            latency_ns: MIXER_LATENCY_MS * 1_000_000,
+        }
     }
 
     /// Adds a participant; returns the ports it must send to.
@@ -256,7 +197,7 @@ impl Conference {
         let rtp = Rtp::new(&self.pipeline, &format!("participant-{}", spec.id))
             .map_err(|e| MediaError::Pipeline(e.to_string()))?;
         let mut built = Vec::new();
-        let mut participant = match self.build(&mut state, &spec, &rtp, &mut built) {
+        let mut participant = match self.build(&spec, &rtp, &mut built) {
             Ok(participant) => participant,
             Err(err) => {
                 // Nothing half-built stays in the pipeline.
@@ -275,13 +216,21 @@ impl Conference {
                 .inbound
                 .insert(spec.id, self.branch(participant.tee(), other.mixer())?);
         }
+        // Its picture into every view there is.
+        if let Some(picture) = participant.picture() {
+            for view in state.views.values_mut() {
+                view.add_input(&self.pipeline, spec.id, picture)?;
+            }
+        }
         let ports = participant.ports;
+        let layout = state.layout;
         state.participants.insert(spec.id, participant);
         // Only pictures take a place in the layout.
         if spec.video_to.is_some() {
             state.order.push(spec.id);
+            self.watch(&mut state, spec.id, layout)?;
         }
-        apply_layout(&state, self.canvas_size());
+        apply_layouts(&state);
         tracing::info!(participant = spec.id, ?ports, "joined the conference media");
         Ok(ports)
     }
@@ -290,7 +239,6 @@ impl Conference {
     /// before the leg that feeds it, the leg before what sends into it.
     fn build(
         &self,
-        state: &mut State,
         spec: &ParticipantSpec,
         rtp: &Rtp,
         built: &mut Vec<gst::Element>,
@@ -299,8 +247,7 @@ impl Conference {
         let video_in = match spec.video_to {
             Some(_) => {
                 let decoder = &self.config.decoder;
-                let (chain, port) =
-                    video_input(&self.pipeline, rtp, spec, bind, decoder, &self.compositor)?;
+                let (chain, port) = video_input(&self.pipeline, rtp, spec, bind, decoder)?;
                 built.extend(chain.elements.iter().cloned());
                 Some((chain, port))
             }
@@ -327,7 +274,6 @@ impl Conference {
         rtp.start()
             .map_err(|e| MediaError::Pipeline(e.to_string()))?;
         start(&audio_out.elements)?;
-        let video_out = self.add_to_class(state, spec, rtp)?;
         let (video_in, video_port) = video_in.unzip();
         Ok(Participant {
             spec: spec.clone(),
@@ -338,16 +284,83 @@ impl Conference {
             },
             rtp: rtp.clone(),
             video_in,
-            video_out,
+            watching: None,
             audio_in,
             audio_out,
             inbound: HashMap::new(),
         })
     }
 
+    /// `id` watches `kind` from now on (the view is started, with every
+    /// picture in it, if nobody watched it yet); it stops watching what it
+    /// watched, and a view nobody watches any more stops.
+    fn watch(
+        &self,
+        state: &mut State,
+        id: ParticipantId,
+        kind: LayoutKind,
+    ) -> Result<(), MediaError> {
+        let Some(participant) = state.participants.get(&id) else {
+            return Err(MediaError::UnknownParticipant(id));
+        };
+        let Some(to) = participant.spec.video_to else {
+            return Ok(());
+        };
+        if participant
+            .watching
+            .as_ref()
+            .is_some_and(|(k, _)| *k == kind)
+        {
+            return Ok(());
+        }
+        let class = (participant.spec.class, participant.spec.video_pt);
+        let rtp = participant.rtp.clone();
+        self.unwatch(state, id);
+        if !state.views.contains_key(&kind) {
+            let mut view = View::start(&self.pipeline, &self.view_config(), kind)?;
+            for (other, p) in &state.participants {
+                if let Some(picture) = p.picture() {
+                    view.add_input(&self.pipeline, *other, picture)?;
+                }
+            }
+            state.views.insert(kind, view);
+        }
+        let config = self.view_config();
+        let view = state.views.get_mut(&kind).expect("started above");
+        let watcher = view.watch(&self.pipeline, &config, class, &rtp, to)?;
+        if let Some(participant) = state.participants.get_mut(&id) {
+            participant.watching = Some((kind, watcher));
+        }
+        apply_layouts(state);
+        Ok(())
+    }
+
+    /// `id` stops watching its view; the view stops if it was the last.
+    fn unwatch(&self, state: &mut State, id: ParticipantId) {
+        let Some((kind, watcher)) = state
+            .participants
+            .get_mut(&id)
+            .and_then(|p| p.watching.take())
+        else {
+            return;
+        };
+        let Some(view) = state.views.get_mut(&kind) else {
+            return;
+        };
+        if view.unwatch(&self.pipeline, watcher) == 0 {
+            if let Some(view) = state.views.remove(&kind) {
+                view.stop(&self.pipeline, &pictures(state));
+            }
+        }
+    }
+
     /// Removes a participant and everything that carried its media.
     pub fn leave(&self, id: ParticipantId) -> Result<(), MediaError> {
         let mut state = lock(&self.state);
+        if !state.participants.contains_key(&id) {
+            return Err(MediaError::UnknownParticipant(id));
+        }
+        self.unwatch(&mut state, id);
         let mut participant = state
             .participants
             .remove(&id)
@@ -357,49 +370,83 @@ impl Conference {
         if state.speaker == Some(id) {
             state.speaker = None;
         }
-        // Its sound out of the others' mixes.
+        // Its picture out of every view, the compositors' pads first:
+        // releasing one flushes a queue blocked pushing into it, which
+        // could otherwise never stop (the leave would hang, and with it
+        // every call of this meeting).
+        for view in state.views.values_mut() {
+            view.remove_input(&self.pipeline, id, participant.picture());
+        }
+        // Its sound out of the others' mixes, and theirs out of its own.
         for other in state.participants.values_mut() {
             if let Some(branch) = other.inbound.remove(&id) {
                 self.drop_branch(participant.tee(), other.mixer(), branch);
             }
-        }
-        // The aggregators' pads go first: releasing one flushes a chain
-        // blocked pushing into it, which could otherwise never stop (the
-        // leave would hang, and with it every call of this meeting).
-        if let Some(pad) = participant.compositor_pad() {
-            self.compositor.release_request_pad(pad);
         }
         for (other_id, branch) in std::mem::take(&mut participant.inbound) {
             if let Some(other) = state.participants.get(&other_id) {
                 self.drop_branch(other.tee(), participant.mixer(), branch);
             }
         }
-        self.remove_from_class(&mut state, &participant.spec, participant.video_out.take());
         participant.rtp.remove();
         remove_all(&self.pipeline, &participant.audio_out.elements);
         remove_all(&self.pipeline, &participant.audio_in.elements);
         if let Some(chain) = &participant.video_in {
             remove_all(&self.pipeline, &chain.elements);
         }
-        apply_layout(&state, self.canvas_size());
+        apply_layouts(&state);
         tracing::info!(participant = id, "left the conference media");
         Ok(())
     }
 
+    /// The meeting's layout, for everyone (a choice of their own is
+    /// dropped: the host's says what all see).
     pub fn set_layout(&self, layout: LayoutKind) {
         let mut state = lock(&self.state);
         state.layout = layout;
-        apply_layout(&state, self.canvas_size());
+        let ids: Vec<ParticipantId> = state.participants.keys().copied().collect();
+        for id in ids {
+            if let Err(err) = self.watch(&mut state, id, layout) {
+                tracing::warn!(%err, participant = id, "cannot change the layout");
+            }
+        }
     }
 
-    /// Who is shown where on the canvas now (the speaker first in the
-    /// speaker views).
+    /// The layout one participant watches, its own choice.
+    pub fn set_participant_layout(
+        &self,
+        id: ParticipantId,
+        layout: LayoutKind,
+    ) -> Result<(), MediaError> {
+        let mut state = lock(&self.state);
+        self.watch(&mut state, id, layout)
+    }
+
+    /// The layout `id` watches (`None`: audio only, or not here).
+    pub fn watching(&self, id: ParticipantId) -> Option<LayoutKind> {
+        let state = lock(&self.state);
+        state
+            .participants
+            .get(&id)
+            .and_then(|p| p.watching.as_ref().map(|(kind, _)| *kind))
+    }
+
+    /// Who is shown where in the meeting's layout now (the speaker first
+    /// in the speaker views).
     pub fn layout(&self) -> Vec<(ParticipantId, Rect)> {
         let state = lock(&self.state);
-        rects(&state, self.canvas_size())
+        let kind = state.layout;
+        let order = display_order(&state, kind);
+        let rects = super::layout::arrange(
+            kind,
+            order.len(),
+            self.config.width as i32,
+            self.config.height as i32,
+        );
+        order.into_iter().zip(rects).collect()
     }
 
-    /// The layout everyone sees.
+    /// The meeting's layout.
     pub fn layout_kind(&self) -> LayoutKind {
         lock(&self.state).layout
     }
@@ -409,25 +456,32 @@ impl Conference {
         lock(&self.state).speaker
     }
 
-    fn canvas_size(&self) -> (i32, i32) {
-        (self.config.width as i32, self.config.height as i32)
-    }
-
     /// The canvas size.
     pub fn canvas(&self) -> (u32, u32) {
         (self.config.width, self.config.height)
     }
 
-    /// How many encoders run (one per class and payload type in use).
+    /// How many encoders run (one per view, class and payload type).
     pub fn encoders(&self) -> usize {
-        let state = lock(&self.state);
-        state.classes.len()
+        lock(&self.state).views.values().map(View::encoders).sum()
+    }
+
+    /// How many compositions run (one per layout someone watches).
+    pub fn views(&self) -> usize {
+        lock(&self.state).views.len()
     }
 
     /// The ports a participant sends to.
     pub fn ports(&self, id: ParticipantId) -> Option<MediaPorts> {
         let state = lock(&self.state);
         state.participants.get(&id).map(|p| p.ports)
+    }
+
+    /// What RTCP says of a participant's (video, audio) leg.
+    pub fn rtp_stats(&self, id: ParticipantId) -> Option<(SessionStats, SessionStats)> {
+        let state = lock(&self.state);
+        let participant = state.participants.get(&id)?;
+        Some((participant.rtp.stats(VIDEO), participant.rtp.stats(AUDIO)))
     }
 
     /// The first error the pipeline posted since the last call.
@@ -471,7 +525,6 @@ impl Conference {
             return;
         };
         let (speakers, state, epoch) = (self.speakers.clone(), self.state.clone(), self.epoch);
-        let canvas = self.canvas_size();
         pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
             let Some(buffer) = info.buffer() else {
                 return gst::PadProbeReturn::Ok;
@@ -497,7 +550,7 @@ impl Conference {
             if let Ok(mut state) = state.try_lock() {
                 if state.speaker != speaker {
                     state.speaker = speaker;
-                    apply_layout(&state, canvas);
+                    apply_layouts(&state);
                 }
             }
             gst::PadProbeReturn::Ok
@@ -537,63 +590,26 @@ impl Conference {
         tee.release_request_pad(&branch.tee_pad);
         remove_all(&self.pipeline, &[branch.queue]);
     }
+}
 
-    /// Sends the composed picture to `spec` through its class's encoder,
-    /// starting one if it is the first of its class.
-    fn add_to_class(
-        &self,
-        state: &mut State,
-        spec: &ParticipantSpec,
-        rtp: &Rtp,
-    ) -> Result<Option<Membership>, MediaError> {
-        let Some(video_to) = spec.video_to else {
-            return Ok(None);
-        };
-        let key = (spec.class, spec.video_pt);
-        let branch = match state.classes.entry(key) {
-            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-            std::collections::hash_map::Entry::Vacant(entry) => entry.insert(ClassBranch::start(
-                &self.pipeline,
-                &self.video_tee,
-                &self.config.encoder,
-                self.config.fps,
-                spec.class,
-                spec.video_pt,
-            )?),
-        };
-        branch.add_member(&self.pipeline, rtp, video_to).map(Some)
-    }
-
-    fn remove_from_class(
-        &self,
-        state: &mut State,
-        spec: &ParticipantSpec,
-        membership: Option<Membership>,
-    ) {
-        let Some(membership) = membership else {
-            return;
-        };
-        let key = (spec.class, spec.video_pt);
-        let Some(branch) = state.classes.get_mut(&key) else {
-            return;
-        };
-        if branch.remove_member(&self.pipeline, membership) == 0 {
-            if let Some(branch) = state.classes.remove(&key) {
-                branch.stop(&self.pipeline, &self.video_tee);
-            }
-        }
-    }
-
-    /// What RTCP says of a participant's (video, audio) leg.
-    pub fn rtp_stats(&self, id: ParticipantId) -> Option<(SessionStats, SessionStats)> {
-        let state = lock(&self.state);
-        let participant = state.participants.get(&id)?;
-        Some((participant.rtp.stats(VIDEO), participant.rtp.stats(AUDIO)))
-    }
+/// Each participant's picture tee.
+fn pictures(state: &State) -> HashMap<ParticipantId, gst::Element> {
+    state
+        .participants
+        .iter()
+        .filter_map(|(id, p)| Some((*id, p.picture()?.clone())))
+        .collect()
 }
 
 impl Drop for Conference {
     fn drop(&mut self) {
+        // Everyone leaves first: each participant's leg both feeds the
+        // others' mixes and is fed by them, a loop the bin cannot order
+        // its state change by (it warns and guesses).
+        let ids: Vec<ParticipantId> = lock(&self.state).participants.keys().copied().collect();
+        for id in ids {
+            let _ = self.leave(id);
+        }
         let _ = self.pipeline.set_state(gst::State::Null);
     }
 }

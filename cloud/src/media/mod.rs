@@ -7,7 +7,9 @@
 //!   leave while it plays, and the layout follows at once.
 //! - `participant.rs`: one participant's RTP leg (rtpbin with RTCP,
 //!   NACK/RTX and key-frame requests) and the chains on either side of it.
-//! - `encoders.rs`: one encoder per class, its packets to every member.
+//! - `view.rs`: one composition per layout someone watches.
+//! - `encoders.rs`: one encoder per view and class, its packets to every
+//!   watcher.
 //! - `layout.rs`: gallery, speaker view and picture-in-picture rectangles.
 //! - `elements.rs`: element construction and [`MediaError`].
 //!
@@ -20,6 +22,7 @@ mod encoders;
 pub mod layout;
 mod participant;
 pub mod speaker;
+mod view;
 
 pub use conference::{Conference, ConferenceConfig};
 pub use elements::{init, MediaError};

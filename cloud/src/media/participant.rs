@@ -3,7 +3,7 @@
 //! chains on either side of it.
 //!
 //! ```text
-//! in:  leg session 1 → rtph264depay → <decoder> → videoconvert → queue → compositor.sink_N
+//! in:  leg session 1 → rtph264depay → <decoder> → videoconvert → tee (→ each view's compositor, view.rs)
 //!      leg session 0 → depay → decoder → audioconvert → audioresample → caps → tee (→ the others' mixers)
 //! out: silence + the others' tees → audiomixer → audioconvert → audioresample → caps → encoder → payloader → leg session 0
 //!      its class's tee → queue → leg session 1 (encoders.rs)
@@ -102,44 +102,36 @@ pub struct MediaPorts {
 }
 
 /// A chain added to the pipeline (stopped), upstream first, and the
-/// element or pad where it meets the rest of the conference: the
-/// compositor's pad, the tee of the participant's sound, its mixer.
+/// element where it meets the rest of the conference: the tee of the
+/// participant's picture or sound, its mixer.
 pub(super) struct Chain<End> {
     pub elements: Vec<gst::Element>,
     pub end: End,
 }
 
-/// The participant's pictures: its leg's video session → the compositor.
+/// The participant's pictures: its leg's video session → a tee each
+/// view takes them from.
 pub(super) fn video_input(
     pipeline: &gst::Pipeline,
     rtp: &Rtp,
     spec: &ParticipantSpec,
     bind: IpAddr,
     decoder: &str,
-    compositor: &gst::Element,
-) -> Result<(Chain<gst::Pad>, u16), MediaError> {
+) -> Result<(Chain<gst::Element>, u16), MediaError> {
     let depay = make("rtph264depay")?;
     // A picture nothing could repair is not composed: wait for the key
     // frame the depayloader asks for at once.
     depay.set_property("wait-for-keyframe", true);
     depay.set_property("request-keyframe", true);
-    let queue = make("queue")?;
+    let tee = make("tee")?;
+    tee.set_property("allow-not-linked", true);
     let elements = vec![
         depay.clone(),
         make(decoder)?,
         make("videoconvert")?,
-        queue.clone(),
+        tee.clone(),
     ];
     add_linked(pipeline, &elements)?;
-    let pad = link_to_request(&queue, compositor)?;
-    // Each picture is scaled to its tile every frame: bilinear instead
-    // of the default cubic halves that, which is what the composition
-    // costs most (at tile sizes the difference does not show).
-    let mut scaling = gst_video::VideoConverterConfig::new();
-    scaling.set_resampler_method(gst_video::VideoResamplerMethod::Linear);
-    scaling.set_chroma_resampler_method(gst_video::VideoResamplerMethod::Linear);
-    scaling.set_dither_method(gst_video::VideoDitherMethod::None);
-    pad.set_property("converter-config", gst::Structure::from(scaling));
     let medium = MediumSpec {
         session: VIDEO,
         caps: gst::Caps::builder("application/x-rtp")
@@ -157,7 +149,7 @@ pub(super) fn video_input(
     let port = rtp
         .receive(medium, bind, &depay)
         .map_err(|e| MediaError::Pipeline(e.to_string()))?;
-    Ok((Chain { elements, end: pad }, port))
+    Ok((Chain { elements, end: tee }, port))
 }
 
 /// The participant's sound: its leg's audio session → a tee the others'

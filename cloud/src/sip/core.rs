@@ -22,7 +22,7 @@ use super::registrar::{Realm, Registrar, Reply};
 use super::transaction::{Begin, TransactionKey, Transactions};
 
 const ALLOW: &str = "REGISTER, OPTIONS";
-const ALLOW_WITH_CALLS: &str = "REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL";
+const ALLOW_WITH_CALLS: &str = "REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL, SUBSCRIBE, INFO";
 
 pub struct SipCore {
     pub realm: Realm,
@@ -116,7 +116,12 @@ impl SipCore {
         };
         let dialog_method = matches!(
             request.method,
-            Method::Invite | Method::Ack | Method::Bye | Method::Cancel
+            Method::Invite
+                | Method::Ack
+                | Method::Bye
+                | Method::Cancel
+                | Method::Subscribe
+                | Method::Info
         );
         let calls = match (&self.calls, reply) {
             (Some(calls), Some(reply)) if dialog_method => Some((calls, reply)),

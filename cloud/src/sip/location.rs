@@ -97,6 +97,12 @@ impl Location {
             .unwrap_or_default()
     }
 
+    /// Whether `aor` has a live binding registered from `source`: a dialog
+    /// request (no digest on it) comes from the device that registered.
+    pub fn is_registered_from(&self, aor: &str, source: Source, now: Millis) -> bool {
+        self.bindings(aor, now).iter().any(|b| b.source == source)
+    }
+
     pub fn views(&self, aor: &str, now: Millis) -> Vec<BindingView> {
         self.bindings(aor, now)
             .into_iter()

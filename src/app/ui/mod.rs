@@ -58,6 +58,8 @@ pub enum Effect {
     ToggleCamera,
     /// Change the speaker's level by this many percent.
     ChangeVolume(i8),
+    /// Watch the meeting's next layout.
+    CycleLayout,
 }
 
 /// How much one volume key press changes the speaker's level, in percent.
@@ -352,6 +354,8 @@ impl UiState {
                 return Some(Effect::ChangeVolume(-VOLUME_STEP))
             }
             Key::Mute if self.page == Page::InCall => return Some(Effect::ToggleMute),
+            // The remote's menu key in a call: the layout, as on room remotes.
+            Key::Menu if self.page == Page::InCall => return Some(Effect::CycleLayout),
             Key::HangUp if self.page == Page::InCall => return Some(Effect::HangUp),
             Key::HangUp if self.page == Page::Incoming => return Some(Effect::Decline),
             Key::Call if self.page == Page::Incoming => return Some(Effect::Answer),
@@ -580,6 +584,7 @@ impl UiState {
             }
             Mute => return Some(Effect::ToggleMute),
             Camera => return Some(Effect::ToggleCamera),
+            Layout => return Some(Effect::CycleLayout),
             VolumeDown => return Some(Effect::ChangeVolume(-VOLUME_STEP)),
             VolumeUp => return Some(Effect::ChangeVolume(VOLUME_STEP)),
             Leave => return Some(Effect::HangUp),
@@ -925,6 +930,7 @@ mod tests {
         assert_eq!(ui.page, Page::InCall);
         assert_eq!(ui.key(Ok), Some(Effect::ToggleMute));
         assert_eq!(press(&mut ui, &[Right, Ok]), Some(Effect::ToggleCamera));
+        assert_eq!(press(&mut ui, &[Right, Ok]), Some(Effect::CycleLayout));
         assert_eq!(
             press(&mut ui, &[Right, Right, Ok]),
             Some(Effect::ChangeVolume(VOLUME_STEP))
@@ -932,6 +938,7 @@ mod tests {
         // The remote's own keys work in the call whatever has focus.
         assert_eq!(ui.key(VolumeDown), Some(Effect::ChangeVolume(-VOLUME_STEP)));
         assert_eq!(ui.key(Key::Mute), Some(Effect::ToggleMute));
+        assert_eq!(ui.key(Key::Menu), Some(Effect::CycleLayout));
         assert_eq!(press(&mut ui, &[Right, Ok]), Some(Effect::HangUp));
         // A refusal returns to Join with the ID kept, the password not.
         ui.call_ended(true);

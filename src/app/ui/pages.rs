@@ -75,7 +75,7 @@ impl Page {
                 &[Delete, Key0, JoinMeeting],
                 &[Back],
             ],
-            Page::InCall => &[&[Mute, Camera, VolumeDown, VolumeUp, Leave]],
+            Page::InCall => &[&[Mute, Camera, Layout, VolumeDown, VolumeUp, Leave]],
             Page::Dial => &[
                 &[NumberField],
                 &[DirectoryPrev, DirectoryNext],
@@ -161,6 +161,8 @@ pub enum Control {
     /// and hang up.
     Mute,
     Camera,
+    /// The next meeting layout for this room (gallery, speaker, PiP).
+    Layout,
     VolumeDown,
     VolumeUp,
     Leave,

@@ -1,0 +1,303 @@
+//! What a participant asks of the focus inside its call's dialog, besides
+//! the call itself:
+//!
+//! - the roster (RFC 4575 over RFC 6665): `SUBSCRIBE` with `Event:
+//!   conference` gets `200 OK` and at once a `NOTIFY` with the full
+//!   roster; another follows whenever someone joins or leaves or the
+//!   layout the subscriber watches changes; `Expires: 0` ends it;
+//! - its own layout: `INFO` with `application/vnd.roomterm.layout+json`
+//!   (`{"layout": "speaker"}`) makes it watch that layout (RFC 6086's INFO
+//!   as a carrier; the body type names what it is).
+//!
+//! NOTIFYs go down the flow the call came on; over UDP each is repeated
+//! (T1 doubling to T2) until its answer arrives or 32 s have passed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::roster::{self, Member, Roster};
+use super::{tag_of, Focus, T1, T2};
+use crate::calls::request::{LegIdentity, Outgoing};
+use crate::lock;
+use crate::sip::message::Response;
+use crate::sip::{Deferred, ReplyPath};
+
+/// The body type of a layout choice.
+pub const LAYOUT_TYPE: &str = "application/vnd.roomterm.layout+json";
+/// Subscriptions last this long unless refreshed (and at most this).
+const MAX_EXPIRES: u64 = 3600;
+/// Timer F: a NOTIFY nobody answers is given up.
+const NOTIFY_WAIT: Duration = Duration::from_secs(32);
+
+/// One participant's roster subscription.
+pub(super) struct Subscription {
+    meeting_id: String,
+    participant: crate::media::ParticipantId,
+    /// The dialog's identity as we send in it, and the way to the
+    /// participant.
+    leg: LegIdentity,
+    path: ReplyPath,
+    /// Our CSeq in the dialog and the roster document's version.
+    cseq: u32,
+    version: u32,
+    expires_at: Instant,
+}
+
+impl Focus {
+    /// `SUBSCRIBE` in a meeting call's dialog.
+    pub(super) fn subscribe(&self, d: Deferred) {
+        let echo = d.request.echo();
+        let event = d.request.header("event").unwrap_or_default();
+        let event_name = event.split(';').next().unwrap_or_default().trim();
+        let Some((dialog_tag, meeting_id, participant, leg)) = self.dialog_of(&d) else {
+            return self.answer(
+                &d,
+                &echo,
+                None,
+                481,
+                "Call/Transaction Does Not Exist",
+                vec![],
+            );
+        };
+        if !event_name.eq_ignore_ascii_case("conference") {
+            let allow = rsip::Header::Other("Allow-Events".into(), "conference".into());
+            return self.answer(&d, &echo, Some(&dialog_tag), 489, "Bad Event", vec![allow]);
+        }
+        let expires = d
+            .request
+            .header("expires")
+            .and_then(|e| e.trim().parse::<u64>().ok())
+            .unwrap_or(MAX_EXPIRES)
+            .min(MAX_EXPIRES);
+        let call_id = d.request.call_id().to_string();
+        let expires_header = rsip::Header::Other("Expires".into(), expires.to_string());
+        self.answer(
+            &d,
+            &echo,
+            Some(&dialog_tag),
+            200,
+            "OK",
+            vec![expires_header],
+        );
+        let mut subscriptions = lock(&self.subscriptions);
+        if expires == 0 {
+            if let Some(mut ended) = subscriptions.remove(&call_id) {
+                drop(subscriptions);
+                self.send_notify(&mut ended, "terminated;reason=timeout");
+            }
+            return;
+        }
+        let subscription = subscriptions
+            .entry(call_id.clone())
+            .or_insert_with(|| Subscription {
+                meeting_id,
+                participant,
+                leg,
+                path: d.reply.clone(),
+                cseq: 0,
+                version: 0,
+                expires_at: Instant::now(),
+            });
+        subscription.expires_at = Instant::now() + Duration::from_secs(expires);
+        subscription.path = d.reply.clone();
+        let state = format!("active;expires={expires}");
+        self.send_notify(subscription, &state);
+    }
+
+    /// `INFO` in a meeting call's dialog: the participant's layout.
+    pub(super) fn info(&self, d: Deferred) {
+        let echo = d.request.echo();
+        let Some((dialog_tag, meeting_id, participant, _)) = self.dialog_of(&d) else {
+            return self.answer(
+                &d,
+                &echo,
+                None,
+                481,
+                "Call/Transaction Does Not Exist",
+                vec![],
+            );
+        };
+        let content_type = d.request.header("content-type").unwrap_or_default();
+        if !content_type.trim().eq_ignore_ascii_case(LAYOUT_TYPE) {
+            let accept = rsip::Header::Other("Accept".into(), LAYOUT_TYPE.into());
+            return self.answer(
+                &d,
+                &echo,
+                Some(&dialog_tag),
+                415,
+                "Unsupported Media Type",
+                vec![accept],
+            );
+        }
+        #[derive(serde::Deserialize)]
+        struct Choice {
+            layout: String,
+        }
+        let layout = serde_json::from_slice::<Choice>(&d.request.body)
+            .ok()
+            .and_then(|c| roster::layout_of(&c.layout));
+        let Some(layout) = layout else {
+            return self.answer(&d, &echo, Some(&dialog_tag), 400, "Unknown Layout", vec![]);
+        };
+        let applied = self
+            .conference(&meeting_id)
+            .map(|c| c.set_participant_layout(participant, layout));
+        match applied {
+            Some(Ok(())) => {
+                self.answer(&d, &echo, Some(&dialog_tag), 200, "OK", vec![]);
+                self.notify_meeting(&meeting_id);
+            }
+            other => {
+                tracing::warn!(?other, "cannot change a participant's layout");
+                self.answer(
+                    &d,
+                    &echo,
+                    Some(&dialog_tag),
+                    500,
+                    "Layout Unavailable",
+                    vec![],
+                );
+            }
+        }
+    }
+
+    /// Sends every subscriber of the meeting its roster now (someone
+    /// joined or left, or layouts changed); expired subscriptions go.
+    pub(super) fn notify_meeting(&self, meeting_id: &str) {
+        let now = Instant::now();
+        let mut subscriptions = lock(&self.subscriptions);
+        subscriptions.retain(|_, s| s.expires_at > now);
+        for subscription in subscriptions
+            .values_mut()
+            .filter(|s| s.meeting_id == meeting_id)
+        {
+            let left = subscription.expires_at.saturating_duration_since(now);
+            let state = format!("active;expires={}", left.as_secs());
+            self.send_notify(subscription, &state);
+        }
+    }
+
+    /// A participant's call ended: its subscription with it.
+    pub(super) fn unsubscribe(&self, call_id: &str) {
+        lock(&self.subscriptions).remove(call_id);
+    }
+
+    /// A response to one of our NOTIFYs stops its repetition.
+    pub fn on_response(&self, response: &Response) {
+        let Some((cseq, _)) = response.cseq() else {
+            return;
+        };
+        let key = (response.call_id().to_string(), cseq);
+        if let Some(answered) = lock(&self.unanswered).remove(&key) {
+            let _ = answered.send(true);
+        }
+    }
+
+    fn send_notify(&self, subscription: &mut Subscription, state: &str) {
+        subscription.cseq += 1;
+        subscription.version += 1;
+        let members: Vec<Member> = self
+            .roster(&subscription.meeting_id)
+            .into_iter()
+            .map(|entry| Member {
+                entity: crate::calls::request::uri_of(&entry.from)
+                    .unwrap_or_default()
+                    .to_string(),
+                name: entry.name,
+                host: entry.host,
+            })
+            .collect();
+        let layout = self
+            .conference(&subscription.meeting_id)
+            .and_then(|c| c.watching(subscription.participant));
+        let conference = format!("sip:{}@{}", subscription.meeting_id, self.domain());
+        let body = roster::conference_info(&Roster {
+            conference: &conference,
+            version: subscription.version,
+            members: &members,
+            layout,
+        });
+        let mut out = Outgoing::new("NOTIFY", subscription.cseq);
+        out.extra = vec![
+            ("Event", "conference".to_string()),
+            ("Subscription-State", state.to_string()),
+            ("Contact", subscription.leg.contact()),
+        ];
+        out.body = Some((roster::CONTENT_TYPE, body.as_bytes()));
+        let bytes = Arc::new(subscription.leg.print(&out));
+        subscription.path.send(bytes.clone());
+        if subscription.path.is_unreliable() {
+            self.repeat_until_answered(
+                subscription.leg.call_id.clone(),
+                subscription.cseq,
+                subscription.path.clone(),
+                bytes,
+            );
+        }
+    }
+
+    fn repeat_until_answered(
+        &self,
+        call_id: String,
+        cseq: u32,
+        path: ReplyPath,
+        bytes: Arc<Vec<u8>>,
+    ) {
+        let (answered_tx, mut answered) = watch::channel(false);
+        lock(&self.unanswered).insert((call_id, cseq), answered_tx);
+        tokio::spawn(async move {
+            let deadline = Instant::now() + NOTIFY_WAIT;
+            let mut wait = T1;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = answered.wait_for(|a| *a) => return,
+                }
+                if Instant::now() >= deadline {
+                    return;
+                }
+                path.send(bytes.clone());
+                wait = (wait * 2).min(T2);
+            }
+        });
+    }
+
+    /// The dialog a request belongs to (Call-ID and our tag):
+    /// (our tag, meeting, participant, how we send in it).
+    fn dialog_of(
+        &self,
+        d: &Deferred,
+    ) -> Option<(String, String, crate::media::ParticipantId, LegIdentity)> {
+        let tag = tag_of(d.request.header("to"))?;
+        let dialogs = lock(&self.dialogs);
+        let dialog = dialogs.get(d.request.call_id())?;
+        (dialog.local_tag == tag).then(|| {
+            (
+                tag,
+                dialog.meeting_id.clone(),
+                dialog.participant,
+                dialog.leg.clone(),
+            )
+        })
+    }
+
+    fn answer(
+        &self,
+        d: &Deferred,
+        echo: &crate::sip::message::EchoHeaders,
+        tag: Option<&str>,
+        code: u16,
+        reason: &str,
+        extra: Vec<rsip::Header>,
+    ) {
+        let tag = tag.map_or_else(crate::sip::random_tag, str::to_string);
+        let answer = self.respond(d, echo, &tag, code, reason, extra, None);
+        if let Some(key) = &d.key {
+            self.transactions.complete(key, answer.clone());
+        }
+        d.reply.send(answer);
+    }
+}

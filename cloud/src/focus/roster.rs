@@ -1,0 +1,153 @@
+//! The meeting's roster as the conference event package says it (RFC 4575,
+//! `application/conference-info+xml`), pure: the conference, how many are
+//! in it, each one by name with the host's role, and — an extension in our
+//! own namespace, which RFC 4575 allows in `conference-state` — the layout
+//! the subscriber watches.
+//!
+//! Every NOTIFY carries the full state (`state="full"`), with the version
+//! counting up per subscription: a subscriber never has to merge partial
+//! updates.
+
+use crate::media::LayoutKind;
+
+pub const CONTENT_TYPE: &str = "application/conference-info+xml";
+/// Our extension's namespace.
+pub const LAYOUT_NS: &str = "urn:roomterm:params:xml:ns:conference-layout";
+
+/// One participant as the roster shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Its SIP URI.
+    pub entity: String,
+    pub name: String,
+    pub host: bool,
+}
+
+/// What one NOTIFY says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roster<'a> {
+    /// The conference URI, `sip:<meeting-id>@<domain>`.
+    pub conference: &'a str,
+    pub version: u32,
+    pub members: &'a [Member],
+    /// What the subscriber watches.
+    pub layout: Option<LayoutKind>,
+}
+
+/// The `conference-info` document.
+pub fn conference_info(roster: &Roster<'_>) -> String {
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <conference-info xmlns=\"urn:ietf:params:xml:ns:conference-info\" \
+         entity=\"{}\" state=\"full\" version=\"{}\">\n \
+         <conference-state>\n  <user-count>{}</user-count>\n  <active>true</active>\n",
+        escape(roster.conference),
+        roster.version,
+        roster.members.len()
+    );
+    if let Some(layout) = roster.layout {
+        xml.push_str(&format!(
+            "  <layout xmlns=\"{LAYOUT_NS}\">{}</layout>\n",
+            layout_name(layout)
+        ));
+    }
+    xml.push_str(" </conference-state>\n <users>\n");
+    for member in roster.members {
+        let role = if member.host { "host" } else { "participant" };
+        xml.push_str(&format!(
+            "  <user entity=\"{entity}\" state=\"full\">\n   \
+             <display-text>{name}</display-text>\n   \
+             <roles><entry>{role}</entry></roles>\n   \
+             <endpoint entity=\"{entity}\"><status>connected</status></endpoint>\n  \
+             </user>\n",
+            entity = escape(&member.entity),
+            name = escape(&member.name),
+        ));
+    }
+    xml.push_str(" </users>\n</conference-info>\n");
+    xml
+}
+
+/// The layout's name on the wire (also in the terminal's INFO).
+pub fn layout_name(layout: LayoutKind) -> &'static str {
+    match layout {
+        LayoutKind::Gallery => "gallery",
+        LayoutKind::Speaker => "speaker",
+        LayoutKind::PictureInPicture => "picture_in_picture",
+    }
+}
+
+/// The layout a name on the wire means.
+pub fn layout_of(name: &str) -> Option<LayoutKind> {
+    [
+        LayoutKind::Gallery,
+        LayoutKind::Speaker,
+        LayoutKind::PictureInPicture,
+    ]
+    .into_iter()
+    .find(|kind| layout_name(*kind) == name.trim())
+}
+
+/// Text and attribute values with XML's five special characters escaped
+/// (and nothing a document may not hold: control characters go).
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_roster_names_everyone_with_the_hosts_role_and_the_layout() {
+        let members = [
+            Member {
+                entity: "sip:100001@roomcloud.local".into(),
+                name: "Board Room".into(),
+                host: true,
+            },
+            Member {
+                entity: "sip:alice@example.com".into(),
+                name: "Alice <& \"Bob\">".into(),
+                host: false,
+            },
+        ];
+        let xml = conference_info(&Roster {
+            conference: "sip:8100001@roomcloud.local",
+            version: 3,
+            members: &members,
+            layout: Some(LayoutKind::Speaker),
+        });
+        assert!(xml.contains("entity=\"sip:8100001@roomcloud.local\" state=\"full\" version=\"3\""));
+        assert!(xml.contains("<user-count>2</user-count>"));
+        assert!(xml.contains("<display-text>Board Room</display-text>"));
+        assert!(xml.contains("<roles><entry>host</entry></roles>"));
+        assert!(xml.contains("<display-text>Alice &lt;&amp; &quot;Bob&quot;&gt;</display-text>"));
+        assert!(xml.contains(&format!("<layout xmlns=\"{LAYOUT_NS}\">speaker</layout>")));
+        assert_eq!(xml.matches("<user ").count(), 2);
+    }
+
+    #[test]
+    fn layouts_round_trip_by_name() {
+        for kind in [
+            LayoutKind::Gallery,
+            LayoutKind::Speaker,
+            LayoutKind::PictureInPicture,
+        ] {
+            assert_eq!(layout_of(layout_name(kind)), Some(kind));
+        }
+        assert_eq!(layout_of("mosaic"), None);
+    }
+}

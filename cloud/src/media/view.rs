@@ -1,0 +1,275 @@
+//! One composed picture of a meeting in one layout, for everyone who
+//! watches that layout: a compositor over the participants' decoded
+//! pictures, its canvas encoded once per class (`encoders.rs`).
+//!
+//! ```text
+//! 16×16 black live videotestsrc (pacing) ─┐
+//! each participant's picture tee → queue ─┴→ compositor (I420) → caps (canvas) → tee → class encoders
+//! ```
+//!
+//! A view exists while someone watches it: a meeting where everyone keeps
+//! the default layout composes once; a room that picks another layout
+//! costs one more composition and its encoders, not one per person.
+
+use std::collections::HashMap;
+
+use gst::prelude::*;
+use roomterm_rtp::{Remote, Rtp};
+
+use super::elements::{
+    add_linked, capsfilter, link_to_request, make, remove_all, start, MediaError,
+};
+use super::encoders::{ClassBranch, Membership};
+use super::layout::{arrange, LayoutKind, Rect};
+use super::participant::{ClassSpec, ParticipantId};
+
+/// What a view is made with.
+pub(super) struct ViewConfig<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub encoder: &'a str,
+    /// How long the compositor waits for a late picture, ns.
+    pub latency_ns: u64,
+}
+
+/// A participant's picture into this view's compositor.
+struct Input {
+    tee_pad: gst::Pad,
+    queue: gst::Element,
+    compositor_pad: gst::Pad,
+}
+
+/// Someone watching this view: their class's encoder feeds them.
+pub(super) struct Watcher {
+    class: (ClassSpec, u8),
+    membership: Membership,
+}
+
+pub(super) struct View {
+    kind: LayoutKind,
+    canvas: (i32, i32),
+    compositor: gst::Element,
+    /// Pacing source to canvas tee.
+    elements: Vec<gst::Element>,
+    canvas_tee: gst::Element,
+    inputs: HashMap<ParticipantId, Input>,
+    classes: HashMap<(ClassSpec, u8), ClassBranch>,
+    watchers: usize,
+}
+
+impl View {
+    /// Starts composing (black until pictures come) in `kind`.
+    pub(super) fn start(
+        pipeline: &gst::Pipeline,
+        config: &ViewConfig<'_>,
+        kind: LayoutKind,
+    ) -> Result<Self, MediaError> {
+        let pacing = make("videotestsrc")?;
+        pacing.set_property("is-live", true);
+        pacing.set_property_from_str("pattern", "black");
+        // The live source only paces the compositor (it outputs on time
+        // with nobody sending): a tiny black picture, not a canvas to blend.
+        let pacing_caps = capsfilter(
+            gst_video::VideoCapsBuilder::new()
+                .format(gst_video::VideoFormat::I420)
+                .width(16)
+                .height(16)
+                .framerate(gst::Fraction::new(config.fps as i32, 1))
+                .build(),
+        )?;
+        let compositor = make("compositor")?;
+        compositor.set_property_from_str("background", "black");
+        compositor.set_property("latency", config.latency_ns);
+        // I420 end to end: the decoders' format, the one the compositor
+        // blends in place and the encoders take, so no picture is converted
+        // on the way (converting to the compositor's default AYUV and back
+        // cost more than decoding).
+        let canvas_caps = capsfilter(
+            gst_video::VideoCapsBuilder::new()
+                .format(gst_video::VideoFormat::I420)
+                .width(config.width as i32)
+                .height(config.height as i32)
+                .framerate(gst::Fraction::new(config.fps as i32, 1))
+                .build(),
+        )?;
+        let canvas_tee = make("tee")?;
+        canvas_tee.set_property("allow-not-linked", true);
+        add_linked(pipeline, &[pacing.clone(), pacing_caps.clone()])?;
+        add_linked(
+            pipeline,
+            &[compositor.clone(), canvas_caps.clone(), canvas_tee.clone()],
+        )?;
+        let pacing_pad = link_to_request(&pacing_caps, &compositor)?;
+        pacing_pad.set_property("zorder", 0u32);
+        let elements = vec![
+            pacing,
+            pacing_caps,
+            compositor.clone(),
+            canvas_caps,
+            canvas_tee.clone(),
+        ];
+        start(&elements)?;
+        Ok(Self {
+            kind,
+            canvas: (config.width as i32, config.height as i32),
+            compositor,
+            elements,
+            canvas_tee,
+            inputs: HashMap::new(),
+            classes: HashMap::new(),
+            watchers: 0,
+        })
+    }
+
+    pub(super) fn kind(&self) -> LayoutKind {
+        self.kind
+    }
+
+    /// Takes `id`'s picture from its tee into the composition.
+    pub(super) fn add_input(
+        &mut self,
+        pipeline: &gst::Pipeline,
+        id: ParticipantId,
+        picture: &gst::Element,
+    ) -> Result<(), MediaError> {
+        let queue = make("queue")?;
+        pipeline
+            .add(&queue)
+            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+        let compositor_pad = link_to_request(&queue, &self.compositor)?;
+        // Each picture is scaled to its tile every frame: bilinear instead
+        // of the default cubic halves that, which is what the composition
+        // costs most (at tile sizes the difference does not show).
+        let mut scaling = gst_video::VideoConverterConfig::new();
+        scaling.set_resampler_method(gst_video::VideoResamplerMethod::Linear);
+        scaling.set_chroma_resampler_method(gst_video::VideoResamplerMethod::Linear);
+        scaling.set_dither_method(gst_video::VideoDitherMethod::None);
+        compositor_pad.set_property("converter-config", gst::Structure::from(scaling));
+        // Hidden until the layout places it.
+        compositor_pad.set_property("alpha", 0.0f64);
+        let tee_pad = picture
+            .request_pad_simple("src_%u")
+            .ok_or_else(|| MediaError::Pipeline("picture tee gave no src pad".into()))?;
+        let queue_sink = queue
+            .static_pad("sink")
+            .ok_or_else(|| MediaError::Pipeline("queue without sink pad".into()))?;
+        tee_pad
+            .link(&queue_sink)
+            .map_err(|e| MediaError::Pipeline(format!("picture → view: {e}")))?;
+        start(std::slice::from_ref(&queue))?;
+        self.inputs.insert(
+            id,
+            Input {
+                tee_pad,
+                queue,
+                compositor_pad,
+            },
+        );
+        Ok(())
+    }
+
+    /// Drops `id`'s picture: the compositor's pad first (it flushes a
+    /// queue blocked pushing into it, which could otherwise never stop).
+    pub(super) fn remove_input(
+        &mut self,
+        pipeline: &gst::Pipeline,
+        id: ParticipantId,
+        picture: Option<&gst::Element>,
+    ) {
+        if let Some(input) = self.inputs.remove(&id) {
+            self.compositor.release_request_pad(&input.compositor_pad);
+            if let Some(picture) = picture {
+                picture.release_request_pad(&input.tee_pad);
+            }
+            remove_all(pipeline, &[input.queue]);
+        }
+    }
+
+    /// Places the pictures: `order` first to last (the layout's capacity
+    /// decides how many show; the rest are hidden).
+    pub(super) fn arrange(&self, order: &[ParticipantId]) -> Vec<(ParticipantId, Rect)> {
+        let rects = arrange(self.kind, order.len(), self.canvas.0, self.canvas.1);
+        let shown: Vec<(ParticipantId, Rect)> = order.iter().copied().zip(rects).collect();
+        for (index, id) in order.iter().enumerate() {
+            let Some(input) = self.inputs.get(id) else {
+                continue;
+            };
+            let pad = &input.compositor_pad;
+            match shown.iter().find(|(shown_id, _)| shown_id == id) {
+                Some((_, rect)) => {
+                    pad.set_property("xpos", rect.x);
+                    pad.set_property("ypos", rect.y);
+                    pad.set_property("width", rect.width);
+                    pad.set_property("height", rect.height);
+                    // The first (the speaker, full screen in PiP) lowest.
+                    pad.set_property("zorder", 1 + index as u32);
+                    pad.set_property("alpha", 1.0f64);
+                }
+                None => pad.set_property("alpha", 0.0f64),
+            }
+        }
+        shown
+    }
+
+    /// Sends this view to a watcher of `class` on `rtp`'s video session,
+    /// starting the class's encoder if it is the first of its class.
+    pub(super) fn watch(
+        &mut self,
+        pipeline: &gst::Pipeline,
+        config: &ViewConfig<'_>,
+        class: (ClassSpec, u8),
+        rtp: &Rtp,
+        to: Remote,
+    ) -> Result<Watcher, MediaError> {
+        let branch = match self.classes.entry(class) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => entry.insert(ClassBranch::start(
+                pipeline,
+                &self.canvas_tee,
+                config.encoder,
+                config.fps,
+                class.0,
+                class.1,
+            )?),
+        };
+        let membership = branch.add_member(pipeline, rtp, to)?;
+        self.watchers += 1;
+        Ok(Watcher { class, membership })
+    }
+
+    /// A watcher looks away; returns how many still watch.
+    pub(super) fn unwatch(&mut self, pipeline: &gst::Pipeline, watcher: Watcher) -> usize {
+        if let Some(branch) = self.classes.get_mut(&watcher.class) {
+            if branch.remove_member(pipeline, watcher.membership) == 0 {
+                if let Some(branch) = self.classes.remove(&watcher.class) {
+                    branch.stop(pipeline, &self.canvas_tee);
+                }
+            }
+        }
+        self.watchers = self.watchers.saturating_sub(1);
+        self.watchers
+    }
+
+    /// How many encoders run for this view.
+    pub(super) fn encoders(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// Stops composing (nobody watches any more); `pictures` are the
+    /// participants' tees its inputs come from.
+    pub(super) fn stop(
+        mut self,
+        pipeline: &gst::Pipeline,
+        pictures: &HashMap<ParticipantId, gst::Element>,
+    ) {
+        let ids: Vec<ParticipantId> = self.inputs.keys().copied().collect();
+        for id in ids {
+            self.remove_input(pipeline, id, pictures.get(&id));
+        }
+        for (_, branch) in self.classes.drain() {
+            branch.stop(pipeline, &self.canvas_tee);
+        }
+        remove_all(pipeline, &self.elements);
+    }
+}

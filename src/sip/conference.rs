@@ -1,0 +1,218 @@
+//! The meeting's roster as the focus sends it (RFC 4575 conference-info,
+//! in NOTIFYs of the `conference` event package), read into what the
+//! in-call page shows: how many are in the meeting, who, who hosts, and —
+//! the focus's extension in its own namespace — the layout this room
+//! watches. Pure; bytes from the network, so it is fuzzed.
+//!
+//! Only full-state documents are sent by our focus; a partial one (another
+//! focus) is read the same way, which undercounts at worst.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use serde::Serialize;
+
+/// The body type of the roster.
+pub const CONTENT_TYPE: &str = "application/conference-info+xml";
+/// The body type of a layout choice sent to the focus (INFO).
+pub const LAYOUT_TYPE: &str = "application/vnd.roomterm.layout+json";
+/// At most this many names are kept (a 500-person meeting's roster is
+/// counted, not listed).
+const MAX_MEMBERS: usize = 64;
+
+/// One participant as the roster names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RosterMember {
+    pub name: String,
+    pub host: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Roster {
+    /// Participants now (the document's `user-count`, else its users).
+    pub count: u32,
+    pub members: Vec<RosterMember>,
+    /// The layout this room watches (`gallery`, `speaker`,
+    /// `picture_in_picture`), if the focus says.
+    pub layout: Option<String>,
+    /// The document's version: an older one than the last is stale.
+    pub version: u32,
+}
+
+/// Reads a conference-info document; `None` if it is not one.
+pub fn parse(xml: &str) -> Option<Roster> {
+    let mut reader = Reader::from_str(xml);
+    reader.config_mut().trim_text(true);
+    let mut roster = Roster {
+        count: 0,
+        members: Vec::new(),
+        layout: None,
+        version: 0,
+    };
+    let mut user_count: Option<u32> = None;
+    let mut users = 0u32;
+    let mut seen_root = false;
+    // Element names from the root down (local names).
+    let mut path: Vec<Vec<u8>> = Vec::new();
+    let mut member: Option<RosterMember> = None;
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(element) => {
+                let name = element.local_name().as_ref().to_vec();
+                if path.is_empty() {
+                    if name != b"conference-info" {
+                        return None;
+                    }
+                    seen_root = true;
+                    roster.version = element
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.local_name().as_ref() == b"version")
+                        .and_then(|a| a.unescape_value().ok()?.trim().parse().ok())
+                        .unwrap_or(0);
+                }
+                if name == b"user" && path.last().is_some_and(|p| p == b"users") {
+                    users += 1;
+                    member = Some(RosterMember {
+                        name: String::new(),
+                        host: false,
+                    });
+                }
+                path.push(name);
+                // A document nested deeper than ours is not ours.
+                if path.len() > 8 {
+                    return None;
+                }
+            }
+            Event::Empty(element) => {
+                let name = element.local_name();
+                if name.as_ref() == b"user" && path.last().is_some_and(|p| p == b"users") {
+                    users += 1;
+                }
+            }
+            Event::Text(text) => {
+                let text = text.unescape().ok()?;
+                let text = text.trim();
+                let at = |names: &[&[u8]]| {
+                    path.len() >= names.len()
+                        && path[path.len() - names.len()..]
+                            .iter()
+                            .zip(names)
+                            .all(|(a, b)| a == b)
+                };
+                if at(&[b"conference-state", b"user-count"]) {
+                    user_count = text.parse().ok();
+                } else if at(&[b"conference-state", b"layout"]) {
+                    roster.layout = Some(text.chars().take(32).collect());
+                } else if at(&[b"user", b"display-text"]) {
+                    if let Some(member) = member.as_mut() {
+                        member.name = text.chars().filter(|c| !c.is_control()).take(64).collect();
+                    }
+                } else if at(&[b"user", b"roles", b"entry"]) && text.eq_ignore_ascii_case("host") {
+                    if let Some(member) = member.as_mut() {
+                        member.host = true;
+                    }
+                }
+            }
+            Event::End(_) => {
+                let name = path.pop()?;
+                if name == b"user" {
+                    if let Some(done) = member.take() {
+                        if roster.members.len() < MAX_MEMBERS {
+                            roster.members.push(done);
+                        }
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !seen_root || !path.is_empty() {
+        return None;
+    }
+    roster.count = user_count.unwrap_or(users);
+    Some(roster)
+}
+
+/// The INFO body choosing `layout`.
+pub fn layout_choice(layout: &str) -> String {
+    serde_json::json!({ "layout": layout }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FOCUS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<conference-info xmlns="urn:ietf:params:xml:ns:conference-info" entity="sip:8100001@roomcloud.local" state="full" version="3">
+ <conference-state>
+  <user-count>2</user-count>
+  <active>true</active>
+  <layout xmlns="urn:roomterm:params:xml:ns:conference-layout">speaker</layout>
+ </conference-state>
+ <users>
+  <user entity="sip:100001@roomcloud.local" state="full">
+   <display-text>Board Room</display-text>
+   <roles><entry>host</entry></roles>
+   <endpoint entity="sip:100001@roomcloud.local"><status>connected</status></endpoint>
+  </user>
+  <user entity="sip:alice@example.com" state="full">
+   <display-text>Alice &lt;&amp; &quot;Bob&quot;&gt;</display-text>
+   <roles><entry>participant</entry></roles>
+  </user>
+ </users>
+</conference-info>
+"#;
+
+    #[test]
+    fn the_focus_roster_reads_as_count_names_host_and_layout() {
+        let roster = parse(FOCUS).unwrap();
+        assert_eq!(roster.count, 2);
+        assert_eq!(roster.version, 3);
+        assert_eq!(roster.layout.as_deref(), Some("speaker"));
+        assert_eq!(
+            roster.members,
+            vec![
+                RosterMember {
+                    name: "Board Room".into(),
+                    host: true
+                },
+                RosterMember {
+                    name: "Alice <& \"Bob\">".into(),
+                    host: false
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_user_count_the_users_are_counted() {
+        let xml = FOCUS.replace("<user-count>2</user-count>", "");
+        assert_eq!(parse(&xml).unwrap().count, 2);
+    }
+
+    #[test]
+    fn anything_else_is_not_a_roster() {
+        assert_eq!(parse(""), None);
+        assert_eq!(parse("<html><body/></html>"), None);
+        assert_eq!(parse("<conference-info><users>"), None, "unclosed");
+        assert_eq!(parse("not xml at all <<<"), None);
+        let deep = format!(
+            "<conference-info>{}{}</conference-info>",
+            "<a>".repeat(20),
+            "</a>".repeat(20)
+        );
+        assert_eq!(parse(&deep), None);
+        for cut in 0..FOCUS.len() {
+            // Every truncation reads or not, never panics.
+            if FOCUS.is_char_boundary(cut) {
+                let _ = parse(&FOCUS[..cut]);
+            }
+        }
+    }
+
+    #[test]
+    fn the_layout_choice_is_json() {
+        assert_eq!(layout_choice("gallery"), r#"{"layout":"gallery"}"#);
+    }
+}
