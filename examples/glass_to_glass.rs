@@ -139,6 +139,7 @@ fn measure(plan: &MediaPlan, seconds: u64, path: Path) -> anyhow::Result<Summary
                     height: HEIGHT as u32,
                     bitrate_kbps: VideoClass::Hd720.bitrate_kbps(),
                 },
+                ports: None,
             })?;
             (
                 local(ports.video.expect("a video participant")),

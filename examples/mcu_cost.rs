@@ -180,6 +180,7 @@ fn measure(
                 height: HEIGHT,
                 bitrate_kbps: VideoClass::Hd720.bitrate_kbps(),
             },
+            ports: None,
         })?;
         let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
         senders.push(Sender::start(

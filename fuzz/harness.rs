@@ -6,7 +6,8 @@
 //! to every parser of the terminal that reads network bytes — a new INVITE
 //! (ringing here) and then the same bytes as an in-dialog request, a
 //! response to a placed call and to a REGISTER, the far end's SDP (answer
-//! and offer), and an RTP header. None may panic; what they send back must
+//! and offer), the meeting roster a focus NOTIFYs (as a whole request in a
+//! meeting call's dialog, and as its body), and an RTP header. None may panic; what they send back must
 //! be a SIP message rsip parses again.
 
 #![allow(dead_code)]
@@ -76,6 +77,24 @@ pub fn run(data: &[u8]) {
         if let Some(out) = call.hang_up() {
             check_sent(data, &out);
         }
+        // A meeting call answered by a focus: the bytes as a request in its
+        // dialog, and as the body of the focus's NOTIFY (the roster).
+        let (mut call, invite) = OutgoingCall::start(&account, local(), "8100002", "v=0\r\n", now);
+        let ok = focus_answer(&invite);
+        if let Some(ack) = call.on_response(&ok) {
+            check_sent(data, &ack);
+        }
+        if let Some(subscribe) = call.poll(now) {
+            check_sent(data, &subscribe);
+        }
+        for request in [data.to_vec(), notify_carrying(&invite, data)] {
+            if let Some(answer) = call.on_request(&request) {
+                check_sent(data, &answer);
+            }
+        }
+        if let Some(info) = call.select_layout("speaker", now) {
+            check_sent(data, &info);
+        }
         // A registration answered by these bytes.
         let mut registration = Registration::new(account, local());
         let register = registration.register_now(local(), now);
@@ -96,5 +115,48 @@ pub fn run(data: &[u8]) {
     };
     let _ = sdp::remote_media(&text, &ours);
     let _ = sdp::offered_payloads(&text);
+    let _ = roomterm::sip::conference::parse(&text);
     let _ = roomterm::media::rtp_packet(data);
+}
+
+/// The header line `name:` of `request`, as sent.
+fn line<'a>(request: &'a str, name: &str) -> &'a str {
+    request
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with(&format!("{name}:")))
+        .unwrap_or_default()
+}
+
+/// A focus's `200 OK` to `invite` (with `isfocus`).
+fn focus_answer(invite: &[u8]) -> Vec<u8> {
+    let invite = String::from_utf8_lossy(invite);
+    format!(
+        "SIP/2.0 200 OK\r\n{}\r\n{}\r\n{};tag=focus\r\n{}\r\n{}\r\n\
+         Contact: <sip:focus@127.0.0.1:5060>;isfocus\r\nContent-Length: 5\r\n\r\nv=0\r\n",
+        line(&invite, "via"),
+        line(&invite, "from"),
+        line(&invite, "to"),
+        line(&invite, "call-id"),
+        line(&invite, "cseq"),
+    )
+    .into_bytes()
+}
+
+/// The focus's NOTIFY in the dialog `invite` opened, with `body`.
+fn notify_carrying(invite: &[u8], body: &[u8]) -> Vec<u8> {
+    let invite = String::from_utf8_lossy(invite);
+    let from = line(&invite, "from").trim_start_matches("From:").trim();
+    let to = line(&invite, "to").trim_start_matches("To:").trim();
+    let mut request = format!(
+        "NOTIFY sip:100002@127.0.0.1:40000 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKfuzz\r\n\
+         From: {to};tag=focus\r\nTo: {from}\r\n{}\r\nCSeq: 1 NOTIFY\r\n\
+         Event: conference\r\nSubscription-State: active\r\n\
+         Content-Type: application/conference-info+xml\r\nContent-Length: {}\r\n\r\n",
+        line(&invite, "call-id"),
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    request
 }

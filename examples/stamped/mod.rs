@@ -227,6 +227,7 @@ impl Camera {
                     latency_ms: 150,
                     bandwidth_kbps: config.class.bitrate_kbps(),
                     key_frames: true,
+                    port: None,
                 };
                 let port = rtp.receive(spec, local, &nothing)?;
                 rtp.set_retransmission(1, retransmission);

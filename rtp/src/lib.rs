@@ -35,5 +35,6 @@ mod session;
 mod stats;
 
 pub use error::RtpError;
+pub use ports::{bind_pair, bind_pair_at};
 pub use session::{MediumSpec, Remote, Rtp};
 pub use stats::{ReceiveStats, SessionStats};

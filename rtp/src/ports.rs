@@ -10,14 +10,33 @@ use crate::error::{make, RtpError};
 /// pick and the bind.
 const ATTEMPTS: u32 = 32;
 
-/// Two `udpsrc` bound (READY) on `port` and `port + 1` of `local`, the
-/// first with `caps`.
-pub(crate) fn bind_pair(
+/// Two `udpsrc` bound (READY) on an even port and the next one of
+/// `local`, the first with `caps`; returns them and the even port.
+pub fn bind_pair(
     local: IpAddr,
     caps: &gst::Caps,
 ) -> Result<(gst::Element, gst::Element, u16), RtpError> {
-    for _ in 0..ATTEMPTS {
-        let Some(port) = even_port(local) else {
+    bind(local, caps, None)
+}
+
+/// As [`bind_pair`], on `port` and `port + 1` exactly (ports held until
+/// now by another part of the program, handed over).
+pub fn bind_pair_at(
+    local: IpAddr,
+    caps: &gst::Caps,
+    port: u16,
+) -> Result<(gst::Element, gst::Element, u16), RtpError> {
+    bind(local, caps, Some(port))
+}
+
+fn bind(
+    local: IpAddr,
+    caps: &gst::Caps,
+    fixed: Option<u16>,
+) -> Result<(gst::Element, gst::Element, u16), RtpError> {
+    let attempts = if fixed.is_some() { 1 } else { ATTEMPTS };
+    for _ in 0..attempts {
+        let Some(port) = fixed.or_else(|| even_port(local)) else {
             continue;
         };
         let rtp = udpsrc(local, port, caps.clone())?;
@@ -39,7 +58,7 @@ pub(crate) fn bind_pair(
     }
     Err(RtpError::NoPorts {
         address: local.to_string(),
-        attempts: ATTEMPTS,
+        attempts,
     })
 }
 

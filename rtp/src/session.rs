@@ -13,7 +13,7 @@ use gst::glib;
 use gst::prelude::*;
 
 use crate::error::{make, RtpError};
-use crate::ports::bind_pair;
+use crate::ports::{bind_pair, bind_pair_at};
 use crate::stats::{ReceiveStats, SessionStats};
 
 /// How much of what we sent the retransmitter keeps, ms: a NACK for
@@ -43,6 +43,9 @@ pub struct MediumSpec {
     /// Ask the sender for a key frame (PLI, or FIR when the decoder wants
     /// the parameter sets too) when a picture cannot be decoded: video.
     pub key_frames: bool,
+    /// Receive on this RTP port (RTCP the next) rather than free ones: the
+    /// ports an SDP answer already named.
+    pub port: Option<u16>,
 }
 
 impl MediumSpec {
@@ -174,7 +177,11 @@ impl Rtp {
     ) -> Result<u16, RtpError> {
         let (session, bandwidth_kbps) = (spec.session, spec.bandwidth_kbps);
         let fail = |message: String| RtpError::Session { session, message };
-        let (rtp_src, rtcp_src, port) = bind_pair(local, &spec.receive_caps())?;
+        let caps = spec.receive_caps();
+        let (rtp_src, rtcp_src, port) = match spec.port {
+            Some(port) => bind_pair_at(local, &caps, port)?,
+            None => bind_pair(local, &caps)?,
+        };
         let funnel = make("funnel")?;
         self.bin
             .add_many([&rtp_src, &rtcp_src, &funnel])
@@ -635,6 +642,7 @@ mod tests {
             latency_ms: 100,
             bandwidth_kbps: 512,
             key_frames: true,
+            port: None,
         };
         let own = caps_for(&spec, 96).unwrap();
         let own = own.structure(0).unwrap();

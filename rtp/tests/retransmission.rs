@@ -34,6 +34,7 @@ fn spec(rtx: bool) -> MediumSpec {
         latency_ms: 200,
         bandwidth_kbps: 512,
         key_frames: true,
+        port: None,
     }
 }
 

@@ -185,6 +185,7 @@ impl CallMedia {
             latency_ms: VIDEO_LATENCY_MS,
             bandwidth_kbps: config.class.bitrate_kbps(),
             key_frames: true,
+            port: None,
         };
         let audio_spec = MediumSpec {
             session: AUDIO,
@@ -194,6 +195,7 @@ impl CallMedia {
             latency_ms: AUDIO_LATENCY_MS,
             bandwidth_kbps: AUDIO_KBPS,
             key_frames: false,
+            port: None,
         };
         let rtp_error = |e: roomterm_rtp::RtpError| running.error(e.to_string());
         let video_port = rtp

@@ -24,4 +24,5 @@ mod sip_garbage;
 mod terminal;
 mod terminal_call;
 mod translations;
+mod waiting_room;
 mod wizard;

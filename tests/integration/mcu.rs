@@ -45,6 +45,7 @@ fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: 
             video_rtx_pt,
             audio_codec: AudioCodec::Opus,
             class: SMALL,
+            ports: None,
         })
         .unwrap();
     media

@@ -12,12 +12,14 @@
 //! NOTIFYs go down the flow the call came on; over UDP each is repeated
 //! (T1 doubling to T2) until its answer arrives or 32 s have passed.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::dtmf::key_in_info;
 use super::roster::{self, Member, Roster};
 use super::{tag_of, Focus, T1, T2};
 use crate::calls::request::{LegIdentity, Outgoing};
@@ -32,6 +34,14 @@ const MAX_EXPIRES: u64 = 3600;
 /// Timer F: a NOTIFY nobody answers is given up.
 const NOTIFY_WAIT: Duration = Duration::from_secs(32);
 
+type DialogView = (
+    String,
+    String,
+    crate::media::ParticipantId,
+    LegIdentity,
+    Arc<AtomicU32>,
+);
+
 /// One participant's roster subscription.
 pub(super) struct Subscription {
     meeting_id: String,
@@ -40,8 +50,9 @@ pub(super) struct Subscription {
     /// participant.
     leg: LegIdentity,
     path: ReplyPath,
-    /// Our CSeq in the dialog and the roster document's version.
-    cseq: u32,
+    /// Our CSeq in the dialog (shared with its other requests) and the
+    /// roster document's version.
+    cseq: Arc<AtomicU32>,
     version: u32,
     expires_at: Instant,
 }
@@ -52,7 +63,7 @@ impl Focus {
         let echo = d.request.echo();
         let event = d.request.header("event").unwrap_or_default();
         let event_name = event.split(';').next().unwrap_or_default().trim();
-        let Some((dialog_tag, meeting_id, participant, leg)) = self.dialog_of(&d) else {
+        let Some((dialog_tag, meeting_id, participant, leg, cseq)) = self.dialog_of(&d) else {
             return self.answer(
                 &d,
                 &echo,
@@ -97,7 +108,7 @@ impl Focus {
                 participant,
                 leg,
                 path: d.reply.clone(),
-                cseq: 0,
+                cseq,
                 version: 0,
                 expires_at: Instant::now(),
             });
@@ -107,10 +118,11 @@ impl Focus {
         self.send_notify(subscription, &state);
     }
 
-    /// `INFO` in a meeting call's dialog: the participant's layout.
+    /// `INFO` in a meeting call's dialog: the participant's layout, or a
+    /// key it pressed (for the waiting room's password).
     pub(super) fn info(&self, d: Deferred) {
         let echo = d.request.echo();
-        let Some((dialog_tag, meeting_id, participant, _)) = self.dialog_of(&d) else {
+        let Some((dialog_tag, meeting_id, participant, _, _)) = self.dialog_of(&d) else {
             return self.answer(
                 &d,
                 &echo,
@@ -121,8 +133,16 @@ impl Focus {
             );
         };
         let content_type = d.request.header("content-type").unwrap_or_default();
+        if let Some(key) = key_in_info(content_type, &d.request.body) {
+            // Keys matter only while the password is awaited.
+            self.waiting_key(d.request.call_id(), key);
+            return self.answer(&d, &echo, Some(&dialog_tag), 200, "OK", vec![]);
+        }
         if !content_type.trim().eq_ignore_ascii_case(LAYOUT_TYPE) {
-            let accept = rsip::Header::Other("Accept".into(), LAYOUT_TYPE.into());
+            let accept = rsip::Header::Other(
+                "Accept".into(),
+                format!("{LAYOUT_TYPE}, application/dtmf-relay, application/dtmf"),
+            );
             return self.answer(
                 &d,
                 &echo,
@@ -197,7 +217,7 @@ impl Focus {
     }
 
     fn send_notify(&self, subscription: &mut Subscription, state: &str) {
-        subscription.cseq += 1;
+        let cseq = subscription.cseq.fetch_add(1, Ordering::Relaxed) + 1;
         subscription.version += 1;
         let members: Vec<Member> = self
             .roster(&subscription.meeting_id)
@@ -220,7 +240,7 @@ impl Focus {
             members: &members,
             layout,
         });
-        let mut out = Outgoing::new("NOTIFY", subscription.cseq);
+        let mut out = Outgoing::new("NOTIFY", cseq);
         out.extra = vec![
             ("Event", "conference".to_string()),
             ("Subscription-State", state.to_string()),
@@ -232,7 +252,7 @@ impl Focus {
         if subscription.path.is_unreliable() {
             self.repeat_until_answered(
                 subscription.leg.call_id.clone(),
-                subscription.cseq,
+                cseq,
                 subscription.path.clone(),
                 bytes,
             );
@@ -265,12 +285,9 @@ impl Focus {
         });
     }
 
-    /// The dialog a request belongs to (Call-ID and our tag):
-    /// (our tag, meeting, participant, how we send in it).
-    fn dialog_of(
-        &self,
-        d: &Deferred,
-    ) -> Option<(String, String, crate::media::ParticipantId, LegIdentity)> {
+    /// The dialog a request belongs to (Call-ID and our tag): (our tag,
+    /// meeting, participant, how we send in it, our CSeq in it).
+    fn dialog_of(&self, d: &Deferred) -> Option<DialogView> {
         let tag = tag_of(d.request.header("to"))?;
         let dialogs = lock(&self.dialogs);
         let dialog = dialogs.get(d.request.call_id())?;
@@ -280,6 +297,7 @@ impl Focus {
                 dialog.meeting_id.clone(),
                 dialog.participant,
                 dialog.leg.clone(),
+                dialog.cseq.clone(),
             )
         })
     }

@@ -7,7 +7,9 @@
 //! - `caller.rs`: who calls — a registered room (by its flow) or a guest.
 //! - `roster.rs`: the roster as RFC 4575 conference-info, pure.
 //! - `events.rs`: in-dialog SUBSCRIBE (the roster, NOTIFYs as it changes)
-//!   and INFO (the participant's own layout).
+//!   and INFO (the participant's own layout, or a key pressed).
+//! - `waiting.rs`, `dtmf.rs`: the waiting room where a guest without the
+//!   password is asked for it and types it on its keypad.
 //! - `mod.rs` (this): the dialogs — INVITE → the meeting's join decision →
 //!   a rejection, or the conference joined and `200 OK` with the answer
 //!   (retransmitted over UDP until the ACK, §13.3.1.4); BYE leaves; CANCEL
@@ -19,16 +21,18 @@
 //! INVITE gets the same final answer.
 
 pub mod caller;
+mod dtmf;
 mod events;
 pub mod reject;
 pub mod roster;
 pub mod sdp;
 pub mod target;
+mod waiting;
 
 use crate::lock;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -39,7 +43,7 @@ use tokio::sync::{mpsc, watch};
 use crate::calls::request::{uri_of, LegIdentity};
 use crate::clock::SharedClock;
 use crate::media::{Conference, ConferenceConfig, ParticipantId, ParticipantSpec};
-use crate::meetings::join::JoinDecision;
+use crate::meetings::join::{JoinDecision, RejectReason};
 use crate::meetings::{JoinQuery, Meetings};
 use crate::sip::message::{EchoHeaders, Request, ResponseBuilder};
 use crate::sip::transaction::Transactions;
@@ -108,8 +112,11 @@ struct Dialog {
     local_tag: String,
     /// The last final INVITE answer, for re-INVITEs and retransmissions.
     answer: Arc<Vec<u8>>,
-    /// How we send requests (NOTIFYs) in the dialog.
+    /// How we send requests (NOTIFYs, a BYE) in the dialog, where, and
+    /// the CSeq of our last one.
     leg: LegIdentity,
+    path: ReplyPath,
+    cseq: Arc<AtomicU32>,
 }
 
 /// The focus's own address per transport, `host:port`, for its Contact.
@@ -149,6 +156,8 @@ pub struct Focus {
     subscriptions: Mutex<HashMap<String, events::Subscription>>,
     /// NOTIFYs sent over UDP and not yet answered: Call-ID + CSeq → stop.
     unanswered: Mutex<HashMap<(String, u32), watch::Sender<bool>>>,
+    /// Callers in the waiting room for the password, by Call-ID.
+    waiting: Mutex<HashMap<String, mpsc::UnboundedSender<waiting::WaitingEvent>>>,
     conferences: Mutex<HashMap<String, Live>>,
     dialogs: Mutex<HashMap<String, Dialog>>,
     /// Final answers awaiting their ACK (UDP): Call-ID + CSeq → stop signal.
@@ -172,6 +181,7 @@ impl Focus {
             location: parts.location,
             subscriptions: Mutex::new(HashMap::new()),
             unanswered: Mutex::new(HashMap::new()),
+            waiting: Mutex::new(HashMap::new()),
             store: parts.store,
             clock: parts.clock,
             conferences: Mutex::new(HashMap::new()),
@@ -250,7 +260,7 @@ impl Focus {
             .map(|live| live.conference.clone())
     }
 
-    async fn handle(&self, d: Deferred) {
+    async fn handle(self: Arc<Self>, d: Deferred) {
         match d.request.method {
             Method::Invite => self.invite(d).await,
             Method::Ack => self.ack(&d),
@@ -277,7 +287,7 @@ impl Focus {
         true
     }
 
-    async fn invite(&self, d: Deferred) {
+    async fn invite(self: &Arc<Self>, d: Deferred) {
         let call_id = d.request.call_id().to_string();
         let echo = d.request.echo();
         // A re-INVITE in a dialog we hold: the session stays as it is.
@@ -289,21 +299,36 @@ impl Focus {
         let local_tag = crate::sip::random_tag();
         let outcome = self.decide(&d.request, d.source).await;
         lock(&self.deciding).remove(&call_id);
-        let answer = match outcome {
-            Ok(joined) if *cancelled.borrow() => {
-                // CANCEL arrived while deciding: undo the join.
-                self.remove_participant(&joined.meeting_id, joined.participant);
-                self.respond(
-                    &d,
-                    &echo,
-                    &local_tag,
-                    487,
-                    "Request Terminated",
-                    vec![],
-                    None,
-                )
+        let outcome = match outcome {
+            Ok(decided) if *cancelled.borrow() => {
+                // CANCEL arrived while deciding: undo the join (or close
+                // the waiting room, dropped here).
+                match decided {
+                    Decided::Joined(joined) => {
+                        self.remove_participant(&joined.meeting_id, joined.participant)
+                    }
+                    Decided::Waiting { call, .. } => {
+                        lock(&self.waiting).remove(&call.call_id);
+                    }
+                }
+                Err(Refusal::plain(487, "Request Terminated"))
             }
-            Ok(joined) => {
+            other => other,
+        };
+        let answer = match outcome {
+            Ok(decided) => {
+                let (meeting_id, participant, sdp) = match &decided {
+                    Decided::Joined(joined) => (
+                        joined.meeting_id.clone(),
+                        joined.participant,
+                        joined.sdp.clone(),
+                    ),
+                    Decided::Waiting { call, sdp, .. } => (
+                        call.target.meeting_id.clone(),
+                        call.participant,
+                        sdp.clone(),
+                    ),
+                };
                 let answer = self.respond(
                     &d,
                     &echo,
@@ -311,21 +336,31 @@ impl Focus {
                     200,
                     "OK",
                     vec![self.contact(&d.reply)],
-                    Some(("application/sdp", joined.sdp.into_bytes())),
+                    Some(("application/sdp", sdp.into_bytes())),
                 );
-                let leg = self.leg_of(&d, &local_tag);
-                let meeting_id = joined.meeting_id.clone();
                 lock(&self.dialogs).insert(
                     call_id.clone(),
                     Dialog {
-                        meeting_id: joined.meeting_id,
-                        participant: joined.participant,
+                        meeting_id: meeting_id.clone(),
+                        participant,
                         local_tag: local_tag.clone(),
                         answer: answer.clone(),
-                        leg,
+                        leg: self.leg_of(&d, &local_tag),
+                        path: d.reply.clone(),
+                        cseq: Arc::default(),
                     },
                 );
-                self.notify_meeting(&meeting_id);
+                match decided {
+                    Decided::Joined(_) => self.notify_meeting(&meeting_id),
+                    Decided::Waiting {
+                        call,
+                        lobby,
+                        events,
+                        ..
+                    } => {
+                        tokio::spawn(self.clone().wait_for_password(*call, lobby, events));
+                    }
+                }
                 answer
             }
             Err(refusal) => self.respond(
@@ -403,7 +438,10 @@ impl Focus {
         let answer = match dialog {
             Some(dialog) => {
                 self.unsubscribe(call_id);
-                self.remove_participant(&dialog.meeting_id, dialog.participant);
+                // A caller still typing its password is in no conference.
+                if !self.waiting_gone(call_id) {
+                    self.remove_participant(&dialog.meeting_id, dialog.participant);
+                }
                 self.respond(&d, &echo, &dialog.local_tag, 200, "OK", vec![], None)
             }
             None => self.respond(
@@ -448,8 +486,9 @@ impl Focus {
         (dialog.local_tag == tag).then(|| dialog.answer.clone())
     }
 
-    /// The join decision, then the conference joined.
-    async fn decide(&self, request: &Request, source: Source) -> Result<Joined, Refusal> {
+    /// The join decision, then the conference joined — or, for a guest
+    /// who can type and gave no password, the waiting room.
+    async fn decide(&self, request: &Request, source: Source) -> Result<Decided, Refusal> {
         let target = request
             .uri
             .user()
@@ -457,14 +496,72 @@ impl Focus {
             .ok_or_else(|| Refusal::plain(404, "Not Found"))?;
         let now_ms = self.clock.now_ms();
         let caller = caller::identify(request, source, &self.location, &self.store, now_ms).await;
-        // First the credential and the meeting's rules against who is in
-        // it now; only an accepted join then holds a place (a burst of
-        // wrong passwords must not crowd out a right one). If the meeting
-        // changed meanwhile — others joined, or accepted joins not yet on
-        // the roster are pending — the decision is taken again counting
-        // them: INVITEs at the same instant must not all take the last place.
+        let admitted = self.admit(&target, &caller).await;
+        // GStreamer (its SDP library too) is set up on the first call.
+        if let Err(err) = crate::media::init() {
+            tracing::error!(%err, "GStreamer unavailable");
+            return Err(Refusal::plain(503, "Media Unavailable"));
+        }
+        let read_offer = || {
+            sdp::read_offer(&request.body, self.config.max_class).map_err(|err| {
+                tracing::info!(%err, "unusable SDP offer");
+                Refusal::plain(488, "Not Acceptable Here")
+            })
+        };
+        let call = |offer: sdp::Offer| waiting::WaitingCall {
+            call_id: request.call_id().to_string(),
+            target: target.clone(),
+            caller: caller.clone(),
+            from: request.header("from").unwrap_or_default().to_string(),
+            offer,
+            participant: self.next_participant.fetch_add(1, Ordering::Relaxed),
+        };
+        match admitted {
+            Ok((host, reservation)) => {
+                let call = call(read_offer()?);
+                let joined = self.enter(&call, host, None, reservation)?;
+                Ok(Decided::Joined(joined))
+            }
+            // No password, but a keypad: asked for it in the waiting room.
+            Err(refusal) if refusal.reason_code == Some(RejectReason::PasswordRequired.code()) => {
+                let offer = read_offer()?;
+                let can_type = offer
+                    .audio
+                    .as_ref()
+                    .is_some_and(|a| a.telephone_event.is_some());
+                if !can_type {
+                    return Err(refusal);
+                }
+                let call = call(offer);
+                let (events_tx, events) = mpsc::unbounded_channel();
+                let (lobby, sdp) = self.open_waiting_room(&call, events_tx.clone())?;
+                lock(&self.waiting).insert(call.call_id.clone(), events_tx);
+                tracing::info!(meeting = %call.target.meeting_id, "waiting for the password");
+                Ok(Decided::Waiting {
+                    call: Box::new(call),
+                    lobby,
+                    sdp,
+                    events,
+                })
+            }
+            Err(refusal) => Err(refusal),
+        }
+    }
+
+    /// The join decision against who is in the meeting now: host rights
+    /// (`true`) or guest, with a place held until the caller is on the
+    /// roster. Only an accepted join holds a place (a burst of wrong
+    /// passwords must not crowd out a right one). If the meeting changed
+    /// meanwhile — others joined, or accepted joins not yet on the roster
+    /// are pending — the decision is taken again counting them: INVITEs
+    /// at the same instant must not all take the last place.
+    async fn admit(
+        &self,
+        target: &target::Target,
+        caller: &caller::Caller,
+    ) -> Result<(bool, Reservation), Refusal> {
         let before = self.live_counts(&target.meeting_id);
-        let host = self.judge(&target, &caller, before.0, before.1).await?;
+        let host = self.judge(target, caller, before.0, before.1).await?;
         // The place and the count it is checked against, read together.
         let (reservation, now) = {
             let conferences = lock(&self.conferences);
@@ -476,24 +573,28 @@ impl Focus {
             host
         } else {
             // Others joined or are joining meanwhile: decide again with them.
-            self.judge(&target, &caller, now.0, now.1 + reservation.others)
+            self.judge(target, caller, now.0, now.1 + reservation.others)
                 .await?
         };
-        // GStreamer (its SDP library too) is set up on the first call.
-        if let Err(err) = crate::media::init() {
-            tracing::error!(%err, "GStreamer unavailable");
-            return Err(Refusal::plain(503, "Media Unavailable"));
-        }
-        let offer = sdp::read_offer(&request.body, self.config.max_class).map_err(|err| {
-            tracing::info!(%err, "unusable SDP offer");
-            Refusal::plain(488, "Not Acceptable Here")
-        })?;
+        Ok((host, reservation))
+    }
+
+    /// The admitted caller into the conference media (on `ports` when a
+    /// waiting room held them) and onto the roster.
+    fn enter(
+        &self,
+        call: &waiting::WaitingCall,
+        host: bool,
+        ports: Option<crate::media::MediaPorts>,
+        _place: Reservation,
+    ) -> Result<Joined, Refusal> {
+        let offer = &call.offer;
         // Sound is needed; a picture is not (a phone joins audio only).
         let Some(audio) = offer.audio.clone() else {
             return Err(Refusal::plain(488, "Not Acceptable Here"));
         };
         let video = offer.video.clone();
-        let participant = self.next_participant.fetch_add(1, Ordering::Relaxed);
+        let participant = call.participant;
         let spec = ParticipantSpec {
             id: participant,
             video_to: video.as_ref().map(|v| v.to),
@@ -503,8 +604,10 @@ impl Focus {
             audio_pt: audio.pt,
             audio_codec: audio.codec,
             class: self.class_spec(video.as_ref().map_or(VideoClass::Cif4, |v| v.class)),
+            ports,
         };
-        let conference = self.conference_for(&target.meeting_id).map_err(|err| {
+        let meeting_id = &call.target.meeting_id;
+        let conference = self.conference_for(meeting_id).map_err(|err| {
             tracing::error!(%err, "cannot start the conference media");
             Refusal::plain(503, "Media Unavailable")
         })?;
@@ -512,13 +615,13 @@ impl Focus {
             tracing::error!(%err, "cannot join the conference media");
             Refusal::plain(503, "Media Unavailable")
         })?;
-        if let Some(live) = lock(&self.conferences).get_mut(&target.meeting_id) {
+        if let Some(live) = lock(&self.conferences).get_mut(meeting_id) {
             live.roster.push(RosterEntry {
                 participant,
                 host,
-                from: request.header("from").unwrap_or_default().to_string(),
-                name: caller.name.clone(),
-                device_sn: caller.device_sn.clone(),
+                from: call.from.clone(),
+                name: call.caller.name.clone(),
+                device_sn: call.caller.device_sn.clone(),
             });
         }
         let local = sdp::Local {
@@ -526,11 +629,11 @@ impl Focus {
             video_port: ports.video.unwrap_or(0),
             audio_port: ports.audio,
         };
-        tracing::info!(meeting = %target.meeting_id, participant, host, "joined");
+        tracing::info!(meeting = %meeting_id, participant, host, "joined");
         Ok(Joined {
-            meeting_id: target.meeting_id,
+            meeting_id: meeting_id.clone(),
             participant,
-            sdp: sdp::answer(&offer, local, participant),
+            sdp: sdp::answer(offer, local, participant),
         })
     }
 
@@ -575,6 +678,7 @@ impl Focus {
                         rsip::headers::Warning::new(reject::warning(&self.host, reason.code()))
                             .into(),
                     ),
+                    reason_code: Some(reason.code()),
                 })
             }
         }
@@ -699,6 +803,9 @@ struct Refusal {
     code: u16,
     reason: String,
     warning: Option<rsip::Header>,
+    /// The stable reason code (`wrong_password`, `full`, …) of a refused
+    /// join.
+    reason_code: Option<&'static str>,
 }
 
 impl Refusal {
@@ -707,8 +814,22 @@ impl Refusal {
             code,
             reason: reason.to_string(),
             warning: None,
+            reason_code: None,
         }
     }
+}
+
+/// What an INVITE to a meeting comes to, if not a refusal.
+enum Decided {
+    Joined(Joined),
+    /// In the waiting room, typing the password.
+    Waiting {
+        call: Box<waiting::WaitingCall>,
+        lobby: crate::media::Lobby,
+        /// The answer, naming the waiting room's ports.
+        sdp: String,
+        events: mpsc::UnboundedReceiver<waiting::WaitingEvent>,
+    },
 }
 
 /// (host present, participants) of a live conference (none: nobody).

@@ -11,6 +11,7 @@ pub fn status(reason: RejectReason) -> (u16, &'static str) {
         RejectReason::NotStarted => (480, "Meeting Not Started"),
         RejectReason::Ended => (410, "Meeting Ended"),
         RejectReason::WrongPassword => (403, "Wrong Meeting Password"),
+        RejectReason::PasswordRequired => (403, "Meeting Password Required"),
         RejectReason::Full => (486, "Meeting Full"),
         RejectReason::Locked => (403, "Meeting Locked"),
     }
@@ -32,6 +33,7 @@ mod tests {
             RejectReason::NotStarted,
             RejectReason::Ended,
             RejectReason::WrongPassword,
+            RejectReason::PasswordRequired,
             RejectReason::Full,
             RejectReason::Locked,
         ];

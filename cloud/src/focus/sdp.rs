@@ -89,6 +89,9 @@ pub struct AudioOffer {
     pub to: Remote,
     pub pt: u8,
     pub codec: AudioCodec,
+    /// RFC 4733 telephone-events (keypad presses): payload type and clock
+    /// rate, if offered.
+    pub telephone_event: Option<(u8, u32)>,
 }
 
 /// One `m=` line of the offer, as the answer must mirror it.
@@ -191,7 +194,18 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
             },
             "audio" if offer.audio.is_none() => match pick_audio(media) {
                 Some((pt, codec)) => {
-                    offer.audio = Some(AudioOffer { to, pt, codec });
+                    let telephone_event = rtpmaps(media)
+                        .into_iter()
+                        .find(|(p, name, _)| {
+                            name == "TELEPHONE-EVENT" && media.formats().any(|f| f == p.to_string())
+                        })
+                        .map(|(p, _, rate)| (p, rate));
+                    offer.audio = Some(AudioOffer {
+                        to,
+                        pt,
+                        codec,
+                        telephone_event,
+                    });
                     offer.lines.push(Line::Audio);
                 }
                 None => offer.lines.push(refused),
@@ -378,7 +392,14 @@ pub fn answer(offer: &Offer, local: Local, session_id: u64) -> String {
             Line::Audio => {
                 let Some(audio) = &offer.audio else { continue };
                 let pt = audio.pt;
-                out.push_str(&format!("m=audio {} RTP/AVP {pt}\r\n", local.audio_port));
+                let formats = match audio.telephone_event {
+                    Some((event, _)) => format!("{pt} {event}"),
+                    None => pt.to_string(),
+                };
+                out.push_str(&format!(
+                    "m=audio {} RTP/AVP {formats}\r\n",
+                    local.audio_port
+                ));
                 out.push_str(&format!("a=rtcp:{}\r\n", local.audio_port + 1));
                 match audio.codec {
                     AudioCodec::Opus => {
@@ -387,6 +408,11 @@ pub fn answer(offer: &Offer, local: Local, session_id: u64) -> String {
                     }
                     AudioCodec::Pcmu => out.push_str(&format!("a=rtpmap:{pt} PCMU/8000\r\n")),
                     AudioCodec::Pcma => out.push_str(&format!("a=rtpmap:{pt} PCMA/8000\r\n")),
+                }
+                // Keypad presses: the meeting password in the waiting room.
+                if let Some((event, rate)) = audio.telephone_event {
+                    out.push_str(&format!("a=rtpmap:{event} telephone-event/{rate}\r\n"));
+                    out.push_str(&format!("a=fmtp:{event} 0-15\r\n"));
                 }
                 out.push_str("a=sendrecv\r\n");
             }
@@ -450,9 +476,11 @@ o=- 1 1 IN IP4 10.0.0.7
 s=-
 c=IN IP4 10.0.0.7
 t=0 0
-m=audio 40000 RTP/AVP 111 0
+m=audio 40000 RTP/AVP 111 0 101
 a=rtpmap:111 opus/48000/2
 a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/48000
+a=fmtp:101 0-15
 m=video 40002 RTP/AVP 96 97 98
 b=AS:1024
 a=rtpmap:96 H264/90000
@@ -474,6 +502,7 @@ a=rtcp:40013
         assert_eq!(audio.to.rtp, "10.0.0.7:40000".parse().unwrap());
         assert_eq!(audio.to.rtcp, "10.0.0.7:40001".parse().unwrap());
         assert_eq!((audio.pt, audio.codec), (111, AudioCodec::Opus));
+        assert_eq!(audio.telephone_event, Some((101, 48_000)));
         let video = offer.video.clone().unwrap();
         assert_eq!(video.to.rtp, "10.0.0.7:40002".parse().unwrap());
         assert_eq!(video.to.rtcp, "10.0.0.7:40013".parse().unwrap());
@@ -506,6 +535,8 @@ a=rtcp:40013
         assert!(text.contains("c=IN IP4 192.0.2.1"));
         assert!(text.contains("m=video 50002 RTP/AVP 96 98\r\n"));
         for line in [
+            "m=audio 50000 RTP/AVP 111 101\r\n",
+            "a=rtpmap:101 telephone-event/48000",
             "a=rtcp:50003",
             "a=rtcp:50001",
             "a=rtcp-fb:96 nack\r\n",
@@ -600,7 +631,8 @@ m=audio 40000 RTP/AVP 8 0
     fn offers_without_anything_usable_or_garbage_are_errors() {
         let only_pm0 = TERMINAL
             .replace(
-                "m=audio 40000 RTP/AVP 111 0\na=rtpmap:111 opus/48000/2\na=rtpmap:0 PCMU/8000\n",
+                "m=audio 40000 RTP/AVP 111 0 101\na=rtpmap:111 opus/48000/2\na=rtpmap:0 PCMU/8000\n\
+                 a=rtpmap:101 telephone-event/48000\na=fmtp:101 0-15\n",
                 "",
             )
             .replace("packetization-mode=1", "packetization-mode=0");

@@ -10,6 +10,8 @@
 //! - `view.rs`: one composition per layout someone watches.
 //! - `encoders.rs`: one encoder per view and class, its packets to every
 //!   watcher.
+//! - `lobby.rs`, `prompts.rs`: the waiting room of a caller asked for the
+//!   meeting password (spoken prompts, its ports held, its keys watched).
 //! - `layout.rs`: gallery, speaker view and picture-in-picture rectangles.
 //! - `elements.rs`: element construction and [`MediaError`].
 //!
@@ -20,12 +22,16 @@ mod conference;
 mod elements;
 mod encoders;
 pub mod layout;
+mod lobby;
 mod participant;
+mod prompts;
 pub mod speaker;
 mod view;
 
 pub use conference::{Conference, ConferenceConfig};
 pub use elements::{init, MediaError};
 pub use layout::{LayoutKind, Rect};
+pub use lobby::{Lobby, LobbySpec};
 pub use participant::{AudioCodec, ClassSpec, MediaPorts, ParticipantId, ParticipantSpec};
+pub use prompts::Prompt;
 pub use roomterm_rtp::{Remote, SessionStats};

@@ -90,6 +90,9 @@ pub struct ParticipantSpec {
     pub video_rtx_pt: Option<u8>,
     pub audio_codec: AudioCodec,
     pub class: ClassSpec,
+    /// Receive on these ports (a waiting room held them, and the answer
+    /// named them); `None`: free ones.
+    pub ports: Option<MediaPorts>,
 }
 
 /// Where the participant sends its media to us (RTP; RTCP on the next
@@ -145,6 +148,7 @@ pub(super) fn video_input(
         latency_ms: VIDEO_LATENCY_MS,
         bandwidth_kbps: spec.class.bitrate_kbps,
         key_frames: true,
+        port: spec.ports.and_then(|p| p.video),
     };
     let port = rtp
         .receive(medium, bind, &depay)
@@ -186,6 +190,7 @@ pub(super) fn audio_input(
         latency_ms: AUDIO_LATENCY_MS,
         bandwidth_kbps: AUDIO_KBPS,
         key_frames: false,
+        port: spec.ports.map(|p| p.audio),
     };
     let port = rtp
         .receive(medium, bind, &depay)

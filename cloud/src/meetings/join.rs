@@ -97,6 +97,9 @@ pub enum RejectReason {
     NotStarted,
     Ended,
     WrongPassword,
+    /// No password given to a meeting that needs one: a caller that can
+    /// type is asked for it instead (the focus's waiting room).
+    PasswordRequired,
     Full,
     Locked,
 }
@@ -108,6 +111,7 @@ impl RejectReason {
             Self::NotStarted => "not_started",
             Self::Ended => "ended",
             Self::WrongPassword => "wrong_password",
+            Self::PasswordRequired => "password_required",
             Self::Full => "full",
             Self::Locked => "locked",
         }
@@ -153,7 +157,7 @@ pub fn decide(
     match credential {
         Credential::WrongPassword => return Rejected(RejectReason::WrongPassword),
         Credential::NoPassword if m.guest_password_required => {
-            return Rejected(RejectReason::WrongPassword)
+            return Rejected(RejectReason::PasswordRequired)
         }
         _ => {}
     }
@@ -304,7 +308,7 @@ mod tests {
         m.guest_password_required = true;
         assert_eq!(
             decide(Some(&m), 10, Credential::NoPassword, with_host(1)),
-            Rejected(RejectReason::WrongPassword)
+            Rejected(RejectReason::PasswordRequired)
         );
         assert_eq!(
             decide(Some(&m), 10, Credential::Invitee, with_host(1)),

@@ -490,7 +490,7 @@ async fn join_decisions() {
         "a second host-password caller is a guest"
     );
     // Guests: password needed, host needed (join-before-host is off).
-    assert_eq!(join(&t, id, json!({})).await, "wrong_password");
+    assert_eq!(join(&t, id, json!({})).await, "password_required");
     assert_eq!(
         join(&t, id, json!({ "password": "0000" })).await,
         "wrong_password"
@@ -517,7 +517,7 @@ async fn join_decisions() {
     );
     assert_eq!(
         join(&t, id, hosted(json!({ "device_sn": "SN-2" }))).await,
-        "wrong_password"
+        "password_required"
     );
     assert_eq!(
         join(
@@ -624,7 +624,7 @@ async fn every_device_has_a_meeting_room() {
     );
     assert_eq!(
         join(&t, id, json!({ "device_sn": "SN-2" })).await,
-        "wrong_password"
+        "password_required"
     );
     assert_eq!(join(&t, id, json!({ "password": "2468" })).await, "guest");
     let err = t

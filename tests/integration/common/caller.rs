@@ -109,11 +109,23 @@ impl Caller {
         cseq: u32,
         body: &str,
     ) -> String {
+        self.request_typed(method, uri, to, branch, cseq, ("application/sdp", body))
+    }
+
+    fn request_typed(
+        &self,
+        method: &str,
+        uri: &str,
+        to: &str,
+        branch: &str,
+        cseq: u32,
+        (kind, body): (&str, &str),
+    ) -> String {
         let local = self.local();
         let content = if body.is_empty() {
             String::new()
         } else {
-            "Content-Type: application/sdp\r\n".to_string()
+            format!("Content-Type: {kind}\r\n")
         };
         format!(
             "{method} {uri} SIP/2.0\r\n\
@@ -190,6 +202,50 @@ impl Caller {
             self.dialog_to = Some(answered_to);
         }
         answer
+    }
+
+    /// Sends an INFO in the call with `body` of type `kind`; returns its
+    /// answer.
+    pub async fn info(&mut self, user: &str, kind: &str, body: &str) -> Answer {
+        self.cseq += 1;
+        let uri = format!("sip:{user}@{}", self.domain);
+        let to = self.dialog_to.clone().expect("a call");
+        let info = self.request_typed("INFO", &uri, &to, &Self::branch(), self.cseq, (kind, body));
+        self.send(&info).await;
+        self.final_answer("INFO", self.cseq).await
+    }
+
+    /// Waits up to `within` for a request of `method` from the cloud and
+    /// answers it `200 OK`; returns it.
+    pub async fn expect_request(&self, method: &str, within: Duration) -> Option<String> {
+        let mut buf = vec![0u8; 65_535];
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let (len, from) = tokio::time::timeout_at(deadline, self.socket.recv_from(&mut buf))
+                .await
+                .ok()?
+                .ok()?;
+            let text = String::from_utf8_lossy(&buf[..len]).into_owned();
+            if !text.starts_with(&format!("{method} ")) {
+                continue;
+            }
+            let line = |name: &str| {
+                text.lines()
+                    .find(|l| l.to_ascii_lowercase().starts_with(&format!("{name}:")))
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let ok = format!(
+                "SIP/2.0 200 OK\r\n{}\r\n{}\r\n{}\r\n{}\r\n{}\r\nContent-Length: 0\r\n\r\n",
+                line("via"),
+                line("from"),
+                line("to"),
+                line("call-id"),
+                line("cseq")
+            );
+            let _ = self.socket.send_to(ok.as_bytes(), from).await;
+            return Some(text);
+        }
     }
 
     /// Hangs up the call; returns the BYE's answer.
