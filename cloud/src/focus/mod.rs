@@ -21,7 +21,7 @@
 //! INVITE gets the same final answer.
 
 pub mod caller;
-mod dtmf;
+pub mod dtmf;
 mod events;
 pub mod reject;
 pub mod roster;

@@ -656,3 +656,40 @@ fn no_bare_cr_or_lf_in_responses() {
         }
     }
 }
+
+/// The keypad fuzz target's property on stable: telephone-event packets
+/// and INFO bodies, mangled every way, read without a panic and give only
+/// keys a keypad has.
+#[test]
+fn mangled_key_presses_never_panic_and_give_only_keypad_keys() {
+    use roomcloud::focus::dtmf::{key_in_info, DtmfReader};
+    let keypad = |key: char| key.is_ascii_digit() || key == '*' || key == '#';
+    let event: Vec<u8> = vec![
+        0x80, 101, 0x00, 0x07, 0x00, 0x00, 0x03, 0xc0, 0xde, 0xad, 0xbe, 0xef, 0x05, 0x8a, 0x03,
+        0x20,
+    ];
+    let bodies: [&[u8]; 2] = [b"Signal=5\r\nDuration=160\r\n", b"#"];
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    for round in 0..20_000 {
+        let mut packet = event.clone();
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(packet.len());
+            packet[at] = rng.next() as u8;
+        }
+        packet.truncate(rng.below(packet.len() + 1));
+        let mut reader = DtmfReader::new(101);
+        for _ in 0..2 {
+            if let Some(key) = reader.packet(&packet) {
+                assert!(keypad(key), "round {round}: {key:?} from {packet:?}");
+            }
+        }
+        let mut body = bodies[round % 2].to_vec();
+        let at = rng.below(body.len());
+        body[at] = rng.next() as u8;
+        for kind in ["application/dtmf-relay", "application/dtmf"] {
+            if let Some(key) = key_in_info(kind, &body) {
+                assert!(keypad(key), "{key:?} from {body:?}");
+            }
+        }
+    }
+}
