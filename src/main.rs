@@ -56,6 +56,9 @@ struct Cli {
     /// Do not read Linux input devices (IR receivers; keyboards when headless).
     #[arg(long)]
     no_input_devices: bool,
+    /// A test pattern and tone instead of the board's camera and microphone.
+    #[arg(long)]
+    test_sources: bool,
     /// Join this meeting (`ID` or `ID*PASSWORD`) once registered, as a
     /// lobby display or the demo's second room does.
     #[arg(long, value_name = "MEETING")]
@@ -171,7 +174,7 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
     }
     // A windowed terminal is in a room with a speaker; a headless one (a
     // lobby display, CI) plays nothing.
-    let call_media = call_media(&board, &sn, !cli.headless);
+    let call_media = call_media(&board, &sn, !cli.headless, cli.test_sources);
     let terminal = Terminal::start(TerminalOptions {
         data,
         sn,
@@ -228,17 +231,24 @@ async fn join_when_registered(terminal: Terminal, id: String, password: Option<S
     }
 }
 
-/// Calls at 720p with the board's codecs, played on the speaker when there
-/// is one (`speaker`). The camera and microphone are still the test sources (a colour and a tone taken from the SN, so two
-/// demo rooms look and sound different); a board without the codecs
-/// places no calls.
+/// Calls at 720p with the board's codecs, camera and microphone, played on
+/// the speaker when there is one (`speaker`). Where the profile (or
+/// `test`) names the test sources, a colour and a tone taken from the SN
+/// stand in, so two demo rooms look and sound different; a board without
+/// the codecs places no calls.
 fn call_media(
     board: &BoardProfile,
     sn: &str,
     speaker: bool,
+    test: bool,
 ) -> Option<roomterm::media::CallMediaConfig> {
     use roomterm::media::{CallMediaConfig, MediaPlan, SourceMode, VideoClass};
-    let plan = match MediaPlan::probe(board, SourceMode::Test) {
+    let mode = if test {
+        SourceMode::Test
+    } else {
+        SourceMode::Profile
+    };
+    let plan = match MediaPlan::probe(board, mode) {
         Ok(plan) => plan,
         Err(err) => {
             tracing::warn!(%err, "no calls: media elements missing");
@@ -269,6 +279,8 @@ fn call_media(
         // The far end plays on the board's speaker; the echo canceller
         // hears it there.
         speaker: speaker.then(|| "autoaudiosink".to_string()),
+        // Noise suppression and gain control for a room's microphone.
+        real_microphone: !plan.microphone.is_test(),
         ..CallMediaConfig::small(&plan, colour, tone)
     })
 }

@@ -106,7 +106,11 @@ pub fn follow(
                             Some(remote) => {
                                 media.set_retransmission(remote.retransmission);
                                 match media.send_to(remote.video, remote.audio) {
-                                    Ok(()) => sending = true,
+                                    Ok(()) => {
+                                        sending = true;
+                                        let devices = media.devices();
+                                        status.send_modify(|s| s.call_devices = devices);
+                                    }
                                     Err(err) => tracing::error!(%err, "cannot send call media"),
                                 }
                             }
@@ -123,6 +127,7 @@ pub fn follow(
                     if ended.is_some() {
                         s.call_quality = None;
                         s.call_roster = None;
+                        s.call_devices = Default::default();
                     }
                 });
                 if let Some(refused) = ended {

@@ -50,6 +50,8 @@ pub struct TerminalStatus {
     /// The meeting's roster (who, how many, the layout this room watches)
     /// while in a meeting; `None` in a room-to-room call.
     pub call_roster: Option<crate::sip::conference::Roster>,
+    /// A camera or microphone that did not open for the call in progress.
+    pub call_devices: crate::media::Devices,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,6 +80,7 @@ impl TerminalStatus {
             speaker_volume: crate::store::DEFAULT_VOLUME,
             call_quality: None,
             call_roster: None,
+            call_devices: Default::default(),
         }
     }
 

@@ -23,7 +23,7 @@ use roomterm_rtp::{MediumSpec, Remote, Rtp, SessionStats};
 
 use super::loopback::{pull, rgb_frame, s16_samples, AUDIO_RATE};
 use super::pipeline::{make, Running};
-use super::probe::{require, MediaPlan};
+use super::probe::{require, MediaPlan, Source};
 use super::quality::{rtp_packet, QualityMeter, QualityReport, StreamStats};
 use super::receive::{self, AudioOut};
 use super::send;
@@ -77,6 +77,10 @@ pub struct CallMediaConfig {
     pub width: u32,
     pub height: u32,
     pub fps: u32,
+    /// The camera and microphone: the board plan's devices, or the test
+    /// signals below.
+    pub camera: Source,
+    pub microphone: Source,
     /// The test camera's solid colour, `0xAARRGGBB`.
     pub colour: u32,
     /// The test microphone's sine.
@@ -108,6 +112,8 @@ impl CallMediaConfig {
             width: 320,
             height: 240,
             fps: 30,
+            camera: plan.camera.clone(),
+            microphone: plan.microphone.clone(),
             colour,
             tone_hz,
             tone_volume: 0.5,
@@ -126,6 +132,14 @@ impl CallMediaConfig {
 struct Senders {
     /// What the camera sends, small, for the room's own picture.
     self_view: gst_app::AppSink,
+    devices: Devices,
+}
+
+/// Which capture devices are missing (and why), once sending started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Devices {
+    pub camera_missing: Option<String>,
+    pub microphone_missing: Option<String>,
 }
 
 /// A call's pipeline. Shared (`&self` throughout) between the task that
@@ -271,9 +285,11 @@ impl CallMedia {
             self.rtp.send(AUDIO, audio, None).map_err(rtp_error)?;
             return Ok(());
         }
-        let (camera, self_view) = send::video(&self.running, &self.config, &self.camera)?;
+        let (camera, self_view, camera_missing) =
+            send::video(&self.running, &self.config, &self.camera)?;
         let probe = self.speaker.as_ref().map(|s| s.probe.as_str());
-        let microphone = send::audio(&self.running, &self.config, &self.volume, probe)?;
+        let (microphone, microphone_missing) =
+            send::audio(&self.running, &self.config, &self.volume, probe)?;
         self.rtp
             .send(VIDEO, video, Some(&camera.payloader))
             .map_err(rtp_error)?;
@@ -282,8 +298,22 @@ impl CallMedia {
             .map_err(rtp_error)?;
         self.running.start(&camera.elements)?;
         self.running.start(&microphone.elements)?;
-        *senders = Some(Arc::new(Senders { self_view }));
+        *senders = Some(Arc::new(Senders {
+            self_view,
+            devices: Devices {
+                camera_missing,
+                microphone_missing,
+            },
+        }));
         Ok(())
+    }
+
+    /// The camera or microphone that could not be opened (the far end sees
+    /// black, hears silence); all `None` before sending starts.
+    pub fn devices(&self) -> Devices {
+        self.current_senders()
+            .map(|s| s.devices.clone())
+            .unwrap_or_default()
     }
 
     /// Mutes or unmutes the microphone (the stream keeps flowing, silent).

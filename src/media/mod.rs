@@ -15,12 +15,15 @@
 //! - `quality.rs`: network quality from arriving RTP (6-second loss
 //!   windows, jitter, the loss icon and warning), pure.
 //! - `receive.rs`, `send.rs`: the decoding chains after the RTP layer and
-//!   the camera/microphone chains before it.
+//!   the camera/microphone chains before it; `capture.rs`: the board's
+//!   camera and microphone (or test signals), a missing one replaced by
+//!   black or silence and reported.
 //! - `call.rs`: a call's media — one pipeline around an RTP leg (rtpbin,
 //!   RTCP, NACK/RTX), receivers bound first (ports for the SDP), senders to
 //!   the far end's addresses, mute; decoded pictures and sound.
 
 mod call;
+mod capture;
 mod class;
 mod encoder;
 mod error;
@@ -33,7 +36,7 @@ mod receive;
 mod send;
 mod voice;
 
-pub use call::{CallMedia, CallMediaConfig};
+pub use call::{CallMedia, CallMediaConfig, Devices};
 pub use class::VideoClass;
 pub use encoder::{apply_encoder_settings, encoder_settings, AppliedSettings, Setting};
 pub use error::MediaError;

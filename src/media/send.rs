@@ -2,9 +2,9 @@
 //! there):
 //!
 //! ```text
-//! video: <camera or videotestsrc> → caps → videobalance (camera off: black) → tee → queue → videoconvert → <encoder> → rtph264pay
+//! video: <camera (capture.rs)> → videobalance (camera off: black) → tee → queue → videoconvert → <encoder> → rtph264pay
 //!                                                                             └→ leaky queue → videoscale → videoconvert → appsink (self view, RGB, quarter size)
-//! audio: <microphone or audiotestsrc> → volume (mute) → audioconvert → audioresample → caps
+//! audio: <microphone (capture.rs)> → volume (mute) → audioconvert → audioresample → caps
 //!          → webrtcdsp (echo cancelled against the speaker) → opusenc (in-band FEC) → rtpopuspay
 //! ```
 
@@ -14,7 +14,7 @@ use super::call::CallMediaConfig;
 use super::encoder::{apply_encoder_settings, encoder_settings};
 use super::loopback::AUDIO_RATE;
 use super::pipeline::{capsfilter, make, Running};
-use super::{voice, MediaError};
+use super::{capture, voice, MediaError};
 
 /// A sending chain added to a pipeline (stopped).
 pub(super) struct Sending {
@@ -26,21 +26,13 @@ pub(super) struct Sending {
 
 /// The camera through `camera_switch` to the encoder, and a small copy of
 /// it (after the switch: camera off shows black there too) for the self
-/// view.
+/// view; with why the camera is missing, if it is.
 pub(super) fn video(
     running: &Running,
     config: &CallMediaConfig,
     camera_switch: &gst::Element,
-) -> Result<(Sending, gst_app::AppSink), MediaError> {
-    let source = make("videotestsrc")?;
-    source.set_property("is-live", true);
-    source.set_property_from_str("pattern", "solid-color");
-    source.set_property("foreground-color", config.colour);
-    let raw = gst_video::VideoCapsBuilder::new()
-        .width(config.width as i32)
-        .height(config.height as i32)
-        .framerate(gst::Fraction::new(config.fps as i32, 1))
-        .build();
+) -> Result<(Sending, gst_app::AppSink, Option<String>), MediaError> {
+    let camera = capture::camera(config)?;
     let encoder = make(&config.encoder)?;
     apply_encoder_settings(&encoder, &encoder_settings(&config.encoder, config.class));
     let payloader = make("rtph264pay")?;
@@ -48,16 +40,15 @@ pub(super) fn video(
     // SPS/PPS with every IDR: a receiver that starts late still decodes.
     payloader.set_property("config-interval", -1i32);
     let tee = make("tee")?;
-    let mut elements = vec![
-        source,
-        capsfilter(raw)?,
+    let mut elements = camera.elements;
+    elements.extend([
         camera_switch.clone(),
         tee.clone(),
         make("queue")?,
         make("videoconvert")?,
         encoder,
         payloader.clone(),
-    ];
+    ]);
     running.add_linked(&elements)?;
     let self_view = gst_app::AppSink::builder()
         .caps(
@@ -90,29 +81,28 @@ pub(super) fn video(
             payloader,
         },
         self_view,
+        camera.missing,
     ))
 }
 
 /// The microphone through `volume` (mute) and the voice processing
-/// (echo cancelled against `echo_probe`, the speaker's) to Opus.
+/// (echo cancelled against `echo_probe`, the speaker's) to Opus; with why
+/// the microphone is missing, if it is.
 pub(super) fn audio(
     running: &Running,
     config: &CallMediaConfig,
     volume: &gst::Element,
     echo_probe: Option<&str>,
-) -> Result<Sending, MediaError> {
-    let tone = make("audiotestsrc")?;
-    tone.set_property("is-live", true);
-    tone.set_property("freq", config.tone_hz);
-    tone.set_property("volume", config.tone_volume);
+) -> Result<(Sending, Option<String>), MediaError> {
+    let microphone = capture::microphone(config)?;
     let encoder = make("opusenc")?;
     // Redundancy for the receiver to rebuild a lost packet from the next.
     encoder.set_property("inband-fec", true);
     encoder.set_property("packet-loss-percentage", 10i32);
     let payloader = make("rtpopuspay")?;
     payloader.set_property("pt", u32::from(config.audio_pt));
-    let mut elements = vec![
-        tone,
+    let mut elements = microphone.elements;
+    elements.extend([
         volume.clone(),
         make("audioconvert")?,
         make("audioresample")?,
@@ -123,14 +113,17 @@ pub(super) fn audio(
                 .field("channels", 1i32)
                 .build(),
         )?,
-    ];
+    ]);
     if let Some(dsp) = voice::processor(echo_probe, config.real_microphone)? {
         elements.push(dsp);
     }
     elements.extend([encoder, payloader.clone()]);
     running.add_linked(&elements)?;
-    Ok(Sending {
-        elements,
-        payloader,
-    })
+    Ok((
+        Sending {
+            elements,
+            payloader,
+        },
+        microphone.missing,
+    ))
 }

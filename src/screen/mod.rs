@@ -141,6 +141,8 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
             .into(),
     );
     state.set_net_warning(quality.is_some_and(|q| q.warning));
+    state.set_camera_missing(view.call.devices.camera_missing.is_some());
+    state.set_microphone_missing(view.call.devices.microphone_missing.is_some());
     let roster = view.call.roster.as_ref();
     state.set_meeting_count(roster.map_or(0, |r| r.count as i32));
     state.set_meeting_layout(

@@ -288,7 +288,29 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         recovered_packets: 0,
         key_frame_requests: 0,
     });
+    let member = |name: &str, host: bool| crate::sip::conference::RosterMember {
+        name: name.into(),
+        host,
+    };
+    in_call_status.call_roster = Some(crate::sip::conference::Roster {
+        count: 4,
+        members: vec![
+            member("Boardroom 3F", true),
+            member("Huddle 2", false),
+            member("Alice", false),
+            member("Shanghai Office", false),
+        ],
+        layout: Some("speaker".into()),
+        version: 3,
+    });
     states.push(("in-call", in_call.clone(), in_call_status.clone()));
+    let mut no_devices = in_call_status.clone();
+    no_devices.mic_muted = false;
+    no_devices.call_devices = crate::media::Devices {
+        camera_missing: Some("v4l2src /dev/video0 does not open".into()),
+        microphone_missing: Some("alsasrc hw:CARD=rockchipes8388 does not open".into()),
+    };
+    states.push(("in-call-no-devices", in_call.clone(), no_devices));
     let mut lossy = in_call_status;
     lossy.mic_muted = false;
     lossy.call_quality = Some(crate::media::QualityReport {

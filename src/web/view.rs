@@ -51,6 +51,10 @@ pub struct CallView {
     /// layout this room watches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roster: Option<crate::sip::conference::Roster>,
+    /// Why the camera or microphone is not used in the call (the far end
+    /// sees black, hears silence): `camera_missing`, `microphone_missing`.
+    #[serde(flatten)]
+    pub devices: crate::media::Devices,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -96,6 +100,7 @@ fn call_view(s: &TerminalStatus) -> CallView {
         camera_on: !s.camera_off,
         quality: s.call_quality.clone(),
         roster: s.call_roster.clone(),
+        devices: s.call_devices.clone(),
     }
 }
 

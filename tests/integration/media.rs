@@ -188,3 +188,45 @@ fn audio_muted_from_the_start_is_near_silence() {
     assert!(level.samples > 0);
     assert!(level.rms < 0.001, "{:.1} dBFS", level.dbfs());
 }
+
+/// A room whose camera and microphone do not open (unplugged, or a wrong
+/// device in the profile) still calls: the far end sees black and hears
+/// silence instead of the call failing, and the room is told which device
+/// is missing.
+#[test]
+fn missing_devices_leave_the_call_running_black_and_silent() {
+    use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, Source};
+    let plan = generic_plan();
+    let receiver = CallMedia::receive(CallMediaConfig::small(&plan, 0xff000000, 300.0)).unwrap();
+    let (video, audio) = receiver.local_ports();
+    let config = CallMediaConfig {
+        camera: Source {
+            element: "v4l2src".into(),
+            device: Some("/dev/video-nosuch".into()),
+        },
+        microphone: Source {
+            element: "alsasrc".into(),
+            device: Some("hw:CARD=NoSuchCard".into()),
+        },
+        ..CallMediaConfig::small(&plan, 0xffff0000, 700.0)
+    };
+    let sender = CallMedia::receive(config).unwrap();
+    sender
+        .send_to(([127, 0, 0, 1], video), ([127, 0, 0, 1], audio))
+        .unwrap();
+    let devices = sender.devices();
+    let camera = devices.camera_missing.expect("the camera is reported");
+    assert!(camera.contains("v4l2src"), "{camera}");
+    let microphone = devices
+        .microphone_missing
+        .expect("the microphone is reported");
+    assert!(microphone.contains("alsasrc"), "{microphone}");
+    // Black, not the red a test camera would have sent.
+    let frame = receiver.next_frame(Duration::from_secs(10)).unwrap();
+    let centre = frame.pixel(frame.width / 2, frame.height / 2);
+    assert!(RgbFrame::distance(centre, [0, 0, 0]) <= 40, "{centre:?}");
+    // Silence, not the 700 Hz a test microphone would have sent.
+    receiver.flush();
+    let heard = receiver.listen(Duration::from_millis(600)).unwrap();
+    assert!(tone_rms(&heard, 48_000.0, 700.0) < 0.01);
+}
