@@ -89,8 +89,11 @@ pub struct LiveView {
 pub struct LiveParticipant {
     #[serde(flatten)]
     pub entry: RosterEntry,
-    /// Where its picture is on the composed canvas (`None`: not shown).
+    /// Where its picture is on the meeting's canvas (`None`: not shown).
     pub region: Option<Rect>,
+    /// The layout it watches (its own choice, or the meeting's; `None`:
+    /// audio only).
+    pub watching: Option<LayoutKind>,
 }
 
 fn live_view(state: &AppState, id: &str) -> CloudResult<LiveView> {
@@ -109,6 +112,7 @@ fn live_view(state: &AppState, id: &str) -> CloudResult<LiveView> {
                 .iter()
                 .find(|(p, _)| *p == entry.participant)
                 .map(|(_, r)| *r),
+            watching: conference.watching(entry.participant),
             entry,
         })
         .collect();
