@@ -17,7 +17,7 @@ mod stamped;
 
 use std::collections::HashSet;
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -54,27 +54,31 @@ fn main() -> anyhow::Result<()> {
         DELAY.as_millis()
     );
     println!(
-        "{:>6} {:>10} {:>10} {:>9} {:>11} {:>10}",
-        "loss", "NACK/RTX", "intact", "frames", "recovered", "key frames"
+        "{:>6} {:>10} {:>10} {:>9} {:>8} {:>11} {:>8} {:>10}",
+        "loss", "NACK/RTX", "intact", "frames", "dropped", "recovered", "lost", "key frames"
     );
     let mut rows = Vec::new();
     for loss in LOSSES {
         for retransmission in [false, true] {
             let outcome = measure(&config, loss, retransmission, seconds)?;
             println!(
-                "{:>5.0}% {:>10} {:>9.1}% {:>9} {:>11} {:>10}",
+                "{:>5.0}% {:>10} {:>9.1}% {:>9} {:>8} {:>11} {:>8} {:>10}",
                 loss * 100.0,
                 if retransmission { "on" } else { "off" },
                 outcome.intact_share() * 100.0,
                 outcome.sent,
+                outcome.dropped,
                 outcome.recovered,
+                outcome.lost,
                 outcome.key_frames,
             );
             rows.push(serde_json::json!({
                 "loss": loss, "retransmission": retransmission,
                 "frames_sent": outcome.sent, "frames_intact": outcome.intact,
                 "intact_share": outcome.intact_share(),
+                "packets_dropped_by_the_relay": outcome.dropped,
                 "packets_recovered": outcome.recovered,
+                "packets_lost": outcome.lost,
                 "key_frame_requests": outcome.key_frames,
             }));
         }
@@ -93,7 +97,11 @@ fn main() -> anyhow::Result<()> {
 struct Outcome {
     sent: usize,
     intact: usize,
+    /// RTP packets the relay dropped on the way there.
+    dropped: u64,
     recovered: u64,
+    /// Packets the receiver gave up on.
+    lost: u64,
     key_frames: u64,
 }
 
@@ -168,7 +176,9 @@ fn measure(
     Ok(Outcome {
         sent: sent_in_window.len(),
         intact: intact.intersection(&sent_in_window).count(),
+        dropped: rtp_there.dropped.load(Ordering::Relaxed),
         recovered: video.receive.retransmissions_recovered,
+        lost: video.receive.lost,
         key_frames: video.key_frame_requests_sent,
     })
 }
@@ -178,6 +188,7 @@ fn measure(
 struct Relay {
     at: SocketAddr,
     run: Arc<AtomicBool>,
+    dropped: Arc<AtomicU64>,
 }
 
 impl Relay {
@@ -187,8 +198,9 @@ impl Relay {
         let at = socket.local_addr()?;
         let out = socket.try_clone()?;
         let run = Arc::new(AtomicBool::new(true));
+        let dropped = Arc::new(AtomicU64::new(0));
         let (queue, due) = mpsc::channel::<(Instant, Vec<u8>)>();
-        let running = run.clone();
+        let (running, counted) = (run.clone(), dropped.clone());
         thread::spawn(move || {
             let mut random = StdRng::seed_from_u64(seed);
             let mut buf = vec![0u8; 2048];
@@ -196,10 +208,13 @@ impl Relay {
                 let Ok(n) = socket.recv(&mut buf) else {
                     continue;
                 };
-                if random.gen::<f64>() >= loss
-                    && queue
-                        .send((Instant::now() + DELAY, buf[..n].to_vec()))
-                        .is_err()
+                if random.gen::<f64>() < loss {
+                    counted.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                if queue
+                    .send((Instant::now() + DELAY, buf[..n].to_vec()))
+                    .is_err()
                 {
                     return;
                 }
@@ -213,7 +228,7 @@ impl Relay {
                 let _ = out.send_to(&packet, to);
             }
         });
-        Ok(Self { at, run })
+        Ok(Self { at, run, dropped })
     }
 }
 

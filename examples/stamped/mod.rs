@@ -190,7 +190,16 @@ impl Camera {
             .property_from_str("leaky", "downstream")
             .build()?;
         let convert = gst::ElementFactory::make("videoconvert").build()?;
-        let elements = [src.upcast_ref(), &queue, &convert, &encoder, &pay];
+        // 4:2:0, as the terminal's sending chain has it.
+        let four_two_zero = gst::ElementFactory::make("capsfilter")
+            .property(
+                "caps",
+                gst::Caps::builder("video/x-raw")
+                    .field("format", gst::List::new(["NV12", "I420"]))
+                    .build(),
+            )
+            .build()?;
+        let elements = [src.upcast_ref(), &queue, &convert, &four_two_zero, &encoder, &pay];
         pipeline.add_many(elements)?;
         gst::Element::link_many(elements)?;
         let port = match output {

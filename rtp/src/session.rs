@@ -19,6 +19,8 @@ use crate::stats::{ReceiveStats, SessionStats};
 /// How much of what we sent the retransmitter keeps, ms: a NACK for
 /// anything older comes too late for the far end's jitter buffer anyway.
 const RTX_HISTORY_MS: u32 = 1_000;
+/// Consecutive packets that start a jitter buffer at once.
+const FASTSTART_PACKETS: u32 = 2;
 /// The shortest time between regular RTCP reports.
 const RTCP_INTERVAL_NS: u64 = 1_000_000_000;
 
@@ -510,6 +512,9 @@ fn connect_signals(rtpbin: &gst::Element, media: &Media) {
         };
         jitterbuffer.set_property("latency", settings.0);
         jitterbuffer.set_property("do-retransmission", settings.1);
+        // Start with the second packet in a row, not after a whole latency:
+        // a newcomer's first picture would otherwise wait for it.
+        jitterbuffer.set_property("faststart-min-packets", FASTSTART_PACKETS);
         None
     });
     let table = media.clone();

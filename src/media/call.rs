@@ -35,9 +35,12 @@ use crate::lock;
 const AUDIO: u32 = 0;
 const VIDEO: u32 = 1;
 /// How long the jitter buffers wait for a late or lost packet, ms. Video
-/// waits long enough for a retransmission over a continental round trip;
-/// in-order packets pass at once, so a clean network never waits.
-const VIDEO_LATENCY_MS: u32 = 150;
+/// waits long enough for a lost retransmission to be asked for again: at
+/// 10 % loss and a 40 ms round trip, 150 ms recovered 92 % of the lost
+/// packets (86 % of pictures intact), 300 ms all of them (100 %;
+/// `./run bench loss`). Packets in order pass at once, so a clean network
+/// never waits, and a lossy one waits about a round trip.
+const VIDEO_LATENCY_MS: u32 = 300;
 const AUDIO_LATENCY_MS: u32 = 60;
 /// Opus at speech quality, for the audio session's RTCP share.
 const AUDIO_KBPS: u32 = 64;

@@ -46,6 +46,9 @@ pub(super) fn video(
         tee.clone(),
         make("queue")?,
         make("videoconvert")?,
+        // 4:2:0, as constrained baseline needs (a camera's YUY2 or RGB
+        // would otherwise reach the encoder as 4:2:2 or 4:4:4).
+        capsfilter(four_two_zero())?,
         encoder,
         payloader.clone(),
     ]);
@@ -83,6 +86,14 @@ pub(super) fn video(
         self_view,
         camera.missing,
     ))
+}
+
+/// Raw video in the 4:2:0 formats encoders take (NV12 for the hardware
+/// ones, I420 for the software ones).
+pub(super) fn four_two_zero() -> gst::Caps {
+    gst::Caps::builder("video/x-raw")
+        .field("format", gst::List::new(["NV12", "I420"]))
+        .build()
 }
 
 /// The microphone through `volume` (mute) and the voice processing
