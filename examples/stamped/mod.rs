@@ -199,7 +199,14 @@ impl Camera {
                     .build(),
             )
             .build()?;
-        let elements = [src.upcast_ref(), &queue, &convert, &four_two_zero, &encoder, &pay];
+        let elements = [
+            src.upcast_ref(),
+            &queue,
+            &convert,
+            &four_two_zero,
+            &encoder,
+            &pay,
+        ];
         pipeline.add_many(elements)?;
         gst::Element::link_many(elements)?;
         let port = match output {

@@ -13,8 +13,9 @@ pub const DEVICE_API: &str = "/api/device/v1";
 /// Path prefix of the admin HTTP API.
 pub const ADMIN_API: &str = "/api/admin/v1";
 
-/// One room of `GET {DEVICE_API}/directory`: the other activated rooms of
-/// the terminal's enterprise, which it can call by number.
+/// One entry of `GET {DEVICE_API}/directory`: the other activated rooms of
+/// the terminal's enterprise and its third-party SIP endpoints, which it
+/// can call by number (a room's digits, an endpoint's account name).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DirectoryEntry {
     pub name: String,

@@ -850,6 +850,8 @@ impl Runtime {
             expires: credentials.sip.register_expires,
             instance: Some(crate::sip::instance_urn(&self.options.sn)),
         };
+        let domain = account.domain.clone();
+        self.status.send_modify(|s| s.sip_domain = Some(domain));
         let agent = match SipAgent::start(account).await {
             Ok(agent) => agent,
             Err(err) => {

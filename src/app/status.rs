@@ -26,6 +26,9 @@ pub struct TerminalStatus {
     pub provisioning: ProvisioningStatus,
     /// `None` until activated.
     pub sip: Option<RegStatus>,
+    /// The cloud's SIP domain (rooms are `sip:<number>@<domain>`), once
+    /// activated.
+    pub sip_domain: Option<String>,
     pub room_name: Option<String>,
     pub number: Option<String>,
     /// The outcome of the last activation attempt, for the wizard's error page.
@@ -68,6 +71,7 @@ impl TerminalStatus {
             sn: sn.to_string(),
             provisioning: ProvisioningStatus::NotActivated,
             sip: None,
+            sip_domain: None,
             room_name: None,
             number: None,
             activation_error: None,

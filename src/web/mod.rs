@@ -330,15 +330,16 @@ async fn dial(_: Authorized, State(state): State<ApiState>, dial: Body<DialBody>
         Ok(d) => d,
         Err(response) => return *response,
     };
-    let number = &dial.number;
-    if number.is_empty() || number.len() > 20 || !number.bytes().all(|b| b.is_ascii_digit()) {
+    let domain = state.terminal.status.borrow().sip_domain.clone();
+    let Some(number) = callable(&dial.number, &domain) else {
         return error(
             StatusCode::BAD_REQUEST,
             "invalid_input",
-            "number is up to 20 digits",
+            "number is a room's digits, a SIP account's name (letters, digits, _ -) \
+             or sip:name@ this cloud's domain, up to 32 characters",
         );
-    }
-    match state.terminal.dial(number).await {
+    };
+    match state.terminal.dial(&number).await {
         Ok(()) => (
             StatusCode::ACCEPTED,
             Json(StatusView::from(&*state.terminal.status.borrow())),
@@ -346,6 +347,26 @@ async fn dial(_: Authorized, State(state): State<ApiState>, dial: Body<DialBody>
             .into_response(),
         Err(why) => error(StatusCode::CONFLICT, "cannot_call", &why),
     }
+}
+
+/// The SIP user part to dial for what was asked: a room's number, an
+/// endpoint's account name, or `sip:name@<our domain>` (other domains are
+/// not reachable through the cloud yet).
+fn callable(asked: &str, domain: &Option<String>) -> Option<String> {
+    let asked = asked.trim();
+    let user = match asked.strip_prefix("sip:") {
+        Some(uri) => {
+            let (user, host) = uri.split_once('@')?;
+            (Some(host) == domain.as_deref()).then_some(user)?
+        }
+        None => asked,
+    };
+    let valid = !user.is_empty()
+        && user.len() <= 32
+        && user
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));
+    valid.then(|| user.to_string())
 }
 
 /// Answers the call ringing here; `409 no_incoming_call` when none rings.
@@ -383,6 +404,32 @@ async fn auto_answer(
     state.terminal.set_auto_answer(auto.enabled).await;
     settle(&state.terminal).await;
     Json(ui_view(&state.terminal)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rooms_accounts_and_our_sip_uris_are_callable() {
+        let ours = Some("roomcloud.local".to_string());
+        let call = |asked: &str| super::callable(asked, &ours);
+        assert_eq!(call("100002").as_deref(), Some("100002"));
+        assert_eq!(call(" polycom1_b-2 ").as_deref(), Some("polycom1_b-2"));
+        assert_eq!(
+            call("sip:cisco1@roomcloud.local").as_deref(),
+            Some("cisco1")
+        );
+        assert_eq!(
+            call("sip:cisco1@elsewhere.example"),
+            None,
+            "no outbound route"
+        );
+        assert_eq!(call("sip:@roomcloud.local"), None);
+        assert_eq!(call(""), None);
+        assert_eq!(call("a b"), None);
+        assert_eq!(call("evil\r\nVia: x"), None);
+        assert_eq!(call(&"9".repeat(33)), None);
+        assert_eq!(super::callable("sip:cisco1@roomcloud.local", &None), None);
+    }
 }
 
 #[derive(Deserialize)]

@@ -263,3 +263,124 @@ async fn a_caller_that_gives_up_leaves_a_missed_call() {
     assert_eq!(b.remote.get("/ui").await["page"], "home");
     cloud.shutdown().await;
 }
+
+/// A room calls a third-party SIP endpoint of its enterprise (baresip,
+/// registered with an account the admin made) by its account name, as
+/// picked from the Dial page's directory: it answers, the room sees its
+/// camera's bars and hears its tone, it hears the room, and the room's
+/// hang-up ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_calls_a_third_party_endpoint_by_its_account_name() {
+    use crate::common::baresip::{Baresip, BARS};
+    use crate::common::picture::thirds;
+    use roomcloud::media::Rect;
+
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let room_dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
+    let room = Room::start(
+        room_dir.path(),
+        &cloud,
+        &admin,
+        "SN-P9",
+        [0, 255, 255],
+        440.0,
+    )
+    .await;
+    let _: serde_json::Value = admin
+        .call(
+            reqwest::Method::POST,
+            "/sip-accounts",
+            Some(
+                json!({ "username": "huddle-cam", "password": "baresip-secret-1",
+                         "enterprise": "Acme", "display_name": "Huddle camera" }),
+            ),
+        )
+        .await
+        .expect("account created");
+    let endpoint = Baresip::registered(
+        cloud.endpoints.sip_udp,
+        &cloud.endpoints.domain,
+        "huddle-cam",
+        "baresip-secret-1",
+        660,
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let accounts: Vec<serde_json::Value> = admin
+            .call(reqwest::Method::GET, "/sip-accounts", None)
+            .await
+            .unwrap();
+        let registered = accounts
+            .iter()
+            .any(|a| a["username"] == "huddle-cam" && a["sip_registered"] == true);
+        if registered {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "baresip did not register:\n{}",
+            endpoint.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The directory lists it by name, online, with its account as number.
+    room.remote.keys(&["home"]).await;
+    room.remote.post("/tap", json!({ "control": "call" })).await;
+    // The page asks the cloud for the directory as it opens.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let listed = loop {
+        let page = room.remote.get("/ui").await;
+        let found = page["directory"]
+            .as_array()
+            .and_then(|d| d.iter().find(|e| e["number"] == "huddle-cam").cloned());
+        if let Some(entry) = found {
+            break entry;
+        }
+        assert!(Instant::now() < deadline, "not in the directory: {page}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(listed["name"], "Huddle camera");
+    assert_eq!(listed["online"], true);
+
+    room.remote
+        .post(
+            "/dial",
+            json!({ "number": format!("sip:huddle-cam@{}", cloud.endpoints.domain) }),
+        )
+        .await;
+    room.remote.call_state("in_call").await;
+    // Its camera's three bars, side by side, fill the room's screen.
+    let media = room.media();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    tokio::task::block_in_place(|| loop {
+        let frame = media.next_frame(Duration::from_secs(5)).unwrap();
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            width: frame.width as i32,
+            height: frame.height as i32,
+        };
+        let seen = thirds(&frame, (frame.width, frame.height), &whole);
+        if seen.iter().zip(BARS).all(|(s, bar)| close(*s, bar)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the room sees {seen:?}, not baresip's bars\n{}",
+            endpoint.log()
+        );
+    });
+    let heard = room.hears(&[660.0, 440.0]);
+    assert!(heard[0] > HEARD && heard[1] < ABSENT, "{heard:?}");
+
+    // The room hangs up; what baresip heard was the room's tone.
+    room.remote.post("/hang-up", json!({})).await;
+    room.remote.call_state("ended").await;
+    let recorded = endpoint.hang_up();
+    assert!(
+        roomterm::media::tone_rms(&recorded, 48_000.0, 440.0) > 0.02,
+        "baresip did not hear the room"
+    );
+}

@@ -56,6 +56,13 @@ impl Devices {
                 )
             })?;
         let username = check_token("username", username)?;
+        // rsip (0.4) reads `a.b@domain` as a host with no user: an account
+        // with a dot could never register nor be called.
+        if username.contains('.') {
+            return Err(CloudError::InvalidInput(
+                "username must be letters, digits, '-' or '_' (no '.')".into(),
+            ));
+        }
         let display_name = check_name("display_name", display_name.unwrap_or(&username))?;
         let password = match password {
             Some(p) if p.chars().count() < 8 || p.chars().any(char::is_control) => {

@@ -154,6 +154,24 @@ impl Devices {
                 number: other.number,
             })
             .collect();
+        // The enterprise's third-party SIP endpoints (Cisco, Polycom rooms,
+        // softphones) are called the same way, by their account name.
+        let endpoints = self
+            .store
+            .list_sip_accounts()
+            .await?
+            .into_iter()
+            .filter(|a| a.enterprise_id == row.enterprise_id && a.device_id.is_none())
+            .map(|a| roomterm_proto::DirectoryEntry {
+                online: !self.location.bindings(&a.username, now).is_empty(),
+                name: if a.display_name.is_empty() {
+                    a.username.clone()
+                } else {
+                    a.display_name
+                },
+                number: a.username,
+            });
+        rooms.extend(endpoints);
         rooms.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.number.cmp(&b.number)));
         Ok(rooms)
     }

@@ -19,6 +19,27 @@ pub const BARS: [[u8; 3]; 3] = [[255, 0, 0], [0, 255, 0], [0, 0, 255]];
 impl Baresip {
     /// Starts baresip dialling `uri`, its microphone a `tone_hz` sine.
     pub fn dial(uri: &str, tone_hz: u32) -> Self {
+        let account = "<sip:baresip@127.0.0.1>;regint=0";
+        Self::start(account, Some(uri), tone_hz)
+    }
+
+    /// Starts baresip registered to the cloud at `cloud` as `user` (a
+    /// third-party SIP account of `domain`), answering calls at once.
+    pub fn registered(
+        cloud: std::net::SocketAddr,
+        domain: &str,
+        user: &str,
+        password: &str,
+        tone_hz: u32,
+    ) -> Self {
+        let account = format!(
+            "<sip:{user}@{domain}>;auth_user={user};auth_pass={password};\
+             outbound=\"sip:{cloud}\";regint=600;answermode=auto"
+        );
+        Self::start(&account, None, tone_hz)
+    }
+
+    fn start(account: &str, dial: Option<&str>, tone_hz: u32) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = format!(
             "poll_method epoll\n\
@@ -46,17 +67,14 @@ impl Baresip {
             dir.path().display()
         );
         std::fs::write(dir.path().join("config"), config).unwrap();
-        std::fs::write(
-            dir.path().join("accounts"),
-            "<sip:baresip@127.0.0.1>;regint=0\n",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("accounts"), format!("{account}\n")).unwrap();
         let log = std::fs::File::create(dir.path().join("log")).unwrap();
-        let child = Command::new("baresip")
-            .arg("-f")
-            .arg(dir.path())
-            .arg("-e")
-            .arg(format!("/dial {uri}"))
+        let mut command = Command::new("baresip");
+        command.arg("-f").arg(dir.path());
+        if let Some(uri) = dial {
+            command.arg("-e").arg(format!("/dial {uri}"));
+        }
+        let child = command
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
