@@ -232,12 +232,7 @@ impl Camera {
                 pipeline.add(&nothing)?;
                 let spec = MediumSpec {
                     session: 1,
-                    caps: gst::Caps::builder("application/x-rtp")
-                        .field("media", "video")
-                        .field("clock-rate", 90_000i32)
-                        .field("encoding-name", "H264")
-                        .field("payload", i32::from(config.video_pt))
-                        .build(),
+                    caps: roomterm_rtp::h264_caps(config.video_pt),
                     pt: config.video_pt,
                     rtx_pt: config.video_rtx_pt,
                     latency_ms: 150,

@@ -29,11 +29,13 @@
 //! - A new SSRC from the far end (it restarted its sender) gets a new
 //!   rtpbin pad; a funnel in front of the depayloader takes every one.
 
+mod caps;
 mod error;
 mod ports;
 mod session;
 mod stats;
 
+pub use caps::{audio_caps, h264_caps};
 pub use error::RtpError;
 pub use ports::{bind_pair, bind_pair_at};
 pub use session::{MediumSpec, Remote, Rtp};

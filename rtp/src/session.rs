@@ -636,12 +636,7 @@ mod tests {
         gst::init().unwrap();
         let spec = MediumSpec {
             session: 1,
-            caps: gst::Caps::builder("application/x-rtp")
-                .field("media", "video")
-                .field("clock-rate", 90_000i32)
-                .field("encoding-name", "H264")
-                .field("payload", 96i32)
-                .build(),
+            caps: crate::h264_caps(96),
             pt: 96,
             rtx_pt: Some(97),
             latency_ms: 100,

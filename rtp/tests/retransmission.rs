@@ -23,12 +23,7 @@ fn make(factory: &str) -> gst::Element {
 fn spec(rtx: bool) -> MediumSpec {
     MediumSpec {
         session: VIDEO,
-        caps: gst::Caps::builder("application/x-rtp")
-            .field("media", "video")
-            .field("clock-rate", 90_000i32)
-            .field("encoding-name", "H264")
-            .field("payload", 96i32)
-            .build(),
+        caps: roomterm_rtp::h264_caps(96),
         pt: 96,
         rtx_pt: rtx.then_some(97),
         latency_ms: 200,

@@ -16,24 +16,11 @@ use super::voice::Speaker;
 use super::MediaError;
 
 /// RTP caps of H.264 (packetization mode 1) with payload type `pt`.
-pub(super) fn h264_caps(pt: u8) -> gst::Caps {
-    gst::Caps::builder("application/x-rtp")
-        .field("media", "video")
-        .field("clock-rate", 90_000i32)
-        .field("encoding-name", "H264")
-        .field("payload", i32::from(pt))
-        .field("packetization-mode", "1")
-        .build()
-}
+pub(super) use roomterm_rtp::h264_caps;
 
 /// RTP caps of Opus with payload type `pt`.
 pub(super) fn opus_caps(pt: u8) -> gst::Caps {
-    gst::Caps::builder("application/x-rtp")
-        .field("media", "audio")
-        .field("clock-rate", AUDIO_RATE)
-        .field("encoding-name", "OPUS")
-        .field("payload", i32::from(pt))
-        .build()
+    roomterm_rtp::audio_caps("OPUS", AUDIO_RATE, pt)
 }
 
 /// A decoding chain in a pipeline: RTP goes into `input`, what comes out

@@ -58,20 +58,26 @@ pub(super) struct Subscription {
 }
 
 impl Focus {
+    /// `481` to a request in a dialog that is not (or no longer) ours.
+    fn no_dialog(&self, d: &Deferred) {
+        let echo = d.request.echo();
+        self.answer(
+            d,
+            &echo,
+            None,
+            481,
+            "Call/Transaction Does Not Exist",
+            vec![],
+        );
+    }
+
     /// `SUBSCRIBE` in a meeting call's dialog.
     pub(super) fn subscribe(&self, d: Deferred) {
         let echo = d.request.echo();
         let event = d.request.header("event").unwrap_or_default();
         let event_name = event.split(';').next().unwrap_or_default().trim();
         let Some((dialog_tag, meeting_id, participant, leg, cseq)) = self.dialog_of(&d) else {
-            return self.answer(
-                &d,
-                &echo,
-                None,
-                481,
-                "Call/Transaction Does Not Exist",
-                vec![],
-            );
+            return self.no_dialog(&d);
         };
         if !event_name.eq_ignore_ascii_case("conference") {
             let allow = rsip::Header::Other("Allow-Events".into(), "conference".into());
@@ -123,14 +129,7 @@ impl Focus {
     pub(super) fn info(&self, d: Deferred) {
         let echo = d.request.echo();
         let Some((dialog_tag, meeting_id, participant, _, _)) = self.dialog_of(&d) else {
-            return self.answer(
-                &d,
-                &echo,
-                None,
-                481,
-                "Call/Transaction Does Not Exist",
-                vec![],
-            );
+            return self.no_dialog(&d);
         };
         let content_type = d.request.header("content-type").unwrap_or_default();
         if let Some(key) = key_in_info(content_type, &d.request.body) {

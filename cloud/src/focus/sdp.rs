@@ -134,6 +134,10 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
         .iter()
         .map(|&b| if b.is_ascii() { b } else { b'?' })
         .collect();
+    if ascii.is_empty() {
+        // The C parser asserts on an empty buffer (a critical on stderr).
+        return Err(SdpError::Unparseable("empty".into()));
+    }
     let sdp = gst_sdp::SDPMessage::parse_buffer(&ascii)
         .map_err(|e| SdpError::Unparseable(e.to_string()))?;
     if sdp.version().is_none() || sdp.medias_len() == 0 {
@@ -278,12 +282,7 @@ fn rtx_for(media: &gst_sdp::SDPMediaRef, pt: u8) -> Option<u8> {
         if name != "RTX" || *rate != 90_000 {
             return None;
         }
-        let apt = fmtp(media, rtx)?.split(';').find_map(|p| {
-            let (k, v) = p.split_once('=')?;
-            k.trim()
-                .eq_ignore_ascii_case("apt")
-                .then(|| v.trim().parse::<u8>().ok())?
-        })?;
+        let apt: u8 = fmtp_param(fmtp(media, rtx)?, "apt")?.parse().ok()?;
         (apt == pt).then_some(rtx)
     })
 }
@@ -314,6 +313,15 @@ fn fmtp(media: &gst_sdp::SDPMediaRef, pt: u8) -> Option<&str> {
         })
 }
 
+/// The value of `key` among `a=fmtp` parameters (`k=v;k=v`), whose
+/// names are case-insensitive (RFC 4566 §6).
+fn fmtp_param<'a>(params: &'a str, key: &str) -> Option<&'a str> {
+    params.split(';').find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case(key).then_some(v.trim())
+    })
+}
+
 /// The first H.264 format with packetization-mode 1 in the offer's order
 /// of preference, with its level (`level_idc`) if it names one.
 fn pick_h264(media: &gst_sdp::SDPMediaRef) -> Option<(u8, Option<u8>)> {
@@ -325,18 +333,10 @@ fn pick_h264(media: &gst_sdp::SDPMediaRef) -> Option<(u8, Option<u8>)> {
             return None;
         }
         let params = fmtp(media, pt).unwrap_or_default();
-        let param = |key: &str| {
-            params.split(';').find_map(|p| {
-                let (k, v) = p.split_once('=')?;
-                k.trim()
-                    .eq_ignore_ascii_case(key)
-                    .then(|| v.trim().to_string())
-            })
-        };
-        if param("packetization-mode").as_deref() != Some("1") {
+        if fmtp_param(params, "packetization-mode") != Some("1") {
             return None;
         }
-        let level = param("profile-level-id")
+        let level = fmtp_param(params, "profile-level-id")
             .filter(|id| id.len() == 6)
             .and_then(|id| u8::from_str_radix(&id[4..6], 16).ok());
         Some((pt, level))
@@ -459,7 +459,8 @@ pub fn answer(offer: &Offer, local: Local, session_id: u64) -> String {
 /// Whether `text` parses as SDP with at least one media line (the fuzz
 /// target's and the tests' check on answers).
 pub fn reparses(text: &str) -> bool {
-    gst_sdp::SDPMessage::parse_buffer(text.as_bytes()).is_ok_and(|m| m.medias_len() > 0)
+    !text.is_empty()
+        && gst_sdp::SDPMessage::parse_buffer(text.as_bytes()).is_ok_and(|m| m.medias_len() > 0)
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use gst::prelude::*;
 use roomterm_rtp::{bind_pair, Remote};
 
 use super::elements::{capsfilter, make, MediaError};
-use super::participant::{AudioCodec, MediaPorts};
+use super::participant::{mono_s16, AudioCodec, MediaPorts};
 use super::prompts::Prompt;
 use crate::lock;
 
@@ -94,14 +94,7 @@ impl Lobby {
             });
         }
         let voice = gst_app::AppSrc::builder()
-            .caps(
-                &gst::Caps::builder("audio/x-raw")
-                    .field("format", "S16LE")
-                    .field("layout", "interleaved")
-                    .field("rate", 48_000i32)
-                    .field("channels", 1i32)
-                    .build(),
-            )
+            .caps(&mono_s16())
             .is_live(true)
             .do_timestamp(true)
             .format(gst::Format::Time)

@@ -138,12 +138,7 @@ pub(super) fn video_input(
     add_linked(pipeline, &elements)?;
     let medium = MediumSpec {
         session: VIDEO,
-        caps: gst::Caps::builder("application/x-rtp")
-            .field("media", "video")
-            .field("clock-rate", 90_000i32)
-            .field("encoding-name", "H264")
-            .field("payload", i32::from(spec.video_pt))
-            .build(),
+        caps: roomterm_rtp::h264_caps(spec.video_pt),
         pt: spec.video_pt,
         rtx_pt: spec.video_rtx_pt,
         latency_ms: VIDEO_LATENCY_MS,
@@ -180,12 +175,7 @@ pub(super) fn audio_input(
     add_linked(pipeline, &elements)?;
     let medium = MediumSpec {
         session: AUDIO,
-        caps: gst::Caps::builder("application/x-rtp")
-            .field("media", "audio")
-            .field("clock-rate", rate)
-            .field("encoding-name", name)
-            .field("payload", i32::from(spec.audio_pt))
-            .build(),
+        caps: roomterm_rtp::audio_caps(name, rate, spec.audio_pt),
         pt: spec.audio_pt,
         rtx_pt: None,
         latency_ms: AUDIO_LATENCY_MS,
@@ -242,6 +232,8 @@ pub(super) fn audio_output(
     })
 }
 
+/// What the MCU mixes, and what the lobby's prompts are decoded to:
+/// 16-bit mono at 48 kHz.
 pub(super) fn mono_s16() -> gst::Caps {
     gst::Caps::builder("audio/x-raw")
         .field("format", "S16LE")

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use gst::prelude::*;
 
 use super::elements::{make, MediaError};
+use super::participant::mono_s16;
 
 /// What the waiting room says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,14 +54,7 @@ fn decode(ogg: &'static [u8]) -> Result<Vec<i16>, MediaError> {
         .format(gst::Format::Bytes)
         .build();
     let sink = gst_app::AppSink::builder()
-        .caps(
-            &gst::Caps::builder("audio/x-raw")
-                .field("format", "S16LE")
-                .field("layout", "interleaved")
-                .field("rate", 48_000i32)
-                .field("channels", 1i32)
-                .build(),
-        )
+        .caps(&mono_s16())
         .sync(false)
         .build();
     let demux = make("oggdemux")?;
