@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use gst::prelude::*;
 use roomterm_rtp::{bind_pair, Remote};
 
-use super::elements::{capsfilter, make, MediaError};
+use super::elements::{make, MediaError};
 use super::participant::{mono_s16, AudioCodec, MediaPorts};
 use super::prompts::Prompt;
 use crate::lock;
@@ -99,9 +99,6 @@ impl Lobby {
             .do_timestamp(true)
             .format(gst::Format::Time)
             .build();
-        let (rate, _, [_, _, encoder, payloader]) = spec.audio_codec.elements();
-        let pay = make(payloader)?;
-        pay.set_property("pt", u32::from(spec.audio_pt));
         let out = make("udpsink")?;
         // From the port the caller sends to: it may expect our media there.
         out.set_property_from_value("socket", &audio.property_value("used-socket"));
@@ -110,20 +107,9 @@ impl Lobby {
         out.set_property("port", i32::from(spec.audio_to.rtp.port()));
         out.set_property("sync", false);
         out.set_property("async", false);
-        let chain = [
-            voice.clone().upcast(),
-            make("audioconvert")?,
-            make("audioresample")?,
-            capsfilter(
-                gst::Caps::builder("audio/x-raw")
-                    .field("rate", rate)
-                    .field("channels", 1i32)
-                    .build(),
-            )?,
-            make(encoder)?,
-            pay,
-            out,
-        ];
+        let mut chain = vec![voice.clone().upcast()];
+        chain.extend(spec.audio_codec.encoding(spec.audio_pt)?);
+        chain.push(out);
         pipeline
             .add_many(&chain)
             .map_err(|e| failed(e.to_string()))?;

@@ -63,6 +63,26 @@ impl AudioCodec {
             ),
         }
     }
+
+    /// Mixed mono sound → RTP with payload type `pt`: converter,
+    /// resampler to the codec's rate, encoder, and the payloader last.
+    pub(super) fn encoding(self, pt: u8) -> Result<Vec<gst::Element>, MediaError> {
+        let (rate, _, [_, _, encoder, payloader]) = self.elements();
+        let pay = make(payloader)?;
+        pay.set_property("pt", u32::from(pt));
+        Ok(vec![
+            make("audioconvert")?,
+            make("audioresample")?,
+            capsfilter(
+                gst::Caps::builder("audio/x-raw")
+                    .field("rate", rate)
+                    .field("channels", 1i32)
+                    .build(),
+            )?,
+            make(encoder)?,
+            pay,
+        ])
+    }
 }
 
 /// What one participant receives: picture size and bit rate (from the
@@ -203,22 +223,10 @@ pub(super) fn audio_output(
     let silence_caps = capsfilter(mono_s16())?;
     let mixer = make("audiomixer")?;
     mixer.set_property("latency", mixer_latency_ns);
-    let (rate, _, [_, _, encoder, payloader]) = spec.audio_codec.elements();
-    let pay = make(payloader)?;
-    pay.set_property("pt", u32::from(spec.audio_pt));
-    let chain = vec![
-        mixer.clone(),
-        make("audioconvert")?,
-        make("audioresample")?,
-        capsfilter(
-            gst::Caps::builder("audio/x-raw")
-                .field("rate", rate)
-                .field("channels", 1i32)
-                .build(),
-        )?,
-        make(encoder)?,
-        pay.clone(),
-    ];
+    let encoding = spec.audio_codec.encoding(spec.audio_pt)?;
+    let pay = encoding.last().expect("a payloader ends the chain").clone();
+    let mut chain = vec![mixer.clone()];
+    chain.extend(encoding);
     add_linked(pipeline, &chain)?;
     add_linked(pipeline, &[silence.clone(), silence_caps.clone()])?;
     link_to_request(&silence_caps, &mixer)?;
