@@ -59,6 +59,11 @@ struct Cli {
     /// A test pattern and tone instead of the board's camera and microphone.
     #[arg(long)]
     test_sources: bool,
+    /// Check this build on this board (profile, GStreamer elements, an
+    /// H.264 and an Opus round trip, devices), print a report, then exit:
+    /// non-zero when something the terminal needs does not work.
+    #[arg(long)]
+    self_check: bool,
     /// Join this meeting (`ID` or `ID*PASSWORD`) once registered, as a
     /// lobby display or the demo's second room does.
     #[arg(long, value_name = "MEETING")]
@@ -110,6 +115,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         println!("{} screenshots in {}", shots.len(), dir.display());
         return Ok(());
     }
+    if cli.self_check {
+        return self_check(&cli);
+    }
     let data = DataDir::new(&cli.data)?;
     if cli.factory_reset {
         data.factory_reset()?;
@@ -139,6 +147,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if stopped.is_err() {
         tracing::warn!("stopped without unregistering (no answer within 3 s)");
     }
+    Ok(())
+}
+
+fn self_check(cli: &Cli) -> anyhow::Result<()> {
+    use roomterm::board::self_check::{self, Outcome};
+    let device_tree = std::fs::read("/proc/device-tree/compatible").ok();
+    let board = BoardProfile::select(&cli.boards, cli.board.as_deref(), device_tree.as_deref())?;
+    println!(
+        "roomterm {} self-check ({})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH
+    );
+    let checks = self_check::run(&board, std::path::Path::new("/"));
+    for check in &checks {
+        println!("{check}");
+    }
+    let failed = checks.iter().filter(|c| c.outcome == Outcome::Fail).count();
+    anyhow::ensure!(failed == 0, "{failed} check(s) failed");
     Ok(())
 }
 

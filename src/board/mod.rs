@@ -1,8 +1,10 @@
 //! Board profiles: what a board has and prefers, as data (`board/*.toml`).
 //! Loaded and validated at start; the media engine, GPIO and input layers
-//! read their choices from here.
+//! read their choices from here. `self_check.rs` proves a build works on
+//! the board it runs on.
 
 mod keys;
+pub mod self_check;
 mod serial;
 
 pub use keys::Key;
