@@ -211,6 +211,15 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
         },
         call_media,
     });
+    // The reset button and status LEDs; a board whose GPIO chip is missing
+    // still runs (the self-check says so).
+    match roomterm::board::gpio::open(&board.gpio) {
+        Ok(Some(gpio)) => {
+            roomterm::board::gpio::spawn(terminal.clone(), gpio);
+        }
+        Ok(None) => {}
+        Err(err) => tracing::warn!(%err, "no reset button or status LEDs"),
+    }
     if !cli.no_input_devices {
         let config = roomterm::input::InputConfig::new(&board, cli.headless);
         roomterm::input::spawn(terminal.clone(), config);

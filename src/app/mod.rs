@@ -117,6 +117,11 @@ impl Terminal {
         }
     }
 
+    /// Whether the terminal's runtime has ended (after a shutdown).
+    pub fn is_stopped(&self) -> bool {
+        self.commands.is_closed()
+    }
+
     /// Presses a key; the UI (and whatever it triggers) reacts.
     pub async fn key(&self, key: Key) {
         let _ = self.commands.send(Command::Key(key)).await;

@@ -3,6 +3,7 @@
 //! read their choices from here. `self_check.rs` proves a build works on
 //! the board it runs on.
 
+pub mod gpio;
 mod keys;
 pub mod self_check;
 mod serial;

@@ -19,6 +19,7 @@ mod p2p_call;
 mod process;
 mod provisioning;
 mod quality;
+mod reset_button;
 mod self_check;
 mod sip_agent;
 mod sip_garbage;
