@@ -5,9 +5,8 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use roomterm::app::{ProvisioningStatus, Terminal, TerminalOptions, TerminalStatus};
+use roomterm::app::{Terminal, TerminalOptions, TerminalStatus};
 use roomterm::board::{read_serial, BoardProfile};
-use roomterm::sip::RegStatus;
 use roomterm::store::DataDir;
 
 #[derive(Parser)]
@@ -26,11 +25,11 @@ struct Cli {
     #[arg(long, env = "ROOMTERM_SN")]
     sn: Option<String>,
     /// Cloud API URL to activate with, e.g. https://127.0.0.1:8443.
-    #[arg(long)]
+    #[arg(long, env = "ROOMTERM_SERVER")]
     server: Option<String>,
     /// Activation code (with --server), when not yet activated. Without it,
     /// the first-boot wizard asks for one (with the server pre-filled).
-    #[arg(long)]
+    #[arg(long, env = "ROOMTERM_CODE")]
     code: Option<String>,
     /// Run without a display: status lines on stdout, control via the API.
     #[arg(long)]
@@ -64,6 +63,10 @@ struct Cli {
     /// non-zero when something the terminal needs does not work.
     #[arg(long)]
     self_check: bool,
+    /// Keep a one-line status summary in this file (for scripts without a
+    /// control-API token, such as the image's update health check).
+    #[arg(long, env = "ROOMTERM_STATUS_FILE", value_name = "FILE")]
+    status_file: Option<PathBuf>,
     /// Join this meeting (`ID` or `ID*PASSWORD`) once registered, as a
     /// lobby display or the demo's second room does.
     #[arg(long, value_name = "MEETING")]
@@ -224,6 +227,9 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
         let config = roomterm::input::InputConfig::new(&board, cli.headless);
         roomterm::input::spawn(terminal.clone(), config);
     }
+    if let Some(path) = &cli.status_file {
+        roomterm::app::service::spawn_status_file(&terminal, path.clone());
+    }
     let token = roomterm::web::load_or_create_token(&cli.data)?;
     let api = roomterm::web::ControlApi::start(cli.control, terminal.clone(), token).await?;
     println!(
@@ -238,6 +244,8 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
             }
         }
     }
+    roomterm::app::service::notify_ready();
+    roomterm::app::service::spawn_watchdog();
     if let Some(meeting) = &cli.join {
         let (id, password) = match meeting.split_once('*') {
             Some((id, password)) => (id.to_string(), Some(password.to_string())),
@@ -327,7 +335,7 @@ async fn print_status(terminal: &Terminal) {
     let stop = stop_signal();
     tokio::pin!(stop);
     loop {
-        let line = describe(&status.borrow_and_update());
+        let line = status.borrow_and_update().summary();
         if line != last {
             println!("{line}");
             last = line;
@@ -337,31 +345,4 @@ async fn print_status(terminal: &Terminal) {
             _ = &mut stop => return,
         }
     }
-}
-
-fn describe(s: &TerminalStatus) -> String {
-    let provisioning = match &s.provisioning {
-        ProvisioningStatus::NotActivated => "not activated".to_string(),
-        ProvisioningStatus::Connecting => "connecting".into(),
-        ProvisioningStatus::Connected => "connected".into(),
-        ProvisioningStatus::Disconnected { reason } => format!("disconnected ({reason})"),
-        ProvisioningStatus::Unbound { reason } => format!("unbound ({reason})"),
-    };
-    let sip = match &s.sip {
-        None => "-".to_string(),
-        Some(RegStatus::Registering) => "registering".into(),
-        Some(RegStatus::Registered { .. }) => "registered".into(),
-        Some(RegStatus::Failed(why)) => format!("not registered: {why}"),
-    };
-    let call = roomterm::web::StatusView::from(s).call;
-    let call = match (call.state, call.reason) {
-        ("none", _) => String::new(),
-        (state, Some(reason)) => format!("  call {state} ({reason})"),
-        (state, None) => format!("  call {state}"),
-    };
-    format!(
-        "room {:?}  number {}  provisioning {provisioning}  SIP {sip}{call}",
-        s.room_name.as_deref().unwrap_or("-"),
-        s.number.as_deref().unwrap_or("-")
-    )
 }

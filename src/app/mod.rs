@@ -6,6 +6,7 @@
 //! immediate SIP re-registration, an unbind wipes the credentials.
 
 mod call;
+pub mod service;
 mod status;
 pub mod ui;
 

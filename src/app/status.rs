@@ -88,6 +88,36 @@ impl TerminalStatus {
         }
     }
 
+    /// One line for people and scripts: the headless terminal's stdout,
+    /// the status file the image's health check reads.
+    pub fn summary(&self) -> String {
+        let s = self;
+        let provisioning = match &s.provisioning {
+            ProvisioningStatus::NotActivated => "not activated".to_string(),
+            ProvisioningStatus::Connecting => "connecting".into(),
+            ProvisioningStatus::Connected => "connected".into(),
+            ProvisioningStatus::Disconnected { reason } => format!("disconnected ({reason})"),
+            ProvisioningStatus::Unbound { reason } => format!("unbound ({reason})"),
+        };
+        let sip = match &s.sip {
+            None => "-".to_string(),
+            Some(RegStatus::Registering) => "registering".into(),
+            Some(RegStatus::Registered { .. }) => "registered".into(),
+            Some(RegStatus::Failed(why)) => format!("not registered: {why}"),
+        };
+        let call = crate::web::StatusView::from(s).call;
+        let call = match (call.state, call.reason) {
+            ("none", _) => String::new(),
+            (state, Some(reason)) => format!("  call {state} ({reason})"),
+            (state, None) => format!("  call {state}"),
+        };
+        format!(
+            "room {:?}  number {}  provisioning {provisioning}  SIP {sip}{call}",
+            s.room_name.as_deref().unwrap_or("-"),
+            s.number.as_deref().unwrap_or("-")
+        )
+    }
+
     pub fn is_registered(&self) -> bool {
         matches!(self.sip, Some(RegStatus::Registered { .. }))
     }
