@@ -79,6 +79,8 @@ fn main() -> std::process::ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, not for the journal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -208,7 +210,7 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
         data,
         sn,
         model: board.board.id.clone(),
-        software_version: env!("CARGO_PKG_VERSION").into(),
+        software_version: roomterm::app::service::release(),
         network: roomterm::net::NetworkConfigurator {
             networkd_dir: cli.network_dir.clone(),
         },

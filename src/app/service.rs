@@ -7,6 +7,27 @@ use std::time::Duration;
 
 use super::Terminal;
 
+/// Where an image records its release (written by image/build and by
+/// update bundles).
+pub const IMAGE_RELEASE: &str = "/usr/lib/roomterm/image-release";
+
+/// The software release this terminal reports: the image's (what an
+/// update installs) when it runs from one, else the program's version.
+pub fn release() -> String {
+    std::fs::read_to_string(IMAGE_RELEASE)
+        .ok()
+        .and_then(|text| image_version(&text))
+        .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string())
+}
+
+/// `IMAGE_VERSION=` of an image-release file.
+fn image_version(text: &str) -> Option<String> {
+    text.lines()
+        .find_map(|line| line.strip_prefix("IMAGE_VERSION="))
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .filter(|v| !v.is_empty())
+}
+
 /// Tells systemd the terminal is up (no-op outside systemd).
 pub fn notify_ready() {
     if let Err(err) = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]) {
@@ -60,4 +81,15 @@ fn write_atomically(path: &std::path::Path, line: &str) -> std::io::Result<()> {
     let temp = path.with_extension("tmp");
     std::fs::write(&temp, format!("{line}\n"))?;
     std::fs::rename(&temp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_image_release_names_the_version() {
+        let text = "IMAGE_ID=roomterm\nIMAGE_VERSION=0.2.0+g1234\nIMAGE_TARGET=qemu-amd64\n";
+        assert_eq!(super::image_version(text).as_deref(), Some("0.2.0+g1234"));
+        assert_eq!(super::image_version("IMAGE_VERSION=\n"), None);
+        assert_eq!(super::image_version(""), None);
+    }
 }

@@ -16,8 +16,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// The profile used when nothing else is named or detected.
-pub const FALLBACK_BOARD: &str = "generic-x86_64";
+/// The profile used when nothing else is named or detected: the generic
+/// one of the architecture this build runs on.
+pub const FALLBACK_BOARD: &str = if cfg!(target_arch = "aarch64") {
+    "generic-arm64"
+} else {
+    "generic-x86_64"
+};
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -282,7 +287,14 @@ mod tests {
     #[test]
     fn every_shipped_profile_loads() {
         let ids = known_profiles(&boards());
-        for wanted in ["generic-x86_64", "rk3568", "rk3588", "rpi4", "rpi5"] {
+        for wanted in [
+            "generic-x86_64",
+            "generic-arm64",
+            "rk3568",
+            "rk3588",
+            "rpi4",
+            "rpi5",
+        ] {
             assert!(ids.iter().any(|id| id == wanted), "{wanted} missing");
         }
         for id in ids {

@@ -9,6 +9,7 @@ mod common;
 
 mod address_change;
 mod control_api;
+mod image_boot;
 mod input;
 mod mcu;
 mod media;

@@ -1,0 +1,174 @@
+//! The appliance image booted in QEMU: the qemu-amd64 image (built by
+//! `./run image qemu-amd64`, which `./run test` does first) is copied,
+//! seeded with an activation code for a cloud on this machine, and booted
+//! with user-mode networking (the guest reaches the host's loopback as
+//! 10.0.2.2). The terminal must come up from the image's read-only root,
+//! activate, and register over SIP; the cloud's device list says so.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use roomcloud::CloudConfig;
+use serde_json::Value;
+
+use roomcloud::client::AdminClient;
+
+use crate::common::add_device;
+
+/// Software emulation on 2 cores boots in about a minute; this allows for
+/// a loaded machine.
+const BOOT_BOUND: Duration = Duration::from_secs(600);
+
+pub fn image_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/image")
+        .join(target)
+}
+
+/// The built image of `target`, or a clear failure saying how to build it.
+pub fn built_image(target: &str) -> PathBuf {
+    let image = image_dir(target).join(format!("roomterm-{target}.img"));
+    assert!(
+        image.exists(),
+        "{} missing: `./run image {target}` builds it (`./run test` does first)",
+        image.display()
+    );
+    image
+}
+
+/// A guest running until dropped.
+pub struct Guest {
+    qemu: Child,
+    pub serial: PathBuf,
+}
+
+impl Guest {
+    /// Boots `disk` (used as is) with `sn` as the firmware's serial number.
+    pub fn boot(disk: &Path, sn: &str, serial: PathBuf) -> Self {
+        let qemu = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("image/qemu"))
+            .arg(disk)
+            .args(["--sn", sn, "--serial"])
+            .arg(&serial)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("image/qemu (qemu-system-x86 and ovmf installed?)");
+        Self { qemu, serial }
+    }
+
+    pub fn console(&self) -> String {
+        String::from_utf8_lossy(&std::fs::read(&self.serial).unwrap_or_default()).into_owned()
+    }
+
+    /// The console's last lines, for failure messages.
+    pub fn console_tail(&self) -> String {
+        let text = self.console();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
+
+impl Drop for Guest {
+    fn drop(&mut self) {
+        // image/qemu runs qemu as its child: end the whole group.
+        let _ = Command::new("pkill")
+            .args(["-TERM", "-P", &self.qemu.id().to_string()])
+            .status();
+        let _ = self.qemu.kill();
+        let _ = self.qemu.wait();
+    }
+}
+
+/// A sparse copy of `image` in `dir`, seeded to activate with `server`.
+pub fn seeded_copy(image: &Path, dir: &Path, server: &str, code: &str) -> PathBuf {
+    let disk = dir.join("disk.img");
+    let copied = Command::new("cp")
+        .arg("--sparse=always")
+        .arg(image)
+        .arg(&disk)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let seeded = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("image/seed"))
+        .arg(&disk)
+        .args(["--server", server, "--code", code])
+        .status()
+        .unwrap();
+    assert!(seeded.success(), "image/seed failed");
+    disk
+}
+
+/// A cloud the guest reaches as 10.0.2.2 (its certificate names that).
+pub async fn cloud_for_guests(dir: &Path) -> (roomcloud::RunningCloud, AdminClient) {
+    let mut config = CloudConfig::local(dir);
+    config.public_host = Some("10.0.2.2".into());
+    let cloud = roomcloud::start(config, std::sync::Arc::new(roomcloud::clock::SystemClock))
+        .await
+        .unwrap();
+    // This side reaches the same sockets on loopback.
+    let local = cloud.endpoints.api_url.replace("10.0.2.2", "127.0.0.1");
+    let admin = AdminClient::new(&local, &cloud.admin_token, Some(&cloud.ca_pem)).unwrap();
+    let _: Value = admin
+        .call(
+            Method::POST,
+            "/enterprises",
+            Some(serde_json::json!({ "name": "Acme" })),
+        )
+        .await
+        .unwrap();
+    (cloud, admin)
+}
+
+/// Waits until the cloud lists `sn` as SIP-registered.
+pub async fn wait_registered(
+    admin: &AdminClient,
+    sn: &str,
+    guest: &Guest,
+    started: Instant,
+) -> Value {
+    loop {
+        let device: Value = admin
+            .call(Method::GET, &format!("/devices/{sn}"), None::<Value>)
+            .await
+            .unwrap();
+        if device["sip_registered"] == true {
+            return device;
+        }
+        assert!(
+            started.elapsed() < BOOT_BOUND,
+            "{sn} not registered after {:?}: {device}\nconsole:\n{}",
+            BOOT_BOUND,
+            guest.console_tail()
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_image_boots_in_qemu_activates_and_registers() {
+    let image = built_image("qemu-amd64");
+    let dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = cloud_for_guests(&dir.path().join("cloud")).await;
+    let sn = "RT-QEMU-0001";
+    let code = add_device(&admin, sn).await;
+    let disk = seeded_copy(&image, dir.path(), &cloud.endpoints.api_url, &code);
+
+    let started = Instant::now();
+    let guest = Guest::boot(&disk, sn, dir.path().join("serial.log"));
+    let device = wait_registered(&admin, sn, &guest, started).await;
+    let console = guest.console();
+    println!(
+        "qemu-amd64 image: power-on to SIP registered in {:.1} s (software emulation)",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(console.contains("roomterm: booting slot A"), "{console}");
+    assert!(console.contains("SIP registered"), "{console}");
+    assert_eq!(device["state"], "active", "{device}");
+    assert_eq!(device["model"], "generic-x86_64", "{device}");
+    // The image's release, not only the crate's version.
+    let release = std::fs::read_to_string(image_dir("qemu-amd64").join("version")).unwrap();
+    assert_eq!(device["software_version"], release.trim(), "{device}");
+}
