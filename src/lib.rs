@@ -15,6 +15,7 @@ pub mod provision;
 pub mod screen;
 pub mod sip;
 pub mod store;
+pub mod update;
 pub mod web;
 
 /// A mutex's guard; a panic elsewhere while it was held leaves the data as

@@ -229,6 +229,19 @@ enum DeviceCmd {
     Remove { sn: String },
     /// Show the device's own meeting room.
     MeetingRoom { sn: String },
+    /// Offer a signed update bundle (a file in <data>/updates/) to a device;
+    /// `device show` follows its progress.
+    Update {
+        sn: String,
+        /// The release the bundle installs (its image's IMAGE_VERSION).
+        #[arg(long)]
+        version: String,
+        /// The bundle's file name in <data>/updates/.
+        #[arg(long)]
+        bundle: String,
+    },
+    /// Withdraw a device's update offer.
+    CancelUpdate { sn: String },
 }
 
 #[derive(Subcommand)]
@@ -485,6 +498,27 @@ async fn device(cli: &Cli, client: &AdminClient, cmd: &DeviceCmd) -> anyhow::Res
                 .await
                 .map_err(api_error)?;
             print_or_json(cli, &d, || format!("renamed {} to {:?}", d.sn, d.name));
+        }
+        DeviceCmd::Update {
+            sn,
+            version,
+            bundle,
+        } => {
+            let body = json!({ "version": version, "bundle": bundle });
+            let d: DeviceView = client
+                .call(Method::POST, &format!("{}/update", sn_path(sn)), Some(body))
+                .await
+                .map_err(api_error)?;
+            print_or_json(cli, &d, || {
+                format!("offered {version} ({bundle}) to {}", d.sn)
+            });
+        }
+        DeviceCmd::CancelUpdate { sn } => {
+            let d: DeviceView = client
+                .call(Method::DELETE, &format!("{}/update", sn_path(sn)), None)
+                .await
+                .map_err(api_error)?;
+            print_or_json(cli, &d, || format!("update offer withdrawn for {}", d.sn));
         }
         DeviceCmd::MeetingRoom { sn } => {
             let m: MeetingView = client
@@ -924,6 +958,20 @@ fn device_table(list: &[DeviceView]) -> String {
             if d.sip_registered { "registered" } else { "-" },
             when(d.last_seen_at)
         ));
+        if let Some(u) = &d.update {
+            let progress = u.progress.map(|p| format!(" {p}%")).unwrap_or_default();
+            let message = u
+                .message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  update {} ({}): {}{progress}{message}\n",
+                u.version,
+                u.bundle,
+                u.state.as_deref().unwrap_or("offered")
+            ));
+        }
     }
     out.trim_end().to_string()
 }

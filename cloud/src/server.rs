@@ -191,18 +191,21 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     ));
 
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
-    let devices = Arc::new(Devices::new(
-        store,
-        clock,
-        directory,
-        location,
-        SipSettings {
-            domain: config.domain.clone(),
-            proxy: url_host(&public_host, sip.udp_addr),
-            transport: config.sip_transport,
-        },
-        ca_pem.clone(),
-    ));
+    let devices = Arc::new(
+        Devices::new(
+            store,
+            clock,
+            directory,
+            location,
+            SipSettings {
+                domain: config.domain.clone(),
+                proxy: url_host(&public_host, sip.udp_addr),
+                transport: config.sip_transport,
+            },
+            ca_pem.clone(),
+        )
+        .with_updates_dir(config.data_dir.join("updates")),
+    );
     let app = api::router(AppState {
         devices: devices.clone(),
         meetings: meetings.clone(),

@@ -91,6 +91,43 @@ pub struct DeviceConfig {
     pub number: String,
     /// Seconds between heartbeats on the config channel.
     pub heartbeat_secs: u32,
+    /// A software update the cloud wants installed (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateOffer>,
+}
+
+/// A signed update bundle (RAUC) for the terminal to install.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UpdateOffer {
+    /// Changes with every offer: a device that gave up on one (failed,
+    /// rolled back) tries again only when offered anew.
+    pub id: i64,
+    /// The release the bundle installs (its image's `IMAGE_VERSION`).
+    pub version: String,
+    /// Where to download it: a path of the device API, or a full URL.
+    pub url: String,
+    /// Lowercase hex SHA-256 and size of the bundle file.
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Where an update stands on the device, as it reports it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateState {
+    Downloading,
+    Installing,
+    /// Installed into the other slot; restarting into it.
+    Rebooting,
+    /// Running the offered release (also when it already was).
+    Installed,
+    Failed,
+    /// The new release did not come up healthy; the device runs the
+    /// previous one again.
+    RolledBack,
+    /// A state this build does not know (from a newer terminal).
+    #[serde(other)]
+    Unknown,
 }
 
 /// Message from the cloud to the terminal on the config channel.
@@ -112,6 +149,17 @@ pub enum DeviceMessage {
     Heartbeat {
         #[serde(default)]
         software_version: Option<String>,
+    },
+    /// Progress or outcome of the update offer `offer`.
+    UpdateStatus {
+        offer: i64,
+        version: String,
+        state: UpdateState,
+        /// Percent of the current step (download, install).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        progress: Option<u8>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
     },
 }
 

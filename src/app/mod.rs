@@ -280,6 +280,9 @@ struct Session {
     /// Tells the runtime of calls that ring here.
     call_watch: tokio::task::JoinHandle<()>,
     agent: SipAgent,
+    /// Installs the update the cloud's config offers.
+    updater: tokio::task::JoinHandle<()>,
+    offers: watch::Sender<Option<roomterm_proto::UpdateOffer>>,
 }
 
 struct Runtime {
@@ -823,6 +826,9 @@ impl Runtime {
                     s.room_name = Some(config.name.clone());
                     s.number = Some(config.number.clone());
                 });
+                if let Some(session) = &self.session {
+                    session.offers.send_replace(config.update.clone());
+                }
             }
             ChannelEvent::Unbound(reason) => {
                 tracing::warn!(%reason, "the cloud unbound this terminal; forgetting its credentials");
@@ -878,7 +884,26 @@ impl Runtime {
         let (channel_tx, channel_events) = mpsc::channel(32);
         self.channel_tx = channel_tx;
         self.channel_events = channel_events;
-        let channel = tokio::spawn(provision::run_channel(settings, self.channel_tx.clone()));
+        // Reports (an update's progress) go out on the channel, queued
+        // while it is down.
+        let (reports, outgoing) = mpsc::channel(16);
+        let channel = tokio::spawn(provision::run_channel(
+            settings,
+            self.channel_tx.clone(),
+            outgoing,
+        ));
+        let (offers, offered) = watch::channel(None);
+        let updater = crate::update::spawn(
+            crate::update::UpdaterSettings {
+                server_url: credentials.server_url.clone(),
+                device_token: credentials.device_token.clone(),
+                ca_pem: self.options.data.pinned_ca(),
+                dir: self.options.data.root().to_path_buf(),
+                release: self.options.software_version.clone(),
+            },
+            offered,
+            reports,
+        );
         let mut sip = agent.status.clone();
         let status = self.status.clone();
         let sip_mirror = tokio::spawn(async move {
@@ -915,6 +940,8 @@ impl Runtime {
             sip_mirror,
             call_watch,
             agent,
+            updater,
+            offers,
         });
     }
 
@@ -925,6 +952,7 @@ impl Runtime {
             session.channel.abort();
             session.sip_mirror.abort();
             session.call_watch.abort();
+            session.updater.abort();
             session.agent.stop().await;
         }
     }

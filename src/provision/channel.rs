@@ -43,11 +43,16 @@ enum End {
     Lost(String),
 }
 
-/// Runs the channel until the cloud unbinds the terminal or `events` closes.
-pub async fn run(settings: ChannelSettings, events: mpsc::Sender<ChannelEvent>) {
+/// Runs the channel until the cloud unbinds the terminal or `events` closes;
+/// sends what arrives on `outgoing` (reports wait while the channel is down).
+pub async fn run(
+    settings: ChannelSettings,
+    events: mpsc::Sender<ChannelEvent>,
+    mut outgoing: mpsc::Receiver<DeviceMessage>,
+) {
     let mut backoff = Backoff::default();
     loop {
-        let end = session(&settings, &events, &mut backoff).await;
+        let end = session(&settings, &events, &mut outgoing, &mut backoff).await;
         match end {
             End::Unbound(message) => {
                 let _ = events.send(ChannelEvent::Unbound(message)).await;
@@ -84,6 +89,7 @@ fn channel_url(settings: &ChannelSettings) -> String {
 async fn session(
     settings: &ChannelSettings,
     events: &mpsc::Sender<ChannelEvent>,
+    outgoing: &mut mpsc::Receiver<DeviceMessage>,
     backoff: &mut Backoff,
 ) -> End {
     let mut request = match channel_url(settings).into_client_request() {
@@ -151,6 +157,12 @@ async fn session(
                     Ok(ServerMessage::HeartbeatAck { .. }) => {}
                     Ok(ServerMessage::Unbound { message }) => return End::Unbound(message),
                     Err(err) => tracing::warn!(%err, "ignored unknown config-channel message"),
+                }
+            }
+            Some(report) = outgoing.recv() => {
+                let text = serde_json::to_string(&report).unwrap_or_default();
+                if let Err(err) = socket.send(Message::Text(text.into())).await {
+                    return End::Lost(err.to_string());
                 }
             }
             _ = heartbeat.tick() => {

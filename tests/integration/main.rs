@@ -27,5 +27,6 @@ mod sip_garbage;
 mod terminal;
 mod terminal_call;
 mod translations;
+mod updates;
 mod waiting_room;
 mod wizard;

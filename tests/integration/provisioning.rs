@@ -113,7 +113,7 @@ async fn channel_connects_with_the_pinned_ca_and_follows_the_cloud() {
         ca_pem: Some(answer.ca_pem.clone()),
         software_version: "0.1.0".into(),
     };
-    let task = tokio::spawn(run_channel(settings, tx));
+    let task = tokio::spawn(run_channel(settings, tx, tokio::sync::mpsc::channel(1).1));
     assert_eq!(next(&mut events).await, ChannelEvent::Connected);
     let ChannelEvent::Config(config) = next(&mut events).await else {
         panic!("config first")
@@ -164,7 +164,7 @@ async fn a_foreign_ca_is_refused() {
         ca_pem: Some(other.cloud.ca_pem.clone()),
         software_version: "0.1.0".into(),
     };
-    let task = tokio::spawn(run_channel(settings, tx));
+    let task = tokio::spawn(run_channel(settings, tx, tokio::sync::mpsc::channel(1).1));
     let ChannelEvent::Disconnected { reason, .. } = next(&mut events).await else {
         panic!("must not connect");
     };

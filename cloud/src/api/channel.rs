@@ -72,6 +72,9 @@ async fn run(
                             let server_time = devices.now_secs();
                             send(&mut socket, &ServerMessage::HeartbeatAck { server_time }).await?;
                         }
+                        Ok(DeviceMessage::UpdateStatus { offer, state, progress, message, .. }) => {
+                            devices.update_reported(&row, offer, state, progress, message.as_deref()).await?;
+                        }
                         Err(err) => tracing::debug!(%err, sn = %row.sn, "ignored bad channel message"),
                     },
                     Message::Close(_) => return Ok(()),

@@ -7,6 +7,7 @@ mod device;
 mod error;
 mod extract;
 mod meetings;
+mod updates;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/activate", post(device::activate))
         .route("/config", get(device::config))
         .route("/directory", get(device::directory))
+        .route("/updates/{name}", get(updates::download))
         .route("/channel", get(channel::open));
     let admin = Router::new()
         .route(
@@ -46,6 +48,10 @@ pub fn router(state: AppState) -> Router {
                 .delete(admin::remove_device),
         )
         .route("/devices/{sn}/reset-code", post(admin::reset_code))
+        .route(
+            "/devices/{sn}/update",
+            post(updates::offer).delete(updates::cancel),
+        )
         .route("/devices/{sn}/meeting-room", get(meetings::device_room))
         .route("/meetings", get(meetings::list).post(meetings::create))
         .route("/meetings/{id}", get(meetings::show).patch(meetings::edit))

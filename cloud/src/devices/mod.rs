@@ -11,10 +11,12 @@ mod activation;
 mod admin;
 pub mod lockout;
 pub mod presence;
+mod updates;
 
 pub use accounts::SipAccountView;
 pub use admin::IssuedCode;
 pub use presence::{ChannelGuard, Presence};
+pub use updates::UpdateView;
 
 use std::sync::{Arc, Mutex};
 
@@ -49,6 +51,8 @@ pub struct Devices {
     location: Arc<Location>,
     sip: SipSettings,
     ca_pem: String,
+    /// Where offered update bundles are (`<data>/updates/`).
+    updates_dir: Option<std::path::PathBuf>,
 }
 
 /// A device as the admin API and CLI show it, with its live state.
@@ -74,6 +78,9 @@ pub struct DeviceView {
     /// The device's SIP account has at least one live binding.
     pub sip_registered: bool,
     pub sip_bindings: Vec<BindingView>,
+    /// The update offered to the device and its progress (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateView>,
 }
 
 impl Devices {
@@ -94,7 +101,14 @@ impl Devices {
             location,
             sip,
             ca_pem,
+            updates_dir: None,
         }
+    }
+
+    /// Serves update bundles from `dir`.
+    pub fn with_updates_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.updates_dir = Some(dir);
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -132,6 +146,7 @@ impl Devices {
             provisioning_connected: self.presence.is_connected(row.id),
             sip_registered: !bindings.is_empty(),
             sip_bindings: bindings,
+            update: Self::update_view(row),
         }
     }
 
@@ -184,6 +199,7 @@ impl Devices {
             sn: row.sn.clone(),
             number: row.number.clone(),
             heartbeat_secs: HEARTBEAT_SECS,
+            update: Self::update_offer(row),
         }
     }
 }

@@ -27,6 +27,15 @@ pub struct DeviceRow {
     pub software_version: Option<String>,
     pub config_version: i64,
     pub created_at: i64,
+    pub update_offer_id: Option<i64>,
+    pub update_version: Option<String>,
+    pub update_bundle: Option<String>,
+    pub update_sha256: Option<String>,
+    pub update_size: Option<i64>,
+    pub update_state: Option<String>,
+    pub update_progress: Option<i64>,
+    pub update_message: Option<String>,
+    pub update_reported_at: Option<i64>,
 }
 
 pub struct NewDevice<'a> {
@@ -41,7 +50,9 @@ pub struct NewDevice<'a> {
 const SELECT_DEVICE: &str =
     "SELECT d.id, d.sn, d.enterprise_id, e.name AS enterprise, d.name, d.model,
         d.state, d.number, d.code_hash, d.code_created_at, d.code_expires_at, d.code_used_at,
-        d.activated_at, d.last_seen_at, d.software_version, d.config_version, d.created_at
+        d.activated_at, d.last_seen_at, d.software_version, d.config_version, d.created_at,
+        d.update_offer_id, d.update_version, d.update_bundle, d.update_sha256, d.update_size,
+        d.update_state, d.update_progress, d.update_message, d.update_reported_at
      FROM devices d JOIN enterprises e ON e.id = d.enterprise_id";
 
 impl Store {

@@ -7,11 +7,13 @@ mod devices;
 mod enterprises;
 mod meetings;
 mod sip_accounts;
+mod updates;
 
 pub use devices::{DeviceRow, NewDevice, DEVICE_ALGORITHMS};
 pub use enterprises::Enterprise;
 pub use meetings::{InviteeIds, InviteeRows, MeetingFields, MeetingKey, MeetingQuery, MeetingRow};
 pub use sip_accounts::{Ha1Pair, SipAccountRow};
+pub use updates::{NewOffer, UpdateReport};
 
 use std::path::Path;
 use std::str::FromStr;
