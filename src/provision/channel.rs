@@ -129,8 +129,9 @@ async fn session(
     if events.send(ChannelEvent::Connected).await.is_err() {
         return End::Lost("terminal shutting down".into());
     }
+    // The first heartbeat at once: the cloud learns the running release
+    // (after an update's reboot, say) without waiting a period.
     let mut heartbeat = tokio::time::interval(Duration::from_secs(30));
-    heartbeat.tick().await;
     let mut silence_limit = Duration::from_secs(90);
     loop {
         tokio::select! {

@@ -10,6 +10,7 @@ mod common;
 mod address_change;
 mod control_api;
 mod image_boot;
+mod image_update;
 mod input;
 mod mcu;
 mod media;
