@@ -1,0 +1,54 @@
+SUMMARY = "roomterm meeting-room terminal"
+DESCRIPTION = "The room terminal of roomterm: SIP to the bundled cloud, \
+               GStreamer call media with the board's hardware codecs, a \
+               Slint touch UI, IR remote input, a control API, and RAUC \
+               updates."
+SECTION = "multimedia"
+CVE_PRODUCT = "roomterm"
+LICENSE = "Apache-2.0"
+LIC_FILES_CHKSUM = "file://Cargo.toml;beginline=8;endline=8;md5=2507bd5f0713f05419cd2f22fa06fe62"
+
+DEPENDS += "fontconfig gstreamer1.0 gstreamer1.0-plugins-base libxkbcommon"
+
+PV = "0.1.0+git"
+
+# The layer sits in the roomterm repository (ROOMTERM_REPO, layer.conf):
+# the recipe builds the commit checked out there, whichever it is.
+SRC_URI = "git://${ROOMTERM_REPO};protocol=file;branch=main"
+# nooelint: oelint.vars.autorev
+SRCREV = "${AUTOREV}"
+
+S = "${WORKDIR}/git"
+
+require roomterm-crates.inc
+
+inherit cargo cargo-update-recipe-crates pkgconfig systemd
+
+# The terminal only, not the cloud of the same workspace.
+CARGO_BUILD_FLAGS:append = " --package roomterm --bin roomterm"
+
+SYSTEMD_SERVICE:${PN} = "roomterm.service roomterm-update-check.service"
+SYSTEMD_AUTO_ENABLE = "enable"
+
+do_install:append() {
+    install -d ${D}${systemd_system_unitdir} ${D}${libdir}/roomterm ${D}${datadir}/roomterm/board
+    install -m 0644 ${S}/image/rootfs/etc/systemd/system/roomterm.service ${D}${systemd_system_unitdir}/
+    install -m 0644 ${S}/image/rootfs/etc/systemd/system/roomterm-update-check.service ${D}${systemd_system_unitdir}/
+    install -m 0755 ${S}/image/rootfs/usr/lib/roomterm/update-check ${D}${libdir}/roomterm/
+    install -m 0644 ${S}/board/*.toml ${D}${datadir}/roomterm/board/
+    install -d ${D}${sysconfdir}/default ${D}${sysconfdir}/tmpfiles.d ${D}${sysconfdir}/udev/rules.d
+    printf 'ROOMTERM_ARGS=""\nUPDATE_HEALTH_TIMEOUT=300\n' > ${D}${sysconfdir}/default/roomterm
+    install -m 0644 ${S}/image/rootfs/etc/tmpfiles.d/roomterm.conf ${D}${sysconfdir}/tmpfiles.d/
+    install -m 0644 ${S}/board/udev/*.rules ${D}${sysconfdir}/udev/rules.d/
+    printf 'IMAGE_ID=roomterm\nIMAGE_VERSION=%s\nIMAGE_TARGET=%s\n' "${PV}" "${MACHINE}" > ${D}${libdir}/roomterm/image-release
+}
+
+RDEPENDS:${PN} += "\
+    gstreamer1.0-libav \
+    gstreamer1.0-plugins-bad \
+    gstreamer1.0-plugins-base \
+    gstreamer1.0-plugins-good \
+    gstreamer1.0-plugins-ugly \
+    rauc \
+    systemd \
+"
