@@ -304,6 +304,27 @@ mod tests {
     }
 
     #[test]
+    fn boards_with_audio_devices_route_them_in_their_alsa_config() {
+        for id in known_profiles(&boards()) {
+            let profile = BoardProfile::load(&boards(), &id).unwrap();
+            let audio = &profile.audio;
+            if audio.capture_device == "default" && audio.playback_device == "default" {
+                continue; // PCs and CI: the machine's own default
+            }
+            let path = boards().join("audio").join(format!("{id}.conf"));
+            let conf = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            for device in [&audio.capture_device, &audio.playback_device] {
+                assert!(
+                    conf.contains(&format!("\"{device}\"")),
+                    "{id}: {device} not in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn device_tree_picks_the_board_and_falls_back() {
         let dt = b"radxa,rock-5b\0rockchip,rk3588\0";
         let profile = BoardProfile::select(&boards(), None, Some(dt)).unwrap();
