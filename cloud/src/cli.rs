@@ -958,6 +958,13 @@ fn device_table(list: &[DeviceView]) -> String {
             if d.sip_registered { "registered" } else { "-" },
             when(d.last_seen_at)
         ));
+        if let Some(storage) = &d.storage {
+            out.push_str(&format!(
+                "  data {} free of {}\n",
+                gigabytes(storage.free_bytes),
+                gigabytes(storage.total_bytes)
+            ));
+        }
         if let Some(u) = &d.update {
             let progress = u.progress.map(|p| format!(" {p}%")).unwrap_or_default();
             let message = u
@@ -974,6 +981,10 @@ fn device_table(list: &[DeviceView]) -> String {
         }
     }
     out.trim_end().to_string()
+}
+
+fn gigabytes(bytes: u64) -> String {
+    format!("{:.1} GB", bytes as f64 / 1e9)
 }
 
 fn when(secs: Option<i64>) -> String {

@@ -149,6 +149,9 @@ pub enum DeviceMessage {
     Heartbeat {
         #[serde(default)]
         software_version: Option<String>,
+        /// The file system holding the terminal's data (settings, logs).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        storage: Option<Storage>,
     },
     /// Progress or outcome of the update offer `offer`.
     UpdateStatus {
@@ -161,6 +164,15 @@ pub enum DeviceMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
     },
+}
+
+/// Size and free space of the file system a terminal keeps its data on
+/// (the image's data partition): an operator sees a disk filling with logs,
+/// or an installer's image that did not grow to the eMMC, before it bites.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Storage {
+    pub total_bytes: u64,
+    pub free_bytes: u64,
 }
 
 /// Every error of the HTTP APIs has this body.
@@ -194,7 +206,8 @@ mod tests {
         assert_eq!(
             back,
             DeviceMessage::Heartbeat {
-                software_version: Some("1.0".into())
+                software_version: Some("1.0".into()),
+                storage: None,
             }
         );
     }

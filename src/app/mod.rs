@@ -877,6 +877,7 @@ impl Runtime {
             device_token: credentials.device_token.clone(),
             ca_pem: self.options.data.pinned_ca(),
             software_version: self.options.software_version.clone(),
+            data: Some(self.options.data.clone()),
         };
         // A fresh event queue per session: events still queued from the
         // previous one (say, the `unbound` a re-activation makes the cloud

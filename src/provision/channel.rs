@@ -36,6 +36,9 @@ pub struct ChannelSettings {
     /// The pinned CA; `None` only for plain-HTTP development clouds.
     pub ca_pem: Option<String>,
     pub software_version: String,
+    /// The data folder, whose file system's size and free space ride on
+    /// every heartbeat.
+    pub data: Option<crate::store::DataDir>,
 }
 
 enum End {
@@ -167,7 +170,10 @@ async fn session(
                 }
             }
             _ = heartbeat.tick() => {
-                let beat = DeviceMessage::Heartbeat { software_version: Some(settings.software_version.clone()) };
+                let beat = DeviceMessage::Heartbeat {
+                    software_version: Some(settings.software_version.clone()),
+                    storage: settings.data.as_ref().and_then(|data| data.storage()),
+                };
                 let text = serde_json::to_string(&beat).unwrap_or_default();
                 if let Err(err) = socket.send(Message::Text(text.into())).await {
                     return End::Lost(err.to_string());

@@ -91,6 +91,16 @@ impl DataDir {
         &self.root
     }
 
+    /// Size and free space (for an unprivileged writer) of the file system
+    /// holding the data; `None` when it cannot be read.
+    pub fn storage(&self) -> Option<roomterm_proto::Storage> {
+        let stat = rustix::fs::statvfs(&self.root).ok()?;
+        Some(roomterm_proto::Storage {
+            total_bytes: stat.f_blocks.saturating_mul(stat.f_frsize),
+            free_bytes: stat.f_bavail.saturating_mul(stat.f_frsize),
+        })
+    }
+
     fn settings_path(&self) -> PathBuf {
         self.root.join("settings.json")
     }

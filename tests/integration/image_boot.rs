@@ -155,6 +155,14 @@ async fn the_image_boots_in_qemu_activates_and_registers() {
     let sn = "RT-QEMU-0001";
     let code = add_device(&admin, sn).await;
     let disk = seeded_copy(&image, dir.path(), &cloud.endpoints.api_url, &code);
+    // Written to a disk 2 GiB larger than the image, as to an eMMC.
+    let image_bytes = std::fs::metadata(&disk).unwrap().len();
+    let grown = Command::new("truncate")
+        .args(["-s", "+2G"])
+        .arg(&disk)
+        .status()
+        .unwrap();
+    assert!(grown.success());
 
     let started = Instant::now();
     let guest = Guest::boot(&disk, sn, dir.path().join("serial.log"));
@@ -171,4 +179,58 @@ async fn the_image_boots_in_qemu_activates_and_registers() {
     // The image's release, not only the crate's version.
     let release = std::fs::read_to_string(image_dir("qemu-amd64").join("version")).unwrap();
     assert_eq!(device["software_version"], release.trim(), "{device}");
+
+    // The data partition took the rest of the disk, its file system too
+    // (the terminal's heartbeat reports its size).
+    let table = partition_table(&disk);
+    let data = table["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "data")
+        .unwrap_or_else(|| panic!("no data partition: {table}"));
+    let data_end = data["start"].as_u64().unwrap() + data["size"].as_u64().unwrap();
+    let disk_sectors = std::fs::metadata(&disk).unwrap().len() / 512;
+    // Up to the backup GPT (33 sectors) and 1 MiB alignment.
+    assert!(
+        data_end + 2048 + 33 >= disk_sectors && data_end > image_bytes / 512,
+        "data partition not grown: {table}"
+    );
+    assert_eq!(
+        table["lastlba"].as_u64(),
+        Some(disk_sectors - 34),
+        "{table}"
+    );
+    let mut device = device;
+    for _ in 0..60 {
+        if device["storage"].is_object() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        device = admin
+            .call(Method::GET, &format!("/devices/{sn}"), None::<Value>)
+            .await
+            .unwrap();
+    }
+    let total = device["storage"]["total_bytes"].as_u64().unwrap_or(0);
+    assert!(
+        total > 3_400_000_000,
+        "data file system of {total} bytes, not grown to ~3.5 GiB: {device}"
+    );
+    println!("data partition grown to {:.2} GB", total as f64 / 1e9);
+}
+
+/// `sfdisk --json` of a disk image.
+fn partition_table(disk: &Path) -> Value {
+    let out = Command::new("sfdisk")
+        .arg("--json")
+        .arg(disk)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Value>(&out.stdout).unwrap()["partitiontable"].clone()
 }

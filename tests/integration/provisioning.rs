@@ -12,6 +12,7 @@ use roomcloud::clock::ManualClock;
 use roomcloud::devices::DeviceView;
 use roomcloud::RunningCloud;
 use roomterm::provision::{activate, run_channel, ActivationError, ChannelEvent, ChannelSettings};
+use roomterm::store::DataDir;
 use roomterm_proto::ActivateRequest;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -106,12 +107,14 @@ async fn channel_connects_with_the_pinned_ca_and_follows_the_cloud() {
     let answer = activate(&url, &request("SN-T2", &code)).await.unwrap();
 
     let (tx, mut events) = mpsc::channel(16);
+    let data = tempfile::tempdir().unwrap();
     let settings = ChannelSettings {
         server_url: url.clone(),
         channel_path: answer.channel_path.clone(),
         device_token: answer.device_token.clone(),
         ca_pem: Some(answer.ca_pem.clone()),
         software_version: "0.1.0".into(),
+        data: Some(DataDir::new(data.path()).unwrap()),
     };
     let task = tokio::spawn(run_channel(settings, tx, tokio::sync::mpsc::channel(1).1));
     assert_eq!(next(&mut events).await, ChannelEvent::Connected);
@@ -120,6 +123,32 @@ async fn channel_connects_with_the_pinned_ca_and_follows_the_cloud() {
     };
     assert_eq!(config.name, "SN-T2");
     assert!(c.device("SN-T2").await.provisioning_connected);
+
+    // The first heartbeat carries the data folder's file system as df sees it.
+    let df = std::process::Command::new("df")
+        .args(["-B1", "--output=size"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    let df_size: u64 = String::from_utf8_lossy(&df.stdout)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let storage = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Some(storage) = c.device("SN-T2").await.storage {
+                return storage;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("a heartbeat with the storage");
+    assert_eq!(storage.total_bytes, df_size);
+    assert!(storage.free_bytes > 0 && storage.free_bytes <= storage.total_bytes);
 
     let _: Value = c
         .admin
@@ -163,6 +192,7 @@ async fn a_foreign_ca_is_refused() {
         device_token: answer.device_token,
         ca_pem: Some(other.cloud.ca_pem.clone()),
         software_version: "0.1.0".into(),
+        data: None,
     };
     let task = tokio::spawn(run_channel(settings, tx, tokio::sync::mpsc::channel(1).1));
     let ChannelEvent::Disconnected { reason, .. } = next(&mut events).await else {

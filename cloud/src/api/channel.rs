@@ -48,7 +48,7 @@ async fn run(
     let devices = &state.devices;
     let _connected = devices.presence.connect(row.id);
     let mut events = devices.presence.subscribe();
-    devices.heartbeat(row.id, None).await?;
+    devices.heartbeat(row.id, None, None).await?;
     let mut sent_version = row.config_version;
     send(
         &mut socket,
@@ -67,8 +67,8 @@ async fn run(
                 deadline = Instant::now() + SILENCE_LIMIT;
                 match incoming? {
                     Message::Text(text) => match serde_json::from_str::<DeviceMessage>(&text) {
-                        Ok(DeviceMessage::Heartbeat { software_version }) => {
-                            devices.heartbeat(row.id, software_version.as_deref()).await?;
+                        Ok(DeviceMessage::Heartbeat { software_version, storage }) => {
+                            devices.heartbeat(row.id, software_version.as_deref(), storage).await?;
                             let server_time = devices.now_secs();
                             send(&mut socket, &ServerMessage::HeartbeatAck { server_time }).await?;
                         }

@@ -31,6 +31,6 @@ pub async fn config(
     State(state): State<AppState>,
     Device(row, _): Device,
 ) -> CloudResult<Json<DeviceConfig>> {
-    state.devices.heartbeat(row.id, None).await?;
+    state.devices.heartbeat(row.id, None, None).await?;
     Ok(Json(state.devices.config_for(&row)))
 }

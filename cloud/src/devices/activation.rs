@@ -144,9 +144,10 @@ impl Devices {
         &self,
         device_id: i64,
         software_version: Option<&str>,
+        storage: Option<roomterm_proto::Storage>,
     ) -> CloudResult<()> {
         self.store
-            .touch_device(device_id, self.now(), software_version)
+            .touch_device(device_id, self.now(), software_version, storage)
             .await?;
         Ok(())
     }

@@ -73,6 +73,9 @@ pub struct DeviceView {
     pub activated_at: Option<i64>,
     pub last_seen_at: Option<i64>,
     pub software_version: Option<String>,
+    /// The data partition's size and free space, as last reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<roomterm_proto::Storage>,
     /// The device's config channel is open right now.
     pub provisioning_connected: bool,
     /// The device's SIP account has at least one live binding.
@@ -143,11 +146,20 @@ impl Devices {
             activated_at: row.activated_at,
             last_seen_at: row.last_seen_at,
             software_version: row.software_version.clone(),
+            storage: Self::storage_view(row),
             provisioning_connected: self.presence.is_connected(row.id),
             sip_registered: !bindings.is_empty(),
             sip_bindings: bindings,
             update: Self::update_view(row),
         }
+    }
+
+    fn storage_view(row: &DeviceRow) -> Option<roomterm_proto::Storage> {
+        let bytes = |value: i64| u64::try_from(value).unwrap_or(0);
+        Some(roomterm_proto::Storage {
+            total_bytes: bytes(row.storage_total_bytes?),
+            free_bytes: bytes(row.storage_free_bytes?),
+        })
     }
 
     /// The rooms `row` can call: the other activated devices of its

@@ -36,6 +36,8 @@ pub struct DeviceRow {
     pub update_progress: Option<i64>,
     pub update_message: Option<String>,
     pub update_reported_at: Option<i64>,
+    pub storage_total_bytes: Option<i64>,
+    pub storage_free_bytes: Option<i64>,
 }
 
 pub struct NewDevice<'a> {
@@ -52,7 +54,8 @@ const SELECT_DEVICE: &str =
         d.state, d.number, d.code_hash, d.code_created_at, d.code_expires_at, d.code_used_at,
         d.activated_at, d.last_seen_at, d.software_version, d.config_version, d.created_at,
         d.update_offer_id, d.update_version, d.update_bundle, d.update_sha256, d.update_size,
-        d.update_state, d.update_progress, d.update_message, d.update_reported_at
+        d.update_state, d.update_progress, d.update_message, d.update_reported_at,
+        d.storage_total_bytes, d.storage_free_bytes
      FROM devices d JOIN enterprises e ON e.id = d.enterprise_id";
 
 impl Store {
@@ -245,13 +248,20 @@ impl Store {
         device_id: i64,
         now: i64,
         software_version: Option<&str>,
+        storage: Option<roomterm_proto::Storage>,
     ) -> StoreResult<()> {
+        // SQLite integers are i64; a disk beyond 8 EiB is not a concern.
+        let bytes = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         sqlx::query(
-            "UPDATE devices SET last_seen_at = ?, software_version = COALESCE(?, software_version)
+            "UPDATE devices SET last_seen_at = ?, software_version = COALESCE(?, software_version),
+                storage_total_bytes = COALESCE(?, storage_total_bytes),
+                storage_free_bytes = COALESCE(?, storage_free_bytes)
              WHERE id = ?",
         )
         .bind(now)
         .bind(software_version)
+        .bind(storage.map(|s| bytes(s.total_bytes)))
+        .bind(storage.map(|s| bytes(s.free_bytes)))
         .bind(device_id)
         .execute(&self.pool)
         .await?;

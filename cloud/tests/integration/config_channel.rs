@@ -73,8 +73,13 @@ async fn rename_is_pushed_within_a_second() {
     assert_eq!(renamed.name, "Board Room 3");
     assert!(renamed.version > config.version);
 
+    let storage = roomterm_proto::Storage {
+        total_bytes: 58_000_000_000,
+        free_bytes: 57_000_000_000,
+    };
     let heartbeat = DeviceMessage::Heartbeat {
         software_version: Some("2.0".into()),
+        storage: Some(storage),
     };
     socket
         .send(Message::Text(
@@ -86,10 +91,9 @@ async fn rename_is_pushed_within_a_second() {
         next_message(&mut socket, Duration::from_secs(1)).await,
         ServerMessage::HeartbeatAck { .. }
     ));
-    assert_eq!(
-        t.device("SN-C1").await.software_version.as_deref(),
-        Some("2.0")
-    );
+    let device = t.device("SN-C1").await;
+    assert_eq!(device.software_version.as_deref(), Some("2.0"));
+    assert_eq!(device.storage, Some(storage));
 
     // Garbage on the channel is ignored, not fatal.
     socket
