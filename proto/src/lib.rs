@@ -117,6 +117,9 @@ pub struct UpdateOffer {
 pub enum UpdateState {
     Downloading,
     Installing,
+    /// Installed into the other slot; the restart into it waits for the
+    /// call in progress to end.
+    WaitingForCall,
     /// Installed into the other slot; restarting into it.
     Rebooting,
     /// Running the offered release (also when it already was).

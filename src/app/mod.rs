@@ -901,6 +901,7 @@ impl Runtime {
                 ca_pem: self.options.data.pinned_ca(),
                 dir: self.options.data.root().to_path_buf(),
                 release: self.options.software_version.clone(),
+                status: self.status.clone(),
             },
             offered,
             reports,

@@ -55,6 +55,9 @@ pub struct TerminalStatus {
     pub call_roster: Option<crate::sip::conference::Roster>,
     /// A camera or microphone that did not open for the call in progress.
     pub call_devices: crate::media::Devices,
+    /// A software update under way (downloading, installing, waiting for
+    /// the call to end, restarting); `None` otherwise.
+    pub update: Option<crate::update::UpdateProgress>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -85,6 +88,7 @@ impl TerminalStatus {
             call_quality: None,
             call_roster: None,
             call_devices: Default::default(),
+            update: None,
         }
     }
 
@@ -111,8 +115,12 @@ impl TerminalStatus {
             (state, Some(reason)) => format!("  call {state} ({reason})"),
             (state, None) => format!("  call {state}"),
         };
+        let update = match &s.update {
+            None => String::new(),
+            Some(u) => format!("  update {} {}", u.version, u.state_name()),
+        };
         format!(
-            "room {:?}  number {}  provisioning {provisioning}  SIP {sip}{call}",
+            "room {:?}  number {}  provisioning {provisioning}  SIP {sip}{call}{update}",
             s.room_name.as_deref().unwrap_or("-"),
             s.number.as_deref().unwrap_or("-")
         )
@@ -120,5 +128,20 @@ impl TerminalStatus {
 
     pub fn is_registered(&self) -> bool {
         matches!(self.sip, Some(RegStatus::Registered { .. }))
+    }
+
+    /// A call is placed, ringing or under way: nothing may restart the
+    /// terminal now.
+    pub fn in_call(&self) -> bool {
+        use crate::sip::CallState;
+        matches!(
+            self.call,
+            Some(
+                CallState::Calling
+                    | CallState::Ringing
+                    | CallState::Incoming { .. }
+                    | CallState::Established { .. }
+            )
+        )
     }
 }

@@ -83,6 +83,15 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     state.set_provisioning_reason(view.provisioning.reason.clone().unwrap_or_default().into());
     state.set_sip_state(view.sip.state.into());
     state.set_sip_reason(view.sip.reason.clone().unwrap_or_default().into());
+    let update = view.update.as_ref();
+    state.set_update_state(update.map_or("", |u| u.state).into());
+    state.set_update_version(
+        update
+            .map(|u| u.version.as_str())
+            .unwrap_or_default()
+            .into(),
+    );
+    state.set_update_progress(update.and_then(|u| u.progress).map_or(-1, i32::from));
     state.set_meeting_id(ui.meeting_id.as_str().into());
     state.set_meeting_password(ui.meeting_password.as_str().into());
     state.set_join_field(

@@ -100,6 +100,7 @@ pub const SIZES: [(u32, u32); 2] = [(1920, 1080), (1280, 800)];
 pub fn standard_shots() -> Vec<Screenshot> {
     let docs_small = [
         "home",
+        "home-updating",
         "activation-wrong-code",
         "server-keyboard",
         "network-static-error",
@@ -191,6 +192,13 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         "connection refused".into(),
     )));
 
+    let mut updating = online.clone();
+    updating.update = Some(crate::update::UpdateProgress {
+        version: "1.5.0".into(),
+        state: roomterm_proto::UpdateState::Installing,
+        progress: Some(62),
+    });
+
     let mut states: Vec<(&'static str, UiState, TerminalStatus)> = vec![
         ("language", base_ui(Page::Language), fresh.clone()),
         ("network", base_ui(Page::Network), fresh.clone()),
@@ -198,6 +206,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         ("activation", base_ui(Page::Activation), fresh.clone()),
         ("home", base_ui(Page::Home), online.clone()),
         ("home-offline", base_ui(Page::Home), offline),
+        ("home-updating", base_ui(Page::Home), updating),
         ("settings", base_ui(Page::Settings), online.clone()),
         ("confirm-reset", base_ui(Page::ConfirmReset), online.clone()),
     ];

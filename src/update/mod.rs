@@ -5,7 +5,8 @@
 //! step on the config channel. After the reboot it reports `installed`, or
 //! `rolled_back` when the image's update check found the new release
 //! unhealthy and the bootloader came back to the old one (`journal.rs`
-//! remembers across the reboot).
+//! remembers across the reboot). The reboot waits for the call in
+//! progress to end: a meeting is never cut short by an update.
 
 mod download;
 mod install;
@@ -19,6 +20,34 @@ use tokio::sync::{mpsc, watch};
 
 use journal::{Journal, Phase};
 
+use crate::app::TerminalStatus;
+
+/// An update under way, as the terminal shows it (home page, control API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateProgress {
+    pub version: String,
+    /// `Downloading`, `Installing`, `WaitingForCall` or `Rebooting`.
+    pub state: UpdateState,
+    /// Percent of the current step (download, install).
+    pub progress: Option<u8>,
+}
+
+impl UpdateProgress {
+    /// The state's name as on the config channel (`waiting_for_call`).
+    pub fn state_name(&self) -> &'static str {
+        match self.state {
+            UpdateState::Downloading => "downloading",
+            UpdateState::Installing => "installing",
+            UpdateState::WaitingForCall => "waiting_for_call",
+            UpdateState::Rebooting => "rebooting",
+            UpdateState::Installed => "installed",
+            UpdateState::Failed => "failed",
+            UpdateState::RolledBack => "rolled_back",
+            UpdateState::Unknown => "unknown",
+        }
+    }
+}
+
 /// What the updater needs from the session.
 pub struct UpdaterSettings {
     pub server_url: String,
@@ -28,6 +57,9 @@ pub struct UpdaterSettings {
     pub dir: PathBuf,
     /// The release running now.
     pub release: String,
+    /// The terminal's status: the updater shows its progress there, and
+    /// reads whether a call is in progress.
+    pub status: std::sync::Arc<watch::Sender<TerminalStatus>>,
 }
 
 /// Acts on each new offer in `offers`; reports go to `reports` (the config
@@ -39,7 +71,10 @@ pub fn spawn(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut journal = Journal::load(&settings.dir);
-        let reporter = Reporter(reports);
+        let reporter = Reporter {
+            reports,
+            status: settings.status.clone(),
+        };
         if let Some((offer, version, state)) = journal.outcome_after_reboot(&settings.release) {
             let message = (state == UpdateState::RolledBack).then(|| {
                 format!(
@@ -70,13 +105,40 @@ pub fn spawn(
     })
 }
 
-/// Sends reports; progress is dropped rather than waited for when the
-/// queue is full (a later one supersedes it), outcomes are not.
-struct Reporter(mpsc::Sender<DeviceMessage>);
+/// Sends reports and shows them on the terminal; progress is dropped rather
+/// than waited for when the queue is full (a later one supersedes it),
+/// outcomes are not.
+struct Reporter {
+    reports: mpsc::Sender<DeviceMessage>,
+    status: std::sync::Arc<watch::Sender<TerminalStatus>>,
+}
 
 impl Reporter {
+    /// Shows `state` on the terminal while it is a step under way; clears
+    /// it once the update is over (either way).
+    fn show(&self, version: &str, state: UpdateState, progress: Option<u8>) {
+        let shown = matches!(
+            state,
+            UpdateState::Downloading
+                | UpdateState::Installing
+                | UpdateState::WaitingForCall
+                | UpdateState::Rebooting
+        )
+        .then(|| UpdateProgress {
+            version: version.to_string(),
+            state,
+            progress,
+        });
+        self.status.send_if_modified(|s| {
+            let changed = s.update != shown;
+            s.update = shown;
+            changed
+        });
+    }
+
     fn progress(&self, offer: &UpdateOffer, state: UpdateState, progress: u8) {
-        let _ = self.0.try_send(DeviceMessage::UpdateStatus {
+        self.show(&offer.version, state, Some(progress));
+        let _ = self.reports.try_send(DeviceMessage::UpdateStatus {
             offer: offer.id,
             version: offer.version.clone(),
             state,
@@ -92,8 +154,9 @@ impl Reporter {
         state: UpdateState,
         message: Option<String>,
     ) {
+        self.show(version, state, None);
         let _ = self
-            .0
+            .reports
             .send(DeviceMessage::UpdateStatus {
                 offer,
                 version: version.to_string(),
@@ -132,6 +195,13 @@ async fn attempt(
             .await;
         return;
     }
+    if settings.status.borrow().in_call() {
+        tracing::info!(version = %offer.version, "installed; the restart waits for the call to end");
+        reporter
+            .outcome(offer.id, &offer.version, UpdateState::WaitingForCall, None)
+            .await;
+        wait_until_no_call(settings.status.subscribe(), CALL_SETTLE).await;
+    }
     if let Err(err) = journal.record(offer.id, &offer.version, Phase::Rebooting) {
         // Without the journal the outcome could not be told after the
         // reboot: better not to reboot.
@@ -152,6 +222,24 @@ async fn attempt(
         reporter
             .outcome(offer.id, &offer.version, UpdateState::Failed, Some(why))
             .await;
+    }
+}
+
+/// How long no call must be in progress before the restart.
+const CALL_SETTLE: Duration = Duration::from_secs(5);
+
+/// Returns once no call is in progress, and has not been for `settle`: a
+/// room that hangs up to dial again is not restarted between the two calls.
+async fn wait_until_no_call(mut status: watch::Receiver<TerminalStatus>, settle: Duration) {
+    loop {
+        if status.wait_for(|s| !s.in_call()).await.is_err() {
+            return;
+        }
+        match tokio::time::timeout(settle, status.wait_for(|s| s.in_call())).await {
+            // Still no call after SETTLE (or the terminal is going away).
+            Err(_) | Ok(Err(_)) => return,
+            Ok(Ok(_)) => {}
+        }
     }
 }
 
@@ -176,4 +264,42 @@ async fn fetch_and_install(
         reporter.progress(offer, UpdateState::Installing, percent)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sip::{CallEnd, CallState};
+
+    fn set_call(status: &watch::Sender<TerminalStatus>, call: CallState) {
+        status.send_modify(|s| s.call = Some(call));
+    }
+
+    #[tokio::test]
+    async fn the_restart_waits_for_the_call_and_a_redial_to_end() {
+        let status = watch::Sender::new(TerminalStatus::new("SN"));
+        set_call(
+            &status,
+            CallState::Established {
+                remote_sdp: String::new(),
+            },
+        );
+        let settle = Duration::from_secs(2);
+        let waiting = tokio::spawn(wait_until_no_call(status.subscribe(), settle));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "restarted during the call");
+
+        // Hung up, and dialling again at once: still no restart.
+        set_call(&status, CallState::Ended(CallEnd::HungUp));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        set_call(&status, CallState::Calling);
+        tokio::time::sleep(settle + Duration::from_millis(500)).await;
+        assert!(!waiting.is_finished(), "restarted between two calls");
+
+        set_call(&status, CallState::Ended(CallEnd::HungUp));
+        tokio::time::timeout(settle * 3, waiting)
+            .await
+            .expect("restarts once the room is free")
+            .unwrap();
+    }
 }

@@ -26,6 +26,20 @@ pub struct StatusView {
     pub call: CallView,
     /// The speaker's level, 0–100.
     pub speaker_volume: u8,
+    /// A software update under way; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateView>,
+}
+
+/// An update under way: `downloading` and `installing` with a percentage,
+/// `waiting_for_call` (installed; the restart waits for the call to end),
+/// `rebooting`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UpdateView {
+    pub version: String,
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<u8>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -234,6 +248,11 @@ impl StatusView {
             ping,
             call: call_view(s),
             speaker_volume: s.speaker_volume,
+            update: s.update.as_ref().map(|u| UpdateView {
+                version: u.version.clone(),
+                state: u.state_name(),
+                progress: u.progress,
+            }),
         }
     }
 }

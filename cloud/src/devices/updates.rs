@@ -24,7 +24,7 @@ pub struct UpdateView {
     pub bundle: String,
     pub size: i64,
     /// `null` until the device reports; then `downloading`, `installing`,
-    /// `rebooting`, `installed`, `failed` or `rolled_back`.
+    /// `waiting_for_call`, `rebooting`, `installed`, `failed` or `rolled_back`.
     pub state: Option<String>,
     pub progress: Option<i64>,
     pub message: Option<String>,
