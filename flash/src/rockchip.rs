@@ -27,13 +27,21 @@ fn rkdeveloptool(args: &[&str]) -> anyhow::Result<String> {
     Ok(text)
 }
 
+/// `rkdeveloptool ld`: one `DevNo=` line per board; none is not an error.
+fn list_boards() -> anyhow::Result<String> {
+    match rkdeveloptool(&["ld"]) {
+        Err(err) if err.to_string().contains("not found any devices") => Ok(String::new()),
+        other => other,
+    }
+}
+
 pub fn flash(
     image: &Path,
     map: &BlockMap,
     loader: Option<&Path>,
     confirm: impl FnOnce(&str) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let listed = rkdeveloptool(&["ld"])?;
+    let listed = list_boards()?;
     let boards: Vec<&str> = listed.lines().filter(|l| l.contains("DevNo=")).collect();
     match boards.as_slice() {
         [] => bail!("no Rockchip board in maskrom mode on USB (hold its maskrom button while plugging it in)"),

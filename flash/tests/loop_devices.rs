@@ -185,3 +185,23 @@ fn writes_and_checks_an_image_and_refuses_the_wrong_targets() {
         "{system}: {text}"
     );
 }
+
+/// The maskrom path with the real rkdeveloptool and no board on USB: a
+/// clear word for the installer, not rkdeveloptool's.
+#[test]
+fn a_rockchip_flash_without_a_board_says_how_to_connect_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = image(dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_roomterm-flash"))
+        .arg(&image)
+        .args(["--rockchip", "--yes"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        text.contains("no Rockchip board in maskrom mode on USB"),
+        "{text}"
+    );
+}
