@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use roomcloud::client::AdminClient;
 
-use crate::common::add_device;
+use crate::common::{self, add_device};
 
 /// Software emulation on 2 cores boots the amd64 image in about a minute;
 /// this allows for a loaded machine.
@@ -150,10 +150,7 @@ async fn wait_registered_within(
     bound: Duration,
 ) -> Value {
     loop {
-        let device: Value = admin
-            .call(Method::GET, &format!("/devices/{sn}"), None::<Value>)
-            .await
-            .unwrap();
+        let device: Value = common::device(admin, sn).await;
         if device["sip_registered"] == true {
             return device;
         }
@@ -240,10 +237,7 @@ async fn boots_grows_and_registers(target: &str, arch: &str, model: &str, bound:
             break;
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
-        device = admin
-            .call(Method::GET, &format!("/devices/{sn}"), None::<Value>)
-            .await
-            .unwrap();
+        device = common::device(&admin, sn).await;
     }
     let total = device["storage"]["total_bytes"].as_u64().unwrap_or(0);
     assert!(

@@ -12,7 +12,7 @@ use reqwest::Method;
 use roomcloud::client::AdminClient;
 use serde_json::{json, Value};
 
-use crate::common::add_device;
+use crate::common::{self, add_device};
 use crate::image_boot::{
     built_image, cloud_for_guests, image_dir, seeded_copy, wait_registered, Guest,
 };
@@ -69,10 +69,7 @@ async fn wait_outcome(
     let started = Instant::now();
     let mut seen = String::new();
     loop {
-        let device: Value = admin
-            .call(Method::GET, &format!("/devices/{sn}"), None::<Value>)
-            .await
-            .unwrap();
+        let device: Value = common::device(admin, sn).await;
         let update = &device["update"];
         if update["offer"] == *offer {
             let step = format!("{} {}", update["state"], update["progress"]);

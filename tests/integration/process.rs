@@ -13,8 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::remote::Client;
-use reqwest::Method;
-use roomcloud::client::AdminClient;
 use roomcloud::clock::SystemClock;
 use roomcloud::devices::DeviceView;
 
@@ -122,13 +120,6 @@ fn registered(line: &str) -> bool {
     line.contains("provisioning connected") && line.contains("SIP registered")
 }
 
-async fn device(admin: &AdminClient, sn: &str) -> DeviceView {
-    admin
-        .call(Method::GET, &format!("/devices/{sn}"), None)
-        .await
-        .unwrap()
-}
-
 /// Blocking steps of the child run on a blocking thread, so the in-process
 /// cloud keeps serving meanwhile.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -185,7 +176,7 @@ async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops
     })
     .await;
     assert!(line.contains("number 100001"), "{line}");
-    let seen = device(&admin, "SN-X1").await;
+    let seen = common::device::<DeviceView>(&admin, "SN-X1").await;
     assert!(
         seen.provisioning_connected && seen.sip_registered,
         "{seen:?}"
@@ -204,7 +195,7 @@ async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops
         term
     })
     .await;
-    let seen = device(&admin, "SN-X1").await;
+    let seen = common::device::<DeviceView>(&admin, "SN-X1").await;
     assert!(seen.sip_registered);
     assert_eq!(seen.sip_bindings.len(), 1, "{:?}", seen.sip_bindings);
 
@@ -216,7 +207,7 @@ async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops
     })
     .await;
     assert!(status.success(), "{status}");
-    let seen = device(&admin, "SN-X1").await;
+    let seen = common::device::<DeviceView>(&admin, "SN-X1").await;
     assert!(!seen.sip_registered, "{:?}", seen.sip_bindings);
     cloud.shutdown().await;
 }

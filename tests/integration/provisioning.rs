@@ -39,10 +39,7 @@ impl Cloud {
     }
 
     async fn device(&self, sn: &str) -> DeviceView {
-        self.admin
-            .call(Method::GET, &format!("/devices/{sn}"), None)
-            .await
-            .unwrap()
+        common::device(&self.admin, sn).await
     }
 }
 

@@ -7,7 +7,6 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
 use roomcloud::client::AdminClient;
 use roomcloud::clock::SystemClock;
 use roomcloud::devices::DeviceView;
@@ -69,15 +68,8 @@ async fn wait_within(
     found.unwrap_or_else(|| panic!("status never came; last: {:?}", *agent.status.borrow()))
 }
 
-async fn device(admin: &AdminClient, sn: &str) -> DeviceView {
-    admin
-        .call(Method::GET, &format!("/devices/{sn}"), None)
-        .await
-        .unwrap()
-}
-
 async fn registered_in_cloud(admin: &AdminClient, sn: &str) -> bool {
-    device(admin, sn).await.sip_registered
+    common::device::<DeviceView>(admin, sn).await.sip_registered
 }
 
 /// Polls the cloud until the device has a binding again.
@@ -168,7 +160,9 @@ async fn registers_over_tcp_and_recovers_by_itself_after_the_sip_side_restarts()
 
     let mut agent = SipAgent::start(account).await.unwrap();
     wait_for(&mut agent, |s| matches!(s, RegStatus::Registered { .. })).await;
-    let bindings = device(&admin, "SN-T1").await.sip_bindings;
+    let bindings = common::device::<DeviceView>(&admin, "SN-T1")
+        .await
+        .sip_bindings;
     assert_eq!(bindings.len(), 1, "{bindings:?}");
     assert_eq!(bindings[0].transport, roomcloud::sip::Transport::Tcp);
     assert!(
@@ -207,7 +201,13 @@ async fn registers_over_tcp_and_recovers_by_itself_after_the_sip_side_restarts()
         .expect("a REGISTER round trip")
         .unwrap();
     wait_for(&mut agent, |s| matches!(s, RegStatus::Registered { .. })).await;
-    assert_eq!(device(&admin, "SN-T1").await.sip_bindings.len(), 1);
+    assert_eq!(
+        common::device::<DeviceView>(&admin, "SN-T1")
+            .await
+            .sip_bindings
+            .len(),
+        1
+    );
 
     agent.stop().await;
     assert!(

@@ -51,13 +51,6 @@ fn ready(s: &TerminalStatus) -> bool {
     s.provisioning == ProvisioningStatus::Connected && s.is_registered()
 }
 
-async fn device(admin: &AdminClient, sn: &str) -> DeviceView {
-    admin
-        .call(Method::GET, &format!("/devices/{sn}"), None)
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn activates_registers_follows_renames_and_survives_restarts() {
     let cloud_dir = tempfile::tempdir().unwrap();
@@ -84,13 +77,13 @@ async fn activates_registers_follows_renames_and_survives_restarts() {
     until(&term, "connected and registered", ready).await;
     // The cloud marks the channel open once its side of the upgrade runs,
     // a moment after the terminal sees the handshake finish.
-    let mut seen = device(&admin, "SN-E1").await;
+    let mut seen = common::device::<DeviceView>(&admin, "SN-E1").await;
     for _ in 0..50 {
         if seen.provisioning_connected && seen.sip_registered {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        seen = device(&admin, "SN-E1").await;
+        seen = common::device::<DeviceView>(&admin, "SN-E1").await;
     }
     assert!(
         seen.provisioning_connected && seen.sip_registered,
@@ -135,7 +128,7 @@ async fn activates_registers_follows_renames_and_survives_restarts() {
     .unwrap();
     let mut registered = false;
     for _ in 0..150 {
-        let d = device(&admin, "SN-E1").await;
+        let d = common::device::<DeviceView>(&admin, "SN-E1").await;
         if d.sip_registered && d.provisioning_connected {
             registered = true;
             break;
@@ -226,7 +219,7 @@ fn power_cycled_twelve_times_it_stays_registered_with_one_binding() {
         boot_rt.shutdown_timeout(Duration::ZERO);
         drop(handle);
     }
-    let seen = cloud_rt.block_on(device(&admin, "SN-P1"));
+    let seen = cloud_rt.block_on(common::device::<DeviceView>(&admin, "SN-P1"));
     assert!(seen.sip_registered);
     assert_eq!(seen.sip_bindings.len(), 1, "{:?}", seen.sip_bindings);
 
@@ -235,7 +228,7 @@ fn power_cycled_twelve_times_it_stays_registered_with_one_binding() {
         let t = terminal(term_dir.path(), "SN-P1");
         until(&t, "registered after the power cuts", ready).await;
         t.shutdown().await;
-        let seen = device(&admin, "SN-P1").await;
+        let seen = common::device::<DeviceView>(&admin, "SN-P1").await;
         assert!(!seen.sip_registered, "{:?}", seen.sip_bindings);
     });
 }
@@ -269,7 +262,7 @@ async fn reactivation_registers_with_the_new_credentials() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(ready(&term.status.borrow()), "{:?}", *term.status.borrow());
     assert_eq!(data.load_credentials(), Some(after));
-    let seen = device(&admin, "SN-E3").await;
+    let seen = common::device::<DeviceView>(&admin, "SN-E3").await;
     assert!(
         seen.sip_registered && seen.provisioning_connected,
         "{seen:?}"

@@ -10,7 +10,7 @@ use reqwest::Method;
 use roomcloud::client::AdminClient;
 use serde_json::{json, Value};
 
-use crate::common::{media_plan, registered_terminal, start_cloud};
+use crate::common::{self, media_plan, registered_terminal, start_cloud};
 
 async fn offer(admin: &AdminClient, sn: &str, version: &str, bundle: &str) -> Value {
     admin
@@ -27,10 +27,7 @@ async fn offer(admin: &AdminClient, sn: &str, version: &str, bundle: &str) -> Va
 async fn wait_update(admin: &AdminClient, sn: &str, offer: &Value, state: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let device: Value = admin
-            .call(Method::GET, &format!("/devices/{sn}"), None::<Value>)
-            .await
-            .unwrap();
+        let device: Value = common::device(admin, sn).await;
         let update = &device["update"];
         if update["offer"] == offer["update"]["offer"] && update["state"] == state {
             return update.clone();

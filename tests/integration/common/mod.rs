@@ -63,6 +63,15 @@ pub async fn add_device(admin: &AdminClient, sn: &str) -> String {
     issued.activation_code
 }
 
+/// The cloud's view of a device: a `DeviceView`, or JSON to look at fields
+/// as the API spells them.
+pub async fn device<T: serde::de::DeserializeOwned>(admin: &AdminClient, sn: &str) -> T {
+    admin
+        .call(Method::GET, &format!("/devices/{sn}"), None)
+        .await
+        .unwrap()
+}
+
 /// A cloud for meeting tests: a small canvas (320×240) keeps the
 /// conference media cheap on 2 cores.
 pub async fn start_meeting_cloud(dir: &std::path::Path) -> (RunningCloud, AdminClient) {
