@@ -41,7 +41,21 @@ do_install:append() {
     install -m 0644 ${S}/image/rootfs/etc/tmpfiles.d/roomterm.conf ${D}${sysconfdir}/tmpfiles.d/
     install -m 0644 ${S}/board/udev/*.rules ${D}${sysconfdir}/udev/rules.d/
     printf 'IMAGE_ID=roomterm\nIMAGE_VERSION=%s\nIMAGE_TARGET=%s\n' "${PV}" "${MACHINE}" > ${D}${libdir}/roomterm/image-release
+    # The data partition grows to the end of the disk at boot, as on the
+    # Debian image (systemd-repart before /data mounts).
+    install -d ${D}${nonarch_libdir}/repart.d ${D}${systemd_system_unitdir}/systemd-repart.service.d \
+        ${D}${systemd_system_unitdir}/sysinit.target.wants
+    install -m 0644 ${S}/image/rootfs/usr/lib/repart.d/50-data.conf ${D}${nonarch_libdir}/repart.d/
+    install -m 0644 ${S}/image/rootfs/etc/systemd/system/systemd-repart.service.d/roomterm.conf \
+        ${D}${systemd_system_unitdir}/systemd-repart.service.d/
+    ln -sf ../systemd-repart.service ${D}${systemd_system_unitdir}/sysinit.target.wants/systemd-repart.service
 }
+
+FILES:${PN} += "\
+    ${nonarch_libdir}/repart.d \
+    ${systemd_system_unitdir}/systemd-repart.service.d \
+    ${systemd_system_unitdir}/sysinit.target.wants \
+"
 
 RDEPENDS:${PN} += "\
     gstreamer1.0-libav \
