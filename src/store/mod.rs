@@ -148,6 +148,10 @@ impl DataDir {
             self.settings_path(),
             self.credentials_path(),
             self.ca_path(),
+            // An image's pre-activation (image/seed; systemd reads it into
+            // the environment): its code is spent, and a reset terminal
+            // must start the wizard, not retry it.
+            self.root.join("seed.env"),
         ];
         for entry in std::fs::read_dir(&self.root)? {
             let path = entry?.path();
@@ -274,6 +278,7 @@ mod tests {
             .iter()
             .any(|n| n.starts_with("credentials.corrupt-")));
         std::fs::write(dir.path().join("control-token"), b"rtc_keep").unwrap();
+        std::fs::write(dir.path().join("seed.env"), b"ROOMTERM_CODE=spent").unwrap();
         data.factory_reset().unwrap();
         assert_eq!(names(), vec!["control-token".to_string()]);
     }
