@@ -52,6 +52,11 @@ struct Cli {
     /// uses /run/systemd/network). Unset: the machine's network is left alone.
     #[arg(long, env = "ROOMTERM_NETWORK_DIR", value_name = "DIR")]
     network_dir: Option<PathBuf>,
+    /// The system journal's folder on the data partition (the image's
+    /// /data/log/journal): a factory reset erases it with the settings.
+    /// Unset: a reset leaves the machine's logs alone.
+    #[arg(long, env = "ROOMTERM_JOURNAL_DIR", value_name = "DIR")]
+    journal_dir: Option<PathBuf>,
     /// Do not read Linux input devices (IR receivers; keyboards when headless).
     #[arg(long)]
     no_input_devices: bool,
@@ -123,7 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.self_check {
         return self_check(&cli);
     }
-    let data = DataDir::new(&cli.data)?;
+    let data = DataDir::new(&cli.data)?.with_journal(cli.journal_dir.clone());
     if cli.factory_reset {
         data.factory_reset()?;
         println!("factory reset done: {}", cli.data.display());

@@ -12,6 +12,7 @@
 //! (a corrupt one is kept aside, with a warning in the log).
 
 mod atomic;
+mod journal;
 
 pub use atomic::{load_json, write_atomic, Loaded};
 
@@ -77,6 +78,9 @@ pub struct Credentials {
 #[derive(Debug, Clone)]
 pub struct DataDir {
     root: PathBuf,
+    /// The system journal's folder when it lives with the data (the
+    /// image's `/data/log/journal`): a factory reset erases it too.
+    journal: Option<PathBuf>,
 }
 
 impl DataDir {
@@ -84,7 +88,14 @@ impl DataDir {
         std::fs::create_dir_all(root)?;
         Ok(Self {
             root: root.to_path_buf(),
+            journal: None,
         })
+    }
+
+    /// A factory reset also erases the system journal in `dir`.
+    pub fn with_journal(mut self, dir: Option<PathBuf>) -> Self {
+        self.journal = dir;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -169,6 +180,10 @@ impl DataDir {
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
                 Err(err) => return Err(err),
             }
+        }
+        if let Some(dir) = &self.journal {
+            let erased = journal::erase(dir)?;
+            tracing::info!(erased, dir = %dir.display(), "journal erased");
         }
         Ok(())
     }
@@ -281,5 +296,22 @@ mod tests {
         std::fs::write(dir.path().join("seed.env"), b"ROOMTERM_CODE=spent").unwrap();
         data.factory_reset().unwrap();
         assert_eq!(names(), vec!["control-token".to_string()]);
+    }
+
+    #[test]
+    fn factory_reset_erases_the_journal_it_is_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = tempfile::tempdir().unwrap();
+        let machine = logs.path().join("0123456789abcdef0123456789abcdef");
+        std::fs::create_dir(&machine).unwrap();
+        let old = machine.join("system@6f1e9a52-0000000000000001-0005f1e9a5200000.journal");
+        std::fs::write(&old, b"LPKSHHRH room Yangtze 3F").unwrap();
+        let data = DataDir::new(dir.path())
+            .unwrap()
+            .with_journal(Some(logs.path().to_path_buf()));
+        data.save_settings(&Settings::default()).unwrap();
+        data.factory_reset().unwrap();
+        assert!(!old.exists(), "the old journal outlived the reset");
+        assert!(machine.exists());
     }
 }
