@@ -197,6 +197,16 @@ impl Store {
         .bind(sn)
         .execute(&self.pool)
         .await?;
+        self.updated_device(&done, sn).await
+    }
+
+    /// The device `sn` as an UPDATE of its row left it; `NotFound` when
+    /// the UPDATE matched no row.
+    pub(super) async fn updated_device(
+        &self,
+        done: &sqlx::sqlite::SqliteQueryResult,
+        sn: &str,
+    ) -> StoreResult<DeviceRow> {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

@@ -1,6 +1,6 @@
 //! Update offers on devices and what devices report about them.
 
-use super::{DeviceRow, Store, StoreError, StoreResult};
+use super::{DeviceRow, Store, StoreResult};
 
 /// The bundle an offer points at.
 pub struct NewOffer<'a> {
@@ -36,10 +36,7 @@ impl Store {
         .bind(sn)
         .execute(&self.pool)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        self.device_by_sn(sn).await
+        self.updated_device(&done, sn).await
     }
 
     /// Withdraws the offer (a device already installing finishes).
@@ -53,10 +50,7 @@ impl Store {
         .bind(sn)
         .execute(&self.pool)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        self.device_by_sn(sn).await
+        self.updated_device(&done, sn).await
     }
 
     /// Records a device's report; one about an older offer is dropped.
