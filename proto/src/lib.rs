@@ -133,6 +133,22 @@ pub enum UpdateState {
     Unknown,
 }
 
+impl UpdateState {
+    /// The name on the wire (`waiting_for_call`), for views and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Downloading => "downloading",
+            Self::Installing => "installing",
+            Self::WaitingForCall => "waiting_for_call",
+            Self::Rebooting => "rebooting",
+            Self::Installed => "installed",
+            Self::Failed => "failed",
+            Self::RolledBack => "rolled_back",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
 /// Message from the cloud to the terminal on the config channel.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -198,6 +214,24 @@ pub struct ErrorDetail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn update_state_names_are_the_wire_names() {
+        use UpdateState::*;
+        for state in [
+            Downloading,
+            Installing,
+            WaitingForCall,
+            Rebooting,
+            Installed,
+            Failed,
+            RolledBack,
+            Unknown,
+        ] {
+            let wire = serde_json::to_value(state).unwrap();
+            assert_eq!(wire.as_str(), Some(state.as_str()));
+        }
+    }
 
     #[test]
     fn channel_messages_are_tagged() {

@@ -117,7 +117,7 @@ impl TerminalStatus {
         };
         let update = match &s.update {
             None => String::new(),
-            Some(u) => format!("  update {} {}", u.version, u.state_name()),
+            Some(u) => format!("  update {} {}", u.version, u.state.as_str()),
         };
         format!(
             "room {:?}  number {}  provisioning {provisioning}  SIP {sip}{call}{update}",

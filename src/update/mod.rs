@@ -32,22 +32,6 @@ pub struct UpdateProgress {
     pub progress: Option<u8>,
 }
 
-impl UpdateProgress {
-    /// The state's name as on the config channel (`waiting_for_call`).
-    pub fn state_name(&self) -> &'static str {
-        match self.state {
-            UpdateState::Downloading => "downloading",
-            UpdateState::Installing => "installing",
-            UpdateState::WaitingForCall => "waiting_for_call",
-            UpdateState::Rebooting => "rebooting",
-            UpdateState::Installed => "installed",
-            UpdateState::Failed => "failed",
-            UpdateState::RolledBack => "rolled_back",
-            UpdateState::Unknown => "unknown",
-        }
-    }
-}
-
 /// What the updater needs from the session.
 pub struct UpdaterSettings {
     pub server_url: String,

@@ -250,7 +250,7 @@ impl StatusView {
             speaker_volume: s.speaker_volume,
             update: s.update.as_ref().map(|u| UpdateView {
                 version: u.version.clone(),
-                state: u.state_name(),
+                state: u.state.as_str(),
                 progress: u.progress,
             }),
         }

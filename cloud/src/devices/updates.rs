@@ -121,15 +121,12 @@ impl Devices {
         progress: Option<u8>,
         message: Option<&str>,
     ) -> CloudResult<()> {
-        let state = serde_json::to_value(state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_else(|| "unknown".into());
+        let state = state.as_str();
         // A message from the device is shown to operators: keep it short.
         let message: Option<String> = message.map(|m| m.chars().take(500).collect());
         let report = UpdateReport {
             offer_id: offer,
-            state: &state,
+            state,
             progress: progress.map(|p| i64::from(p.min(100))),
             message: message.as_deref(),
         };
