@@ -12,6 +12,7 @@ use roomcloud::media::{
 };
 use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame};
 
+use crate::common::levels_once;
 use crate::common::picture::{self, close};
 
 const CANVAS: (u32, u32) = (320, 240);
@@ -113,6 +114,8 @@ fn hears(listener: &Person, tones: &[f64]) -> Vec<f64> {
 /// most of it. Absent is far below.
 const HEARD: f64 = 0.05;
 const ABSENT: f64 = 0.01;
+/// How long a mute or a leave may take to fall silent at a listener.
+const SETTLE: Duration = Duration::from_secs(5);
 
 #[test]
 fn three_rooms_see_the_others_in_the_layout_and_hear_everyone_but_themselves() {
@@ -157,8 +160,7 @@ fn three_rooms_see_the_others_in_the_layout_and_hear_everyone_but_themselves() {
 
     // Green mutes: nobody hears it any more; red still hears blue.
     green.media.set_muted(true);
-    std::thread::sleep(Duration::from_millis(300));
-    let levels = hears(&red, &tones);
+    let levels = levels_once(SETTLE, || hears(&red, &tones), |l| l[1] < ABSENT);
     assert!(levels[1] < ABSENT, "green still heard: {levels:?}");
     assert!(levels[2] > HEARD, "blue lost: {levels:?}");
     green.media.set_muted(false);
@@ -180,7 +182,7 @@ fn three_rooms_see_the_others_in_the_layout_and_hear_everyone_but_themselves() {
             "blue still on screen"
         );
     }
-    let levels = hears(&red, &tones);
+    let levels = levels_once(SETTLE, || hears(&red, &tones), |l| l[2] < ABSENT);
     assert!(
         levels[2] < ABSENT,
         "blue still heard after leaving: {levels:?}"

@@ -102,6 +102,24 @@ pub fn media_plan() -> roomterm::media::MediaPlan {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Tone levels from `listen`, listened to again until `settled` holds or
+/// `within` has passed; the caller asserts on what comes back. A mute or a
+/// leave takes the sender's, the mixer's and the receiver's buffers to
+/// drain, and longer on a loaded machine than on an idle one.
+pub fn levels_once(
+    within: std::time::Duration,
+    mut listen: impl FnMut() -> Vec<f64>,
+    settled: impl Fn(&[f64]) -> bool,
+) -> Vec<f64> {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let levels = listen();
+        if settled(&levels) || std::time::Instant::now() > deadline {
+            return levels;
+        }
+    }
+}
+
 /// A terminal added to `Acme` as `sn`, started on `dir` with `call_media`,
 /// activated with the cloud and registered.
 pub async fn registered_terminal(
