@@ -3,7 +3,10 @@
 //! seeded with an activation code for a cloud on this machine, and booted
 //! with user-mode networking (the guest reaches the host's loopback as
 //! 10.0.2.2). The terminal must come up from the image's read-only root,
-//! activate, and register over SIP; the cloud's device list says so.
+//! activate, and register over SIP; the cloud's device list says so. Then
+//! a room user factory-resets it on the keyboard (QEMU's `sendkey`), the
+//! power button shuts it down, and the data partition, read back with
+//! debugfs, must hold nothing of the room.
 //! The qemu-arm64 image boots the same way under software emulation of
 //! another architecture (about a minute too), but building that image
 //! runs Debian's package scripts under qemu-user (half an hour from an
@@ -49,6 +52,8 @@ pub fn built_image(target: &str) -> PathBuf {
 pub struct Guest {
     qemu: Child,
     pub serial: PathBuf,
+    /// QEMU's monitor: keys on the guest's USB keyboard, the power button.
+    monitor: PathBuf,
 }
 
 impl Guest {
@@ -59,20 +64,82 @@ impl Guest {
     }
 
     pub fn boot_arch(disk: &Path, arch: &str, sn: &str, serial: PathBuf) -> Self {
+        let monitor = serial.with_extension("monitor");
         let qemu = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("image/qemu"))
             .arg(disk)
             .args(["--arch", arch, "--sn", sn, "--serial"])
             .arg(&serial)
+            .arg("--monitor")
+            .arg(&monitor)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("image/qemu (qemu-system-x86 and ovmf installed?)");
-        Self { qemu, serial }
+        Self {
+            qemu,
+            serial,
+            monitor,
+        }
+    }
+
+    /// Gives QEMU's monitor `command` (e.g. `sendkey ret`).
+    fn monitor(&self, command: &str) {
+        use std::io::Write;
+        let mut socket = std::os::unix::net::UnixStream::connect(&self.monitor)
+            .unwrap_or_else(|e| panic!("QEMU monitor {}: {e}", self.monitor.display()));
+        writeln!(socket, "{command}").unwrap();
+        // The monitor answers with a prompt once it has run the command.
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 256];
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        while let Ok(n @ 1..) = std::io::Read::read(&mut socket, &mut buf) {
+            seen.extend_from_slice(&buf[..n]);
+            if seen.windows(6).filter(|w| w == b"(qemu)").count() >= 2 {
+                break;
+            }
+        }
+    }
+
+    /// Presses `keys` (QEMU's names: `right`, `down`, `ret`...) on the
+    /// guest's USB keyboard, as a room user on the remote, one after the
+    /// other with time for the terminal to move its focus.
+    pub fn press(&self, keys: &[&str]) {
+        for key in keys {
+            self.monitor(&format!("sendkey {key}"));
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    /// Presses the power button and waits up to `bound` for the guest to
+    /// shut down cleanly (its file systems unmounted) and QEMU to end.
+    pub fn power_off(mut self, bound: Duration) {
+        self.monitor("system_powerdown");
+        let deadline = Instant::now() + bound;
+        while self.qemu.try_wait().unwrap().is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "no clean shutdown within {bound:?} of the power button\nconsole:\n{}",
+                self.console_tail()
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
 
     pub fn console(&self) -> String {
-        String::from_utf8_lossy(&std::fs::read(&self.serial).unwrap_or_default()).into_owned()
+        self.console_since(0)
+    }
+
+    /// The console from byte `offset` on (an earlier `console_len`).
+    pub fn console_since(&self, offset: usize) -> String {
+        let bytes = std::fs::read(&self.serial).unwrap_or_default();
+        String::from_utf8_lossy(bytes.get(offset..).unwrap_or_default()).into_owned()
+    }
+
+    pub fn console_len(&self) -> usize {
+        std::fs::metadata(&self.serial).map_or(0, |m| m.len() as usize)
     }
 
     /// The console's last lines, for failure messages.
@@ -250,6 +317,113 @@ async fn boots_grows_and_registers(target: &str, arch: &str, model: &str, bound:
         "{target}: data partition grown to {:.2} GB",
         total as f64 / 1e9
     );
+
+    factory_reset_by_remote(guest, &admin, &device, &disk).await;
+}
+
+/// Settings → Factory reset → Erase, pressed on the guest's keyboard as on
+/// the room's remote: the terminal leaves the registrar and returns to the
+/// wizard; after a clean power-off the data partition holds nothing of the
+/// room — no seed, no credentials, and a system journal without its number.
+async fn factory_reset_by_remote(guest: Guest, admin: &AdminClient, device: &Value, disk: &Path) {
+    let sn = device["sn"].as_str().unwrap();
+    let number = device["number"].as_str().unwrap();
+    let before = guest.console_len();
+    tokio::task::block_in_place(|| {
+        guest.press(&["right", "right", "right", "ret"]); // Settings
+        guest.press(&["down", "right", "ret"]); // Factory reset
+        guest.press(&["right", "ret"]); // Erase and restart the wizard
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let after = guest.console_since(before);
+        let device: Value = common::device(admin, sn).await;
+        if after.contains("provisioning not activated") && device["sip_registered"] == false {
+            assert!(after.contains("journal erased"), "{after}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no factory reset: {device}\nconsole since the keys:\n{after}"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    tokio::task::block_in_place(|| guest.power_off(Duration::from_secs(120)));
+
+    let data = DataPartition::of(disk);
+    let kept = data.list("/roomterm");
+    assert_eq!(kept, ["control-token"], "left after the reset");
+    let machines = data.list("/log/journal");
+    assert_eq!(machines.len(), 1, "{machines:?}");
+    let journal_dir = format!("/log/journal/{}", machines[0]);
+    let journals = data.list(&journal_dir);
+    assert_eq!(journals, ["system.journal"], "archived journals kept");
+    let journal = data.read(&format!("{journal_dir}/system.journal"));
+    let contains = |needle: &str| {
+        journal
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    };
+    assert!(
+        contains("journal erased"),
+        "the fresh journal is not on the data partition"
+    );
+    assert!(
+        !contains(number),
+        "the room's number {number} is still in the journal"
+    );
+}
+
+/// The data partition of a powered-off disk image, read with debugfs.
+struct DataPartition {
+    device: String,
+}
+
+impl DataPartition {
+    fn of(disk: &Path) -> Self {
+        let table = partition_table(disk);
+        let start = table["partitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "data")
+            .and_then(|p| p["start"].as_u64())
+            .unwrap_or_else(|| panic!("no data partition: {table}"));
+        Self {
+            device: format!("{}?offset={}", disk.display(), start * 512),
+        }
+    }
+
+    fn debugfs(&self, request: &str) -> Vec<u8> {
+        let out = Command::new("debugfs")
+            .args(["-R", request, &self.device])
+            .output()
+            .expect("debugfs (e2fsprogs)");
+        assert!(
+            out.status.success(),
+            "debugfs {request}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// The names in `dir`, sorted, without `.` and `..`.
+    fn list(&self, dir: &str) -> Vec<String> {
+        // `ls -p`: /inode/mode/uid/gid/name/size/ per entry.
+        let listing = String::from_utf8(self.debugfs(&format!("ls -p {dir}"))).unwrap();
+        let mut names: Vec<String> = listing
+            .lines()
+            .filter_map(|line| line.split('/').nth(5))
+            .filter(|name| !name.is_empty() && *name != "." && *name != "..")
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn read(&self, file: &str) -> Vec<u8> {
+        self.debugfs(&format!("cat {file}"))
+    }
 }
 
 /// `sfdisk --json` of a disk image.
