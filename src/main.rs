@@ -135,19 +135,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let runtime = tokio::runtime::Runtime::new()?;
+    // The screen first: a terminal without one (no display connected, no
+    // DRM device, no desktop session) runs headless rather than not at all.
+    let window = if cli.headless { None } else { open_window() };
     // The control API serves as long as `_api` lives.
-    let (terminal, _api) = runtime.block_on(start(&cli, data))?;
-    if cli.headless {
-        runtime.block_on(print_status(&terminal));
-    } else {
-        // SIGINT/SIGTERM close the window like its close button does.
-        runtime.spawn(async {
-            stop_signal().await;
-            let _ = slint::invoke_from_event_loop(|| {
-                let _ = slint::quit_event_loop();
+    let (terminal, _api) = runtime.block_on(start(&cli, data, window.is_none()))?;
+    match window {
+        None => runtime.block_on(print_status(terminal.clone())),
+        Some(window) => {
+            // Status lines with a screen too: an image's serial console and
+            // journal show what the screen shows.
+            runtime.spawn(print_status(terminal.clone()));
+            // SIGINT/SIGTERM close the window like its close button does.
+            runtime.spawn(async {
+                stop_signal().await;
+                let _ = slint::invoke_from_event_loop(|| {
+                    let _ = slint::quit_event_loop();
+                });
             });
-        });
-        roomterm::screen::run_window(runtime.handle().clone(), terminal.clone())?;
+            roomterm::screen::run_window(window, runtime.handle().clone(), terminal.clone())?;
+        }
     }
     // Unregister so the cloud shows the terminal offline at once (bounded:
     // a dead network must not hold up a power-off).
@@ -188,7 +195,34 @@ async fn stop_signal() {
     }
 }
 
-async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::web::ControlApi)> {
+/// The window, on the desktop (winit) or the appliance's display (LinuxKMS,
+/// `SLINT_BACKEND=linuxkms-software` in the image), or `None` with the
+/// reason logged.
+fn open_window() -> Option<roomterm::screen::AppWindow> {
+    match roomterm::screen::open_window() {
+        Ok(window) => Some(window),
+        Err(err) => {
+            // Slint's first lines say why (no DRM device, no connected
+            // output...); the rest lists every framebuffer it also tried.
+            let reason = err
+                .to_string()
+                .lines()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("; ");
+            tracing::warn!("no display, running headless: {reason}");
+            None
+        }
+    }
+}
+
+/// Starts the terminal; `headless`: no window (keyboards are then read
+/// from evdev, and nothing plays on a speaker).
+async fn start(
+    cli: &Cli,
+    data: DataDir,
+    headless: bool,
+) -> anyhow::Result<(Terminal, roomterm::web::ControlApi)> {
     let device_tree = std::fs::read("/proc/device-tree/compatible").ok();
     let board = BoardProfile::select(&cli.boards, cli.board.as_deref(), device_tree.as_deref())?;
     let sn = match &cli.sn {
@@ -210,7 +244,7 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
     }
     // A windowed terminal is in a room with a speaker; a headless one (a
     // lobby display, CI) plays nothing.
-    let call_media = call_media(&board, &sn, !cli.headless, cli.test_sources);
+    let call_media = call_media(&board, &sn, !headless, cli.test_sources);
     let terminal = Terminal::start(TerminalOptions {
         data,
         sn,
@@ -231,7 +265,7 @@ async fn start(cli: &Cli, data: DataDir) -> anyhow::Result<(Terminal, roomterm::
         Err(err) => tracing::warn!(%err, "no reset button or status LEDs"),
     }
     if !cli.no_input_devices {
-        let config = roomterm::input::InputConfig::new(&board, cli.headless);
+        let config = roomterm::input::InputConfig::new(&board, headless);
         roomterm::input::spawn(terminal.clone(), config);
     }
     if let Some(path) = &cli.status_file {
@@ -336,7 +370,7 @@ fn call_media(
 }
 
 /// Prints a status line on every change until a stop signal.
-async fn print_status(terminal: &Terminal) {
+async fn print_status(terminal: Terminal) {
     let mut status = terminal.status.clone();
     let mut last = String::new();
     let stop = stop_signal();

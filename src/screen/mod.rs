@@ -5,7 +5,7 @@ mod screenshot;
 mod window;
 
 pub use screenshot::{all_shots, render_pages, standard_shots, Frame, Screenshot, SIZES};
-pub use window::run_window;
+pub use window::{open_window, run_window};
 
 use slint::{ModelRc, SharedString, VecModel};
 

@@ -28,9 +28,18 @@ enum Input {
     Pick(usize),
 }
 
-/// Runs the window until it is closed.
-pub fn run_window(runtime: tokio::runtime::Handle, terminal: Terminal) -> anyhow::Result<()> {
-    let app = AppWindow::new()?;
+/// Opens the window: Slint's backend (winit, or LinuxKMS on the
+/// appliance) fails here when there is no display to show it on.
+pub fn open_window() -> Result<AppWindow, slint::PlatformError> {
+    AppWindow::new()
+}
+
+/// Runs `app` (from [`open_window`]) until it is closed.
+pub fn run_window(
+    app: AppWindow,
+    runtime: tokio::runtime::Handle,
+    terminal: Terminal,
+) -> anyhow::Result<()> {
     let state = app.global::<AppState>();
     // One queue and one forwarding task: a task per keystroke would let
     // fast typing arrive out of order.

@@ -23,7 +23,9 @@ use serde_json::Value;
 
 use roomcloud::client::AdminClient;
 
+use crate::common::picture;
 use crate::common::{self, add_device};
+use roomterm::media::RgbFrame;
 
 /// Software emulation on 2 cores boots the amd64 image in about a minute;
 /// this allows for a loaded machine.
@@ -103,6 +105,14 @@ impl Guest {
         }
     }
 
+    /// The guest's display now, as QEMU's `screendump` saves it.
+    pub fn screen(&self) -> RgbFrame {
+        let file = self.serial.with_extension("ppm");
+        let _ = std::fs::remove_file(&file);
+        self.monitor(&format!("screendump {}", file.display()));
+        picture::read_ppm(&file)
+    }
+
     /// Presses `keys` (QEMU's names: `right`, `down`, `ret`...) on the
     /// guest's USB keyboard, as a room user on the remote, one after the
     /// other with time for the terminal to move its focus.
@@ -158,6 +168,99 @@ impl Drop for Guest {
             .status();
         let _ = self.qemu.kill();
         let _ = self.qemu.wait();
+    }
+}
+
+/// The pages a room user can be on at the test's points, as the terminal
+/// itself renders them (`roomterm --screenshots`) at the guest's display
+/// size, in the language of a new terminal.
+pub struct Pages(Vec<(&'static str, RgbFrame)>);
+
+impl Pages {
+    const NAMES: [&'static str; 6] = [
+        "language",
+        "activation",
+        "home",
+        "settings",
+        "confirm-reset",
+        "diagnostics",
+    ];
+
+    pub fn render() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_roomterm"));
+        command.arg("--screenshots").arg(dir.path());
+        for name in Self::NAMES {
+            command.args(["--shot", &format!("{name}-zh")]);
+        }
+        let out = command.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self(
+            Self::NAMES
+                .iter()
+                .map(|name| {
+                    let file = dir.path().join(format!("{name}-zh-1280x800.png"));
+                    (*name, picture::read_png(&file))
+                })
+                .collect(),
+        )
+    }
+
+    /// The page `screen` is most like, and how alike (see
+    /// [`picture::page_overlap`]) it is to each.
+    pub fn classify(&self, screen: &RgbFrame) -> (&'static str, Vec<(&'static str, f64)>) {
+        let scores: Vec<(&'static str, f64)> = self
+            .0
+            .iter()
+            .map(|(name, page)| (*name, picture::page_overlap(screen, page)))
+            .collect();
+        let best = scores
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(name, _)| *name)
+            .unwrap();
+        (best, scores)
+    }
+}
+
+impl Guest {
+    /// Waits up to `bound` for the display to show `page`.
+    pub fn wait_for_page(&self, pages: &Pages, page: &str, bound: Duration) {
+        let deadline = Instant::now() + bound;
+        loop {
+            let screen = self.screen();
+            let (shown, scores) = pages.classify(&screen);
+            // Kept for a look after the test's folder is gone.
+            let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("screen-{page}.ppm"));
+            if shown == page {
+                let _ = std::fs::copy(self.serial.with_extension("ppm"), &kept);
+                let others: Vec<String> = scores
+                    .iter()
+                    .filter(|(name, _)| *name != page)
+                    .map(|(name, score)| format!("{name} {score:.2}"))
+                    .collect();
+                let own = scores.iter().find(|(name, _)| *name == page).unwrap().1;
+                println!(
+                    "display shows {page}: overlap {own:.2} (others: {})",
+                    others.join(", ")
+                );
+                return;
+            }
+            if Instant::now() > deadline {
+                let _ = std::fs::copy(self.serial.with_extension("ppm"), &kept);
+                panic!(
+                    "the display shows {shown}, not {page}, after {bound:?} (overlap {scores:.2?}; \
+                     screen in {})\nconsole:\n{}",
+                    kept.display(),
+                    self.console_tail()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
 }
 
@@ -273,6 +376,9 @@ async fn boots_grows_and_registers(target: &str, arch: &str, model: &str, bound:
     );
     assert!(console.contains("roomterm: booting slot A"), "{console}");
     assert!(console.contains("SIP registered"), "{console}");
+    // The room sees it too: the home page on the display.
+    let pages = Pages::render();
+    guest.wait_for_page(&pages, "home", Duration::from_secs(30));
     assert_eq!(device["state"], "active", "{device}");
     assert_eq!(device["model"], model, "{device}");
     // The image's release, not only the crate's version.
@@ -318,21 +424,32 @@ async fn boots_grows_and_registers(target: &str, arch: &str, model: &str, bound:
         total as f64 / 1e9
     );
 
-    factory_reset_by_remote(guest, &admin, &device, &disk).await;
+    factory_reset_by_remote(guest, &pages, &admin, &device, &disk).await;
 }
 
 /// Settings → Factory reset → Erase, pressed on the guest's keyboard as on
-/// the room's remote: the terminal leaves the registrar and returns to the
-/// wizard; after a clean power-off the data partition holds nothing of the
-/// room — no seed, no credentials, and a system journal without its number.
-async fn factory_reset_by_remote(guest: Guest, admin: &AdminClient, device: &Value, disk: &Path) {
+/// the room's remote, each page seen on the display: the terminal leaves
+/// the registrar and returns to the wizard; after a clean power-off the
+/// data partition holds nothing of the room — no seed, no credentials, and
+/// a system journal without its number.
+async fn factory_reset_by_remote(
+    guest: Guest,
+    pages: &Pages,
+    admin: &AdminClient,
+    device: &Value,
+    disk: &Path,
+) {
     let sn = device["sn"].as_str().unwrap();
     let number = device["number"].as_str().unwrap();
     let before = guest.console_len();
+    let page_turn = Duration::from_secs(20);
     tokio::task::block_in_place(|| {
-        guest.press(&["right", "right", "right", "ret"]); // Settings
+        guest.press(&["right", "right", "right", "ret"]);
+        guest.wait_for_page(pages, "settings", page_turn);
         guest.press(&["down", "right", "ret"]); // Factory reset
+        guest.wait_for_page(pages, "confirm-reset", page_turn);
         guest.press(&["right", "ret"]); // Erase and restart the wizard
+        guest.wait_for_page(pages, "language", page_turn);
     });
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {

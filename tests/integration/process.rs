@@ -1,7 +1,8 @@
-//! The real `roomterm --headless` program, as the demo and the image run
-//! it: started as a child process against a roomcloud on loopback, its
-//! wizard walked with remote keys through the control API address it
-//! prints, then killed (a power cut), started again and stopped by SIGTERM.
+//! The real `roomterm` program, as the demo and the image run it: started
+//! as a child process against a roomcloud on loopback, its wizard walked
+//! with remote keys through the control API address it prints, then killed
+//! (a power cut), started again and stopped by SIGTERM; and started for a
+//! screen where there is none.
 
 use crate::common;
 
@@ -25,24 +26,29 @@ struct Terminal {
 
 impl Terminal {
     fn start(data: &Path, sn: &str, server: &str) -> Self {
+        let mut command = Self::command(data, sn, server);
+        command.arg("--headless").stderr(Stdio::inherit());
+        Self::spawn(command)
+    }
+
+    /// The program as the image's unit starts it, without `--headless`.
+    fn command(data: &Path, sn: &str, server: &str) -> Command {
         let boards = Path::new(env!("CARGO_MANIFEST_DIR")).join("board");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_roomterm"))
-            .args([
-                "--headless",
-                "--no-input-devices",
-                "--control",
-                "127.0.0.1:0",
-            ])
+        let mut command = Command::new(env!("CARGO_BIN_EXE_roomterm"));
+        command
+            .args(["--no-input-devices", "--control", "127.0.0.1:0"])
             .arg("--data")
             .arg(data)
             .arg("--boards")
             .arg(&boards)
             .args(["--board", "generic-x86_64", "--sn", sn, "--server", server])
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("roomterm starts");
+            .stdout(Stdio::piped());
+        command
+    }
+
+    fn spawn(mut command: Command) -> Self {
+        let mut child = command.spawn().expect("roomterm starts");
         let stdout = child.stdout.take().unwrap();
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -209,5 +215,54 @@ async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops
     assert!(status.success(), "{status}");
     let seen = common::device::<DeviceView>(&admin, "SN-X1").await;
     assert!(!seen.sip_registered, "{:?}", seen.sip_bindings);
+    cloud.shutdown().await;
+}
+
+/// The image starts the terminal for a screen (Slint's LinuxKMS backend);
+/// a board with no display connected must still come up, headless, say
+/// why, and be driven by its remote and control API. `SLINT_DRM_OUTPUT`
+/// names an output no machine has, so this holds where one is connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_display_the_terminal_runs_headless_and_says_why() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let term_dir = tempfile::tempdir().unwrap();
+    let data = term_dir.path().to_path_buf();
+    let (cloud, _admin) = common::start_cloud(cloud_dir.path(), 0, Arc::new(SystemClock)).await;
+    let server = cloud.endpoints.api_url.clone();
+    let log = term_dir.path().join("stderr.log");
+
+    let (term, remote) = {
+        let (data, log) = (data.clone(), log.clone());
+        blocking(move || {
+            let mut command = Terminal::command(&data, "SN-X2", &server);
+            command
+                .env("SLINT_BACKEND", "linuxkms-software")
+                .env("SLINT_DRM_OUTPUT", "no-such-output")
+                .env_remove("DISPLAY")
+                .env_remove("WAYLAND_DISPLAY")
+                .stderr(std::fs::File::create(&log).unwrap());
+            let mut term = Terminal::spawn(command);
+            let remote = term.control(&data);
+            term.line("the not-activated status", |l| {
+                l.contains("provisioning not activated")
+            });
+            (term, remote)
+        })
+        .await
+    };
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(said.contains("no display, running headless"), "{said}");
+    let ui = remote.get("/ui").await;
+    assert_eq!(ui["page"], "language");
+    let moved = remote.keys(&["down"]).await;
+    assert_ne!(moved["focused"], ui["focused"], "the remote moves nothing");
+
+    term.signal(libc::SIGTERM);
+    let status = blocking(move || {
+        let mut term = term;
+        term.wait()
+    })
+    .await;
+    assert!(status.success(), "{status}");
     cloud.shutdown().await;
 }

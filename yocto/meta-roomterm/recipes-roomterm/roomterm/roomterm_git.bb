@@ -8,7 +8,9 @@ CVE_PRODUCT = "roomterm"
 LICENSE = "Apache-2.0"
 LIC_FILES_CHKSUM = "file://Cargo.toml;beginline=8;endline=8;md5=2507bd5f0713f05419cd2f22fa06fe62"
 
-DEPENDS += "fontconfig gstreamer1.0 gstreamer1.0-plugins-base libxkbcommon"
+# libinput and udev: Slint's LinuxKMS backend reads the touch panel and
+# keyboards (the screen itself is DRM, in the kernel).
+DEPENDS += "fontconfig gstreamer1.0 gstreamer1.0-plugins-base libinput libxkbcommon udev"
 
 PV = "0.1.0+git"
 
@@ -65,4 +67,5 @@ RDEPENDS:${PN} += "\
     gstreamer1.0-plugins-ugly \
     rauc \
     systemd \
+    xkeyboard-config \
 "
