@@ -115,6 +115,10 @@ pub struct UpdateOffer {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum UpdateState {
+    /// Offered during a call: the download starts once no call has been in
+    /// progress for a few seconds (an update never competes with a meeting
+    /// for the network and the disk).
+    Deferred,
     Downloading,
     Installing,
     /// Installed into the other slot; the restart into it waits for the
@@ -137,6 +141,7 @@ impl UpdateState {
     /// The name on the wire (`waiting_for_call`), for views and logs.
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Deferred => "deferred",
             Self::Downloading => "downloading",
             Self::Installing => "installing",
             Self::WaitingForCall => "waiting_for_call",
@@ -219,6 +224,7 @@ mod tests {
     fn update_state_names_are_the_wire_names() {
         use UpdateState::*;
         for state in [
+            Deferred,
             Downloading,
             Installing,
             WaitingForCall,

@@ -199,6 +199,13 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         progress: Some(62),
     });
 
+    let mut deferred = online.clone();
+    deferred.update = Some(crate::update::UpdateProgress {
+        version: "1.5.0".into(),
+        state: roomterm_proto::UpdateState::Deferred,
+        progress: None,
+    });
+
     let mut states: Vec<(&'static str, UiState, TerminalStatus)> = vec![
         ("language", base_ui(Page::Language), fresh.clone()),
         ("network", base_ui(Page::Network), fresh.clone()),
@@ -207,6 +214,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         ("home", base_ui(Page::Home), online.clone()),
         ("home-offline", base_ui(Page::Home), offline),
         ("home-updating", base_ui(Page::Home), updating),
+        ("home-update-deferred", base_ui(Page::Home), deferred),
         ("settings", base_ui(Page::Settings), online.clone()),
         ("confirm-reset", base_ui(Page::ConfirmReset), online.clone()),
     ];

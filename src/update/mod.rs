@@ -5,8 +5,9 @@
 //! step on the config channel. After the reboot it reports `installed`, or
 //! `rolled_back` when the image's update check found the new release
 //! unhealthy and the bootloader came back to the old one (`journal.rs`
-//! remembers across the reboot). The reboot waits for the call in
-//! progress to end: a meeting is never cut short by an update.
+//! remembers across the reboot). An update starts between calls, and the
+//! reboot waits for a call that began meanwhile to end: a meeting is never
+//! cut short, nor starved of bandwidth, by an update.
 
 mod download;
 mod install;
@@ -26,7 +27,8 @@ use crate::app::TerminalStatus;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdateProgress {
     pub version: String,
-    /// `Downloading`, `Installing`, `WaitingForCall` or `Rebooting`.
+    /// `Deferred`, `Downloading`, `Installing`, `WaitingForCall` or
+    /// `Rebooting`.
     pub state: UpdateState,
     /// Percent of the current step (download, install).
     pub progress: Option<u8>,
@@ -103,7 +105,8 @@ impl Reporter {
     fn show(&self, version: &str, state: UpdateState, progress: Option<u8>) {
         let shown = matches!(
             state,
-            UpdateState::Downloading
+            UpdateState::Deferred
+                | UpdateState::Downloading
                 | UpdateState::Installing
                 | UpdateState::WaitingForCall
                 | UpdateState::Rebooting
@@ -166,6 +169,15 @@ async fn attempt(
         let _ = journal.record(offer.id, &offer.version, Phase::Installed);
         return;
     }
+    // Downloading and writing a slot take the network and the disk a
+    // meeting needs: an update starts between calls.
+    if settings.status.borrow().in_call() {
+        tracing::info!(version = %offer.version, "an update is offered; it starts after the call");
+        reporter
+            .outcome(offer.id, &offer.version, UpdateState::Deferred, None)
+            .await;
+        wait_until_no_call(settings.status.subscribe(), CALL_SETTLE).await;
+    }
     tracing::info!(version = %offer.version, size = offer.size, "installing an update");
     let bundle = settings.dir.join("update").join("bundle.raucb");
     let result = fetch_and_install(settings, offer, &bundle, reporter).await;
@@ -209,7 +221,8 @@ async fn attempt(
     }
 }
 
-/// How long no call must be in progress before the restart.
+/// How long no call must be in progress before an update starts or
+/// restarts the terminal.
 const CALL_SETTLE: Duration = Duration::from_secs(5);
 
 /// Returns once no call is in progress, and has not been for `settle`: a
@@ -257,6 +270,56 @@ mod tests {
 
     fn set_call(status: &watch::Sender<TerminalStatus>, call: CallState) {
         status.send_modify(|s| s.call = Some(call));
+    }
+
+    /// An offer made during a meeting: the cloud hears `deferred`, and no
+    /// download starts until the room has been free for `CALL_SETTLE`.
+    #[tokio::test]
+    async fn an_update_offered_during_a_call_starts_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::sync::Arc::new(watch::Sender::new(TerminalStatus::new("SN")));
+        set_call(
+            &status,
+            CallState::Established {
+                remote_sdp: String::new(),
+            },
+        );
+        let settings = UpdaterSettings {
+            // Nothing listens there: the download, once it starts, fails.
+            server_url: "https://127.0.0.1:9".into(),
+            device_token: "token".into(),
+            ca_pem: None,
+            dir: dir.path().to_path_buf(),
+            release: "1.0.0".into(),
+            status: status.clone(),
+        };
+        let offer = UpdateOffer {
+            id: 7,
+            version: "1.1.0".into(),
+            url: "/api/v1/device/updates/7".into(),
+            sha256: "00".repeat(32),
+            size: 1024,
+        };
+        let (reports, mut sent) = mpsc::channel(16);
+        let (offers, offered) = watch::channel(Some(offer));
+        let updater = spawn(settings, offered, reports);
+        let state = |message: DeviceMessage| match message {
+            DeviceMessage::UpdateStatus { state, .. } => state,
+            other => panic!("{other:?}"),
+        };
+
+        let first = tokio::time::timeout(Duration::from_secs(5), sent.recv()).await;
+        assert_eq!(first.unwrap().map(state), Some(UpdateState::Deferred));
+        let shown = status.borrow().update.clone().map(|u| u.state);
+        assert_eq!(shown, Some(UpdateState::Deferred), "the home page says so");
+        let during = tokio::time::timeout(Duration::from_secs(1) + CALL_SETTLE, sent.recv()).await;
+        assert!(during.is_err(), "started during the call: {during:?}");
+
+        set_call(&status, CallState::Ended(CallEnd::HungUp));
+        let next = tokio::time::timeout(CALL_SETTLE * 3, sent.recv()).await;
+        assert_eq!(next.unwrap().map(state), Some(UpdateState::Downloading));
+        drop(offers);
+        updater.abort();
     }
 
     #[tokio::test]

@@ -31,7 +31,8 @@ pub struct StatusView {
     pub update: Option<UpdateView>,
 }
 
-/// An update under way: `downloading` and `installing` with a percentage,
+/// An update under way: `deferred` (offered during a call; starts when it
+/// ends), `downloading` and `installing` with a percentage,
 /// `waiting_for_call` (installed; the restart waits for the call to end),
 /// `rebooting`.
 #[derive(Debug, Clone, Serialize, PartialEq)]

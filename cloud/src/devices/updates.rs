@@ -23,8 +23,9 @@ pub struct UpdateView {
     pub version: String,
     pub bundle: String,
     pub size: i64,
-    /// `null` until the device reports; then `downloading`, `installing`,
-    /// `waiting_for_call`, `rebooting`, `installed`, `failed` or `rolled_back`.
+    /// `null` until the device reports; then `deferred`, `downloading`,
+    /// `installing`, `waiting_for_call`, `rebooting`, `installed`, `failed`
+    /// or `rolled_back`.
     pub state: Option<String>,
     pub progress: Option<i64>,
     pub message: Option<String>,
