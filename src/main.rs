@@ -76,7 +76,19 @@ struct Cli {
     /// lobby display or the demo's second room does.
     #[arg(long, value_name = "MEETING")]
     join: Option<String>,
+    /// Started without a display (none connected): exit with status 75 once
+    /// one is plugged in and no call is in progress, for the service
+    /// manager to start the terminal again on it (the image's unit).
+    #[arg(long, env = "ROOMTERM_RESTART_FOR_DISPLAY")]
+    restart_for_display: bool,
+    /// Where the kernel lists display connectors (for tests).
+    #[arg(long, env = "ROOMTERM_DRM_DIR", default_value = roomterm::screen::connectors::SYSFS_DRM, hide = true)]
+    drm_dir: PathBuf,
 }
+
+/// The exit status that asks the service manager for a restart because a
+/// display was connected (EX_TEMPFAIL).
+const EXIT_DISPLAY_CONNECTED: i32 = 75;
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -140,7 +152,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let window = if cli.headless { None } else { open_window() };
     // The control API serves as long as `_api` lives.
     let (terminal, _api) = runtime.block_on(start(&cli, data, window.is_none()))?;
+    let mut display_connected = None;
     match window {
+        None if !cli.headless && cli.restart_for_display => {
+            display_connected = runtime.block_on(async {
+                tokio::select! {
+                    () = print_status(terminal.clone()) => None,
+                    name = wait_for_display(&terminal, cli.drm_dir.clone()) => Some(name),
+                }
+            });
+        }
         None => runtime.block_on(print_status(terminal.clone())),
         Some(window) => {
             // Status lines with a screen too: an image's serial console and
@@ -164,7 +185,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if stopped.is_err() {
         tracing::warn!("stopped without unregistering (no answer within 3 s)");
     }
+    if let Some(connector) = display_connected {
+        println!("display connected ({connector}): restarting to show the pages there");
+        std::process::exit(EXIT_DISPLAY_CONNECTED);
+    }
     Ok(())
+}
+
+/// Resolves with the connector's name once a display is plugged in and no
+/// call is in progress (a restart would end it).
+async fn wait_for_display(terminal: &Terminal, drm_dir: PathBuf) -> String {
+    use roomterm::screen::connectors;
+    let connector = connectors::newly_connected(drm_dir, connectors::POLL).await;
+    tracing::info!(%connector, "display connected");
+    let mut status = terminal.status.clone();
+    let _ = status.wait_for(|s| !s.in_call()).await;
+    connector
 }
 
 fn self_check(cli: &Cli) -> anyhow::Result<()> {

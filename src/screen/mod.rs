@@ -1,6 +1,7 @@
 //! Slint glue: the window shows [`UiState`] and [`TerminalStatus`]; taps
 //! come back as [`Control`]s. The pages themselves live in `ui/*.slint`.
 
+pub mod connectors;
 mod screenshot;
 mod window;
 

@@ -47,6 +47,19 @@ impl Terminal {
         command
     }
 
+    /// The program as the image starts it, for a screen, where there is
+    /// none: `SLINT_DRM_OUTPUT` names an output no machine has, so this
+    /// holds where one is connected too.
+    fn without_display(data: &Path, sn: &str, server: &str) -> Command {
+        let mut command = Self::command(data, sn, server);
+        command
+            .env("SLINT_BACKEND", "linuxkms-software")
+            .env("SLINT_DRM_OUTPUT", "no-such-output")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY");
+        command
+    }
+
     fn spawn(mut command: Command) -> Self {
         let mut child = command.spawn().expect("roomterm starts");
         let stdout = child.stdout.take().unwrap();
@@ -220,8 +233,7 @@ async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops
 
 /// The image starts the terminal for a screen (Slint's LinuxKMS backend);
 /// a board with no display connected must still come up, headless, say
-/// why, and be driven by its remote and control API. `SLINT_DRM_OUTPUT`
-/// names an output no machine has, so this holds where one is connected.
+/// why, and be driven by its remote and control API.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_display_the_terminal_runs_headless_and_says_why() {
     let cloud_dir = tempfile::tempdir().unwrap();
@@ -234,13 +246,8 @@ async fn without_a_display_the_terminal_runs_headless_and_says_why() {
     let (term, remote) = {
         let (data, log) = (data.clone(), log.clone());
         blocking(move || {
-            let mut command = Terminal::command(&data, "SN-X2", &server);
-            command
-                .env("SLINT_BACKEND", "linuxkms-software")
-                .env("SLINT_DRM_OUTPUT", "no-such-output")
-                .env_remove("DISPLAY")
-                .env_remove("WAYLAND_DISPLAY")
-                .stderr(std::fs::File::create(&log).unwrap());
+            let mut command = Terminal::without_display(&data, "SN-X2", &server);
+            command.stderr(std::fs::File::create(&log).unwrap());
             let mut term = Terminal::spawn(command);
             let remote = term.control(&data);
             term.line("the not-activated status", |l| {
@@ -264,5 +271,43 @@ async fn without_a_display_the_terminal_runs_headless_and_says_why() {
     })
     .await;
     assert!(status.success(), "{status}");
+    cloud.shutdown().await;
+}
+
+/// Started with no display, the image's terminal (`--restart-for-display`)
+/// watches the display connectors; plugging one in makes it unregister and
+/// exit with 75 for systemd to start it again, now with the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_display_plugged_in_later_restarts_the_terminal_for_it() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let term_dir = tempfile::tempdir().unwrap();
+    let data = term_dir.path().to_path_buf();
+    let (cloud, _admin) = common::start_cloud(cloud_dir.path(), 0, Arc::new(SystemClock)).await;
+    let server = cloud.endpoints.api_url.clone();
+    let drm = term_dir.path().join("drm");
+    let hdmi = drm.join("card0-HDMI-A-1");
+    std::fs::create_dir_all(&hdmi).unwrap();
+    std::fs::write(hdmi.join("status"), "disconnected\n").unwrap();
+
+    let status = blocking(move || {
+        let mut command = Terminal::without_display(&data, "SN-X3", &server);
+        command
+            .arg("--restart-for-display")
+            .env("ROOMTERM_DRM_DIR", &drm)
+            .stderr(Stdio::null());
+        let mut term = Terminal::spawn(command);
+        term.line("the not-activated status", |l| {
+            l.contains("provisioning not activated")
+        });
+        // Nothing plugged in: it keeps running.
+        std::thread::sleep(Duration::from_secs(3));
+        assert!(term.child.try_wait().unwrap().is_none(), "it exited");
+        std::fs::write(hdmi.join("status"), "connected\n").unwrap();
+        let line = term.line("the display", |l| l.starts_with("display connected"));
+        assert!(line.contains("card0-HDMI-A-1"), "{line}");
+        term.wait()
+    })
+    .await;
+    assert_eq!(status.code(), Some(75), "{status}");
     cloud.shutdown().await;
 }
