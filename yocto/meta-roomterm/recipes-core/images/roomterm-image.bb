@@ -17,6 +17,16 @@ IMAGE_INSTALL:append = " \
     tzdata \
 "
 
+# The screen is the terminal's (Slint over DRM): no login prompt on it,
+# nor on other virtual terminals; the serial console keeps its getty.
+ROOTFS_POSTPROCESS_COMMAND:append = " roomterm_screen_to_terminal;"
+roomterm_screen_to_terminal[doc] = "Masks the gettys of the virtual terminals: the display shows the terminal's pages"
+roomterm_screen_to_terminal() {
+    install -d ${IMAGE_ROOTFS}${sysconfdir}/systemd/system
+    ln -sf /dev/null ${IMAGE_ROOTFS}${sysconfdir}/systemd/system/getty@tty1.service
+    ln -sf /dev/null ${IMAGE_ROOTFS}${sysconfdir}/systemd/system/autovt@.service
+}
+
 # The slots are 2 GiB: fail the build rather than an update later.
 IMAGE_ROOTFS_MAXSIZE = "2097152"
 
