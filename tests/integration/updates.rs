@@ -10,6 +10,7 @@ use reqwest::Method;
 use roomcloud::client::AdminClient;
 use serde_json::{json, Value};
 
+use crate::common::remote::Remote;
 use crate::common::{self, media_plan, registered_terminal, start_cloud};
 
 async fn offer(admin: &AdminClient, sn: &str, version: &str, bundle: &str) -> Value {
@@ -49,7 +50,8 @@ async fn offers_reach_the_terminal_and_its_reports_reach_the_cloud() {
     .await;
     let media = roomterm::media::CallMediaConfig::small(&media_plan(), 0xff0000ff, 440.0);
     let sn = "RT-UPDATE-1";
-    let _room = registered_terminal(&dir.path().join("terminal"), &cloud, &admin, sn, media).await;
+    let data = dir.path().join("terminal");
+    let room = registered_terminal(&data, &cloud, &admin, sn, media.clone()).await;
     let updates = cloud_dir.join("updates");
     std::fs::create_dir_all(&updates).unwrap();
 
@@ -75,7 +77,12 @@ async fn offers_reach_the_terminal_and_its_reports_reach_the_cloud() {
     assert_eq!(offered["update"]["state"], Value::Null, "{offered}");
     wait_update(&admin, sn, &offered, "installed").await;
 
-    // A bundle changed after it was offered: the terminal refuses it.
+    // A bundle changed after it was offered: the terminal refuses it. The
+    // terminal is off while the offer is made and the file changed (else
+    // it could fetch the file before, or while, it changes); started
+    // again, it finds the offer in its config.
+    room.terminal.shutdown().await;
+    drop(room);
     let bundle: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(updates.join("v2.raucb"), &bundle).unwrap();
     let offered = offer(&admin, sn, "2.0.0", "v2.raucb").await;
@@ -83,6 +90,7 @@ async fn offers_reach_the_terminal_and_its_reports_reach_the_cloud() {
     let mut tampered = bundle.clone();
     tampered[1_234_567] ^= 0xff;
     std::fs::write(updates.join("v2.raucb"), &tampered).unwrap();
+    let _room = Remote::start_with(&data, sn, Default::default(), Some(media)).await;
     let update = wait_update(&admin, sn, &offered, "failed").await;
     assert!(
         update["message"].as_str().unwrap().contains("SHA-256"),
