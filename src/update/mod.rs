@@ -171,13 +171,7 @@ async fn attempt(
     }
     // Downloading and writing a slot take the network and the disk a
     // meeting needs: an update starts between calls.
-    if settings.status.borrow().in_call() {
-        tracing::info!(version = %offer.version, "an update is offered; it starts after the call");
-        reporter
-            .outcome(offer.id, &offer.version, UpdateState::Deferred, None)
-            .await;
-        wait_until_no_call(settings.status.subscribe(), CALL_SETTLE).await;
-    }
+    wait_for_a_free_room(settings, offer, reporter, UpdateState::Deferred).await;
     tracing::info!(version = %offer.version, size = offer.size, "installing an update");
     let bundle = settings.dir.join("update").join("bundle.raucb");
     let result = fetch_and_install(settings, offer, &bundle, reporter).await;
@@ -191,13 +185,7 @@ async fn attempt(
             .await;
         return;
     }
-    if settings.status.borrow().in_call() {
-        tracing::info!(version = %offer.version, "installed; the restart waits for the call to end");
-        reporter
-            .outcome(offer.id, &offer.version, UpdateState::WaitingForCall, None)
-            .await;
-        wait_until_no_call(settings.status.subscribe(), CALL_SETTLE).await;
-    }
+    wait_for_a_free_room(settings, offer, reporter, UpdateState::WaitingForCall).await;
     if let Err(err) = journal.record(offer.id, &offer.version, Phase::Rebooting) {
         // Without the journal the outcome could not be told after the
         // reboot: better not to reboot.
@@ -224,6 +212,24 @@ async fn attempt(
 /// How long no call must be in progress before an update starts or
 /// restarts the terminal.
 const CALL_SETTLE: Duration = Duration::from_secs(5);
+
+/// During a call: reports `waiting` (`Deferred` before the download,
+/// `WaitingForCall` before the restart), then returns once the room is free.
+async fn wait_for_a_free_room(
+    settings: &UpdaterSettings,
+    offer: &UpdateOffer,
+    reporter: &Reporter,
+    waiting: UpdateState,
+) {
+    if !settings.status.borrow().in_call() {
+        return;
+    }
+    tracing::info!(version = %offer.version, state = waiting.as_str(), "the update waits for the call to end");
+    reporter
+        .outcome(offer.id, &offer.version, waiting, None)
+        .await;
+    wait_until_no_call(settings.status.subscribe(), CALL_SETTLE).await;
+}
 
 /// Returns once no call is in progress, and has not been for `settle`: a
 /// room that hangs up to dial again is not restarted between the two calls.

@@ -388,12 +388,7 @@ async fn boots_grows_and_registers(target: &str, arch: &str, model: &str, bound:
     // The data partition took the rest of the disk, its file system too
     // (the terminal's heartbeat reports its size).
     let table = partition_table(&disk);
-    let data = table["partitions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "data")
-        .unwrap_or_else(|| panic!("no data partition: {table}"));
+    let data = data_partition(&table);
     let data_end = data["start"].as_u64().unwrap() + data["size"].as_u64().unwrap();
     let disk_sectors = std::fs::metadata(&disk).unwrap().len() / 512;
     // Up to the backup GPT (33 sectors) and 1 MiB alignment.
@@ -498,14 +493,9 @@ struct DataPartition {
 
 impl DataPartition {
     fn of(disk: &Path) -> Self {
-        let table = partition_table(disk);
-        let start = table["partitions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "data")
-            .and_then(|p| p["start"].as_u64())
-            .unwrap_or_else(|| panic!("no data partition: {table}"));
+        let start = data_partition(&partition_table(disk))["start"]
+            .as_u64()
+            .unwrap();
         Self {
             device: format!("{}?offset={}", disk.display(), start * 512),
         }
@@ -541,6 +531,16 @@ impl DataPartition {
     fn read(&self, file: &str) -> Vec<u8> {
         self.debugfs(&format!("cat {file}"))
     }
+}
+
+/// The `data` entry of a [`partition_table`].
+fn data_partition(table: &Value) -> &Value {
+    table["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "data")
+        .unwrap_or_else(|| panic!("no data partition: {table}"))
 }
 
 /// `sfdisk --json` of a disk image.

@@ -139,6 +139,38 @@ fn registered(line: &str) -> bool {
     line.contains("provisioning connected") && line.contains("SIP registered")
 }
 
+/// A cloud on loopback and a data directory for the terminal.
+struct Setup {
+    cloud: roomcloud::RunningCloud,
+    admin: roomcloud::client::AdminClient,
+    server: String,
+    data: std::path::PathBuf,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+async fn setup() -> Setup {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let term_dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = common::start_cloud(cloud_dir.path(), 0, Arc::new(SystemClock)).await;
+    Setup {
+        server: cloud.endpoints.api_url.clone(),
+        data: term_dir.path().to_path_buf(),
+        cloud,
+        admin,
+        _dirs: (cloud_dir, term_dir),
+    }
+}
+
+/// SIGTERM (systemd stopping the service), then its exit status.
+async fn terminate(term: Terminal) -> std::process::ExitStatus {
+    term.signal(libc::SIGTERM);
+    blocking(move || {
+        let mut term = term;
+        term.wait()
+    })
+    .await
+}
+
 /// Blocking steps of the child run on a blocking thread, so the in-process
 /// cloud keeps serving meanwhile.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -147,12 +179,14 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops_cleanly() {
-    let cloud_dir = tempfile::tempdir().unwrap();
-    let term_dir = tempfile::tempdir().unwrap();
-    let data = term_dir.path().to_path_buf();
-    let (cloud, admin) = common::start_cloud(cloud_dir.path(), 0, Arc::new(SystemClock)).await;
+    let Setup {
+        cloud,
+        admin,
+        server,
+        data,
+        _dirs,
+    } = setup().await;
     let code = common::add_device(&admin, "SN-X1").await;
-    let server = cloud.endpoints.api_url.clone();
 
     let (term, remote) = {
         let (data, server) = (data.clone(), server.clone());
@@ -225,12 +259,7 @@ async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops
     assert_eq!(seen.sip_bindings.len(), 1, "{:?}", seen.sip_bindings);
 
     // SIGTERM (systemd stopping the service): it unregisters and exits 0.
-    term.signal(libc::SIGTERM);
-    let status = blocking(move || {
-        let mut term = term;
-        term.wait()
-    })
-    .await;
+    let status = terminate(term).await;
     assert!(status.success(), "{status}");
     let seen = common::device::<DeviceView>(&admin, "SN-X1").await;
     assert!(!seen.sip_registered, "{:?}", seen.sip_bindings);
@@ -242,12 +271,14 @@ async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops
 /// why, and be driven by its remote and control API.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_display_the_terminal_runs_headless_and_says_why() {
-    let cloud_dir = tempfile::tempdir().unwrap();
-    let term_dir = tempfile::tempdir().unwrap();
-    let data = term_dir.path().to_path_buf();
-    let (cloud, _admin) = common::start_cloud(cloud_dir.path(), 0, Arc::new(SystemClock)).await;
-    let server = cloud.endpoints.api_url.clone();
-    let log = term_dir.path().join("stderr.log");
+    let Setup {
+        cloud,
+        server,
+        data,
+        _dirs,
+        ..
+    } = setup().await;
+    let log = data.join("stderr.log");
 
     let (term, remote) = {
         let (data, log) = (data.clone(), log.clone());
@@ -270,12 +301,7 @@ async fn without_a_display_the_terminal_runs_headless_and_says_why() {
     let moved = remote.keys(&["down"]).await;
     assert_ne!(moved["focused"], ui["focused"], "the remote moves nothing");
 
-    term.signal(libc::SIGTERM);
-    let status = blocking(move || {
-        let mut term = term;
-        term.wait()
-    })
-    .await;
+    let status = terminate(term).await;
     assert!(status.success(), "{status}");
     cloud.shutdown().await;
 }
@@ -285,12 +311,14 @@ async fn without_a_display_the_terminal_runs_headless_and_says_why() {
 /// exit with 75 for systemd to start it again, now with the screen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_display_plugged_in_later_restarts_the_terminal_for_it() {
-    let cloud_dir = tempfile::tempdir().unwrap();
-    let term_dir = tempfile::tempdir().unwrap();
-    let data = term_dir.path().to_path_buf();
-    let (cloud, _admin) = common::start_cloud(cloud_dir.path(), 0, Arc::new(SystemClock)).await;
-    let server = cloud.endpoints.api_url.clone();
-    let drm = term_dir.path().join("drm");
+    let Setup {
+        cloud,
+        server,
+        data,
+        _dirs,
+        ..
+    } = setup().await;
+    let drm = data.join("drm");
     let hdmi = drm.join("card0-HDMI-A-1");
     std::fs::create_dir_all(&hdmi).unwrap();
     std::fs::write(hdmi.join("status"), "disconnected\n").unwrap();
