@@ -9,6 +9,7 @@ mod common;
 
 mod address_change;
 mod control_api;
+mod demo;
 mod image_boot;
 mod image_update;
 mod input;
