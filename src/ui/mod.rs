@@ -1,32 +1,42 @@
 //! The UI state machine: current page, focus, and what is being typed, driven
 //! by keys (keyboard, IR remote, control API) and taps alike. Pure: it
-//! returns [`Effect`]s for the runtime to carry out.
+//! returns [`Effect`]s for the runtime to carry out. One file per page
+//! group, as `ui/pages/` has one `.slint` file per page:
+//!
+//! | file | pages | what it handles |
+//! |---|---|---|
+//! | `pages.rs` | all | the pages, their controls in D-pad rows, where Back leads |
+//! | `keyboard.rs` | (over any) | the on-screen keyboards for text fields |
+//! | `wizard.rs` | language, network, server, activation | the first-boot wizard; checking a static address; the code |
+//! | `home.rs` | home | the room's start page |
+//! | `settings.rs` | settings, diagnostics, confirm reset | the settings pages, auto-answer, the ping, the factory reset |
+//! | `join.rs` | join | the meeting ID and password |
+//! | `dial.rs` | dial | a room's number, the directory |
+//! | `incoming.rs` | incoming | a call ringing here |
+//! | `in_call.rs` | in call | the call's controls; where a call's end leads |
+//!
+//! Here: the state, focus movement, what the remote's keys do on any page
+//! (OK submits a complete entry, Back erases then goes back, Home, the
+//! volume keys) and which group a control belongs to.
 
+mod dial;
+mod home;
+mod in_call;
+mod incoming;
+mod join;
+mod keyboard;
 mod pages;
+mod settings;
+mod wizard;
 
-pub use pages::{Control, Field, Page};
+pub use join::JoinField;
+pub use keyboard::Field;
+pub use pages::{Control, Page};
 
 use serde::Serialize;
 
-/// Longest meeting ID and meeting password typed on the Join page.
-const MEETING_ID_MAX: usize = 20;
-/// Longest room number typed on the Dial page.
-const NUMBER_MAX: usize = 20;
-const MEETING_PASSWORD_MAX: usize = 8;
-
-/// The Join page field the keypad types into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JoinField {
-    MeetingId,
-    Password,
-}
-
-use crate::board::Key;
+use crate::keys::Key;
 use crate::store::{Language, NetworkSettings, Settings};
-
-/// Longest activation code accepted on the keypad.
-const CODE_MAX: usize = 12;
 
 /// What the runtime must do after an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,27 +192,6 @@ impl UiState {
         row[self.focus.1.min(row.len() - 1)]
     }
 
-    /// The text of a field.
-    pub fn field(&self, field: Field) -> &str {
-        match field {
-            Field::Server => &self.server_url,
-            Field::Address => &self.address,
-            Field::Gateway => &self.gateway,
-            Field::Dns => &self.dns,
-            Field::Dns2 => &self.dns2,
-        }
-    }
-
-    fn field_mut(&mut self, field: Field) -> &mut String {
-        match field {
-            Field::Server => &mut self.server_url,
-            Field::Address => &mut self.address,
-            Field::Gateway => &mut self.gateway,
-            Field::Dns => &mut self.dns,
-            Field::Dns2 => &mut self.dns2,
-        }
-    }
-
     fn go(&mut self, page: Page) {
         self.page = page;
         self.call_refused = false;
@@ -210,14 +199,7 @@ impl UiState {
         self.editing = None;
     }
 
-    fn network_page(&self) -> Page {
-        if self.dhcp {
-            Page::Network
-        } else {
-            Page::NetworkStatic
-        }
-    }
-
+    /// The settings as the screen has them, to be saved.
     fn settings(&self) -> Settings {
         Settings {
             language: self.settings_language,
@@ -227,92 +209,6 @@ impl UiState {
             // Not the screen's to set: the runtime keeps the saved level.
             speaker_volume: None,
         }
-    }
-
-    /// Activation finished: success goes Home, failure stays to retry.
-    pub fn activation_done(&mut self, success: bool) {
-        self.activating = false;
-        if success {
-            self.code.clear();
-            self.return_to = None;
-            self.go(Page::Home);
-        }
-    }
-
-    /// A call began (from this screen or the control API): its page shows,
-    /// unless the wizard is on screen.
-    pub fn call_started(&mut self) {
-        if !self.in_wizard() {
-            self.go(Page::InCall);
-        }
-    }
-
-    /// The cloud's directory arrived; a pick that no longer exists is
-    /// dropped.
-    pub fn directory_loaded(&mut self, rooms: Vec<roomterm_proto::DirectoryEntry>) {
-        let picked = self
-            .directory_selected
-            .and_then(|i| self.directory.get(i))
-            .map(|e| e.number.clone());
-        self.directory = rooms;
-        self.directory_selected =
-            picked.and_then(|number| self.directory.iter().position(|e| e.number == number));
-    }
-
-    /// Picks room `index` of the directory: its number fills the Dial
-    /// page's field (a tap on the list, or the previous/next keys).
-    pub fn pick_contact(&mut self, index: usize) {
-        if let Some(entry) = self.directory.get(index) {
-            self.directory_selected = Some(index);
-            self.dial_number = entry.number.clone();
-            self.call_refused = false;
-        }
-    }
-
-    /// A call rings here: the ringing page shows who calls (over any page
-    /// but the wizard's; a call in progress answers busy before this).
-    pub fn call_incoming(&mut self, caller: &crate::sip::Caller) {
-        self.caller_name = caller.name.clone();
-        self.caller_number = caller.number.clone();
-        self.call_from = Page::Incoming;
-        if !self.in_wizard() {
-            self.go(Page::Incoming);
-        }
-    }
-
-    /// The call ended: a refusal goes back to the page it was placed from
-    /// (Join or Dial), where the reason shows and the number can be
-    /// corrected; anything else goes Home.
-    pub fn call_ended(&mut self, refused: bool) {
-        if matches!(self.page, Page::InCall | Page::Incoming) {
-            self.meeting_password.clear();
-            if refused {
-                let back = if self.call_from == Page::Dial {
-                    Page::Dial
-                } else {
-                    Page::Join
-                };
-                self.go(back);
-                self.call_refused = true;
-            } else {
-                self.go(Page::Home);
-            }
-        }
-    }
-
-    fn join_text_mut(&mut self) -> (&mut String, usize) {
-        match self.join_field {
-            JoinField::MeetingId => (&mut self.meeting_id, MEETING_ID_MAX),
-            JoinField::Password => (&mut self.meeting_password, MEETING_PASSWORD_MAX),
-        }
-    }
-
-    /// The terminal was reset or unbound: back to the wizard.
-    pub fn restart_wizard(&mut self) {
-        self.code.clear();
-        self.activating = false;
-        self.return_to = None;
-        self.go(Page::Language);
     }
 
     /// Where Back leads from the current page.
@@ -341,13 +237,16 @@ impl UiState {
         let rows = self.rows();
         let (row, col) = self.focus;
         match key {
-            Key::Up if row > 0 => self.focus = (row - 1, col.min(rows[row - 1].len() - 1)),
+            Key::Up if row > 0 => self.move_focus((row - 1, col.min(rows[row - 1].len() - 1))),
             Key::Down if row + 1 < rows.len() => {
-                self.focus = (row + 1, col.min(rows[row + 1].len() - 1))
+                self.move_focus((row + 1, col.min(rows[row + 1].len() - 1)))
             }
-            Key::Left if col > 0 => self.focus.1 = col - 1,
-            Key::Right if col + 1 < rows[row].len() => self.focus.1 = col + 1,
-            Key::Ok => return self.activate(self.focused()),
+            Key::Left if col > 0 => self.move_focus((row, col - 1)),
+            Key::Right if col + 1 < rows[row].len() => self.move_focus((row, col + 1)),
+            Key::Ok => return self.ok(),
+            // The remote's Call key sends what the Join or Dial page holds.
+            Key::Call if self.page == Page::Join => return self.activate(Control::JoinMeeting),
+            Key::Call if self.page == Page::Dial => return self.activate(Control::PlaceCall),
             // The remote's volume keys work on every page but the wizard's.
             Key::VolumeUp if !self.in_wizard() => return Some(Effect::ChangeVolume(VOLUME_STEP)),
             Key::VolumeDown if !self.in_wizard() => {
@@ -360,21 +259,7 @@ impl UiState {
             Key::HangUp if self.page == Page::Incoming => return Some(Effect::Decline),
             Key::Call if self.page == Page::Incoming => return Some(Effect::Answer),
             Key::Back if self.editing.is_some() => self.close_keyboard(),
-            Key::Back => {
-                if self.page == Page::Activation && !self.code.is_empty() {
-                    // Back first erases, as on a phone keypad.
-                    self.code.pop();
-                } else if self.page == Page::Join && !self.join_text_mut().0.is_empty() {
-                    self.join_text_mut().0.pop();
-                } else if self.page == Page::Dial && !self.dial_number.is_empty() {
-                    self.dial_number.pop();
-                } else if self.page == Page::Incoming {
-                    // Back on a ringing call refuses it, as on a phone.
-                    return Some(Effect::Decline);
-                } else {
-                    self.back();
-                }
-            }
+            Key::Back => return self.back_key(),
             Key::Home
                 if self.editing.is_none()
                     && !self.in_wizard()
@@ -394,6 +279,45 @@ impl UiState {
         None
     }
 
+    /// The remote's Back: first erases what a keypad page holds, as on a
+    /// phone; on a ringing call refuses it; else goes back.
+    fn back_key(&mut self) -> Option<Effect> {
+        if self.page == Page::Activation && !self.code.is_empty() {
+            self.code.pop();
+        } else if self.page == Page::Join && !self.join_text_mut().0.is_empty() {
+            self.join_text_mut().0.pop();
+        } else if self.page == Page::Dial && !self.dial_number.is_empty() {
+            self.dial_number.pop();
+        } else if self.page == Page::Incoming {
+            return Some(Effect::Decline);
+        } else {
+            self.back();
+        }
+        None
+    }
+
+    /// D-pad focus moves; on the Join page the keypad types into the
+    /// field that has focus, as on a hard terminal's remote.
+    fn move_focus(&mut self, focus: (usize, usize)) {
+        self.focus = focus;
+        if self.editing.is_none() && self.page == Page::Join {
+            self.follow_join_focus();
+        }
+    }
+
+    /// OK on the remote: a focused entry field submits what it holds (a
+    /// complete code activates, a meeting ID joins, a number dials), any
+    /// other control is pressed. A tap on a field only selects it.
+    fn ok(&mut self) -> Option<Effect> {
+        let submit = match (self.editing, self.focused()) {
+            (None, Control::CodeField) => Control::Activate,
+            (None, Control::MeetingIdField | Control::PasswordField) => Control::JoinMeeting,
+            (None, Control::NumberField) => Control::PlaceCall,
+            (_, focused) => focused,
+        };
+        self.activate(submit)
+    }
+
     fn in_wizard(&self) -> bool {
         matches!(
             self.page,
@@ -401,40 +325,23 @@ impl UiState {
         )
     }
 
+    /// A digit from the remote or the on-screen keypad: into the open
+    /// keyboard's field, the page's entry, or a focused address field.
     fn type_digit(&mut self, digit: char) {
         if let Some(field) = self.editing {
             self.type_into(field, &digit.to_string());
             return;
         }
         match self.page {
-            Page::Activation if self.code.len() < CODE_MAX => self.code.push(digit),
-            Page::Join => {
-                let (text, max) = self.join_text_mut();
-                if text.len() < max {
-                    text.push(digit);
-                }
-            }
-            Page::Dial if self.dial_number.len() < NUMBER_MAX => self.dial_number.push(digit),
+            Page::Activation => self.type_code_digit(digit),
+            Page::Join => self.type_join_digit(digit),
+            Page::Dial => self.type_number_digit(digit),
             _ => {
                 // Digits on a focused address field type straight into it.
                 if let Some(field) = Field::of(self.focused()) {
                     self.type_into(field, &digit.to_string());
                 }
             }
-        }
-    }
-
-    fn type_into(&mut self, field: Field, text: &str) {
-        let max = field.max_len();
-        let value = self.field_mut(field);
-        for c in text.chars().filter(|c| field.accepts(*c)) {
-            if value.len() >= max {
-                break;
-            }
-            value.push(c);
-        }
-        if field != Field::Server {
-            self.network_error = None;
         }
     }
 
@@ -453,54 +360,9 @@ impl UiState {
         }
     }
 
-    fn open_keyboard(&mut self, field: Field) {
-        self.focus_under_keyboard = self.focus;
-        self.editing = Some(field);
-        self.focus = (0, 0);
-    }
-
-    fn close_keyboard(&mut self) {
-        self.editing = None;
-        self.focus = self.focus_under_keyboard;
-    }
-
-    /// Accepts the network page: DHCP, or a static address that checks out.
-    fn accept_network(&mut self) -> bool {
-        if self.dhcp {
-            self.network = NetworkSettings::Dhcp;
-            return true;
-        }
-        match crate::net::parse_static(&self.address, &self.gateway, &[&self.dns, &self.dns2]) {
-            Ok(network) => {
-                self.network = network;
-                self.network_error = None;
-                true
-            }
-            Err(err) => {
-                self.network_error = Some(err.code());
-                false
-            }
-        }
-    }
-
-    fn next(&mut self) -> Option<Effect> {
-        let page = self.page;
-        let next = match page {
-            Page::Language => self.network_page(),
-            Page::Network | Page::NetworkStatic if self.accept_network() => Page::Server,
-            Page::Server if !self.server_url.is_empty() => Page::Activation,
-            _ => return None,
-        };
-        match self.return_to.take() {
-            Some(to) => self.go(to),
-            None => self.go(next),
-        }
-        Some(Effect::SaveSettings(self.settings()))
-    }
-
-    /// A tap or OK on `control`.
+    /// A tap or OK on `control`: keypad digits and text fields work alike
+    /// everywhere; the rest is the page group's.
     pub fn activate(&mut self, control: Control) -> Option<Effect> {
-        use Control::*;
         if let Some(digit) = control.keypad_digit() {
             self.type_digit(digit);
             return None;
@@ -510,130 +372,29 @@ impl UiState {
             self.open_keyboard(field);
             return None;
         }
-        match control {
-            LanguageZh => self.settings_language = Language::ZhCn,
-            LanguageEn => self.settings_language = Language::En,
-            NetworkDhcp | NetworkStatic => {
-                self.dhcp = control == NetworkDhcp;
-                self.network_error = None;
-                let focus = self.focus;
-                self.page = self.network_page();
-                self.focus = focus;
-            }
-            Next => return self.next(),
-            Back if self.editing.is_some() => self.close_keyboard(),
-            Back => self.back(),
-            Delete if self.page == Page::Join => {
-                self.join_text_mut().0.pop();
-            }
-            Delete if self.page == Page::Dial => {
-                self.dial_number.pop();
-            }
-            Delete => {
-                self.code.pop();
-            }
-            Join => {
-                self.meeting_password.clear();
-                self.join_field = JoinField::MeetingId;
-                self.go(Page::Join);
-            }
-            MeetingIdField | PasswordField => {
-                self.join_field = if control == MeetingIdField {
-                    JoinField::MeetingId
-                } else {
-                    JoinField::Password
-                };
-                self.focus = self.position_of(control).unwrap_or(self.focus);
-            }
-            Call => {
-                self.go(Page::Dial);
-                return Some(Effect::LoadDirectory);
-            }
-            DirectoryPrev | DirectoryNext => {
-                let n = self.directory.len();
-                if n > 0 {
-                    let next = match (self.directory_selected, control) {
-                        (None, DirectoryPrev) => n - 1,
-                        (None, _) => 0,
-                        (Some(i), DirectoryPrev) => (i + n - 1) % n,
-                        (Some(i), _) => (i + 1) % n,
-                    };
-                    self.pick_contact(next);
-                }
-            }
-            PlaceCall if !self.dial_number.is_empty() => {
-                self.call_from = Page::Dial;
-                self.go(Page::InCall);
-                return Some(Effect::Dial {
-                    number: self.dial_number.clone(),
-                });
-            }
-            Answer => return Some(Effect::Answer),
-            Decline => return Some(Effect::Decline),
-            AutoAnswer => {
-                self.auto_answer = !self.auto_answer;
-                return Some(Effect::SaveSettings(self.settings()));
-            }
-            JoinMeeting if !self.meeting_id.is_empty() => {
-                self.call_from = Page::Join;
-                self.go(Page::InCall);
-                return Some(Effect::Join {
-                    meeting_id: self.meeting_id.clone(),
-                    password: self.meeting_password.clone(),
-                });
-            }
-            Mute => return Some(Effect::ToggleMute),
-            Camera => return Some(Effect::ToggleCamera),
-            Layout => return Some(Effect::CycleLayout),
-            VolumeDown => return Some(Effect::ChangeVolume(-VOLUME_STEP)),
-            VolumeUp => return Some(Effect::ChangeVolume(VOLUME_STEP)),
-            Leave => return Some(Effect::HangUp),
-            Activate if self.code.len() == CODE_MAX && !self.activating => {
-                self.activating = true;
-                return Some(Effect::Activate {
-                    server_url: self.server_url.clone(),
-                    code: self.code.clone(),
-                });
-            }
-            Settings => self.go(Page::Settings),
-            OpenDiagnostics => self.go(Page::Diagnostics),
-            FactoryReset => self.go(Page::ConfirmReset),
-            ConfirmReset => return Some(Effect::FactoryReset),
-            PingServer => return Some(Effect::PingServer),
-            SettingsLanguage | SettingsNetwork | SettingsServer => {
-                self.return_to = Some(Page::Settings);
-                let page = match control {
-                    SettingsLanguage => Page::Language,
-                    SettingsNetwork => self.network_page(),
-                    _ => Page::Server,
-                };
-                self.go(page);
-            }
-            Char(c) => {
-                if let Some(field) = self.editing {
-                    self.type_into(field, &c.to_string());
-                }
-            }
-            Backspace => {
-                if let Some(field) = self.editing {
-                    self.field_mut(field).pop();
-                }
-            }
-            Https => {
-                if let Some(field) = self.editing {
-                    let value = self.field_mut(field);
-                    if !value.starts_with("http") {
-                        value.insert_str(0, "https://");
-                    }
-                }
-            }
-            Done => self.close_keyboard(),
-            // Sharing arrives later.
-            Share | JoinMeeting | PlaceCall | NumberField | CodeField | Activate | AddressField
-            | GatewayField | DnsField | Dns2Field | ServerField | Key0 | Key1 | Key2 | Key3
-            | Key4 | Key5 | Key6 | Key7 | Key8 | Key9 => {}
+        if self.editing.is_some() {
+            self.keyboard_control(control);
+            return None;
         }
-        None
+        if control == Control::Back {
+            self.back();
+            return None;
+        }
+        match self.page {
+            Page::Language
+            | Page::Network
+            | Page::NetworkStatic
+            | Page::Server
+            | Page::Activation => self.wizard_control(control),
+            Page::Home => self.home_control(control),
+            Page::Settings | Page::Diagnostics | Page::ConfirmReset => {
+                self.settings_control(control)
+            }
+            Page::Join => self.join_control(control),
+            Page::Dial => self.dial_control(control),
+            Page::Incoming => self.incoming_control(control),
+            Page::InCall => self.in_call_control(control),
+        }
     }
 
     /// Where `control` sits on the current page (a tap moves focus there).
@@ -644,6 +405,12 @@ impl UiState {
             .enumerate()
             .find_map(|(r, row)| row.iter().position(|c| *c == control).map(|col| (r, col)))
     }
+}
+
+/// Presses `keys` in order; the last one's effect.
+#[cfg(test)]
+fn press(ui: &mut UiState, keys: &[Key]) -> Option<Effect> {
+    keys.iter().fold(None, |_, key| ui.key(*key))
 }
 
 #[cfg(test)]
@@ -687,40 +454,6 @@ mod tests {
     }
 
     #[test]
-    fn the_directory_picks_rooms_round_and_keeps_the_pick_across_reloads() {
-        let room = |n: &str| roomterm_proto::DirectoryEntry {
-            name: format!("Room {n}"),
-            number: n.into(),
-            online: true,
-        };
-        let mut ui = UiState::new(&Settings::default(), true);
-        assert_eq!(ui.activate(Control::Call), Some(Effect::LoadDirectory));
-        assert_eq!(ui.page, Page::Dial);
-        // Nothing listed yet: the keys do nothing.
-        ui.activate(Control::DirectoryNext);
-        assert_eq!((ui.directory_selected, ui.dial_number.as_str()), (None, ""));
-        ui.directory_loaded(vec![room("100002"), room("100003"), room("100004")]);
-        ui.activate(Control::DirectoryPrev);
-        assert_eq!(
-            ui.dial_number, "100004",
-            "previous from nothing is the last"
-        );
-        ui.activate(Control::DirectoryNext);
-        assert_eq!(ui.dial_number, "100002", "and round again");
-        // A reload that moves the picked room keeps it picked; one that
-        // drops it forgets the pick (the typed number stays).
-        ui.directory_loaded(vec![room("100001"), room("100002")]);
-        assert_eq!(ui.directory_selected, Some(1));
-        ui.directory_loaded(vec![room("100005")]);
-        assert_eq!(
-            (ui.directory_selected, ui.dial_number.as_str()),
-            (None, "100002")
-        );
-        ui.pick_contact(7);
-        assert_eq!(ui.directory_selected, None, "out of range");
-    }
-
-    #[test]
     fn the_d_pad_reaches_every_control_on_every_page_and_keyboard() {
         for page in PAGES {
             let mut ui = UiState::new(&Settings::default(), false);
@@ -757,207 +490,6 @@ mod tests {
             serde_json::to_value(Control::Dns2Field).unwrap(),
             "dns2_field"
         );
-    }
-
-    /// Presses `keys` in order.
-    fn press(ui: &mut UiState, keys: &[Key]) -> Option<Effect> {
-        keys.iter().fold(None, |_, key| ui.key(*key))
-    }
-
-    #[test]
-    fn a_static_address_typed_with_the_remote() {
-        use Key::*;
-        let mut ui = UiState::new(&Settings::default(), false);
-        press(&mut ui, &[Down, Ok]); // Next (Chinese stays)
-        assert_eq!(ui.page, Page::Network);
-        press(&mut ui, &[Right, Ok]); // Static
-        assert_eq!(ui.page, Page::NetworkStatic);
-        assert_eq!(ui.focused(), Control::NetworkStatic);
-        // Address: OK opens the IP keyboard; remote digits and the "." key.
-        press(&mut ui, &[Down, Left, Ok]);
-        assert_eq!(ui.editing, Some(Field::Address));
-        press(&mut ui, &[Digit1, Digit0]);
-        press(&mut ui, &[Down, Down, Down, Ok]); // "."
-        press(&mut ui, &[Digit0, Digit0]);
-        press(&mut ui, &[Ok]); // "." again: focus stayed on it
-        press(&mut ui, &[Digit0, Digit0]);
-        press(&mut ui, &[Ok, Digit7]);
-        assert_eq!(ui.address, "10.00.00.7");
-        press(&mut ui, &[Down, Ok]); // Backspace
-        ui.address = "10.0.0.7".into();
-        press(&mut ui, &[Right, Ok]); // Done
-        assert_eq!((ui.editing, ui.focused()), (None, Control::AddressField));
-        // Gateway outside the /24 is refused on Next, with a reason.
-        press(&mut ui, &[Right, Ok]);
-        ui.type_text("10.0.1.1");
-        press(&mut ui, &[Back]);
-        assert_eq!(ui.focused(), Control::GatewayField);
-        press(&mut ui, &[Down, Down, Right, Ok]);
-        assert_eq!(ui.focused(), Control::Next);
-        assert_eq!(ui.network_error, Some("gateway_outside_subnet"));
-        assert_eq!(ui.page, Page::NetworkStatic);
-        ui.gateway = "10.0.0.1".into();
-        ui.dns = "10.0.0.1".into();
-        let Some(Effect::SaveSettings(saved)) = press(&mut ui, &[Ok]) else {
-            panic!("Next with a good address saves");
-        };
-        assert_eq!(ui.page, Page::Server);
-        assert_eq!(
-            saved.network,
-            NetworkSettings::Static {
-                address: "10.0.0.7/24".into(),
-                gateway: "10.0.0.1".into(),
-                dns: vec!["10.0.0.1".into()],
-            }
-        );
-        // Back to the network page shows the static fields again.
-        press(&mut ui, &[Back]);
-        assert_eq!(ui.page, Page::NetworkStatic);
-    }
-
-    #[test]
-    fn the_server_address_on_the_letter_keyboard() {
-        use Key::*;
-        let mut ui = UiState::new(&Settings::default(), false);
-        ui.go(Page::Server);
-        press(&mut ui, &[Ok]);
-        assert_eq!(ui.editing, Some(Field::Server));
-        // Bottom row: https://, then "c" (row 4, column 3) and a digit.
-        press(&mut ui, &[Down, Down, Down, Down, Ok]);
-        press(&mut ui, &[Up, Right, Right, Ok, Digit8]);
-        assert_eq!(ui.server_url, "https://c8");
-        press(&mut ui, &[Back]); // closes, keeps the text
-        assert_eq!((ui.editing, ui.server_url.as_str()), (None, "https://c8"));
-        assert_eq!(ui.page, Page::Server);
-    }
-
-    #[test]
-    fn settings_pages_return_to_settings() {
-        let mut ui = UiState::new(&Settings::default(), true);
-        ui.activate(Control::Settings);
-        ui.activate(Control::SettingsLanguage);
-        assert_eq!(ui.page, Page::Language);
-        ui.activate(Control::LanguageEn);
-        assert!(
-            matches!(ui.activate(Control::Next), Some(Effect::SaveSettings(s)) if s.language == Language::En)
-        );
-        assert_eq!(ui.page, Page::Settings);
-        ui.activate(Control::SettingsServer);
-        ui.key(Key::Back);
-        assert_eq!(ui.page, Page::Settings);
-        ui.key(Key::Back);
-        assert_eq!(ui.page, Page::Home);
-    }
-
-    #[test]
-    fn wizard_with_the_remote_only() {
-        let mut ui = UiState::new(&Settings::default(), false);
-        ui.key(Key::Right); // English
-        assert_eq!(ui.key(Key::Ok), None);
-        ui.key(Key::Down); // Next
-        assert!(
-            matches!(ui.key(Key::Ok), Some(Effect::SaveSettings(s)) if s.language == Language::En)
-        );
-        assert_eq!(ui.page, Page::Network);
-        ui.key(Key::Down);
-        ui.key(Key::Right); // Next
-        ui.key(Key::Ok);
-        assert_eq!(ui.page, Page::Server);
-        ui.server_url = "https://10.0.0.5:8443".into();
-        ui.key(Key::Down);
-        ui.key(Key::Right);
-        ui.key(Key::Ok);
-        assert_eq!(ui.page, Page::Activation);
-        for d in [Key::Digit1, Key::Digit2, Key::Digit3] {
-            ui.key(d);
-        }
-        ui.key(Key::Back); // erases the 3
-        assert_eq!(ui.code, "12");
-        // The rest on the on-screen keypad: down to "1", OK ten times.
-        ui.key(Key::Down);
-        for _ in 0..10 {
-            ui.key(Key::Ok);
-        }
-        assert_eq!(ui.code, "121111111111");
-        // Down to the bottom row, right twice: Activate.
-        for _ in 0..3 {
-            ui.key(Key::Down);
-        }
-        ui.key(Key::Right);
-        ui.key(Key::Right);
-        assert_eq!(ui.focused(), Control::Activate);
-        assert_eq!(
-            ui.key(Key::Ok),
-            Some(Effect::Activate {
-                server_url: "https://10.0.0.5:8443".into(),
-                code: "121111111111".into()
-            })
-        );
-        // A second OK while in flight does nothing.
-        assert_eq!(ui.key(Key::Ok), None);
-        ui.activation_done(true);
-        assert_eq!(ui.page, Page::Home);
-    }
-
-    #[test]
-    fn joining_a_meeting_with_the_remote_then_leaving() {
-        use Key::*;
-        let mut ui = UiState::new(&Settings::default(), true);
-        press(&mut ui, &[Ok]); // Join, first on Home
-        assert_eq!(ui.page, Page::Join);
-        press(&mut ui, &[Digit1, Digit2, Digit3, Digit4, Digit5, Back]);
-        assert_eq!(ui.meeting_id, "1234");
-        // The password field, then digits from the remote.
-        press(&mut ui, &[Right, Ok, Digit9, Digit8, Digit7, Digit6]);
-        assert_eq!(ui.join_field, JoinField::Password);
-        assert_eq!(
-            (ui.meeting_id.as_str(), ui.meeting_password.as_str()),
-            ("1234", "9876")
-        );
-        // Down to the bottom row, right: Join.
-        press(&mut ui, &[Down, Down, Down, Down, Right]);
-        assert_eq!(ui.focused(), Control::JoinMeeting);
-        assert_eq!(
-            ui.key(Ok),
-            Some(Effect::Join {
-                meeting_id: "1234".into(),
-                password: "9876".into()
-            })
-        );
-        assert_eq!(ui.page, Page::InCall);
-        // In the call, Home and Back do not walk away from it.
-        press(&mut ui, &[Home, Back]);
-        assert_eq!(ui.page, Page::InCall);
-        assert_eq!(ui.key(Ok), Some(Effect::ToggleMute));
-        assert_eq!(press(&mut ui, &[Right, Ok]), Some(Effect::ToggleCamera));
-        assert_eq!(press(&mut ui, &[Right, Ok]), Some(Effect::CycleLayout));
-        assert_eq!(
-            press(&mut ui, &[Right, Right, Ok]),
-            Some(Effect::ChangeVolume(VOLUME_STEP))
-        );
-        // The remote's own keys work in the call whatever has focus.
-        assert_eq!(ui.key(VolumeDown), Some(Effect::ChangeVolume(-VOLUME_STEP)));
-        assert_eq!(ui.key(Key::Mute), Some(Effect::ToggleMute));
-        assert_eq!(ui.key(Key::Menu), Some(Effect::CycleLayout));
-        assert_eq!(press(&mut ui, &[Right, Ok]), Some(Effect::HangUp));
-        // A refusal returns to Join with the ID kept, the password not.
-        ui.call_ended(true);
-        assert_eq!(ui.page, Page::Join);
-        assert!(ui.call_refused);
-        assert_eq!(
-            (ui.meeting_id.as_str(), ui.meeting_password.as_str()),
-            ("1234", "")
-        );
-        // An empty ID dials nothing.
-        ui.meeting_id.clear();
-        assert_eq!(ui.activate(Control::JoinMeeting), None);
-        assert_eq!(ui.page, Page::Join);
-        // A call placed from elsewhere shows its page; its end goes Home.
-        ui.call_started();
-        assert_eq!(ui.page, Page::InCall);
-        ui.call_ended(false);
-        assert_eq!(ui.page, Page::Home);
-        assert!(!ui.call_refused);
     }
 
     #[test]

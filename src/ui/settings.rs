@@ -1,0 +1,57 @@
+//! Settings and what hangs off it: the wizard's pages opened from here
+//! (they return here), auto-answer, the diagnostics ping, and the factory
+//! reset behind a confirmation with Back focused.
+
+use super::{Control, Effect, Page, UiState};
+
+impl UiState {
+    pub(super) fn settings_control(&mut self, control: Control) -> Option<Effect> {
+        use Control::*;
+        match control {
+            SettingsLanguage | SettingsNetwork | SettingsServer => {
+                self.return_to = Some(Page::Settings);
+                let page = match control {
+                    SettingsLanguage => Page::Language,
+                    SettingsNetwork => self.network_page(),
+                    _ => Page::Server,
+                };
+                self.go(page);
+            }
+            AutoAnswer => {
+                self.auto_answer = !self.auto_answer;
+                return Some(Effect::SaveSettings(self.settings()));
+            }
+            OpenDiagnostics => self.go(Page::Diagnostics),
+            FactoryReset => self.go(Page::ConfirmReset),
+            ConfirmReset => return Some(Effect::FactoryReset),
+            PingServer => return Some(Effect::PingServer),
+            _ => {}
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::Key;
+    use crate::store::{Language, Settings};
+
+    #[test]
+    fn settings_pages_return_to_settings() {
+        let mut ui = UiState::new(&Settings::default(), true);
+        ui.activate(Control::Settings);
+        ui.activate(Control::SettingsLanguage);
+        assert_eq!(ui.page, Page::Language);
+        ui.activate(Control::LanguageEn);
+        assert!(
+            matches!(ui.activate(Control::Next), Some(Effect::SaveSettings(s)) if s.language == Language::En)
+        );
+        assert_eq!(ui.page, Page::Settings);
+        ui.activate(Control::SettingsServer);
+        ui.key(Key::Back);
+        assert_eq!(ui.page, Page::Settings);
+        ui.key(Key::Back);
+        assert_eq!(ui.page, Page::Home);
+    }
+}
