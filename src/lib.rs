@@ -1,20 +1,28 @@
-//! roomterm: the meeting-room terminal appliance.
+//! roomterm: the meeting-room terminal appliance, as a library the
+//! `roomterm` binary (`main.rs`) wires together and the tests drive.
 //!
-//! The terminal process (UI, provisioning client, SIP user agent, media) is
-//! built on top of this crate in the coming milestones; for now it exposes
-//! the wire types it shares with the cloud.
+//! Modules depend one way, bottom to top (docs/ARCHITECTURE.md has the
+//! map): `keys`, `store`, `board` (profiles) → `net`, `provision`, `sip`,
+//! `media`, `update` → `status` (what every view reads) and `ui` (the pure
+//! page state machine) → `app` (the runtime) → `web`, `screen`, `input`,
+//! `gpio` (its faces and inputs) and `self_check`.
 
 pub use roomterm_proto as proto;
 
 pub mod app;
 pub mod board;
+pub mod gpio;
 pub mod input;
+pub mod keys;
 pub mod media;
 pub mod net;
 pub mod provision;
 pub mod screen;
+pub mod self_check;
 pub mod sip;
+pub mod status;
 pub mod store;
+pub mod ui;
 pub mod update;
 pub mod web;
 

@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use roomterm::app::{Terminal, TerminalOptions, TerminalStatus};
+use roomterm::app::{Terminal, TerminalOptions};
 use roomterm::board::{read_serial, BoardProfile};
+use roomterm::status::TerminalStatus;
 use roomterm::store::DataDir;
 
 #[derive(Parser)]
@@ -204,7 +205,7 @@ async fn wait_for_display(terminal: &Terminal, drm_dir: PathBuf) -> String {
 }
 
 fn self_check(cli: &Cli) -> anyhow::Result<()> {
-    use roomterm::board::self_check::{self, Outcome};
+    use roomterm::self_check::{self, Outcome};
     let device_tree = std::fs::read("/proc/device-tree/compatible").ok();
     let board = BoardProfile::select(&cli.boards, cli.board.as_deref(), device_tree.as_deref())?;
     println!(
@@ -293,9 +294,9 @@ async fn start(
     });
     // The reset button and status LEDs; a board whose GPIO chip is missing
     // still runs (the self-check says so).
-    match roomterm::board::gpio::open(&board.gpio) {
+    match roomterm::gpio::open(&board.gpio) {
         Ok(Some(gpio)) => {
-            roomterm::board::gpio::spawn(terminal.clone(), gpio);
+            roomterm::gpio::spawn(terminal.clone(), gpio);
         }
         Ok(None) => {}
         Err(err) => tracing::warn!(%err, "no reset button or status LEDs"),

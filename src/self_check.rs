@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::{BoardProfile, GpioBackend};
+use crate::board::{BoardProfile, GpioBackend};
 use crate::media::{
     tone_rms, AudioLoopback, AudioLoopbackConfig, MediaPlan, RgbFrame, SourceMode, VideoLoopback,
     VideoLoopbackConfig,

@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use i_slint_backend_testing::{AccessibleRole, ElementQuery};
-use roomterm::app::ui::{Field, Page, UiState};
-use roomterm::app::{ProvisioningStatus, TerminalStatus};
-use roomterm::board::Key;
+use roomterm::keys::Key;
 use roomterm::screen::{apply, control_id, locale, AppState, AppWindow};
+use roomterm::status::{ProvisioningStatus, TerminalStatus};
 use roomterm::store::{Language, Settings};
+use roomterm::ui::{Field, Page, UiState};
 use slint::ComponentHandle;
 
 const PAGES: [Page; 13] = [

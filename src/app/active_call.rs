@@ -8,8 +8,7 @@ use std::sync::{Arc, Weak};
 
 use tokio::sync::watch;
 
-use super::ui::UiState;
-use super::TerminalStatus;
+use super::published::Published;
 use crate::media::{CallMedia, CallMediaConfig, MediaError};
 use crate::sip::{sdp, CallEnd, CallState};
 
@@ -79,10 +78,10 @@ pub fn follow(
     prepared: Prepared,
     mut call: watch::Receiver<Option<CallState>>,
     mut roster: watch::Receiver<Option<crate::sip::conference::Roster>>,
-    status: Arc<watch::Sender<TerminalStatus>>,
-    ui: Arc<watch::Sender<UiState>>,
+    published: Published,
     live: Arc<LiveMedia>,
 ) -> ActiveCall {
+    let Published { status, ui } = published;
     let Prepared { media, local, .. } = prepared;
     let media = Arc::new(media);
     live.send_replace(Some(media.clone()));

@@ -1,20 +1,18 @@
 //! Board profiles: what a board has and prefers, as data (`board/*.toml`).
 //! Loaded and validated at start; the media engine, GPIO and input layers
-//! read their choices from here. `self_check.rs` proves a build works on
-//! the board it runs on.
+//! read their choices from here; `crate::self_check` proves a build works
+//! on the board it runs on.
 
-pub mod gpio;
-mod keys;
-pub mod self_check;
 mod serial;
 
-pub use keys::Key;
 pub use serial::read_serial;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::keys::Key;
 
 /// The profile used when nothing else is named or detected: the generic
 /// one of the architecture this build runs on.

@@ -13,8 +13,8 @@
 use std::time::Duration;
 
 use super::button::FEEDBACK_AFTER;
-use crate::app::{ProvisioningStatus, TerminalStatus};
 use crate::sip::{CallState, RegStatus};
+use crate::status::{ProvisioningStatus, TerminalStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pattern {

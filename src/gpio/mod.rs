@@ -20,7 +20,7 @@ pub use leds::{patterns, LedPatterns, Pattern};
 pub use service::spawn;
 pub use simulated::{SimulatedGpio, SimulatedLines};
 
-use super::{GpioBackend, GpioPins};
+use crate::board::{GpioBackend, GpioPins};
 
 /// A status LED.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

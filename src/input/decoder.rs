@@ -18,7 +18,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use evdev::{EventSummary, InputEvent, KeyCode, MiscCode, SynchronizationCode};
 
 use super::keycodes::{key_for, repeats};
-use crate::board::{IrKeymap, Key};
+use crate::board::IrKeymap;
+use crate::keys::Key;
 
 /// A frame of the same scancode within this time of the last one means the
 /// button is still held.

@@ -3,7 +3,7 @@
 
 use evdev::KeyCode;
 
-use crate::board::Key;
+use crate::keys::Key;
 
 /// The terminal key a Linux key code stands for, if any.
 pub fn key_for(code: KeyCode) -> Option<Key> {

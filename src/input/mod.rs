@@ -3,7 +3,7 @@
 //!
 //! | file | job |
 //! |---|---|
-//! | `keycodes.rs` | Linux `KEY_*` codes → [`Key`](crate::board::Key); which keys repeat |
+//! | `keycodes.rs` | Linux `KEY_*` codes → [`Key`](crate::keys::Key); which keys repeat |
 //! | `decoder.rs` | the pure core: timestamped evdev events → keys, one per frame at most; IR scancodes through the board's keymap with hold/repeat timing |
 //! | `discovery.rs` | which devices to read (IR receivers by name, keyboards when headless), opening them |
 //! | `pump.rs` | any stream of events → decoder → `Terminal::key` |

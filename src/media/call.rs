@@ -14,21 +14,21 @@
 //! sine), which is what lets tests tell participants apart in a composed
 //! picture and a mixed sound.
 
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
 use roomterm_rtp::{MediumSpec, Remote, Rtp, SessionStats};
 
-use super::loopback::{pull, rgb_frame, s16_samples, AUDIO_RATE};
+use super::config::{CallMediaConfig, Devices};
 use super::pipeline::{make, Running};
-use super::probe::{require, MediaPlan, Source};
+use super::probe::require;
 use super::quality::{rtp_packet, QualityMeter, QualityReport, StreamStats};
 use super::receive::{self, AudioOut};
 use super::send;
+use super::sink::{pull, rgb_frame, s16_samples, AUDIO_RATE};
 use super::voice::Speaker;
-use super::{init, MediaError, RgbFrame, VideoClass};
+use super::{init, MediaError, RgbFrame};
 use crate::lock;
 
 /// rtpbin's sessions: one per medium.
@@ -71,78 +71,11 @@ const ELEMENTS: &[&str] = &[
     "appsink",
 ];
 
-/// What this end sends and how it decodes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallMediaConfig {
-    pub encoder: String,
-    pub decoder: String,
-    pub class: VideoClass,
-    pub width: u32,
-    pub height: u32,
-    pub fps: u32,
-    /// The camera and microphone: the board plan's devices, or the test
-    /// signals below.
-    pub camera: Source,
-    pub microphone: Source,
-    /// The test camera's solid colour, `0xAARRGGBB`.
-    pub colour: u32,
-    /// The test microphone's sine.
-    pub tone_hz: f64,
-    pub tone_volume: f64,
-    pub video_pt: u8,
-    pub audio_pt: u8,
-    /// The RFC 4588 retransmission payload type for video (`None`: no
-    /// NACK/RTX); whether the far end takes part is [`CallMedia::set_retransmission`].
-    pub video_rtx_pt: Option<u8>,
-    /// The address the receivers listen on.
-    pub local: IpAddr,
-    /// The playback element the far end is heard on (`autoaudiosink`,
-    /// `alsasink`…) and its device; `None`: not played (headless tests).
-    pub speaker: Option<String>,
-    pub speaker_device: Option<String>,
-    /// The microphone is a real one: noise suppression and gain control
-    /// (a test tone would be suppressed as noise).
-    pub real_microphone: bool,
-}
-
-impl CallMediaConfig {
-    /// The plan's codecs at 320×240, 30 fps, 4CIF bit rate, on loopback.
-    pub fn small(plan: &MediaPlan, colour: u32, tone_hz: f64) -> Self {
-        Self {
-            encoder: plan.h264_encoder.clone(),
-            decoder: plan.h264_decoder.clone(),
-            class: VideoClass::Cif4,
-            width: 320,
-            height: 240,
-            fps: 30,
-            camera: plan.camera.clone(),
-            microphone: plan.microphone.clone(),
-            colour,
-            tone_hz,
-            tone_volume: 0.5,
-            video_pt: 96,
-            audio_pt: 111,
-            video_rtx_pt: Some(97),
-            local: IpAddr::from([127, 0, 0, 1]),
-            speaker: None,
-            speaker_device: None,
-            real_microphone: false,
-        }
-    }
-}
-
 /// The senders' parts that outlive starting them.
 struct Senders {
     /// What the camera sends, small, for the room's own picture.
     self_view: gst_app::AppSink,
     devices: Devices,
-}
-
-/// Which capture devices are missing (and why), once sending started.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Devices {
-    pub camera_missing: Option<String>,
-    pub microphone_missing: Option<String>,
 }
 
 /// A call's pipeline. Shared (`&self` throughout) between the task that

@@ -15,7 +15,7 @@
 
 use gst::prelude::*;
 
-use super::call::CallMediaConfig;
+use super::config::CallMediaConfig;
 use super::pipeline::{capsfilter, make};
 use super::probe::Source;
 use super::MediaError;

@@ -18,12 +18,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
-use gst_video::prelude::*;
 
 use super::encoder::{apply_encoder_settings, encoder_settings, AppliedSettings};
 use super::pipeline::{capsfilter, make, Running};
 use super::probe::{require, MediaPlan};
 use super::receive::{self, Decoding};
+use super::sink::{pull, rgb_frame, s16_samples, AUDIO_RATE};
 use super::{init, AudioLevel, MediaError, RgbFrame, VideoClass};
 
 const LOOPBACK: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
@@ -161,51 +161,6 @@ impl VideoLoopback {
     }
 }
 
-/// The packed RGB picture of an appsink sample (rows without padding).
-pub(super) fn rgb_frame(sample: &gst::Sample, receiver: &Running) -> Result<RgbFrame, MediaError> {
-    let caps = sample
-        .caps()
-        .ok_or_else(|| receiver.error("sample without caps".into()))?;
-    let info = gst_video::VideoInfo::from_caps(caps)
-        .map_err(|e| receiver.error(format!("bad caps {caps}: {e}")))?;
-    let buffer = sample
-        .buffer()
-        .ok_or_else(|| receiver.error("sample without buffer".into()))?;
-    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
-        .map_err(|e| receiver.error(format!("unmappable frame: {e}")))?;
-    let stride = frame.plane_stride()[0] as usize;
-    let plane = frame
-        .plane_data(0)
-        .map_err(|e| receiver.error(format!("unmappable frame: {e}")))?;
-    let row = info.width() as usize * 3;
-    let mut data = Vec::with_capacity(row * info.height() as usize);
-    for y in 0..info.height() as usize {
-        data.extend_from_slice(&plane[y * stride..y * stride + row]);
-    }
-    Ok(RgbFrame {
-        width: info.width(),
-        height: info.height(),
-        data,
-    })
-}
-
-/// The S16 samples of an appsink sample.
-pub(super) fn s16_samples(
-    sample: &gst::Sample,
-    receiver: &Running,
-) -> Result<Vec<i16>, MediaError> {
-    let buffer = sample
-        .buffer()
-        .ok_or_else(|| receiver.error("sample without buffer".into()))?;
-    let map = buffer
-        .map_readable()
-        .map_err(|e| receiver.error(format!("unmappable buffer: {e}")))?;
-    Ok(map
-        .chunks_exact(2)
-        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-        .collect())
-}
-
 /// What the audio loopback sends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AudioLoopbackConfig {
@@ -225,9 +180,6 @@ impl Default for AudioLoopbackConfig {
         }
     }
 }
-
-/// Sample rate at both ends (Opus's native rate).
-pub const AUDIO_RATE: i32 = 48_000;
 
 /// A running Opus loopback, mono S16 at 48 kHz at the receiving end.
 pub struct AudioLoopback {
@@ -314,15 +266,6 @@ impl AudioLoopback {
     }
 }
 
-pub(super) fn mono_s16() -> gst::Caps {
-    gst::Caps::builder("audio/x-raw")
-        .field("format", "S16LE")
-        .field("layout", "interleaved")
-        .field("rate", AUDIO_RATE)
-        .field("channels", 1i32)
-        .build()
-}
-
 /// udpsrc on a free port of 127.0.0.1 → rtpjitterbuffer → `decoding`,
 /// playing; returns its appsink and the port.
 fn plain_receiver(
@@ -361,34 +304,4 @@ fn bound_port(receiver: &Running, udpsrc: &gst::Element) -> Result<u16, MediaErr
         .ok()
         .filter(|p| *p != 0)
         .ok_or_else(|| receiver.error(format!("udpsrc did not report its bound port ({port})")))
-}
-
-/// Pulls one sample, watching every pipeline's bus meanwhile.
-pub(super) fn pull(
-    appsink: &gst_app::AppSink,
-    timeout: Duration,
-    pipelines: &[&Running],
-) -> Result<gst::Sample, MediaError> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        for pipeline in pipelines {
-            if let Some(err) = pipeline.bus_error() {
-                return Err(err);
-            }
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        let slice = left.min(Duration::from_millis(100));
-        if let Some(sample) =
-            appsink.try_pull_sample(gst::ClockTime::from_nseconds(slice.as_nanos() as u64))
-        {
-            return Ok(sample);
-        }
-        if left.is_zero() {
-            let receiver = pipelines.last().map(|p| p.name()).unwrap_or("media");
-            return Err(MediaError::Timeout {
-                pipeline: receiver.to_string(),
-                waited_ms: timeout.as_millis() as u64,
-            });
-        }
-    }
 }

@@ -1,5 +1,5 @@
-//! The media engine (first brick): choosing GStreamer elements for the board
-//! and running real RTP pipelines.
+//! The media engine: choosing GStreamer elements for the board and running
+//! real RTP pipelines.
 //!
 //! - `class.rs`: the bandwidth classes (4CIF, 720p, 1080p at 30 fps), pure.
 //! - `probe.rs`: the [`MediaPlan`] — which encoder, decoder, sink and sources
@@ -18,6 +18,10 @@
 //!   the camera/microphone chains before it; `capture.rs`: the board's
 //!   camera and microphone (or test signals), a missing one replaced by
 //!   black or silence and reported.
+//! - `config.rs`: how a call's media is set up ([`CallMediaConfig`]) and
+//!   which capture devices were missing.
+//! - `sink.rs`: pulling decoded pictures and sound out of appsinks, and the
+//!   one format decoded sound has.
 //! - `call.rs`: a call's media — one pipeline around an RTP leg (rtpbin,
 //!   RTCP, NACK/RTX), receivers bound first (ports for the SDP), senders to
 //!   the far end's addresses, mute; decoded pictures and sound.
@@ -25,6 +29,7 @@
 mod call;
 mod capture;
 mod class;
+mod config;
 mod encoder;
 mod error;
 mod level;
@@ -34,10 +39,12 @@ mod probe;
 mod quality;
 mod receive;
 mod send;
+mod sink;
 mod voice;
 
-pub use call::{CallMedia, CallMediaConfig, Devices};
+pub use call::CallMedia;
 pub use class::VideoClass;
+pub use config::{CallMediaConfig, Devices};
 pub use encoder::{apply_encoder_settings, encoder_settings, AppliedSettings, Setting};
 pub use error::MediaError;
 pub use level::{tone_rms, AudioLevel, RgbFrame};

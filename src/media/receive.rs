@@ -10,8 +10,8 @@
 
 use gst::prelude::*;
 
-use super::loopback::{mono_s16, AUDIO_RATE};
 use super::pipeline::{make, Running};
+use super::sink::{mono_s16, AUDIO_RATE};
 use super::voice::Speaker;
 use super::MediaError;
 

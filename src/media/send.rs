@@ -10,10 +10,10 @@
 
 use gst::prelude::*;
 
-use super::call::CallMediaConfig;
+use super::config::CallMediaConfig;
 use super::encoder::{apply_encoder_settings, encoder_settings};
-use super::loopback::AUDIO_RATE;
 use super::pipeline::{capsfilter, make, Running};
+use super::sink::AUDIO_RATE;
 use super::{capture, voice, MediaError};
 
 /// A sending chain added to a pipeline (stopped).

@@ -11,11 +11,11 @@ use slint::Rgb8Pixel;
 use slint::{ComponentHandle, PhysicalSize};
 
 use super::{apply, locale, show_remote_video, show_self_view, AppWindow};
-use crate::app::ui::UiState;
-use crate::app::TerminalStatus;
 use crate::media::RgbFrame;
 use crate::sip::{CallEnd, CallState};
+use crate::status::TerminalStatus;
 use crate::store::Language;
+use crate::ui::UiState;
 
 /// One picture to take.
 pub struct Screenshot {
@@ -160,10 +160,10 @@ fn both_languages(
 
 /// The named states: each page, its error states and its keyboards.
 fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
-    use crate::app::ui::Page;
-    use crate::app::ProvisioningStatus;
     use crate::provision::ActivationError;
     use crate::sip::{RegFailure, RegStatus};
+    use crate::status::ProvisioningStatus;
+    use crate::ui::Page;
 
     let base_ui = |page: Page| {
         let mut ui = UiState::new(&crate::store::Settings::default(), false);
@@ -219,7 +219,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         ("confirm-reset", base_ui(Page::ConfirmReset), online.clone()),
     ];
     let mut pinged = online.clone();
-    pinged.ping = crate::app::PingState::Done(crate::net::PingReport {
+    pinged.ping = crate::status::PingState::Done(crate::net::PingReport {
         target: "cloud.example.com:8443".into(),
         sent: 4,
         answered: 4,
@@ -240,12 +240,12 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
     let mut address_keyboard = static_ui;
     address_keyboard.network_error = None;
     address_keyboard.gateway = "192.168.1.".into();
-    address_keyboard.editing = Some(crate::app::ui::Field::Gateway);
+    address_keyboard.editing = Some(crate::ui::Field::Gateway);
     address_keyboard.focus = (3, 0);
     states.push(("network-keyboard", address_keyboard, online.clone()));
     let mut url_keyboard = base_ui(Page::Server);
     url_keyboard.server_url = "https://cloud.exa".into();
-    url_keyboard.editing = Some(crate::app::ui::Field::Server);
+    url_keyboard.editing = Some(crate::ui::Field::Server);
     url_keyboard.focus = (2, 4);
     states.push(("server-keyboard", url_keyboard, fresh.clone()));
     let mut typed = base_ui(Page::Activation);
@@ -273,7 +273,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
     let mut join = base_ui(Page::Join);
     join.meeting_id = "507285042".into();
     join.meeting_password = "2468".into();
-    join.join_field = crate::app::ui::JoinField::Password;
+    join.join_field = crate::ui::JoinField::Password;
     join.focus = (4, 2);
     states.push(("join", join.clone(), online.clone()));
     let mut refused = join;

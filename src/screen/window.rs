@@ -9,12 +9,12 @@ use slint::ComponentHandle;
 use super::{
     apply, control_from_id, locale, show_remote_video, show_self_view, AppState, AppWindow,
 };
-use crate::app::ui::Control;
 use crate::app::Terminal;
-use crate::board::Key;
+use crate::keys::Key;
 use crate::lock;
 use crate::media::RgbFrame;
 use crate::store::Language;
+use crate::ui::Control;
 
 /// How often the in-call page looks for a new picture (30 fps).
 const VIDEO_TICK: std::time::Duration = std::time::Duration::from_millis(33);

@@ -6,12 +6,15 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
-use super::call::{CallState, OutgoingCall};
+use super::account::Account;
+use super::call::OutgoingCall;
+use super::call_state::CallState;
 use super::conference::Roster;
 use super::incoming::IncomingCall;
 use super::link::Link;
-use super::message::{respond, Message};
-use super::register::{Account, RegFailure, RegStatus, Registration};
+use super::message::Message;
+use super::register::{RegFailure, RegStatus, Registration};
+use super::wire;
 
 /// How often the local address is checked for a change (new DHCP lease,
 /// cable moved, Wi-Fi roam) without a netlink event: the fallback.
@@ -265,7 +268,7 @@ impl Agent {
             .is_some_and(|c| !matches!(c.state(), CallState::Ended(_)));
         let out = match msg.method.as_str() {
             "ACK" => None,
-            "INVITE" if busy => Some(respond(&msg, 486, "Busy Here")),
+            "INVITE" if busy => Some(wire::response(&msg, 486, "Busy Here", None).build()),
             "INVITE" => {
                 let local = self.link.local().unwrap_or(self.reg.account().proxy);
                 let account = self.reg.account().clone();
@@ -274,11 +277,11 @@ impl Agent {
                         self.call = Some(Call::In(call));
                         Some(ringing)
                     }
-                    None => Some(respond(&msg, 400, "Bad Request")),
+                    None => Some(wire::response(&msg, 400, "Bad Request", None).build()),
                 }
             }
-            "OPTIONS" => Some(respond(&msg, 200, "OK")),
-            _ => Some(respond(&msg, 481, "Call/Transaction Does Not Exist")),
+            "OPTIONS" => Some(wire::response(&msg, 200, "OK", None).build()),
+            _ => Some(wire::response(&msg, 481, "Call/Transaction Does Not Exist", None).build()),
         };
         if let Some(out) = out {
             self.send(&out).await;

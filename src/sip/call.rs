@@ -14,10 +14,15 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use rsip::headers::{self, UntypedHeader};
+use rsip::{Header, Method, Uri};
+
+use super::account::{Account, SipTransport};
+use super::call_state::{CallEnd, CallState};
 use super::conference::{self, Roster};
-use super::message::{respond, warning_code, Message};
+use super::message::{warning_code, Message};
 use super::pending::Pending;
-use super::register::{Account, SipTransport};
+use super::wire::{self, Local};
 use super::{random_hex, T1, T2};
 
 /// Timer B: an INVITE with no answer at all this long has failed.
@@ -40,51 +45,15 @@ enum Subscription {
     Refused,
 }
 
-/// Why a call ended, as the terminal says it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallEnd {
-    /// A final refusal; `code` is the stable reason (the cloud's
-    /// `Warning: 399 … "<code>"`, e.g. `wrong_password`, `full`) if given.
-    Refused {
-        status: u16,
-        reason: String,
-        code: Option<String>,
-    },
-    /// No answer (Timer B), or ringing past the limit.
-    Timeout,
-    /// We hung up.
-    HungUp,
-    /// The far end hung up (BYE).
-    RemoteHungUp,
-    /// An incoming call we declined.
-    Declined,
-    /// An incoming call that stopped ringing unanswered (the caller gave
-    /// up, or it rang too long).
-    Missed,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallState {
-    Calling,
-    Ringing,
-    /// An incoming call ringing here, with the caller's offer.
-    Incoming {
-        caller: super::incoming::Caller,
-        offer: String,
-    },
-    /// Answered: the far end's SDP (its answer to our offer, or the offer
-    /// of a call we answered).
-    Established {
-        remote_sdp: String,
-    },
-    Ended(CallEnd),
-}
-
 pub struct OutgoingCall {
     transport: SipTransport,
     local: SocketAddr,
-    target: String,
-    from: String,
+    /// Our SIP user (Contact).
+    user: String,
+    /// The Request-URI of every request of the call: `sip:<user>@<domain>`.
+    target: Uri,
+    /// Our address of record (From).
+    aor: Uri,
     call_id: String,
     from_tag: String,
     cseq: u32,
@@ -115,8 +84,9 @@ impl OutgoingCall {
         let mut call = Self {
             transport: account.transport,
             local,
-            target: format!("sip:{user}@{}", account.domain),
-            from: format!("<sip:{}@{}>", account.username, account.domain),
+            user: account.username.clone(),
+            target: wire::sip_uri(Some(user), &account.domain),
+            aor: wire::sip_uri(Some(&account.username), &account.domain),
             call_id: format!("{}@roomterm", random_hex()),
             from_tag: random_hex(),
             cseq: 1,
@@ -131,9 +101,9 @@ impl OutgoingCall {
             roster: None,
             pending: Pending::default(),
         };
-        let to = format!("<{}>", call.target);
+        let to = wire::to_addr(call.target.clone()).into();
         let branch = call.branch.clone();
-        call.invite = call.request("INVITE", &to, &branch, 1, Some(sdp));
+        call.invite = call.request(Method::Invite, to, &branch, 1, Some(sdp));
         let invite = call.invite.clone();
         (call, invite)
     }
@@ -206,11 +176,11 @@ impl OutgoingCall {
         self.subscription = Subscription::Due(now + refresh);
         let expires = SUBSCRIPTION_SECS.to_string();
         self.in_dialog(
-            "SUBSCRIBE",
-            &[
-                ("Event", "conference"),
-                ("Expires", &expires),
-                ("Accept", conference::CONTENT_TYPE),
+            Method::Subscribe,
+            vec![
+                headers::Event::new("conference").into(),
+                headers::Expires::from(expires).into(),
+                headers::Accept::new(conference::CONTENT_TYPE).into(),
             ],
             None,
             now,
@@ -227,22 +197,27 @@ impl OutgoingCall {
             return None;
         }
         let body = conference::layout_choice(layout);
-        Some(self.in_dialog("INFO", &[], Some((conference::LAYOUT_TYPE, &body)), now))
+        Some(self.in_dialog(
+            Method::Info,
+            Vec::new(),
+            Some((conference::LAYOUT_TYPE, &body)),
+            now,
+        ))
     }
 
     /// A non-INVITE request of ours in the dialog, remembered until its
     /// answer comes.
     fn in_dialog(
         &mut self,
-        method: &str,
-        headers: &[(&str, &str)],
+        method: Method,
+        headers: Vec<Header>,
         body: Option<(&str, &str)>,
         now: Instant,
     ) -> Vec<u8> {
         self.cseq += 1;
-        let to = self.remote_to.clone().unwrap_or_default();
+        let to = self.remote_to_header();
         let branch = format!("z9hG4bK{}", random_hex());
-        let bytes = self.request_with(method, &to, &branch, self.cseq, headers, body);
+        let bytes = self.request_with(method, to, &branch, self.cseq, headers, body);
         let reliable = self.transport == SipTransport::Tcp;
         self.pending.sent(self.cseq, &bytes, reliable, now);
         bytes
@@ -325,7 +300,7 @@ impl OutgoingCall {
             ("NOTIFY", _) => (481, "Call/Transaction Does Not Exist"),
             _ => (501, "Not Implemented"),
         };
-        Some(respond(&msg, code.0, code.1))
+        Some(wire::response(&msg, code.0, code.1, None).build())
     }
 
     /// Hangs up: BYE when answered, CANCEL while still calling.
@@ -362,9 +337,9 @@ impl OutgoingCall {
             CallState::Established { .. } => {
                 self.state = CallState::Ended(CallEnd::HungUp);
                 self.cseq += 1;
-                let to = self.remote_to.clone().unwrap_or_default();
+                let to = self.remote_to_header();
                 let branch = format!("z9hG4bK{}", random_hex());
-                Some(self.request("BYE", &to, &branch, self.cseq, None))
+                Some(self.request(Method::Bye, to, &branch, self.cseq, None))
             }
             CallState::Calling | CallState::Ringing => {
                 self.state = CallState::Ended(CallEnd::HungUp);
@@ -376,363 +351,74 @@ impl OutgoingCall {
 
     fn cancel(&self) -> Vec<u8> {
         // Same branch and CSeq number as the INVITE (§9.1).
-        let to = format!("<{}>", self.target);
-        self.request("CANCEL", &to, &self.branch.clone(), 1, None)
+        let to = wire::to_addr(self.target.clone()).into();
+        self.request(Method::Cancel, to, &self.branch.clone(), 1, None)
     }
 
     fn ack_2xx(&self, to: &str) -> Vec<u8> {
         let branch = format!("z9hG4bK{}", random_hex());
-        self.request("ACK", to, &branch, 1, None)
+        self.request(Method::Ack, wire::echoed_to(to), &branch, 1, None)
     }
 
     fn ack_failure(&self, to: &str) -> Vec<u8> {
-        self.request("ACK", to, &self.branch.clone(), 1, None)
+        self.request(
+            Method::Ack,
+            wire::echoed_to(to),
+            &self.branch.clone(),
+            1,
+            None,
+        )
+    }
+
+    /// The far end's To as its answer gave it (with its tag).
+    fn remote_to_header(&self) -> Header {
+        wire::echoed_to(self.remote_to.as_deref().unwrap_or_default())
     }
 
     fn request(
         &self,
-        method: &str,
-        to: &str,
+        method: Method,
+        to: Header,
         branch: &str,
         cseq: u32,
         sdp: Option<&str>,
     ) -> Vec<u8> {
         let body = sdp.map(|sdp| ("application/sdp", sdp));
-        self.request_with(method, to, branch, cseq, &[], body)
+        self.request_with(method, to, branch, cseq, Vec::new(), body)
     }
 
+    /// A request of this call (§8.1.1, §12.2.1.1): to the call's target,
+    /// from us, with our Contact.
     fn request_with(
         &self,
-        method: &str,
-        to: &str,
+        method: Method,
+        to: Header,
         branch: &str,
         cseq: u32,
-        headers: &[(&str, &str)],
+        headers: Vec<Header>,
         body: Option<(&str, &str)>,
     ) -> Vec<u8> {
-        let via = match self.transport {
-            SipTransport::Udp => "UDP",
-            SipTransport::Tcp => "TCP",
+        let local = Local {
+            transport: self.transport,
+            addr: self.local,
+            user: self.user.clone(),
         };
-        let transport = match self.transport {
-            SipTransport::Udp => "",
-            SipTransport::Tcp => ";transport=tcp",
-        };
-        let (content_type, body) = match body {
-            Some((kind, body)) => (format!("Content-Type: {kind}\r\n"), body),
-            None => (String::new(), ""),
-        };
-        let extra: String = headers
-            .iter()
-            .map(|(name, value)| format!("{name}: {value}\r\n"))
-            .collect();
-        format!(
-            "{method} {target} SIP/2.0\r\n\
-             Via: SIP/2.0/{via} {local};branch={branch};rport\r\n\
-             Max-Forwards: 70\r\n\
-             From: {from};tag={tag}\r\n\
-             To: {to}\r\n\
-             Call-ID: {call_id}\r\n\
-             CSeq: {cseq} {method}\r\n\
-             Contact: <sip:{user}@{local}{transport}>\r\n\
-             User-Agent: roomterm/{version}\r\n\
-             {extra}{content_type}Content-Length: {len}\r\n\r\n{body}",
-            target = self.target,
-            local = self.local,
-            from = self.from,
-            tag = self.from_tag,
-            call_id = self.call_id,
-            user = self
-                .from
-                .trim_start_matches("<sip:")
-                .split('@')
-                .next()
-                .unwrap_or_default(),
-            version = env!("CARGO_PKG_VERSION"),
-            len = body.len(),
-        )
-        .into_bytes()
+        let mut request = wire::request(method, self.target.clone(), &local, branch)
+            .from(wire::from_addr(self.aor.clone(), &self.from_tag))
+            .header(to)
+            .call_id(&self.call_id)
+            .cseq(cseq)
+            .header(local.contact(Vec::new()));
+        for header in headers {
+            request = request.header(header);
+        }
+        if let Some((content_type, body)) = body {
+            request = request.body(content_type, body);
+        }
+        request.build()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn account(transport: SipTransport) -> Account {
-        Account {
-            username: "100001".into(),
-            password: "pw".into(),
-            domain: "roomcloud.local".into(),
-            proxy: "127.0.0.1:5060".parse().unwrap(),
-            transport,
-            expires: 3600,
-            instance: None,
-        }
-    }
-
-    /// A call from 127.0.0.1:40000 to `user` offering a stub SDP.
-    fn call_to(transport: SipTransport, user: &str, now: Instant) -> (OutgoingCall, Vec<u8>) {
-        let local = "127.0.0.1:40000".parse().unwrap();
-        OutgoingCall::start(&account(transport), local, user, "v=0\r\n", now)
-    }
-
-    /// A response to `request` as the focus would send it.
-    fn answer(request: &[u8], status: &str, extra: &str, body: &str) -> Vec<u8> {
-        let text = String::from_utf8_lossy(request).into_owned();
-        let line = |name: &str| {
-            text.lines()
-                .find(|l| l.to_ascii_lowercase().starts_with(&format!("{name}:")))
-                .unwrap()
-                .to_string()
-        };
-        let to = if status.starts_with("100") {
-            line("to")
-        } else {
-            format!("{};tag=focus1", line("to"))
-        };
-        format!(
-            "SIP/2.0 {status}\r\n{}\r\n{}\r\n{to}\r\n{}\r\n{}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
-            line("via"),
-            line("from"),
-            line("call-id"),
-            line("cseq"),
-            body.len()
-        )
-        .into_bytes()
-    }
-
-    fn text(bytes: &[u8]) -> String {
-        String::from_utf8_lossy(bytes).into_owned()
-    }
-
-    #[test]
-    fn an_answered_call_is_acked_and_hung_up_with_bye() {
-        let now = Instant::now();
-        let (mut call, invite) = call_to(SipTransport::Udp, "123456789*2222", now);
-        let invite_text = text(&invite);
-        assert!(invite_text.starts_with("INVITE sip:123456789*2222@roomcloud.local SIP/2.0"));
-        assert!(invite_text.contains("Content-Type: application/sdp"));
-        assert!(invite_text.ends_with("v=0\r\n"));
-        assert_eq!(
-            call.on_response(&answer(&invite, "100 Trying", "", "")),
-            None
-        );
-        assert_eq!(call.state(), &CallState::Calling);
-        // No retransmission after a provisional answer.
-        assert_eq!(call.poll(now + Duration::from_secs(1)), None);
-        let ack = call
-            .on_response(&answer(&invite, "200 OK", "", "v=0\r\nanswer\r\n"))
-            .unwrap();
-        assert!(text(&ack).starts_with("ACK sip:123456789*2222@roomcloud.local"));
-        assert!(text(&ack).contains("tag=focus1"), "{}", text(&ack));
-        assert!(
-            !text(&ack).contains(&call.branch),
-            "a 2xx ACK is a new transaction"
-        );
-        assert_eq!(
-            call.state(),
-            &CallState::Established {
-                remote_sdp: "v=0\r\nanswer\r\n".into()
-            }
-        );
-        // A retransmitted 200 is ACKed again.
-        assert!(call
-            .on_response(&answer(&invite, "200 OK", "", "v=0\r\nanswer\r\n"))
-            .is_some());
-        let bye = call.hang_up().unwrap();
-        assert!(text(&bye).starts_with("BYE "));
-        assert!(text(&bye).contains("CSeq: 2 BYE"));
-        assert!(text(&bye).contains("tag=focus1"));
-        assert_eq!(call.state(), &CallState::Ended(CallEnd::HungUp));
-        assert_eq!(call.hang_up(), None);
-    }
-
-    #[test]
-    fn a_refusal_names_its_reason_and_is_acked_on_the_invite_branch() {
-        let now = Instant::now();
-        let (mut call, invite) = call_to(SipTransport::Udp, "123456789*9", now);
-        let refusal = answer(
-            &invite,
-            "403 Wrong Meeting Password",
-            "Warning: 399 roomcloud.local \"wrong_password\"\r\n",
-            "",
-        );
-        let ack = call.on_response(&refusal).unwrap();
-        assert!(text(&ack).contains(&call.branch));
-        assert_eq!(
-            call.state(),
-            &CallState::Ended(CallEnd::Refused {
-                status: 403,
-                reason: "Wrong Meeting Password".into(),
-                code: Some("wrong_password".into()),
-            })
-        );
-        assert!(
-            call.on_response(&refusal).is_some(),
-            "retransmission re-ACKed"
-        );
-    }
-
-    #[test]
-    fn udp_retransmits_then_times_out_and_tcp_does_not_retransmit() {
-        let now = Instant::now();
-        let (mut call, invite) = call_to(SipTransport::Udp, "123456789", now);
-        let mut sent = 0;
-        let mut t = now;
-        while t < now + Duration::from_secs(40) {
-            if let Some(again) = call.poll(t) {
-                assert_eq!(again, invite);
-                sent += 1;
-            }
-            t += Duration::from_millis(100);
-        }
-        // 0.5, 1.5, 3.5, 7.5, 11.5, … 31.5 s: T1 doubling, capped at T2.
-        assert!((9..=11).contains(&sent), "{sent} retransmissions");
-        assert_eq!(call.state(), &CallState::Ended(CallEnd::Timeout));
-
-        let (mut tcp, _) = call_to(SipTransport::Tcp, "123456789", now);
-        assert_eq!(tcp.poll(now + Duration::from_secs(5)), None);
-        assert!(text(&tcp.invite).contains("SIP/2.0/TCP"));
-    }
-
-    #[test]
-    fn the_far_end_hangs_up_and_strays_are_ignored() {
-        let now = Instant::now();
-        let (mut call, invite) = call_to(SipTransport::Udp, "123456789", now);
-        // Not ours, and not SIP at all.
-        let other = text(&answer(&invite, "200 OK", "", "")).replace(call.call_id(), "other@x");
-        assert_eq!(call.on_response(other.as_bytes()), None);
-        assert_eq!(call.on_response(b"\x00garbage"), None);
-        assert_eq!(call.state(), &CallState::Calling);
-        call.on_response(&answer(&invite, "200 OK", "", "v=0\r\n"))
-            .unwrap();
-        let bye = format!(
-            "BYE sip:100001@127.0.0.1:40000 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx\r\n\
-             From: <sip:123456789@roomcloud.local>;tag=focus1\r\nTo: <sip:100001@roomcloud.local>;tag={}\r\n\
-             Call-ID: {}\r\nCSeq: 7 BYE\r\nContent-Length: 0\r\n\r\n",
-            call.from_tag,
-            call.call_id()
-        );
-        let ok = call.on_request(bye.as_bytes()).unwrap();
-        assert!(text(&ok).starts_with("SIP/2.0 200 OK"));
-        assert!(text(&ok).contains("CSeq: 7 BYE"));
-        assert_eq!(call.state(), &CallState::Ended(CallEnd::RemoteHungUp));
-    }
-
-    #[test]
-    fn hanging_up_before_the_answer_cancels_the_invite() {
-        let now = Instant::now();
-        let (mut call, invite) = call_to(SipTransport::Udp, "123456789", now);
-        call.on_response(&answer(&invite, "180 Ringing", "", ""));
-        assert_eq!(call.state(), &CallState::Ringing);
-        let cancel = call.hang_up().unwrap();
-        assert!(text(&cancel).starts_with("CANCEL "));
-        assert!(text(&cancel).contains(&call.branch));
-        assert!(text(&cancel).contains("CSeq: 1 CANCEL"));
-    }
-
-    /// A NOTIFY from the focus in `call`'s dialog carrying `body`.
-    fn notify(call: &OutgoingCall, cseq: u32, state: &str, body: &str) -> Vec<u8> {
-        format!(
-            "NOTIFY sip:100001@127.0.0.1:40000 SIP/2.0\r\n\
-             Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKn{cseq}\r\n\
-             From: <sip:123456789@roomcloud.local>;tag=focus1\r\n\
-             To: <sip:100001@roomcloud.local>;tag={}\r\n\
-             Call-ID: {}\r\nCSeq: {cseq} NOTIFY\r\nEvent: conference\r\n\
-             Subscription-State: {state}\r\n\
-             Content-Type: application/conference-info+xml\r\n\
-             Content-Length: {}\r\n\r\n{body}",
-            call.from_tag,
-            call.call_id,
-            body.len()
-        )
-        .into_bytes()
-    }
-
-    const ROSTER: &str = "<conference-info version=\"2\"><conference-state>\
-        <user-count>3</user-count><layout>gallery</layout></conference-state>\
-        <users><user><display-text>Board Room</display-text></user></users></conference-info>";
-
-    #[test]
-    fn a_focus_call_subscribes_to_the_roster_and_sends_layout_choices() {
-        let now = Instant::now();
-        let (mut call, invite) = call_to(SipTransport::Udp, "123456789", now);
-        let ok = answer(
-            &invite,
-            "200 OK",
-            "Contact: <sip:focus@127.0.0.1:5060>;isfocus\r\n",
-            "v=0\r\n",
-        );
-        assert!(call.on_response(&ok).is_some(), "acked");
-        // At once: the roster subscription.
-        let due = call.next_wakeup().unwrap();
-        assert!(due <= now + Duration::from_millis(1));
-        let subscribe = text(&call.poll(now).unwrap());
-        assert!(
-            subscribe.starts_with("SUBSCRIBE sip:123456789@roomcloud.local"),
-            "{subscribe}"
-        );
-        assert!(subscribe.contains("Event: conference\r\n"));
-        assert!(subscribe.contains("Expires: 600\r\n"));
-        assert!(subscribe.contains("CSeq: 2 SUBSCRIBE"));
-        assert!(subscribe.contains("tag=focus1"), "in the dialog");
-        // Unanswered over UDP: repeated after T1.
-        assert_eq!(text(&call.poll(now + T1).unwrap()), subscribe);
-        let subscribed = answer(subscribe.as_bytes(), "200 OK", "Expires: 600\r\n", "");
-        assert_eq!(call.on_response(&subscribed), None);
-        assert_eq!(call.poll(now + T1 * 3), None, "answered: no more repeats");
-        // The NOTIFY gives the roster.
-        let reply = call
-            .on_request(&notify(&call, 1, "active;expires=600", ROSTER))
-            .unwrap();
-        assert!(text(&reply).starts_with("SIP/2.0 200 OK"));
-        let roster = call.roster().unwrap();
-        assert_eq!(
-            (roster.count, roster.layout.as_deref()),
-            (3, Some("gallery"))
-        );
-        // A stale one (older version) does not replace it.
-        let older = ROSTER
-            .replace("version=\"2\"", "version=\"1\"")
-            .replace(">3<", ">9<");
-        call.on_request(&notify(&call, 2, "active", &older))
-            .unwrap();
-        assert_eq!(call.roster().unwrap().count, 3);
-        // Garbage is refused, the roster kept.
-        let bad = call
-            .on_request(&notify(&call, 3, "active", "<html/>"))
-            .unwrap();
-        assert!(text(&bad).starts_with("SIP/2.0 400"));
-        assert_eq!(call.roster().unwrap().count, 3);
-        // A layout choice is an INFO with the JSON body.
-        let info = text(&call.select_layout("speaker", now).unwrap());
-        assert!(info.starts_with("INFO "), "{info}");
-        assert!(info.contains("Content-Type: application/vnd.roomterm.layout+json"));
-        assert!(info.ends_with("{\"layout\":\"speaker\"}"));
-        call.on_response(&answer(info.as_bytes(), "200 OK", "", ""));
-        // The subscription is refreshed a minute before it runs out.
-        assert_eq!(call.next_wakeup(), Some(now + Duration::from_secs(540)));
-        let again = text(&call.poll(now + Duration::from_secs(540)).unwrap());
-        assert!(again.starts_with("SUBSCRIBE ") && again.contains("CSeq: 4 SUBSCRIBE"));
-        // Ended by the focus: no roster.
-        call.on_request(&notify(&call, 4, "terminated;reason=timeout", ""))
-            .unwrap();
-        assert!(call.roster().is_none());
-    }
-
-    #[test]
-    fn a_room_call_subscribes_to_nothing_and_has_no_layouts() {
-        let now = Instant::now();
-        let (mut call, invite) = call_to(SipTransport::Udp, "100002", now);
-        call.on_response(&answer(
-            &invite,
-            "200 OK",
-            "Contact: <sip:calls@127.0.0.1:5060>\r\n",
-            "v=0\r\n",
-        ));
-        assert_eq!(call.next_wakeup(), None);
-        assert_eq!(call.poll(now + Duration::from_secs(5)), None);
-        assert_eq!(call.select_layout("gallery", now), None);
-    }
-}
+#[path = "call_tests.rs"]
+mod tests;

@@ -7,24 +7,18 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use super::call::{CallEnd, CallState};
-use super::message::{respond, Message};
-use super::register::{Account, SipTransport};
+use rsip::{Method, Uri};
+
+use super::account::{Account, SipTransport};
+use super::call_state::{CallEnd, CallState, Caller};
+use super::message::Message;
+use super::wire::{self, has_tag, Local};
 use super::{random_hex, T1, T2};
 
 /// Timer H: stop repeating the answer when no ACK comes.
 const ACK_WAIT: Duration = Duration::from_secs(32);
 /// How long an unanswered call rings before it is given up here.
 const RING_LIMIT: Duration = Duration::from_secs(90);
-
-/// Who is calling, as the ringing screen shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    /// The display name (the cloud puts the calling room's name there).
-    pub name: String,
-    /// The SIP user: the calling room's number.
-    pub number: String,
-}
 
 pub struct IncomingCall {
     transport: SipTransport,
@@ -37,7 +31,7 @@ pub struct IncomingCall {
     branch: String,
     /// Their From (our To in requests we send), and where requests go.
     remote: String,
-    remote_target: String,
+    remote_target: Uri,
     cseq: u32,
     /// The last answer to the INVITE, repeated for its retransmissions.
     last_answer: Vec<u8>,
@@ -69,10 +63,11 @@ impl IncomingCall {
         let caller = caller_of(&from);
         // Our BYE goes to the caller's Contact: an INVITE must carry one
         // that is a SIP URI (RFC 3261 §8.1.1.8), else it is refused.
-        let remote_target = invite.header("contact").and_then(uri_of)?.to_string();
-        if !is_sip_uri(&remote_target) {
+        let remote_target = invite.header("contact").and_then(uri_of)?;
+        if !is_sip_uri(remote_target) {
             return None;
         }
+        let remote_target = Uri::try_from(remote_target).ok()?;
         let branch = invite
             .header("via")
             .and_then(|via| param(via, "branch"))
@@ -179,22 +174,22 @@ impl IncomingCall {
             ("INVITE", _) if self.is_retransmission(&msg) => vec![self.last_answer.clone()],
             ("CANCEL", CallState::Incoming { .. }) => {
                 self.state = CallState::Ended(CallEnd::Missed);
-                let ok = self.with_tag(respond(&msg, 200, "OK"));
+                let ok = self.respond(&msg, 200, "OK", true);
                 self.last_answer = self.answer_invite(487, "Request Terminated", None);
                 vec![ok, self.last_answer.clone()]
             }
-            ("CANCEL", _) => vec![self.with_tag(respond(&msg, 200, "OK"))],
+            ("CANCEL", _) => vec![self.respond(&msg, 200, "OK", true)],
             ("BYE", CallState::Established { .. }) => {
                 self.state = CallState::Ended(CallEnd::RemoteHungUp);
                 self.retransmit = None;
-                vec![respond(&msg, 200, "OK")]
+                vec![self.respond(&msg, 200, "OK", false)]
             }
-            ("BYE", _) => vec![respond(&msg, 481, "Call/Transaction Does Not Exist")],
+            ("BYE", _) => vec![self.respond(&msg, 481, "Call/Transaction Does Not Exist", false)],
             ("INVITE", CallState::Established { .. }) => {
                 // A re-INVITE: the session stays as it is.
-                vec![respond(&msg, 488, "Not Acceptable Here")]
+                vec![self.respond(&msg, 488, "Not Acceptable Here", false)]
             }
-            _ => vec![respond(&msg, 501, "Not Implemented")],
+            _ => vec![self.respond(&msg, 501, "Not Implemented", false)],
         }
     }
 
@@ -205,7 +200,7 @@ impl IncomingCall {
                 self.state = CallState::Ended(CallEnd::HungUp);
                 self.retransmit = None;
                 self.cseq += 1;
-                Some(self.request("BYE", self.cseq))
+                Some(self.request(Method::Bye, self.cseq))
             }
             CallState::Incoming { .. } => self.decline(),
             _ => None,
@@ -220,82 +215,42 @@ impl IncomingCall {
 
     /// A response to the INVITE, with our tag (and Contact on 1xx/2xx).
     fn answer_invite(&self, code: u16, reason: &str, sdp: Option<&str>) -> Vec<u8> {
-        let mut out = format!("SIP/2.0 {code} {reason}\r\n");
-        for (name, value) in &self.invite.headers {
-            let line = match name.as_str() {
-                "via" => format!("Via: {value}\r\n"),
-                "from" => format!("From: {value}\r\n"),
-                "to" => format!("To: {value};tag={}\r\n", self.local_tag),
-                "call-id" => format!("Call-ID: {value}\r\n"),
-                "cseq" => format!("CSeq: {value}\r\n"),
-                _ => continue,
-            };
-            out.push_str(&line);
-        }
+        let mut response = wire::response(&self.invite, code, reason, Some(&self.local_tag));
         if code < 300 {
-            out.push_str(&format!("Contact: {}\r\n", self.contact()));
+            response = response.header(self.local().contact(Vec::new()));
         }
-        out.push_str(&format!(
-            "User-Agent: roomterm/{}\r\n",
-            env!("CARGO_PKG_VERSION")
-        ));
-        let body = sdp.unwrap_or_default();
-        if sdp.is_some() {
-            out.push_str("Content-Type: application/sdp\r\n");
+        if let Some(sdp) = sdp {
+            response = response.body("application/sdp", sdp);
         }
-        out.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-        out.into_bytes()
+        response.build()
     }
 
-    /// Adds our To tag to a response built by [`respond`] (a CANCEL's).
-    fn with_tag(&self, response: Vec<u8>) -> Vec<u8> {
-        let text = String::from_utf8_lossy(&response);
-        let mut out = String::with_capacity(text.len() + 24);
-        for line in text.split_inclusive("\r\n") {
-            if line.starts_with("To: ") && !has_tag(line) {
-                out.push_str(line.trim_end());
-                out.push_str(&format!(";tag={}\r\n", self.local_tag));
-            } else {
-                out.push_str(line);
-            }
+    /// A response to another request of the call; `tagged`: with our To
+    /// tag (a CANCEL's answer: the INVITE's dialog is ours).
+    fn respond(&self, request: &Message, code: u16, reason: &str, tagged: bool) -> Vec<u8> {
+        let tag = tagged.then_some(self.local_tag.as_str());
+        wire::response(request, code, reason, tag).build()
+    }
+
+    fn local(&self) -> Local {
+        Local {
+            transport: self.transport,
+            addr: self.local,
+            user: self.user.clone(),
         }
-        out.into_bytes()
     }
 
-    fn contact(&self) -> String {
-        let transport = match self.transport {
-            SipTransport::Udp => "",
-            SipTransport::Tcp => ";transport=tcp",
-        };
-        format!("<sip:{}@{}{transport}>", self.user, self.local)
-    }
-
-    /// A request in the dialog (a BYE), §12.2.1.1.
-    fn request(&self, method: &str, cseq: u32) -> Vec<u8> {
-        let via = match self.transport {
-            SipTransport::Udp => "UDP",
-            SipTransport::Tcp => "TCP",
-        };
+    /// A request in the dialog (a BYE), §12.2.1.1: to the caller's
+    /// Contact, from the To it called (with our tag).
+    fn request(&self, method: Method, cseq: u32) -> Vec<u8> {
         let to_us = self.invite.header("to").unwrap_or_default();
-        format!(
-            "{method} {target} SIP/2.0\r\n\
-             Via: SIP/2.0/{via} {local};branch=z9hG4bK{branch};rport\r\n\
-             Max-Forwards: 70\r\n\
-             From: {to_us};tag={tag}\r\n\
-             To: {remote}\r\n\
-             Call-ID: {call_id}\r\n\
-             CSeq: {cseq} {method}\r\n\
-             User-Agent: roomterm/{version}\r\n\
-             Content-Length: 0\r\n\r\n",
-            target = self.remote_target,
-            local = self.local,
-            branch = random_hex(),
-            tag = self.local_tag,
-            remote = self.remote,
-            call_id = self.call_id,
-            version = env!("CARGO_PKG_VERSION"),
-        )
-        .into_bytes()
+        let branch = format!("z9hG4bK{}", random_hex());
+        wire::request(method, self.remote_target.clone(), &self.local(), &branch)
+            .echo_from(to_us, &self.local_tag)
+            .echo_to(&self.remote)
+            .call_id(&self.call_id)
+            .cseq(cseq)
+            .build()
     }
 }
 
@@ -339,17 +294,6 @@ fn uri_of(value: &str) -> Option<&str> {
         (Some(start), Some(end)) if start < end => Some(&value[start + 1..end]),
         _ => value.split(';').next().map(str::trim),
     }
-}
-
-fn has_tag(value: &str) -> bool {
-    let params = match value.rfind('>') {
-        Some(i) => &value[i..],
-        None => value,
-    };
-    params
-        .split(';')
-        .skip(1)
-        .any(|p| p.trim().to_ascii_lowercase().starts_with("tag="))
 }
 
 /// A `;name=value` parameter of a header value.

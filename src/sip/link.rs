@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use tokio::net::UdpSocket;
 
-use super::register::SipTransport;
+use super::account::SipTransport;
 use super::tcp::TcpFlow;
 
 pub enum Link {

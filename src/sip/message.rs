@@ -1,6 +1,6 @@
 //! A received SIP message in the shape the terminal's calls need (rsip
 //! parses; this keeps the phrase as sent and the headers by lower-case
-//! name), and the response to an in-dialog request.
+//! name). What the terminal sends is built in `wire.rs`.
 
 /// A parsed SIP message, as far as a call needs it.
 pub struct Message {
@@ -66,22 +66,4 @@ pub fn warning_code(value: &str) -> Option<String> {
     }
     let text = parts.nth(1)?.trim();
     Some(text.trim_matches('"').to_string())
-}
-
-/// A response to an in-dialog request, copying what §8.2.6.2 asks.
-pub fn respond(request: &Message, code: u16, reason: &str) -> Vec<u8> {
-    let mut out = format!("SIP/2.0 {code} {reason}\r\n");
-    for (name, value) in &request.headers {
-        let name = match name.as_str() {
-            "via" => "Via",
-            "from" => "From",
-            "to" => "To",
-            "call-id" => "Call-ID",
-            "cseq" => "CSeq",
-            _ => continue,
-        };
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str("Content-Length: 0\r\n\r\n");
-    out.into_bytes()
 }

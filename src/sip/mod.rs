@@ -5,8 +5,10 @@
 //! its roster (`conference.rs`: RFC 4575 read) and sends layout choices;
 //! `pending.rs` repeats such requests over UDP until answered.
 
+mod account;
 mod agent;
 mod call;
+mod call_state;
 pub mod conference;
 mod framing;
 mod incoming;
@@ -17,12 +19,15 @@ mod pending;
 mod register;
 pub mod sdp;
 mod tcp;
+mod wire;
 
+pub use account::{Account, SipTransport};
 pub use agent::{AgentCommand, SipAgent};
-pub use call::{CallEnd, CallState, OutgoingCall};
-pub use incoming::{Caller, IncomingCall};
+pub use call::OutgoingCall;
+pub use call_state::{CallEnd, CallState, Caller};
+pub use incoming::IncomingCall;
 pub use instance::instance_urn;
-pub use register::{Account, RegFailure, RegStatus, Registration, SipTransport};
+pub use register::{RegFailure, RegStatus, Registration};
 
 /// RFC 3261 timers: the first retransmission interval, doubling up to T2.
 const T1: std::time::Duration = std::time::Duration::from_millis(500);

@@ -8,53 +8,18 @@ use std::time::{Duration, Instant};
 
 use roomterm_proto::digest::Challenge;
 
+use rsip::common::uri::Param;
+use rsip::headers::UntypedHeader;
+use rsip::Method;
+
+use super::account::{Account, SipTransport};
+use super::wire::{self, Local};
 use super::{random_hex, T1, T2};
 
 /// Timer F: a REGISTER unanswered this long has timed out.
 const TIMER_F: Duration = Duration::from_secs(32);
 const RETRY_FIRST: Duration = Duration::from_secs(2);
 const RETRY_MAX: Duration = Duration::from_secs(60);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SipTransport {
-    Udp,
-    Tcp,
-}
-
-impl SipTransport {
-    /// The transport the cloud's activation answer names; one this build
-    /// does not know falls back to UDP, which every registrar serves.
-    pub fn from_offer(offer: roomterm_proto::SipTransport) -> Self {
-        match offer {
-            roomterm_proto::SipTransport::Udp => Self::Udp,
-            roomterm_proto::SipTransport::Tcp => Self::Tcp,
-            roomterm_proto::SipTransport::Unknown => {
-                tracing::warn!("the cloud offers an unknown SIP transport; using UDP");
-                Self::Udp
-            }
-        }
-    }
-
-    fn via_name(self) -> &'static str {
-        match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-        }
-    }
-}
-
-/// What the terminal registers with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
-    pub username: String,
-    pub password: String,
-    pub domain: String,
-    pub proxy: SocketAddr,
-    pub transport: SipTransport,
-    pub expires: u32,
-    /// `+sip.instance` for the Contact (see `instance.rs`), if any.
-    pub instance: Option<String>,
-}
 
 /// Why the terminal is not registered, as the status page says it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,12 +283,17 @@ impl Registration {
         self.retry_delay = (self.retry_delay * 2).min(RETRY_MAX);
     }
 
+    /// This end as the REGISTER names it (Via, Contact).
+    fn local(&self) -> Local {
+        Local {
+            transport: self.account.transport,
+            addr: self.local,
+            user: self.account.username.clone(),
+        }
+    }
+
     fn contact_uri(&self) -> String {
-        let transport = match self.account.transport {
-            SipTransport::Udp => "",
-            SipTransport::Tcp => ";transport=tcp",
-        };
-        format!("sip:{}@{}{transport}", self.account.username, self.local)
+        self.local().contact_uri().to_string()
     }
 
     fn send_register(&mut self, expires: u32, now: Instant) -> Vec<u8> {
@@ -331,50 +301,40 @@ impl Registration {
         self.branch_seq += 1;
         let branch = format!("z9hG4bK{}{}", random_hex(), self.branch_seq);
         let account = &self.account;
-        let uri = format!("sip:{}", account.domain);
-        let mut msg = format!(
-            "REGISTER {uri} SIP/2.0\r\n\
-             Via: SIP/2.0/{} {};branch={branch};rport\r\n\
-             Max-Forwards: 70\r\n\
-             From: <sip:{user}@{domain}>;tag={tag}\r\n\
-             To: <sip:{user}@{domain}>\r\n\
-             Call-ID: {call_id}\r\n\
-             CSeq: {cseq} REGISTER\r\n\
-             Contact: <{contact}>{instance};expires={expires}\r\n\
-             Expires: {expires}\r\n\
-             User-Agent: roomterm/{version}\r\n",
-            account.transport.via_name(),
-            self.local,
-            user = account.username,
-            domain = account.domain,
-            tag = self.from_tag,
-            call_id = self.call_id,
-            cseq = self.cseq,
-            contact = self.contact_uri(),
-            instance = account
-                .instance
-                .as_ref()
-                .map(|urn| format!(";+sip.instance=\"<{urn}>\""))
-                .unwrap_or_default(),
-            version = env!("CARGO_PKG_VERSION"),
-        );
+        let uri = wire::sip_uri(None, &account.domain);
+        let aor = wire::sip_uri(Some(&account.username), &account.domain);
+        let local = self.local();
+        // RFC 5626: the instance ID names this device across reboots, so
+        // the registrar replaces the binding of the last boot.
+        let mut contact_params: Vec<Param> = account
+            .instance
+            .iter()
+            .map(|urn| Param::Other("+sip.instance".into(), Some(format!("\"<{urn}>\"").into())))
+            .collect();
+        contact_params.push(Param::Expires(expires.to_string().into()));
+        let mut message = wire::request(Method::Register, uri.clone(), &local, &branch)
+            .from(wire::from_addr(aor.clone(), &self.from_tag))
+            .to(wire::to_addr(aor))
+            .call_id(&self.call_id)
+            .cseq(self.cseq)
+            .header(local.contact(contact_params))
+            .header(rsip::headers::Expires::from(expires).into());
         let authenticated = if let Some(challenge) = &self.challenge {
             self.nc += 1;
             let answer = challenge.answer(
                 &account.username,
                 &account.password,
                 "REGISTER",
-                &uri,
+                &uri.to_string(),
                 self.nc,
                 &random_hex(),
             );
-            msg.push_str(&format!("Authorization: {answer}\r\n"));
+            message = message.header(rsip::headers::Authorization::new(answer).into());
             true
         } else {
             false
         };
-        msg.push_str("Content-Length: 0\r\n\r\n");
-        let bytes = msg.into_bytes();
+        let bytes = message.build();
         self.pending = Some(Pending {
             branch,
             bytes: bytes.clone(),
@@ -419,183 +379,5 @@ fn granted_expires(headers: &[(String, String)], our_contact: &str) -> Option<u3
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn account() -> Account {
-        Account {
-            username: "100001".into(),
-            password: "pw".into(),
-            domain: "roomcloud.local".into(),
-            proxy: "127.0.0.1:5060".parse().unwrap(),
-            transport: SipTransport::Udp,
-            expires: 600,
-            instance: Some("urn:uuid:00000000-0000-8000-8000-000000000001".into()),
-        }
-    }
-
-    /// Builds a response to `request` the way a registrar would.
-    fn answer(request: &[u8], status: &str, extra: &str) -> Vec<u8> {
-        let text = String::from_utf8_lossy(request);
-        let keep: Vec<&str> = text
-            .lines()
-            .filter(|l| {
-                ["Via:", "From:", "To:", "Call-ID:", "CSeq:"]
-                    .iter()
-                    .any(|h| l.starts_with(h))
-            })
-            .collect();
-        format!(
-            "SIP/2.0 {status}\r\n{}\r\n{extra}Content-Length: 0\r\n\r\n",
-            keep.join("\r\n")
-        )
-        .into_bytes()
-    }
-
-    #[test]
-    fn challenge_then_registered_then_refresh() {
-        let t0 = Instant::now();
-        let mut reg = Registration::new(account(), "127.0.0.1:5070".parse().unwrap());
-        let first = reg.register_now("127.0.0.1:5070".parse().unwrap(), t0);
-        assert!(!String::from_utf8_lossy(&first).contains("Authorization"));
-        let challenge = answer(
-            &first,
-            "401 Unauthorized",
-            "WWW-Authenticate: Digest realm=\"roomcloud.local\", nonce=\"abc\", algorithm=SHA-256, qop=\"auth\"\r\n",
-        );
-        let second = reg
-            .on_response(&challenge, t0)
-            .expect("answers the challenge");
-        let text = String::from_utf8_lossy(&second).into_owned();
-        assert!(
-            text.contains("algorithm=SHA-256") && text.contains("CSeq: 2 REGISTER"),
-            "{text}"
-        );
-        let ok = answer(
-            &second,
-            "200 OK",
-            "Contact: <sip:100001@127.0.0.1:5070>;expires=300\r\n",
-        );
-        assert_eq!(reg.on_response(&ok, t0), None);
-        assert_eq!(
-            reg.status(),
-            &RegStatus::Registered {
-                expires_in: Duration::from_secs(300)
-            }
-        );
-        // Refresh at 80 % (240 s), reusing the challenge.
-        assert_eq!(reg.next_wakeup(), Some(t0 + Duration::from_secs(240)));
-        assert_eq!(reg.poll(t0 + Duration::from_secs(239)), None);
-        let refresh = reg.poll(t0 + Duration::from_secs(240)).expect("refresh");
-        assert!(String::from_utf8_lossy(&refresh).contains("nc=00000002"));
-    }
-
-    #[test]
-    fn wrong_password_and_timeouts_are_reported_and_retried() {
-        let t0 = Instant::now();
-        let local = "127.0.0.1:5070".parse().unwrap();
-        let mut reg = Registration::new(account(), local);
-        let first = reg.register_now(local, t0);
-        let challenge =
-            "WWW-Authenticate: Digest realm=\"roomcloud.local\", nonce=\"abc\", qop=\"auth\"\r\n";
-        let second = reg
-            .on_response(&answer(&first, "401 Unauthorized", challenge), t0)
-            .unwrap();
-        assert_eq!(
-            reg.on_response(&answer(&second, "401 Unauthorized", challenge), t0),
-            None
-        );
-        assert_eq!(
-            reg.status(),
-            &RegStatus::Failed(RegFailure::WrongCredentials(401))
-        );
-
-        // Retry after 2 s; nobody answers: UDP retransmits, then times out.
-        let retry = reg.poll(t0 + RETRY_FIRST).expect("retry");
-        let t1 = t0 + RETRY_FIRST;
-        assert_eq!(reg.poll(t1 + T1), Some(retry.clone()));
-        assert_eq!(reg.poll(t1 + T1 * 3), Some(retry));
-        assert_eq!(reg.poll(t1 + TIMER_F), None);
-        assert_eq!(reg.status(), &RegStatus::Failed(RegFailure::Timeout));
-        // The next retry waits longer (jittered up to a quarter earlier).
-        let next = reg.next_wakeup().unwrap() - (t1 + TIMER_F);
-        assert!(
-            next <= RETRY_FIRST * 2 && next >= RETRY_FIRST * 3 / 2,
-            "{next:?}"
-        );
-    }
-
-    #[test]
-    fn stray_and_garbage_responses_are_ignored() {
-        let t0 = Instant::now();
-        let local = "127.0.0.1:5070".parse().unwrap();
-        let mut reg = Registration::new(account(), local);
-        let first = reg.register_now(local, t0);
-        assert_eq!(reg.on_response(b"garbage", t0), None);
-        let other = String::from_utf8_lossy(&answer(&first, "200 OK", ""))
-            .replace("branch=z9hG4bK", "branch=z9hG4bKx");
-        assert_eq!(reg.on_response(other.as_bytes(), t0), None);
-        assert_eq!(reg.status(), &RegStatus::Registering);
-        let brief = answer(&first, "423 Interval Too Brief", "Min-Expires: 900\r\n");
-        let again = reg
-            .on_response(&brief, t0)
-            .expect("retries with the minimum");
-        assert!(String::from_utf8_lossy(&again).contains("Expires: 900"));
-    }
-
-    #[test]
-    fn tcp_names_its_transport_and_never_retransmits() {
-        let t0 = Instant::now();
-        let local = "127.0.0.1:40001".parse().unwrap();
-        let mut reg = Registration::new(
-            Account {
-                transport: SipTransport::Tcp,
-                ..account()
-            },
-            local,
-        );
-        let first = String::from_utf8(reg.register_now(local, t0)).unwrap();
-        assert!(
-            first.contains("Via: SIP/2.0/TCP 127.0.0.1:40001;branch=z9hG4bK"),
-            "{first}"
-        );
-        assert!(
-            first.contains("Contact: <sip:100001@127.0.0.1:40001;transport=tcp>"),
-            "{first}"
-        );
-        // §17.1.2.2: the transport is reliable, only Timer F runs.
-        assert_eq!(reg.next_wakeup(), Some(t0 + TIMER_F));
-        assert_eq!(reg.poll(t0 + T1), None);
-        assert_eq!(reg.poll(t0 + T2 * 4), None);
-        assert!(reg.is_waiting());
-        assert_eq!(reg.poll(t0 + TIMER_F), None);
-        assert_eq!(reg.status(), &RegStatus::Failed(RegFailure::Timeout));
-        assert!(!reg.is_waiting());
-    }
-
-    #[test]
-    fn registering_now_replaces_a_due_retry() {
-        let t0 = Instant::now();
-        let local = "127.0.0.1:5070".parse().unwrap();
-        let mut reg = Registration::new(account(), local);
-        reg.register_now(local, t0);
-        reg.on_send_error("connection refused".into(), t0);
-        assert_eq!(
-            reg.status(),
-            &RegStatus::Failed(RegFailure::Unreachable("connection refused".into()))
-        );
-        // Forced early (e.g. the cloud is back): the old retry must not stay
-        // due, or the agent would wake up in a loop until the answer comes.
-        let t1 = t0 + RETRY_FIRST * 3;
-        reg.register_now(local, t1);
-        assert_eq!(reg.next_wakeup(), Some(t1 + T1));
-    }
-
-    #[test]
-    fn the_offered_transport_is_taken_and_unknown_ones_fall_back() {
-        use roomterm_proto::SipTransport as Offer;
-        assert_eq!(SipTransport::from_offer(Offer::Tcp), SipTransport::Tcp);
-        assert_eq!(SipTransport::from_offer(Offer::Udp), SipTransport::Udp);
-        assert_eq!(SipTransport::from_offer(Offer::Unknown), SipTransport::Udp);
-    }
-}
+#[path = "register_tests.rs"]
+mod tests;

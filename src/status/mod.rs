@@ -1,4 +1,11 @@
-//! What the terminal shows on its status lines, as data.
+//! What the terminal shows on its status lines, as data: the one status
+//! the runtime publishes and every face reads (the screen, the control
+//! API, the LEDs, the stdout line). `view.rs` names it in the codes the
+//! control API documents and the screen translates.
+
+mod view;
+
+pub use view::{activation_error, StatusView};
 
 use crate::net::{InterfaceAddress, PingReport};
 use crate::provision::ActivationError;
@@ -109,7 +116,7 @@ impl TerminalStatus {
             Some(RegStatus::Registered { .. }) => "registered".into(),
             Some(RegStatus::Failed(why)) => format!("not registered: {why}"),
         };
-        let call = crate::web::StatusView::from(s).call;
+        let call = StatusView::from(s).call;
         let call = match (call.state, call.reason) {
             ("none", _) => String::new(),
             (state, Some(reason)) => format!("  call {state} ({reason})"),

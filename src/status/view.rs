@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::app::{PingState, ProvisioningStatus, TerminalStatus};
+use super::{PingState, ProvisioningStatus, TerminalStatus};
 use crate::net::{InterfaceAddress, PingReport};
 use crate::provision::ActivationError;
 use crate::sip::{CallEnd, CallState, RegFailure, RegStatus};

@@ -12,7 +12,7 @@
 //! (a corrupt one is kept aside, with a warning in the log).
 
 mod atomic;
-mod journal;
+mod journald;
 
 pub use atomic::{load_json, write_atomic, Loaded};
 
@@ -182,7 +182,7 @@ impl DataDir {
             }
         }
         if let Some(dir) = &self.journal {
-            let erased = journal::erase(dir)?;
+            let erased = journald::erase(dir)?;
             tracing::info!(erased, dir = %dir.display(), "journal erased");
         }
         Ok(())

@@ -4,14 +4,14 @@
 //! written to the slot not running), reboots into it, and reports every
 //! step on the config channel. After the reboot it reports `installed`, or
 //! `rolled_back` when the image's update check found the new release
-//! unhealthy and the bootloader came back to the old one (`journal.rs`
+//! unhealthy and the bootloader came back to the old one (`record.rs`
 //! remembers across the reboot). An update starts between calls, and the
 //! reboot waits for a call that began meanwhile to end: a meeting is never
 //! cut short, nor starved of bandwidth, by an update.
 
 mod download;
 mod install;
-mod journal;
+mod record;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,9 +19,7 @@ use std::time::Duration;
 use roomterm_proto::{DeviceMessage, UpdateOffer, UpdateState};
 use tokio::sync::{mpsc, watch};
 
-use journal::{Journal, Phase};
-
-use crate::app::TerminalStatus;
+use record::{Phase, UpdateRecord};
 
 /// An update under way, as the terminal shows it (home page, control API).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,13 +37,15 @@ pub struct UpdaterSettings {
     pub server_url: String,
     pub device_token: String,
     pub ca_pem: Option<String>,
-    /// Where the journal and the downloaded bundle go (the data directory).
+    /// Where the record and the downloaded bundle go (the data directory).
     pub dir: PathBuf,
     /// The release running now.
     pub release: String,
-    /// The terminal's status: the updater shows its progress there, and
-    /// reads whether a call is in progress.
-    pub status: std::sync::Arc<watch::Sender<TerminalStatus>>,
+    /// Where the updater shows the step under way (the runtime puts it on
+    /// the home page and in the control API's status).
+    pub shown: watch::Sender<Option<UpdateProgress>>,
+    /// Whether a call is placed, ringing or under way now.
+    pub in_call: watch::Receiver<bool>,
 }
 
 /// Acts on each new offer in `offers`; reports go to `reports` (the config
@@ -56,12 +56,12 @@ pub fn spawn(
     reports: mpsc::Sender<DeviceMessage>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut journal = Journal::load(&settings.dir);
+        let mut record = UpdateRecord::load(&settings.dir);
         let reporter = Reporter {
             reports,
-            status: settings.status.clone(),
+            shown: settings.shown.clone(),
         };
-        if let Some((offer, version, state)) = journal.outcome_after_reboot(&settings.release) {
+        if let Some((offer, version, state)) = record.outcome_after_reboot(&settings.release) {
             let message = (state == UpdateState::RolledBack).then(|| {
                 format!(
                     "{version} did not come up healthy; running {} again",
@@ -75,14 +75,14 @@ pub fn spawn(
             } else {
                 Phase::RolledBack
             };
-            if let Err(err) = journal.record(offer, &version, phase) {
-                tracing::warn!(%err, "update journal");
+            if let Err(err) = record.save(offer, &version, phase) {
+                tracing::warn!(%err, "update record");
             }
         }
         loop {
             let offer = offers.borrow_and_update().clone();
-            if let Some(offer) = offer.filter(|o| journal.is_new(o)) {
-                attempt(&settings, &offer, &mut journal, &reporter).await;
+            if let Some(offer) = offer.filter(|o| record.is_new(o)) {
+                attempt(&settings, &offer, &mut record, &reporter).await;
             }
             if offers.changed().await.is_err() {
                 return;
@@ -96,7 +96,7 @@ pub fn spawn(
 /// outcomes are not.
 struct Reporter {
     reports: mpsc::Sender<DeviceMessage>,
-    status: std::sync::Arc<watch::Sender<TerminalStatus>>,
+    shown: watch::Sender<Option<UpdateProgress>>,
 }
 
 impl Reporter {
@@ -116,9 +116,9 @@ impl Reporter {
             state,
             progress,
         });
-        self.status.send_if_modified(|s| {
-            let changed = s.update != shown;
-            s.update = shown;
+        self.shown.send_if_modified(|now| {
+            let changed = *now != shown;
+            *now = shown;
             changed
         });
     }
@@ -158,7 +158,7 @@ impl Reporter {
 async fn attempt(
     settings: &UpdaterSettings,
     offer: &UpdateOffer,
-    journal: &mut Journal,
+    record: &mut UpdateRecord,
     reporter: &Reporter,
 ) {
     if offer.version == settings.release {
@@ -166,7 +166,7 @@ async fn attempt(
         reporter
             .outcome(offer.id, &offer.version, UpdateState::Installed, None)
             .await;
-        let _ = journal.record(offer.id, &offer.version, Phase::Installed);
+        let _ = record.save(offer.id, &offer.version, Phase::Installed);
         return;
     }
     // Downloading and writing a slot take the network and the disk a
@@ -179,17 +179,17 @@ async fn attempt(
     let _ = tokio::fs::remove_file(&bundle).await;
     if let Err(why) = result {
         tracing::warn!(version = %offer.version, %why, "update failed");
-        let _ = journal.record(offer.id, &offer.version, Phase::Failed);
+        let _ = record.save(offer.id, &offer.version, Phase::Failed);
         reporter
             .outcome(offer.id, &offer.version, UpdateState::Failed, Some(why))
             .await;
         return;
     }
     wait_for_a_free_room(settings, offer, reporter, UpdateState::WaitingForCall).await;
-    if let Err(err) = journal.record(offer.id, &offer.version, Phase::Rebooting) {
-        // Without the journal the outcome could not be told after the
+    if let Err(err) = record.save(offer.id, &offer.version, Phase::Rebooting) {
+        // Without the record the outcome could not be told after the
         // reboot: better not to reboot.
-        let why = format!("cannot keep the update journal: {err}");
+        let why = format!("cannot keep the update record: {err}");
         reporter
             .outcome(offer.id, &offer.version, UpdateState::Failed, Some(why))
             .await;
@@ -202,7 +202,7 @@ async fn attempt(
     tokio::time::sleep(Duration::from_secs(2)).await;
     tracing::info!(version = %offer.version, "installed; rebooting into it");
     if let Err(why) = install::reboot().await {
-        let _ = journal.record(offer.id, &offer.version, Phase::Failed);
+        let _ = record.save(offer.id, &offer.version, Phase::Failed);
         reporter
             .outcome(offer.id, &offer.version, UpdateState::Failed, Some(why))
             .await;
@@ -221,24 +221,24 @@ async fn wait_for_a_free_room(
     reporter: &Reporter,
     waiting: UpdateState,
 ) {
-    if !settings.status.borrow().in_call() {
+    if !*settings.in_call.borrow() {
         return;
     }
     tracing::info!(version = %offer.version, state = waiting.as_str(), "the update waits for the call to end");
     reporter
         .outcome(offer.id, &offer.version, waiting, None)
         .await;
-    wait_until_no_call(settings.status.subscribe(), CALL_SETTLE).await;
+    wait_until_no_call(settings.in_call.clone(), CALL_SETTLE).await;
 }
 
 /// Returns once no call is in progress, and has not been for `settle`: a
 /// room that hangs up to dial again is not restarted between the two calls.
-async fn wait_until_no_call(mut status: watch::Receiver<TerminalStatus>, settle: Duration) {
+async fn wait_until_no_call(mut in_call: watch::Receiver<bool>, settle: Duration) {
     loop {
-        if status.wait_for(|s| !s.in_call()).await.is_err() {
+        if in_call.wait_for(|busy| !busy).await.is_err() {
             return;
         }
-        match tokio::time::timeout(settle, status.wait_for(|s| s.in_call())).await {
+        match tokio::time::timeout(settle, in_call.wait_for(|busy| *busy)).await {
             // Still no call after SETTLE (or the terminal is going away).
             Err(_) | Ok(Err(_)) => return,
             Ok(Ok(_)) => {}
@@ -272,24 +272,14 @@ async fn fetch_and_install(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sip::{CallEnd, CallState};
-
-    fn set_call(status: &watch::Sender<TerminalStatus>, call: CallState) {
-        status.send_modify(|s| s.call = Some(call));
-    }
 
     /// An offer made during a meeting: the cloud hears `deferred`, and no
     /// download starts until the room has been free for `CALL_SETTLE`.
     #[tokio::test]
     async fn an_update_offered_during_a_call_starts_after_it() {
         let dir = tempfile::tempdir().unwrap();
-        let status = std::sync::Arc::new(watch::Sender::new(TerminalStatus::new("SN")));
-        set_call(
-            &status,
-            CallState::Established {
-                remote_sdp: String::new(),
-            },
-        );
+        let in_call = watch::Sender::new(true);
+        let shown = watch::Sender::new(None);
         let settings = UpdaterSettings {
             // Nothing listens there: the download, once it starts, fails.
             server_url: "https://127.0.0.1:9".into(),
@@ -297,7 +287,8 @@ mod tests {
             ca_pem: None,
             dir: dir.path().to_path_buf(),
             release: "1.0.0".into(),
-            status: status.clone(),
+            shown: shown.clone(),
+            in_call: in_call.subscribe(),
         };
         let offer = UpdateOffer {
             id: 7,
@@ -316,12 +307,16 @@ mod tests {
 
         let first = tokio::time::timeout(Duration::from_secs(5), sent.recv()).await;
         assert_eq!(first.unwrap().map(state), Some(UpdateState::Deferred));
-        let shown = status.borrow().update.clone().map(|u| u.state);
-        assert_eq!(shown, Some(UpdateState::Deferred), "the home page says so");
+        let on_screen = shown.borrow().clone().map(|u| u.state);
+        assert_eq!(
+            on_screen,
+            Some(UpdateState::Deferred),
+            "the home page says so"
+        );
         let during = tokio::time::timeout(Duration::from_secs(1) + CALL_SETTLE, sent.recv()).await;
         assert!(during.is_err(), "started during the call: {during:?}");
 
-        set_call(&status, CallState::Ended(CallEnd::HungUp));
+        in_call.send_replace(false);
         let next = tokio::time::timeout(CALL_SETTLE * 3, sent.recv()).await;
         assert_eq!(next.unwrap().map(state), Some(UpdateState::Downloading));
         drop(offers);
@@ -330,26 +325,20 @@ mod tests {
 
     #[tokio::test]
     async fn the_restart_waits_for_the_call_and_a_redial_to_end() {
-        let status = watch::Sender::new(TerminalStatus::new("SN"));
-        set_call(
-            &status,
-            CallState::Established {
-                remote_sdp: String::new(),
-            },
-        );
+        let in_call = watch::Sender::new(true);
         let settle = Duration::from_secs(2);
-        let waiting = tokio::spawn(wait_until_no_call(status.subscribe(), settle));
+        let waiting = tokio::spawn(wait_until_no_call(in_call.subscribe(), settle));
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(!waiting.is_finished(), "restarted during the call");
 
         // Hung up, and dialling again at once: still no restart.
-        set_call(&status, CallState::Ended(CallEnd::HungUp));
+        in_call.send_replace(false);
         tokio::time::sleep(Duration::from_millis(50)).await;
-        set_call(&status, CallState::Calling);
+        in_call.send_replace(true);
         tokio::time::sleep(settle + Duration::from_millis(500)).await;
         assert!(!waiting.is_finished(), "restarted between two calls");
 
-        set_call(&status, CallState::Ended(CallEnd::HungUp));
+        in_call.send_replace(false);
         tokio::time::timeout(settle * 3, waiting)
             .await
             .expect("restarts once the room is free")

@@ -26,13 +26,13 @@ pub struct Entry {
     pub phase: Phase,
 }
 
-/// The journal file and its last entry.
-pub struct Journal {
+/// The record file and its last entry.
+pub struct UpdateRecord {
     path: PathBuf,
     pub entry: Option<Entry>,
 }
 
-impl Journal {
+impl UpdateRecord {
     /// Reads `dir/update.json`; a missing or unreadable one is empty (the
     /// worst that follows is one needless download).
     pub fn load(dir: &Path) -> Self {
@@ -43,7 +43,7 @@ impl Journal {
         Self { path, entry }
     }
 
-    pub fn record(&mut self, offer: i64, version: &str, phase: Phase) -> std::io::Result<()> {
+    pub fn save(&mut self, offer: i64, version: &str, phase: Phase) -> std::io::Result<()> {
         let entry = Entry {
             offer,
             version: version.to_string(),
@@ -96,13 +96,13 @@ mod tests {
     #[test]
     fn a_reboot_ends_installed_or_rolled_back_and_offers_are_acted_on_once() {
         let dir = tempfile::tempdir().unwrap();
-        let mut journal = Journal::load(dir.path());
-        assert!(journal.is_new(&offer(7, "2.0")));
-        assert_eq!(journal.outcome_after_reboot("1.0"), None);
-        journal.record(7, "2.0", Phase::Rebooting).unwrap();
+        let mut record = UpdateRecord::load(dir.path());
+        assert!(record.is_new(&offer(7, "2.0")));
+        assert_eq!(record.outcome_after_reboot("1.0"), None);
+        record.save(7, "2.0", Phase::Rebooting).unwrap();
 
         // The new release came up.
-        let after = Journal::load(dir.path());
+        let after = UpdateRecord::load(dir.path());
         assert_eq!(
             after.outcome_after_reboot("2.0"),
             Some((7, "2.0".into(), UpdateState::Installed))
@@ -117,9 +117,9 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_journal_is_empty() {
+    fn a_damaged_record_is_empty() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("update.json"), b"{not json").unwrap();
-        assert_eq!(Journal::load(dir.path()).entry, None);
+        assert_eq!(UpdateRecord::load(dir.path()).entry, None);
     }
 }

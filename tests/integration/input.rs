@@ -12,11 +12,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use evdev::{InputEvent, KeyCode};
-use roomterm::app::ui::{Control, Page};
 use roomterm::app::{Terminal, TerminalOptions};
-use roomterm::board::{BoardProfile, IrKeymap, Key};
+use roomterm::board::{BoardProfile, IrKeymap};
 use roomterm::input::{frames, pump, Decoder, DiscoveryRules, InputConfig};
+use roomterm::keys::Key;
 use roomterm::store::{DataDir, Language};
+use roomterm::ui::{Control, Page};
 
 /// The bundled remote, pressed by a patient user: buttons are released
 /// 400 ms before the next one is pressed.

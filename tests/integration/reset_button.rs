@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use roomterm::board::gpio::{self, Led, SimulatedGpio, SimulatedLines};
 use roomterm::board::BoardProfile;
+use roomterm::gpio::{self, Led, SimulatedGpio, SimulatedLines};
 
 use crate::common::{registered_terminal, start_cloud};
 

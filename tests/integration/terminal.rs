@@ -12,8 +12,9 @@ use reqwest::Method;
 use roomcloud::client::AdminClient;
 use roomcloud::clock::SystemClock;
 use roomcloud::devices::DeviceView;
-use roomterm::app::{ProvisioningStatus, Terminal, TerminalOptions, TerminalStatus};
+use roomterm::app::{Terminal, TerminalOptions};
 use roomterm::provision::ActivationError;
+use roomterm::status::{ProvisioningStatus, TerminalStatus};
 use roomterm::store::DataDir;
 use serde_json::{json, Value};
 

@@ -1,0 +1,190 @@
+//! Calls on the terminal: placing one (a meeting by its ID, a room by its
+//! number), a call ringing here (shown, auto-answered if the room says
+//! so, answered or declined), hanging up. The call under way is followed
+//! by its [`ActiveCall`]; the agent (the session's) carries the SIP.
+
+use tokio::sync::watch;
+
+use super::active_call::{self, ActiveCall, Prepared};
+use super::media_controls::MediaControls;
+use super::published::Published;
+use crate::media::CallMediaConfig;
+use crate::sip::{AgentCommand, CallState, SipAgent};
+use crate::ui::UiState;
+
+/// Whom a placed call is with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallPeer {
+    Meeting(String),
+    Room(String),
+}
+
+/// The user part a meeting is dialled at: `<id>` or `<id>*<password>`.
+pub fn dial_user(meeting_id: &str, password: &str) -> String {
+    if password.is_empty() {
+        meeting_id.to_string()
+    } else {
+        format!("{meeting_id}*{password}")
+    }
+}
+
+pub struct Calls {
+    /// How calls send and receive; `None`: this terminal places no calls.
+    config: Option<CallMediaConfig>,
+    published: Published,
+    media: MediaControls,
+    /// The call under way (placed or answered).
+    call: Option<ActiveCall>,
+    /// The offer of the incoming call ringing now.
+    ringing: Option<String>,
+}
+
+impl Calls {
+    pub fn new(
+        config: Option<CallMediaConfig>,
+        published: Published,
+        media: MediaControls,
+    ) -> Self {
+        Self {
+            config,
+            published,
+            media,
+            call: None,
+            ringing: None,
+        }
+    }
+
+    /// A call from the control API shows on screen like one placed there:
+    /// the in-call page names it, a refusal returns to its page.
+    pub fn show_peer(&self, peer: &CallPeer) {
+        self.published.ui(|ui| match peer {
+            CallPeer::Meeting(id) => {
+                ui.meeting_id = id.clone();
+                ui.call_from = crate::ui::Page::Join;
+            }
+            CallPeer::Room(number) => {
+                ui.dial_number = number.clone();
+                ui.call_from = crate::ui::Page::Dial;
+            }
+        });
+    }
+
+    /// Places a call to `user` (a meeting ID, with `*password`, or a
+    /// room's number): media bound first, its ports in the offer.
+    pub async fn place(&mut self, agent: &SipAgent, user: String) -> Result<(), String> {
+        let Some(config) = &self.config else {
+            return Err("this terminal has no call media".into());
+        };
+        let prepared = active_call::prepare(config).map_err(|e| e.to_string())?;
+        self.media.ready(&prepared.media);
+        let offer = prepared.sdp.clone();
+        // The previous call's media goes before the new call starts; a
+        // call ringing here is declined by the agent as this one is placed.
+        self.call = None;
+        self.ringing = None;
+        let mut agent_call = agent.call.clone();
+        agent_call.mark_unchanged();
+        agent.command(AgentCommand::Dial { user, sdp: offer }).await;
+        // The last call's end is no longer news.
+        self.published.status(|s| {
+            s.call = Some(CallState::Calling);
+            s.call_quality = None;
+        });
+        self.follow(agent, prepared, agent_call);
+        Ok(())
+    }
+
+    /// A call state of the agent's: an incoming call rings (the screen
+    /// shows who calls; `auto_answer` picks up), or stops ringing
+    /// unanswered. Calls placed or answered are followed by their
+    /// [`ActiveCall`].
+    pub async fn agent_state(&mut self, agent: &SipAgent, state: CallState, auto_answer: bool) {
+        match &state {
+            CallState::Incoming { caller, offer } => {
+                tracing::info!(name = %caller.name, number = %caller.number, "incoming call");
+                self.ringing = Some(offer.clone());
+                self.call = None;
+                self.published.status(|s| {
+                    s.call = Some(state.clone());
+                    s.call_quality = None;
+                });
+                self.published.ui(|ui| ui.call_incoming(caller));
+                if auto_answer {
+                    if let Err(err) = self.answer(agent).await {
+                        tracing::warn!(%err, "cannot auto-answer");
+                    }
+                }
+            }
+            CallState::Ended(_) if self.ringing.take().is_some() => {
+                self.published.status(|s| s.call = Some(state.clone()));
+                self.published.ui(|ui| ui.call_ended(false));
+            }
+            _ => {}
+        }
+    }
+
+    /// Answers the ringing call: media bound with the offer's payload
+    /// types, our SDP sent in the `200 OK`, the call followed from there.
+    pub async fn answer(&mut self, agent: &SipAgent) -> Result<(), String> {
+        let Some(offer) = self.ringing.clone() else {
+            return Err("no call is ringing".into());
+        };
+        let Some(mut config) = self.config.clone() else {
+            return Err("this terminal has no call media".into());
+        };
+        let Some(offered) = crate::sip::sdp::offered_payloads(&offer) else {
+            agent.command(AgentCommand::Decline).await;
+            return Err("the caller offers no H.264 and Opus".into());
+        };
+        config.video_pt = offered.video;
+        config.audio_pt = offered.audio;
+        // Retransmission only if the caller offered it (with its number).
+        config.video_rtx_pt = offered.video_rtx.filter(|_| config.video_rtx_pt.is_some());
+        let prepared = active_call::prepare(&config).map_err(|e| e.to_string())?;
+        self.media.ready(&prepared.media);
+        let answer = prepared.sdp.clone();
+        self.ringing = None;
+        let mut agent_call = agent.call.clone();
+        agent_call.mark_unchanged();
+        agent.command(AgentCommand::Answer { sdp: answer }).await;
+        self.follow(agent, prepared, agent_call);
+        Ok(())
+    }
+
+    /// Declines the call ringing here (`603`), if one rings.
+    pub async fn decline(&self, agent: &SipAgent) {
+        if self.ringing.is_some() {
+            agent.command(AgentCommand::Decline).await;
+        }
+    }
+
+    pub async fn hang_up(&self, agent: &SipAgent) {
+        agent.command(AgentCommand::HangUp).await;
+    }
+
+    /// Forgets the call and any ringing one (the session ends).
+    pub fn drop_all(&mut self) {
+        self.call = None;
+        self.ringing = None;
+    }
+
+    /// Shows the call's page and follows the call (placed or answered)
+    /// from the agent's next state on.
+    fn follow(
+        &mut self,
+        agent: &SipAgent,
+        prepared: Prepared,
+        agent_call: watch::Receiver<Option<CallState>>,
+    ) {
+        self.published.ui(UiState::call_started);
+        let mut roster = agent.roster.clone();
+        roster.mark_unchanged();
+        self.call = Some(active_call::follow(
+            prepared,
+            agent_call,
+            roster,
+            self.published.clone(),
+            self.media.live().clone(),
+        ));
+    }
+}

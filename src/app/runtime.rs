@@ -1,0 +1,320 @@
+//! The runtime task: it owns the terminal's parts and handles, in order,
+//! the handle's commands, the UI's effects, the session's events and the
+//! network's changes, handing each to the part whose capability it is.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch};
+
+use super::activation;
+use super::active_call::LiveMedia;
+use super::calls::{dial_user, Calls};
+use super::command::Command;
+use super::directory;
+use super::media_controls::MediaControls;
+use super::network::Network;
+use super::published::Published;
+use super::session::{Session, SessionEvents, Unbound};
+use super::TerminalOptions;
+use crate::provision::ActivationError;
+use crate::status::{ProvisioningStatus, TerminalStatus};
+use crate::store::{Credentials, NetworkSettings};
+use crate::ui::{Effect, UiState};
+
+pub struct Runtime {
+    options: TerminalOptions,
+    published: Published,
+    session: Option<Session>,
+    /// The session's events; empty (never ready) without a session.
+    events: SessionEvents,
+    calls: Calls,
+    media: MediaControls,
+    network: Network,
+}
+
+/// Receivers that never yield: the session's events before it starts.
+fn no_events() -> SessionEvents {
+    SessionEvents {
+        channel: mpsc::channel(1).1,
+        calls: mpsc::channel(1).1,
+    }
+}
+
+impl Runtime {
+    pub fn new(
+        options: TerminalOptions,
+        status: watch::Sender<TerminalStatus>,
+        ui: watch::Sender<UiState>,
+        live_media: LiveMedia,
+    ) -> Self {
+        let published = Published {
+            status: Arc::new(status),
+            ui: Arc::new(ui),
+        };
+        let media = MediaControls::new(
+            options.data.clone(),
+            published.clone(),
+            Arc::new(live_media),
+        );
+        let calls = Calls::new(options.call_media.clone(), published.clone(), media.clone());
+        let network = Network::new(options.network.clone(), published.clone());
+        Self {
+            options,
+            published,
+            session: None,
+            events: no_events(),
+            calls,
+            media,
+            network,
+        }
+    }
+
+    pub async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        // The OS network follows the saved settings from the first moment
+        // (on the image the networkd file lives on a volatile folder).
+        let network = self.options.data.load_settings().network;
+        self.network.apply(&network).await;
+        if let Some(credentials) = self.options.data.load_credentials() {
+            self.start_session(&credentials).await;
+        }
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(Command::Shutdown(done)) => {
+                        self.stop_session().await;
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(command) => self.command(command).await,
+                    None => break,
+                },
+                Some(event) = self.events.channel.recv() => self.channel_event(event).await,
+                Some(state) = self.events.calls.recv() => {
+                    if let Some(session) = &self.session {
+                        let auto_answer = self.options.data.load_settings().auto_answer;
+                        self.calls.agent_state(session.agent(), state, auto_answer).await;
+                    }
+                }
+                () = self.network.changed() => self.network.refresh().await,
+            }
+        }
+        self.stop_session().await;
+    }
+
+    async fn command(&mut self, command: Command) {
+        match command {
+            Command::Activate {
+                server_url,
+                code,
+                reply,
+            } => {
+                let outcome = self.activate(server_url, code).await;
+                let _ = reply.send(outcome);
+            }
+            Command::FactoryReset { reply } => {
+                let _ = reply.send(self.factory_reset().await);
+            }
+            Command::Key(key) => {
+                let effect = self.published.ui_with(|ui| ui.key(key));
+                self.effect(effect).await;
+            }
+            Command::Tap(control) => {
+                // A tap names what the user saw; a control no longer on
+                // screen (the page changed meanwhile) is not pressed.
+                let effect = self.published.ui_with(|ui| {
+                    ui.on_screen(control)
+                        .then(|| ui.activate(control))
+                        .flatten()
+                });
+                self.effect(effect).await;
+            }
+            Command::Text(text) => self.published.ui(|ui| ui.type_text(&text)),
+            Command::PickContact(index) => self.published.ui(|ui| ui.pick_contact(index)),
+            Command::Join { user, peer, reply } => {
+                self.calls.show_peer(&peer);
+                let _ = reply.send(self.place(user).await);
+            }
+            Command::HangUp => self.hang_up().await,
+            Command::Answer { reply } => {
+                let _ = reply.send(self.answer().await);
+            }
+            Command::Decline => self.decline().await,
+            Command::SetAutoAnswer(enabled) => {
+                let mut settings = self.options.data.load_settings();
+                settings.auto_answer = enabled;
+                if let Err(err) = self.options.data.save_settings(&settings) {
+                    tracing::error!(%err, "cannot save settings");
+                }
+                self.published.ui(|ui| ui.auto_answer = enabled);
+            }
+            Command::SetMuted(muted) => self.media.set_muted(muted),
+            Command::SetCamera(on) => self.media.set_camera(on),
+            Command::SetVolume(level) => self.media.set_volume(level),
+            Command::SetLayout(layout) => {
+                if let Some(session) = &self.session {
+                    self.media.set_layout(session.agent(), layout).await;
+                }
+            }
+            Command::Barrier(done) | Command::Shutdown(done) => {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    /// Carries out what a key or a tap asked for.
+    async fn effect(&mut self, effect: Option<Effect>) {
+        match effect {
+            None => {}
+            Some(Effect::PingServer) => {
+                // The activated cloud, else the address typed in the wizard.
+                let url = match self.options.data.load_credentials() {
+                    Some(credentials) => credentials.server_url,
+                    None => self.published.ui.borrow().server_url.clone(),
+                };
+                self.network.ping(url);
+            }
+            Some(Effect::SaveSettings(mut settings)) => {
+                let before = self.options.data.load_settings();
+                settings.speaker_volume = before.speaker_volume;
+                if let Err(err) = self.options.data.save_settings(&settings) {
+                    tracing::error!(%err, "cannot save settings");
+                }
+                if before.network != settings.network {
+                    self.network.apply(&settings.network).await;
+                }
+            }
+            Some(Effect::Activate { server_url, code }) => {
+                // Success moves the UI on by itself; a failure stays to retry.
+                let outcome = self.activate(server_url, code).await;
+                if outcome.is_err() {
+                    self.published.ui(|ui| ui.activation_done(false));
+                }
+            }
+            Some(Effect::FactoryReset) => {
+                if let Err(err) = self.factory_reset().await {
+                    tracing::error!(%err, "factory reset failed");
+                }
+            }
+            Some(Effect::Join {
+                meeting_id,
+                password,
+            }) => {
+                if let Err(err) = self.place(dial_user(&meeting_id, &password)).await {
+                    tracing::error!(%err, "cannot join the meeting");
+                    self.published.ui(|ui| ui.call_ended(true));
+                }
+            }
+            Some(Effect::LoadDirectory) => directory::load(&self.options.data, &self.published),
+            Some(Effect::Dial { number }) => {
+                if let Err(err) = self.place(number).await {
+                    tracing::error!(%err, "cannot place the call");
+                    self.published.ui(|ui| ui.call_ended(true));
+                }
+            }
+            Some(Effect::Answer) => {
+                if let Err(err) = self.answer().await {
+                    tracing::warn!(%err, "cannot answer");
+                }
+            }
+            Some(Effect::Decline) => self.decline().await,
+            Some(Effect::HangUp) => self.hang_up().await,
+            Some(Effect::ToggleMute) => self.media.toggle_muted(),
+            Some(Effect::ToggleCamera) => self.media.toggle_camera(),
+            Some(Effect::ChangeVolume(delta)) => self.media.change_volume(delta),
+            Some(Effect::CycleLayout) => {
+                if let Some(session) = &self.session {
+                    self.media.cycle_layout(session.agent()).await;
+                }
+            }
+        }
+    }
+
+    async fn place(&mut self, user: String) -> Result<(), String> {
+        let Some(session) = &self.session else {
+            return Err("not activated".into());
+        };
+        self.calls.place(session.agent(), user).await
+    }
+
+    async fn answer(&mut self) -> Result<(), String> {
+        let Some(session) = &self.session else {
+            return Err("not activated".into());
+        };
+        self.calls.answer(session.agent()).await
+    }
+
+    async fn decline(&mut self) {
+        if let Some(session) = &self.session {
+            self.calls.decline(session.agent()).await;
+        }
+    }
+
+    async fn hang_up(&mut self) {
+        if let Some(session) = &self.session {
+            self.calls.hang_up(session.agent()).await;
+        }
+    }
+
+    async fn activate(&mut self, server_url: String, code: String) -> Result<(), ActivationError> {
+        let outcome = activation::activate(&self.options, server_url, code).await;
+        if let Ok(credentials) = &outcome {
+            self.stop_session().await;
+            self.start_session(credentials).await;
+            self.published.ui(|ui| ui.activation_done(true));
+        }
+        activation::show_outcome(&self.published, &outcome);
+        outcome.map(|_| ())
+    }
+
+    async fn factory_reset(&mut self) -> std::io::Result<()> {
+        self.stop_session().await;
+        let result = self.options.data.factory_reset();
+        self.network.apply(&NetworkSettings::Dhcp).await;
+        self.published
+            .status
+            .send_replace(TerminalStatus::new(&self.options.sn));
+        self.published
+            .ui
+            .send_replace(UiState::new(&Default::default(), false));
+        result
+    }
+
+    async fn channel_event(&mut self, event: crate::provision::ChannelEvent) {
+        let Some(session) = &mut self.session else {
+            return;
+        };
+        let Some(Unbound(reason)) = session
+            .channel_event(event, &self.options, &self.published)
+            .await
+        else {
+            return;
+        };
+        tracing::warn!(%reason, "the cloud unbound this terminal; forgetting its credentials");
+        self.stop_session().await;
+        if let Err(err) = self.options.data.factory_reset() {
+            tracing::error!(%err, "cannot wipe credentials");
+        }
+        self.published.status(|s| {
+            s.provisioning = ProvisioningStatus::Unbound { reason };
+            s.sip = None;
+        });
+        self.published.ui(UiState::restart_wizard);
+    }
+
+    async fn start_session(&mut self, credentials: &Credentials) {
+        if let Some((session, events)) =
+            Session::start(credentials, &self.options, &self.published).await
+        {
+            self.session = Some(session);
+            self.events = events;
+        }
+    }
+
+    async fn stop_session(&mut self) {
+        self.calls.drop_all();
+        self.events = no_events();
+        if let Some(session) = self.session.take() {
+            session.stop().await;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! The Dial page: the number, and the directory's rooms around the picked
+//! one (as many as fit beside the keypad).
+
+use slint::{ModelRc, VecModel};
+
+use crate::screen::{DialPageState, DirectoryRoom};
+use crate::ui::UiState;
+
+/// How many directory rooms the Dial page lists at once (fits 1280×800).
+const DIRECTORY_SHOWN: usize = 5;
+
+pub fn apply(state: &DialPageState, ui: &UiState) {
+    state.set_number(ui.dial_number.as_str().into());
+    let first = ui
+        .directory_selected
+        .map_or(0, |i| i.saturating_sub(DIRECTORY_SHOWN / 2))
+        .min(ui.directory.len().saturating_sub(DIRECTORY_SHOWN));
+    let rooms: Vec<DirectoryRoom> = ui
+        .directory
+        .iter()
+        .skip(first)
+        .take(DIRECTORY_SHOWN)
+        .map(|e| DirectoryRoom {
+            name: e.name.as_str().into(),
+            number: e.number.as_str().into(),
+            online: e.online,
+        })
+        .collect();
+    state.set_directory(ModelRc::new(VecModel::from(rooms)));
+    state.set_directory_offset(first as i32);
+    state.set_directory_selected(ui.directory_selected.map_or(-1, |i| i as i32));
+}

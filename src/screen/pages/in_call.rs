@@ -1,0 +1,61 @@
+//! The call under way: the room's controls' state, the network quality,
+//! the roster's count and layout, missing devices; and the pictures, which
+//! arrive apart from the state (the window's video tick).
+
+use crate::media::{QualityLevel, RgbFrame};
+use crate::screen::InCallPageState;
+use crate::status::StatusView;
+
+pub fn apply(state: &InCallPageState, view: &StatusView) {
+    state.set_mic_muted(view.call.muted);
+    state.set_camera_off(!view.call.camera_on);
+    state.set_speaker_volume(i32::from(view.speaker_volume));
+    let quality = view.call.quality.as_ref();
+    state.set_net_level(
+        quality
+            .map(|q| match q.level {
+                QualityLevel::Good => "good",
+                QualityLevel::Fair => "fair",
+                QualityLevel::Poor => "poor",
+            })
+            .unwrap_or_default()
+            .into(),
+    );
+    state.set_net_warning(quality.is_some_and(|q| q.warning));
+    state.set_camera_missing(view.call.devices.camera_missing.is_some());
+    state.set_microphone_missing(view.call.devices.microphone_missing.is_some());
+    let roster = view.call.roster.as_ref();
+    state.set_meeting_count(roster.map_or(0, |r| r.count as i32));
+    state.set_meeting_layout(
+        roster
+            .and_then(|r| r.layout.clone())
+            .unwrap_or_default()
+            .into(),
+    );
+    if view.call.state != "in_call" {
+        // The pictures of an earlier call never show in the next one.
+        state.set_has_remote_video(false);
+        state.set_has_self_video(false);
+    }
+}
+
+/// Shows the room's own camera picture in the corner.
+pub fn show_self_view(state: &InCallPageState, frame: &RgbFrame) {
+    state.set_self_video(image(frame));
+    state.set_has_self_video(true);
+}
+
+/// Shows a decoded picture of the far end.
+pub fn show_remote_video(state: &InCallPageState, frame: &RgbFrame) {
+    state.set_remote_video(image(frame));
+    state.set_has_remote_video(true);
+}
+
+fn image(frame: &RgbFrame) -> slint::Image {
+    let buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(
+        &frame.data,
+        frame.width,
+        frame.height,
+    );
+    slint::Image::from_rgb8(buffer)
+}

@@ -1,0 +1,52 @@
+//! What a call is doing, as the agent publishes it and the terminal shows
+//! it: one state for a call placed here (`call.rs`) or ringing here
+//! (`incoming.rs`), and why it ended.
+
+/// Who is calling, as the ringing screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The display name (the cloud puts the calling room's name there).
+    pub name: String,
+    /// The SIP user: the calling room's number.
+    pub number: String,
+}
+
+/// Why a call ended, as the terminal says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallEnd {
+    /// A final refusal; `code` is the stable reason (the cloud's
+    /// `Warning: 399 … "<code>"`, e.g. `wrong_password`, `full`) if given.
+    Refused {
+        status: u16,
+        reason: String,
+        code: Option<String>,
+    },
+    /// No answer (Timer B), or ringing past the limit.
+    Timeout,
+    /// We hung up.
+    HungUp,
+    /// The far end hung up (BYE).
+    RemoteHungUp,
+    /// An incoming call we declined.
+    Declined,
+    /// An incoming call that stopped ringing unanswered (the caller gave
+    /// up, or it rang too long).
+    Missed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallState {
+    Calling,
+    Ringing,
+    /// An incoming call ringing here, with the caller's offer.
+    Incoming {
+        caller: Caller,
+        offer: String,
+    },
+    /// Answered: the far end's SDP (its answer to our offer, or the offer
+    /// of a call we answered).
+    Established {
+        remote_sdp: String,
+    },
+    Ended(CallEnd),
+}
