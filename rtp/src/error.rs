@@ -8,11 +8,16 @@ pub enum RtpError {
     Session { session: u32, message: String },
 }
 
+impl From<crate::ElementError> for RtpError {
+    fn from(e: crate::ElementError) -> Self {
+        RtpError::Element {
+            element: e.element,
+            message: e.message,
+        }
+    }
+}
+
+/// Creates an element, its failure as this crate's error.
 pub(crate) fn make(factory: &str) -> Result<gst::Element, RtpError> {
-    gst::ElementFactory::make(factory)
-        .build()
-        .map_err(|e| RtpError::Element {
-            element: factory.to_string(),
-            message: e.to_string(),
-        })
+    Ok(crate::elements::make(factory)?)
 }

@@ -30,13 +30,18 @@
 //!   rtpbin pad; a funnel in front of the depayloader takes every one.
 
 mod caps;
+pub mod elements;
 mod error;
 mod ports;
+mod retransmission;
 mod session;
+mod spec;
 mod stats;
 
 pub use caps::{audio_caps, h264_caps};
+pub use elements::ElementError;
 pub use error::RtpError;
 pub use ports::{bind_pair, bind_pair_at};
-pub use session::{MediumSpec, Remote, Rtp};
+pub use session::Rtp;
+pub use spec::{MediumSpec, Remote};
 pub use stats::{ReceiveStats, SessionStats};

@@ -13,3 +13,12 @@ pub enum MediaError {
     #[error("{pipeline} pipeline: nothing received within {waited_ms} ms")]
     Timeout { pipeline: String, waited_ms: u64 },
 }
+
+impl From<roomterm_rtp::ElementError> for MediaError {
+    fn from(e: roomterm_rtp::ElementError) -> Self {
+        MediaError::Element {
+            element: e.element,
+            message: e.message,
+        }
+    }
+}

@@ -1,5 +1,6 @@
-//! Element construction and pipeline life cycle, with the bus read in one
-//! place: a pipeline's first error becomes a `MediaError` naming the element.
+//! Pipeline life cycle, with the bus read in one place: a pipeline's first
+//! error becomes a `MediaError` naming the element (element creation and
+//! bus reading are `roomterm_rtp::elements`, shared with the cloud).
 
 use gst::prelude::*;
 
@@ -7,23 +8,12 @@ use super::MediaError;
 
 /// Creates an element by factory name.
 pub(crate) fn make(factory: &str) -> Result<gst::Element, MediaError> {
-    gst::ElementFactory::make(factory)
-        .build()
-        .map_err(|e| MediaError::Element {
-            element: factory.to_string(),
-            message: e.to_string(),
-        })
+    Ok(roomterm_rtp::elements::make(factory)?)
 }
 
 /// A capsfilter for `caps`.
 pub(crate) fn capsfilter(caps: gst::Caps) -> Result<gst::Element, MediaError> {
-    gst::ElementFactory::make("capsfilter")
-        .property("caps", caps)
-        .build()
-        .map_err(|e| MediaError::Element {
-            element: "capsfilter".into(),
-            message: e.to_string(),
-        })
+    Ok(roomterm_rtp::elements::capsfilter(caps)?)
 }
 
 /// A pipeline that is set to NULL when dropped.
@@ -122,18 +112,7 @@ impl Running {
 
     /// The first error posted on the bus since the last call, if any.
     pub(crate) fn bus_error(&self) -> Option<MediaError> {
-        let bus = self.pipeline.bus()?;
-        while let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error]) {
-            if let gst::MessageView::Error(err) = msg.view() {
-                let source = msg
-                    .src()
-                    .map(|s| s.path_string().to_string())
-                    .unwrap_or_else(|| "?".into());
-                let debug = err.debug().map(|d| format!(" ({d})")).unwrap_or_default();
-                return Some(self.error(format!("{source}: {}{debug}", err.error())));
-            }
-        }
-        None
+        roomterm_rtp::elements::bus_error(&self.pipeline).map(|message| self.error(message))
     }
 
     pub(crate) fn error(&self, message: String) -> MediaError {

@@ -20,7 +20,6 @@
 
 use crate::lock;
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,7 +27,8 @@ use std::time::{Duration, Instant};
 use gst::prelude::*;
 use roomterm_rtp::{Rtp, SessionStats};
 
-use super::elements::{first_installed, link_to_request, make, remove_all, start, MediaError};
+use super::config::ConferenceConfig;
+use super::elements::{link_to_request, make, remove_all, start, MediaError};
 use super::layout::{LayoutKind, Rect};
 use super::participant::{
     audio_input, audio_output, video_input, Chain, MediaPorts, ParticipantId, ParticipantSpec,
@@ -40,35 +40,6 @@ use super::view::{View, ViewConfig, Watcher};
 /// How long the mixers and compositors wait for a late input before going
 /// without it.
 const MIXER_LATENCY_MS: u64 = 60;
-
-/// The conference's canvas and codecs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConferenceConfig {
-    /// The composed picture, before scaling to each class.
-    pub width: u32,
-    pub height: u32,
-    pub fps: u32,
-    /// Where participants send their media (the cloud's media address).
-    pub bind: IpAddr,
-    pub encoder: String,
-    pub decoder: String,
-}
-
-impl ConferenceConfig {
-    /// The first installed H.264 encoder and decoder (software on a plain
-    /// server: x264enc, openh264 as the fallback).
-    pub fn probe(width: u32, height: u32, fps: u32, bind: IpAddr) -> Result<Self, MediaError> {
-        super::init()?;
-        Ok(Self {
-            width,
-            height,
-            fps,
-            bind,
-            encoder: first_installed("H.264 encoder", &["x264enc", "openh264enc"])?,
-            decoder: first_installed("H.264 decoder", &["avdec_h264", "openh264dec"])?,
-        })
-    }
-}
 
 pub struct Conference {
     config: ConferenceConfig,
@@ -486,18 +457,7 @@ impl Conference {
 
     /// The first error the pipeline posted since the last call.
     pub fn bus_error(&self) -> Option<String> {
-        let bus = self.pipeline.bus()?;
-        while let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error]) {
-            if let gst::MessageView::Error(err) = msg.view() {
-                let source = msg
-                    .src()
-                    .map(|s| s.path_string().to_string())
-                    .unwrap_or_default();
-                let debug = err.debug().map(|d| format!(" ({d})")).unwrap_or_default();
-                return Some(format!("{source}: {}{debug}", err.error()));
-            }
-        }
-        None
+        roomterm_rtp::elements::bus_error(&self.pipeline)
     }
 
     fn now_ms(&self) -> u64 {

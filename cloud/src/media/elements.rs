@@ -1,4 +1,7 @@
-//! Element construction and the media errors, in one place.
+//! The MCU's media errors and its pipeline plumbing (adding, linking,
+//! starting and removing elements while the conference plays); element
+//! creation and bus reading are `roomterm_rtp::elements`, shared with the
+//! terminal.
 
 use gst::prelude::*;
 
@@ -24,19 +27,21 @@ pub fn init() -> Result<(), MediaError> {
     gst::init().map_err(|e| MediaError::Init(e.to_string()))
 }
 
+impl From<roomterm_rtp::ElementError> for MediaError {
+    fn from(e: roomterm_rtp::ElementError) -> Self {
+        MediaError::Element {
+            element: e.element,
+            message: e.message,
+        }
+    }
+}
+
 pub(crate) fn make(factory: &str) -> Result<gst::Element, MediaError> {
-    gst::ElementFactory::make(factory)
-        .build()
-        .map_err(|e| MediaError::Element {
-            element: factory.to_string(),
-            message: e.to_string(),
-        })
+    Ok(roomterm_rtp::elements::make(factory)?)
 }
 
 pub(crate) fn capsfilter(caps: gst::Caps) -> Result<gst::Element, MediaError> {
-    let filter = make("capsfilter")?;
-    filter.set_property("caps", caps);
-    Ok(filter)
+    Ok(roomterm_rtp::elements::capsfilter(caps)?)
 }
 
 /// The first of `wanted` the registry knows.

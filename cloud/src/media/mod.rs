@@ -13,12 +13,15 @@
 //! - `lobby.rs`, `prompts.rs`: the waiting room of a caller asked for the
 //!   meeting password (spoken prompts, its ports held, its keys watched).
 //! - `layout.rs`: gallery, speaker view and picture-in-picture rectangles.
-//! - `elements.rs`: element construction and [`MediaError`].
+//! - `config.rs`: the canvas and the codecs this server has.
+//! - `elements.rs`: [`MediaError`] and adding, linking, starting and
+//!   removing elements in a playing pipeline.
 //!
-//! The SIP side (offer/answer, the roster) drives it; until that lands the
-//! tests drive it directly with real RTP senders and receivers.
+//! The focus (`crate::focus`) drives it from SIP; `tests/integration/mcu.rs`
+//! drives it directly with real RTP senders and receivers.
 
 mod conference;
+mod config;
 mod elements;
 mod encoders;
 pub mod layout;
@@ -28,7 +31,8 @@ mod prompts;
 pub mod speaker;
 mod view;
 
-pub use conference::{Conference, ConferenceConfig};
+pub use conference::Conference;
+pub use config::ConferenceConfig;
 pub use elements::{init, MediaError};
 pub use layout::{LayoutKind, Rect};
 pub use lobby::{Lobby, LobbySpec};

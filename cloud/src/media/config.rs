@@ -1,0 +1,35 @@
+//! How a conference is set up: the composed canvas and the H.264 codecs
+//! this server has.
+
+use std::net::IpAddr;
+
+use super::elements::{first_installed, MediaError};
+
+/// The conference's canvas and codecs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConferenceConfig {
+    /// The composed picture, before scaling to each class.
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    /// Where participants send their media (the cloud's media address).
+    pub bind: IpAddr,
+    pub encoder: String,
+    pub decoder: String,
+}
+
+impl ConferenceConfig {
+    /// The first installed H.264 encoder and decoder (software on a plain
+    /// server: x264enc, openh264 as the fallback).
+    pub fn probe(width: u32, height: u32, fps: u32, bind: IpAddr) -> Result<Self, MediaError> {
+        super::init()?;
+        Ok(Self {
+            width,
+            height,
+            fps,
+            bind,
+            encoder: first_installed("H.264 encoder", &["x264enc", "openh264enc"])?,
+            decoder: first_installed("H.264 decoder", &["avdec_h264", "openh264dec"])?,
+        })
+    }
+}
