@@ -38,7 +38,7 @@ mod session;
 mod spec;
 mod stats;
 
-pub use caps::{audio_caps, h264_caps};
+pub use caps::{audio_caps, h264_caps, mono_s16_caps, AUDIO_RATE};
 pub use elements::ElementError;
 pub use error::RtpError;
 pub use ports::{bind_pair, bind_pair_at};

@@ -1,6 +1,7 @@
 //! What comes out of an appsink: a sample pulled while every pipeline's
 //! bus is watched (an error surfaces instead of a timeout), as a packed RGB
-//! picture or S16 samples; and the one format decoded sound has here.
+//! picture or S16 samples (decoded sound has one format on both sides:
+//! `roomterm_rtp::mono_s16_caps`).
 
 use std::time::{Duration, Instant};
 
@@ -9,18 +10,7 @@ use gst_video::prelude::*;
 use super::pipeline::Running;
 use super::{MediaError, RgbFrame};
 
-/// The rate of decoded sound everywhere (Opus's native rate).
-pub const AUDIO_RATE: i32 = 48_000;
-
-/// Decoded sound: mono S16 at [`AUDIO_RATE`].
-pub fn mono_s16() -> gst::Caps {
-    gst::Caps::builder("audio/x-raw")
-        .field("format", "S16LE")
-        .field("layout", "interleaved")
-        .field("rate", AUDIO_RATE)
-        .field("channels", 1i32)
-        .build()
-}
+pub use roomterm_rtp::{mono_s16_caps as mono_s16, AUDIO_RATE};
 
 /// The packed RGB picture of an appsink sample (rows without padding).
 pub fn rgb_frame(sample: &gst::Sample, receiver: &Running) -> Result<RgbFrame, MediaError> {

@@ -197,10 +197,7 @@ impl RequestBuilder {
     }
 
     pub fn body(mut self, content_type: &str, body: &str) -> Self {
-        self.request
-            .headers
-            .push(headers::ContentType::new(content_type).into());
-        self.request.body = body.as_bytes().to_vec();
+        self.request.body = with_body(&mut self.request.headers, content_type, body);
         self
     }
 
@@ -260,10 +257,7 @@ impl ResponseBuilder {
     }
 
     pub fn body(mut self, content_type: &str, body: &str) -> Self {
-        self.response
-            .headers
-            .push(headers::ContentType::new(content_type).into());
-        self.response.body = body.as_bytes().to_vec();
+        self.response.body = with_body(&mut self.response.headers, content_type, body);
         self
     }
 
@@ -272,6 +266,12 @@ impl ResponseBuilder {
         finish(&mut response.headers, response.body.len());
         response.to_string().into_bytes()
     }
+}
+
+/// Content-Type for `body`, whose bytes are returned.
+fn with_body(headers: &mut Headers, content_type: &str, body: &str) -> Vec<u8> {
+    headers.push(headers::ContentType::new(content_type).into());
+    body.as_bytes().to_vec()
 }
 
 fn finish(headers: &mut Headers, body_len: usize) {

@@ -16,8 +16,8 @@ use roomterm_rtp::{MediumSpec, Remote, Rtp};
 
 use super::elements::{add_linked, capsfilter, link_to_request, make, MediaError};
 
-/// Opus and the mixers run at 48 kHz mono.
-pub(super) const AUDIO_RATE: i32 = 48_000;
+// Opus and the mixers run at 48 kHz mono, the format both sides share.
+pub(super) use roomterm_rtp::{mono_s16_caps as mono_s16, AUDIO_RATE};
 /// rtpbin's sessions in each leg.
 pub(super) const AUDIO: u32 = 0;
 pub(super) const VIDEO: u32 = 1;
@@ -238,15 +238,4 @@ pub(super) fn audio_output(
         elements,
         end: mixer,
     })
-}
-
-/// What the MCU mixes, and what the lobby's prompts are decoded to:
-/// 16-bit mono at 48 kHz.
-pub(super) fn mono_s16() -> gst::Caps {
-    gst::Caps::builder("audio/x-raw")
-        .field("format", "S16LE")
-        .field("layout", "interleaved")
-        .field("rate", AUDIO_RATE)
-        .field("channels", 1i32)
-        .build()
 }
