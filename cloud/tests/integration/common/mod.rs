@@ -51,6 +51,11 @@ impl TestCloud {
         }
     }
 
+    /// The cloud's data directory (`<data>/updates/` holds bundles).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.cloud.endpoints.api_url)
     }
