@@ -8,6 +8,7 @@ pub mod clock;
 pub mod devices;
 pub mod error;
 pub mod focus;
+pub mod http_guard;
 pub mod media;
 pub mod meetings;
 pub mod secrets;

@@ -9,6 +9,7 @@ mod harness;
 mod activation;
 mod cli;
 mod config_channel;
+mod http_limits;
 mod meetings;
 mod peers;
 mod registrar;
