@@ -6,6 +6,7 @@ pub mod calls;
 pub mod client;
 pub mod clock;
 pub mod devices;
+pub mod dialog;
 pub mod error;
 pub mod focus;
 pub mod http_guard;

@@ -13,7 +13,8 @@ use crate::api::{self, AppState};
 use crate::calls::{Router, RouterParts};
 use crate::clock::SharedClock;
 use crate::devices::{Devices, SipSettings};
-use crate::focus::{Focus, FocusConfig, FocusContacts, FocusParts};
+use crate::dialog::Contacts;
+use crate::focus::{Focus, FocusConfig, FocusParts};
 use crate::http_guard::{self, HttpServer};
 use crate::meetings::Meetings;
 use crate::secrets;
@@ -158,10 +159,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     media.media_timeout = config.media_timeout;
     // In-dialog requests (ACK, BYE) come back to the Contact: it names the
     // ports really bound (the listen port may have been 0).
-    let contacts = FocusContacts {
-        udp: url_host(&public_host, sip.udp_addr),
-        tcp: url_host(&public_host, sip.tcp_addr),
-    };
+    let contacts = Contacts::new(&public_host, sip.udp_addr.port(), sip.tcp_addr.port());
     let router = Router::new(RouterParts {
         domain: config.domain.clone(),
         host: public_host.clone(),
@@ -186,12 +184,13 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     });
     let (to_focus, focus_requests) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(focus.clone().run(focus_requests));
+    let answers_to_focus = focus.clone();
     tokio::spawn(crate::calls::dispatch(
         router.clone(),
         dialog_requests,
         responses,
-        focus.clone(),
         to_focus,
+        move |response| answers_to_focus.on_response(response),
     ));
 
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
