@@ -5,6 +5,8 @@
 //! Argon2id (slow on purpose). Tokens and generated passwords carry 256 bits
 //! of randomness, so a plain SHA-256 is enough to store them.
 
+use std::sync::LazyLock;
+
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -41,16 +43,30 @@ pub fn hash_code(code: &str) -> String {
         .to_string()
 }
 
-/// Constant-time check of a code against its stored hash; a corrupt hash
-/// never matches.
-pub fn verify_code(code: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|hash| {
-            Argon2::default()
-                .verify_password(code.as_bytes(), &hash)
-                .is_ok()
-        })
-        .unwrap_or(false)
+/// Checks a code against its stored hash; a corrupt hash never matches.
+///
+/// With no stored hash (an unknown SN, a device without a code) the code is
+/// checked against a dummy hash of the same parameters and never matches:
+/// the answer then takes as long as a wrong code for a real device, so the
+/// time of a refusal does not tell which SNs exist.
+pub fn verify_code(code: &str, stored: Option<&str>) -> bool {
+    static DUMMY: LazyLock<String> = LazyLock::new(|| hash_code("no such code"));
+    let matches = |stored: &str| {
+        PasswordHash::new(stored)
+            .map(|hash| {
+                Argon2::default()
+                    .verify_password(code.as_bytes(), &hash)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    };
+    match stored {
+        Some(stored) => matches(stored),
+        None => {
+            matches(&DUMMY);
+            false
+        }
+    }
 }
 
 /// A random URL-safe secret with the given prefix, e.g. `rtd_…`.
@@ -89,9 +105,10 @@ mod tests {
         assert_eq!(code.len(), CODE_DIGITS);
         assert!(code.bytes().all(|b| b.is_ascii_digit()));
         let hash = hash_code(&code);
-        assert!(verify_code(&code, &hash));
-        assert!(!verify_code("000000000000", &hash) || code == "000000000000");
-        assert!(!verify_code(&code, "not a hash"));
+        assert!(verify_code(&code, Some(&hash)));
+        assert!(!verify_code("000000000000", Some(&hash)) || code == "000000000000");
+        assert!(!verify_code(&code, Some("not a hash")));
+        assert!(!verify_code(&code, None));
     }
 
     #[test]

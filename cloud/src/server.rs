@@ -13,7 +13,9 @@ use crate::api::{self, AppState};
 use crate::calls::{Router, RouterParts};
 use crate::clock::SharedClock;
 use crate::devices::{Devices, SipSettings};
-use crate::focus::{Focus, FocusConfig, FocusContacts, FocusParts};
+use crate::dialog::Contacts;
+use crate::focus::{Focus, FocusConfig, FocusParts};
+use crate::http_guard::{self, HttpServer};
 use crate::meetings::Meetings;
 use crate::secrets;
 use crate::sip::{Directory, Location, Realm, SipCore, SipServer};
@@ -39,6 +41,8 @@ pub struct CloudConfig {
     pub media_canvas: (u32, u32),
     /// A participant sending no media this long is dropped.
     pub media_timeout: std::time::Duration,
+    /// Deadlines and shares on the HTTP APIs (slow or greedy clients).
+    pub http_limits: http_guard::Limits,
 }
 
 impl CloudConfig {
@@ -54,6 +58,7 @@ impl CloudConfig {
             plain_http: false,
             media_canvas: (1280, 720),
             media_timeout: crate::focus::MEDIA_TIMEOUT,
+            http_limits: http_guard::Limits::default(),
         }
     }
 }
@@ -82,16 +87,16 @@ pub struct RunningCloud {
     pub focus: Arc<Focus>,
     /// Point-to-point calls between rooms.
     pub router: Arc<Router>,
-    http: axum_server::Handle,
+    http: HttpServer,
     _sip: SipServer,
 }
 
 impl RunningCloud {
-    /// Stops serving HTTP and SIP and waits briefly for open requests.
+    /// Stops serving HTTP (the port is closed on return; open requests get
+    /// 2 s) and SIP.
     pub async fn shutdown(self) {
-        self.http
-            .graceful_shutdown(Some(std::time::Duration::from_secs(2)));
         self.devices.presence.close_all();
+        self.http.shutdown(std::time::Duration::from_secs(2)).await;
         drop(self._sip);
     }
 }
@@ -154,10 +159,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     media.media_timeout = config.media_timeout;
     // In-dialog requests (ACK, BYE) come back to the Contact: it names the
     // ports really bound (the listen port may have been 0).
-    let contacts = FocusContacts {
-        udp: url_host(&public_host, sip.udp_addr),
-        tcp: url_host(&public_host, sip.tcp_addr),
-    };
+    let contacts = Contacts::new(&public_host, sip.udp_addr.port(), sip.tcp_addr.port());
     let router = Router::new(RouterParts {
         domain: config.domain.clone(),
         host: public_host.clone(),
@@ -182,12 +184,13 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     });
     let (to_focus, focus_requests) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(focus.clone().run(focus_requests));
+    let answers_to_focus = focus.clone();
     tokio::spawn(crate::calls::dispatch(
         router.clone(),
         dialog_requests,
         responses,
-        focus.clone(),
         to_focus,
+        move |response| answers_to_focus.on_response(response),
     ));
 
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
@@ -211,35 +214,19 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         meetings: meetings.clone(),
         focus: focus.clone(),
         admin_token_hash: secrets::hash_token(&admin_token),
-    })
-    .into_make_service_with_connect_info::<SocketAddr>();
+    });
 
-    let listener = std::net::TcpListener::bind(config.http_listen)
+    let listener = tokio::net::TcpListener::bind(config.http_listen)
+        .await
         .with_context(|| format!("cannot bind HTTP {}", config.http_listen))?;
-    listener.set_nonblocking(true)?;
-    let http_addr = listener.local_addr()?;
-    let handle = axum_server::Handle::new();
-    let scheme = match tls {
-        Some(tls) => {
-            let rustls = axum_server::tls_rustls::RustlsConfig::from_config(tls.server_config);
-            let server = axum_server::from_tcp_rustls(listener, rustls).handle(handle.clone());
-            tokio::spawn(async move {
-                if let Err(err) = server.serve(app).await {
-                    tracing::error!(%err, "HTTPS server stopped");
-                }
-            });
-            "https"
-        }
-        None => {
-            let server = axum_server::from_tcp(listener).handle(handle.clone());
-            tokio::spawn(async move {
-                if let Err(err) = server.serve(app).await {
-                    tracing::error!(%err, "HTTP server stopped");
-                }
-            });
-            "http"
-        }
-    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let http = HttpServer::start(
+        listener,
+        tls.map(|tls| tls.server_config),
+        app,
+        config.http_limits,
+    )?;
+    let http_addr = http.local_addr();
 
     let endpoints = Endpoints {
         api_url: format!("{scheme}://{}", url_host(&public_host, http_addr)),
@@ -261,7 +248,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         meetings,
         focus,
         router,
-        http: handle,
+        http,
         _sip: sip,
     })
 }

@@ -21,7 +21,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         axum::Json::<T>::from_request(req, state)
             .await
             .map(|axum::Json(value)| ApiJson(value))
-            .map_err(|rejection| CloudError::InvalidInput(rejection.body_text()))
+            .map_err(|rejection| match rejection.status() {
+                // A body sent without a length, past the server's maximum.
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE => CloudError::Coded {
+                    status: 413,
+                    code: "payload_too_large",
+                    message: rejection.body_text(),
+                },
+                _ => CloudError::InvalidInput(rejection.body_text()),
+            })
     }
 }
 

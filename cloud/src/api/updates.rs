@@ -46,13 +46,14 @@ pub async fn cancel(
     Ok(Json(state.devices.cancel_update(&sn).await?))
 }
 
-/// `GET {DEVICE_API}/updates/{name}`: a bundle, streamed from disk.
+/// `GET {DEVICE_API}/updates/{name}`: the bundle offered to this device,
+/// streamed from disk.
 pub async fn download(
     State(state): State<AppState>,
     Device(row, _): Device,
     ApiPath(name): ApiPath,
 ) -> CloudResult<Response> {
-    let path = state.devices.bundle_path(&name)?;
+    let path = state.devices.offered_bundle_path(&row, &name)?;
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| CloudError::Internal(e.into()))?;

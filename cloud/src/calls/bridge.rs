@@ -12,16 +12,17 @@ use rsip::Method;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::request::{contact, new_branch, quoted, uri_of, user_of, LegIdentity, Outgoing};
 use super::{Event, Router, Side};
+use crate::dialog::address::{
+    name_addr, new_call_id, quoted, target_of, uri_of, user_of, with_tag,
+};
+use crate::dialog::contacts::contact;
+use crate::dialog::{
+    self, complete, new_branch, respond, LegIdentity, Outgoing, T1, T2, TRANSACTION_WAIT,
+};
 use crate::sip::location::{Binding, Transport};
-use crate::sip::message::{Request, Response, ResponseBuilder};
+use crate::sip::message::Response;
 use crate::sip::{random_tag, Deferred, ReplyPath};
-
-const T1: Duration = Duration::from_millis(500);
-const T2: Duration = Duration::from_secs(4);
-/// Timer B / H: how long a transaction waits for its answer (or ACK).
-const TRANSACTION_WAIT: Duration = Duration::from_secs(32);
 /// How long the callee may ring before the caller is told "no answer".
 const RING_LIMIT: Duration = Duration::from_secs(60);
 /// How long a finished call still answers retransmissions (Timer D, K).
@@ -87,7 +88,7 @@ pub(super) async fn run(router: Arc<Router>, a: Deferred, events: mpsc::Unbounde
         Ok(callee) => callee,
         Err((code, reason, warning)) => {
             tracing::info!(call = %a_call_id, code, reason, "point-to-point call refused");
-            let answer = respond_to(
+            let answer = respond(
                 &a,
                 &a_tag,
                 code,
@@ -95,29 +96,28 @@ pub(super) async fn run(router: Arc<Router>, a: Deferred, events: mpsc::Unbounde
                 warning_header(&router, warning),
                 None,
             );
-            complete(&router, &a, answer);
+            complete(&router.transactions, &a, answer);
             // Retransmissions of the INVITE are answered by the transaction.
             router.forget(&[&a_call_id]);
             return;
         }
     };
-    let b_call_id = format!("{}@roomcloud", random_tag());
-    let b_to = format!("<sip:{}@{}>", callee.user, router.domain);
+    let b_call_id = new_call_id();
+    let b_to = name_addr(None, &callee.user, &router.domain, None);
     let (transport, sent_by) = match callee.binding.source.transport {
-        Transport::Udp => ("UDP", router.contacts.udp.clone()),
-        Transport::Tcp => ("TCP", router.contacts.tcp.clone()),
+        Transport::Udp => (rsip::Transport::Udp, router.contacts.udp.clone()),
+        Transport::Tcp => (rsip::Transport::Tcp, router.contacts.tcp.clone()),
     };
     let b_leg = LegIdentity {
         call_id: b_call_id.clone(),
-        local: format!(
-            "{} <sip:{}@{}>;tag={}",
-            quoted(&callee.caller_name),
-            callee.caller,
-            router.domain,
-            random_tag()
+        local: name_addr(
+            Some(&quoted(&callee.caller_name)),
+            &callee.caller,
+            &router.domain,
+            Some(&random_tag()),
         ),
         remote: b_to.clone(),
-        target: callee.binding.uri.clone(),
+        target: callee.target,
         transport,
         sent_by,
     };
@@ -158,6 +158,8 @@ struct Callee {
     caller_name: String,
     user: String,
     binding: Binding,
+    /// The binding's URI: the callee's Request-URI.
+    target: rsip::Uri,
     path: ReplyPath,
 }
 
@@ -190,9 +192,12 @@ async fn callee_of(router: &Router, a: &Deferred) -> Result<Callee, Refusal> {
         .location
         .bindings(&user, now)
         .into_iter()
-        .filter_map(|b| Some((router.flows.path_to(b.source)?, b)))
-        .max_by_key(|(_, b)| b.expires_at);
-    let Some((path, binding)) = reachable else {
+        .filter_map(|b| {
+            let target = rsip::Uri::try_from(b.uri.as_str()).ok()?;
+            Some((router.flows.path_to(b.source)?, target, b))
+        })
+        .max_by_key(|(_, _, b)| b.expires_at);
+    let Some((path, target, binding)) = reachable else {
         return Err((480, "Temporarily Unavailable", Some("offline")));
     };
     let caller_name = match router.store.device_by_number(&caller).await {
@@ -204,6 +209,7 @@ async fn callee_of(router: &Router, a: &Deferred) -> Result<Callee, Refusal> {
         caller_name,
         user,
         binding,
+        target,
         path,
     })
 }
@@ -238,7 +244,7 @@ impl Bridge {
     }
 
     fn invite_callee(&mut self) {
-        let mut out = Outgoing::new("INVITE", 1);
+        let mut out = Outgoing::new(rsip::Method::Invite, 1);
         out.branch = Some(&self.b_branch);
         let body = self.a.request.body.clone();
         out.body = Some(("application/sdp", &body));
@@ -293,13 +299,14 @@ impl Bridge {
                 self.state = State::Ringing;
                 self.deadline = Some(Instant::now() + RING_LIMIT);
                 let contact = self.contact_header();
-                let ringing = respond_to(&self.a, &self.a_tag, 180, "Ringing", vec![contact], None);
+                let ringing = respond(&self.a, &self.a_tag, 180, "Ringing", vec![contact], None);
                 self.a.reply.send(ringing);
             }
             (200..=299, State::Calling | State::Ringing) => {
                 self.b_leg.remote = to.clone();
-                if let Some(target) = r.header("contact").and_then(uri_of) {
-                    self.b_leg.target = target.to_string();
+                let target = r.header("contact").and_then(uri_of);
+                if let Some(target) = target.and_then(|t| rsip::Uri::try_from(t).ok()) {
+                    self.b_leg.target = target;
                 }
                 self.ack_callee_2xx();
                 self.answer_caller(&r.body);
@@ -319,15 +326,14 @@ impl Bridge {
                 self.ack_callee_failure(&to);
                 if matches!(self.state, State::Calling | State::Ringing) {
                     let warning = r.header("warning").map(str::to_string).or_else(|| {
-                        default_code(r.status)
-                            .map(|code| crate::focus::reject::warning(&self.router.host, code))
+                        default_code(r.status).map(|code| dialog::warning(&self.router.host, code))
                     });
                     let extra = warning
                         .map(|w| vec![rsip::headers::Warning::new(w).into()])
                         .unwrap_or_default();
                     let reason = r.reason.clone();
-                    let answer = respond_to(&self.a, &self.a_tag, r.status, &reason, extra, None);
-                    complete(&self.router, &self.a, answer);
+                    let answer = respond(&self.a, &self.a_tag, r.status, &reason, extra, None);
+                    complete(&self.router.transactions, &self.a, answer);
                     tracing::info!(status = r.status, %reason, "the callee refused");
                 }
                 if self.state != State::Done {
@@ -342,10 +348,10 @@ impl Bridge {
         match d.request.method {
             Method::Ack => self.stop(&Stop::Ack),
             Method::Cancel => {
-                let answer = respond_to(&d, &self.a_tag, 200, "OK", vec![], None);
-                complete(&self.router, &d, answer);
+                let answer = respond(&d, &self.a_tag, 200, "OK", vec![], None);
+                complete(&self.router.transactions, &d, answer);
                 if matches!(self.state, State::Calling | State::Ringing) {
-                    let terminated = respond_to(
+                    let terminated = respond(
                         &self.a,
                         &self.a_tag,
                         487,
@@ -353,26 +359,26 @@ impl Bridge {
                         vec![],
                         None,
                     );
-                    complete(&self.router, &self.a, terminated);
+                    complete(&self.router.transactions, &self.a, terminated);
                     self.cancel_callee();
                     self.state = State::Cancelling;
                     self.deadline = Some(Instant::now() + TRANSACTION_WAIT);
                 }
             }
             Method::Bye if self.state == State::Answered => {
-                let ok = respond_to(&d, &self.a_tag, 200, "OK", vec![], None);
-                complete(&self.router, &d, ok);
+                let ok = respond(&d, &self.a_tag, 200, "OK", vec![], None);
+                complete(&self.router.transactions, &d, ok);
                 self.bye_callee();
                 tracing::info!(call = %self.a.request.call_id(), "the caller hung up");
                 self.end();
             }
             // A re-INVITE (session refresh): the session stays as it is.
             Method::Invite if self.state == State::Answered => {
-                let refused = respond_to(&d, &self.a_tag, 488, "Not Acceptable Here", vec![], None);
-                complete(&self.router, &d, refused);
+                let refused = respond(&d, &self.a_tag, 488, "Not Acceptable Here", vec![], None);
+                complete(&self.router.transactions, &d, refused);
             }
             _ => {
-                let answer = respond_to(
+                let answer = respond(
                     &d,
                     &self.a_tag,
                     481,
@@ -380,7 +386,7 @@ impl Bridge {
                     vec![],
                     None,
                 );
-                complete(&self.router, &d, answer);
+                complete(&self.router.transactions, &d, answer);
             }
         }
     }
@@ -389,15 +395,15 @@ impl Bridge {
         let tag = random_tag();
         match d.request.method {
             Method::Bye if self.state == State::Answered => {
-                let ok = respond_to(&d, &tag, 200, "OK", vec![], None);
-                complete(&self.router, &d, ok);
+                let ok = respond(&d, &tag, 200, "OK", vec![], None);
+                complete(&self.router.transactions, &d, ok);
                 self.bye_caller();
                 tracing::info!(call = %self.a.request.call_id(), "the callee hung up");
                 self.end();
             }
             Method::Ack => {}
             _ => {
-                let answer = respond_to(
+                let answer = respond(
                     &d,
                     &tag,
                     481,
@@ -405,7 +411,7 @@ impl Bridge {
                     vec![],
                     None,
                 );
-                complete(&self.router, &d, answer);
+                complete(&self.router.transactions, &d, answer);
             }
         }
     }
@@ -413,26 +419,19 @@ impl Bridge {
     fn answer_caller(&mut self, sdp: &[u8]) {
         let body = Some(("application/sdp", sdp.to_vec()));
         let contact = self.contact_header();
-        let answer = respond_to(&self.a, &self.a_tag, 200, "OK", vec![contact], body);
+        let answer = respond(&self.a, &self.a_tag, 200, "OK", vec![contact], body);
         if let Some(key) = &self.a.key {
             self.router.transactions.complete(key, answer.clone());
         }
         let path = self.a.reply.clone();
         self.send_arc(path, answer, Stop::Ack);
         let request = &self.a.request;
-        let (transport, sent_by) = self.our_sent_by(&self.a.reply);
+        let (transport, sent_by) = self.router.contacts.for_path(&self.a.reply);
         self.a_leg = Some(LegIdentity {
             call_id: request.call_id().to_string(),
-            local: format!(
-                "{};tag={}",
-                request.header("to").unwrap_or_default(),
-                self.a_tag
-            ),
+            local: with_tag(request.header("to").unwrap_or_default(), &self.a_tag),
             remote: request.header("from").unwrap_or_default().to_string(),
-            target: request
-                .header("contact")
-                .and_then(uri_of)
-                .map_or_else(|| format!("sip:{}", self.a.source.addr), str::to_string),
+            target: target_of(request.header("contact"), self.a.source.addr),
             transport,
             sent_by,
         });
@@ -442,12 +441,12 @@ impl Bridge {
     }
 
     fn ack_callee_2xx(&mut self) {
-        let bytes = self.b_leg.print(&Outgoing::new("ACK", 1));
+        let bytes = self.b_leg.print(&Outgoing::new(Method::Ack, 1));
         self.b_path.send(Arc::new(bytes));
     }
 
     fn ack_callee_failure(&mut self, to: &str) {
-        let mut out = Outgoing::new("ACK", 1);
+        let mut out = Outgoing::new(Method::Ack, 1);
         out.branch = Some(&self.b_branch);
         out.to = Some(to);
         let bytes = self.b_leg.print(&out);
@@ -455,7 +454,7 @@ impl Bridge {
     }
 
     fn cancel_callee(&mut self) {
-        let mut out = Outgoing::new("CANCEL", 1);
+        let mut out = Outgoing::new(Method::Cancel, 1);
         out.branch = Some(&self.b_branch);
         out.to = Some(&self.b_to);
         let bytes = self.b_leg.print(&out);
@@ -468,7 +467,7 @@ impl Bridge {
 
     fn bye_callee(&mut self) {
         self.b_cseq += 1;
-        let bytes = self.b_leg.print(&Outgoing::new("BYE", self.b_cseq));
+        let bytes = self.b_leg.print(&Outgoing::new(Method::Bye, self.b_cseq));
         let stop = Stop::Response {
             call_id: self.b_leg.call_id.clone(),
             method: "BYE".into(),
@@ -481,7 +480,7 @@ impl Bridge {
             return;
         };
         self.a_cseq += 1;
-        let bytes = leg.print(&Outgoing::new("BYE", self.a_cseq));
+        let bytes = leg.print(&Outgoing::new(Method::Bye, self.a_cseq));
         let stop = Stop::Response {
             call_id: leg.call_id.clone(),
             method: "BYE".into(),
@@ -491,8 +490,8 @@ impl Bridge {
 
     fn fail_caller(&mut self, code: u16, reason: &str, warning: Option<&str>) {
         let extra = warning_header(&self.router, warning);
-        let answer = respond_to(&self.a, &self.a_tag, code, reason, extra, None);
-        complete(&self.router, &self.a, answer);
+        let answer = respond(&self.a, &self.a_tag, code, reason, extra, None);
+        complete(&self.router.transactions, &self.a, answer);
         tracing::info!(code, reason, "point-to-point call failed");
         self.end();
     }
@@ -529,15 +528,8 @@ impl Bridge {
     }
 
     fn contact_header(&self) -> rsip::Header {
-        let (transport, sent_by) = self.our_sent_by(&self.a.reply);
-        rsip::headers::Contact::new(contact(transport, &sent_by)).into()
-    }
-
-    fn our_sent_by(&self, path: &ReplyPath) -> (&'static str, String) {
-        match path {
-            ReplyPath::Udp { .. } => ("UDP", self.router.contacts.udp.clone()),
-            ReplyPath::Tcp(_) => ("TCP", self.router.contacts.tcp.clone()),
-        }
+        let (transport, sent_by) = self.router.contacts.for_path(&self.a.reply);
+        contact("calls", transport, &sent_by).into()
     }
 }
 
@@ -552,35 +544,7 @@ fn default_code(status: u16) -> Option<&'static str> {
 }
 
 fn warning_header(router: &Router, code: Option<&str>) -> Vec<rsip::Header> {
-    code.map(|code| {
-        rsip::headers::Warning::new(crate::focus::reject::warning(&router.host, code)).into()
-    })
-    .into_iter()
-    .collect()
-}
-
-fn respond_to(
-    d: &Deferred,
-    tag: &str,
-    code: u16,
-    reason: &str,
-    extra: Vec<rsip::Header>,
-    body: Option<(&str, Vec<u8>)>,
-) -> Arc<Vec<u8>> {
-    let request: &Request = &d.request;
-    let echo = request.echo();
-    let top_via = request.via.answered_from(d.source.addr);
-    Arc::new(
-        ResponseBuilder::new(&echo, Some(top_via), tag).build_with_body(code, reason, extra, body),
-    )
-}
-
-/// Sends a final answer to a request and completes its transaction (a
-/// failure to the caller's INVITE needs no ACK wait: a retransmitted
-/// INVITE gets the stored answer from the transaction).
-fn complete(router: &Router, d: &Deferred, answer: Arc<Vec<u8>>) {
-    if let Some(key) = &d.key {
-        router.transactions.complete(key, answer.clone());
-    }
-    d.reply.send(answer);
+    code.map(|code| dialog::warning_header(&router.host, code))
+        .into_iter()
+        .collect()
 }

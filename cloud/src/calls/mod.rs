@@ -9,8 +9,8 @@
 //! Record-Routes; each leg is a plain dialog like the focus's, and the
 //! cloud keeps the call's state (who calls whom, for how long).
 //!
-//! - `request.rs`: the requests either leg sends, printed (pure).
-//! - `bridge.rs`: one call's two legs, as a task fed by events.
+//! - `bridge.rs`: one call's two legs, as a task fed by events (the
+//!   requests and responses themselves are `dialog/`'s, as the focus's).
 //! - `mod.rs` (this): which requests are calls to rooms, and the routing of
 //!   each message to its call.
 //!
@@ -18,9 +18,7 @@
 //! address (flow) its registration came from.
 
 mod bridge;
-pub mod request;
 
-use crate::lock;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -29,7 +27,8 @@ use rsip::Method;
 use tokio::sync::mpsc;
 
 use crate::clock::SharedClock;
-use crate::focus::FocusContacts;
+use crate::dialog::{tag_of, Contacts};
+use crate::lock;
 use crate::sip::message::{Request, Response};
 use crate::sip::transaction::Transactions;
 use crate::sip::{Deferred, Directory, Flows, Location, Source};
@@ -54,7 +53,7 @@ pub struct Router {
     pub(crate) domain: String,
     /// For `Warning` headers.
     pub(crate) host: String,
-    pub(crate) contacts: FocusContacts,
+    pub(crate) contacts: Contacts,
     directory: Arc<Directory>,
     pub(crate) location: Arc<Location>,
     pub(crate) flows: Arc<Flows>,
@@ -80,7 +79,7 @@ impl Drop for LiveCall {
 pub struct RouterParts {
     pub domain: String,
     pub host: String,
-    pub contacts: FocusContacts,
+    pub contacts: Contacts,
     pub directory: Arc<Directory>,
     pub location: Arc<Location>,
     pub flows: Arc<Flows>,
@@ -113,7 +112,7 @@ impl Router {
             return true;
         }
         request.method == Method::Invite
-            && crate::focus::tag_of(request.header("to")).is_none()
+            && tag_of(request.header("to")).is_none()
             && request
                 .uri
                 .user()
@@ -179,28 +178,29 @@ impl Router {
     }
 }
 
-/// Sends each dialog request to the router or the conference focus, and
-/// each response to the router, until the SIP core stops.
+/// Sends each dialog request to the router if it claims it, else to
+/// `others` (the conference focus); each response to the router, else to
+/// `other_response` (answers to the focus's NOTIFYs, or strays); until the
+/// SIP core stops.
 pub async fn dispatch(
     router: Arc<Router>,
     mut requests: mpsc::UnboundedReceiver<Deferred>,
     mut responses: mpsc::UnboundedReceiver<(Response, Source)>,
-    focus: Arc<crate::focus::Focus>,
-    to_focus: mpsc::UnboundedSender<Deferred>,
+    others: mpsc::UnboundedSender<Deferred>,
+    other_response: impl Fn(&Response),
 ) {
     loop {
         tokio::select! {
             request = requests.recv() => match request {
                 Some(d) if router.claims(&d.request) => router.handle(d),
                 Some(d) => {
-                    let _ = to_focus.send(d);
+                    let _ = others.send(d);
                 }
                 None => return,
             },
             Some((response, _)) = responses.recv() => {
-                // Not a call's: an answer to the focus's NOTIFY, or stray.
                 if let Some(response) = router.on_response(response) {
-                    focus.on_response(&response);
+                    other_response(&response);
                 }
             }
         }

@@ -114,17 +114,18 @@ impl Devices {
             return Ok(None);
         }
         let row = match self.store.device_by_sn(&sn).await {
-            Ok(row) => row,
-            Err(StoreError::NotFound) => return Ok(None),
+            Ok(row) => Some(row),
+            Err(StoreError::NotFound) => None,
             Err(err) => return Err(err.into()),
         };
-        let Some(hash) = row.code_hash.clone() else {
-            return Ok(None);
-        };
-        let matches = tokio::task::spawn_blocking(move || secrets::verify_code(&code, &hash))
-            .await
-            .map_err(|e| CloudError::Internal(e.into()))?;
-        Ok(matches.then_some(row))
+        // An unknown SN costs the same hashing as a wrong code (see
+        // `verify_code`): its refusal must not come back sooner.
+        let hash = row.as_ref().and_then(|row| row.code_hash.clone());
+        let matches =
+            tokio::task::spawn_blocking(move || secrets::verify_code(&code, hash.as_deref()))
+                .await
+                .map_err(|e| CloudError::Internal(e.into()))?;
+        Ok(row.filter(|_| matches))
     }
 
     /// The device a bearer token belongs to.

@@ -73,6 +73,16 @@ impl Devices {
         Ok(path)
     }
 
+    /// The bundle file `name` for the device `row`: only the one offered to
+    /// it now. Any other name, another device's bundle included, is not
+    /// found, so a device learns nothing about offers made to others.
+    pub fn offered_bundle_path(&self, row: &DeviceRow, name: &str) -> CloudResult<PathBuf> {
+        if row.update_bundle.as_deref() != Some(name) {
+            return Err(CloudError::NotFound("bundle"));
+        }
+        self.bundle_path(name)
+    }
+
     /// Offers the bundle `bundle` (release `version`) to the device `sn`.
     pub async fn offer_update(
         &self,

@@ -7,7 +7,7 @@
 //! a meeting room hosts it without a password; invited rooms need no guest
 //! password), and by its name, which the roster shows.
 
-use crate::calls::request::{uri_of, user_of};
+use crate::dialog::{uri_of, user_of};
 use crate::sip::message::Request;
 use crate::sip::{Location, Source};
 use crate::store::Store;

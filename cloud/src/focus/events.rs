@@ -16,13 +16,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use rsip::headers::UntypedHeader;
+use rsip::Method;
 use tokio::time::Instant;
 
 use super::dtmf::key_in_info;
 use super::roster::{self, Member, Roster};
-use super::{tag_of, Focus, T1, T2};
-use crate::calls::request::{LegIdentity, Outgoing};
+use super::Focus;
+use crate::dialog::address::sip_uri;
+use crate::dialog::{self, tag_of, uri_of, LegIdentity, Outgoing};
 use crate::lock;
 use crate::sip::message::Response;
 use crate::sip::{Deferred, ReplyPath};
@@ -31,8 +33,6 @@ use crate::sip::{Deferred, ReplyPath};
 pub const LAYOUT_TYPE: &str = "application/vnd.roomterm.layout+json";
 /// Subscriptions last this long unless refreshed (and at most this).
 const MAX_EXPIRES: u64 = 3600;
-/// Timer F: a NOTIFY nobody answers is given up.
-const NOTIFY_WAIT: Duration = Duration::from_secs(32);
 
 type DialogView = (
     String,
@@ -60,20 +60,11 @@ pub(super) struct Subscription {
 impl Focus {
     /// `481` to a request in a dialog that is not (or no longer) ours.
     fn no_dialog(&self, d: &Deferred) {
-        let echo = d.request.echo();
-        self.answer(
-            d,
-            &echo,
-            None,
-            481,
-            "Call/Transaction Does Not Exist",
-            vec![],
-        );
+        self.answer(d, None, 481, "Call/Transaction Does Not Exist", vec![]);
     }
 
     /// `SUBSCRIBE` in a meeting call's dialog.
     pub(super) fn subscribe(&self, d: Deferred) {
-        let echo = d.request.echo();
         let event = d.request.header("event").unwrap_or_default();
         let event_name = event.split(';').next().unwrap_or_default().trim();
         let Some((dialog_tag, meeting_id, participant, leg, cseq)) = self.dialog_of(&d) else {
@@ -81,7 +72,7 @@ impl Focus {
         };
         if !event_name.eq_ignore_ascii_case("conference") {
             let allow = rsip::Header::Other("Allow-Events".into(), "conference".into());
-            return self.answer(&d, &echo, Some(&dialog_tag), 489, "Bad Event", vec![allow]);
+            return self.answer(&d, Some(&dialog_tag), 489, "Bad Event", vec![allow]);
         }
         let expires = d
             .request
@@ -90,15 +81,8 @@ impl Focus {
             .unwrap_or(MAX_EXPIRES)
             .min(MAX_EXPIRES);
         let call_id = d.request.call_id().to_string();
-        let expires_header = rsip::Header::Other("Expires".into(), expires.to_string());
-        self.answer(
-            &d,
-            &echo,
-            Some(&dialog_tag),
-            200,
-            "OK",
-            vec![expires_header],
-        );
+        let expires_header = rsip::headers::Expires::new(expires.to_string()).into();
+        self.answer(&d, Some(&dialog_tag), 200, "OK", vec![expires_header]);
         let mut subscriptions = lock(&self.subscriptions);
         if expires == 0 {
             if let Some(mut ended) = subscriptions.remove(&call_id) {
@@ -127,7 +111,6 @@ impl Focus {
     /// `INFO` in a meeting call's dialog: the participant's layout, or a
     /// key it pressed (for the waiting room's password).
     pub(super) fn info(&self, d: Deferred) {
-        let echo = d.request.echo();
         let Some((dialog_tag, meeting_id, participant, _, _)) = self.dialog_of(&d) else {
             return self.no_dialog(&d);
         };
@@ -135,16 +118,15 @@ impl Focus {
         if let Some(key) = key_in_info(content_type, &d.request.body) {
             // Keys matter only while the password is awaited.
             self.waiting_key(d.request.call_id(), key);
-            return self.answer(&d, &echo, Some(&dialog_tag), 200, "OK", vec![]);
+            return self.answer(&d, Some(&dialog_tag), 200, "OK", vec![]);
         }
         if !content_type.trim().eq_ignore_ascii_case(LAYOUT_TYPE) {
-            let accept = rsip::Header::Other(
-                "Accept".into(),
-                format!("{LAYOUT_TYPE}, application/dtmf-relay, application/dtmf"),
-            );
+            let accept = rsip::headers::Accept::new(format!(
+                "{LAYOUT_TYPE}, application/dtmf-relay, application/dtmf"
+            ))
+            .into();
             return self.answer(
                 &d,
-                &echo,
                 Some(&dialog_tag),
                 415,
                 "Unsupported Media Type",
@@ -159,26 +141,19 @@ impl Focus {
             .ok()
             .and_then(|c| roster::layout_of(&c.layout));
         let Some(layout) = layout else {
-            return self.answer(&d, &echo, Some(&dialog_tag), 400, "Unknown Layout", vec![]);
+            return self.answer(&d, Some(&dialog_tag), 400, "Unknown Layout", vec![]);
         };
         let applied = self
             .conference(&meeting_id)
             .map(|c| c.set_participant_layout(participant, layout));
         match applied {
             Some(Ok(())) => {
-                self.answer(&d, &echo, Some(&dialog_tag), 200, "OK", vec![]);
+                self.answer(&d, Some(&dialog_tag), 200, "OK", vec![]);
                 self.notify_meeting(&meeting_id);
             }
             other => {
                 tracing::warn!(?other, "cannot change a participant's layout");
-                self.answer(
-                    &d,
-                    &echo,
-                    Some(&dialog_tag),
-                    500,
-                    "Layout Unavailable",
-                    vec![],
-                );
+                self.answer(&d, Some(&dialog_tag), 500, "Layout Unavailable", vec![]);
             }
         }
     }
@@ -206,12 +181,8 @@ impl Focus {
 
     /// A response to one of our NOTIFYs stops its repetition.
     pub fn on_response(&self, response: &Response) {
-        let Some((cseq, _)) = response.cseq() else {
-            return;
-        };
-        let key = (response.call_id().to_string(), cseq);
-        if let Some(answered) = lock(&self.unanswered).remove(&key) {
-            let _ = answered.send(true);
+        if let Some((cseq, _)) = response.cseq() {
+            self.unanswered.stop(response.call_id(), cseq);
         }
     }
 
@@ -222,9 +193,7 @@ impl Focus {
             .roster(&subscription.meeting_id)
             .into_iter()
             .map(|entry| Member {
-                entity: crate::calls::request::uri_of(&entry.from)
-                    .unwrap_or_default()
-                    .to_string(),
+                entity: uri_of(&entry.from).unwrap_or_default().to_string(),
                 name: entry.name,
                 host: entry.host,
             })
@@ -232,56 +201,27 @@ impl Focus {
         let layout = self
             .conference(&subscription.meeting_id)
             .and_then(|c| c.watching(subscription.participant));
-        let conference = format!("sip:{}@{}", subscription.meeting_id, self.domain());
+        let conference = sip_uri(&subscription.meeting_id, self.domain()).to_string();
         let body = roster::conference_info(&Roster {
             conference: &conference,
             version: subscription.version,
             members: &members,
             layout,
         });
-        let mut out = Outgoing::new("NOTIFY", cseq);
+        let mut out = Outgoing::new(Method::Notify, cseq);
         out.extra = vec![
-            ("Event", "conference".to_string()),
-            ("Subscription-State", state.to_string()),
-            ("Contact", subscription.leg.contact()),
+            rsip::headers::Event::new("conference").into(),
+            rsip::headers::SubscriptionState::new(state).into(),
+            subscription.leg.contact(),
         ];
         out.body = Some((roster::CONTENT_TYPE, body.as_bytes()));
         let bytes = Arc::new(subscription.leg.print(&out));
         subscription.path.send(bytes.clone());
         if subscription.path.is_unreliable() {
-            self.repeat_until_answered(
-                subscription.leg.call_id.clone(),
-                cseq,
-                subscription.path.clone(),
-                bytes,
-            );
+            let call_id = subscription.leg.call_id.clone();
+            self.unanswered
+                .start(call_id, cseq, subscription.path.clone(), bytes);
         }
-    }
-
-    fn repeat_until_answered(
-        &self,
-        call_id: String,
-        cseq: u32,
-        path: ReplyPath,
-        bytes: Arc<Vec<u8>>,
-    ) {
-        let (answered_tx, mut answered) = watch::channel(false);
-        lock(&self.unanswered).insert((call_id, cseq), answered_tx);
-        tokio::spawn(async move {
-            let deadline = Instant::now() + NOTIFY_WAIT;
-            let mut wait = T1;
-            loop {
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = answered.wait_for(|a| *a) => return,
-                }
-                if Instant::now() >= deadline {
-                    return;
-                }
-                path.send(bytes.clone());
-                wait = (wait * 2).min(T2);
-            }
-        });
     }
 
     /// The dialog a request belongs to (Call-ID and our tag): (our tag,
@@ -301,20 +241,17 @@ impl Focus {
         })
     }
 
+    /// A final answer to an in-dialog request (`tag`: the dialog's).
     fn answer(
         &self,
         d: &Deferred,
-        echo: &crate::sip::message::EchoHeaders,
         tag: Option<&str>,
         code: u16,
         reason: &str,
         extra: Vec<rsip::Header>,
     ) {
         let tag = tag.map_or_else(crate::sip::random_tag, str::to_string);
-        let answer = self.respond(d, echo, &tag, code, reason, extra, None);
-        if let Some(key) = &d.key {
-            self.transactions.complete(key, answer.clone());
-        }
-        d.reply.send(answer);
+        let answer = dialog::respond(d, &tag, code, reason, extra, None);
+        dialog::complete(&self.transactions, d, answer);
     }
 }

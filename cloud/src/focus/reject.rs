@@ -1,6 +1,7 @@
 //! How a refused join is said in SIP: a status code a SIP phone shows, a
 //! reason phrase a person reads, and the stable reason code (in a
-//! `Warning: 399` header, RFC 3261 §20.43) a terminal translates. Pure.
+//! `Warning: 399` header, RFC 3261 §20.43, `dialog::warning`) a terminal
+//! translates. Pure.
 
 use crate::meetings::join::RejectReason;
 
@@ -17,9 +18,40 @@ pub fn status(reason: RejectReason) -> (u16, &'static str) {
     }
 }
 
-/// The `Warning` header value carrying the stable code.
-pub fn warning(host: &str, code: &str) -> String {
-    format!("399 {host} \"{code}\"")
+/// A refused INVITE, as SIP.
+pub struct Refusal {
+    pub code: u16,
+    pub reason: String,
+    pub warning: Option<rsip::Header>,
+    /// The stable reason code (`wrong_password`, `full`, …) of a refused
+    /// join.
+    pub reason_code: Option<&'static str>,
+}
+
+impl Refusal {
+    /// A refusal with no reason code (not a join decision's).
+    pub fn plain(code: u16, reason: &str) -> Self {
+        Self {
+            code,
+            reason: reason.to_string(),
+            warning: None,
+            reason_code: None,
+        }
+    }
+}
+
+impl Refusal {
+    /// A join decision's refusal: its status and phrase, and its reason
+    /// code in a `Warning: 399` from `host`.
+    pub fn rejected(reason: RejectReason, host: &str) -> Self {
+        let (code, phrase) = status(reason);
+        Self {
+            code,
+            reason: phrase.to_string(),
+            warning: Some(crate::dialog::warning_header(host, reason.code())),
+            reason_code: Some(reason.code()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -40,9 +72,5 @@ mod tests {
         let answers: std::collections::HashSet<_> = all.iter().map(|r| status(*r)).collect();
         assert_eq!(answers.len(), all.len());
         assert!(answers.iter().all(|(code, _)| (400..700).contains(code)));
-        assert_eq!(
-            warning("roomcloud.local", "full"),
-            "399 roomcloud.local \"full\""
-        );
     }
 }

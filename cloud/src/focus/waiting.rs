@@ -14,9 +14,12 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use rsip::Method;
+
 use super::dtmf::{DtmfReader, PasswordEntry, ENTRY_PAUSE};
 use super::{caller::Caller, sdp, target::Target, Focus, Refusal};
-use crate::calls::request::Outgoing;
+use crate::dialog::request::reason_header;
+use crate::dialog::Outgoing;
 use crate::lock;
 use crate::media::{Lobby, LobbySpec, ParticipantId, Prompt};
 use crate::meetings::join::RejectReason;
@@ -191,15 +194,11 @@ impl Focus {
         let Some(dialog) = lock(&self.dialogs).remove(&call.call_id) else {
             return;
         };
-        let mut bye = Outgoing::new("BYE", dialog.cseq.fetch_add(1, Ordering::Relaxed) + 1);
+        let cseq = dialog.cseq.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut bye = Outgoing::new(Method::Bye, cseq);
         if let Some(refusal) = why {
-            // RFC 3326: why the call ends, for a phone to show.
-            let reason = format!(
-                "SIP;cause={};text=\"{}\"",
-                refusal.code,
-                refusal.reason.replace('"', "'")
-            );
-            bye.extra.push(("Reason", reason));
+            // Why the call ends, for a phone to show.
+            bye.extra.push(reason_header(refusal.code, &refusal.reason));
         }
         dialog.path.send(Arc::new(dialog.leg.print(&bye)));
     }

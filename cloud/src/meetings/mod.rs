@@ -256,7 +256,7 @@ async fn hash(password: String) -> CloudResult<String> {
 
 async fn verify(password: String, hash: Option<String>) -> CloudResult<bool> {
     let Some(hash) = hash else { return Ok(false) };
-    tokio::task::spawn_blocking(move || secrets::verify_code(&password, &hash))
+    tokio::task::spawn_blocking(move || secrets::verify_code(&password, Some(&hash)))
         .await
         .map_err(|e| CloudError::Internal(e.into()))
 }

@@ -88,6 +88,51 @@ async fn wrong_code_and_unknown_sn_are_refused_alike() {
     assert_eq!(t.device("SN-W1").await.state, "pending");
 }
 
+/// A refusal's time must not tell which SNs exist: before the fix an
+/// unknown SN was refused ~30 times sooner than a wrong code for a real one
+/// (no Argon2 check). Medians of interleaved attempts on one warm connection
+/// keep a loaded machine's noise out; the bound is far from both ratios.
+#[tokio::test]
+async fn unknown_sn_and_wrong_code_take_the_same_time() {
+    let t = TestCloud::start().await;
+    t.enterprise("Acme").await;
+    t.add_device("SN-T1", "Acme").await.unwrap();
+    let attempt = |sn: &'static str| {
+        let t = &t;
+        async move {
+            // Spread over time, so the lockout (10 in 5 minutes) stays out.
+            t.clock.advance_secs(60);
+            let started = std::time::Instant::now();
+            let (status, body, _) = t.activate(sn, "000000000000").await;
+            (started.elapsed(), status, body)
+        }
+    };
+    for sn in ["SN-T1", "SN-NOPE", "SN-T1", "SN-NOPE"] {
+        attempt(sn).await;
+    }
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for _ in 0..9 {
+        let (known_time, known_status, known_body) = attempt("SN-T1").await;
+        let (unknown_time, unknown_status, unknown_body) = attempt("SN-NOPE").await;
+        assert_eq!((known_status, &known_body), (unknown_status, &unknown_body));
+        assert_eq!(error_code(&known_body), "activation_refused");
+        known.push(known_time);
+        unknown.push(unknown_time);
+    }
+    let median = |times: &mut Vec<std::time::Duration>| {
+        times.sort();
+        times[times.len() / 2].as_secs_f64()
+    };
+    let (known, unknown) = (median(&mut known), median(&mut unknown));
+    let ratio = known.max(unknown) / known.min(unknown);
+    assert!(
+        ratio < 3.0,
+        "medians: known SN {:.1} ms, unknown SN {:.1} ms (ratio {ratio:.1})",
+        known * 1e3,
+        unknown * 1e3
+    );
+}
+
 #[tokio::test]
 async fn codes_expire_after_ten_days_and_reset_issues_a_new_one() {
     let t = TestCloud::start().await;

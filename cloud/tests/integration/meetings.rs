@@ -4,11 +4,17 @@
 
 use crate::common;
 
+use common::meetings::{
+    api_code, from_device, invite, with_password, Listing, MeetingChange, MeetingDraft,
+};
 use common::{error_code, TestCloud};
 use reqwest::Method;
-use roomcloud::client::ClientError;
-use roomcloud::meetings::recurrence::{days_from_civil, weekday};
-use roomcloud::meetings::MeetingView;
+use roomcloud::meetings::join::JoinDecision::{Guest, Host, Rejected};
+use roomcloud::meetings::join::RejectReason::{
+    Ended, Full, Locked, NotFound, NotStarted, PasswordRequired, WrongPassword,
+};
+use roomcloud::meetings::recurrence::{days_from_civil, weekday, Freq, Recurrence, Weekday};
+use roomcloud::meetings::{JoinQuery, MeetingView};
 use serde_json::{json, Value};
 
 const DAY: i64 = 86_400;
@@ -39,10 +45,6 @@ fn next_monday_9(t: &TestCloud) -> i64 {
     day * DAY + 9 * 3600
 }
 
-async fn create(t: &TestCloud, body: Value) -> Result<MeetingView, ClientError> {
-    t.admin.call(Method::POST, "/meetings", Some(body)).await
-}
-
 /// Status and body of a raw admin request.
 async fn raw(t: &TestCloud, method: Method, path: &str, body: Option<&str>) -> (u16, Value) {
     let mut request = t
@@ -59,37 +61,32 @@ async fn raw(t: &TestCloud, method: Method, path: &str, body: Option<&str>) -> (
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn api_code(err: ClientError) -> (u16, String) {
-    match err {
-        ClientError::Api { status, code, .. } => (status, code),
-        other => panic!("expected an API error, got {other}"),
-    }
-}
-
-async fn join(t: &TestCloud, id: &str, q: Value) -> String {
-    let answer: Value = t
-        .admin
-        .call(Method::POST, &format!("/meetings/{id}/join-check"), Some(q))
-        .await
-        .unwrap();
-    match answer["decision"].as_str().unwrap() {
-        "rejected" => answer["reason"].as_str().unwrap().to_string(),
-        role => role.to_string(),
+/// A join question as a room already hosted would ask it (the host in,
+/// one participant).
+fn hosted(query: JoinQuery) -> JoinQuery {
+    JoinQuery {
+        host_present: true,
+        participants: 1,
+        ..query
     }
 }
 
 #[tokio::test]
 async fn create_show_list_edit_cancel() {
     let t = cloud().await;
+    let meetings = t.meetings();
     let start = now(&t) + 3600;
-    let m = create(
-        &t,
-        json!({ "enterprise": "Acme", "subject": "Quarterly review", "start_at": start,
-                "duration_mins": 45,
-                "invitees": { "devices": ["SN-1"], "sip_uris": ["sip:alice@example.com"] } }),
-    )
-    .await
-    .unwrap();
+    let m = meetings
+        .create(MeetingDraft {
+            enterprise: "Acme",
+            subject: "Quarterly review",
+            start_at: Some(start),
+            duration_mins: Some(45),
+            invitees: Some(invite(&["SN-1"], &["sip:alice@example.com"])),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(m.meeting_id.len(), 9);
     assert!(('1'..='7').contains(&m.meeting_id.chars().next().unwrap()));
     assert_eq!(m.kind, "scheduled");
@@ -104,40 +101,61 @@ async fn create_show_list_edit_cancel() {
     assert_eq!(m.invitees.sip_uris, ["sip:alice@example.com"]);
     assert!(m.recurrence.is_none() && m.rrule.is_none());
 
-    let path = format!("/meetings/{}", m.meeting_id);
-    let shown: Value = t.admin.call(Method::GET, &path, None).await.unwrap();
+    let id = m.meeting_id.as_str();
+    let shown = meetings.show_json(id).await;
     assert!(shown.get("host_password").is_none(), "shown once only");
     assert_eq!(shown["occurrences"], json!([start]));
 
     // Listing: by enterprise and by invited device.
     let ids = |list: Vec<MeetingView>| list.into_iter().map(|m| m.meeting_id).collect::<Vec<_>>();
-    let list: Vec<MeetingView> = t.admin.call(Method::GET, "/meetings", None).await.unwrap();
-    assert_eq!(ids(list), [m.meeting_id.as_str()]);
-    for (query, expected) in [
-        ("?enterprise=Acme", 1),
-        ("?enterprise=Other", 0),
-        ("?device=SN-1", 1),
-        ("?device=SN-2", 0),
+    assert_eq!(ids(meetings.list(Listing::default()).await), [id]);
+    for (listing, expected) in [
+        (
+            Listing {
+                enterprise: Some("Acme"),
+                ..Default::default()
+            },
+            1,
+        ),
+        (
+            Listing {
+                enterprise: Some("Other"),
+                ..Default::default()
+            },
+            0,
+        ),
+        (
+            Listing {
+                device: Some("SN-1"),
+                ..Default::default()
+            },
+            1,
+        ),
+        (
+            Listing {
+                device: Some("SN-2"),
+                ..Default::default()
+            },
+            0,
+        ),
     ] {
-        let list: Vec<MeetingView> = t
-            .admin
-            .call(Method::GET, &format!("/meetings{query}"), None)
-            .await
-            .unwrap();
-        assert_eq!(list.len(), expected, "{query}");
+        assert_eq!(meetings.list(listing).await.len(), expected, "{listing:?}");
     }
 
     // Edit: only what is given changes; the generated password keeps working.
-    let edited: MeetingView = t
-        .admin
-        .call(
-            Method::PATCH,
-            &path,
-            Some(
-                json!({ "subject": "Q3 review", "start_at": start + 1800, "duration_mins": 90,
-                         "invitees": { "devices": ["SN-2"] }, "guest_password": "5678",
-                         "party_limit": 12, "join_before_host": true }),
-            ),
+    let edited = meetings
+        .edit(
+            id,
+            MeetingChange {
+                subject: Some("Q3 review"),
+                start_at: Some(start + 1800),
+                duration_mins: Some(90),
+                invitees: Some(invite(&["SN-2"], &[])),
+                guest_password: Some("5678"),
+                party_limit: Some(12),
+                join_before_host: Some(true),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
@@ -152,41 +170,37 @@ async fn create_show_list_edit_cancel() {
     assert_eq!(edited.party_limit, 12);
     assert!(edited.host_password.is_none());
     t.clock.advance_secs(3600 + 1800);
-    let q = json!({ "password": generated });
-    assert_eq!(join(&t, &m.meeting_id, q).await, "host");
+    assert_eq!(
+        meetings.join_decision(id, with_password(&generated)).await,
+        Host
+    );
     // Clearing the guest password.
-    let edited: MeetingView = t
-        .admin
-        .call(Method::PATCH, &path, Some(json!({ "guest_password": "" })))
-        .await
-        .unwrap();
+    let clear = MeetingChange {
+        guest_password: Some(""),
+        ..Default::default()
+    };
+    let edited = meetings.edit(id, clear).await.unwrap();
     assert!(!edited.guest_password_set);
 
     // Cancel: shown as cancelled, no longer editable or cancellable.
-    let cancelled: MeetingView = t
-        .admin
-        .call(Method::POST, &format!("{path}/cancel"), None)
-        .await
-        .unwrap();
+    let cancelled = meetings.cancel(id).await.unwrap();
     assert_eq!(cancelled.state, "cancelled");
     assert_eq!(cancelled.next_start, None);
-    let err = t
-        .admin
-        .call::<Value>(Method::PATCH, &path, Some(json!({ "subject": "x" })))
-        .await
-        .unwrap_err();
+    let rename = MeetingChange {
+        subject: Some("x"),
+        ..Default::default()
+    };
+    let err = meetings.edit(id, rename).await.unwrap_err();
     assert_eq!(api_code(err), (409, "meeting_cancelled".into()));
-    let err = t
-        .admin
-        .call::<Value>(Method::POST, &format!("{path}/cancel"), None)
-        .await
-        .unwrap_err();
+    let err = meetings.cancel(id).await.unwrap_err();
     assert_eq!(api_code(err), (409, "meeting_cancelled".into()));
 }
 
+/// What goes on the wire is the point here: the bodies are JSON as sent.
 #[tokio::test]
 async fn each_mistake_has_its_code_and_bad_input_is_never_a_500() {
     let t = cloud().await;
+    let meetings = t.meetings();
     let start = now(&t) + 3600;
     let ok = json!({ "enterprise": "Acme", "subject": "Sync", "start_at": start });
     let with = |patch: Value| {
@@ -255,28 +269,55 @@ async fn each_mistake_has_its_code_and_bad_input_is_never_a_500() {
         (json!({ "enterprise": "Nope" }), 404, "not_found"),
     ];
     for (patch, status, code) in cases {
-        let err = create(&t, with(patch.clone())).await.unwrap_err();
+        let err = meetings.create_json(with(patch.clone())).await.unwrap_err();
         assert_eq!(api_code(err), (status, code.to_string()), "{patch}");
     }
 
-    let m = create(&t, ok.clone()).await.unwrap();
+    let m = meetings.create_json(ok.clone()).await.unwrap();
     let path = format!("/meetings/{}", m.meeting_id);
-    for (patch, code) in [
-        (json!({ "start_at": now(&t) - 1 }), "start_in_past"),
-        (json!({ "duration_mins": 5 }), "invalid_duration"),
-        (json!({ "host_password": "" }), "invalid_password"),
+    let change = MeetingChange::default;
+    for (change, code) in [
         (
-            json!({ "invitees": { "devices": ["SN-X"] } }),
+            MeetingChange {
+                start_at: Some(now(&t) - 1),
+                ..change()
+            },
+            "start_in_past",
+        ),
+        (
+            MeetingChange {
+                duration_mins: Some(5),
+                ..change()
+            },
+            "invalid_duration",
+        ),
+        (
+            MeetingChange {
+                host_password: Some(""),
+                ..change()
+            },
+            "invalid_password",
+        ),
+        (
+            MeetingChange {
+                invitees: Some(invite(&["SN-X"], &[])),
+                ..change()
+            },
             "unknown_invitee",
         ),
-        (json!({ "party_limit": -1 }), "invalid_party_limit"),
+        (
+            MeetingChange {
+                party_limit: Some(-1),
+                ..change()
+            },
+            "invalid_party_limit",
+        ),
     ] {
-        let err = t
-            .admin
-            .call::<Value>(Method::PATCH, &path, Some(patch.clone()))
+        let err = meetings
+            .edit(&m.meeting_id, change.clone())
             .await
             .unwrap_err();
-        assert_eq!(api_code(err), (400, code.to_string()), "{patch}");
+        assert_eq!(api_code(err), (400, code.to_string()), "{change:?}");
     }
 
     let deep = "[".repeat(10_000);
@@ -340,43 +381,50 @@ async fn each_mistake_has_its_code_and_bad_input_is_never_a_500() {
 #[tokio::test]
 async fn recurring_meetings_list_their_occurrences() {
     let t = cloud().await;
+    let meetings = t.meetings();
     let monday = next_monday_9(&t);
-    let weekly = create(
-        &t,
-        json!({ "enterprise": "Acme", "subject": "Stand-up", "start_at": monday,
-                "duration_mins": 15,
-                "recurrence": { "freq": "weekly", "weekdays": ["we", "mo"], "count": 4 } }),
-    )
-    .await
-    .unwrap();
+    let weekly = meetings
+        .create(MeetingDraft {
+            enterprise: "Acme",
+            subject: "Stand-up",
+            start_at: Some(monday),
+            duration_mins: Some(15),
+            recurrence: Some(Recurrence {
+                freq: Freq::Weekly,
+                weekdays: vec![Weekday::We, Weekday::Mo],
+                count: Some(4),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(
         weekly.rrule.as_deref(),
         Some("FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4")
     );
-    let daily = create(
-        &t,
-        json!({ "enterprise": "Acme", "subject": "Daily", "start_at": monday + 3600,
-                "recurrence": { "freq": "daily" } }),
-    )
-    .await
-    .unwrap();
+    let daily = meetings
+        .create(MeetingDraft {
+            enterprise: "Acme",
+            subject: "Daily",
+            start_at: Some(monday + 3600),
+            recurrence: Some(Recurrence {
+                freq: Freq::Daily,
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(daily.rrule.as_deref(), Some("FREQ=DAILY"));
 
-    let list = |from: i64, to: i64| {
-        let t = &t;
-        async move {
-            t.admin
-                .call::<Vec<MeetingView>>(
-                    Method::GET,
-                    &format!("/meetings?from={from}&to={to}"),
-                    None,
-                )
-                .await
-                .unwrap()
-        }
+    let between = |from: i64, to: i64| Listing {
+        from: Some(from),
+        to: Some(to),
+        ..Default::default()
     };
     // Three weeks: the weekly series has its four, the daily one 21.
-    let three_weeks = list(monday - 60, monday + 21 * DAY).await;
+    let three_weeks = meetings.list(between(monday - 60, monday + 21 * DAY)).await;
     assert_eq!(three_weeks.len(), 2);
     let w = three_weeks
         .iter()
@@ -395,24 +443,36 @@ async fn recurring_meetings_list_their_occurrences() {
     assert_eq!(three_weeks[0].meeting_id, weekly.meeting_id);
 
     // The Tuesday of the first week: only the daily meeting.
-    let tuesday = list(monday + DAY, monday + 2 * DAY - 3600).await;
+    let tuesday = meetings
+        .list(between(monday + DAY, monday + 2 * DAY - 3600))
+        .await;
     assert_eq!(tuesday.len(), 1);
     assert_eq!(tuesday[0].occurrences, [monday + DAY + 3600]);
     // Past the weekly series: it is gone from the listing.
-    let later = list(monday + 10 * DAY, monday + 30 * DAY).await;
+    let later = meetings
+        .list(between(monday + 10 * DAY, monday + 30 * DAY))
+        .await;
     assert!(later.iter().all(|m| m.meeting_id != weekly.meeting_id));
 
     // Monthly on the start's day, in the enterprise's offset (+08:00).
     let (y, m, _) = roomcloud::meetings::recurrence::civil_from_days(monday.div_euclid(DAY));
     let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
     let first = days_from_civil(ny, nm, 15) * DAY + 2 * 3600; // 10:00 at +08:00
-    let monthly = create(
-        &t,
-        json!({ "enterprise": "Acme", "subject": "Monthly", "start_at": first,
-                "utc_offset_minutes": 480, "recurrence": { "freq": "monthly", "count": 3 } }),
-    )
-    .await
-    .unwrap();
+    let monthly = meetings
+        .create(MeetingDraft {
+            enterprise: "Acme",
+            subject: "Monthly",
+            start_at: Some(first),
+            utc_offset_minutes: Some(480),
+            recurrence: Some(Recurrence {
+                freq: Freq::Monthly,
+                count: Some(3),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(monthly.occurrences.len(), 3);
     for (i, start) in monthly.occurrences.iter().enumerate() {
         let (_, _, day) = roomcloud::meetings::recurrence::civil_from_days(start.div_euclid(DAY));
@@ -425,36 +485,16 @@ async fn recurring_meetings_list_their_occurrences() {
 
     // After the last occurrence the weekly meeting has ended.
     t.clock.advance_secs(monday + 9 * DAY + 900 - now(&t));
-    let shown: MeetingView = t
-        .admin
-        .call(
-            Method::GET,
-            &format!("/meetings/{}", weekly.meeting_id),
-            None,
-        )
-        .await
-        .unwrap();
+    let shown = meetings.show(&weekly.meeting_id).await;
     assert_eq!((shown.state.as_str(), shown.next_start), ("ended", None));
-    let err = t
-        .admin
-        .call::<Value>(
-            Method::PATCH,
-            &format!("/meetings/{}", weekly.meeting_id),
-            Some(json!({ "subject": "again" })),
-        )
-        .await
-        .unwrap_err();
+    let again = MeetingChange {
+        subject: Some("again"),
+        ..Default::default()
+    };
+    let err = meetings.edit(&weekly.meeting_id, again).await.unwrap_err();
     assert_eq!(api_code(err), (409, "meeting_ended".into()));
     // The daily one goes on.
-    let shown: MeetingView = t
-        .admin
-        .call(
-            Method::GET,
-            &format!("/meetings/{}", daily.meeting_id),
-            None,
-        )
-        .await
-        .unwrap();
+    let shown = meetings.show(&daily.meeting_id).await;
     assert_eq!(shown.state, "scheduled");
     assert_eq!(shown.next_start, Some(monday + 9 * DAY + 3600));
 }
@@ -462,159 +502,150 @@ async fn recurring_meetings_list_their_occurrences() {
 #[tokio::test]
 async fn join_decisions() {
     let t = cloud().await;
+    let meetings = t.meetings();
     let start = now(&t) + 3600;
-    let m = create(
-        &t,
-        json!({ "enterprise": "Acme", "subject": "Board", "start_at": start,
-                "host_password": "1234", "guest_password": "5678", "party_limit": 3,
-                "invitees": { "devices": ["SN-1"] } }),
-    )
-    .await
-    .unwrap();
+    let m = meetings
+        .create(MeetingDraft {
+            enterprise: "Acme",
+            subject: "Board",
+            start_at: Some(start),
+            host_password: Some("1234"),
+            guest_password: Some("5678"),
+            party_limit: Some(3),
+            invitees: Some(invite(&["SN-1"], &[])),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let id = m.meeting_id.as_str();
-    let host_pw = json!({ "password": "1234" });
-    assert_eq!(join(&t, id, host_pw.clone()).await, "not_started");
-    assert_eq!(join(&t, "987654321", host_pw.clone()).await, "not_found");
+    let host_pw = || with_password("1234");
+    assert_eq!(
+        meetings.join_decision(id, host_pw()).await,
+        Rejected(NotStarted)
+    );
+    assert_eq!(
+        meetings.join_decision("987654321", host_pw()).await,
+        Rejected(NotFound)
+    );
 
     // The meeting opens 15 minutes early.
     t.clock.advance_secs(3600 - 15 * 60);
-    assert_eq!(join(&t, id, host_pw.clone()).await, "host");
+    assert_eq!(meetings.join_decision(id, host_pw()).await, Host);
     assert_eq!(
-        join(
-            &t,
-            id,
-            json!({ "password": "1234", "host_present": true, "participants": 1 })
-        )
-        .await,
-        "guest",
+        meetings.join_decision(id, hosted(host_pw())).await,
+        Guest,
         "a second host-password caller is a guest"
     );
     // Guests: password needed, host needed (join-before-host is off).
-    assert_eq!(join(&t, id, json!({})).await, "password_required");
     assert_eq!(
-        join(&t, id, json!({ "password": "0000" })).await,
-        "wrong_password"
+        meetings.join_decision(id, JoinQuery::default()).await,
+        Rejected(PasswordRequired)
     );
     assert_eq!(
-        join(&t, id, json!({ "password": "5678" })).await,
-        "not_started"
+        meetings.join_decision(id, with_password("0000")).await,
+        Rejected(WrongPassword)
     );
-    let hosted = |extra: Value| {
-        let mut q = json!({ "host_present": true, "participants": 1 });
-        for (k, v) in extra.as_object().unwrap() {
-            q[k] = v.clone();
-        }
-        q
-    };
     assert_eq!(
-        join(&t, id, hosted(json!({ "password": "5678" }))).await,
-        "guest"
+        meetings.join_decision(id, with_password("5678")).await,
+        Rejected(NotStarted)
+    );
+    assert_eq!(
+        meetings
+            .join_decision(id, hosted(with_password("5678")))
+            .await,
+        Guest
     );
     // An invited device needs no password; another device does.
     assert_eq!(
-        join(&t, id, hosted(json!({ "device_sn": "SN-1" }))).await,
-        "guest"
+        meetings
+            .join_decision(id, hosted(from_device("SN-1")))
+            .await,
+        Guest
     );
     assert_eq!(
-        join(&t, id, hosted(json!({ "device_sn": "SN-2" }))).await,
-        "password_required"
+        meetings
+            .join_decision(id, hosted(from_device("SN-2")))
+            .await,
+        Rejected(PasswordRequired)
     );
-    assert_eq!(
-        join(
-            &t,
-            id,
-            hosted(json!({ "password": "5678", "participants": 3 }))
-        )
-        .await,
-        "full"
-    );
-    assert_eq!(
-        join(
-            &t,
-            id,
-            hosted(json!({ "password": "1234", "locked": true }))
-        )
-        .await,
-        "locked"
-    );
+    let crowded = JoinQuery {
+        participants: 3,
+        ..hosted(with_password("5678"))
+    };
+    assert_eq!(meetings.join_decision(id, crowded).await, Rejected(Full));
+    let locked = JoinQuery {
+        locked: true,
+        ..hosted(host_pw())
+    };
+    assert_eq!(meetings.join_decision(id, locked).await, Rejected(Locked));
 
     // After the end: ended, unless people are still in it.
     t.clock.advance_secs(15 * 60 + 3600);
-    assert_eq!(join(&t, id, host_pw.clone()).await, "ended");
+    assert_eq!(meetings.join_decision(id, host_pw()).await, Rejected(Ended));
     assert_eq!(
-        join(&t, id, hosted(json!({ "password": "5678" }))).await,
-        "guest"
+        meetings
+            .join_decision(id, hosted(with_password("5678")))
+            .await,
+        Guest
     );
 
     // A cancelled meeting is ended.
-    let later = create(
-        &t,
-        json!({ "enterprise": "Acme", "subject": "Later", "start_at": now(&t),
-                "host_password": "4321" }),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        join(&t, &later.meeting_id, json!({ "password": "4321" })).await,
-        "host"
-    );
-    let _: Value = t
-        .admin
-        .call(
-            Method::POST,
-            &format!("/meetings/{}/cancel", later.meeting_id),
-            None,
-        )
+    let later = meetings
+        .create(MeetingDraft {
+            enterprise: "Acme",
+            subject: "Later",
+            start_at: Some(now(&t)),
+            host_password: Some("4321"),
+            ..Default::default()
+        })
         .await
         .unwrap();
+    let later = later.meeting_id.as_str();
     assert_eq!(
-        join(&t, &later.meeting_id, json!({ "password": "4321" })).await,
-        "ended"
+        meetings.join_decision(later, with_password("4321")).await,
+        Host
+    );
+    meetings.cancel(later).await.unwrap();
+    assert_eq!(
+        meetings.join_decision(later, with_password("4321")).await,
+        Rejected(Ended)
     );
 }
 
 #[tokio::test]
 async fn every_device_has_a_meeting_room() {
     let t = cloud().await;
+    let meetings = t.meetings();
     let device = t.device("SN-1").await;
     assert_eq!(device.meeting_room, format!("8{}", device.number));
 
     // First use through the meeting ID itself (as a dialled call would).
-    let room: MeetingView = t
-        .admin
-        .call(
-            Method::GET,
-            &format!("/meetings/{}", device.meeting_room),
-            None,
-        )
-        .await
-        .unwrap();
+    let room = meetings.show(&device.meeting_room).await;
     assert_eq!(room.kind, "room");
     assert_eq!(room.owner_sn.as_deref(), Some("SN-1"));
     assert_eq!(room.subject, "SN-1");
     assert!(room.start_at.is_none() && room.occurrences.is_empty());
     assert!(room.join_before_host && !room.host_password_set);
-    let again: MeetingView = t
-        .admin
-        .call(Method::GET, "/devices/SN-1/meeting-room", None)
-        .await
-        .unwrap();
+    let again = meetings.device_room("SN-1").await;
     assert_eq!(again.meeting_id, room.meeting_id);
     assert_eq!(again.created_at, room.created_at);
 
     // Rooms are always open; the device itself is host, anyone else a guest.
     t.clock.advance_secs(400 * DAY);
     let id = room.meeting_id.as_str();
-    assert_eq!(join(&t, id, json!({ "device_sn": "SN-1" })).await, "host");
-    assert_eq!(join(&t, id, json!({ "device_sn": "SN-2" })).await, "guest");
+    assert_eq!(meetings.join_decision(id, from_device("SN-1")).await, Host);
+    assert_eq!(meetings.join_decision(id, from_device("SN-2")).await, Guest);
 
     // Passwords and limits can be set; times cannot; it cannot be cancelled.
-    let edited: MeetingView = t
-        .admin
-        .call(
-            Method::PATCH,
-            &format!("/meetings/{id}"),
-            Some(json!({ "subject": "Board room", "guest_password": "2468", "party_limit": 8 })),
+    let edited = meetings
+        .edit(
+            id,
+            MeetingChange {
+                subject: Some("Board room"),
+                guest_password: Some("2468"),
+                party_limit: Some(8),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
@@ -623,38 +654,35 @@ async fn every_device_has_a_meeting_room() {
         ("Board room", 8)
     );
     assert_eq!(
-        join(&t, id, json!({ "device_sn": "SN-2" })).await,
-        "password_required"
+        meetings.join_decision(id, from_device("SN-2")).await,
+        Rejected(PasswordRequired)
     );
-    assert_eq!(join(&t, id, json!({ "password": "2468" })).await, "guest");
-    let err = t
-        .admin
-        .call::<Value>(
-            Method::PATCH,
-            &format!("/meetings/{id}"),
-            Some(json!({ "duration_mins": 30 })),
-        )
-        .await
-        .unwrap_err();
+    assert_eq!(
+        meetings.join_decision(id, with_password("2468")).await,
+        Guest
+    );
+    let timed = MeetingChange {
+        duration_mins: Some(30),
+        ..Default::default()
+    };
+    let err = meetings.edit(id, timed).await.unwrap_err();
     assert_eq!(api_code(err), (400, "invalid_input".into()));
-    let err = t
-        .admin
-        .call::<Value>(Method::POST, &format!("/meetings/{id}/cancel"), None)
-        .await
-        .unwrap_err();
+    let err = meetings.cancel(id).await.unwrap_err();
     assert_eq!(api_code(err), (400, "invalid_input".into()));
     // Rooms are not in the schedule listing.
-    let list: Vec<MeetingView> = t.admin.call(Method::GET, "/meetings", None).await.unwrap();
-    assert!(list.is_empty());
+    assert!(meetings.list(Listing::default()).await.is_empty());
 
     // Removing the device removes its room (and its invitations).
-    let m = create(
-        &t,
-        json!({ "enterprise": "Acme", "subject": "Sync", "start_at": now(&t) + 60,
-                "invitees": { "devices": ["SN-1", "SN-2"] } }),
-    )
-    .await
-    .unwrap();
+    let m = meetings
+        .create(MeetingDraft {
+            enterprise: "Acme",
+            subject: "Sync",
+            start_at: Some(now(&t) + 60),
+            invitees: Some(invite(&["SN-1", "SN-2"], &[])),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let _: Value = t
         .admin
         .call(Method::DELETE, "/devices/SN-1", None)
@@ -662,11 +690,7 @@ async fn every_device_has_a_meeting_room() {
         .unwrap();
     let (status, body) = raw(&t, Method::GET, &format!("/meetings/{id}"), None).await;
     assert_eq!((status, error_code(&body)), (404, "not_found"));
-    let shown: MeetingView = t
-        .admin
-        .call(Method::GET, &format!("/meetings/{}", m.meeting_id), None)
-        .await
-        .unwrap();
+    let shown = meetings.show(&m.meeting_id).await;
     assert_eq!(shown.invitees.devices, ["SN-2"]);
 }
 

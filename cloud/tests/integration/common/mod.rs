@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod meetings;
 pub mod ua;
 
 use std::sync::Arc;
@@ -49,6 +50,11 @@ impl TestCloud {
             http,
             _dir: dir,
         }
+    }
+
+    /// The cloud's data directory (`<data>/updates/` holds bundles).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -10,10 +10,15 @@
 //! chosen H.264 one is taken when the offer also asks for `nack`. RTCP goes
 //! where the offer's `a=rtcp` (RFC 3605) says, else to the next port; the
 //! answer names ours.
+//!
+//! Reading the offer is here; writing the answer is `answer.rs`.
+
+mod answer;
 
 use std::net::{IpAddr, SocketAddr};
 
 use crate::media::{AudioCodec, ClassSpec, Remote};
+pub use answer::{answer, Local};
 
 /// The resolution classes of the bandwidth table (30 fps each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -369,91 +374,6 @@ fn pick_audio(media: &gst_sdp::SDPMediaRef) -> Option<(u8, AudioCodec)> {
             _ => None,
         }
     })
-}
-
-/// Where the focus receives a call's media.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Local {
-    pub ip: IpAddr,
-    pub video_port: u16,
-    pub audio_port: u16,
-}
-
-/// The answer to `offer`: our address and ports, the chosen formats, the
-/// offer's media lines in order.
-pub fn answer(offer: &Offer, local: Local, session_id: u64) -> String {
-    let family = if local.ip.is_ipv6() { "IP6" } else { "IP4" };
-    let mut out = format!(
-        "v=0\r\no=roomcloud {session_id} 1 IN {family} {ip}\r\ns=roomcloud\r\nc=IN {family} {ip}\r\nt=0 0\r\n",
-        ip = local.ip
-    );
-    for line in &offer.lines {
-        match line {
-            Line::Audio => {
-                let Some(audio) = &offer.audio else { continue };
-                let pt = audio.pt;
-                let formats = match audio.telephone_event {
-                    Some((event, _)) => format!("{pt} {event}"),
-                    None => pt.to_string(),
-                };
-                out.push_str(&format!(
-                    "m=audio {} RTP/AVP {formats}\r\n",
-                    local.audio_port
-                ));
-                out.push_str(&format!("a=rtcp:{}\r\n", local.audio_port + 1));
-                match audio.codec {
-                    AudioCodec::Opus => {
-                        out.push_str(&format!("a=rtpmap:{pt} opus/48000/2\r\n"));
-                        out.push_str(&format!("a=fmtp:{pt} useinbandfec=1\r\n"));
-                    }
-                    AudioCodec::Pcmu => out.push_str(&format!("a=rtpmap:{pt} PCMU/8000\r\n")),
-                    AudioCodec::Pcma => out.push_str(&format!("a=rtpmap:{pt} PCMA/8000\r\n")),
-                }
-                // Keypad presses: the meeting password in the waiting room.
-                if let Some((event, rate)) = audio.telephone_event {
-                    out.push_str(&format!("a=rtpmap:{event} telephone-event/{rate}\r\n"));
-                    out.push_str(&format!("a=fmtp:{event} 0-15\r\n"));
-                }
-                out.push_str("a=sendrecv\r\n");
-            }
-            Line::Video => {
-                let Some(video) = &offer.video else { continue };
-                let pt = video.pt;
-                let formats = match video.rtx_pt {
-                    Some(rtx) => format!("{pt} {rtx}"),
-                    None => pt.to_string(),
-                };
-                out.push_str(&format!(
-                    "m=video {} RTP/AVP {formats}\r\n",
-                    local.video_port
-                ));
-                out.push_str(&format!("b=AS:{}\r\n", video.class.spec().bitrate_kbps));
-                out.push_str(&format!("a=rtcp:{}\r\n", local.video_port + 1));
-                out.push_str(&format!("a=rtpmap:{pt} H264/90000\r\n"));
-                out.push_str(&format!(
-                    "a=fmtp:{pt} packetization-mode=1;profile-level-id={}\r\n",
-                    video.class.profile_level_id()
-                ));
-                let Feedback { nack, pli, fir } = video.feedback;
-                for (wanted, kind) in [(nack, "nack"), (pli, "nack pli"), (fir, "ccm fir")] {
-                    if wanted {
-                        out.push_str(&format!("a=rtcp-fb:{pt} {kind}\r\n"));
-                    }
-                }
-                if let Some(rtx) = video.rtx_pt {
-                    out.push_str(&format!("a=rtpmap:{rtx} rtx/90000\r\n"));
-                    out.push_str(&format!("a=fmtp:{rtx} apt={pt}\r\n"));
-                }
-                out.push_str("a=sendrecv\r\n");
-            }
-            Line::Refused {
-                media,
-                proto,
-                format,
-            } => out.push_str(&format!("m={media} 0 {proto} {format}\r\n")),
-        }
-    }
-    out
 }
 
 /// Whether `text` parses as SDP with at least one media line (the fuzz

@@ -1,0 +1,181 @@
+//! `roomcloud serve`: runs the cloud until a signal, with `--demo` a demo
+//! enterprise, two rooms and the code to activate the first.
+
+use std::path::Path;
+
+use roomcloud::clock::SystemClock;
+use roomcloud::{CloudConfig, RunningCloud};
+use roomterm_proto::SipTransport;
+
+use super::tables::{group_digits, when};
+
+#[derive(clap::Args)]
+pub(super) struct ServeArgs {
+    /// HTTP(S) API address.
+    #[arg(long, default_value = "0.0.0.0:8443")]
+    http: std::net::SocketAddr,
+    /// SIP address (UDP and TCP).
+    #[arg(long, default_value = "0.0.0.0:5060")]
+    sip: std::net::SocketAddr,
+    /// Transport terminals are told to register over: `udp` or `tcp`.
+    #[arg(long, default_value = "udp", value_parser = parse_sip_transport)]
+    sip_transport: SipTransport,
+    /// SIP domain and digest realm.
+    #[arg(long, default_value = "roomcloud.local")]
+    domain: String,
+    /// Host name or address terminals reach this cloud at.
+    #[arg(long)]
+    public_host: Option<String>,
+    /// Serve plain HTTP (only allowed on a loopback address, for development).
+    #[arg(long)]
+    plain_http: bool,
+    /// HTTP(S) connections one client address may have open at once (an
+    /// IPv6 /64 counts as one); raise it for many terminals behind one NAT.
+    #[arg(long, default_value_t = roomcloud::http_guard::Limits::default().connections_per_address)]
+    http_connections_per_address: usize,
+    /// Create a demo enterprise and device and print its activation code.
+    #[arg(long)]
+    demo: bool,
+}
+
+fn parse_sip_transport(name: &str) -> Result<SipTransport, String> {
+    match name.to_ascii_lowercase().as_str() {
+        "udp" => Ok(SipTransport::Udp),
+        "tcp" => Ok(SipTransport::Tcp),
+        _ => Err(format!("unknown SIP transport {name:?} (udp or tcp)")),
+    }
+}
+
+/// Runs the cloud until SIGINT or SIGTERM.
+pub(super) async fn run(data: &Path, args: &ServeArgs) -> anyhow::Result<()> {
+    let config = CloudConfig {
+        data_dir: data.to_path_buf(),
+        http_listen: args.http,
+        sip_listen: args.sip,
+        sip_transport: args.sip_transport,
+        domain: args.domain.clone(),
+        public_host: args.public_host.clone(),
+        plain_http: args.plain_http,
+        media_canvas: (1280, 720),
+        media_timeout: roomcloud::focus::MEDIA_TIMEOUT,
+        http_limits: roomcloud::http_guard::Limits {
+            connections_per_address: args.http_connections_per_address,
+            ..Default::default()
+        },
+    };
+    let cloud = roomcloud::start(config, std::sync::Arc::new(SystemClock)).await?;
+    print_banner(data, &cloud);
+    if args.demo {
+        demo(&cloud, data).await?;
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    cloud.shutdown().await;
+    Ok(())
+}
+
+fn print_banner(data: &Path, cloud: &RunningCloud) {
+    let e = &cloud.endpoints;
+    println!("roomcloud {} is running", env!("CARGO_PKG_VERSION"));
+    println!("  API          {}", e.api_url);
+    if let Some(ca) = &e.ca_path {
+        println!("  CA           {}", ca.display());
+    }
+    println!(
+        "  SIP          udp {}  tcp {}  domain {}",
+        e.sip_udp, e.sip_tcp, e.domain
+    );
+    println!("  admin token  {}", data.join("admin-token").display());
+    println!("  data         {}", data.display());
+}
+
+const DEMO_ENTERPRISE: &str = "Demo Enterprise";
+const DEMO_SN: &str = "RT-DEMO-0001";
+/// The demo's second room: a headless terminal sitting in its own meeting
+/// room, which the first one joins.
+const DEMO_LOBBY_SN: &str = "RT-DEMO-0002";
+
+/// What `./run demo` reads to start the second room: `<data>/demo.json`.
+#[derive(serde::Serialize)]
+struct DemoInfo<'a> {
+    meeting_id: &'a str,
+    lobby_sn: &'a str,
+}
+
+/// Ensures the demo enterprise and device exist; prints a fresh code unless
+/// the device is already activated.
+async fn demo(cloud: &RunningCloud, data_dir: &Path) -> anyhow::Result<()> {
+    let devices = &cloud.devices;
+    if devices
+        .store()
+        .find_enterprise(DEMO_ENTERPRISE)
+        .await
+        .is_err()
+    {
+        devices.create_enterprise(DEMO_ENTERPRISE).await?;
+    }
+    let issued = match devices.device(DEMO_SN).await {
+        Err(_) => Some(
+            devices
+                .add_device(
+                    DEMO_SN,
+                    DEMO_ENTERPRISE,
+                    Some("Demo Room"),
+                    Some("generic-x86_64"),
+                )
+                .await?,
+        ),
+        Ok(device) if device.state == "pending" => Some(devices.reset_code(DEMO_SN).await?),
+        Ok(_) => None,
+    };
+    if devices.device(DEMO_LOBBY_SN).await.is_err() {
+        devices
+            .add_device(
+                DEMO_LOBBY_SN,
+                DEMO_ENTERPRISE,
+                Some("Demo Lobby"),
+                Some("generic-x86_64"),
+            )
+            .await?;
+    }
+    let room = cloud.meetings.device_room(DEMO_LOBBY_SN).await?;
+    let info = DemoInfo {
+        meeting_id: &room.meeting_id,
+        lobby_sn: DEMO_LOBBY_SN,
+    };
+    std::fs::write(
+        data_dir.join("demo.json"),
+        serde_json::to_vec_pretty(&info)?,
+    )?;
+    println!(
+        "  demo meeting {}  (Demo Lobby's meeting room: on the terminal, Join and type this ID)",
+        room.meeting_id
+    );
+    match issued {
+        Some(issued) => println!(
+            "  demo device  SN {}  activation code {}  (valid until {})",
+            DEMO_SN,
+            group_digits(&issued.activation_code),
+            when(issued.device.activation_code_expires_at)
+        ),
+        None => println!(
+            "  demo device  SN {DEMO_SN} is already activated (reset its code with: roomcloud device reset-code {DEMO_SN})"
+        ),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

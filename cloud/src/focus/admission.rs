@@ -1,0 +1,278 @@
+//! An INVITE's way into a meeting: what was dialled and who calls, the
+//! meeting's join decision against who is in it now, a place held while
+//! the join completes, then the conference joined — or, for a guest who
+//! can type and gave no password, the waiting room — or a refusal.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+use super::reject::Refusal;
+use super::sdp::{self, VideoClass};
+use super::{caller, counts, target, waiting, Focus, RosterEntry};
+use crate::lock;
+use crate::media::{ParticipantId, ParticipantSpec};
+use crate::meetings::join::{JoinDecision, RejectReason};
+use crate::meetings::JoinQuery;
+use crate::sip::message::Request;
+use crate::sip::Source;
+
+pub(super) struct Joined {
+    pub meeting_id: String,
+    pub participant: ParticipantId,
+    pub sdp: String,
+}
+
+/// What an INVITE to a meeting comes to, if not a refusal.
+pub(super) enum Decided {
+    Joined(Joined),
+    /// In the waiting room, typing the password.
+    Waiting {
+        call: Box<waiting::WaitingCall>,
+        lobby: crate::media::Lobby,
+        /// The answer, naming the waiting room's ports.
+        sdp: String,
+        events: mpsc::UnboundedReceiver<waiting::WaitingEvent>,
+    },
+}
+
+/// A place held in a meeting while a join is decided; given back when the
+/// join is done (by then a successful one is on the roster).
+pub(super) struct Reservation {
+    joining: Arc<Mutex<HashMap<String, u32>>>,
+    meeting_id: String,
+    /// Other joins of this meeting being decided when this one began.
+    others: u32,
+}
+
+impl Reservation {
+    fn new(joining: &Arc<Mutex<HashMap<String, u32>>>, meeting_id: &str) -> Self {
+        let mut map = lock(joining);
+        let count = map.entry(meeting_id.to_string()).or_insert(0);
+        let others = *count;
+        *count += 1;
+        Self {
+            joining: joining.clone(),
+            meeting_id: meeting_id.to_string(),
+            others,
+        }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let mut map = lock(&self.joining);
+        if let Some(count) = map.get_mut(&self.meeting_id) {
+            *count -= 1;
+            if *count == 0 {
+                map.remove(&self.meeting_id);
+            }
+        }
+    }
+}
+
+impl Focus {
+    /// The join decision, then the conference joined — or, for a guest
+    /// who can type and gave no password, the waiting room.
+    pub(super) async fn decide(
+        &self,
+        request: &Request,
+        source: Source,
+    ) -> Result<Decided, Refusal> {
+        let target = request
+            .uri
+            .user()
+            .and_then(target::parse)
+            .ok_or_else(|| Refusal::plain(404, "Not Found"))?;
+        let now_ms = self.clock.now_ms();
+        let caller = caller::identify(request, source, &self.location, &self.store, now_ms).await;
+        let admitted = self.admit(&target, &caller).await;
+        // GStreamer (its SDP library too) is set up on the first call.
+        if let Err(err) = crate::media::init() {
+            tracing::error!(%err, "GStreamer unavailable");
+            return Err(Refusal::plain(503, "Media Unavailable"));
+        }
+        let read_offer = || {
+            sdp::read_offer(&request.body, self.config.max_class).map_err(|err| {
+                tracing::info!(%err, "unusable SDP offer");
+                Refusal::plain(488, "Not Acceptable Here")
+            })
+        };
+        let call = |offer: sdp::Offer| waiting::WaitingCall {
+            call_id: request.call_id().to_string(),
+            target: target.clone(),
+            caller: caller.clone(),
+            from: request.header("from").unwrap_or_default().to_string(),
+            offer,
+            participant: self.next_participant.fetch_add(1, Ordering::Relaxed),
+        };
+        match admitted {
+            Ok((host, reservation)) => {
+                let call = call(read_offer()?);
+                let joined = self.enter(&call, host, None, reservation)?;
+                Ok(Decided::Joined(joined))
+            }
+            // No password, but a keypad: asked for it in the waiting room.
+            Err(refusal) if refusal.reason_code == Some(RejectReason::PasswordRequired.code()) => {
+                let offer = read_offer()?;
+                let can_type = offer
+                    .audio
+                    .as_ref()
+                    .is_some_and(|a| a.telephone_event.is_some());
+                if !can_type {
+                    return Err(refusal);
+                }
+                let call = call(offer);
+                let (events_tx, events) = mpsc::unbounded_channel();
+                let (lobby, sdp) = self.open_waiting_room(&call, events_tx.clone())?;
+                lock(&self.waiting).insert(call.call_id.clone(), events_tx);
+                tracing::info!(meeting = %call.target.meeting_id, "waiting for the password");
+                Ok(Decided::Waiting {
+                    call: Box::new(call),
+                    lobby,
+                    sdp,
+                    events,
+                })
+            }
+            Err(refusal) => Err(refusal),
+        }
+    }
+
+    /// The join decision against who is in the meeting now: host rights
+    /// (`true`) or guest, with a place held until the caller is on the
+    /// roster. Only an accepted join holds a place (a burst of wrong
+    /// passwords must not crowd out a right one). If the meeting changed
+    /// meanwhile — others joined, or accepted joins not yet on the roster
+    /// are pending — the decision is taken again counting them: INVITEs
+    /// at the same instant must not all take the last place.
+    pub(super) async fn admit(
+        &self,
+        target: &target::Target,
+        caller: &caller::Caller,
+    ) -> Result<(bool, Reservation), Refusal> {
+        let before = self.live_counts(&target.meeting_id);
+        let host = self.judge(target, caller, before.0, before.1).await?;
+        // The place and the count it is checked against, read together.
+        let (reservation, now) = {
+            let conferences = lock(&self.conferences);
+            let reservation = Reservation::new(&self.joining, &target.meeting_id);
+            let now = counts(conferences.get(&target.meeting_id));
+            (reservation, now)
+        };
+        let host = if reservation.others == 0 && now == before {
+            host
+        } else {
+            // Others joined or are joining meanwhile: decide again with them.
+            self.judge(target, caller, now.0, now.1 + reservation.others)
+                .await?
+        };
+        Ok((host, reservation))
+    }
+
+    /// The admitted caller into the conference media (on `ports` when a
+    /// waiting room held them) and onto the roster.
+    pub(super) fn enter(
+        &self,
+        call: &waiting::WaitingCall,
+        host: bool,
+        ports: Option<crate::media::MediaPorts>,
+        _place: Reservation,
+    ) -> Result<Joined, Refusal> {
+        let offer = &call.offer;
+        // Sound is needed; a picture is not (a phone joins audio only).
+        let Some(audio) = offer.audio.clone() else {
+            return Err(Refusal::plain(488, "Not Acceptable Here"));
+        };
+        let video = offer.video.clone();
+        let participant = call.participant;
+        let spec = ParticipantSpec {
+            id: participant,
+            video_to: video.as_ref().map(|v| v.to),
+            audio_to: audio.to,
+            video_pt: video.as_ref().map_or(0, |v| v.pt),
+            video_rtx_pt: video.as_ref().and_then(|v| v.rtx_pt),
+            audio_pt: audio.pt,
+            audio_codec: audio.codec,
+            class: self.class_spec(video.as_ref().map_or(VideoClass::Cif4, |v| v.class)),
+            ports,
+        };
+        let meeting_id = &call.target.meeting_id;
+        let conference = self.conference_for(meeting_id).map_err(|err| {
+            tracing::error!(%err, "cannot start the conference media");
+            Refusal::plain(503, "Media Unavailable")
+        })?;
+        let ports = conference.join(spec).map_err(|err| {
+            tracing::error!(%err, "cannot join the conference media");
+            Refusal::plain(503, "Media Unavailable")
+        })?;
+        if let Some(live) = lock(&self.conferences).get_mut(meeting_id) {
+            live.roster.push(RosterEntry {
+                participant,
+                host,
+                from: call.from.clone(),
+                name: call.caller.name.clone(),
+                device_sn: call.caller.device_sn.clone(),
+            });
+        }
+        let local = sdp::Local {
+            ip: self.config.media_ip,
+            video_port: ports.video.unwrap_or(0),
+            audio_port: ports.audio,
+        };
+        tracing::info!(meeting = %meeting_id, participant, host, "joined");
+        Ok(Joined {
+            meeting_id: meeting_id.clone(),
+            participant,
+            sdp: sdp::answer(offer, local, participant),
+        })
+    }
+
+    /// (host present, participants) of the meeting's conference now.
+    fn live_counts(&self, meeting_id: &str) -> (bool, u32) {
+        counts(lock(&self.conferences).get(meeting_id))
+    }
+
+    /// The meeting's join decision for `target` with `participants` in it:
+    /// host rights (`true`), guest, or the refusal as SIP.
+    async fn judge(
+        &self,
+        target: &target::Target,
+        caller: &caller::Caller,
+        host_present: bool,
+        participants: u32,
+    ) -> Result<bool, Refusal> {
+        let query = JoinQuery {
+            device_sn: caller.device_sn.clone(),
+            password: target.password.clone(),
+            host_present,
+            participants,
+            locked: false,
+        };
+        let decision = self
+            .meetings
+            .join_decision(&target.meeting_id, &query)
+            .await
+            .map_err(|err| {
+                tracing::error!(%err, "join decision failed");
+                Refusal::plain(500, "Server Internal Error")
+            })?;
+        match decision {
+            JoinDecision::Host => Ok(true),
+            JoinDecision::Guest => Ok(false),
+            JoinDecision::Rejected(reason) => Err(Refusal::rejected(reason, &self.host)),
+        }
+    }
+
+    /// The class's size, never larger than the canvas it is scaled from.
+    fn class_spec(&self, class: VideoClass) -> crate::media::ClassSpec {
+        let mut spec = class.spec();
+        let (w, h) = self.config.canvas;
+        if spec.width > w || spec.height > h {
+            spec.width = w;
+            spec.height = h;
+        }
+        spec
+    }
+}
