@@ -9,7 +9,6 @@ pub mod devices;
 pub mod dialog;
 pub mod error;
 pub mod focus;
-pub mod http_guard;
 pub mod media;
 pub mod meetings;
 pub mod secrets;

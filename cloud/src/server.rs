@@ -15,11 +15,11 @@ use crate::clock::SharedClock;
 use crate::devices::{Devices, SipSettings};
 use crate::dialog::Contacts;
 use crate::focus::{Focus, FocusConfig, FocusParts};
-use crate::http_guard::{self, HttpServer};
 use crate::meetings::Meetings;
 use crate::secrets;
 use crate::sip::{Directory, Location, Realm, SipCore, SipServer};
 use crate::tls::{write_private, Tls};
+use roomterm_http_guard::{self as http_guard, HttpServer};
 
 #[derive(Debug, Clone)]
 pub struct CloudConfig {

@@ -1,7 +1,9 @@
 //! The local control API: HTTP + WebSocket, bearer-token protected. Tests,
 //! the web remote and room controllers drive the terminal through it.
-//! Documented in docs/CONTROL_API.md. Here the server and its routes; the
-//! handlers by what they reach:
+//! Documented in docs/CONTROL_API.md. It serves through
+//! `roomterm_http_guard` under [`LIMITS`] (deadlines for every request,
+//! connections per address), as the cloud does. Here the server and its
+//! routes; the handlers by what they reach:
 //!
 //! | file | routes |
 //! |---|---|
@@ -17,10 +19,13 @@ mod screen;
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
+use roomterm_http_guard::HttpServer;
+pub use roomterm_http_guard::Limits;
 
 use crate::app::Terminal;
 use calls::{answer, camera, decline, dial, hang_up, join, layout, mute, snapshot, volume};
@@ -34,18 +39,24 @@ pub(crate) struct ApiState {
     pub(crate) token: String,
 }
 
-/// The running control API.
+/// The running control API (stopped when dropped).
 pub struct ControlApi {
     pub addr: SocketAddr,
     pub token: String,
-    task: tokio::task::JoinHandle<()>,
+    _server: HttpServer,
 }
 
-impl Drop for ControlApi {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
+/// What one client may take of the control API: JSON bodies of a few
+/// hundred bytes, a room controller or two and the web remote's tabs per
+/// address; each request's head and body in within 10 s, so a slow or
+/// stalled client cannot hold the room's control away from the others.
+pub const LIMITS: Limits = Limits {
+    handshake_timeout: Duration::from_secs(10),
+    header_timeout: Duration::from_secs(10),
+    body_timeout: Duration::from_secs(10),
+    body_max: 16 * 1024,
+    connections_per_address: 16,
+};
 
 /// Reads `<data>/control-token`, creating it on first start.
 pub fn load_or_create_token(data: &Path) -> std::io::Result<String> {
@@ -66,6 +77,16 @@ impl ControlApi {
         listen: SocketAddr,
         terminal: Terminal,
         token: String,
+    ) -> std::io::Result<Self> {
+        Self::start_with_limits(listen, terminal, token, LIMITS).await
+    }
+
+    /// [`start`](Self::start) under other limits (tests shorten them).
+    pub async fn start_with_limits(
+        listen: SocketAddr,
+        terminal: Terminal,
+        token: String,
+        limits: Limits,
     ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
@@ -94,12 +115,12 @@ impl ControlApi {
                 terminal,
                 token: token.clone(),
             });
-        let task = tokio::spawn(async move {
-            if let Err(err) = axum::serve(listener, app).await {
-                tracing::error!(%err, "control API stopped");
-            }
-        });
+        let server = HttpServer::start(listener, None, app, limits)?;
         tracing::info!(%addr, "control API listening");
-        Ok(Self { addr, token, task })
+        Ok(Self {
+            addr,
+            token,
+            _server: server,
+        })
     }
 }

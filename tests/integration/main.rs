@@ -9,6 +9,7 @@ mod common;
 
 mod address_change;
 mod control_api;
+mod control_api_limits;
 mod demo;
 mod image_boot;
 mod image_update;

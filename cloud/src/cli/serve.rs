@@ -31,7 +31,7 @@ pub(super) struct ServeArgs {
     plain_http: bool,
     /// HTTP(S) connections one client address may have open at once (an
     /// IPv6 /64 counts as one); raise it for many terminals behind one NAT.
-    #[arg(long, default_value_t = roomcloud::http_guard::Limits::default().connections_per_address)]
+    #[arg(long, default_value_t = roomterm_http_guard::Limits::default().connections_per_address)]
     http_connections_per_address: usize,
     /// Create a demo enterprise and device and print its activation code.
     #[arg(long)]
@@ -58,7 +58,7 @@ pub(super) async fn run(data: &Path, args: &ServeArgs) -> anyhow::Result<()> {
         plain_http: args.plain_http,
         media_canvas: (1280, 720),
         media_timeout: roomcloud::focus::MEDIA_TIMEOUT,
-        http_limits: roomcloud::http_guard::Limits {
+        http_limits: roomterm_http_guard::Limits {
             connections_per_address: args.http_connections_per_address,
             ..Default::default()
         },

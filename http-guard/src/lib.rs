@@ -15,8 +15,9 @@
 //! | `request.rs` | one request: the declared body size (413) and the body deadline (408) |
 //! | `per_address.rs` | open connections per client address (pure) |
 //!
-//! Self-contained (axum, hyper, tokio-rustls): the terminal's control API
-//! can serve through it as the cloud does.
+//! Both programs serve through it: the cloud's HTTPS API and the
+//! terminal's control API (plain HTTP on the room's network), each with
+//! its own [`Limits`].
 
 mod per_address;
 mod request;
