@@ -10,6 +10,7 @@ mod activation;
 mod cli;
 mod config_channel;
 mod http_limits;
+mod meeting_access;
 mod meetings;
 mod peers;
 mod registrar;

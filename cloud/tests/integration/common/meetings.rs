@@ -5,7 +5,7 @@
 use reqwest::Method;
 use roomcloud::client::{AdminClient, ClientError};
 use roomcloud::meetings::join::{JoinDecision, RejectReason};
-use roomcloud::meetings::recurrence::Recurrence;
+use roomcloud::meetings::recurrence::{weekday, Recurrence};
 use roomcloud::meetings::{Invitees, JoinAnswer, JoinQuery, MeetingView};
 use serde::Serialize;
 use serde_json::Value;
@@ -201,4 +201,58 @@ impl MeetingsAdmin<'_> {
 
 fn path(id: &str, then: &str) -> String {
     format!("/meetings/{id}{then}")
+}
+
+pub const DAY: i64 = 86_400;
+
+/// A cloud with enterprise `Acme` and devices `SN-1`, `SN-2`; `Other` with
+/// `SN-X`.
+pub async fn cloud() -> TestCloud {
+    let t = TestCloud::start().await;
+    t.enterprise("Acme").await;
+    t.enterprise("Other").await;
+    for (sn, e) in [("SN-1", "Acme"), ("SN-2", "Acme"), ("SN-X", "Other")] {
+        t.add_device(sn, e).await.unwrap();
+    }
+    t
+}
+
+pub fn now(t: &TestCloud) -> i64 {
+    use roomcloud::clock::Clock;
+    t.clock.now_secs()
+}
+
+/// Next Monday 09:00 UTC at least a day ahead.
+pub fn next_monday_9(t: &TestCloud) -> i64 {
+    let mut day = now(t).div_euclid(DAY) + 1;
+    while weekday(day) != 0 {
+        day += 1;
+    }
+    day * DAY + 9 * 3600
+}
+
+/// Status and body of a raw admin request.
+pub async fn raw(t: &TestCloud, method: Method, path: &str, body: Option<&str>) -> (u16, Value) {
+    let mut request = t
+        .http
+        .request(method, t.url(&format!("/api/admin/v1{path}")))
+        .bearer_auth(&t.cloud.admin_token);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A join question as a room already hosted would ask it (the host in,
+/// one participant).
+pub fn hosted(query: JoinQuery) -> JoinQuery {
+    JoinQuery {
+        host_present: true,
+        participants: 1,
+        ..query
+    }
 }
