@@ -78,7 +78,7 @@ type ModPath = Vec<String>;
 
 /// A crate's modules by path (`["media", "call"]`), with their source
 /// (test modules cut off: tests may use anything).
-fn modules(root: &Path) -> BTreeMap<ModPath, (bool, String)> {
+fn modules(root: &Path) -> BTreeMap<ModPath, String> {
     let mut out = BTreeMap::new();
     for file in rust_files(root) {
         let rel = file.strip_prefix(root).unwrap().with_extension("");
@@ -103,13 +103,13 @@ fn modules(root: &Path) -> BTreeMap<ModPath, (bool, String)> {
             .map(|l| l.split("//").next().unwrap_or(""))
             .collect::<Vec<_>>()
             .join("\n");
-        out.insert(path, (is_dir, code));
+        out.insert(path, code);
     }
     out
 }
 
 /// The longest prefix of `path` that is a module.
-fn resolve(modules: &BTreeMap<ModPath, (bool, String)>, path: &[String]) -> Option<ModPath> {
+fn resolve(modules: &BTreeMap<ModPath, String>, path: &[String]) -> Option<ModPath> {
     (1..=path.len())
         .rev()
         .map(|n| path[..n].to_vec())
@@ -147,10 +147,10 @@ fn paths_after<'a>(code: &'a str, prefix: &'a str) -> impl Iterator<Item = Vec<S
 /// `a → b` at the level where their paths part. A module using its own
 /// descendants, or its ancestors, is the tree itself, not an edge.
 fn sibling_graph(
-    modules: &BTreeMap<ModPath, (bool, String)>,
+    modules: &BTreeMap<ModPath, String>,
 ) -> BTreeMap<ModPath, BTreeSet<ModPath>> {
     let mut graph: BTreeMap<ModPath, BTreeSet<ModPath>> = BTreeMap::new();
-    for (module, (_, code)) in modules {
+    for (module, code) in modules {
         let parent: ModPath = module[..module.len().saturating_sub(1)].to_vec();
         let mut targets = Vec::new();
         targets.extend(paths_after(code, "crate::"));
