@@ -146,9 +146,7 @@ fn paths_after<'a>(code: &'a str, prefix: &'a str) -> impl Iterator<Item = Vec<S
 /// Edges between siblings: an import from `a::x` of `b::y` is an edge
 /// `a → b` at the level where their paths part. A module using its own
 /// descendants, or its ancestors, is the tree itself, not an edge.
-fn sibling_graph(
-    modules: &BTreeMap<ModPath, String>,
-) -> BTreeMap<ModPath, BTreeSet<ModPath>> {
+fn sibling_graph(modules: &BTreeMap<ModPath, String>) -> BTreeMap<ModPath, BTreeSet<ModPath>> {
     let mut graph: BTreeMap<ModPath, BTreeSet<ModPath>> = BTreeMap::new();
     for (module, code) in modules {
         let parent: ModPath = module[..module.len().saturating_sub(1)].to_vec();
