@@ -323,12 +323,12 @@ fn lenient_echo(data: &[u8]) -> Option<EchoHeaders> {
     (via_ok && echo.complete().is_some()).then_some(echo)
 }
 
-/// A `400` for a message that cannot be processed (e.g. broken framing), if
-/// it carries enough to be answered at all.
-pub fn bad_request(data: &[u8], reason: &str) -> Option<Vec<u8>> {
+/// An error answer (`400`, `513`) to a message that cannot be processed
+/// (e.g. broken framing), if it carries enough to be answered at all.
+pub fn refuse_unparsed(data: &[u8], code: u16, reason: &str) -> Option<Vec<u8>> {
     let echo = lenient_echo(data)?;
     let tag = format!("{:016x}", rand::random::<u64>());
-    Some(ResponseBuilder::new(&echo, None, &tag).build(400, reason, vec![]))
+    Some(ResponseBuilder::new(&echo, None, &tag).build(code, reason, vec![]))
 }
 
 /// Builds responses to one request.

@@ -14,7 +14,7 @@ use super::core::SipCore;
 use super::deferred::ReplyPath;
 use super::framing::{Frame, FrameError, StreamFramer};
 use super::location::{Source, Transport};
-use super::message::bad_request;
+use super::message::refuse_unparsed;
 use super::registrar::MAX_EXPIRES;
 
 /// Most simultaneous TCP connections; more wait in the kernel's backlog.
@@ -148,18 +148,49 @@ async fn serve_connection(
                     }
                 }
                 Err(err) => {
-                    let head = match &err {
-                        FrameError::BadContentLength { head }
-                        | FrameError::BodyTooLarge { head } => Some(head),
-                        FrameError::HeadersTooLarge => None,
-                    };
-                    if let Some(response) = head.and_then(|h| bad_request(h, &err.to_string())) {
-                        stream.write_all(&response).await?;
-                    }
                     // The stream is out of sync: nothing after this can be trusted.
+                    if let Some(answer) = refusal(&err) {
+                        stream.write_all(&answer).await?;
+                        linger(stream).await;
+                    }
                     return Ok(());
                 }
             }
         }
     }
+}
+
+/// Closes after an answer the peer must be able to read: our side first
+/// (FIN), then what it is still sending is read and discarded for a moment.
+/// Closing with unread data would reset the connection, and the reset can
+/// destroy the answer before the peer reads it.
+async fn linger(mut stream: TcpStream) {
+    const LINGER: Duration = Duration::from_secs(2);
+    const MAX_DISCARD: usize = 1 << 20;
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let mut buf = [0u8; 16 * 1024];
+    let mut discarded = 0;
+    let _ = tokio::time::timeout(LINGER, async {
+        while discarded < MAX_DISCARD {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => discarded += n,
+            }
+        }
+    })
+    .await;
+}
+
+/// The answer to a stream that cannot be framed, if it can be addressed.
+fn refusal(err: &FrameError) -> Option<Vec<u8>> {
+    let (code, reason, head) = match err {
+        FrameError::BadContentLength { head } => (400, "Invalid Content-Length", head),
+        // §21.5.12: more than the server is able to process.
+        FrameError::BodyTooLarge { head } | FrameError::HeadersTooLarge { head } => {
+            (513, "Message Too Large", head)
+        }
+    };
+    refuse_unparsed(head, code, reason)
 }

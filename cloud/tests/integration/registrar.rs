@@ -415,6 +415,50 @@ async fn tcp_registration_keepalive_and_broken_streams() {
     assert_eq!(&pong, b"\r\n");
 }
 
+/// A REGISTER whose head is `head_bytes` long (padded with X-Filler lines).
+fn padded_register(ua: &Ua, head_bytes: usize) -> String {
+    let register = ua
+        .register(&[ua.contact("t")], None, None)
+        .replace("SIP/2.0/UDP", "SIP/2.0/TCP");
+    let (head, _) = register.split_once("Content-Length").unwrap();
+    let mut head = head.to_string();
+    while head.len() < head_bytes {
+        head.push_str(&format!("X-Filler: {}\r\n", "a".repeat(998)));
+    }
+    head + "Content-Length: 0\r\n\r\n"
+}
+
+/// A 60 KB head trickled in small pieces is framed and answered; one over
+/// the 64 KiB limit is answered 513 (RFC 3261 §21.5.12) and closed.
+#[tokio::test]
+async fn big_heads_over_tcp_are_framed_or_refused_513() {
+    let t = TestCloud::start().await;
+    let ua = device_ua(&t, "SN-R12").await;
+    let mut stream = TcpStream::connect(t.cloud.endpoints.sip_tcp).await.unwrap();
+    let big = padded_register(&ua, 60_000);
+    let (last, pieces) = big.as_bytes().split_last().unwrap();
+    for piece in pieces.chunks(700) {
+        stream.write_all(piece).await.unwrap();
+        stream.flush().await.unwrap();
+        tokio::task::yield_now().await;
+    }
+    let answer = tcp_exchange(&mut stream, &String::from(*last as char)).await;
+    assert!(answer.starts_with("SIP/2.0 401 "), "{answer}");
+
+    let mut stream = TcpStream::connect(t.cloud.endpoints.sip_tcp).await.unwrap();
+    let answer = tcp_exchange(&mut stream, &padded_register(&ua, 70_000)).await;
+    assert!(
+        answer.starts_with("SIP/2.0 513 Message Too Large\r\n"),
+        "{answer}"
+    );
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+    assert!(
+        matches!(closed, Ok(Ok(_))),
+        "connection should close: {closed:?}"
+    );
+}
+
 async fn tcp_exchange(stream: &mut TcpStream, message: &str) -> String {
     stream.write_all(message.as_bytes()).await.unwrap();
     let mut buf = vec![0u8; 65_535];
