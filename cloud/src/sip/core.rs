@@ -94,10 +94,14 @@ impl SipCore {
         let now = self.clock.now_ms();
         let request = match Request::parse(data) {
             Ok(request) => request,
-            Err(ParseError::BadRequest { reason, echo }) => {
-                tracing::debug!(%reason, from = %source.addr, "malformed SIP request");
-                let to_tag = random_tag();
-                let bytes = ResponseBuilder::new(&echo, None, &to_tag).build(400, &reason, vec![]);
+            Err(ParseError::Refused { code, reason, echo }) => {
+                tracing::debug!(code, %reason, from = %source.addr, "SIP request refused");
+                let mut headers = Vec::new();
+                if code == 501 {
+                    headers.push(rsip::headers::Allow::new(self.allow()).into());
+                }
+                let bytes =
+                    ResponseBuilder::new(&echo, None, &random_tag()).build(code, &reason, headers);
                 return Some(Arc::new(bytes));
             }
             Err(ParseError::Response) => {

@@ -8,6 +8,7 @@ pub mod digest;
 pub mod directory;
 pub mod flows;
 mod framing;
+mod head;
 pub mod location;
 pub mod message;
 mod nonce;

@@ -13,3 +13,4 @@ mod meetings;
 mod peers;
 mod registrar;
 mod sip_garbage;
+mod sip_torture;
