@@ -18,7 +18,7 @@ mod transport;
 pub mod via;
 
 pub(crate) use self::core::random_tag;
-pub use self::core::SipCore;
+pub use self::core::{SipCore, SipStats};
 pub use deferred::{Deferred, ReplyPath};
 pub use digest::Algorithm;
 pub use directory::{Account, Directory};

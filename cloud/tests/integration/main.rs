@@ -13,4 +13,5 @@ mod meetings;
 mod peers;
 mod registrar;
 mod sip_garbage;
+mod sip_overload;
 mod sip_torture;
