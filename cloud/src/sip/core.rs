@@ -24,6 +24,7 @@ use crate::clock::SharedClock;
 use super::deferred::{Deferred, ReplyPath};
 use super::directory::Directory;
 use super::flows::Flows;
+use super::head;
 use super::location::{Location, Source, Transport};
 use super::message::{EchoHeaders, ParseError, Request, Response, ResponseBuilder};
 use super::nonce::NonceKeeper;
@@ -216,6 +217,29 @@ impl SipCore {
             tracing::warn!("the call side is gone; dialog request dropped");
         }
         trying
+    }
+
+    /// `503` + `Retry-After` for a request that arrived while the registrar
+    /// was overloaded, decided on the head alone (no full parse, no digest
+    /// work). `None` for what must not be shed: responses, ACKs, CANCELs
+    /// and in-dialog requests finish work already under way.
+    pub fn busy(&self, data: &[u8], retry_after_secs: u32) -> Option<Arc<Vec<u8>>> {
+        let line = head::RequestLine::read(data)?;
+        if matches!(line.method, b"ACK" | b"CANCEL") {
+            return None;
+        }
+        let echo = head::lenient_echo(data)?;
+        if echo.in_dialog() {
+            return None;
+        }
+        let retry = rsip::headers::RetryAfter::new(retry_after_secs.to_string());
+        Some(Arc::new(
+            ResponseBuilder::new(&echo, None, &self.tag(&echo)).build(
+                503,
+                "Service Unavailable",
+                vec![retry.into()],
+            ),
+        ))
     }
 
     /// A To tag that is the same for every copy of a request.

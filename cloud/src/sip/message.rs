@@ -314,6 +314,11 @@ impl EchoHeaders {
         &self.vias
     }
 
+    /// A To tag: the request belongs to a dialog.
+    pub(super) fn in_dialog(&self) -> bool {
+        has_tag(&self.to)
+    }
+
     /// The mandatory headers (§8.1.1) this request lacks, if any.
     fn missing(&self) -> Option<String> {
         let missing: Vec<&str> = [

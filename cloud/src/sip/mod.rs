@@ -12,6 +12,7 @@ mod head;
 pub mod location;
 pub mod message;
 mod nonce;
+mod overload;
 mod registrar;
 pub mod transaction;
 mod transport;
@@ -57,7 +58,9 @@ impl SipServer {
         let (udp_addr, tcp_addr) = (udp.local_addr()?, tcp.local_addr()?);
         // Bursts of REGISTERs (a building's terminals after a power cut)
         // must queue in the kernel, not be dropped: ask for 4 MiB (the
-        // kernel caps it at net.core.rmem_max).
+        // kernel caps it at net.core.rmem_max). Past what the workers can
+        // serve in time, they shed (overload.rs): the queue never has to
+        // hold a flood.
         if let Err(err) = socket2::SockRef::from(&udp).set_recv_buffer_size(4 << 20) {
             tracing::warn!(%err, "cannot enlarge the SIP UDP receive buffer");
         }

@@ -1,7 +1,6 @@
-//! UDP and TCP listeners feeding [`SipCore`].
+//! TCP: the accept loop and one task per connection framing the stream
+//! (`framing.rs`).
 
-use std::io::ErrorKind;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,72 +9,17 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::core::SipCore;
-use super::deferred::ReplyPath;
-use super::framing::{Frame, FrameError, StreamFramer};
-use super::location::{Source, Transport};
-use super::message::refuse_unparsed;
-use super::registrar::MAX_EXPIRES;
+use crate::sip::core::SipCore;
+use crate::sip::deferred::ReplyPath;
+use crate::sip::framing::{Frame, FrameError, StreamFramer};
+use crate::sip::location::{Source, Transport};
+use crate::sip::message::refuse_unparsed;
+use crate::sip::registrar::MAX_EXPIRES;
 
 /// Most simultaneous TCP connections; more wait in the kernel's backlog.
 const MAX_TCP_CONNECTIONS: usize = 10_000;
 /// A TCP connection silent for longer than any registration lasts is dropped.
 const TCP_IDLE: Duration = Duration::from_secs(MAX_EXPIRES as u64 + 120);
-
-/// How often a blocked UDP worker wakes up to see whether it should stop.
-const UDP_STOP_POLL: Duration = Duration::from_millis(250);
-
-/// UDP workers are plain threads doing blocking `recv_from` → `handle` →
-/// `send_to`: the core is synchronous and fast, and skipping the async
-/// reactor roughly halves the per-datagram cost (the same model as
-/// Kamailio's UDP children). They stop when `stop` is set.
-pub fn spawn_udp(
-    socket: &std::net::UdpSocket,
-    core: Arc<SipCore>,
-    workers: usize,
-    stop: Arc<AtomicBool>,
-) -> std::io::Result<Vec<std::thread::JoinHandle<()>>> {
-    socket.set_read_timeout(Some(UDP_STOP_POLL))?;
-    (0..workers.max(1))
-        .map(|i| {
-            let socket = Arc::new(socket.try_clone()?);
-            let (core, stop) = (core.clone(), stop.clone());
-            std::thread::Builder::new()
-                .name(format!("sip-udp-{i}"))
-                .spawn(move || udp_worker(&socket, &core, &stop))
-        })
-        .collect()
-}
-
-fn udp_worker(socket: &Arc<std::net::UdpSocket>, core: &SipCore, stop: &AtomicBool) {
-    let mut buf = vec![0u8; 65_535];
-    while !stop.load(Ordering::Relaxed) {
-        let (len, addr) = match socket.recv_from(&mut buf) {
-            Ok(got) => got,
-            Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                continue
-            }
-            // E.g. ICMP port unreachable surfacing on Linux: not fatal.
-            Err(err) => {
-                tracing::debug!(%err, "UDP receive error");
-                continue;
-            }
-        };
-        let source = Source {
-            transport: Transport::Udp,
-            addr,
-        };
-        let reply = ReplyPath::Udp {
-            socket: socket.clone(),
-            to: addr,
-        };
-        if let Some(response) = core.handle_with(&buf[..len], source, Some(reply)) {
-            if let Err(err) = socket.send_to(&response, addr) {
-                tracing::debug!(%err, %addr, "UDP send failed");
-            }
-        }
-    }
-}
 
 pub fn spawn_tcp(tasks: &mut JoinSet<()>, listener: TcpListener, core: Arc<SipCore>) {
     tasks.spawn(async move {
