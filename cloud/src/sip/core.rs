@@ -256,6 +256,11 @@ impl SipCore {
         ))
     }
 
+    /// The time on the core's clock.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     /// What the core holds now.
     pub fn stats(&self) -> SipStats {
         SipStats {

@@ -14,4 +14,5 @@ mod peers;
 mod registrar;
 mod sip_garbage;
 mod sip_overload;
+mod sip_tcp_flood;
 mod sip_torture;
