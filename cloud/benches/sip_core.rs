@@ -1,5 +1,7 @@
 //! Cost of one full digest registration (REGISTER → 401 → REGISTER → 200)
-//! through `SipCore::handle`, without sockets. Prints a table; asserts nothing.
+//! through `SipCore::handle`, without sockets, of a challenge alone, and of
+//! the `503` a worker answers under overload (`SipCore::busy`). Prints a
+//! table; asserts nothing.
 //! Run: cargo bench -p roomcloud --bench sip_core
 
 use std::sync::Arc;
@@ -91,11 +93,34 @@ fn main() {
         );
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("{:<32} {:>12} {:>14}", "case", "regs/s", "µs/registration");
+    // A challenge alone, and a 503 instead of it, for new requests each time.
+    let requests: Vec<String> = (0..rounds)
+        .map(|i| register(&users[(i as usize) % users.len()], 2 * rounds + i, None))
+        .collect();
+    let start = Instant::now();
+    for request in &requests {
+        core.handle(request.as_bytes(), source).unwrap();
+    }
+    let challenge_secs = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    for request in &requests {
+        core.busy(request.as_bytes(), 7).unwrap();
+    }
+    let busy_secs = start.elapsed().as_secs_f64();
     println!(
-        "{:<32} {:>12.0} {:>14.1}",
-        "SipCore::handle, 1 thread",
-        f64::from(rounds) / secs,
-        secs * 1e6 / f64::from(rounds)
+        "{:<40} {:>12} {:>10}",
+        "case (1 thread)", "per second", "µs each"
     );
+    for (case, secs) in [
+        ("registration: REGISTER → 401 → … → 200", secs),
+        ("REGISTER → 401", challenge_secs),
+        ("REGISTER → 503 (SipCore::busy)", busy_secs),
+    ] {
+        println!(
+            "{:<40} {:>12.0} {:>10.1}",
+            case,
+            f64::from(rounds) / secs,
+            secs * 1e6 / f64::from(rounds)
+        );
+    }
 }

@@ -8,7 +8,8 @@
 //! is handled, `@NONCE@` is replaced with a nonce the core just issued (taken
 //! from a real 401) and then `@RESPONSE@` with the correct digest response for
 //! the part's Authorization header, so that the fuzzer gets past digest
-//! authentication instead of stopping at "forged nonce".
+//! authentication instead of stopping at "forged nonce". A part repeating an
+//! earlier one is a retransmission and gets the same substitutions.
 
 #![allow(dead_code)]
 
@@ -181,13 +182,20 @@ pub fn run(data: &[u8]) -> Vec<Exchange> {
     run_on(&new_core(), data)
 }
 
-/// [`run`] on a given core (which then keeps its state for more).
+/// [`run`] on a given core (which then keeps its state for more). A part
+/// equal to an earlier one is a retransmission: it is sent exactly as that
+/// one was, placeholders included.
 pub fn run_on(core: &SipCore, data: &[u8]) -> Vec<Exchange> {
+    let mut sent: Vec<(&[u8], Vec<u8>)> = Vec::new();
     split_parts(data)
         .into_iter()
         .enumerate()
         .map(|(n, part)| {
-            let message = prepare(core, part, n);
+            let message = match sent.iter().find(|(earlier, _)| *earlier == part) {
+                Some((_, message)) => message.clone(),
+                None => prepare(core, part, n),
+            };
+            sent.push((part, message.clone()));
             let response = core.handle(&message, source());
             if let Some(response) = &response {
                 check_response(&message, response);

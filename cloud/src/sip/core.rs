@@ -2,7 +2,16 @@
 //! [`SipCore::handle`] for every message they frame; it never panics on peer
 //! input and answers anything that looks like a request (`400` if malformed).
 //! This is also what the fuzz target drives.
+//!
+//! Only requests the call side answers later (INVITE and the dialog
+//! methods) get a server transaction. Everything else — REGISTER, OPTIONS,
+//! refusals — is answered statelessly, as Kamailio's `sl` does: a UDP
+//! retransmission is simply processed again, and answers the same way (the
+//! To tag is a keyed hash of the request, a retransmitted authenticated
+//! REGISTER is recognised by its nonce-count, see `nonce.rs`). So a flood of
+//! REGISTERs costs CPU, never memory.
 
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 
 use rsip::headers::UntypedHeader;
@@ -15,8 +24,9 @@ use crate::clock::SharedClock;
 use super::deferred::{Deferred, ReplyPath};
 use super::directory::Directory;
 use super::flows::Flows;
+use super::head;
 use super::location::{Location, Source, Transport};
-use super::message::{ParseError, Request, Response, ResponseBuilder};
+use super::message::{EchoHeaders, ParseError, Request, Response, ResponseBuilder};
 use super::nonce::NonceKeeper;
 use super::registrar::{Realm, Registrar, Reply};
 use super::transaction::{Begin, TransactionKey, Transactions};
@@ -38,6 +48,17 @@ pub struct SipCore {
     responses: Option<mpsc::UnboundedSender<(Response, Source)>>,
     /// The ways back to registered devices, kept by the transports.
     pub flows: Arc<Flows>,
+    /// Keys the hashes behind stateless To tags and request fingerprints.
+    hasher: RandomState,
+}
+
+/// How much state the core holds: what a flood could make grow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SipStats {
+    /// Server transactions (dialog requests only).
+    pub transactions: usize,
+    /// Nonces whose nonce-count is tracked.
+    pub nonces: usize,
 }
 
 impl SipCore {
@@ -57,6 +78,7 @@ impl SipCore {
             calls: None,
             responses: None,
             flows: Arc::default(),
+            hasher: RandomState::new(),
         }
     }
 
@@ -94,10 +116,14 @@ impl SipCore {
         let now = self.clock.now_ms();
         let request = match Request::parse(data) {
             Ok(request) => request,
-            Err(ParseError::BadRequest { reason, echo }) => {
-                tracing::debug!(%reason, from = %source.addr, "malformed SIP request");
-                let to_tag = random_tag();
-                let bytes = ResponseBuilder::new(&echo, None, &to_tag).build(400, &reason, vec![]);
+            Err(ParseError::Refused { code, reason, echo }) => {
+                tracing::debug!(code, %reason, from = %source.addr, "SIP request refused");
+                let mut headers = Vec::new();
+                if code == 501 {
+                    headers.push(rsip::headers::Allow::new(self.allow()).into());
+                }
+                let bytes = ResponseBuilder::new(&echo, None, &self.tag(&echo))
+                    .build(code, &reason, headers);
                 return Some(Arc::new(bytes));
             }
             Err(ParseError::Response) => {
@@ -140,7 +166,32 @@ impl SipCore {
             }
             return None;
         }
-        // TCP does not retransmit (Timer J = 0): only UDP needs the table.
+        if let Some((calls, reply)) = calls {
+            return self.defer(request, source, calls, reply, now);
+        }
+        let echo = request.echo();
+        let fingerprint = self.fingerprint(&request);
+        let reply = self.dispatch(&request, source, now, fingerprint)?;
+        let top_via = request.via.answered_from(source.addr);
+        Some(Arc::new(
+            ResponseBuilder::new(&echo, Some(top_via), &self.tag(&echo)).build(
+                reply.code,
+                &reply.reason,
+                reply.headers,
+            ),
+        ))
+    }
+
+    /// Hands a dialog request to the call side, under a server transaction
+    /// on UDP (TCP does not retransmit: Timer J = 0).
+    fn defer(
+        &self,
+        request: Request,
+        source: Source,
+        calls: &mpsc::UnboundedSender<Deferred>,
+        reply: ReplyPath,
+        now: i64,
+    ) -> Option<Arc<Vec<u8>>> {
         let key = (source.transport == Transport::Udp).then(|| TransactionKey::of(&request));
         if let Some(key) = &key {
             match self.transactions.begin(key, now) {
@@ -149,56 +200,86 @@ impl SipCore {
                 Begin::InProgress => return None,
             }
         }
-        if let Some((calls, reply)) = calls {
-            // 100 Trying at once stops the caller's INVITE retransmissions
-            // while the meeting is looked up (§17.2.1).
-            let trying = (request.method == Method::Invite).then(|| {
-                let echo = request.echo();
-                let top_via = request.via.answered_from(source.addr);
-                Arc::new(ResponseBuilder::new(&echo, Some(top_via), "").build(
-                    100,
-                    "Trying",
-                    vec![],
-                ))
-            });
-            let deferred = Deferred {
-                request,
-                source,
-                reply,
-                key,
-            };
-            if calls.send(deferred).is_err() {
-                tracing::warn!("the call side is gone; dialog request dropped");
-            }
-            return trying;
+        // 100 Trying at once stops the caller's INVITE retransmissions
+        // while the meeting is looked up (§17.2.1).
+        let trying = (request.method == Method::Invite).then(|| {
+            let echo = request.echo();
+            let top_via = request.via.answered_from(source.addr);
+            Arc::new(ResponseBuilder::new(&echo, Some(top_via), "").build(100, "Trying", vec![]))
+        });
+        let deferred = Deferred {
+            request,
+            source,
+            reply,
+            key,
+        };
+        if calls.send(deferred).is_err() {
+            tracing::warn!("the call side is gone; dialog request dropped");
         }
-        let reply = self.dispatch(&request, source, now);
-        let echo = request.echo();
-        let to_tag = random_tag();
-        let top_via = request.via.answered_from(source.addr);
-        let code = reply.code;
-        let bytes = Arc::new(ResponseBuilder::new(&echo, Some(top_via), &to_tag).build(
-            code,
-            &reply.reason,
-            reply.headers,
-        ));
-        // Every final response, 401s too: a retransmission gets the same
-        // nonce and To tag, not a new challenge (§17.2.2).
-        if let Some(key) = &key {
-            self.transactions.complete(key, bytes.clone());
-        }
-        Some(bytes)
+        trying
     }
 
-    fn dispatch(&self, request: &Request, source: Source, now: i64) -> Reply {
-        match request.method {
-            Method::Register => Registrar {
-                realm: &self.realm,
-                directory: &self.directory,
-                location: &self.location,
-                nonces: &self.nonces,
+    /// `503` + `Retry-After` for a request that arrived while the registrar
+    /// was overloaded, decided on the head alone (no full parse, no digest
+    /// work). `None` for what must not be shed: responses, ACKs, CANCELs
+    /// and in-dialog requests finish work already under way.
+    pub fn busy(&self, data: &[u8], retry_after_secs: u32) -> Option<Arc<Vec<u8>>> {
+        let line = head::RequestLine::read(data)?;
+        if matches!(line.method, b"ACK" | b"CANCEL") {
+            return None;
+        }
+        let echo = head::lenient_echo(data)?;
+        if echo.in_dialog() {
+            return None;
+        }
+        let retry = rsip::headers::RetryAfter::new(retry_after_secs.to_string());
+        Some(Arc::new(
+            ResponseBuilder::new(&echo, None, &self.tag(&echo)).build(
+                503,
+                "Service Unavailable",
+                vec![retry.into()],
+            ),
+        ))
+    }
+
+    /// A To tag that is the same for every copy of a request.
+    fn tag(&self, echo: &EchoHeaders) -> String {
+        format!("{:016x}", self.hasher.hash_one(echo))
+    }
+
+    /// Names a request for the registrar, the same for its retransmissions.
+    fn fingerprint(&self, request: &Request) -> u64 {
+        self.hasher.hash_one((
+            TransactionKey::of(request),
+            request.call_id(),
+            request.cseq(),
+        ))
+    }
+
+    /// The time on the core's clock.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// What the core holds now.
+    pub fn stats(&self) -> SipStats {
+        SipStats {
+            transactions: self.transactions.len(),
+            nonces: self.nonces.tracked(),
+        }
+    }
+
+    fn dispatch(&self, request: &Request, source: Source, now: i64, id: u64) -> Option<Reply> {
+        let reply = match request.method {
+            Method::Register => {
+                return Registrar {
+                    realm: &self.realm,
+                    directory: &self.directory,
+                    location: &self.location,
+                    nonces: &self.nonces,
+                }
+                .register(request, source, now, id)
             }
-            .register(request, source, now),
             Method::Options => {
                 let mut reply = Reply::new(200, "OK");
                 reply
@@ -217,7 +298,8 @@ impl SipCore {
                     .push(rsip::headers::Allow::new(self.allow()).into());
                 reply
             }
-        }
+        };
+        Some(reply)
     }
 
     fn allow(&self) -> &'static str {
@@ -237,6 +319,7 @@ impl SipCore {
     }
 }
 
+/// A random tag, for dialogs the cloud creates.
 pub(crate) fn random_tag() -> String {
     use rand::Rng;
     format!("{:016x}", rand::thread_rng().gen::<u64>())

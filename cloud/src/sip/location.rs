@@ -2,7 +2,7 @@
 //! (RFC 3261 §10.3). In memory: bindings are refreshed by their devices every
 //! few minutes, so after a restart they return on their own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
@@ -170,6 +170,16 @@ impl Location {
     /// Removes every binding of `aor` (wildcard un-REGISTER, or account removed).
     pub fn clear(&self, aor: &str) {
         self.aors.lock().expect("location lock").remove(aor);
+    }
+
+    /// Every address with a live binding over `transport`.
+    pub fn sources(&self, transport: Transport, now: Millis) -> HashSet<SocketAddr> {
+        let aors = self.aors.lock().expect("location lock");
+        aors.values()
+            .flatten()
+            .filter(|b| b.expires_at > now && b.source.transport == transport)
+            .map(|b| b.source.addr)
+            .collect()
     }
 
     /// Forgets expired bindings.

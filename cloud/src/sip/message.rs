@@ -6,6 +6,7 @@
 use rsip::headers::UntypedHeader;
 use rsip::{Header, Headers, Method, StatusCode, Uri};
 
+use super::head::{self, lenient_echo, sanitize, RequestLine};
 use super::via::TopVia;
 
 /// Longest header value copied into a response; longer ones are cut, not echoed.
@@ -27,9 +28,10 @@ pub enum ParseError {
     /// Not a SIP message at all: nothing can be answered.
     #[error("unparseable: {0}")]
     Unparseable(String),
-    /// A SIP message this layer can answer with `400` and the given reason.
-    #[error("bad request: {reason}")]
-    BadRequest {
+    /// A request this layer answers with an error (`400`, `416`, `501`).
+    #[error("refused: {code} {reason}")]
+    Refused {
+        code: u16,
         reason: String,
         echo: Box<EchoHeaders>,
     },
@@ -39,7 +41,7 @@ pub enum ParseError {
 }
 
 /// The headers a response must copy from its request (RFC 3261 §8.2.6.2).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Hash)]
 pub struct EchoHeaders {
     vias: Vec<String>,
     from: String,
@@ -99,8 +101,18 @@ pub fn split_list(value: &str) -> Vec<&str> {
 
 impl Request {
     pub fn parse(data: &[u8]) -> Result<Self, ParseError> {
-        let malformed = |reason: &str| match lenient_echo(data) {
-            Some(echo) => ParseError::BadRequest {
+        if data.starts_with(b"SIP/2.0 ") {
+            return Err(ParseError::Response);
+        }
+        let data = head::unfold(data);
+        let data = data.as_ref();
+        // An error is answered only when the request has a Via to answer
+        // along (read leniently: rsip may have refused the message), and
+        // never to an ACK (§17.1.1.1: it has no response).
+        let ack = data.starts_with(b"ACK ");
+        let refuse = |code: u16, reason: &str| match lenient_echo(data).filter(|_| !ack) {
+            Some(echo) => ParseError::Refused {
+                code,
                 reason: reason.into(),
                 echo: Box::new(echo),
             },
@@ -109,13 +121,28 @@ impl Request {
         // A message without the blank line after its headers was cut short;
         // rsip would read the remainder as a body.
         if !data.windows(4).any(|w| w == b"\r\n\r\n") {
-            return Err(malformed("Truncated Message"));
+            return Err(refuse(400, "Truncated Message"));
+        }
+        let Some(line) = RequestLine::read(data) else {
+            return Err(refuse(400, "Malformed Request Line"));
+        };
+        if line.uri_has_controls() {
+            return Err(refuse(400, "Invalid Request-URI"));
+        }
+        // §21.5.2: a method we do not recognise (and so support for no one)
+        // is 501; one we recognise but do not serve gets 405 later (§8.2.1).
+        if !line.known_method() {
+            return Err(refuse(501, "Not Implemented"));
+        }
+        // §8.2.2.1.
+        if !line.sip_scheme() {
+            return Err(refuse(416, "Unsupported URI Scheme"));
         }
         let message = match rsip::SipMessage::try_from(data) {
             Ok(message) => message,
             Err(err) => {
                 tracing::trace!(%err, "rsip refused a message");
-                return Err(malformed("Malformed Message"));
+                return Err(refuse(400, "Malformed Message"));
             }
         };
         let request = match message {
@@ -124,9 +151,13 @@ impl Request {
         };
         let headers: Vec<(String, String)> = request.headers.iter().map(split_header).collect();
         let echo = EchoHeaders::from_pairs(&headers);
-        let bad = |reason: &str| ParseError::BadRequest {
-            reason: reason.into(),
-            echo: Box::new(echo.clone()),
+        let bad = |reason: &str| match ack {
+            true => ParseError::Unparseable(reason.into()),
+            false => ParseError::Refused {
+                code: 400,
+                reason: reason.into(),
+                echo: Box::new(echo.clone()),
+            },
         };
         if headers.iter().any(|(_, v)| v.contains(['\r', '\n'])) {
             return Err(bad("Bare CR or LF In Header"));
@@ -141,13 +172,17 @@ impl Request {
                 Ok(_) => {}
             }
         }
-        if echo.complete().is_none() {
-            return Err(malformed("Missing Mandatory Header"));
+        // Without a Via there is nowhere to answer; with one, a request
+        // lacking a mandatory header is told which (§8.1.1).
+        if echo.vias.is_empty() {
+            return Err(ParseError::Unparseable("no Via".into()));
         }
-        let via = headers
-            .iter()
-            .find(|(n, _)| n == "via")
-            .and_then(|(_, v)| split_list(v).first().copied())
+        if let Some(missing) = echo.missing() {
+            return Err(bad(&format!("Missing {missing}")));
+        }
+        let via = split_list(&echo.vias[0])
+            .first()
+            .copied()
             .and_then(TopVia::parse)
             .ok_or_else(|| bad("Invalid Via"))?;
         let request = Self {
@@ -157,9 +192,10 @@ impl Request {
             via,
             body: request.body,
         };
-        // CSeq must carry a number and the request's own method (§8.2).
+        // CSeq must carry a number and the request's own method, spelled
+        // the same (§8.2, methods are case-sensitive).
         match request.cseq() {
-            Some((_, method)) if method.eq_ignore_ascii_case(&request.method.to_string()) => {}
+            Some((_, method)) if method == request.method.to_string() => {}
             _ => return Err(bad("Invalid CSeq")),
         }
         Ok(request)
@@ -229,7 +265,7 @@ impl Response {
         let reason = line.trim_end().splitn(3, ' ').nth(2).unwrap_or_default();
         Some(Self {
             status: response.status_code.code(),
-            reason: truncate(reason),
+            reason: sanitize(reason, MAX_ECHOED_HEADER),
             headers: response.headers.iter().map(split_header).collect(),
             body: response.body,
         })
@@ -253,19 +289,19 @@ impl Response {
 }
 
 impl EchoHeaders {
-    fn from_pairs(headers: &[(String, String)]) -> Self {
+    pub(super) fn from_pairs(headers: &[(String, String)]) -> Self {
         let first = |name: &str| {
             headers
                 .iter()
                 .find(|(n, _)| n == name)
-                .map(|(_, v)| truncate(v))
+                .map(|(_, v)| sanitize(v, MAX_ECHOED_HEADER))
                 .unwrap_or_default()
         };
         Self {
             vias: headers
                 .iter()
                 .filter(|(n, _)| n == "via")
-                .map(|(_, v)| truncate(v))
+                .map(|(_, v)| sanitize(v, MAX_ECHOED_HEADER))
                 .collect(),
             from: first("from"),
             to: first("to"),
@@ -274,61 +310,37 @@ impl EchoHeaders {
         }
     }
 
-    fn complete(&self) -> Option<&Self> {
-        let all = !self.vias.is_empty()
-            && !self.from.is_empty()
-            && !self.to.is_empty()
-            && !self.call_id.is_empty()
-            && !self.cseq.is_empty();
-        all.then_some(self)
+    pub(super) fn vias(&self) -> &[String] {
+        &self.vias
     }
-}
 
-/// A header value safe to copy into a response: bounded in length, and with
-/// no control characters (a bare CR or LF could be read as an injected
-/// header by a peer that splits lines loosely; NUL confuses C parsers).
-fn truncate(value: &str) -> String {
-    let mut end = value.len().min(MAX_ECHOED_HEADER);
-    while !value.is_char_boundary(end) {
-        end -= 1;
+    /// A To tag: the request belongs to a dialog.
+    pub(super) fn in_dialog(&self) -> bool {
+        has_tag(&self.to)
     }
-    value[..end]
-        .chars()
-        .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
-        .collect()
-}
 
-/// Pulls the headers needed for a `400` out of a message rsip refused, line by
-/// line. Only a message that at least looks like a request is answered.
-fn lenient_echo(data: &[u8]) -> Option<EchoHeaders> {
-    let text = String::from_utf8_lossy(data);
-    let head = text.split("\r\n\r\n").next()?;
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next()?;
-    if !request_line.trim_end().ends_with("SIP/2.0") {
-        return None;
-    }
-    let pairs: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (expand_compact(n), v.trim().to_string()))
+    /// The mandatory headers (§8.1.1) this request lacks, if any.
+    fn missing(&self) -> Option<String> {
+        let missing: Vec<&str> = [
+            ("From", &self.from),
+            ("To", &self.to),
+            ("Call-ID", &self.call_id),
+            ("CSeq", &self.cseq),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.is_empty())
+        .map(|(name, _)| name)
         .collect();
-    let echo = EchoHeaders::from_pairs(&pairs);
-    // Without a usable Via there is nowhere sensible to send the answer.
-    let via_ok = echo
-        .vias
-        .first()
-        .and_then(|v| split_list(v).first().copied())
-        .and_then(TopVia::parse)
-        .is_some();
-    (via_ok && echo.complete().is_some()).then_some(echo)
+        (!missing.is_empty()).then(|| missing.join(", "))
+    }
 }
 
-/// A `400` for a message that cannot be processed (e.g. broken framing), if
-/// it carries enough to be answered at all.
-pub fn bad_request(data: &[u8], reason: &str) -> Option<Vec<u8>> {
+/// An error answer (`400`, `513`) to a message that cannot be processed
+/// (e.g. broken framing), if it carries enough to be answered at all.
+pub fn refuse_unparsed(data: &[u8], code: u16, reason: &str) -> Option<Vec<u8>> {
     let echo = lenient_echo(data)?;
     let tag = format!("{:016x}", rand::random::<u64>());
-    Some(ResponseBuilder::new(&echo, None, &tag).build(400, reason, vec![]))
+    Some(ResponseBuilder::new(&echo, None, &tag).build(code, reason, vec![]))
 }
 
 /// Builds responses to one request.
@@ -376,15 +388,24 @@ impl<'a> ResponseBuilder<'a> {
                 _ => headers.push(rsip::headers::Via::new(via.clone()).into()),
             }
         }
-        headers.push(rsip::headers::From::new(self.echo.from.clone()).into());
-        let to = if has_tag(&self.echo.to) || code == 100 {
-            self.echo.to.clone()
-        } else {
-            format!("{};tag={}", self.echo.to, self.to_tag)
-        };
-        headers.push(rsip::headers::To::new(to).into());
-        headers.push(rsip::headers::CallId::new(self.echo.call_id.clone()).into());
-        headers.push(rsip::headers::CSeq::new(self.echo.cseq.clone()).into());
+        // A header the request lacked (answered 400) is left out, not sent empty.
+        if !self.echo.from.is_empty() {
+            headers.push(rsip::headers::From::new(self.echo.from.clone()).into());
+        }
+        if !self.echo.to.is_empty() {
+            let to = if has_tag(&self.echo.to) || code == 100 {
+                self.echo.to.clone()
+            } else {
+                format!("{};tag={}", self.echo.to, self.to_tag)
+            };
+            headers.push(rsip::headers::To::new(to).into());
+        }
+        if !self.echo.call_id.is_empty() {
+            headers.push(rsip::headers::CallId::new(self.echo.call_id.clone()).into());
+        }
+        if !self.echo.cseq.is_empty() {
+            headers.push(rsip::headers::CSeq::new(self.echo.cseq.clone()).into());
+        }
         for header in extra {
             headers.push(header);
         }
@@ -465,7 +486,7 @@ mod tests {
         let msg = REGISTER.replace("CSeq: 7 REGISTER", "CSeq: 7 INVITE");
         assert!(matches!(
             Request::parse(msg.as_bytes()),
-            Err(ParseError::BadRequest { .. })
+            Err(ParseError::Refused { code: 400, .. })
         ));
     }
 

@@ -1,6 +1,17 @@
 //! The SIP registrar: UDP and TCP transports, RFC 3261 server transactions,
 //! digest authentication (MD5, SHA-256) and the location service.
+//!
+//! | file | what it does |
+//! |---|---|
+//! | `core.rs` | bytes in, bytes out: the entry point (also the fuzz target's) |
+//! | `head.rs`, `message.rs` | a request's head before rsip (§7.3.1, request line), parsing, responses |
+//! | `registrar.rs`, `digest.rs`, `nonce.rs` | REGISTER (§10.3), digest auth, nonces and replay |
+//! | `location.rs`, `contact.rs`, `directory.rs` | bindings, Contact values, accounts |
+//! | `transaction.rs`, `deferred.rs`, `flows.rs` | what the call side needs: transactions, ways back |
+//! | `overload.rs`, `admission.rs` | pure policies: shedding UDP load, keeping TCP connections |
+//! | `framing.rs`, `transport/` | the stream framer; the sockets (UDP workers, TCP tasks) |
 
+mod admission;
 mod contact;
 mod core;
 pub mod deferred;
@@ -8,16 +19,19 @@ pub mod digest;
 pub mod directory;
 pub mod flows;
 mod framing;
+mod head;
 pub mod location;
 pub mod message;
 mod nonce;
+mod overload;
 mod registrar;
 pub mod transaction;
 mod transport;
 pub mod via;
 
 pub(crate) use self::core::random_tag;
-pub use self::core::SipCore;
+pub use self::core::{SipCore, SipStats};
+pub use admission::TcpLimits;
 pub use deferred::{Deferred, ReplyPath};
 pub use digest::Algorithm;
 pub use directory::{Account, Directory};
@@ -52,11 +66,22 @@ impl SipServer {
     /// Binds UDP and TCP on `addr` (port 0: the same free port for both, as
     /// far as the OS allows) and starts serving.
     pub async fn start(addr: SocketAddr, core: Arc<SipCore>) -> anyhow::Result<Self> {
+        Self::start_with(addr, core, TcpLimits::default()).await
+    }
+
+    /// [`start`](Self::start) with other TCP limits.
+    pub async fn start_with(
+        addr: SocketAddr,
+        core: Arc<SipCore>,
+        limits: TcpLimits,
+    ) -> anyhow::Result<Self> {
         let (udp, tcp) = bind_pair(addr).await?;
         let (udp_addr, tcp_addr) = (udp.local_addr()?, tcp.local_addr()?);
         // Bursts of REGISTERs (a building's terminals after a power cut)
         // must queue in the kernel, not be dropped: ask for 4 MiB (the
-        // kernel caps it at net.core.rmem_max).
+        // kernel caps it at net.core.rmem_max). Past what the workers can
+        // serve in time, they shed (overload.rs): the queue never has to
+        // hold a flood.
         if let Err(err) = socket2::SockRef::from(&udp).set_recv_buffer_size(4 << 20) {
             tracing::warn!(%err, "cannot enlarge the SIP UDP receive buffer");
         }
@@ -67,7 +92,7 @@ impl SipServer {
         udp.set_nonblocking(false)?;
         core.flows.set_udp(Arc::new(udp.try_clone()?));
         transport::spawn_udp(&udp, core.clone(), workers, udp_stop.clone())?;
-        transport::spawn_tcp(&mut tasks, tcp, core.clone());
+        transport::spawn_tcp(&mut tasks, tcp, core.clone(), limits);
         tasks.spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(10));
             loop {

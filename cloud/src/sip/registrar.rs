@@ -14,7 +14,7 @@ use super::digest::{challenge, Algorithm, Credentials};
 use super::directory::Directory;
 use super::location::{ContactUpdate, Location, RegisterRequest, Source, UpdateError};
 use super::message::Request;
-use super::nonce::{NonceKeeper, NonceState};
+use super::nonce::{NonceKeeper, NonceState, Outcome};
 
 /// Shortest registration accepted; shorter gets `423` (RFC 3261 §10.3 step 7).
 pub const MIN_EXPIRES: u32 = 60;
@@ -70,45 +70,97 @@ pub struct Registrar<'a> {
 
 /// The outcome of authentication, before any binding is touched.
 enum Auth {
-    Ok(String),
+    /// Verified; the nonce-count is consumed once the request is known to
+    /// be one the registrar acts on.
+    Ok {
+        username: String,
+        nonce: String,
+        nc: Option<u32>,
+    },
     Reply(Reply),
 }
 
 impl Registrar<'_> {
-    pub fn register(&self, req: &Request, source: Source, now: Millis) -> Reply {
+    /// Answers a REGISTER, or `None` when a copy of it is being answered
+    /// right now. `request` fingerprints it (the same for retransmissions):
+    /// it salts the challenge's nonce and tells a retransmission of an
+    /// authenticated REGISTER from a replay (see `nonce.rs`). Nothing is
+    /// remembered for a REGISTER that is challenged or refused.
+    pub fn register(
+        &self,
+        req: &Request,
+        source: Source,
+        now: Millis,
+        request: u64,
+    ) -> Option<Reply> {
         if !self.realm.serves(&req.uri.host().to_string()) {
-            return Reply::new(404, "Domain Not Served");
+            return Some(Reply::new(404, "Domain Not Served"));
         }
         if let Some(require) = req.header("require").filter(|r| !r.trim().is_empty()) {
-            return Reply::new(420, "Bad Extension")
-                .with(rsip::headers::Unsupported::new(require).into());
+            return Some(
+                Reply::new(420, "Bad Extension")
+                    .with(rsip::headers::Unsupported::new(require).into()),
+            );
         }
         let to_uri = req
             .header("to")
             .and_then(|to| rsip::headers::To::new(to).typed().ok())
             .map(|to| to.uri);
         let Some(to_uri) = to_uri else {
-            return Reply::new(400, "Invalid To");
+            return Some(Reply::new(400, "Invalid To"));
         };
-        let username = match self.authenticate(req, to_uri.user(), now) {
-            Auth::Ok(username) => username,
-            Auth::Reply(reply) => return reply,
+        let (username, nonce, nc) = match self.authenticate(req, to_uri.user(), now, request) {
+            Auth::Ok {
+                username,
+                nonce,
+                nc,
+            } => (username, nonce, nc),
+            Auth::Reply(reply) => return Some(reply),
         };
         // The authenticated user may only bind its own address of record.
         if to_uri.user() != Some(username.as_str())
             || !self.realm.serves(&to_uri.host().to_string())
         {
-            return Reply::new(403, "Not Allowed For This Address Of Record");
+            return Some(Reply::new(403, "Not Allowed For This Address Of Record"));
         }
-
         let updates = match self.contact_updates(req) {
             Ok(updates) => updates,
-            Err(reply) => return reply,
+            Err(reply) => return Some(reply),
         };
+        // Checked and recorded atomically: a count already used is a
+        // replay, unless this is the very request that used it.
+        let outcome = match self.nonces.consume(&nonce, nc, request, now) {
+            NonceState::Fresh => self.apply(&username, req, updates, source, now),
+            NonceState::Again(Outcome::Pending) => return None,
+            NonceState::Again(outcome) => outcome,
+            NonceState::Stale | NonceState::Forged => {
+                return Some(self.challenge(to_uri.user(), now, true, request))
+            }
+        };
+        self.nonces.settle(&nonce, request, outcome);
+        Some(match outcome {
+            Outcome::Bound | Outcome::Pending => self.bound(&username, now),
+            Outcome::OutOfOrder => Reply::new(400, "CSeq Out Of Order"),
+            Outcome::TooManyBindings => Reply::new(403, "Too Many Registrations"),
+        })
+    }
+
+    /// Applies a verified REGISTER's change to the location service.
+    fn apply(
+        &self,
+        username: &str,
+        req: &Request,
+        change: ContactChange,
+        source: Source,
+        now: Millis,
+    ) -> Outcome {
         let (call_id, cseq) = (req.call_id(), req.cseq().map(|c| c.0).unwrap_or_default());
-        match updates {
-            ContactChange::Query => {}
-            ContactChange::RemoveAll => self.location.clear(&username),
+        match change {
+            ContactChange::Query => Outcome::Bound,
+            ContactChange::RemoveAll => {
+                self.location.clear(username);
+                Outcome::Bound
+            }
             ContactChange::Update(updates) => {
                 let request = RegisterRequest {
                     call_id,
@@ -116,18 +168,19 @@ impl Registrar<'_> {
                     source,
                     user_agent: req.header("user-agent"),
                 };
-                let result = self.location.update(&username, &updates, request, now);
-                match result {
-                    Ok(()) => {}
-                    Err(UpdateError::OutOfOrder) => return Reply::new(400, "CSeq Out Of Order"),
-                    Err(UpdateError::TooManyBindings) => {
-                        return Reply::new(403, "Too Many Registrations")
-                    }
+                match self.location.update(username, &updates, request, now) {
+                    Ok(()) => Outcome::Bound,
+                    Err(UpdateError::OutOfOrder) => Outcome::OutOfOrder,
+                    Err(UpdateError::TooManyBindings) => Outcome::TooManyBindings,
                 }
             }
         }
+    }
+
+    /// `200` listing the bindings of `username` as they are now.
+    fn bound(&self, username: &str, now: Millis) -> Reply {
         let mut reply = Reply::new(200, "OK");
-        for binding in self.location.bindings(&username, now) {
+        for binding in self.location.bindings(username, now) {
             let remaining = (binding.expires_at - now).div_euclid(1000).max(0);
             reply.headers.push(
                 rsip::headers::Contact::new(format!(
@@ -146,12 +199,12 @@ impl Registrar<'_> {
     /// A 401 offering the algorithms of the account named in To, in its
     /// order of preference (RFC 8760 §2.4). Unknown users get MD5, like any
     /// default account, so the answer reveals nothing.
-    fn challenge(&self, aor_user: Option<&str>, now: Millis, stale: bool) -> Reply {
+    fn challenge(&self, aor_user: Option<&str>, now: Millis, stale: bool, salt: u64) -> Reply {
         let algorithms = aor_user
             .and_then(|user| self.directory.get(user))
             .map(|account| account.algorithms)
             .unwrap_or_else(|| vec![Algorithm::Md5]);
-        let nonce = self.nonces.issue(now);
+        let nonce = self.nonces.issue(now, salt);
         let mut reply = Reply::new(401, "Unauthorized");
         for alg in algorithms {
             reply.headers.push(
@@ -167,7 +220,8 @@ impl Registrar<'_> {
         reply
     }
 
-    fn authenticate(&self, req: &Request, aor_user: Option<&str>, now: Millis) -> Auth {
+    fn authenticate(&self, req: &Request, aor_user: Option<&str>, now: Millis, salt: u64) -> Auth {
+        let challenge = |stale| Auth::Reply(self.challenge(aor_user, now, stale, salt));
         // A client may carry credentials for several realms; only ours count.
         let ours = req
             .header_all("authorization")
@@ -175,7 +229,7 @@ impl Registrar<'_> {
             .map(Credentials::parse)
             .find(|c| !matches!(c, Ok(c) if c.realm != self.realm.domain));
         let creds = match ours {
-            None => return Auth::Reply(self.challenge(aor_user, now, false)),
+            None => return challenge(false),
             Some(Err(_)) => return Auth::Reply(Reply::new(400, "Malformed Authorization")),
             Some(Ok(creds)) => creds,
         };
@@ -186,10 +240,9 @@ impl Registrar<'_> {
         if !same_resource(&creds.uri, &req.uri) {
             return Auth::Reply(Reply::new(400, "Authorization URI Mismatch"));
         }
-        let nc = creds.qop_auth.as_ref().map(|(nc, _)| *nc);
         let nonce_state = self.nonces.check(&creds.nonce, now);
         if nonce_state == NonceState::Forged {
-            return Auth::Reply(self.challenge(aor_user, now, false));
+            return challenge(false);
         }
         let Some(account) = self.directory.get(&creds.username) else {
             // Same answer as a wrong password: user names are not revealed.
@@ -197,18 +250,19 @@ impl Registrar<'_> {
         };
         if !account.algorithms.contains(&creds.algorithm) {
             // No downgrade to an algorithm this account does not allow.
-            return Auth::Reply(self.challenge(aor_user, now, false));
+            return challenge(false);
         }
         if !creds.verify(&account.ha1, &req.method.to_string()) {
             return Auth::Reply(Reply::new(403, "Wrong Credentials"));
         }
-        // Too old, or (checked and recorded atomically) a count already used.
-        if nonce_state == NonceState::Stale
-            || self.nonces.consume(&creds.nonce, nc, now) != NonceState::Fresh
-        {
-            return Auth::Reply(self.challenge(aor_user, now, true));
+        if nonce_state == NonceState::Stale {
+            return challenge(true);
         }
-        Auth::Ok(creds.username)
+        Auth::Ok {
+            username: creds.username,
+            nc: creds.qop_auth.as_ref().map(|(nc, _)| *nc),
+            nonce: creds.nonce,
+        }
     }
 
     fn contact_updates(&self, req: &Request) -> Result<ContactChange, Reply> {

@@ -1,7 +1,8 @@
-//! Server non-INVITE transactions (RFC 3261 §17.2.2), reduced to what a
-//! registrar that answers at once needs: remember each final response for
-//! Timer J (64·T1) and send it again when the request is retransmitted, so a
-//! retransmitted REGISTER is never processed twice.
+//! Server transactions (RFC 3261 §17.2) for the requests the call side
+//! answers, over UDP: each final response is remembered for Timer J (64·T1)
+//! and sent again when the request is retransmitted, so a retransmitted
+//! INVITE or BYE is never processed twice. REGISTER, OPTIONS and refusals
+//! are answered statelessly and never enter this table (see `core.rs`).
 //!
 //! [`Transactions::begin`] checks and reserves under one lock: of two workers
 //! handed the same datagram, one processes it and the other sees the
@@ -18,11 +19,12 @@ use super::message::Request;
 /// 64 × T1 (500 ms).
 pub const TIMER_J_MS: Millis = 32_000;
 /// Bound on remembered transactions, so a flood cannot grow memory without
-/// limit: 20,000 requests/s (above the ~19k REGISTER/s one core measures)
-/// for the whole of Timer J. An entry is about 1 KiB (a 500-700 byte
-/// response, its key twice, table overhead), so this is ≈ 650 MiB at worst.
-/// Past it the oldest transactions are forgotten first.
-pub const MAX_TRANSACTIONS: usize = 20_000 * (TIMER_J_MS as usize / 1000);
+/// limit: 1,024 dialog requests/s — far above what the conference focus
+/// sets up — for the whole of Timer J. An entry is about 1 KiB (a response,
+/// its key twice, table overhead), so this is ≈ 32 MiB at worst. Past it the
+/// oldest transactions are forgotten first (a retransmission of one of them
+/// is then handed to the call side again).
+pub const MAX_TRANSACTIONS: usize = 1_024 * (TIMER_J_MS as usize / 1000);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TransactionKey {
@@ -137,8 +139,7 @@ impl Transactions {
             },
         );
         table.order.push_back((expires, key));
-        // Under a flood the oldest go first; a retransmission of one of them
-        // is then processed again, which the CSeq rule keeps harmless.
+        // Under a flood the oldest go first, not the whole table.
         table.shrink(now, self.capacity);
         Begin::New
     }
@@ -152,18 +153,22 @@ impl Transactions {
         }
     }
 
+    /// Forgets expired transactions, and gives memory back after a burst.
     pub fn purge(&self, now: Millis) {
         let mut table = self.table.lock().expect("transaction lock");
         table.shrink(now, self.capacity);
+        if table.entries.capacity() > 1024 && table.entries.len() < table.entries.capacity() / 4 {
+            table.entries.shrink_to_fit();
+            table.order.shrink_to_fit();
+        }
     }
 
-    #[cfg(test)]
-    fn len(&self) -> usize {
+    /// How many transactions are remembered.
+    pub fn len(&self) -> usize {
         self.table.lock().expect("transaction lock").entries.len()
     }
 
-    #[cfg(test)]
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }

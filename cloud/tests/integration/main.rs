@@ -15,4 +15,7 @@ mod meetings;
 mod peers;
 mod registrar;
 mod sip_garbage;
+mod sip_overload;
+mod sip_tcp_flood;
+mod sip_torture;
 mod updates;

@@ -1,0 +1,239 @@
+//! When to shed load: a pure policy, one per UDP worker, driven by how long
+//! each datagram waited in the socket's receive queue (the kernel stamps it
+//! on arrival) and by the time passed in.
+//!
+//! The receive queue is the registrar's only queue, and a short one: a few
+//! thousand datagrams, some tens of milliseconds of work. So the policy
+//! watches for a *standing* queue, as CoDel does (RFC 8289), rather than
+//! for a long one: when for a whole [`INTERVAL`] no datagram was picked up
+//! sooner than [`TARGET`] after it arrived, the worker is overloaded, and
+//! from then on answers every new request that waited `TARGET` or more with
+//! `503 Service Unavailable` and a `Retry-After` of [`RETRY_AFTER_SECS`]
+//! (plus jitter, so the clients turned away together do not come back
+//! together). The answer is built from the head alone: no full parse, no
+//! digest work, no state. Requests that waited less are served in full, so
+//! the wait stays near `TARGET` and the registrar keeps doing useful work.
+//! A burst that drains within an interval is served, not shed. The worker
+//! stops shedding after an interval in which nothing waited `TARGET`.
+//!
+//! A `503` is cheap, not free. Far above capacity, answering every old
+//! request would take all the time and leave none for serving: at most
+//! [`BUSY_SHARE`] of the CPU time a worker gets goes to `503`s (CPU time,
+//! not wall time: on a busy machine a worker preempted in the middle of a
+//! `503` must not count the preemption). Past that an old request is
+//! dropped unanswered, which costs only its receive — the queue drains, and
+//! young requests are served again. A request that waited [`STALE_AFTER`]
+//! is dropped too: its sender has retransmitted it by then.
+
+use std::time::Duration;
+
+/// The wait a standing queue is measured against.
+pub const TARGET: Duration = Duration::from_millis(20);
+/// How long the wait must stay above [`TARGET`] before shedding starts (and
+/// below it before shedding stops).
+pub const INTERVAL: Duration = Duration::from_millis(100);
+/// A request that waited this long is dropped: its sender has already
+/// retransmitted it (T1 = 500 ms, then 1 s).
+pub const STALE_AFTER: Duration = Duration::from_millis(1_500);
+/// Most of a worker's CPU time spent answering `503`s, per interval: the
+/// other half at least is left for serving.
+pub const BUSY_SHARE: f64 = 0.5;
+/// `Retry-After` of a `503`: this many seconds, plus up to as many again.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// What to do with one received datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Process it in full.
+    Serve,
+    /// Answer `503` if it is a new request (see `SipCore::busy`).
+    Busy,
+    /// Drop it unanswered.
+    Drop,
+}
+
+/// One worker's shedding state. Wall times are offsets from any fixed
+/// instant; CPU times are the worker thread's.
+#[derive(Debug)]
+pub struct Shedder {
+    interval_start: Duration,
+    /// The thread's CPU time when the interval started.
+    interval_cpu: Duration,
+    /// Shortest and longest wait seen in this interval.
+    shortest: Duration,
+    longest: Duration,
+    overloaded: bool,
+    /// CPU time spent on `503`s in this interval.
+    busy_cpu: Duration,
+}
+
+impl Default for Shedder {
+    fn default() -> Self {
+        Self {
+            interval_start: Duration::ZERO,
+            interval_cpu: Duration::ZERO,
+            shortest: Duration::MAX,
+            longest: Duration::ZERO,
+            overloaded: false,
+            busy_cpu: Duration::ZERO,
+        }
+    }
+}
+
+impl Shedder {
+    /// The verdict for a datagram that waited `age`, picked up at `now`;
+    /// `cpu` reads the thread's CPU time (asked only when needed).
+    pub fn verdict(
+        &mut self,
+        age: Duration,
+        now: Duration,
+        mut cpu: impl FnMut() -> Duration,
+    ) -> Verdict {
+        if now.saturating_sub(self.interval_start) >= INTERVAL {
+            self.overloaded = match self.overloaded {
+                false => self.shortest >= TARGET && self.shortest != Duration::MAX,
+                true => self.longest >= TARGET,
+            };
+            self.interval_start = now;
+            self.interval_cpu = cpu();
+            self.shortest = Duration::MAX;
+            self.longest = Duration::ZERO;
+            self.busy_cpu = Duration::ZERO;
+        }
+        self.shortest = self.shortest.min(age);
+        self.longest = self.longest.max(age);
+        if age >= STALE_AFTER {
+            return Verdict::Drop;
+        }
+        if !self.overloaded || age < TARGET {
+            return Verdict::Serve;
+        }
+        let used = cpu().saturating_sub(self.interval_cpu);
+        if self.busy_cpu <= used.mul_f64(BUSY_SHARE) {
+            Verdict::Busy
+        } else {
+            Verdict::Drop
+        }
+    }
+
+    /// Accounts for the CPU time one `503` took.
+    pub fn spent(&mut self, busy: Duration) {
+        self.busy_cpu += busy;
+    }
+
+    /// Whether the worker is shedding.
+    pub fn overloaded(&self) -> bool {
+        self.overloaded
+    }
+}
+
+/// A `Retry-After` value: [`RETRY_AFTER_SECS`] plus jitter from `random`.
+pub fn retry_after(random: u32) -> u32 {
+    RETRY_AFTER_SECS + random % (RETRY_AFTER_SECS + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+    const US: Duration = Duration::from_micros(1);
+
+    /// Feeds datagrams `gap` apart, each having waited `age`, from `from`
+    /// for `length`; returns the verdicts. The worker's CPU is busy all the
+    /// time (its CPU clock runs with the wall clock); a 503 takes `cost`.
+    fn run(
+        shedder: &mut Shedder,
+        from: Duration,
+        length: Duration,
+        gap: Duration,
+        age: Duration,
+        cost: Duration,
+    ) -> Vec<Verdict> {
+        let mut verdicts = Vec::new();
+        let mut now = from;
+        while now < from + length {
+            let verdict = shedder.verdict(age, now, || now);
+            if verdict == Verdict::Busy {
+                shedder.spent(cost);
+            }
+            verdicts.push(verdict);
+            now += gap;
+        }
+        verdicts
+    }
+
+    fn count(verdicts: &[Verdict], which: Verdict) -> usize {
+        verdicts.iter().filter(|v| **v == which).count()
+    }
+
+    #[test]
+    fn a_burst_that_drains_within_an_interval_is_served() {
+        let mut shedder = Shedder::default();
+        // 50 ms of a growing queue, then it drains: every datagram served.
+        let mut verdicts = Vec::new();
+        for i in 0..50u32 {
+            verdicts.push(shedder.verdict(i * MS, i * MS, || i * MS));
+        }
+        verdicts.extend(run(&mut shedder, 50 * MS, 500 * MS, MS, MS, US));
+        assert_eq!(count(&verdicts, Verdict::Serve), verdicts.len());
+        assert!(!shedder.overloaded());
+    }
+
+    #[test]
+    fn a_standing_queue_is_shed_until_it_is_gone() {
+        let mut shedder = Shedder::default();
+        // A whole interval in which everything waited 30 ms: overloaded.
+        let first = run(&mut shedder, Duration::ZERO, INTERVAL, 10 * US, 30 * MS, US);
+        assert_eq!(count(&first, Verdict::Serve), first.len());
+        let next = run(&mut shedder, INTERVAL, INTERVAL, 10 * US, 30 * MS, US);
+        assert!(shedder.overloaded());
+        assert_eq!(count(&next, Verdict::Busy), next.len());
+        // Young requests are still served while shedding.
+        let now = 2 * INTERVAL - US;
+        assert_eq!(shedder.verdict(TARGET - US, now, || now), Verdict::Serve);
+        // Stale ones are dropped whatever the state.
+        assert_eq!(shedder.verdict(STALE_AFTER, now, || now), Verdict::Drop);
+        // An interval with no wait at TARGET ends the shedding.
+        run(&mut shedder, 2 * INTERVAL, INTERVAL, 10 * US, MS, US);
+        let now = 3 * INTERVAL;
+        assert_eq!(shedder.verdict(30 * MS, now, || now), Verdict::Serve);
+        assert!(!shedder.overloaded());
+    }
+
+    #[test]
+    fn busy_answers_take_at_most_their_share_of_the_cpu() {
+        let mut shedder = Shedder::default();
+        run(&mut shedder, Duration::ZERO, INTERVAL, 10 * US, 30 * MS, US);
+        // Old requests 10 µs apart, each 503 costing 100 µs of the 10 µs
+        // between them: half the interval's CPU, 50 ms, allows about 500.
+        let verdicts = run(&mut shedder, INTERVAL, INTERVAL, 10 * US, 30 * MS, 100 * US);
+        let busy = count(&verdicts, Verdict::Busy);
+        assert!((495..=505).contains(&busy), "{busy}");
+        assert_eq!(count(&verdicts, Verdict::Drop), verdicts.len() - busy);
+        // The next interval allows 503s again.
+        let now = 2 * INTERVAL;
+        assert_eq!(shedder.verdict(30 * MS, now, || now), Verdict::Busy);
+    }
+
+    #[test]
+    fn time_the_worker_did_not_run_is_not_spent_on_busy_answers() {
+        let mut shedder = Shedder::default();
+        run(&mut shedder, Duration::ZERO, INTERVAL, 10 * US, 30 * MS, US);
+        // Preempted for 30 ms in the middle of a 503 that took 5 µs of CPU:
+        // only the 5 µs count.
+        let now = INTERVAL;
+        assert_eq!(shedder.verdict(30 * MS, now, || now), Verdict::Busy);
+        shedder.spent(5 * US);
+        let now = INTERVAL + 30 * MS;
+        let cpu = INTERVAL + 10 * US;
+        assert_eq!(shedder.verdict(30 * MS, now, || cpu), Verdict::Busy);
+    }
+
+    #[test]
+    fn retry_after_is_jittered_within_bounds() {
+        let values: Vec<u32> = (0..100).map(retry_after).collect();
+        assert!(values.iter().all(|v| (5..=10).contains(v)));
+        assert!(values.contains(&5) && values.contains(&10));
+    }
+}
