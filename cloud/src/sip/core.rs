@@ -23,10 +23,11 @@ use crate::clock::SharedClock;
 
 use super::deferred::{Deferred, ReplyPath};
 use super::directory::Directory;
+use super::echo::EchoHeaders;
 use super::flows::Flows;
 use super::head;
 use super::location::{Location, Source, Transport};
-use super::message::{EchoHeaders, ParseError, Request, Response, ResponseBuilder};
+use super::message::{ParseError, Request, Response, ResponseBuilder};
 use super::nonce::NonceKeeper;
 use super::registrar::{Realm, Registrar, Reply};
 use super::transaction::{Begin, TransactionKey, Transactions};

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::message::{split_list, EchoHeaders};
+use super::echo::{split_list, EchoHeaders};
 use super::via::TopVia;
 
 /// The methods this implementation recognises (RFC 3261 and its
@@ -146,20 +146,6 @@ impl<'a> RequestLine<'a> {
         let scheme = self.uri.split(|b| *b == b':').next().unwrap_or_default();
         scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips")
     }
-}
-
-/// A header value safe to copy into a response: bounded in length, and with
-/// no control characters (a bare CR or LF could be read as an injected
-/// header by a peer that splits lines loosely; NUL confuses C parsers).
-pub fn sanitize(value: &str, max: usize) -> String {
-    let mut end = value.len().min(max);
-    while !value.is_char_boundary(end) {
-        end -= 1;
-    }
-    value[..end]
-        .chars()
-        .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
-        .collect()
 }
 
 /// The full, lower-case name of a header a response copies (compact forms

@@ -6,11 +6,9 @@
 use rsip::headers::UntypedHeader;
 use rsip::{Header, Headers, Method, StatusCode, Uri};
 
-use super::head::{self, lenient_echo, sanitize, RequestLine};
+use super::echo::{has_tag, sanitize, split_list, EchoHeaders, MAX_ECHOED_HEADER};
+use super::head::{self, lenient_echo, RequestLine};
 use super::via::TopVia;
-
-/// Longest header value copied into a response; longer ones are cut, not echoed.
-const MAX_ECHOED_HEADER: usize = 4096;
 
 #[derive(Debug)]
 pub struct Request {
@@ -40,16 +38,6 @@ pub enum ParseError {
     Response,
 }
 
-/// The headers a response must copy from its request (RFC 3261 §8.2.6.2).
-#[derive(Debug, Default, Clone, Hash)]
-pub struct EchoHeaders {
-    vias: Vec<String>,
-    from: String,
-    to: String,
-    call_id: String,
-    cseq: String,
-}
-
 fn expand_compact(name: &str) -> String {
     let lower = name.trim().to_ascii_lowercase();
     match lower.as_str() {
@@ -74,29 +62,6 @@ fn split_header(header: &Header) -> (String, String) {
         Some((name, value)) => (expand_compact(name), value.trim().to_string()),
         None => (expand_compact(&text), String::new()),
     }
-}
-
-/// Splits a header value at commas that are outside quotes and angle brackets.
-pub fn split_list(value: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut quoted, mut angle, mut escaped, mut start) = (false, false, false, 0);
-    for (i, ch) in value.char_indices() {
-        match ch {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '<' if !quoted => angle = true,
-            '>' if !quoted => angle = false,
-            ',' if !quoted && !angle => {
-                parts.push(value[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(value[start..].trim());
-    parts.retain(|p| !p.is_empty());
-    parts
 }
 
 impl Request {
@@ -288,53 +253,6 @@ impl Response {
     }
 }
 
-impl EchoHeaders {
-    pub(super) fn from_pairs(headers: &[(String, String)]) -> Self {
-        let first = |name: &str| {
-            headers
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| sanitize(v, MAX_ECHOED_HEADER))
-                .unwrap_or_default()
-        };
-        Self {
-            vias: headers
-                .iter()
-                .filter(|(n, _)| n == "via")
-                .map(|(_, v)| sanitize(v, MAX_ECHOED_HEADER))
-                .collect(),
-            from: first("from"),
-            to: first("to"),
-            call_id: first("call-id"),
-            cseq: first("cseq"),
-        }
-    }
-
-    pub(super) fn vias(&self) -> &[String] {
-        &self.vias
-    }
-
-    /// A To tag: the request belongs to a dialog.
-    pub(super) fn in_dialog(&self) -> bool {
-        has_tag(&self.to)
-    }
-
-    /// The mandatory headers (§8.1.1) this request lacks, if any.
-    fn missing(&self) -> Option<String> {
-        let missing: Vec<&str> = [
-            ("From", &self.from),
-            ("To", &self.to),
-            ("Call-ID", &self.call_id),
-            ("CSeq", &self.cseq),
-        ]
-        .into_iter()
-        .filter(|(_, value)| value.is_empty())
-        .map(|(name, _)| name)
-        .collect();
-        (!missing.is_empty()).then(|| missing.join(", "))
-    }
-}
-
 /// An error answer (`400`, `513`) to a message that cannot be processed
 /// (e.g. broken framing), if it carries enough to be answered at all.
 pub fn refuse_unparsed(data: &[u8], code: u16, reason: &str) -> Option<Vec<u8>> {
@@ -428,18 +346,6 @@ impl<'a> ResponseBuilder<'a> {
         };
         response.to_string().into_bytes()
     }
-}
-
-fn has_tag(header_value: &str) -> bool {
-    // The tag is a header parameter: after the closing '>' when there is one.
-    let params = match header_value.rfind('>') {
-        Some(i) => &header_value[i..],
-        None => header_value,
-    };
-    params
-        .split(';')
-        .skip(1)
-        .any(|p| p.trim().to_ascii_lowercase().starts_with("tag="))
 }
 
 #[cfg(test)]

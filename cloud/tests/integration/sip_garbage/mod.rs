@@ -126,7 +126,7 @@ fn answerable(data: &[u8]) -> bool {
         .find(|(name, _)| matches!(name.trim().to_ascii_lowercase().as_str(), "via" | "v"))
         .map(|(_, value)| value.trim().to_string());
     top_via.is_some_and(|via| {
-        roomcloud::sip::message::split_list(&via)
+        roomcloud::sip::echo::split_list(&via)
             .first()
             .and_then(|v| TopVia::parse(v))
             .is_some()
