@@ -11,6 +11,10 @@
 # machine's KVM cannot run the firmware); a board or a KVM host boots several
 # times faster. The arm64 figure is the ratio to watch between releases.
 #
+# Besides the total, the table shows when each milestone of the boot
+# showed on the serial console (the boot test follows them): a release
+# that slows the firmware, the kernel or systemd shows where.
+#
 # Usage: bench/boot-time.sh [TARGET...]   (default: qemu-amd64 qemu-arm64)
 #        BOOT_BUILD=0 boots the images already in target/image/ as they are.
 set -euo pipefail
@@ -38,15 +42,29 @@ cargo test --locked -p roomterm --test integration -- --include-ignored --nocapt
 python3 - "$log" bench/out/boot-time.json <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
-boots = {m[0]: float(m[1]) for m in re.findall(r"^(\S+) image: power-on to SIP registered in ([\d.]+) s", text, re.M)}
+boots, stages, seen = {}, {}, {}
+# The test prints each milestone of the boot as it is reached, then the total.
+for line in text.splitlines():
+    if line.startswith("test image_boot::"):
+        seen = {}
+    elif m := re.match(r"^\s+([\d.]+) s after power-on  (.+)$", line):
+        seen.setdefault(m[2], float(m[1]))
+    elif m := re.match(r"^(\S+) image: power-on to SIP registered in ([\d.]+) s", line):
+        boots[m[1]] = float(m[2])
+        stages[m[1]] = seen
+        seen = {}
 data = {m[0]: float(m[1]) for m in re.findall(r"^(\S+): data partition grown to ([\d.]+) GB", text, re.M)}
+columns = ["firmware", "boot loader", "kernel", "roomterm started"]
 print()
-print(f"{'image':<12} {'power-on → SIP registered':>26} {'data partition':>15}")
+print(f"{'image':<12}" + "".join(f"{c:>18}" for c in columns) + f" {'SIP registered':>16} {'data partition':>15}")
 for target, secs in boots.items():
-    print(f"{target:<12} {secs:>24.1f} s {data.get(target, 0):>12.2f} GB")
+    cells = "".join(f"{stages[target].get(c, float('nan')):>16.1f} s" for c in columns)
+    print(f"{target:<12}{cells} {secs:>14.1f} s {data.get(target, 0):>12.2f} GB")
+print("(seconds after power-on, software emulation)")
 if "qemu-amd64" in boots and "qemu-arm64" in boots:
     print(f"arm64 / amd64 under TCG: {boots['qemu-arm64'] / boots['qemu-amd64']:.1f}×")
-json.dump({"boot_to_registered_s": boots, "data_partition_gb": data}, open(sys.argv[2], "w"), indent=2)
+json.dump({"boot_to_registered_s": boots, "milestones_s": stages, "data_partition_gb": data},
+          open(sys.argv[2], "w"), indent=2)
 if not boots:
     sys.exit("no boot finished")
 PY

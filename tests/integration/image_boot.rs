@@ -7,6 +7,8 @@
 //! a room user factory-resets it on the keyboard (QEMU's `sendkey`), the
 //! power button shuts it down, and the data partition, read back with
 //! debugfs, must hold nothing of the room.
+//! The boot is followed milestone by milestone on the serial console
+//! (`common::qemu`): slow is waited for, a hang names where it stopped.
 //! The qemu-arm64 image boots the same way under software emulation of
 //! another architecture (about a minute too), but building that image
 //! runs Debian's package scripts under qemu-user (half an hour from an
@@ -14,7 +16,7 @@
 //! ignored test here.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -24,14 +26,13 @@ use serde_json::Value;
 use roomcloud::client::AdminClient;
 
 use crate::common::picture;
+use crate::common::qemu::{Guest, Milestone};
 use crate::common::{self, add_device};
 use roomterm::media::RgbFrame;
 
-/// Software emulation on 2 cores boots the amd64 image in about a minute;
-/// this allows for a loaded machine.
-const BOOT_BOUND: Duration = Duration::from_secs(600);
-/// The arm64 image emulated instruction by instruction (about a minute).
-const ARM64_BOOT_BOUND: Duration = Duration::from_secs(900);
+/// After the terminal's line, the cloud has the registration already (it
+/// answered the REGISTER): this is for its API on a loaded machine.
+const CLOUD_BOUND: Duration = Duration::from_secs(60);
 
 pub fn image_dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -50,125 +51,14 @@ pub fn built_image(target: &str) -> PathBuf {
     image
 }
 
-/// A guest running until dropped.
-pub struct Guest {
-    qemu: Child,
-    pub serial: PathBuf,
-    /// QEMU's monitor: keys on the guest's USB keyboard, the power button.
-    monitor: PathBuf,
-}
-
-impl Guest {
-    /// Boots the amd64 `disk` (used as is) with `sn` as the firmware's
-    /// serial number.
-    pub fn boot(disk: &Path, sn: &str, serial: PathBuf) -> Self {
-        Self::boot_arch(disk, "amd64", sn, serial)
-    }
-
-    pub fn boot_arch(disk: &Path, arch: &str, sn: &str, serial: PathBuf) -> Self {
-        let monitor = serial.with_extension("monitor");
-        let qemu = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("image/qemu"))
-            .arg(disk)
-            .args(["--arch", arch, "--sn", sn, "--serial"])
-            .arg(&serial)
-            .arg("--monitor")
-            .arg(&monitor)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("image/qemu (qemu-system-x86 and ovmf installed?)");
-        Self {
-            qemu,
-            serial,
-            monitor,
-        }
-    }
-
-    /// Gives QEMU's monitor `command` (e.g. `sendkey ret`).
-    fn monitor(&self, command: &str) {
-        use std::io::Write;
-        let mut socket = std::os::unix::net::UnixStream::connect(&self.monitor)
-            .unwrap_or_else(|e| panic!("QEMU monitor {}: {e}", self.monitor.display()));
-        writeln!(socket, "{command}").unwrap();
-        // The monitor answers with a prompt once it has run the command.
-        let mut seen = Vec::new();
-        let mut buf = [0u8; 256];
-        socket
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        while let Ok(n @ 1..) = std::io::Read::read(&mut socket, &mut buf) {
-            seen.extend_from_slice(&buf[..n]);
-            if seen.windows(6).filter(|w| w == b"(qemu)").count() >= 2 {
-                break;
-            }
-        }
-    }
-
-    /// The guest's display now, as QEMU's `screendump` saves it.
-    pub fn screen(&self) -> RgbFrame {
-        let file = self.serial.with_extension("ppm");
-        let _ = std::fs::remove_file(&file);
-        self.monitor(&format!("screendump {}", file.display()));
-        picture::read_ppm(&file)
-    }
-
-    /// Presses `keys` (QEMU's names: `right`, `down`, `ret`...) on the
-    /// guest's USB keyboard, as a room user on the remote, one after the
-    /// other with time for the terminal to move its focus.
-    pub fn press(&self, keys: &[&str]) {
-        for key in keys {
-            self.monitor(&format!("sendkey {key}"));
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    }
-
-    /// Presses the power button and waits up to `bound` for the guest to
-    /// shut down cleanly (its file systems unmounted) and QEMU to end.
-    pub fn power_off(mut self, bound: Duration) {
-        self.monitor("system_powerdown");
-        let deadline = Instant::now() + bound;
-        while self.qemu.try_wait().unwrap().is_none() {
-            assert!(
-                Instant::now() < deadline,
-                "no clean shutdown within {bound:?} of the power button\nconsole:\n{}",
-                self.console_tail()
-            );
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    }
-
-    pub fn console(&self) -> String {
-        self.console_since(0)
-    }
-
-    /// The console from byte `offset` on (an earlier `console_len`).
-    pub fn console_since(&self, offset: usize) -> String {
-        let bytes = std::fs::read(&self.serial).unwrap_or_default();
-        String::from_utf8_lossy(bytes.get(offset..).unwrap_or_default()).into_owned()
-    }
-
-    pub fn console_len(&self) -> usize {
-        std::fs::metadata(&self.serial).map_or(0, |m| m.len() as usize)
-    }
-
-    /// The console's last lines, for failure messages.
-    pub fn console_tail(&self) -> String {
-        let text = self.console();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
-}
-
-impl Drop for Guest {
-    fn drop(&mut self) {
-        // image/qemu runs qemu as its child: end the whole group.
-        let _ = Command::new("pkill")
-            .args(["-TERM", "-P", &self.qemu.id().to_string()])
-            .status();
-        let _ = self.qemu.kill();
-        let _ = self.qemu.wait();
-    }
+/// A runtime for the cloud while the test follows the guest on its own
+/// thread.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// The pages a room user can be on at the test's points, as the terminal
@@ -225,42 +115,33 @@ impl Pages {
             .unwrap();
         (best, scores)
     }
-}
 
-impl Guest {
-    /// Waits up to `bound` for the display to show `page`.
-    pub fn wait_for_page(&self, pages: &Pages, page: &str, bound: Duration) {
-        let deadline = Instant::now() + bound;
-        loop {
-            let screen = self.screen();
-            let (shown, scores) = pages.classify(&screen);
-            // Kept for a look after the test's folder is gone.
-            let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("screen-{page}.ppm"));
+    /// Waits up to `bound` for the guest's display to show `page`.
+    pub fn wait_for(&self, guest: &mut Guest, page: &str, bound: Duration) {
+        // Kept for a look after the test's folder is gone.
+        let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("screen-{page}.ppm"));
+        let scores = guest.wait_for(&format!("the display showing {page}"), bound, |guest| {
+            let (shown, scores) = self.classify(&guest.screen());
+            let _ = std::fs::copy(guest.screen_file(), &kept);
             if shown == page {
-                let _ = std::fs::copy(self.serial.with_extension("ppm"), &kept);
-                let others: Vec<String> = scores
-                    .iter()
-                    .filter(|(name, _)| *name != page)
-                    .map(|(name, score)| format!("{name} {score:.2}"))
-                    .collect();
-                let own = scores.iter().find(|(name, _)| *name == page).unwrap().1;
-                println!(
-                    "display shows {page}: overlap {own:.2} (others: {})",
-                    others.join(", ")
-                );
-                return;
+                Ok(scores)
+            } else {
+                Err(format!(
+                    "{shown} (overlap {scores:.2?}; screen in {})",
+                    kept.display()
+                ))
             }
-            if Instant::now() > deadline {
-                let _ = std::fs::copy(self.serial.with_extension("ppm"), &kept);
-                panic!(
-                    "the display shows {shown}, not {page}, after {bound:?} (overlap {scores:.2?}; \
-                     screen in {})\nconsole:\n{}",
-                    kept.display(),
-                    self.console_tail()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
+        });
+        let others: Vec<String> = scores
+            .iter()
+            .filter(|(name, _)| *name != page)
+            .map(|(name, score)| format!("{name} {score:.2}"))
+            .collect();
+        let own = scores.iter().find(|(name, _)| *name == page).unwrap().1;
+        println!(
+            "display shows {page}: overlap {own:.2} (others: {})",
+            others.join(", ")
+        );
     }
 }
 
@@ -304,58 +185,62 @@ pub async fn cloud_for_guests(dir: &Path) -> (roomcloud::RunningCloud, AdminClie
     (cloud, admin)
 }
 
-/// Waits until the cloud lists `sn` as SIP-registered.
-pub async fn wait_registered(
+/// The cloud's view of the guest once `holds` says so (after the console
+/// showed what it waits for).
+pub fn cloud_view(
+    rt: &tokio::runtime::Runtime,
     admin: &AdminClient,
-    sn: &str,
-    guest: &Guest,
-    started: Instant,
+    guest: &mut Guest,
+    what: &str,
+    holds: impl Fn(&Value) -> bool,
 ) -> Value {
-    wait_registered_within(admin, sn, guest, started, BOOT_BOUND).await
+    let sn = guest.sn().to_string();
+    guest.wait_for(
+        &format!("the cloud seeing {sn} {what}"),
+        CLOUD_BOUND,
+        |_| {
+            let device = rt.block_on(common::device::<Value>(admin, &sn));
+            if holds(&device) {
+                Ok(device)
+            } else {
+                Err(device.to_string())
+            }
+        },
+    )
 }
 
-async fn wait_registered_within(
+/// The cloud listing the guest as SIP-registered.
+pub fn registered_in_cloud(
+    rt: &tokio::runtime::Runtime,
     admin: &AdminClient,
-    sn: &str,
-    guest: &Guest,
-    started: Instant,
-    bound: Duration,
+    guest: &mut Guest,
 ) -> Value {
-    loop {
-        let device: Value = common::device(admin, sn).await;
-        if device["sip_registered"] == true {
-            return device;
-        }
-        assert!(
-            started.elapsed() < bound,
-            "{sn} not registered after {:?}: {device}\nconsole:\n{}",
-            bound,
-            guest.console_tail()
-        );
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    cloud_view(rt, admin, guest, "registered", |device| {
+        device["sip_registered"] == true
+    })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_image_boots_in_qemu_activates_and_registers() {
-    boots_grows_and_registers("qemu-amd64", "amd64", "generic-x86_64", BOOT_BOUND).await;
+#[test]
+fn the_image_boots_in_qemu_activates_and_registers() {
+    boots_grows_and_registers("qemu-amd64", "amd64", "generic-x86_64");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[test]
 #[ignore = "needs the qemu-arm64 image (half an hour to build): ./run bench boot"]
-async fn the_arm64_image_boots_in_qemu_activates_and_registers() {
-    boots_grows_and_registers("qemu-arm64", "arm64", "generic-arm64", ARM64_BOOT_BOUND).await;
+fn the_arm64_image_boots_in_qemu_activates_and_registers() {
+    boots_grows_and_registers("qemu-arm64", "arm64", "generic-arm64");
 }
 
 /// Boots a seeded copy of `target`'s image written to a disk 2 GiB larger
 /// than the image; the terminal must register, the data partition must
 /// have grown into the rest of the disk.
-async fn boots_grows_and_registers(target: &str, arch: &str, model: &str, bound: Duration) {
+fn boots_grows_and_registers(target: &str, arch: &str, model: &str) {
     let image = built_image(target);
     let dir = tempfile::tempdir().unwrap();
-    let (cloud, admin) = cloud_for_guests(&dir.path().join("cloud")).await;
+    let rt = runtime();
+    let (cloud, admin) = rt.block_on(cloud_for_guests(&dir.path().join("cloud")));
     let sn = "RT-QEMU-0001";
-    let code = add_device(&admin, sn).await;
+    let code = rt.block_on(add_device(&admin, sn));
     let disk = seeded_copy(&image, dir.path(), &cloud.endpoints.api_url, &code);
     // Written to a disk 2 GiB larger than the image, as to an eMMC.
     let image_bytes = std::fs::metadata(&disk).unwrap().len();
@@ -367,18 +252,19 @@ async fn boots_grows_and_registers(target: &str, arch: &str, model: &str, bound:
     assert!(grown.success());
 
     let started = Instant::now();
-    let guest = Guest::boot_arch(&disk, arch, sn, dir.path().join("serial.log"));
-    let device = wait_registered_within(&admin, sn, &guest, started, bound).await;
-    let console = guest.console();
+    let mut guest = Guest::boot(&disk, arch, sn, dir.path());
+    guest.reach_all(&Milestone::boot('A', sn));
+    let device = registered_in_cloud(&rt, &admin, &mut guest);
     println!(
         "{target} image: power-on to SIP registered in {:.1} s (software emulation)",
         started.elapsed().as_secs_f64()
     );
-    assert!(console.contains("roomterm: booting slot A"), "{console}");
-    assert!(console.contains("SIP registered"), "{console}");
+    // Slow is fine; a reset of its own (its watchdog) is not.
+    let resets = guest.resets();
+    assert!(resets.is_empty(), "the guest reset itself: {resets:?}");
     // The room sees it too: the home page on the display.
     let pages = Pages::render();
-    guest.wait_for_page(&pages, "home", Duration::from_secs(30));
+    pages.wait_for(&mut guest, "home", Duration::from_secs(60));
     assert_eq!(device["state"], "active", "{device}");
     assert_eq!(device["model"], model, "{device}");
     // The image's release, not only the crate's version.
@@ -401,14 +287,9 @@ async fn boots_grows_and_registers(target: &str, arch: &str, model: &str, bound:
         Some(disk_sectors - 34),
         "{table}"
     );
-    let mut device = device;
-    for _ in 0..60 {
-        if device["storage"].is_object() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        device = common::device(&admin, sn).await;
-    }
+    let device = cloud_view(&rt, &admin, &mut guest, "with its storage", |device| {
+        device["storage"].is_object()
+    });
     let total = device["storage"]["total_bytes"].as_u64().unwrap_or(0);
     assert!(
         total > 3_400_000_000,
@@ -419,7 +300,7 @@ async fn boots_grows_and_registers(target: &str, arch: &str, model: &str, bound:
         total as f64 / 1e9
     );
 
-    factory_reset_by_remote(guest, &pages, &admin, &device, &disk).await;
+    factory_reset_by_remote(&rt, guest, &pages, &admin, &device, &disk);
 }
 
 /// Settings → Factory reset → Erase, pressed on the guest's keyboard as on
@@ -427,40 +308,37 @@ async fn boots_grows_and_registers(target: &str, arch: &str, model: &str, bound:
 /// the registrar and returns to the wizard; after a clean power-off the
 /// data partition holds nothing of the room — no seed, no credentials, and
 /// a system journal without its number.
-async fn factory_reset_by_remote(
-    guest: Guest,
+fn factory_reset_by_remote(
+    rt: &tokio::runtime::Runtime,
+    mut guest: Guest,
     pages: &Pages,
     admin: &AdminClient,
     device: &Value,
     disk: &Path,
 ) {
-    let sn = device["sn"].as_str().unwrap();
     let number = device["number"].as_str().unwrap();
     let before = guest.console_len();
-    let page_turn = Duration::from_secs(20);
-    tokio::task::block_in_place(|| {
-        guest.press(&["right", "right", "right", "ret"]);
-        guest.wait_for_page(pages, "settings", page_turn);
-        guest.press(&["down", "right", "ret"]); // Factory reset
-        guest.wait_for_page(pages, "confirm-reset", page_turn);
-        guest.press(&["right", "ret"]); // Erase and restart the wizard
-        guest.wait_for_page(pages, "language", page_turn);
+    let page_turn = Duration::from_secs(30);
+    guest.press(&["right", "right", "right", "ret"]);
+    pages.wait_for(&mut guest, "settings", page_turn);
+    guest.press(&["down", "right", "ret"]); // Factory reset
+    pages.wait_for(&mut guest, "confirm-reset", page_turn);
+    guest.press(&["right", "ret"]); // Erase and restart the wizard
+    pages.wait_for(&mut guest, "language", page_turn);
+    guest.reach(&Milestone::new(
+        "the reset terminal not activated",
+        "provisioning not activated",
+        Duration::from_secs(120),
+    ));
+    assert!(
+        guest.console_since(before).contains("journal erased"),
+        "{}",
+        guest.console_since(before)
+    );
+    cloud_view(rt, admin, &mut guest, "unregistered", |device| {
+        device["sip_registered"] == false
     });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let after = guest.console_since(before);
-        let device: Value = common::device(admin, sn).await;
-        if after.contains("provisioning not activated") && device["sip_registered"] == false {
-            assert!(after.contains("journal erased"), "{after}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no factory reset: {device}\nconsole since the keys:\n{after}"
-        );
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-    tokio::task::block_in_place(|| guest.power_off(Duration::from_secs(120)));
+    guest.power_off(Duration::from_secs(180));
 
     let data = DataPartition::of(disk);
     let kept = data.list("/roomterm");
@@ -544,7 +422,7 @@ fn data_partition(table: &Value) -> &Value {
 }
 
 /// `sfdisk --json` of a disk image.
-fn partition_table(disk: &Path) -> Value {
+pub fn partition_table(disk: &Path) -> Value {
     let out = Command::new("sfdisk")
         .arg("--json")
         .arg(disk)

@@ -5,6 +5,7 @@
 pub mod baresip;
 pub mod caller;
 pub mod picture;
+pub mod qemu;
 pub mod remote;
 pub mod room;
 

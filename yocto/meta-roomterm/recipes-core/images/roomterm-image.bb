@@ -13,6 +13,7 @@ IMAGE_INSTALL:append = " \
     kernel-modules \
     rauc \
     roomterm \
+    roomterm-watchdog \
     systemd-conf \
     tzdata \
 "

@@ -26,7 +26,10 @@ for BOOT_SLOT in "${BOOT_ORDER}"; do
 done
 
 if test -n "${bootpart}"; then
-  setenv bootargs "${bootargs} root=PARTLABEL=rootfs_${raucslot} ro rootwait rauc.slot=${raucslot}"
+  # The watchdog U-Boot started stays armed into Linux: the kernel feeds
+  # it until systemd opens it, for 120 s at most (a root file system that
+  # never comes, rootwait, ends in a reset and the next try).
+  setenv bootargs "${bootargs} root=PARTLABEL=rootfs_${raucslot} ro rootwait rauc.slot=${raucslot} watchdog.open_timeout=120"
   saveenv
 else
   echo "roomterm: no slot has tries left; resetting the counters"
