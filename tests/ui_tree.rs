@@ -18,22 +18,6 @@ use roomterm::store::{Language, Settings};
 use roomterm::ui::{Field, Page, UiState};
 use slint::ComponentHandle;
 
-const PAGES: [Page; 13] = [
-    Page::Language,
-    Page::Network,
-    Page::NetworkStatic,
-    Page::Server,
-    Page::Activation,
-    Page::Home,
-    Page::Settings,
-    Page::Diagnostics,
-    Page::ConfirmReset,
-    Page::Join,
-    Page::InCall,
-    Page::Dial,
-    Page::Incoming,
-];
-
 /// Interactive elements on screen: accessible id → label.
 fn controls_on_screen(app: &AppWindow) -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
@@ -82,7 +66,7 @@ fn states() -> Vec<(String, UiState, TerminalStatus)> {
     status.provisioning = ProvisioningStatus::Connected;
     status.room_name = Some("Room".into());
     let mut out = Vec::new();
-    for page in PAGES {
+    for page in Page::ALL {
         let mut ui = UiState::new(&Settings::default(), false);
         ui.page = page;
         ui.dhcp = page != Page::NetworkStatic;

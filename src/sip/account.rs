@@ -45,3 +45,20 @@ pub struct Account {
     /// `+sip.instance` for the Contact (see `instance.rs`), if any.
     pub instance: Option<String>,
 }
+
+#[cfg(test)]
+impl Account {
+    /// An account at `roomcloud.local` through a proxy on loopback, for
+    /// the state machines' unit tests.
+    pub(crate) fn for_tests(username: &str, transport: SipTransport) -> Self {
+        Account {
+            username: username.into(),
+            password: "pw".into(),
+            domain: "roomcloud.local".into(),
+            proxy: "127.0.0.1:5060".parse().unwrap(),
+            transport,
+            expires: 3600,
+            instance: None,
+        }
+    }
+}

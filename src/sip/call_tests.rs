@@ -4,15 +4,7 @@
 use super::*;
 
 fn account(transport: SipTransport) -> Account {
-    Account {
-        username: "100001".into(),
-        password: "pw".into(),
-        domain: "roomcloud.local".into(),
-        proxy: "127.0.0.1:5060".parse().unwrap(),
-        transport,
-        expires: 3600,
-        instance: None,
-    }
+    Account::for_tests("100001", transport)
 }
 
 /// A call from 127.0.0.1:40000 to `user` offering a stub SDP.

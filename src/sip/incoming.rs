@@ -311,15 +311,7 @@ mod tests {
     use super::*;
 
     fn account(transport: SipTransport) -> Account {
-        Account {
-            username: "100002".into(),
-            password: "pw".into(),
-            domain: "roomcloud.local".into(),
-            proxy: "127.0.0.1:5060".parse().unwrap(),
-            transport,
-            expires: 3600,
-            instance: None,
-        }
+        Account::for_tests("100002", transport)
     }
 
     const INVITE: &str = "INVITE sip:100002@127.0.0.1:40000 SIP/2.0\r\n\

@@ -5,13 +5,9 @@ use super::*;
 
 fn account() -> Account {
     Account {
-        username: "100001".into(),
-        password: "pw".into(),
-        domain: "roomcloud.local".into(),
-        proxy: "127.0.0.1:5060".parse().unwrap(),
-        transport: SipTransport::Udp,
         expires: 600,
         instance: Some("urn:uuid:00000000-0000-8000-8000-000000000001".into()),
+        ..Account::for_tests("100001", SipTransport::Udp)
     }
 }
 

@@ -417,22 +417,6 @@ fn press(ui: &mut UiState, keys: &[Key]) -> Option<Effect> {
 mod tests {
     use super::*;
 
-    const PAGES: [Page; 13] = [
-        Page::Language,
-        Page::Network,
-        Page::NetworkStatic,
-        Page::Server,
-        Page::Activation,
-        Page::Home,
-        Page::Settings,
-        Page::Diagnostics,
-        Page::ConfirmReset,
-        Page::Join,
-        Page::InCall,
-        Page::Dial,
-        Page::Incoming,
-    ];
-
     /// Every control reachable with the D-pad from the initial focus.
     fn reachable(ui: &UiState) -> std::collections::HashSet<Control> {
         let mut seen = std::collections::HashSet::new();
@@ -455,7 +439,7 @@ mod tests {
 
     #[test]
     fn the_d_pad_reaches_every_control_on_every_page_and_keyboard() {
-        for page in PAGES {
+        for page in Page::ALL {
             let mut ui = UiState::new(&Settings::default(), false);
             ui.page = page;
             let all: std::collections::HashSet<_> =

@@ -33,6 +33,23 @@ pub enum Page {
 }
 
 impl Page {
+    /// Every page, in the order the wizard and the menus meet them.
+    pub const ALL: [Page; 13] = [
+        Page::Language,
+        Page::Network,
+        Page::NetworkStatic,
+        Page::Server,
+        Page::Activation,
+        Page::Home,
+        Page::Settings,
+        Page::Diagnostics,
+        Page::ConfirmReset,
+        Page::Join,
+        Page::InCall,
+        Page::Dial,
+        Page::Incoming,
+    ];
+
     /// Controls in rows, top to bottom, left to right.
     pub fn rows(self) -> &'static [&'static [Control]] {
         use Control::*;

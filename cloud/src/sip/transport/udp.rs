@@ -187,6 +187,8 @@ fn udp_worker(socket: &Arc<std::net::UdpSocket>, core: &SipCore, stop: &AtomicBo
             }
             Verdict::Serve => None,
         };
+        // Serving while overloaded is paid from its share of the CPU.
+        let began = shedder.overloaded().then(thread_cpu);
         let response = response.or_else(|| {
             let source = Source {
                 transport: Transport::Udp,
@@ -198,6 +200,9 @@ fn udp_worker(socket: &Arc<std::net::UdpSocket>, core: &SipCore, stop: &AtomicBo
             };
             core.handle_with(data, source, Some(reply))
         });
+        if let (Some(began), Verdict::Serve) = (began, verdict) {
+            shedder.served(thread_cpu().saturating_sub(began));
+        }
         if let Some(response) = response {
             if let Err(err) = socket.send_to(&response, addr) {
                 tracing::debug!(%err, %addr, "UDP send failed");
