@@ -46,3 +46,27 @@ use_release_bins() {
   [[ $1 =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive number" >&2; exit 64; }
   unset ROOMCLOUD_URL ROOMCLOUD_TOKEN ROOMCLOUD_DATA ROOMTERM_DATA ROOMTERM_SN ROOMTERM_BOARDS
 }
+
+# serve_cloud DATA DOMAIN SIP_PORT [LOG_LEVEL=warn]: starts "$roomcloud serve"
+# (plain HTTP on a free port) with its data in DATA and its log beside it
+# (DATA.log), sets rc_pid, and waits until it has written cloud.json.
+serve_cloud() {
+  local data=$1 domain=$2 sip_port=$3 level=${4:-warn} http_port _
+  http_port=$(free_tcp_udp_port)
+  RUST_LOG=$level "$roomcloud" --data "$data" serve --plain-http --domain "$domain" \
+    --http "127.0.0.1:$http_port" --sip "127.0.0.1:$sip_port" >"$data.log" 2>&1 &
+  rc_pid=$!
+  for _ in $(seq 100); do [[ -s $data/cloud.json ]] && break; sleep 0.1; done
+  [[ -s $data/cloud.json ]] || { cat "$data.log" >&2; exit 1; }
+}
+
+# add_bench_accounts DATA: the enterprise Bench and bench/users.csv's SIP
+# accounts, one at a time (the store refuses concurrent account writes).
+add_bench_accounts() {
+  local cli=("$roomcloud" --data "$1") user password _
+  echo "provisioning $(($(wc -l <"$BENCH_DIR/users.csv") - 1)) SIP accounts..." >&2
+  "${cli[@]}" enterprise create Bench >/dev/null
+  tail -n +2 "$BENCH_DIR/users.csv" | while IFS=';' read -r user password _; do
+    "${cli[@]}" sip-account add "$user" --enterprise Bench --password "$password" >/dev/null
+  done
+}

@@ -5,6 +5,7 @@
 # writes bench/out/overload.json:
 #   offered/s   REGISTERs sent per second (both REGISTERs of a registration)
 #   answered    401 + 200 received      shed     503 received
+#   registered  registrations completed (200 to the authenticated REGISTER)
 #   dropped     no answer within 2 s    other    any other answer
 #   peak RSS    roomcloud's highest VmRSS during the run (sampled every 0.2 s)
 #   RSS +10s    VmRSS 10 s after the offered load stopped
@@ -35,26 +36,15 @@ cleanup() {
   [[ -z $sampler_pid ]] || kill "$sampler_pid" 2>/dev/null || true
   [[ -z $rc_pid ]] || kill "$rc_pid" 2>/dev/null || true
   wait 2>/dev/null || true
-  [[ -z ${KEEP_LOG:-} ]] || cp "$tmp/roomcloud.log" "$KEEP_LOG"
+  [[ -z ${KEEP_LOG:-} ]] || cp "$tmp/data.log" "$KEEP_LOG"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 sip_port=$(free_udp_port 127.0.0.1)
-http_port=$(free_udp_port 127.0.0.1)
-RUST_LOG=${RUST_LOG:-warn} "$roomcloud" --data "$tmp/data" serve --plain-http --domain "$domain" \
-  --http "127.0.0.1:$http_port" --sip "127.0.0.1:$sip_port" >"$tmp/roomcloud.log" 2>&1 &
-rc_pid=$!
-for _ in $(seq 100); do [[ -s $tmp/data/cloud.json ]] && break; sleep 0.1; done
-[[ -s $tmp/data/cloud.json ]] || { cat "$tmp/roomcloud.log" >&2; exit 1; }
+serve_cloud "$tmp/data" "$domain" "$sip_port" "${RUST_LOG:-warn}"
 
-# One at a time: the store refuses concurrent account writes (SQLite busy).
-echo "provisioning $(($(wc -l <bench/users.csv) - 1)) SIP accounts..." >&2
-cli=("$roomcloud" --data "$tmp/data")
-"${cli[@]}" enterprise create Bench >/dev/null
-tail -n +2 bench/users.csv | while IFS=';' read -r user password _; do
-  "${cli[@]}" sip-account add "$user" --enterprise Bench --password "$password" >/dev/null
-done
+add_bench_accounts "$tmp/data"
 bench/sip-wait.sh 127.0.0.1 "$sip_port" "$domain" 15
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$rc_pid/status"; }
@@ -134,10 +124,10 @@ capacity, rss_start = int(sys.argv[2]), int(sys.argv[3])
 mib = lambda kb: f"{kb / 1024:.0f} MiB"
 print()
 print(f"REGISTER overload, capacity {capacity} registrations/s (RSS before: {mib(rss_start)})")
-head = f"{'offered':>8} {'offered/s':>10} {'answered':>9} {'shed 503':>9} {'dropped':>8} {'other':>6} {'peak RSS':>9} {'RSS +10s':>9} {'rcvbuf err':>10}"
+head = f"{'offered':>8} {'offered/s':>10} {'answered':>9} {'registered':>10} {'shed 503':>9} {'dropped':>8} {'other':>6} {'peak RSS':>9} {'RSS +10s':>9} {'rcvbuf err':>10}"
 print(head)
 for r in rows:
-    print(f"{str(r['multiple']) + 'x':>8} {r['offered_per_s']:>10} {r['answered']:>9} {r['shed']:>9} "
+    print(f"{str(r['multiple']) + 'x':>8} {r['offered_per_s']:>10} {r['answered']:>9} {r['registered']:>10} {r['shed']:>9} "
           f"{r['dropped']:>8} {r['other']:>6} {mib(r['peak_rss_kb']):>9} {mib(r['rss_after_10s_kb']):>9} {r['rcvbuf_errors']:>10}")
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 load = open("/proc/loadavg").read().split()[:3]

@@ -23,19 +23,9 @@ cleanup() {
 trap cleanup EXIT
 
 sip_port=$(free_udp_port 127.0.0.1)
-http_port=$(free_udp_port 127.0.0.1)
-RUST_LOG=warn "$roomcloud" --data "$tmp/data" serve --plain-http --domain "$domain" \
-  --http "127.0.0.1:$http_port" --sip "127.0.0.1:$sip_port" >"$tmp/roomcloud.log" 2>&1 &
-rc_pid=$!
-for _ in $(seq 100); do [[ -s $tmp/data/cloud.json ]] && break; sleep 0.1; done
-[[ -s $tmp/data/cloud.json ]] || { cat "$tmp/roomcloud.log" >&2; exit 1; }
+serve_cloud "$tmp/data" "$domain" "$sip_port"
 
-echo "provisioning $(($(wc -l <bench/users.csv) - 1)) SIP accounts in roomcloud..." >&2
-cli=("$roomcloud" --data "$tmp/data")
-"${cli[@]}" enterprise create Bench >/dev/null
-tail -n +2 bench/users.csv | while IFS=';' read -r user password _; do
-  "${cli[@]}" sip-account add "$user" --enterprise Bench --password "$password" >/dev/null
-done
+add_bench_accounts "$tmp/data"
 
 bench/sip-wait.sh 127.0.0.1 "$sip_port" "$domain" 15
 SCENARIO=bench/register-wrong.xml USERS=bench/users-wrong.csv \

@@ -23,12 +23,7 @@ rc_pid=
 trap '[[ -z $rc_pid ]] || kill "$rc_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 
 port=$(free_tcp_udp_port)
-http_port=$(free_udp_port 127.0.0.1)
-RUST_LOG=warn "$roomcloud" --data "$tmp/data" serve --plain-http --domain bench.local \
-  --http "127.0.0.1:$http_port" --sip "127.0.0.1:$port" >"$tmp/roomcloud.log" 2>&1 &
-rc_pid=$!
-for _ in $(seq 100); do [[ -s $tmp/data/cloud.json ]] && break; sleep 0.1; done
-[[ -s $tmp/data/cloud.json ]] || { cat "$tmp/roomcloud.log" >&2; exit 1; }
+serve_cloud "$tmp/data" bench.local "$port"
 
 python3 - "$rc_pid" "$port" "$piece" "$pause_us" <<'PY'
 import os, socket, sys, time

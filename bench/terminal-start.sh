@@ -34,9 +34,9 @@ rc_pid=
 # Every terminal the measuring helper starts is listed in $tmp/pids.
 cleanup() {
   local rc=$? pid
-  if ((rc != 0 && rc != 130)) && [[ -s $tmp/roomcloud.log ]]; then
+  if ((rc != 0 && rc != 130)) && [[ -s $tmp/cloud.log ]]; then
     echo "roomcloud log (last lines):" >&2
-    tail -n 15 "$tmp/roomcloud.log" | sed 's/^/  /' >&2
+    tail -n 15 "$tmp/cloud.log" | sed 's/^/  /' >&2
   fi
   if [[ -s $tmp/pids ]]; then
     while read -r pid; do
@@ -52,12 +52,7 @@ trap 'exit 130' INT TERM
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 sip_port=$(free_tcp_udp_port)
-http_port=$(free_tcp_udp_port)
-RUST_LOG=${CLOUD_LOG:-info} "$roomcloud" --data "$tmp/cloud" serve --plain-http --domain "$domain" \
-  --http "127.0.0.1:$http_port" --sip "127.0.0.1:$sip_port" >"$tmp/roomcloud.log" 2>&1 &
-rc_pid=$!
-for _ in $(seq 100); do [[ -s $tmp/cloud/cloud.json ]] && break; sleep 0.1; done
-[[ -s $tmp/cloud/cloud.json ]] || { cat "$tmp/roomcloud.log" >&2; exit 1; }
+serve_cloud "$tmp/cloud" "$domain" "$sip_port" "${CLOUD_LOG:-info}"
 api_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_url"])' "$tmp/cloud/cloud.json")
 "$roomcloud" --data "$tmp/cloud" enterprise create Bench >/dev/null
 

@@ -119,6 +119,23 @@ fn never_shed(data: &[u8]) -> bool {
     data.starts_with(b"SIP/2.0 ") || data.starts_with(b"ACK ") || data.starts_with(b"CANCEL ")
 }
 
+/// A request with credentials answers a challenge this registrar sent: it
+/// completes a registration (or call) already begun, so it is served first
+/// under overload. A scan of the head's line starts, no parse.
+fn carries_credentials(data: &[u8]) -> bool {
+    let head_end = data
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(data.len());
+    data[..head_end].split(|b| *b == b'\n').skip(1).any(|line| {
+        ["authorization", "proxy-authorization"].iter().any(|name| {
+            line.len() > name.len()
+                && line[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+                && line[name.len()..].trim_ascii_start().starts_with(b":")
+        })
+    })
+}
+
 /// What one worker did while overloaded, for the log line that ends it.
 #[derive(Default)]
 struct Episode {
@@ -158,7 +175,12 @@ fn udp_worker(socket: &Arc<std::net::UdpSocket>, core: &SipCore, stop: &AtomicBo
         let was_overloaded = shedder.overloaded();
         let verdict = match never_shed(data) {
             true => Verdict::Serve,
-            false => shedder.verdict(got.waited, started.elapsed(), thread_cpu),
+            false => shedder.verdict(
+                got.waited,
+                carries_credentials(data),
+                started.elapsed(),
+                thread_cpu,
+            ),
         };
         match (was_overloaded, shedder.overloaded()) {
             (false, true) => {
@@ -208,5 +230,22 @@ fn udp_worker(socket: &Arc<std::net::UdpSocket>, core: &SipCore, stop: &AtomicBo
                 tracing::debug!(%err, %addr, "UDP send failed");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::carries_credentials;
+
+    #[test]
+    fn credentials_are_found_in_the_head_only() {
+        let with = b"REGISTER sip:a SIP/2.0\r\nVia: x\r\nauthorization : Digest u\r\n\r\n";
+        assert!(carries_credentials(with));
+        let proxy = b"INVITE sip:a SIP/2.0\r\nProxy-Authorization: Digest u\r\n\r\n";
+        assert!(carries_credentials(proxy));
+        let in_body = b"MESSAGE sip:a SIP/2.0\r\nVia: x\r\n\r\nAuthorization: no\r\n";
+        assert!(!carries_credentials(in_body));
+        let lookalike = b"REGISTER sip:a SIP/2.0\r\nAuthorization-Info: x\r\n\r\n";
+        assert!(!carries_credentials(lookalike));
     }
 }
