@@ -4,7 +4,10 @@
 //! messages of the config channel, plus the SIP digest arithmetic both sides
 //! compute. Keep it tiny; logic belongs to either side.
 
+pub mod cast;
 pub mod digest;
+
+pub use cast::{CastCode, CastEnd, CastRefusal, TakeOver};
 
 use serde::{Deserialize, Serialize};
 
@@ -164,6 +167,26 @@ pub enum ServerMessage {
     HeartbeatAck { server_time: i64 },
     /// The device was removed or unbound: the terminal must forget its credentials.
     Unbound { message: String },
+    /// The room's casting code: on open and on every rotation.
+    CastCode { code: CastCode },
+    /// A browser offers to cast (SDP offer, WebRTC). The room answers with
+    /// `cast_answer` or `cast_refused`. `take_over`: the caster confirmed
+    /// replacing whoever is showing.
+    CastOffer {
+        session: String,
+        caster: String,
+        sdp: String,
+        #[serde(default)]
+        take_over: bool,
+    },
+    /// A trickled ICE candidate of the browser (an SDP `a=candidate` value).
+    CastCandidate {
+        session: String,
+        mline: u32,
+        candidate: String,
+    },
+    /// The cast `session` ends (the caster stopped, an admin, a take-over).
+    CastStop { session: String, reason: CastEnd },
 }
 
 /// Message from the terminal to the cloud on the config channel.
@@ -188,6 +211,17 @@ pub enum DeviceMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
     },
+    /// The room's SDP answer to `cast_offer` (ICE candidates inline).
+    CastAnswer { session: String, sdp: String },
+    /// The room did not take the cast; `showing` names who is on screen.
+    CastRefused {
+        session: String,
+        reason: CastRefusal,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        showing: Option<String>,
+    },
+    /// A cast the room took has ended on the room's side.
+    CastEnded { session: String, reason: CastEnd },
 }
 
 /// Size and free space of the file system a terminal keeps its data on

@@ -178,6 +178,8 @@ impl Session {
                 self.offers.send_replace(config.update.clone());
             }
             ChannelEvent::Unbound(reason) => return Some(Unbound(reason)),
+            // The runtime hands casting to its cast part before this.
+            ChannelEvent::Cast(signal) => tracing::debug!(?signal, "casting signal not handled"),
         }
         None
     }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use roomterm_proto::{DeviceConfig, DeviceMessage, ServerMessage};
+use roomterm_proto::{CastCode, CastEnd, DeviceConfig, DeviceMessage, ServerMessage};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -26,6 +26,30 @@ pub enum ChannelEvent {
     /// The cloud no longer knows this terminal (removed or re-activated
     /// elsewhere). The channel stops; the terminal must activate again.
     Unbound(String),
+    /// Casting signalling for the room (the runtime's cast part acts on it).
+    Cast(CastSignal),
+}
+
+/// What the cloud says about casting to this room.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CastSignal {
+    /// The code to show (issued or rotated).
+    Code(CastCode),
+    /// A browser's offer to cast.
+    Offer {
+        session: String,
+        caster: String,
+        sdp: String,
+        take_over: bool,
+    },
+    /// A trickled ICE candidate of the browser.
+    Candidate {
+        session: String,
+        mline: u32,
+        candidate: String,
+    },
+    /// The cast ends from the cloud's side.
+    Stop { session: String, reason: CastEnd },
 }
 
 #[derive(Debug, Clone)]
@@ -160,6 +184,12 @@ async fn session(
                     }
                     Ok(ServerMessage::HeartbeatAck { .. }) => {}
                     Ok(ServerMessage::Unbound { message }) => return End::Unbound(message),
+                    Ok(cast) => {
+                        let Some(signal) = cast_signal(cast) else { continue };
+                        if events.send(ChannelEvent::Cast(signal)).await.is_err() {
+                            return End::Lost("terminal shutting down".into());
+                        }
+                    }
                     Err(err) => tracing::warn!(%err, "ignored unknown config-channel message"),
                 }
             }
@@ -181,4 +211,35 @@ async fn session(
             }
         }
     }
+}
+
+/// The casting messages of the channel, typed for the runtime.
+fn cast_signal(message: ServerMessage) -> Option<CastSignal> {
+    Some(match message {
+        ServerMessage::CastCode { code } => CastSignal::Code(code),
+        ServerMessage::CastOffer {
+            session,
+            caster,
+            sdp,
+            take_over,
+        } => CastSignal::Offer {
+            session,
+            caster,
+            sdp,
+            take_over,
+        },
+        ServerMessage::CastCandidate {
+            session,
+            mline,
+            candidate,
+        } => CastSignal::Candidate {
+            session,
+            mline,
+            candidate,
+        },
+        ServerMessage::CastStop { session, reason } => CastSignal::Stop { session, reason },
+        ServerMessage::Config { .. }
+        | ServerMessage::HeartbeatAck { .. }
+        | ServerMessage::Unbound { .. } => return None,
+    })
 }

@@ -8,6 +8,6 @@ mod directory;
 pub mod tls;
 
 pub use backoff::Backoff;
-pub use channel::{run as run_channel, ChannelEvent, ChannelSettings};
+pub use channel::{run as run_channel, CastSignal, ChannelEvent, ChannelSettings};
 pub use client::{activate, ActivationError};
 pub use directory::{device_client, fetch_directory};

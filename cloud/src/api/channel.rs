@@ -75,6 +75,7 @@ async fn run(
                         Ok(DeviceMessage::UpdateStatus { offer, state, progress, message, .. }) => {
                             devices.update_reported(&row, offer, state, progress, message.as_deref()).await?;
                         }
+                        Ok(other) => tracing::debug!(?other, sn = %row.sn, "casting message with no cast under way"),
                         Err(err) => tracing::debug!(%err, sn = %row.sn, "ignored bad channel message"),
                     },
                     Message::Close(_) => return Ok(()),

@@ -9,8 +9,9 @@ LICENSE = "Apache-2.0"
 LIC_FILES_CHKSUM = "file://Cargo.toml;beginline=8;endline=8;md5=2507bd5f0713f05419cd2f22fa06fe62"
 
 # libinput and udev: Slint's LinuxKMS backend reads the touch panel and
-# keyboards (the screen itself is DRM, in the kernel).
-DEPENDS += "fontconfig gstreamer1.0 gstreamer1.0-plugins-base libinput libxkbcommon udev"
+# keyboards (the screen itself is DRM, in the kernel). Casting links
+# libgstwebrtc (plugins-bad, with its webrtc PACKAGECONFIG: the bbappend).
+DEPENDS += "fontconfig gstreamer1.0 gstreamer1.0-plugins-bad gstreamer1.0-plugins-base libinput libxkbcommon udev"
 
 PV = "0.1.0+git"
 
@@ -65,6 +66,7 @@ RDEPENDS:${PN} += "\
     gstreamer1.0-plugins-base \
     gstreamer1.0-plugins-good \
     gstreamer1.0-plugins-ugly \
+    libnice \
     rauc \
     systemd \
     xkeyboard-config \
