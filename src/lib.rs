@@ -11,6 +11,7 @@ pub use roomterm_proto as proto;
 
 pub mod app;
 pub mod board;
+pub mod cast;
 pub mod gpio;
 pub mod input;
 pub mod keys;

@@ -51,6 +51,8 @@ pub struct BoardInfo {
 pub struct MediaPrefs {
     pub h264_encoders: Vec<String>,
     pub h264_decoders: Vec<String>,
+    /// For a browser's screen cast (`src/cast/`).
+    pub vp8_decoders: Vec<String>,
     pub video_sinks: Vec<String>,
     pub camera_source: String,
     pub camera_device: String,
@@ -152,6 +154,7 @@ impl BoardProfile {
         let lists = [
             ("media.h264_encoders", &profile.media.h264_encoders),
             ("media.h264_decoders", &profile.media.h264_decoders),
+            ("media.vp8_decoders", &profile.media.vp8_decoders),
             ("media.video_sinks", &profile.media.video_sinks),
         ];
         for (name, list) in lists {

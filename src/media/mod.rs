@@ -34,13 +34,13 @@ mod encoder;
 mod error;
 mod level;
 mod loopback;
-mod pipeline;
+pub(crate) mod pipeline;
 mod probe;
 mod quality;
-mod receive;
+pub(crate) mod receive;
 mod send;
-mod sink;
-mod voice;
+pub(crate) mod sink;
+pub(crate) mod voice;
 
 pub use call::CallMedia;
 pub use class::VideoClass;

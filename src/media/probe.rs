@@ -40,6 +40,8 @@ impl Source {
 pub struct MediaPlan {
     pub h264_encoder: String,
     pub h264_decoder: String,
+    /// For a browser's screen cast (`crate::cast`).
+    pub vp8_decoder: String,
     pub video_sink: String,
     pub camera: Source,
     pub microphone: Source,
@@ -112,11 +114,17 @@ pub fn package_hint(element: &str) -> Option<&'static str> {
     Some(match element {
         "x264enc" => "gstreamer1.0-plugins-ugly",
         "avdec_h264" => "gstreamer1.0-libav",
-        "openh264enc" | "openh264dec" | "vah264enc" | "vah264dec" | "v4l2slh264dec" | "kmssink"
-        | "waylandsink" => "gstreamer1.0-plugins-bad",
-        "v4l2src" | "v4l2h264enc" | "v4l2h264dec" | "autovideosink" | "autoaudiosrc"
-        | "rtph264pay" | "rtph264depay" | "rtpopuspay" | "rtpopusdepay" | "rtpjitterbuffer"
-        | "udpsrc" | "udpsink" | "pulsesrc" => "gstreamer1.0-plugins-good",
+        "openh264enc" | "openh264dec" | "vah264enc" | "vah264dec" | "v4l2slh264dec"
+        | "vavp8dec" | "v4l2slvp8dec" | "kmssink" | "waylandsink" | "webrtcbin" => {
+            "gstreamer1.0-plugins-bad"
+        }
+        "avdec_vp8" => "gstreamer1.0-libav",
+        "nicesrc" | "nicesink" => "gstreamer1.0-nice",
+        "v4l2src" | "v4l2h264enc" | "v4l2h264dec" | "v4l2vp8dec" | "vp8dec" | "autovideosink"
+        | "autoaudiosrc" | "rtph264pay" | "rtph264depay" | "rtpvp8depay" | "rtpopuspay"
+        | "rtpopusdepay" | "rtpjitterbuffer" | "udpsrc" | "udpsink" | "pulsesrc" => {
+            "gstreamer1.0-plugins-good"
+        }
         "videotestsrc" | "audiotestsrc" | "videoconvert" | "videoscale" | "audioconvert"
         | "audioresample" | "volume" | "appsink" | "appsrc" | "opusenc" | "opusdec"
         | "xvimagesink" | "ximagesink" => "gstreamer1.0-plugins-base",
@@ -155,6 +163,7 @@ impl MediaPlan {
         };
         let h264_encoder = pick("H.264 encoder", &media.h264_encoders);
         let h264_decoder = pick("H.264 decoder", &media.h264_decoders);
+        let vp8_decoder = pick("VP8 decoder", &media.vp8_decoders);
         let video_sink = pick("video sink", &media.video_sinks);
         let test = sources == SourceMode::Test;
         let camera = if test || media.camera_source == TEST_VIDEO_SOURCE {
@@ -187,6 +196,7 @@ impl MediaPlan {
             },
             h264_encoder,
             h264_decoder,
+            vp8_decoder,
             video_sink,
         })
     }
@@ -217,6 +227,8 @@ mod tests {
                 "x264enc",
                 "mppvideodec",
                 "avdec_h264",
+                "v4l2slvp8dec",
+                "vp8dec",
                 "autovideosink",
                 "v4l2src",
                 "alsasrc",
@@ -225,6 +237,7 @@ mod tests {
         .unwrap();
         assert_eq!(plan.h264_encoder, "v4l2h264enc");
         assert_eq!(plan.h264_decoder, "mppvideodec");
+        assert_eq!(plan.vp8_decoder, "mppvideodec");
         assert_eq!(plan.video_sink, "autovideosink");
         assert_eq!(
             plan.camera,
@@ -246,6 +259,7 @@ mod tests {
         let all = registry(&[
             "x264enc",
             "avdec_h264",
+            "vp8dec",
             "kmssink",
             "autovideosink",
             "videotestsrc",
@@ -268,7 +282,7 @@ mod tests {
         let err = MediaPlan::choose(
             &profile("rk3588"),
             SourceMode::Profile,
-            registry(&["avdec_h264"]),
+            registry(&["avdec_h264", "vp8dec"]),
         )
         .unwrap_err();
         let roles: Vec<_> = err.missing.iter().map(|m| m.role).collect();
@@ -295,5 +309,20 @@ mod tests {
             assert!(text.contains(name), "{name} not in {text}");
         }
         assert!(!text.contains("H.264 decoder"), "{text}");
+        assert!(!text.contains("VP8 decoder"), "{text}");
+        // Without any VP8 decoder, that role is named too.
+        let err = MediaPlan::choose(
+            &profile("rpi5"),
+            SourceMode::Test,
+            registry(&[
+                "x264enc",
+                "avdec_h264",
+                "kmssink",
+                "videotestsrc",
+                "audiotestsrc",
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "no usable GStreamer element for VP8 decoder (tried vp8dec [gstreamer1.0-plugins-good]): none is installed or registered");
     }
 }

@@ -25,7 +25,7 @@ pub(super) fn opus_caps(pt: u8) -> gst::Caps {
 
 /// A decoding chain in a pipeline: RTP goes into `input`, what comes out
 /// lands in `sink`.
-pub(super) struct Decoding {
+pub(crate) struct Decoding {
     pub input: gst::Element,
     pub sink: gst_app::AppSink,
 }
@@ -64,13 +64,13 @@ pub(super) fn video(running: &Running, decoder: &str) -> Result<Decoding, MediaE
 /// Where decoded sound goes besides the appsink: through a volume, and
 /// to a speaker.
 #[derive(Default)]
-pub(super) struct AudioOut<'a> {
+pub(crate) struct AudioOut<'a> {
     pub volume: Option<&'a gst::Element>,
     pub speaker: Option<&'a Speaker>,
 }
 
 /// Opus RTP → mono S16 at 48 kHz, added to `running` (stopped).
-pub(super) fn audio(running: &Running, out: AudioOut<'_>) -> Result<Decoding, MediaError> {
+pub(crate) fn audio(running: &Running, out: AudioOut<'_>) -> Result<Decoding, MediaError> {
     let depay = make("rtpopusdepay")?;
     let decoder = make("opusdec")?;
     // A lost packet is rebuilt from the next one's redundancy when the
