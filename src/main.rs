@@ -281,7 +281,7 @@ async fn start(
     }
     // A windowed terminal is in a room with a speaker; a headless one (a
     // lobby display, CI) plays nothing.
-    let call_media = call_media(&board, &sn, !headless, cli.test_sources);
+    let (call_media, cast_media) = media_configs(&board, &sn, !headless, cli.test_sources);
     let terminal = Terminal::start(TerminalOptions {
         data,
         sn,
@@ -291,6 +291,7 @@ async fn start(
             networkd_dir: cli.network_dir.clone(),
         },
         call_media,
+        cast_media,
     });
     // The reset button and status LEDs; a board whose GPIO chip is missing
     // still runs (the self-check says so).
@@ -357,12 +358,15 @@ async fn join_when_registered(terminal: Terminal, id: String, password: Option<S
 /// `test`) names the test sources, a colour and a tone taken from the SN
 /// stand in, so two demo rooms look and sound different; a board without
 /// the codecs places no calls.
-fn call_media(
+fn media_configs(
     board: &BoardProfile,
     sn: &str,
     speaker: bool,
     test: bool,
-) -> Option<roomterm::media::CallMediaConfig> {
+) -> (
+    Option<roomterm::media::CallMediaConfig>,
+    Option<roomterm::cast::CastConfig>,
+) {
     use roomterm::media::{CallMediaConfig, MediaPlan, SourceMode, VideoClass};
     let mode = if test {
         SourceMode::Test
@@ -372,8 +376,8 @@ fn call_media(
     let plan = match MediaPlan::probe(board, mode) {
         Ok(plan) => plan,
         Err(err) => {
-            tracing::warn!(%err, "no calls: media elements missing");
-            return None;
+            tracing::warn!(%err, "no calls and no casting: media elements missing");
+            return (None, None);
         }
     };
     // Well-separated colours and tones, so that rooms whose SNs differ in
@@ -393,7 +397,12 @@ fn call_media(
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     let colour = COLOURS[hash as usize % COLOURS.len()];
     let tone = 300.0 + f64::from(hash % 8) * 100.0;
-    Some(CallMediaConfig {
+    // A cast's tab audio plays where the calls' sound does.
+    let cast = roomterm::cast::CastConfig {
+        speaker: speaker.then(|| "autoaudiosink".to_string()),
+        ..roomterm::cast::CastConfig::from_plan(&plan)
+    };
+    let call = CallMediaConfig {
         class: VideoClass::Hd720,
         width: 1280,
         height: 720,
@@ -403,7 +412,8 @@ fn call_media(
         // Noise suppression and gain control for a room's microphone.
         real_microphone: !plan.microphone.is_test(),
         ..CallMediaConfig::small(&plan, colour, tone)
-    })
+    };
+    (Some(call), Some(cast))
 }
 
 /// Prints a status line on every change until a stop signal.

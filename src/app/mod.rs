@@ -17,12 +17,14 @@
 //! | `media_controls.rs` | microphone, camera, speaker level (saved), the meeting layout |
 //! | `network.rs` | the OS network settings, the network line, the diagnostics ping |
 //! | `directory.rs` | the enterprise directory for the Dial page |
+//! | `cast.rs` | casting: the code to show, a browser's offer answered or refused (one caster, the take-over setting), the cast shown and ended |
 //! | `published.rs` | the status and UI watch senders the parts share |
 //! | `service.rs` | running as the image's systemd service (readiness, watchdog, status file) |
 
 mod activation;
 mod active_call;
 mod calls;
+mod cast;
 mod command;
 mod directory;
 mod media_controls;
@@ -56,6 +58,9 @@ pub struct TerminalOptions {
     /// How calls send and receive (codecs from the board's media plan);
     /// `None`: this terminal places no calls.
     pub call_media: Option<crate::media::CallMediaConfig>,
+    /// How casts are received (decoders from the board's media plan);
+    /// `None`: this terminal refuses casts.
+    pub cast_media: Option<crate::cast::CastConfig>,
 }
 
 /// Handle to the running terminal runtime.
@@ -67,6 +72,8 @@ pub struct Terminal {
     /// The live call's media (its decoded picture and sound), `None`
     /// between calls.
     pub call_media: watch::Receiver<Option<Arc<crate::media::CallMedia>>>,
+    /// The cast on screen (its decoded pictures), `None` when nobody casts.
+    pub cast_media: watch::Receiver<Option<Arc<crate::cast::CastReceiver>>>,
     commands: mpsc::Sender<Command>,
 }
 
@@ -79,11 +86,13 @@ impl Terminal {
         let (ui_tx, ui) = watch::channel(UiState::new(&options.data.load_settings(), activated));
         let (commands, rx) = mpsc::channel(32);
         let (live_media, call_media) = watch::channel(None);
-        tokio::spawn(Runtime::new(options, status_tx, ui_tx, live_media).run(rx));
+        let (live_cast, cast_media) = watch::channel(None);
+        tokio::spawn(Runtime::new(options, status_tx, ui_tx, live_media, live_cast).run(rx));
         Self {
             status,
             ui,
             call_media,
+            cast_media,
             commands,
         }
     }

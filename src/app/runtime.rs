@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, watch};
 use super::activation;
 use super::active_call::LiveMedia;
 use super::calls::{dial_user, Calls};
+use super::cast::{CastEvent, Casting, LiveCast};
 use super::command::Command;
 use super::directory;
 use super::media_controls::MediaControls;
@@ -30,6 +31,8 @@ pub struct Runtime {
     calls: Calls,
     media: MediaControls,
     network: Network,
+    casting: Casting,
+    cast_events: mpsc::Receiver<CastEvent>,
 }
 
 /// Receivers that never yield: the session's events before it starts.
@@ -46,6 +49,7 @@ impl Runtime {
         status: watch::Sender<TerminalStatus>,
         ui: watch::Sender<UiState>,
         live_media: LiveMedia,
+        live_cast: LiveCast,
     ) -> Self {
         let published = Published {
             status: Arc::new(status),
@@ -58,6 +62,11 @@ impl Runtime {
         );
         let calls = Calls::new(options.call_media.clone(), published.clone(), media.clone());
         let network = Network::new(options.network.clone(), published.clone());
+        let (casting, cast_events) = Casting::new(
+            published.clone(),
+            options.cast_media.clone(),
+            Arc::new(live_cast),
+        );
         Self {
             options,
             published,
@@ -66,6 +75,8 @@ impl Runtime {
             calls,
             media,
             network,
+            casting,
+            cast_events,
         }
     }
 
@@ -96,6 +107,11 @@ impl Runtime {
                     }
                 }
                 () = self.network.changed() => self.network.refresh().await,
+                Some(event) = self.cast_events.recv() => {
+                    if let Some(session) = &self.session {
+                        self.casting.event(event, session.reports());
+                    }
+                }
             }
         }
         self.stop_session().await;
@@ -226,6 +242,16 @@ impl Runtime {
                     self.media.cycle_layout(session.agent()).await;
                 }
             }
+            Some(Effect::StopCast) => {
+                if let Some(session) = &self.session {
+                    self.casting.stop_by_room(session.reports());
+                }
+            }
+            Some(Effect::AnswerCastRequest(allow)) => {
+                if let Some(session) = &self.session {
+                    self.casting.room_answered(allow, session.reports());
+                }
+            }
         }
     }
 
@@ -283,6 +309,11 @@ impl Runtime {
         let Some(session) = &mut self.session else {
             return;
         };
+        if let crate::provision::ChannelEvent::Cast(signal) = event {
+            let take_over = self.options.data.load_settings().cast_take_over;
+            self.casting.signal(signal, take_over, session.reports());
+            return;
+        }
         let Some(Unbound(reason)) = session
             .channel_event(event, &self.options, &self.published)
             .await
@@ -312,6 +343,7 @@ impl Runtime {
 
     async fn stop_session(&mut self) {
         self.calls.drop_all();
+        self.casting.drop_all();
         self.events = no_events();
         if let Some(session) = self.session.take() {
             session.stop().await;

@@ -25,6 +25,8 @@ pub struct Session {
     offers: watch::Sender<Option<roomterm_proto::UpdateOffer>>,
     /// The channel has been up before: a reconnection means the cloud came back.
     channel_was_up: bool,
+    /// Messages to the cloud on the channel (casting answers, reports).
+    reports: mpsc::Sender<roomterm_proto::DeviceMessage>,
 }
 
 /// What a session reports to the runtime: the channel's events and the
@@ -100,7 +102,7 @@ impl Session {
                 in_call,
             },
             offered,
-            reports,
+            reports.clone(),
         );
         let (calls_tx, calls) = mpsc::channel(8);
         let tasks = vec![
@@ -121,6 +123,7 @@ impl Session {
             tasks,
             offers,
             channel_was_up: false,
+            reports,
         };
         let events = SessionEvents {
             channel: channel_events,
@@ -131,6 +134,11 @@ impl Session {
 
     pub fn agent(&self) -> &SipAgent {
         &self.agent
+    }
+
+    /// Where messages to the cloud go (queued while the channel is down).
+    pub fn reports(&self) -> &mpsc::Sender<roomterm_proto::DeviceMessage> {
+        &self.reports
     }
 
     /// Unregisters and ends every task of the session.
@@ -179,7 +187,7 @@ impl Session {
             }
             ChannelEvent::Unbound(reason) => return Some(Unbound(reason)),
             // The runtime hands casting to its cast part before this.
-            ChannelEvent::Cast(signal) => tracing::debug!(?signal, "casting signal not handled"),
+            ChannelEvent::Cast(_) => {}
         }
         None
     }

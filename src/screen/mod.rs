@@ -10,12 +10,15 @@
 //! | `pages/wizard.rs` | the network, server and activation pages |
 //! | `pages/settings.rs` | settings and diagnostics |
 //! | `pages/join.rs`, `dial.rs`, `incoming.rs`, `in_call.rs` | the call pages (and the in-call pictures) |
+//! | `pages/cast.rs` | the Share page (code, address, QR code), a cast on screen, the take-over question |
+//! | `qr.rs` | the casting page's address as a QR code image |
 //! | `window.rs` | the window: the event loop, input back to the runtime, the video tick |
 //! | `screenshot.rs` | offscreen renders of named states (docs, tests) |
 //! | `connectors.rs` | which displays sysfs says are connected |
 
 pub mod connectors;
 mod pages;
+mod qr;
 mod screenshot;
 mod status;
 mod window;
@@ -85,6 +88,14 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     pages::dial::apply(&window.global::<DialPageState>(), ui);
     pages::incoming::apply(&window.global::<IncomingPageState>(), ui);
     pages::in_call::apply(&window.global::<InCallPageState>(), &view);
+    let now = pages::cast::unix_now();
+    pages::cast::apply_share(&window.global::<SharePageState>(), status, now);
+    pages::cast::apply_casting(&window.global::<CastingPageState>(), status);
+}
+
+/// Shows the newest picture of the cast.
+pub fn show_cast_picture(window: &AppWindow, frame: &crate::media::RgbFrame) {
+    pages::cast::show_cast_picture(&window.global::<CastingPageState>(), frame);
 }
 
 /// Shows the room's own camera picture in the in-call page's corner.

@@ -65,6 +65,9 @@ pub fn render_pages(shots: &[Screenshot], dir: Option<&Path>) -> anyhow::Result<
             };
             show_self_view(&app, &own);
         }
+        if shot.status.cast.is_some() {
+            super::show_cast_picture(&app, &sample_slide());
+        }
         // Let property changes and layouts settle before drawing.
         slint::platform::update_timers_and_animations();
         window.request_redraw();
@@ -375,13 +378,80 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
     };
     let mut incoming = base_ui(Page::Incoming);
     incoming.call_incoming(&caller);
+    let online_for_cast = online.clone();
     let mut ringing_status = online;
     ringing_status.call = Some(CallState::Incoming {
         caller,
         offer: String::new(),
     });
     states.push(("incoming", incoming, ringing_status));
+    states.extend(cast_states(&online_for_cast));
     states
+}
+
+/// The Share page with its code, a cast on screen, and a take-over asked.
+fn cast_states(online: &TerminalStatus) -> Vec<(&'static str, UiState, TerminalStatus)> {
+    use crate::ui::Page;
+    let mut sharing = online.clone();
+    sharing.cast_code = Some(roomterm_proto::CastCode {
+        code: "482913".into(),
+        valid_until: super::pages::cast::unix_now() + 240,
+        page: "https://cloud.example.com:8443/cast".into(),
+        url: "https://cloud.example.com:8443/cast/482913".into(),
+    });
+    let ui = |page: Page| {
+        let mut ui = UiState::new(&crate::store::Settings::default(), true);
+        ui.page = page;
+        ui
+    };
+    let mut casting = sharing.clone();
+    casting.cast = Some(crate::status::CastStatus {
+        session: "s1".into(),
+        caster: "Ann Lee".into(),
+        codec: Some("VP8"),
+        since: std::time::Instant::now(),
+        asking: None,
+    });
+    let mut asking = casting.clone();
+    if let Some(cast) = &mut asking.cast {
+        cast.asking = Some("王伟".into());
+    }
+    let mut request = ui(Page::CastRequest);
+    request.focus = (0, 1);
+    vec![
+        ("home-cast-code", ui(Page::Home), sharing.clone()),
+        ("share", ui(Page::Share), sharing),
+        ("casting", ui(Page::Casting), casting),
+        ("cast-request", request, asking),
+    ]
+}
+
+/// A stand-in for a shared screen: a white slide with a title bar and
+/// lines of dark "text", as a presentation looks.
+fn sample_slide() -> RgbFrame {
+    let (width, height) = (1280u32, 720u32);
+    let mut data = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let title = (60..130).contains(&y) && (80..900).contains(&x);
+            let line = y >= 200
+                && (y - 200) % 70 < 24
+                && y < 620
+                && (80..1100 - (y % 3) * 150).contains(&x);
+            data.extend(if title {
+                [32, 96, 200]
+            } else if line {
+                [48, 52, 60]
+            } else {
+                [250, 250, 250]
+            });
+        }
+    }
+    RgbFrame {
+        width,
+        height,
+        data,
+    }
 }
 
 /// A stand-in for the meeting picture on the in-call screenshot: a 2×2

@@ -136,6 +136,40 @@ pub fn run_window(
         });
     }
 
+    // The cast's pictures, the same way: the newest one waits for the
+    // event loop, newer ones replace it.
+    {
+        let weak = app.as_weak();
+        let mut cast = terminal.cast_media.clone();
+        let pending: Arc<Mutex<Option<RgbFrame>>> = Arc::default();
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(VIDEO_TICK);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                let Ok(live) = cast.wait_for(Option::is_some).await.map(|c| c.clone()) else {
+                    return;
+                };
+                tick.tick().await;
+                let Some(frame) = live.and_then(|live| live.latest_frame()) else {
+                    continue;
+                };
+                if lock(&pending).replace(frame).is_some() {
+                    continue;
+                }
+                let (weak, pending) = (weak.clone(), pending.clone());
+                let shown = slint::invoke_from_event_loop(move || {
+                    let frame = lock(&pending).take();
+                    if let (Some(app), Some(frame)) = (weak.upgrade(), frame) {
+                        crate::screen::show_cast_picture(&app, &frame);
+                    }
+                });
+                if shown.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
     // Push every change of UI or status (and the clock) to the window.
     let weak = app.as_weak();
     runtime.spawn(async move {

@@ -65,6 +65,26 @@ pub struct TerminalStatus {
     /// A software update under way (downloading, installing, waiting for
     /// the call to end, restarting); `None` otherwise.
     pub update: Option<crate::update::UpdateProgress>,
+    /// The casting code to show, as the cloud last pushed it.
+    pub cast_code: Option<roomterm_proto::CastCode>,
+    /// The cast on screen (`None`: nobody casts).
+    pub cast: Option<CastStatus>,
+    /// How the last cast ended, and when (the screen says why for a while).
+    pub cast_ended: Option<(roomterm_proto::CastEnd, std::time::Instant)>,
+}
+
+/// A cast on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CastStatus {
+    /// The cloud's name for it (the WHIP resource).
+    pub session: String,
+    /// Who shares, as they typed it.
+    pub caster: String,
+    /// "H264" or "VP8", once the first picture arrived.
+    pub codec: Option<&'static str>,
+    pub since: std::time::Instant,
+    /// Someone asking to take over (the room's setting asks the room).
+    pub asking: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -96,6 +116,9 @@ impl TerminalStatus {
             call_roster: None,
             call_devices: Default::default(),
             update: None,
+            cast_code: None,
+            cast: None,
+            cast_ended: None,
         }
     }
 

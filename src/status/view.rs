@@ -29,6 +29,42 @@ pub struct StatusView {
     /// A software update under way; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update: Option<UpdateView>,
+    /// Casting: the code on screen and the cast showing.
+    pub cast: CastView,
+}
+
+/// Casting as the room shows it: `code`, `page` and `url` (absent before
+/// the cloud sent a code), `state` `none` or `showing` with who shares
+/// (`caster`, `codec` once the first picture came), and why the last cast
+/// ended (`ended`: `stopped_by_caster`, `connection_lost`, …).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CastView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caster: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codec: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<&'static str>,
+}
+
+fn cast_view(s: &TerminalStatus) -> CastView {
+    let code = s.cast_code.as_ref();
+    CastView {
+        code: code.map(|c| c.code.clone()),
+        page: code.map(|c| c.page.clone()),
+        url: code.map(|c| c.url.clone()),
+        state: if s.cast.is_some() { "showing" } else { "none" },
+        caster: s.cast.as_ref().map(|c| c.caster.clone()),
+        codec: s.cast.as_ref().and_then(|c| c.codec),
+        ended: s.cast_ended.map(|(reason, _)| reason.as_str()),
+    }
 }
 
 /// An update under way: `deferred` (offered during a call; starts when it
@@ -249,6 +285,7 @@ impl StatusView {
             ping,
             call: call_view(s),
             speaker_volume: s.speaker_volume,
+            cast: cast_view(s),
             update: s.update.as_ref().map(|u| UpdateView {
                 version: u.version.clone(),
                 state: u.state.as_str(),

@@ -54,6 +54,8 @@ pub struct Settings {
     pub auto_answer: bool,
     /// The speaker's level, 0–100 (`None`: [`DEFAULT_VOLUME`]).
     pub speaker_volume: Option<u8>,
+    /// Who may replace a cast that is showing.
+    pub cast_take_over: roomterm_proto::TakeOver,
 }
 
 /// The speaker's level out of the box, in percent.

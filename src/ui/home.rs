@@ -17,7 +17,7 @@ impl UiState {
                 return Some(Effect::LoadDirectory);
             }
             Control::Settings => self.go(Page::Settings),
-            // Sharing arrives later.
+            Control::Share => self.go(Page::Share),
             _ => {}
         }
         None

@@ -14,11 +14,13 @@
 //! | `dial.rs` | dial | a room's number, the directory |
 //! | `incoming.rs` | incoming | a call ringing here |
 //! | `in_call.rs` | in call | the call's controls; where a call's end leads |
+//! | `cast.rs` | share, casting, cast request | the casting code, a cast on screen, a take-over asked of the room |
 //!
 //! Here: the state, focus movement, what the remote's keys do on any page
 //! (OK submits a complete entry, Back erases then goes back, Home, the
 //! volume keys) and which group a control belongs to.
 
+mod cast;
 mod dial;
 mod home;
 mod in_call;
@@ -70,6 +72,10 @@ pub enum Effect {
     ChangeVolume(i8),
     /// Watch the meeting's next layout.
     CycleLayout,
+    /// Stop the cast on screen.
+    StopCast,
+    /// The room's answer to someone asking to take over the cast.
+    AnswerCastRequest(bool),
 }
 
 /// How much one volume key press changes the speaker's level, in percent.
@@ -118,6 +124,10 @@ pub struct UiState {
     pub caller_number: String,
     /// Incoming calls are answered without asking.
     pub auto_answer: bool,
+    /// Who may replace a cast that is showing.
+    pub cast_take_over: roomterm_proto::TakeOver,
+    /// The page a cast replaced: where the room returns when it ends.
+    pub cast_return: Page,
     /// The network settings last accepted.
     #[serde(skip)]
     network: NetworkSettings,
@@ -167,6 +177,8 @@ impl UiState {
             caller_name: String::new(),
             caller_number: String::new(),
             auto_answer: settings.auto_answer,
+            cast_take_over: settings.cast_take_over,
+            cast_return: Page::Home,
             network: settings.network.clone(),
             focus_under_keyboard: (0, 0),
         }
@@ -206,6 +218,7 @@ impl UiState {
             server_url: (!self.server_url.is_empty()).then(|| self.server_url.clone()),
             network: self.network.clone(),
             auto_answer: self.auto_answer,
+            cast_take_over: self.cast_take_over,
             // Not the screen's to set: the runtime keeps the saved level.
             speaker_volume: None,
         }
@@ -263,7 +276,10 @@ impl UiState {
             Key::Home
                 if self.editing.is_none()
                     && !self.in_wizard()
-                    && !matches!(self.page, Page::InCall | Page::Incoming) =>
+                    && !matches!(
+                        self.page,
+                        Page::InCall | Page::Incoming | Page::Casting | Page::CastRequest
+                    ) =>
             {
                 if self.page != Page::Home {
                     self.return_to = None;
@@ -394,6 +410,7 @@ impl UiState {
             Page::Dial => self.dial_control(control),
             Page::Incoming => self.incoming_control(control),
             Page::InCall => self.in_call_control(control),
+            Page::Share | Page::Casting | Page::CastRequest => self.cast_control(control),
         }
     }
 

@@ -30,11 +30,17 @@ pub enum Page {
     Dial,
     /// A call rings here: who calls, answer or decline.
     Incoming,
+    /// The casting code, its QR code and the address to open.
+    Share,
+    /// A cast fills the screen: who shares, Stop.
+    Casting,
+    /// Someone asks to take over the cast showing: allow or decline.
+    CastRequest,
 }
 
 impl Page {
     /// Every page, in the order the wizard and the menus meet them.
-    pub const ALL: [Page; 13] = [
+    pub const ALL: [Page; 16] = [
         Page::Language,
         Page::Network,
         Page::NetworkStatic,
@@ -48,6 +54,9 @@ impl Page {
         Page::InCall,
         Page::Dial,
         Page::Incoming,
+        Page::Share,
+        Page::Casting,
+        Page::CastRequest,
     ];
 
     /// Controls in rows, top to bottom, left to right.
@@ -78,6 +87,7 @@ impl Page {
                     SettingsServer,
                     SettingsLanguage,
                     AutoAnswer,
+                    CastTakeOver,
                 ],
                 &[OpenDiagnostics, FactoryReset],
                 &[Back],
@@ -103,18 +113,26 @@ impl Page {
                 &[Back],
             ],
             Page::Incoming => &[&[Answer, Decline]],
+            Page::Share => &[&[Back]],
+            Page::Casting => &[&[StopCast]],
+            Page::CastRequest => &[&[AllowCast, DeclineCast]],
         }
     }
 
     /// Where Back leads (`None`: nowhere, e.g. the first wizard step or Home).
     pub fn parent(self) -> Option<Page> {
         match self {
-            // A call is left with Leave, not by walking away from it.
-            Page::Language | Page::Home | Page::InCall | Page::Incoming => None,
+            // A call is left with Leave, a cast with Stop.
+            Page::Language
+            | Page::Home
+            | Page::InCall
+            | Page::Incoming
+            | Page::Casting
+            | Page::CastRequest => None,
             Page::Network | Page::NetworkStatic => Some(Page::Language),
             Page::Server => Some(Page::Network),
             Page::Activation => Some(Page::Server),
-            Page::Settings | Page::Join | Page::Dial => Some(Page::Home),
+            Page::Settings | Page::Join | Page::Dial | Page::Share => Some(Page::Home),
             Page::Diagnostics | Page::ConfirmReset => Some(Page::Settings),
         }
     }
@@ -174,6 +192,12 @@ pub enum Control {
     Decline,
     /// In Settings: answer incoming calls without asking (a toggle).
     AutoAnswer,
+    /// In Settings: who may take over a cast (allowed, ask, never).
+    CastTakeOver,
+    /// Casting: stop the cast on screen; allow or decline a take-over.
+    StopCast,
+    AllowCast,
+    DeclineCast,
     /// In a call: microphone on/off, camera on/off, the speaker's level,
     /// and hang up.
     Mute,

@@ -1,5 +1,5 @@
 //! Settings and what hangs off it: the wizard's pages opened from here
-//! (they return here), auto-answer, the diagnostics ping, and the factory
+//! (they return here), auto-answer, who may take over a cast, the diagnostics ping, and the factory
 //! reset behind a confirmation with Back focused.
 
 use super::{Control, Effect, Page, UiState};
@@ -21,6 +21,7 @@ impl UiState {
                 self.auto_answer = !self.auto_answer;
                 return Some(Effect::SaveSettings(self.settings()));
             }
+            CastTakeOver => return self.next_take_over(),
             OpenDiagnostics => self.go(Page::Diagnostics),
             FactoryReset => self.go(Page::ConfirmReset),
             ConfirmReset => return Some(Effect::FactoryReset),

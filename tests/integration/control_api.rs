@@ -28,6 +28,7 @@ async fn drive_activation_through_the_control_api() {
         software_version: "0.1.0".into(),
         network: Default::default(),
         call_media: None,
+        cast_media: None,
     });
     let token = roomterm::web::load_or_create_token(term_dir.path()).unwrap();
     let api = ControlApi::start("127.0.0.1:0".parse().unwrap(), terminal, token.clone())

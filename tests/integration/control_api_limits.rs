@@ -35,6 +35,7 @@ async fn start(connections_per_address: usize, deadline: Duration) -> Api {
         software_version: "0.1.0".into(),
         network: Default::default(),
         call_media: None,
+        cast_media: None,
     });
     let limits = Limits {
         header_timeout: deadline,

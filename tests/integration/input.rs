@@ -84,6 +84,7 @@ fn start_terminal(dir: &Path) -> Terminal {
         software_version: "0.1.0".into(),
         network: Default::default(),
         call_media: None,
+        cast_media: None,
     })
 }
 

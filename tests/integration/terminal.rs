@@ -26,6 +26,7 @@ fn terminal(data: &std::path::Path, sn: &str) -> Terminal {
         software_version: "0.1.0-test".into(),
         network: Default::default(),
         call_media: None,
+        cast_media: None,
     })
 }
 

@@ -2,6 +2,7 @@
 //! file per group of `ui/pages/`, as `src/ui/` has. The home page reads
 //! only the shared status (`../status.rs`).
 
+pub mod cast;
 pub mod dial;
 pub mod in_call;
 pub mod incoming;

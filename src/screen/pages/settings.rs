@@ -1,4 +1,4 @@
-//! Settings (auto-answer) and Diagnostics (the ping's outcome).
+//! Settings (auto-answer, who may take over a cast) and Diagnostics (the ping's outcome).
 
 use crate::screen::{DiagnosticsPageState, SettingsPageState};
 use crate::status::StatusView;
@@ -6,6 +6,12 @@ use crate::ui::UiState;
 
 pub fn apply_settings(state: &SettingsPageState, ui: &UiState) {
     state.set_auto_answer(ui.auto_answer);
+    let take_over = match ui.cast_take_over {
+        roomterm_proto::TakeOver::Allowed => "allowed",
+        roomterm_proto::TakeOver::AskRoom => "ask_room",
+        roomterm_proto::TakeOver::Never => "never",
+    };
+    state.set_cast_take_over(take_over.into());
 }
 
 pub fn apply_diagnostics(state: &DiagnosticsPageState, view: &StatusView) {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod baresip;
+pub mod browser;
 pub mod caller;
 pub mod caster;
 pub mod picture;

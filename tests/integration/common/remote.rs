@@ -42,6 +42,7 @@ impl Remote {
             software_version: "0.1.0".into(),
             network,
             call_media,
+            cast_media: None,
         });
         let token = roomterm::web::load_or_create_token(data).unwrap();
         let api = ControlApi::start(
