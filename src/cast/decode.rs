@@ -85,7 +85,11 @@ impl Chains {
                 },
             )?;
             let funnel = make("funnel")?;
-            running.add_linked(&[funnel.clone(), decoding.input])?;
+            running
+                .pipeline()
+                .add(&funnel)
+                .and_then(|_| funnel.link(&decoding.input))
+                .map_err(|e| running.error(e.to_string()))?;
             (Some(decoding.sink), Some(funnel))
         } else {
             (None, None)

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use roomterm::cast::{CastConfig, CastError, CastLink, CastReceiver, LostReason};
-use roomterm::media::{AudioLevel, RgbFrame};
+use roomterm::media::{tone_rms, AudioLevel, RgbFrame};
 
 use crate::common::caster::{Caster, Offering};
 
@@ -66,7 +66,6 @@ fn a_vp8_screen_is_decoded_and_its_loss_noticed() {
         colour: RED,
     };
     let (caster, receiver, answer, started) = cast(&offering, config(false));
-    eprintln!("{answer}");
     assert_eq!(first_video_codec(&answer), "VP8");
     let frame = wait_for_colour(&receiver, [255, 0, 0], Duration::from_secs(10));
     eprintln!("first red frame after {:?}", started.elapsed());
@@ -125,7 +124,129 @@ fn garbage_and_unsupported_offers_are_refused() {
     }
 }
 
-#[allow(dead_code)]
-fn rms(samples: &[i16]) -> f64 {
-    AudioLevel::of(samples).rms
+#[test]
+fn h264_is_chosen_when_preferred_and_tab_audio_is_heard() {
+    // VP8 first in the offer, as browsers list it: the preference wins.
+    let offering = Offering {
+        codecs: vec!["VP8", "H264"],
+        audio: true,
+        colour: GREEN,
+    };
+    let (caster, receiver, answer, started) = cast(&offering, config(true));
+    assert_eq!(first_video_codec(&answer), "H264");
+    assert!(
+        !answer.contains("VP8/90000"),
+        "only the chosen codec is answered:\n{answer}"
+    );
+    assert!(answer.contains("a=rtpmap:111 OPUS/48000"), "{answer}");
+    wait_for_colour(&receiver, [0, 255, 0], Duration::from_secs(10));
+    eprintln!("first H.264 frame after {:?}", started.elapsed());
+    assert_eq!(receiver.codec(), Some("H264"));
+    caster.paint(RED);
+    wait_for_colour(&receiver, [255, 0, 0], Duration::from_secs(5));
+
+    // A 440 Hz sine at half scale: RMS 0.35 sent.
+    assert!(receiver.has_audio());
+    let samples = receiver.listen(Duration::from_secs(1)).unwrap();
+    let level = AudioLevel::of(&samples);
+    let tone = tone_rms(&samples, 48_000.0, 440.0);
+    eprintln!(
+        "tab audio: {} samples, RMS {:.3}, 440 Hz {tone:.3}",
+        samples.len(),
+        level.rms
+    );
+    assert!(samples.len() > 40_000, "{} samples in 1 s", samples.len());
+    assert!(
+        level.rms > 0.2 && tone > 0.2,
+        "RMS {:.3}, 440 Hz {tone:.3}",
+        level.rms
+    );
+
+    // Dropped rather than stopped: as clean.
+    let pipeline = receiver.pipeline();
+    drop(receiver);
+    assert!(
+        pipeline.upgrade().is_none(),
+        "the pipeline outlived the drop"
+    );
+}
+
+#[test]
+fn vp8_is_chosen_without_preference_even_when_h264_comes_first() {
+    let offering = Offering {
+        codecs: vec!["H264", "VP8"],
+        audio: false,
+        colour: RED,
+    };
+    let (_caster, receiver, answer, _) = cast(&offering, config(false));
+    assert_eq!(first_video_codec(&answer), "VP8");
+    assert!(!answer.contains("H264"), "{answer}");
+    wait_for_colour(&receiver, [255, 0, 0], Duration::from_secs(10));
+    assert_eq!(receiver.codec(), Some("VP8"));
+    assert!(!receiver.has_audio());
+    assert!(receiver.listen(Duration::from_millis(100)).is_err());
+}
+
+/// The offer's and the answer's `a=candidate` lines, taken out.
+fn without_candidates(sdp: &str) -> (String, Vec<String>) {
+    let (candidates, rest): (Vec<&str>, Vec<&str>) =
+        sdp.lines().partition(|l| l.starts_with("a=candidate:"));
+    let rest: Vec<&str> = rest
+        .into_iter()
+        .filter(|l| !l.starts_with("a=end-of-candidates"))
+        .collect();
+    (
+        rest.join("\r\n") + "\r\n",
+        candidates.into_iter().map(str::to_string).collect(),
+    )
+}
+
+#[test]
+fn trickled_candidates_are_taken_and_bad_ones_refused() {
+    let offering = Offering {
+        codecs: vec!["VP8"],
+        audio: false,
+        colour: GREEN,
+    };
+    let (mut caster, offer) = Caster::offer(&offering);
+    let (offer, candidates) = without_candidates(&offer);
+    assert!(!candidates.is_empty());
+    let (receiver, answer) = CastReceiver::answer(&offer, config(false)).unwrap();
+    // Neither side knows the other's candidates from the SDP: only the
+    // room's checks towards the trickled ones can connect.
+    let (answer, _) = without_candidates(&answer);
+    caster.accept(&answer);
+    for line in &candidates {
+        // As a signalling channel may carry it: with `a=` and a line end.
+        receiver.add_candidate(0, &format!("{line}\r\n")).unwrap();
+    }
+    receiver.add_candidate(0, "").unwrap();
+    for (mline, bad) in [
+        (0, "candidate:1 1 udp 1 10.0.0.1 99999 typ host"),
+        (0, "hello"),
+        (7, candidates[0].as_str()),
+    ] {
+        match receiver.add_candidate(mline, bad) {
+            Err(CastError::BadCandidate(_)) => {}
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    wait_for_colour(&receiver, [0, 255, 0], Duration::from_secs(10));
+}
+
+#[test]
+fn an_offer_without_usable_candidates_connects_through_the_browsers_checks() {
+    // A browser's host candidates are mDNS names; where nothing resolves
+    // them (and an offer with none at all is the same to the room), the
+    // browser's checks to the room's candidates make the path.
+    let offering = Offering {
+        codecs: vec!["VP8"],
+        audio: false,
+        colour: RED,
+    };
+    let (mut caster, offer) = Caster::offer(&offering);
+    let (offer, _) = without_candidates(&offer);
+    let (receiver, answer) = CastReceiver::answer(&offer, config(false)).unwrap();
+    caster.accept(&answer);
+    wait_for_colour(&receiver, [255, 0, 0], Duration::from_secs(10));
 }

@@ -217,23 +217,33 @@ impl Caster {
                 .field("framerate", gst::Fraction::new(15, 1))
                 .build(),
         );
-        let (encoder, pay) = if encoding == "VP8" {
+        let mut chain = vec![source.clone(), caps, make("videoconvert")];
+        if encoding == "VP8" {
             let encoder = make("vp8enc");
             encoder.set_property("deadline", 1i64);
             encoder.set_property("keyframe-max-dist", 30i32);
-            (encoder, make("rtpvp8pay"))
+            chain.extend([encoder, make("rtpvp8pay")]);
         } else {
             let encoder = make("x264enc");
             encoder.set_property_from_str("tune", "zerolatency");
             encoder.set_property_from_str("speed-preset", "ultrafast");
             encoder.set_property("key-int-max", 30u32);
+            // The offer's profile (42e01f), as a browser's encoder keeps to it.
+            let profile = make("capsfilter");
+            profile.set_property(
+                "caps",
+                gst::Caps::builder("video/x-h264")
+                    .field("profile", "constrained-baseline")
+                    .field("stream-format", "byte-stream")
+                    .build(),
+            );
             let pay = make("rtph264pay");
             pay.set_property("config-interval", -1i32);
-            (encoder, pay)
-        };
-        pay.set_property("pt", pt);
-        self.screen = Some(source.clone());
-        vec![source, caps, make("videoconvert"), encoder, pay]
+            chain.extend([encoder, profile, pay]);
+        }
+        chain.last().unwrap().set_property("pt", pt);
+        self.screen = Some(source);
+        chain
     }
 
     /// Paints the screen another colour.
