@@ -103,6 +103,13 @@ impl Chains {
         })
     }
 
+    /// Where key-frame requests go up the video chain from.
+    pub fn video_requests(&self) -> gst::Pad {
+        self.video_in
+            .static_pad("src")
+            .expect("a funnel has a src pad")
+    }
+
     /// Links each stream webrtcbin exposes to its chain; the video codec
     /// that arrived goes into `arrived`.
     pub fn route(

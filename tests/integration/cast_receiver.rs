@@ -76,24 +76,9 @@ fn a_vp8_screen_is_decoded_and_its_loss_noticed() {
     caster.paint(GREEN);
     wait_for_colour(&receiver, [0, 255, 0], Duration::from_secs(5));
 
-    let mut link = receiver.link();
     let closed = Instant::now();
     caster.close();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
-    let lost = runtime
-        .block_on(async {
-            tokio::time::timeout(
-                Duration::from_secs(2),
-                link.wait_for(|l| matches!(l, CastLink::Lost(_))),
-            )
-            .await
-        })
-        .expect("lost within 2 s")
-        .unwrap()
-        .clone();
+    let lost = wait_for_loss(&receiver, Duration::from_secs(2));
     eprintln!("lost after {:?}: {lost:?}", closed.elapsed());
     assert!(
         matches!(lost, CastLink::Lost(LostReason::Silent(_))),
@@ -185,6 +170,48 @@ fn vp8_is_chosen_without_preference_even_when_h264_comes_first() {
     assert_eq!(receiver.codec(), Some("VP8"));
     assert!(!receiver.has_audio());
     assert!(receiver.listen(Duration::from_millis(100)).is_err());
+}
+
+#[test]
+fn a_quiet_caster_is_asked_for_a_key_frame_before_it_counts_as_gone() {
+    let offering = Offering {
+        codecs: vec!["VP8"],
+        audio: false,
+        colour: RED,
+    };
+    let (caster, receiver, _, _) = cast(&offering, config(false));
+    wait_for_colour(&receiver, [255, 0, 0], Duration::from_secs(10));
+    let before = caster.key_requests();
+    let frozen = Instant::now();
+    caster.freeze();
+    let lost = wait_for_loss(&receiver, Duration::from_secs(3));
+    let asked = caster.key_requests() - before;
+    eprintln!(
+        "frozen: {asked} key-frame requests, lost after {:?}",
+        frozen.elapsed()
+    );
+    // Asked from 1 s of quiet, every 250 ms: twice before 1.5 s.
+    assert!(asked >= 1, "no key-frame request reached the caster");
+    assert!(
+        matches!(lost, CastLink::Lost(LostReason::Silent(_))),
+        "{lost:?}"
+    );
+}
+
+/// The link once lost, waited for up to `within`.
+fn wait_for_loss(receiver: &CastReceiver, within: Duration) -> CastLink {
+    let mut link = receiver.link();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let lost = runtime.block_on(async {
+        tokio::time::timeout(within, link.wait_for(|l| matches!(l, CastLink::Lost(_))))
+            .await
+            .map(|state| state.map(|l| l.clone()))
+    });
+    lost.unwrap_or_else(|_| panic!("not lost within {within:?}"))
+        .unwrap()
 }
 
 /// The offer's and the answer's `a=candidate` lines, taken out.

@@ -5,7 +5,8 @@
 //! once the answer is in, the encoder for the codec it put first is
 //! linked, so what is sent is what the room chose.
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
@@ -25,6 +26,9 @@ pub struct Caster {
     webrtc: gst::Element,
     screen: Option<gst::Element>,
     colour: u32,
+    /// Key-frame requests that reached the screen's payloader (the room's
+    /// PLI or FIR, as webrtcbin turns them into events).
+    key_requests: Arc<AtomicUsize>,
 }
 
 fn payload(codec: &str) -> i32 {
@@ -138,6 +142,7 @@ impl Caster {
                 webrtc,
                 screen: None,
                 colour: offering.colour,
+                key_requests: Arc::new(AtomicUsize::new(0)),
             },
             text,
         )
@@ -241,7 +246,20 @@ impl Caster {
             pay.set_property("config-interval", -1i32);
             chain.extend([encoder, profile, pay]);
         }
-        chain.last().unwrap().set_property("pt", pt);
+        let pay = chain.last().unwrap();
+        pay.set_property("pt", pt);
+        let requests = self.key_requests.clone();
+        pay.static_pad("src").unwrap().add_probe(
+            gst::PadProbeType::EVENT_UPSTREAM,
+            move |_, info| {
+                if let Some(gst::PadProbeData::Event(event)) = &info.data {
+                    if gst_video::UpstreamForceKeyUnitEvent::parse(event).is_ok() {
+                        requests.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                gst::PadProbeReturn::Ok
+            },
+        );
         self.screen = Some(source);
         chain
     }
@@ -250,6 +268,20 @@ impl Caster {
     pub fn paint(&self, colour: u32) {
         let screen = self.screen.as_ref().expect("sending");
         screen.set_property("foreground-color", colour);
+    }
+
+    /// The screen stops changing and the stand-in, unlike a browser, sends
+    /// no repeated frame: nothing leaves its encoder any more.
+    pub fn freeze(&self) {
+        let screen = self.screen.as_ref().expect("sending");
+        screen.static_pad("src").unwrap().add_probe(
+            gst::PadProbeType::BLOCK_DOWNSTREAM | gst::PadProbeType::BUFFER,
+            |_, _| gst::PadProbeReturn::Ok,
+        );
+    }
+
+    pub fn key_requests(&self) -> usize {
+        self.key_requests.load(Ordering::Relaxed)
     }
 
     /// The tab closes: everything stops at once, nothing said.
