@@ -31,15 +31,21 @@ pub fn add_transceivers(webrtc: &gst::Element, plan: &Plan) {
         let mut caps = gst::Caps::new_empty();
         {
             let caps = caps.get_mut().expect("a new caps is writable");
-            for &pt in &choice.payloads {
-                caps.append_structure(
-                    gst::Structure::builder("application/x-rtp")
-                        .field("media", media)
-                        .field("encoding-name", name)
-                        .field("clock-rate", rate)
-                        .field("payload", i32::from(pt))
-                        .build(),
-                );
+            for format in &choice.formats {
+                let mut s = gst::Structure::builder("application/x-rtp")
+                    .field("media", media)
+                    .field("encoding-name", name)
+                    .field("clock-rate", rate)
+                    .field("payload", i32::from(format.pt));
+                // webrtcbin leaves the offer's profile-level-id out of an
+                // H.264 answer (so it would read as baseline 42000a, which
+                // a browser matches against its own profiles): name it.
+                for key in ["packetization-mode", "profile-level-id"] {
+                    if let Some(value) = format.param(key) {
+                        s = s.field(key, value);
+                    }
+                }
+                caps.append_structure(s.build());
             }
         }
         let transceiver = webrtc.emit_by_name::<gst_webrtc::WebRTCRTPTransceiver>(

@@ -90,6 +90,45 @@ fn a_vp8_screen_is_decoded_and_its_loss_noticed() {
     assert!(pipeline.upgrade().is_none(), "the pipeline outlived stop()");
 }
 
+/// Payload types of the answer's video m-line, and the encodings they name.
+fn video_formats(answer: &str) -> Vec<(String, String)> {
+    let m = answer.lines().find(|l| l.starts_with("m=video")).unwrap();
+    m.split(' ')
+        .skip(3)
+        .map(|pt| {
+            let rtpmap = answer
+                .lines()
+                .find(|l| l.starts_with(&format!("a=rtpmap:{pt} ")))
+                .unwrap_or_default();
+            let name = rtpmap.split([' ', '/']).nth(1).unwrap_or_default();
+            (pt.to_string(), name.to_ascii_uppercase())
+        })
+        .collect()
+}
+
+#[test]
+fn a_chromium_offer_is_answered_with_the_preferred_codec_alone() {
+    let offer = include_str!("../../src/cast/testdata/chromium-156-offer.sdp");
+    let (receiver, answer) = CastReceiver::answer(offer, config(true)).unwrap();
+    // The first H.264 in mode 1 and its RTX, nothing else (webrtcbin
+    // answers one format of those the transceiver takes).
+    let formats = video_formats(&answer);
+    let names: Vec<&str> = formats.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["H264", "RTX"], "{answer}");
+    assert_eq!(formats[0].0, "102");
+    assert!(answer.contains("profile-level-id=42001f"), "{answer}");
+    assert!(answer.contains("a=rtcp-fb:102 nack pli"), "{answer}");
+    assert!(answer.contains("a=recvonly"), "{answer}");
+    assert!(answer.contains("a=rtpmap:111 OPUS/48000/2"), "{answer}");
+    assert!(receiver.has_audio());
+    drop(receiver);
+
+    let (_, answer) = CastReceiver::answer(offer, config(false)).unwrap();
+    let formats = video_formats(&answer);
+    let names: Vec<&str> = formats.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["VP8", "RTX"], "{answer}");
+}
+
 #[test]
 fn garbage_and_unsupported_offers_are_refused() {
     match CastReceiver::answer("garbage\0\u{1}", config(true)) {
