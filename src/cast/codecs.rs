@@ -50,6 +50,7 @@ pub struct Choice {
 }
 
 impl Choice {
+    #[cfg(test)]
     pub fn payloads(&self) -> Vec<u8> {
         self.formats.iter().map(|f| f.pt).collect()
     }
