@@ -13,7 +13,7 @@ use crate::common::caster::{Caster, Offering};
 const RED: u32 = 0xffff0000;
 const GREEN: u32 = 0xff00ff00;
 
-fn config(prefer_h264: bool) -> CastConfig {
+pub(crate) fn config(prefer_h264: bool) -> CastConfig {
     let mut config = CastConfig::from_plan(&crate::common::media_plan());
     config.prefer_h264 = prefer_h264;
     config.ice_addresses = vec![[127, 0, 0, 1].into()];
@@ -21,7 +21,7 @@ fn config(prefer_h264: bool) -> CastConfig {
 }
 
 /// The centre of the next frames, until it is `rgb` (or `within` passed).
-fn wait_for_colour(receiver: &CastReceiver, rgb: [u8; 3], within: Duration) -> RgbFrame {
+pub(crate) fn wait_for_colour(receiver: &CastReceiver, rgb: [u8; 3], within: Duration) -> RgbFrame {
     let deadline = Instant::now() + within;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -238,7 +238,7 @@ fn a_quiet_caster_is_asked_for_a_key_frame_before_it_counts_as_gone() {
 }
 
 /// The link once lost, waited for up to `within`.
-fn wait_for_loss(receiver: &CastReceiver, within: Duration) -> CastLink {
+pub(crate) fn wait_for_loss(receiver: &CastReceiver, within: Duration) -> CastLink {
     let mut link = receiver.link();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()

@@ -4,6 +4,7 @@
 
 pub mod baresip;
 pub mod caller;
+pub mod cast_page;
 pub mod caster;
 pub mod picture;
 pub mod qemu;
