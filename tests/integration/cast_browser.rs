@@ -5,7 +5,9 @@
 //! starts anything, so Chromium (its child) and the receiver's threads
 //! share a loopback no other test or interface sees; Chromium is allowed
 //! loopback candidates and keeps its mDNS names off. Needs root, as the
-//! test command has.
+//! test command has. Threads GLib or GStreamer pool while this runs may
+//! later serve other tests from this namespace; none of them opens
+//! sockets (webrtcbin's and libnice's own threads do, made per element).
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
