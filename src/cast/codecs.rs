@@ -96,9 +96,17 @@ pub fn choose(offer: &Offer, prefer_h264: bool) -> Result<Plan, CastError> {
     } else {
         [VideoCodec::Vp8, VideoCodec::H264]
     };
+    if !offer.media.iter().any(|m| m.kind == "video" && m.sends) {
+        return Err(CastError::BadOffer(
+            "it sends no video (no sendonly or sendrecv video m-line)".into(),
+        ));
+    }
     let mut choices = Vec::new();
     for (mline, media) in offer.media.iter().enumerate() {
         let mline = mline as u32;
+        if !media.sends {
+            continue;
+        }
         match media.kind.as_str() {
             "video" => {
                 let found = order.iter().find_map(|&codec| {
@@ -270,11 +278,15 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // Tab audio alone is no screen.
-        let audio_only = CHROME.replace("m=video", "m=text");
-        assert!(matches!(
-            choose(&Offer::parse(&audio_only).unwrap(), true),
-            Err(CastError::Unsupported(_))
-        ));
+        // Tab audio alone is no screen; nor is a browser asking to receive.
+        for offer in [
+            CHROME.replace("m=video", "m=text"),
+            CHROME.replace("a=sendonly", "a=recvonly"),
+        ] {
+            match choose(&Offer::parse(&offer).unwrap(), true) {
+                Err(CastError::BadOffer(why)) => assert!(why.contains("sends no video"), "{why}"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

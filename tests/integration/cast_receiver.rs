@@ -58,6 +58,14 @@ fn cast(offering: &Offering, config: CastConfig) -> (Caster, CastReceiver, Strin
     (caster, receiver, answer, started)
 }
 
+/// The screen's thread takes pictures while the signalling's adds
+/// candidates: the receiver is shared.
+#[test]
+fn the_receiver_is_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<CastReceiver>();
+}
+
 #[test]
 fn a_vp8_screen_is_decoded_and_its_loss_noticed() {
     let offering = Offering {
@@ -130,6 +138,69 @@ fn a_chromium_offer_is_answered_with_the_preferred_codec_alone() {
 }
 
 #[test]
+fn odd_offers_are_answered_or_refused_never_a_crash() {
+    let chromium = include_str!("../../src/cast/testdata/chromium-156-offer.sdp");
+    let without = |prefix: &str| -> String {
+        chromium
+            .split("\r\n")
+            .filter(|l| !l.starts_with(prefix))
+            .collect::<Vec<_>>()
+            .join("\r\n")
+    };
+    let video_end = chromium.find("m=audio").unwrap();
+    // The video m-line's ICE credentials and fingerprint, for another m-line.
+    let transport = chromium
+        .split("\r\n")
+        .filter(|l| l.starts_with("a=ice-") || l.starts_with("a=fingerprint"))
+        .take(4)
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    // What webrtcbin refuses to set as remote description.
+    let refused = [
+        "no mid",
+        "no setup",
+        "BUNDLE of unknown mids",
+        "data channel without fingerprint",
+    ];
+    let cases: Vec<(&str, String)> = vec![
+        ("no mid", without("a=mid:")),
+        ("no setup", without("a=setup:")),
+        ("no BUNDLE", without("a=group:BUNDLE")),
+        ("BUNDLE of unknown mids", chromium.replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 7 9")),
+        ("setup:active", chromium.replace("a=setup:actpass", "a=setup:active")),
+        ("setup:passive", chromium.replace("a=setup:actpass", "a=setup:passive")),
+        ("no rtcp-mux", without("a=rtcp-mux")),
+        ("sendrecv", chromium.replace("a=sendonly", "a=sendrecv")),
+        ("no direction", without("a=sendonly")),
+        ("video twice", format!("{}{}", &chromium[..video_end], &chromium[chromium.find("m=video").unwrap()..])),
+        ("video port 0", chromium.replace("m=video 9", "m=video 0")),
+        ("bad fmtp", chromium.replace("a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", "a=fmtp:102 ;;=;packetization-mode=1;=x")),
+        ("bad rtpmap", chromium.replace("a=rtpmap:102 H264/90000", "a=rtpmap:102 H264")),
+        ("cut in half", chromium[..chromium.len() / 2].to_string()),
+        ("cut after video", chromium[..video_end].to_string()),
+        ("data channel", format!("{chromium}m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n{}\r\na=setup:actpass\r\na=mid:2\r\na=sctp-port:5000\r\n", transport)),
+        ("data channel without fingerprint", format!("{chromium}m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=mid:2\r\na=sctp-port:5000\r\n")),
+        ("no ICE options, LF only", without("a=ice-options").replace("\r\n", "\n")),
+    ];
+    for (i, (name, offer)) in cases.into_iter().enumerate() {
+        let prefer_h264 = i % 2 == 0;
+        let outcome = CastReceiver::answer(&offer, config(prefer_h264))
+            .map(|(receiver, answer)| (receiver.has_audio(), first_video_codec(&answer)));
+        eprintln!("{name} (H.264 preferred: {prefer_h264}): {outcome:?}");
+        match (&outcome, name) {
+            (Err(CastError::BadOffer(why)), _) if refused.contains(&name) => {
+                assert!(why.contains("webrtcbin refused"), "{name}: {why}")
+            }
+            (Err(CastError::BadOffer(_)), "video port 0") => {}
+            (Ok((_, codec)), _) => {
+                assert_eq!(codec, if prefer_h264 { "H264" } else { "VP8" }, "{name}")
+            }
+            _ => panic!("{name}: {outcome:?}"),
+        }
+    }
+}
+
+#[test]
 fn garbage_and_unsupported_offers_are_refused() {
     match CastReceiver::answer("garbage\0\u{1}", config(true)) {
         Err(CastError::BadOffer(why)) => assert!(why.contains("not SDP"), "{why}"),
@@ -156,7 +227,10 @@ fn h264_is_chosen_when_preferred_and_tab_audio_is_heard() {
         audio: true,
         colour: GREEN,
     };
-    let (caster, receiver, answer, started) = cast(&offering, config(true));
+    // With a speaker, so tab audio also goes through the tee's second branch.
+    let mut with_speaker = config(true);
+    with_speaker.speaker = Some("fakesink".into());
+    let (caster, receiver, answer, started) = cast(&offering, with_speaker);
     assert_eq!(first_video_codec(&answer), "H264");
     assert!(
         !answer.contains("VP8/90000"),
