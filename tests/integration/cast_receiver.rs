@@ -84,6 +84,23 @@ fn a_vp8_screen_is_decoded_and_its_loss_noticed() {
     caster.paint(GREEN);
     wait_for_colour(&receiver, [0, 255, 0], Duration::from_secs(5));
 
+    // A new size mid-cast (a resized window, a browser adapting): the
+    // picture follows, unscaled.
+    caster.resize(480, 272);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let frame = wait_for_colour(&receiver, [0, 255, 0], Duration::from_secs(5));
+        if (frame.width, frame.height) == (480, 272) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {}x{}",
+            frame.width,
+            frame.height
+        );
+    }
+
     let closed = Instant::now();
     caster.close();
     let lost = wait_for_loss(&receiver, Duration::from_secs(2));

@@ -25,6 +25,8 @@ pub struct Caster {
     pipeline: gst::Pipeline,
     webrtc: gst::Element,
     screen: Option<gst::Element>,
+    /// The screen's size, as a capsfilter.
+    size: Option<gst::Element>,
     colour: u32,
     /// Key-frame requests that reached the screen's payloader (the room's
     /// PLI or FIR, as webrtcbin turns them into events).
@@ -141,6 +143,7 @@ impl Caster {
                 pipeline,
                 webrtc,
                 screen: None,
+                size: None,
                 colour: offering.colour,
                 key_requests: Arc::new(AtomicUsize::new(0)),
             },
@@ -222,6 +225,7 @@ impl Caster {
                 .field("framerate", gst::Fraction::new(15, 1))
                 .build(),
         );
+        self.size = Some(caps.clone());
         let mut chain = vec![source.clone(), caps, make("videoconvert")];
         if encoding == "VP8" {
             let encoder = make("vp8enc");
@@ -265,6 +269,19 @@ impl Caster {
     }
 
     /// Paints the screen another colour.
+    /// The shared window changes size (the encoder restarts with it).
+    pub fn resize(&self, width: i32, height: i32) {
+        let size = self.size.as_ref().expect("sending");
+        size.set_property(
+            "caps",
+            gst::Caps::builder("video/x-raw")
+                .field("width", width)
+                .field("height", height)
+                .field("framerate", gst::Fraction::new(15, 1))
+                .build(),
+        );
+    }
+
     pub fn paint(&self, colour: u32) {
         let screen = self.screen.as_ref().expect("sending");
         screen.set_property("foreground-color", colour);
