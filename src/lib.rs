@@ -3,9 +3,10 @@
 //!
 //! Modules depend one way, bottom to top (docs/ARCHITECTURE.md has the
 //! map): `keys`, `store`, `board` (profiles) → `net`, `provision`, `sip`,
-//! `media`, `update` → `status` (what every view reads) and `ui` (the pure
-//! page state machine) → `app` (the runtime) → `web`, `screen`, `input`,
-//! `gpio` (its faces and inputs) and `self_check`.
+//! `media`, `cast` (a browser's screen cast, on `media`), `update` →
+//! `status` (what every view reads) and `ui` (the pure page state
+//! machine) → `app` (the runtime) → `web`, `screen`, `input`, `gpio` (its
+//! faces and inputs) and `self_check`.
 
 pub use roomterm_proto as proto;
 

@@ -66,8 +66,8 @@ pub fn run(profile: &BoardProfile, root: &Path) -> Vec<Check> {
         "media",
         Outcome::Ok,
         format!(
-            "encoder {}, decoder {}, display {}",
-            plan.h264_encoder, plan.h264_decoder, plan.video_sink
+            "encoder {}, decoder {}, VP8 decoder {}, display {}",
+            plan.h264_encoder, plan.h264_decoder, plan.vp8_decoder, plan.video_sink
         ),
     ));
     checks.extend(devices(&plan, root));

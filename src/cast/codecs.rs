@@ -40,13 +40,20 @@ impl VideoCodec {
 /// 4:4:4 (0x6e, 0xf4) are refused: hardware decoders do not take them.
 const H264_PROFILES: [u8; 3] = [0x42, 0x4d, 0x64];
 
-/// The payload types to answer an m-line with, in the offer's order.
+/// The formats to answer an m-line with, in the offer's order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
     /// The m-line's index in the offer.
     pub mline: u32,
     pub kind: Kind,
-    pub payloads: Vec<u8>,
+    pub formats: Vec<Format>,
+}
+
+impl Choice {
+    #[cfg(test)]
+    pub fn payloads(&self) -> Vec<u8> {
+        self.formats.iter().map(|f| f.pt).collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,30 +96,38 @@ pub fn choose(offer: &Offer, prefer_h264: bool) -> Result<Plan, CastError> {
     } else {
         [VideoCodec::Vp8, VideoCodec::H264]
     };
+    if !offer.media.iter().any(|m| m.kind == "video" && m.sends) {
+        return Err(CastError::BadOffer(
+            "it sends no video (no sendonly or sendrecv video m-line)".into(),
+        ));
+    }
     let mut choices = Vec::new();
     for (mline, media) in offer.media.iter().enumerate() {
         let mline = mline as u32;
+        if !media.sends {
+            continue;
+        }
         match media.kind.as_str() {
             "video" => {
                 let found = order.iter().find_map(|&codec| {
-                    let payloads = payloads(media, |f| accepts(codec, f));
-                    (!payloads.is_empty()).then_some((codec, payloads))
+                    let formats = formats(media, |f| accepts(codec, f));
+                    (!formats.is_empty()).then_some((codec, formats))
                 });
-                if let Some((codec, payloads)) = found {
+                if let Some((codec, formats)) = found {
                     choices.push(Choice {
                         mline,
                         kind: Kind::Video(codec),
-                        payloads,
+                        formats,
                     });
                 }
             }
             "audio" => {
-                let payloads = payloads(media, |f| f.encoding == "OPUS" && f.clock_rate == 48_000);
-                if !payloads.is_empty() {
+                let formats = formats(media, |f| f.encoding == "OPUS" && f.clock_rate == 48_000);
+                if !formats.is_empty() {
                     choices.push(Choice {
                         mline,
                         kind: Kind::Audio,
-                        payloads,
+                        formats,
                     });
                 }
             }
@@ -128,13 +143,8 @@ pub fn choose(offer: &Offer, prefer_h264: bool) -> Result<Plan, CastError> {
     Ok(Plan { choices })
 }
 
-fn payloads(media: &Media, take: impl Fn(&Format) -> bool) -> Vec<u8> {
-    media
-        .formats
-        .iter()
-        .filter(|f| take(f))
-        .map(|f| f.pt)
-        .collect()
+fn formats(media: &Media, take: impl Fn(&Format) -> bool) -> Vec<Format> {
+    media.formats.iter().filter(|f| take(f)).cloned().collect()
 }
 
 fn accepts(codec: VideoCodec, format: &Format) -> bool {
@@ -192,19 +202,29 @@ mod tests {
         let plan = choose(&offer, true).unwrap();
         assert_eq!(plan.video_codec(), VideoCodec::H264);
         // Only the mode-1 constrained-baseline entry: 106 is mode 0.
-        assert_eq!(plan.choices[0].payloads, [102]);
+        assert_eq!(plan.choices[0].payloads(), [102]);
         assert!(plan.has_audio());
         assert_eq!(
-            plan.choices[1],
-            Choice {
-                mline: 1,
-                kind: Kind::Audio,
-                payloads: vec![111]
-            }
+            (plan.choices[1].mline, plan.choices[1].kind),
+            (1, Kind::Audio)
         );
+        assert_eq!(plan.choices[1].payloads(), [111]);
         let plan = choose(&offer, false).unwrap();
         assert_eq!(plan.video_codec(), VideoCodec::Vp8);
-        assert_eq!(plan.choices[0].payloads, [96]);
+        assert_eq!(plan.choices[0].payloads(), [96]);
+    }
+
+    #[test]
+    fn a_real_chromium_offer() {
+        // Chromium 156's createOffer() for a canvas track and an audio
+        // track, both sendonly (testdata/README.md).
+        let offer = Offer::parse(include_str!("testdata/chromium-156-offer.sdp")).unwrap();
+        let plan = choose(&offer, true).unwrap();
+        // Mode 1 in constrained baseline 42001f and 42e01f, main 4d001f;
+        // the mode-0 twins left out.
+        assert_eq!(plan.choices[0].payloads(), [102, 108, 116]);
+        assert_eq!(plan.choices[1].payloads(), [111]);
+        assert_eq!(choose(&offer, false).unwrap().choices[0].payloads(), [96]);
     }
 
     #[test]
@@ -258,11 +278,15 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // Tab audio alone is no screen.
-        let audio_only = CHROME.replace("m=video", "m=text");
-        assert!(matches!(
-            choose(&Offer::parse(&audio_only).unwrap(), true),
-            Err(CastError::Unsupported(_))
-        ));
+        // Tab audio alone is no screen; nor is a browser asking to receive.
+        for offer in [
+            CHROME.replace("m=video", "m=text"),
+            CHROME.replace("a=sendonly", "a=recvonly"),
+        ] {
+            match choose(&Offer::parse(&offer).unwrap(), true) {
+                Err(CastError::BadOffer(why)) => assert!(why.contains("sends no video"), "{why}"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

@@ -85,7 +85,11 @@ impl Chains {
                 },
             )?;
             let funnel = make("funnel")?;
-            running.add_linked(&[funnel.clone(), decoding.input])?;
+            running
+                .pipeline()
+                .add(&funnel)
+                .and_then(|_| funnel.link(&decoding.input))
+                .map_err(|e| running.error(e.to_string()))?;
             (Some(decoding.sink), Some(funnel))
         } else {
             (None, None)
@@ -97,6 +101,13 @@ impl Chains {
             audio_in,
             codec,
         })
+    }
+
+    /// Where key-frame requests go up the video chain from.
+    pub fn video_requests(&self) -> gst::Pad {
+        self.video_in
+            .static_pad("src")
+            .expect("a funnel has a src pad")
     }
 
     /// Links each stream webrtcbin exposes to its chain; the video codec

@@ -5,6 +5,11 @@
 //! connected, a silence of `silence` (1.5 s by default) is a loss, so the
 //! room is back on its own screen within 2 s. Lost is final: a caster
 //! that comes back sends a new offer.
+//!
+//! A still screen is not a gone caster, but browsers send little for one
+//! (a repeated frame and an RTCP report about once a second): after two
+//! thirds of the silence, the room asks for a key frame every 250 ms
+//! ([`LinkMonitor::nudge`]) — a live caster answers within a round trip.
 
 use std::time::{Duration, Instant};
 
@@ -52,7 +57,11 @@ pub struct LinkMonitor {
     connect_within: Duration,
     silence: Duration,
     connected_at: Option<Instant>,
+    nudged_at: Option<Instant>,
 }
+
+/// Between two key-frame requests while it is quiet.
+const NUDGE_EVERY: Duration = Duration::from_millis(250);
 
 impl LinkMonitor {
     pub fn new(started: Instant, connect_within: Duration, silence: Duration) -> Self {
@@ -62,6 +71,7 @@ impl LinkMonitor {
             connect_within,
             silence,
             connected_at: None,
+            nudged_at: None,
         }
     }
 
@@ -88,6 +98,23 @@ impl LinkMonitor {
         if !matches!(self.link, CastLink::Lost(_)) {
             self.link = CastLink::Lost(LostReason::Pipeline(message));
         }
+    }
+
+    /// Whether to ask the caster for a key frame now: connected, quiet
+    /// for two thirds of the silence, not asked in the last 250 ms.
+    pub fn nudge(&mut self, now: Instant, last_packet: Option<Instant>) -> bool {
+        let (CastLink::Connected, Some(connected_at)) = (&self.link, self.connected_at) else {
+            return false;
+        };
+        let since = last_packet.map_or(connected_at, |p| p.max(connected_at));
+        let quiet = now.saturating_duration_since(since) >= self.silence * 2 / 3;
+        let due = self
+            .nudged_at
+            .is_none_or(|at| now.saturating_duration_since(at) >= NUDGE_EVERY);
+        if quiet && due {
+            self.nudged_at = Some(now);
+        }
+        quiet && due
     }
 
     /// The link at `now`, the last packet having arrived at `last_packet`.
@@ -164,6 +191,23 @@ mod tests {
             m.tick(t0 + 1600 * MS, Some(t0)),
             &CastLink::Lost(LostReason::Silent(1500))
         );
+    }
+
+    #[test]
+    fn a_quiet_caster_is_asked_for_key_frames() {
+        let t0 = Instant::now();
+        let mut m = monitor(t0);
+        assert!(!m.nudge(t0 + 5000 * MS, None), "not before connecting");
+        m.report(Report::Connected, t0);
+        let last = Some(t0 + 100 * MS);
+        assert!(!m.nudge(t0 + 1099 * MS, last));
+        assert!(m.nudge(t0 + 1100 * MS, last));
+        assert!(!m.nudge(t0 + 1300 * MS, last), "at most every 250 ms");
+        assert!(m.nudge(t0 + 1350 * MS, last));
+        // Packets again: quiet.
+        assert!(!m.nudge(t0 + 1400 * MS, Some(t0 + 1390 * MS)));
+        m.tick(t0 + 3000 * MS, Some(t0 + 1390 * MS));
+        assert!(!m.nudge(t0 + 3000 * MS, None), "not once lost");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! - `decode.rs`: the decoding chains and the routing of incoming streams.
 //! - `watch.rs`: the thread that keeps the link state current.
 //! - `receiver.rs`: [`CastReceiver`], the whole of one cast.
+//! - `warm.rs`: [`prepare`], the first cast's start-up costs paid ahead.
 //!
 //! It sits beside `media/` and uses its pipeline and appsink helpers.
 
@@ -24,6 +25,7 @@ mod link;
 mod negotiate;
 mod offer;
 mod receiver;
+mod warm;
 mod watch;
 
 pub use candidate::{Address, Candidate};
@@ -32,3 +34,4 @@ pub use config::CastConfig;
 pub use error::CastError;
 pub use link::{CastLink, LostReason};
 pub use receiver::CastReceiver;
+pub use warm::prepare;

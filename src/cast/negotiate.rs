@@ -31,15 +31,21 @@ pub fn add_transceivers(webrtc: &gst::Element, plan: &Plan) {
         let mut caps = gst::Caps::new_empty();
         {
             let caps = caps.get_mut().expect("a new caps is writable");
-            for &pt in &choice.payloads {
-                caps.append_structure(
-                    gst::Structure::builder("application/x-rtp")
-                        .field("media", media)
-                        .field("encoding-name", name)
-                        .field("clock-rate", rate)
-                        .field("payload", i32::from(pt))
-                        .build(),
-                );
+            for format in &choice.formats {
+                let mut s = gst::Structure::builder("application/x-rtp")
+                    .field("media", media)
+                    .field("encoding-name", name)
+                    .field("clock-rate", rate)
+                    .field("payload", i32::from(format.pt));
+                // webrtcbin leaves the offer's profile-level-id out of an
+                // H.264 answer (so it would read as baseline 42000a, which
+                // a browser matches against its own profiles): name it.
+                for key in ["packetization-mode", "profile-level-id"] {
+                    if let Some(value) = format.param(key) {
+                        s = s.field(key, value);
+                    }
+                }
+                caps.append_structure(s.build());
             }
         }
         let transceiver = webrtc.emit_by_name::<gst_webrtc::WebRTCRTPTransceiver>(
@@ -61,8 +67,14 @@ pub fn answer(
     offer: gst_sdp::SDPMessage,
     plan: &Plan,
 ) -> Result<String, CastError> {
-    let offer = gst_webrtc::WebRTCSessionDescription::new(WebRTCSDPType::Offer, offer);
-    call(webrtc, "set-remote-description", Some(&offer))?;
+    let offer =
+        gst_webrtc::WebRTCSessionDescription::new(WebRTCSDPType::Offer, with_directions(offer));
+    // webrtcbin refusing the offer (no mid, no setup, a BUNDLE of unknown
+    // mids…) is the offer's fault.
+    call(webrtc, "set-remote-description", Some(&offer)).map_err(|e| match e {
+        CastError::Negotiation(why) => CastError::BadOffer(format!("webrtcbin refused it: {why}")),
+        other => other,
+    })?;
     let reply = call(webrtc, "create-answer", None)?
         .ok_or_else(|| failed("create-answer gave no answer"))?;
     let answer = reply
@@ -82,6 +94,21 @@ pub fn answer(
         return Err(CastError::NoCandidates(GATHERING.as_millis() as u64));
     }
     Ok(text)
+}
+
+/// An m-line without a direction attribute is `sendrecv` (RFC 3264), but
+/// webrtcbin 1.22 takes it for none and rejects it: say it.
+fn with_directions(mut offer: gst_sdp::SDPMessage) -> gst_sdp::SDPMessage {
+    const DIRECTIONS: [&str; 4] = ["sendrecv", "sendonly", "recvonly", "inactive"];
+    let session = DIRECTIONS
+        .into_iter()
+        .find(|d| offer.attribute_val(d).is_some());
+    for media in offer.medias_mut() {
+        if !DIRECTIONS.iter().any(|d| media.attribute_val(d).is_some()) {
+            media.add_attribute(session.unwrap_or("sendrecv"), None);
+        }
+    }
+    offer
 }
 
 /// Emits one of webrtcbin's promise-taking actions and waits for the

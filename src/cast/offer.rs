@@ -37,6 +37,9 @@ pub struct Media {
     /// `video`, `audio`, `application`…
     pub kind: String,
     pub mid: Option<String>,
+    /// Whether the browser sends on it: `sendonly` or `sendrecv` (the
+    /// default), and a port (0 is a disabled m-line unless `bundle-only`).
+    pub sends: bool,
     /// Formats in the offer's order (its preference).
     pub formats: Vec<Format>,
 }
@@ -86,7 +89,12 @@ impl Offer {
             if !has("ice-ufrag") || !has("ice-pwd") {
                 return Err(bad(format!("no ICE credentials for {kind}")));
             }
+            let direction_sends = !["recvonly", "inactive"]
+                .iter()
+                .any(|d| m.attribute_val(d).is_some());
+            let enabled = m.port() != 0 || m.attribute_val("bundle-only").is_some();
             media.push(Media {
+                sends: direction_sends && enabled,
                 mid: m.attribute_val("mid").map(str::to_string),
                 formats: formats(m),
                 kind,
@@ -221,6 +229,11 @@ a=rtpmap:0 PCMU/8000\r
         let video = &offer.media[0];
         assert_eq!(video.kind, "video");
         assert_eq!(video.mid.as_deref(), Some("0"));
+        assert!(video.sends);
+        let receiving = Offer::parse(&CHROME.replace("a=sendonly", "a=recvonly")).unwrap();
+        assert!(!receiving.media[0].sends);
+        let disabled = Offer::parse(&CHROME.replace("m=video 9", "m=video 0")).unwrap();
+        assert!(!disabled.media[0].sends);
         let names: Vec<&str> = video.formats.iter().map(|f| f.encoding.as_str()).collect();
         assert_eq!(
             names,

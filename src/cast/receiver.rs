@@ -71,8 +71,15 @@ impl CastReceiver {
         negotiate::add_transceivers(&webrtc, &plan);
         let answer = negotiate::answer(&webrtc, message, &plan)?;
         let (tx, link) = watch::channel(CastLink::Connecting);
-        let watcher = Watcher::spawn(running.pipeline(), &webrtc, activity, config.silence, tx)
-            .map_err(|e| running.error(format!("no link thread: {e}")))?;
+        let watcher = Watcher::spawn(
+            running.pipeline(),
+            &webrtc,
+            chains.video_requests(),
+            activity,
+            config.silence,
+            tx,
+        )
+        .map_err(|e| running.error(format!("no link thread: {e}")))?;
         log_plan(&plan);
         Ok((
             CastReceiver {

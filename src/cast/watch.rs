@@ -4,6 +4,8 @@
 //! [`LinkMonitor`]. Packets are counted by probes on rtpbin's receiving
 //! pads — RTP and RTCP after decryption, so STUN keep-alives of a caster
 //! whose media stopped do not count — and on webrtcbin's source pads.
+//! A quiet caster is asked for a key frame (an upstream force-key-unit
+//! event into the video chain, which rtpbin sends as a PLI).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -98,9 +100,11 @@ pub struct Watcher {
 }
 
 impl Watcher {
+    /// `video` is the pad key-frame requests go up from.
     pub fn spawn(
         pipeline: &gst::Pipeline,
         webrtc: &gst::Element,
+        video: gst::Pad,
         activity: Arc<Activity>,
         silence: Duration,
         link: watch::Sender<CastLink>,
@@ -111,7 +115,7 @@ impl Watcher {
             .name("cast-link".into())
             .spawn({
                 let (bus, stop, webrtc) = (bus.clone(), stop.clone(), webrtc.clone());
-                move || run(&bus, &stop, &webrtc, &activity, silence, &link)
+                move || run(&bus, &stop, &webrtc, &video, &activity, silence, &link)
             })?;
         Ok(Watcher {
             stop,
@@ -143,6 +147,7 @@ fn run(
     bus: &gst::Bus,
     stop: &AtomicBool,
     webrtc: &gst::Element,
+    video: &gst::Pad,
     activity: &Activity,
     silence: Duration,
     link: &watch::Sender<CastLink>,
@@ -168,6 +173,14 @@ fn run(
             monitor.report(Report::ConnectionFailed, now);
         } else if peer == WebRTCPeerConnectionState::Connected {
             monitor.report(Report::Connected, now);
+        }
+        if monitor.nudge(now, activity.last()) {
+            tracing::debug!("quiet caster: asking for a key frame");
+            video.send_event(
+                gst_video::UpstreamForceKeyUnitEvent::builder()
+                    .all_headers(true)
+                    .build(),
+            );
         }
         let state = monitor.tick(now, activity.last()).clone();
         link.send_if_modified(|current| {

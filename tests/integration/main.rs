@@ -9,6 +9,7 @@ mod common;
 
 mod address_change;
 mod cast;
+mod cast_browser;
 mod cast_receiver;
 mod control_api;
 mod control_api_limits;

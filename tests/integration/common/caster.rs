@@ -5,7 +5,8 @@
 //! once the answer is in, the encoder for the codec it put first is
 //! linked, so what is sent is what the room chose.
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
@@ -24,7 +25,12 @@ pub struct Caster {
     pipeline: gst::Pipeline,
     webrtc: gst::Element,
     screen: Option<gst::Element>,
+    /// The screen's size, as a capsfilter.
+    size: Option<gst::Element>,
     colour: u32,
+    /// Key-frame requests that reached the screen's payloader (the room's
+    /// PLI or FIR, as webrtcbin turns them into events).
+    key_requests: Arc<AtomicUsize>,
 }
 
 fn payload(codec: &str) -> i32 {
@@ -137,7 +143,9 @@ impl Caster {
                 pipeline,
                 webrtc,
                 screen: None,
+                size: None,
                 colour: offering.colour,
+                key_requests: Arc::new(AtomicUsize::new(0)),
             },
             text,
         )
@@ -217,29 +225,80 @@ impl Caster {
                 .field("framerate", gst::Fraction::new(15, 1))
                 .build(),
         );
-        let (encoder, pay) = if encoding == "VP8" {
+        self.size = Some(caps.clone());
+        let mut chain = vec![source.clone(), caps, make("videoconvert")];
+        if encoding == "VP8" {
             let encoder = make("vp8enc");
             encoder.set_property("deadline", 1i64);
             encoder.set_property("keyframe-max-dist", 30i32);
-            (encoder, make("rtpvp8pay"))
+            chain.extend([encoder, make("rtpvp8pay")]);
         } else {
             let encoder = make("x264enc");
             encoder.set_property_from_str("tune", "zerolatency");
             encoder.set_property_from_str("speed-preset", "ultrafast");
             encoder.set_property("key-int-max", 30u32);
+            // The offer's profile (42e01f), as a browser's encoder keeps to it.
+            let profile = make("capsfilter");
+            profile.set_property(
+                "caps",
+                gst::Caps::builder("video/x-h264")
+                    .field("profile", "constrained-baseline")
+                    .field("stream-format", "byte-stream")
+                    .build(),
+            );
             let pay = make("rtph264pay");
             pay.set_property("config-interval", -1i32);
-            (encoder, pay)
-        };
+            chain.extend([encoder, profile, pay]);
+        }
+        let pay = chain.last().unwrap();
         pay.set_property("pt", pt);
-        self.screen = Some(source.clone());
-        vec![source, caps, make("videoconvert"), encoder, pay]
+        let requests = self.key_requests.clone();
+        pay.static_pad("src").unwrap().add_probe(
+            gst::PadProbeType::EVENT_UPSTREAM,
+            move |_, info| {
+                if let Some(gst::PadProbeData::Event(event)) = &info.data {
+                    if gst_video::UpstreamForceKeyUnitEvent::parse(event).is_ok() {
+                        requests.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                gst::PadProbeReturn::Ok
+            },
+        );
+        self.screen = Some(source);
+        chain
     }
 
     /// Paints the screen another colour.
+    /// The shared window changes size (the encoder restarts with it).
+    pub fn resize(&self, width: i32, height: i32) {
+        let size = self.size.as_ref().expect("sending");
+        size.set_property(
+            "caps",
+            gst::Caps::builder("video/x-raw")
+                .field("width", width)
+                .field("height", height)
+                .field("framerate", gst::Fraction::new(15, 1))
+                .build(),
+        );
+    }
+
     pub fn paint(&self, colour: u32) {
         let screen = self.screen.as_ref().expect("sending");
         screen.set_property("foreground-color", colour);
+    }
+
+    /// The screen stops changing and the stand-in, unlike a browser, sends
+    /// no repeated frame: nothing leaves its encoder any more.
+    pub fn freeze(&self) {
+        let screen = self.screen.as_ref().expect("sending");
+        screen.static_pad("src").unwrap().add_probe(
+            gst::PadProbeType::BLOCK_DOWNSTREAM | gst::PadProbeType::BUFFER,
+            |_, _| gst::PadProbeReturn::Ok,
+        );
+    }
+
+    pub fn key_requests(&self) -> usize {
+        self.key_requests.load(Ordering::Relaxed)
     }
 
     /// The tab closes: everything stops at once, nothing said.

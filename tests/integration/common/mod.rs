@@ -5,6 +5,7 @@
 pub mod baresip;
 pub mod browser;
 pub mod caller;
+pub mod cast_page;
 pub mod caster;
 pub mod picture;
 pub mod qemu;
