@@ -43,6 +43,9 @@ impl Laptop {
                 // getDisplayMedia without a person to pick: the tab titled so.
                 &format!("--auto-select-tab-capture-source-by-title={SHARED_TAB}"),
                 "--use-fake-ui-for-media-stream",
+                // Host candidates by address: the room resolves no mDNS
+                // names here (no resolver in the test's namespace).
+                "--disable-features=WebRtcHideLocalIpsWithMdns",
                 // Background tabs keep painting and sending.
                 "--disable-background-timer-throttling",
                 "--disable-renderer-backgrounding",
