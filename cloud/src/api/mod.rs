@@ -24,6 +24,8 @@ pub struct AppState {
     pub meetings: Arc<Meetings>,
     /// Live meetings: who is in them, their layout.
     pub focus: Arc<crate::focus::Focus>,
+    /// Casting: codes, the rooms' channels, sessions.
+    pub casting: Arc<crate::cast::Casting>,
     /// SHA-256 of the admin bearer token.
     pub admin_token_hash: String,
 }
