@@ -79,7 +79,7 @@ async fn run(
                         Ok(DeviceMessage::UpdateStatus { offer, state, progress, message, .. }) => {
                             devices.update_reported(&row, offer, state, progress, message.as_deref()).await?;
                         }
-                        Ok(other) => cast.from_room(other),
+                        Ok(other) => cast.room_says(other),
                         Err(err) => tracing::debug!(%err, sn = %row.sn, "ignored bad channel message"),
                     },
                     Message::Close(_) => return Ok(()),

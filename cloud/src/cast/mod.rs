@@ -175,7 +175,7 @@ impl Casting {
     }
 
     /// The room's reply to an offer, or the end of one of its casts.
-    fn from_room(&self, room: RoomId, message: DeviceMessage) {
+    fn room_says(&self, room: RoomId, message: DeviceMessage) {
         let mut state = lock(&self.state);
         let known = match message {
             DeviceMessage::CastAnswer { session, sdp } => {
@@ -427,8 +427,8 @@ impl RoomChannel {
     }
 
     /// A casting message from the room.
-    pub fn from_room(&self, message: DeviceMessage) {
-        self.casting.from_room(self.room, message);
+    pub fn room_says(&self, message: DeviceMessage) {
+        self.casting.room_says(self.room, message);
     }
 }
 

@@ -7,6 +7,7 @@ mod common;
 mod harness;
 
 mod activation;
+mod cast;
 mod cli;
 mod config_channel;
 mod http_limits;
