@@ -206,7 +206,7 @@ impl Casting {
 
     /// Sends a browser's offer to the room its code names and waits for
     /// the room's answer.
-    pub async fn offer(self: &Arc<Self>, offer: Offer<'_>) -> CloudResult<Answer> {
+    pub async fn offer(&self, offer: Offer<'_>) -> CloudResult<Answer> {
         let now = self.now();
         if let Some(retry_after_secs) = lock(&self.lockout).locked_for(offer.ip, now) {
             return Err(CloudError::CastLocked { retry_after_secs });

@@ -8,6 +8,7 @@ mod harness;
 
 mod activation;
 mod cast;
+mod cast_browser;
 mod cli;
 mod config_channel;
 mod http_limits;
