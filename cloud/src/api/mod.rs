@@ -85,6 +85,8 @@ pub fn router(state: AppState) -> Router {
         .nest(DEVICE_API, device)
         .nest(ADMIN_API, admin)
         .nest("/cast", casting)
+        // Typed with a slash, the page all the same.
+        .route("/cast/", get(cast_page::page))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -477,6 +477,7 @@ async fn the_page_speaks_both_languages_under_a_strict_policy() {
     assert!(en.contains("<html lang=\"en\">"));
     assert!(en.contains("Casting code") && en.contains("Share screen"));
     assert!(!en.contains("投屏码"));
+    assert!(page(&t, "/cast/", "en").await.contains("Casting code"));
     let prefilled = page(&t, "/cast/123456", "en").await;
     assert!(prefilled.contains("value=\"123456\""));
     let not_a_code = page(&t, "/cast/12x456", "en").await;
