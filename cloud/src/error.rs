@@ -31,6 +31,17 @@ pub enum CloudError {
         code: &'static str,
         message: String,
     },
+    /// A room refused a cast while someone else shows: `showing` names them
+    /// (the casting page offers to take over).
+    #[error("{message}")]
+    CastShowing {
+        status: u16,
+        code: &'static str,
+        message: String,
+        showing: Option<String>,
+    },
+    #[error("too many wrong casting codes from this address; try again in {retry_after_secs} s")]
+    CastLocked { retry_after_secs: u64 },
     #[error("missing or invalid credentials")]
     Unauthorized,
     #[error("internal error")]
@@ -48,7 +59,8 @@ impl CloudError {
             Self::CodeExpired => "activation_code_expired",
             Self::CodeUsed => "activation_code_used",
             Self::IpLocked { .. } => "ip_locked",
-            Self::Coded { code, .. } => code,
+            Self::Coded { code, .. } | Self::CastShowing { code, .. } => code,
+            Self::CastLocked { .. } => "ip_locked",
             Self::Unauthorized => "unauthorized",
             Self::Internal(_) => "internal",
         }
@@ -57,19 +69,29 @@ impl CloudError {
     pub fn status(&self) -> u16 {
         match self {
             Self::InvalidInput(_) => 400,
-            Self::Coded { status, .. } => *status,
+            Self::Coded { status, .. } | Self::CastShowing { status, .. } => *status,
             Self::Unauthorized => 401,
             Self::ActivationRefused | Self::CodeExpired => 403,
             Self::NotFound(_) => 404,
             Self::SnExists | Self::Exists(_) | Self::CodeUsed => 409,
-            Self::IpLocked { .. } => 429,
+            Self::IpLocked { .. } | Self::CastLocked { .. } => 429,
             Self::Internal(_) => 500,
         }
     }
 
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Self::IpLocked { retry_after_secs } => Some(*retry_after_secs),
+            Self::IpLocked { retry_after_secs } | Self::CastLocked { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
+    /// Who is on the room's screen, for a refusal that says so.
+    pub fn showing(&self) -> Option<&str> {
+        match self {
+            Self::CastShowing { showing, .. } => showing.as_deref(),
             _ => None,
         }
     }

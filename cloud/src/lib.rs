@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod calls;
+pub mod cast;
 pub mod client;
 pub mod clock;
 pub mod devices;

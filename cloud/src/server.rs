@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{self, AppState};
 use crate::calls::{Router, RouterParts};
+use crate::cast::{CastSettings, Casting};
 use crate::clock::SharedClock;
 use crate::devices::{Devices, SipSettings};
 use crate::dialog::Contacts;
@@ -43,6 +44,10 @@ pub struct CloudConfig {
     pub media_timeout: std::time::Duration,
     /// Deadlines and shares on the HTTP APIs (slow or greedy clients).
     pub http_limits: http_guard::Limits,
+    /// How long a room's casting code works before the next one.
+    pub cast_code_period: std::time::Duration,
+    /// How long a browser's offer waits for its room's answer.
+    pub cast_answer_timeout: std::time::Duration,
 }
 
 impl CloudConfig {
@@ -59,6 +64,8 @@ impl CloudConfig {
             media_canvas: (1280, 720),
             media_timeout: crate::focus::MEDIA_TIMEOUT,
             http_limits: http_guard::Limits::default(),
+            cast_code_period: crate::cast::CODE_PERIOD,
+            cast_answer_timeout: crate::cast::ANSWER_TIMEOUT,
         }
     }
 }
@@ -87,6 +94,8 @@ pub struct RunningCloud {
     pub focus: Arc<Focus>,
     /// Point-to-point calls between rooms.
     pub router: Arc<Router>,
+    /// Casting: the rooms' codes and the browsers' sessions.
+    pub casting: Arc<Casting>,
     http: HttpServer,
     _sip: SipServer,
 }
@@ -197,7 +206,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     let devices = Arc::new(
         Devices::new(
             store,
-            clock,
+            clock.clone(),
             directory,
             location,
             SipSettings {
@@ -209,25 +218,12 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         )
         .with_updates_dir(config.data_dir.join("updates")),
     );
-    let app = api::router(AppState {
-        devices: devices.clone(),
-        meetings: meetings.clone(),
-        focus: focus.clone(),
-        admin_token_hash: secrets::hash_token(&admin_token),
-    });
-
+    // The listener first: the casting page's address names its port.
     let listener = tokio::net::TcpListener::bind(config.http_listen)
         .await
         .with_context(|| format!("cannot bind HTTP {}", config.http_listen))?;
+    let http_addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let http = HttpServer::start(
-        listener,
-        tls.map(|tls| tls.server_config),
-        app,
-        config.http_limits,
-    )?;
-    let http_addr = http.local_addr();
-
     let endpoints = Endpoints {
         api_url: format!("{scheme}://{}", url_host(&public_host, http_addr)),
         sip_udp: sip.udp_addr,
@@ -235,6 +231,28 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         domain: config.domain.clone(),
         ca_path: (!config.plain_http).then(|| config.data_dir.join("tls").join("ca.pem")),
     };
+    let casting = Arc::new(Casting::new(
+        CastSettings {
+            page: format!("{}/cast", endpoints.api_url),
+            code_period: config.cast_code_period,
+            answer_timeout: config.cast_answer_timeout,
+        },
+        clock,
+    ));
+    let app = api::router(AppState {
+        devices: devices.clone(),
+        meetings: meetings.clone(),
+        focus: focus.clone(),
+        casting: casting.clone(),
+        admin_token_hash: secrets::hash_token(&admin_token),
+    });
+    let http = HttpServer::start(
+        listener,
+        tls.map(|tls| tls.server_config),
+        app,
+        config.http_limits,
+    )?;
+
     let json = serde_json::to_vec_pretty(&endpoints)?;
     std::fs::write(config.data_dir.join("cloud.json"), json)?;
     tracing::info!(api = %endpoints.api_url, "HTTP APIs listening on {http_addr}");
@@ -248,6 +266,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         meetings,
         focus,
         router,
+        casting,
         http,
         _sip: sip,
     })

@@ -11,7 +11,9 @@ use roomcloud::client::AdminClient;
 use roomcloud::clock::ManualClock;
 use roomcloud::devices::DeviceView;
 use roomcloud::RunningCloud;
-use roomterm::provision::{activate, run_channel, ActivationError, ChannelEvent, ChannelSettings};
+use roomterm::provision::{
+    activate, run_channel, ActivationError, CastSignal, ChannelEvent, ChannelSettings,
+};
 use roomterm::store::DataDir;
 use roomterm_proto::ActivateRequest;
 use serde_json::{json, Value};
@@ -53,10 +55,17 @@ fn request(sn: &str, code: &str) -> ActivateRequest {
 }
 
 async fn next(events: &mut mpsc::Receiver<ChannelEvent>) -> ChannelEvent {
-    tokio::time::timeout(Duration::from_secs(2), events.recv())
-        .await
-        .expect("channel event in time")
-        .expect("channel task alive")
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(2), events.recv())
+            .await
+            .expect("channel event in time")
+            .expect("channel task alive");
+        // The room's casting code comes with the config (casting's own
+        // tests follow it).
+        if !matches!(event, ChannelEvent::Cast(CastSignal::Code(_))) {
+            return event;
+        }
+    }
 }
 
 #[tokio::test]

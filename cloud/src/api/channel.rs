@@ -1,6 +1,8 @@
 //! The config channel: a WebSocket per device. The cloud sends the config on
 //! open and again on every change; the device sends heartbeats. While it is
-//! open the device counts as "provisioning connected".
+//! open the device counts as "provisioning connected", and casting reaches
+//! the room through it: its code (rotated on a one-second tick), browsers'
+//! offers and candidates out, the room's answers and ends in.
 
 use std::time::Duration;
 
@@ -58,6 +60,8 @@ async fn run(
     )
     .await?;
     tracing::info!(sn = %row.sn, "config channel open");
+    let mut cast = state.casting.attach(row.id, &row.sn, &row.name);
+    let mut cast_tick = tokio::time::interval(Duration::from_secs(1));
 
     let mut deadline = Instant::now() + SILENCE_LIMIT;
     loop {
@@ -75,7 +79,7 @@ async fn run(
                         Ok(DeviceMessage::UpdateStatus { offer, state, progress, message, .. }) => {
                             devices.update_reported(&row, offer, state, progress, message.as_deref()).await?;
                         }
-                        Ok(other) => tracing::debug!(?other, sn = %row.sn, "casting message with no cast under way"),
+                        Ok(other) => cast.room_says(other),
                         Err(err) => tracing::debug!(%err, sn = %row.sn, "ignored bad channel message"),
                     },
                     Message::Close(_) => return Ok(()),
@@ -93,6 +97,7 @@ async fn run(
                 match devices.device_for_token(&token).await {
                     Ok(current) if current.config_version != sent_version => {
                         sent_version = current.config_version;
+                        cast.rename(&current.name);
                         send(&mut socket, &ServerMessage::Config { config: devices.config_for(&current) }).await?;
                     }
                     Ok(_) => {}
@@ -105,6 +110,8 @@ async fn run(
                     Err(err) => return Err(err.into()),
                 }
             }
+            Some(message) = cast.outbox.recv() => send(&mut socket, &message).await?,
+            _ = cast_tick.tick() => cast.tick(),
             _ = devices.presence.closed() => {
                 let _ = socket.send(Message::Close(None)).await;
                 return Ok(());

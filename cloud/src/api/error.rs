@@ -22,7 +22,18 @@ impl IntoResponse for CloudError {
                 retry_after_secs: self.retry_after_secs(),
             },
         };
-        let mut response = (status, Json(body)).into_response();
+        let mut response = match self.showing() {
+            Some(showing) => {
+                let body = WithShowing {
+                    error: DetailWithShowing {
+                        detail: body.error,
+                        showing,
+                    },
+                };
+                (status, Json(body)).into_response()
+            }
+            None => (status, Json(body)).into_response(),
+        };
         if let Some(secs) = self.retry_after_secs() {
             if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -30,6 +41,20 @@ impl IntoResponse for CloudError {
         }
         response
     }
+}
+
+/// The error body with who is showing on a room's screen (a casting
+/// refusal): the same shape, one field more.
+#[derive(serde::Serialize)]
+struct WithShowing<'a> {
+    error: DetailWithShowing<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct DetailWithShowing<'a> {
+    #[serde(flatten)]
+    detail: ErrorDetail,
+    showing: &'a str,
 }
 
 /// Answers for routes and methods that do not exist, in the same JSON shape.

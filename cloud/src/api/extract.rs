@@ -33,6 +33,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A raw body (at most the server's limit, 64 KiB), with JSON errors.
+pub struct ApiBytes(pub bytes::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = CloudError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        bytes::Bytes::from_request(req, state)
+            .await
+            .map(ApiBytes)
+            .map_err(|rejection| match rejection.status() {
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE => CloudError::Coded {
+                    status: 413,
+                    code: "payload_too_large",
+                    message: rejection.body_text(),
+                },
+                _ => CloudError::InvalidInput(rejection.body_text()),
+            })
+    }
+}
+
 /// `axum::extract::Query` with JSON errors.
 pub struct ApiQuery<T>(pub T);
 

@@ -1,7 +1,10 @@
-//! The HTTP APIs: the device API (activation, config channel) and the admin
-//! API (devices, enterprises, SIP accounts). Documented in docs/API.md.
+//! The HTTP APIs: the device API (activation, config channel), the admin
+//! API (devices, enterprises, SIP accounts, casts) and casting (its page
+//! and its WHIP-shaped signalling). Documented in docs/API.md.
 
 mod admin;
+mod cast;
+mod cast_page;
 mod channel;
 mod device;
 mod error;
@@ -11,7 +14,7 @@ mod updates;
 
 use std::sync::Arc;
 
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 use roomterm_proto::{ADMIN_API, DEVICE_API};
 
@@ -24,6 +27,8 @@ pub struct AppState {
     pub meetings: Arc<Meetings>,
     /// Live meetings: who is in them, their layout.
     pub focus: Arc<crate::focus::Focus>,
+    /// Casting: codes, the rooms' channels, sessions.
+    pub casting: Arc<crate::cast::Casting>,
     /// SHA-256 of the admin bearer token.
     pub admin_token_hash: String,
 }
@@ -66,10 +71,22 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/sip-accounts/{username}",
             delete(admin::delete_sip_account),
-        );
+        )
+        .route("/casts", get(cast::list))
+        .route("/casts/{session}", delete(cast::admin_stop));
+    let casting = Router::new()
+        .route("/", get(cast_page::page))
+        .route("/{code}", get(cast_page::page_with_code))
+        .route("/assets/{name}", get(cast_page::asset))
+        .route("/whip", post(cast::offer))
+        .route("/whip/{session}", patch(cast::trickle).delete(cast::stop))
+        .route("/whip/{session}/events", get(cast::events));
     Router::new()
         .nest(DEVICE_API, device)
         .nest(ADMIN_API, admin)
+        .nest("/cast", casting)
+        // Typed with a slash, the page all the same.
+        .route("/cast/", get(cast_page::page))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

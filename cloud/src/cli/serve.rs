@@ -33,6 +33,10 @@ pub(super) struct ServeArgs {
     /// IPv6 /64 counts as one); raise it for many terminals behind one NAT.
     #[arg(long, default_value_t = roomterm_http_guard::Limits::default().connections_per_address)]
     http_connections_per_address: usize,
+    /// Seconds a room's casting code works before the next one.
+    #[arg(long, value_name = "SECS", default_value_t = roomcloud::cast::CODE_PERIOD.as_secs(),
+          value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    cast_code_period: u64,
     /// Create a demo enterprise and device and print its activation code.
     #[arg(long)]
     demo: bool,
@@ -62,6 +66,8 @@ pub(super) async fn run(data: &Path, args: &ServeArgs) -> anyhow::Result<()> {
             connections_per_address: args.http_connections_per_address,
             ..Default::default()
         },
+        cast_code_period: std::time::Duration::from_secs(args.cast_code_period),
+        cast_answer_timeout: roomcloud::cast::ANSWER_TIMEOUT,
     };
     let cloud = roomcloud::start(config, std::sync::Arc::new(SystemClock)).await?;
     print_banner(data, &cloud);
@@ -150,6 +156,10 @@ async fn demo(cloud: &RunningCloud, data_dir: &Path) -> anyhow::Result<()> {
     println!(
         "  demo meeting {}  (Demo Lobby's meeting room: on the terminal, Join and type this ID)",
         room.meeting_id
+    );
+    println!(
+        "  casting      {}  (in a desktop browser; type the code the room shows)",
+        cloud.casting.page()
     );
     match issued {
         Some(issued) => println!(

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use roomcloud::cast::CastView;
 use roomcloud::devices::{DeviceView, IssuedCode, SipAccountView};
 use roomcloud::meetings::MeetingView;
 use roomcloud::store::Enterprise;
@@ -210,6 +211,29 @@ pub(super) fn device_table(list: &[DeviceView]) -> String {
 
 fn gigabytes(bytes: u64) -> String {
     format!("{:.1} GB", bytes as f64 / 1e9)
+}
+
+/// One line per cast: its session (to stop it), the room, who casts from where.
+pub(super) fn cast_table(list: &[CastView]) -> String {
+    if list.is_empty() {
+        return "no casts".into();
+    }
+    let mut out = format!(
+        "{:<22}  {:<20} {:<24} {:<20} {:<15} {}\n",
+        "SESSION", "ROOM SN", "ROOM", "CASTER", "FROM", "STARTED"
+    );
+    for c in list {
+        out.push_str(&format!(
+            "{:<22}  {:<20} {:<24} {:<20} {:<15} {}\n",
+            c.session,
+            c.room_sn,
+            c.room_name,
+            c.caster,
+            c.remote_ip,
+            when(Some(c.started_at))
+        ));
+    }
+    out.trim_end().to_string()
 }
 
 pub(super) fn when(secs: Option<i64>) -> String {

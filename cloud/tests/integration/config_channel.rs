@@ -14,10 +14,10 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn open_channel(t: &TestCloud, token: &str) -> Socket {
+pub(crate) async fn open_channel(t: &TestCloud, token: &str) -> Socket {
     let url = t.url("/api/device/v1/channel").replace("http://", "ws://");
     let mut request = url.into_client_request().unwrap();
     request
@@ -37,7 +37,12 @@ async fn next_message(socket: &mut Socket, within: Duration) -> ServerMessage {
             .expect("channel open")
             .expect("no socket error");
         if let Message::Text(text) = frame {
-            return serde_json::from_str(&text).expect("valid server message");
+            match serde_json::from_str(&text).expect("valid server message") {
+                // The room's casting code (cast.rs tests it) comes with the
+                // config and at every rotation.
+                ServerMessage::CastCode { .. } => continue,
+                message => return message,
+            }
         }
     }
 }

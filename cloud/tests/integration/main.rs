@@ -7,6 +7,8 @@ mod common;
 mod harness;
 
 mod activation;
+mod cast;
+mod cast_browser;
 mod cli;
 mod config_channel;
 mod http_limits;

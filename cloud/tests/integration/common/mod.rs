@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod cast;
 pub mod meetings;
 pub mod ua;
 
