@@ -427,7 +427,16 @@ fn watch_link(
                 }
                 CastLink::Connected if !told_codec => {
                     told_codec = true;
-                    let codec = receiver.upgrade().and_then(|r| r.codec());
+                    // The codec is known once its first packets arrived,
+                    // a moment after ICE connected.
+                    let mut codec = None;
+                    for _ in 0..50 {
+                        codec = receiver.upgrade().and_then(|r| r.codec());
+                        if codec.is_some() {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
                     let session = session.clone();
                     let _ = events.send(CastEvent::Showing { session, codec }).await;
                 }

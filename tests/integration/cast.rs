@@ -3,7 +3,7 @@
 //! shares a tab painted one colour; the room decodes that colour full
 //! screen, names who shares, and returns to where it was when the tab
 //! closes. All of it inside a network namespace made for the test (its
-//! loopback and one dummy LAN interface: WebRTC gathers host candidates
+//! loopback and one LAN interface: WebRTC gathers host candidates
 //! there and nowhere else). Needs root, iproute2 and chromium, as the test
 //! command has.
 
@@ -26,7 +26,7 @@ fn ip(args: &[&str]) {
     assert!(status.success(), "ip {}", args.join(" "));
 }
 
-/// A network namespace with `lo` and a dummy "LAN" (10.79.0.1/24); the
+/// A network namespace with `lo` and a "LAN" (10.79.0.1/24); the
 /// calling thread (and every thread and process it starts) lives in it.
 /// Deleted on drop.
 struct Lan(String);
@@ -37,8 +37,13 @@ impl Lan {
         ip(&["netns", "add", &name]);
         let lan = Self(name.clone());
         ip(&["-n", &name, "link", "set", "lo", "up"]);
-        ip(&["-n", &name, "link", "add", "lan0", "type", "dummy"]);
+        // A veth pair with both ends here (this kernel has no dummy
+        // links): lan0 is the LAN interface WebRTC gathers on.
+        ip(&[
+            "-n", &name, "link", "add", "lan0", "type", "veth", "peer", "name", "lan1",
+        ]);
         ip(&["-n", &name, "addr", "add", "10.79.0.1/24", "dev", "lan0"]);
+        ip(&["-n", &name, "link", "set", "lan1", "up"]);
         ip(&["-n", &name, "link", "set", "lan0", "up"]);
         let file = std::fs::File::open(format!("/run/netns/{name}")).unwrap();
         // SAFETY: setns on a valid namespace fd changes only this thread.
@@ -143,8 +148,8 @@ fn a_browser_casts_a_tab_to_the_room_and_closing_it_returns_the_room() {
         );
 
         // A laptop opens the QR code's address and shares a red tab.
-        let laptop = Laptop::start("#ff0000").await;
-        let page = CastPage(laptop.open(&shown.url).await);
+        let laptop = Laptop::start().await;
+        let page = CastPage(laptop.open(&shown.url, "#ff0000").await);
         page.wait_state("idle", Duration::from_secs(20)).await;
         let prefilled: String = page.eval("document.querySelector('#code').value").await;
         assert_eq!(prefilled.replace(' ', ""), shown.code);
@@ -164,10 +169,15 @@ fn a_browser_casts_a_tab_to_the_room_and_closing_it_returns_the_room() {
         let status = terminal.status.borrow().clone();
         let cast = status.cast.expect("a cast in the status");
         assert_eq!(cast.caster, "Ann Lee");
-        eprintln!(
-            "first cast picture {first_picture:?} after Share; codec {:?}",
-            terminal.status.borrow().cast.as_ref().and_then(|c| c.codec)
-        );
+        let codec = wait_for(&terminal, "the codec", Duration::from_secs(5), |s| {
+            s.cast.as_ref().is_some_and(|c| c.codec.is_some())
+        })
+        .await
+        .cast
+        .and_then(|c| c.codec);
+        // generic-x86_64 decodes H.264 in software: VP8 is asked for.
+        assert_eq!(codec, Some("VP8"));
+        eprintln!("first cast picture {first_picture:?} after Share ({codec:?})");
 
         // The tab closes: the room returns Home and says why, within 2 s
         // (plus the slack a loaded machine needs).

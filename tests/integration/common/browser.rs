@@ -1,8 +1,14 @@
 //! A laptop's browser casting: Debian's chromium, headless, driven over the
-//! DevTools protocol (chromiumoxide). The "screen" it shares is a tab it
-//! opened itself, painted one colour and picked by its title
-//! (`--auto-select-tab-capture-source-by-title`), so the room can check
-//! what it shows. Nothing is downloaded: the system's chromium runs.
+//! DevTools protocol (chromiumoxide). Nothing is downloaded: the system's
+//! chromium runs. The one thing stood in for is the person at the screen
+//! picker: headless Chromium 156 has no screen to offer, and its
+//! fake-capture switches leave `getDisplayMedia` waiting for ever (tried:
+//! `--auto-accept-this-tab-capture` with `preferCurrentTab`,
+//! `--auto-select-tab-capture-source-by-title`,
+//! `--use-fake-ui-for-media-stream`), so the page's `getDisplayMedia`
+//! returns a canvas painted one colour, captured with `captureStream()` —
+//! the "screen" whose colour the room must show. Everything after the
+//! picker (the page's script, WebRTC, the network) is the browser's own.
 
 use std::time::{Duration, Instant};
 
@@ -10,20 +16,31 @@ use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::Page;
 use futures_util::StreamExt;
 
-/// The title of the tab every caster shares.
-pub const SHARED_TAB: &str = "ROOMTERM-SHARED-SCREEN";
+/// Before any of the page's scripts: the screen picker's stand-in, a
+/// 1280×720 canvas painted `COLOUR` and repainted every 100 ms (a still
+/// screen still sends pictures).
+const PICKER: &str = r#"
+navigator.mediaDevices.getDisplayMedia = async () => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 1280;
+  canvas.height = 720;
+  const g = canvas.getContext('2d');
+  const paint = () => { g.fillStyle = window.screenColour || 'COLOUR'; g.fillRect(0, 0, 1280, 720); };
+  paint();
+  setInterval(paint, 100);
+  return canvas.captureStream(30);
+};
+"#;
 
 pub struct Laptop {
     browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     _profile: tempfile::TempDir,
-    /// The tab being shared (its colour is what the room shows).
-    pub screen: Page,
 }
 
 impl Laptop {
-    /// Starts chromium with a tab painted `colour` (CSS) to be shared.
-    pub async fn start(colour: &str) -> Self {
+    /// Starts chromium.
+    pub async fn start() -> Self {
         let profile = tempfile::tempdir().unwrap();
         let config = BrowserConfig::builder()
             .chrome_executable("/usr/bin/chromium")
@@ -40,9 +57,6 @@ impl Laptop {
                 "--disable-component-update",
                 "--disable-sync",
                 "--ignore-certificate-errors",
-                // getDisplayMedia without a person to pick: the tab titled so.
-                &format!("--auto-select-tab-capture-source-by-title={SHARED_TAB}"),
-                "--use-fake-ui-for-media-stream",
                 // Host candidates by address: the room resolves no mDNS
                 // names here (no resolver in the test's namespace).
                 "--disable-features=WebRtcHideLocalIpsWithMdns",
@@ -57,25 +71,25 @@ impl Laptop {
             .await
             .expect("chromium starts (the test command installs it)");
         let handler = tokio::spawn(async move { while events.next().await.is_some() {} });
-        let screen = browser.new_page("about:blank").await.unwrap();
-        let html = format!(
-            "<title>{SHARED_TAB}</title><body style='margin:0;background:{colour};height:100vh'></body>"
-        );
-        screen
-            .evaluate(format!("document.write({html:?}); document.close();"))
-            .await
-            .unwrap();
         Self {
             browser,
             handler,
             _profile: profile,
-            screen,
         }
     }
 
-    /// Opens the casting page at `url` in a new tab.
-    pub async fn open(&self, url: &str) -> Page {
-        self.browser.new_page(url).await.unwrap()
+    /// Opens the casting page at `url` in a new tab, its "screen" painted
+    /// `colour` (CSS).
+    pub async fn open(&self, url: &str, colour: &str) -> Page {
+        // Navigate once the tab is set up: a first navigation can race
+        // the tab's certificate-error override (the cloud's CA is its own).
+        let page = self.browser.new_page("about:blank").await.unwrap();
+        page.evaluate_on_new_document(PICKER.replace("COLOUR", colour))
+            .await
+            .unwrap();
+        page.goto(url).await.unwrap();
+        page.wait_for_navigation().await.unwrap();
+        page
     }
 
     pub async fn close(mut self) {
