@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 pub struct CastCode {
     /// Six digits.
     pub code: String,
-    /// Unix seconds after which the cloud no longer accepts it for a new
-    /// session (the next code arrives before then).
+    /// Unix seconds from which the cloud no longer accepts it for a new
+    /// session; the cloud sends the next code as this passes (it checks
+    /// every second).
     pub valid_until: i64,
     /// The casting page (`https://<cloud>/cast`), shown as text.
     pub page: String,

@@ -182,7 +182,11 @@ pub enum ServerMessage {
     /// A trickled ICE candidate of the browser (an SDP `a=candidate` value).
     CastCandidate {
         session: String,
+        /// The index of the candidate's m-line in the offer.
         mline: u32,
+        /// The attribute without `a=`: `candidate:1 1 udp …`, as
+        /// `RTCIceCandidate.candidate` and webrtcbin's `add-ice-candidate`
+        /// take it.
         candidate: String,
     },
     /// The cast `session` ends (the caster stopped, an admin, a take-over).
