@@ -280,13 +280,7 @@ async fn a_browser_casts_is_ended_by_the_room_takes_over_and_stops() {
 
     // Stop: the room is told.
     click(&page, "#stop").await;
-    assert_eq!(
-        room.next_cast().await,
-        ServerMessage::CastStop {
-            session,
-            reason: CastEnd::StoppedByCaster
-        }
-    );
+    assert_stopped_by_caster(&mut room, session).await;
     assert_eq!(state(&page, "ended").await, "You stopped sharing.");
     assert_eq!(reason(&page).await, "stopped_by_caster");
 
@@ -299,13 +293,7 @@ async fn a_browser_casts_is_ended_by_the_room_takes_over_and_stops() {
         "window.shared.getVideoTracks()[0].dispatchEvent(new Event('ended'))",
     )
     .await;
-    assert_eq!(
-        room.next_cast().await,
-        ServerMessage::CastStop {
-            session,
-            reason: CastEnd::StoppedByCaster
-        }
-    );
+    assert_stopped_by_caster(&mut room, session).await;
     assert_eq!(state(&page, "ended").await, "You stopped sharing.");
 
     // Sharing, then leaving the page: the room is told too.
@@ -313,13 +301,7 @@ async fn a_browser_casts_is_ended_by_the_room_takes_over_and_stops() {
     let (session, _) = answer_next(&mut room).await;
     state(&page, "sharing").await;
     page.goto("about:blank").await.unwrap();
-    assert_eq!(
-        room.next_cast().await,
-        ServerMessage::CastStop {
-            session,
-            reason: CastEnd::StoppedByCaster
-        }
-    );
+    assert_stopped_by_caster(&mut room, session).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -407,4 +389,15 @@ async fn a_browser_without_screen_capture_is_told_to_use_a_desktop() {
     let status = state(&page, "error").await;
     assert!(status.starts_with("手机和平板暂时无法"), "{status}");
     screenshot(&page, "cast-phone-zh").await;
+}
+
+/// The room is told the caster stopped `session`.
+async fn assert_stopped_by_caster(room: &mut Room, session: String) {
+    assert_eq!(
+        room.next_cast().await,
+        ServerMessage::CastStop {
+            session,
+            reason: CastEnd::StoppedByCaster
+        }
+    );
 }

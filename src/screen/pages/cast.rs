@@ -17,7 +17,7 @@ pub fn apply_share(state: &SharePageState, status: &TerminalStatus, now_unix: i6
         state.set_page_url("".into());
         return;
     };
-    let shown = grouped(&code.code);
+    let shown = super::group_digits(&code.code, 3);
     if state.get_code() != shown.as_str() || state.get_page_url() != code.page.as_str() {
         if let Some(qr) = qr_image(&code.url) {
             state.set_qr(qr);
@@ -58,15 +58,6 @@ pub fn show_cast_picture(state: &CastingPageState, frame: &RgbFrame) {
     state.set_has_picture(true);
 }
 
-/// "123456" as "123 456": two groups read aloud more easily.
-fn grouped(code: &str) -> String {
-    if code.len() == 6 && code.is_ascii() {
-        format!("{} {}", &code[..3], &code[3..])
-    } else {
-        code.to_string()
-    }
-}
-
 /// Seconds since the epoch, for the code's remaining time.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
@@ -76,11 +67,11 @@ pub fn unix_now() -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::grouped;
+    use super::super::group_digits;
 
     #[test]
-    fn a_code_is_shown_in_two_groups() {
-        assert_eq!(grouped("123456"), "123 456");
-        assert_eq!(grouped("12345"), "12345");
+    fn a_code_is_shown_in_groups() {
+        assert_eq!(group_digits("123456", 3), "123 456");
+        assert_eq!(group_digits("123456789012", 4), "1234 5678 9012");
     }
 }

@@ -9,3 +9,13 @@ pub mod incoming;
 pub mod join;
 pub mod settings;
 pub mod wizard;
+
+/// A code as a page shows it: digits in groups of `size`, read aloud more
+/// easily (the activation code in fours, the casting code in threes).
+fn group_digits(code: &str, size: usize) -> String {
+    code.as_bytes()
+        .chunks(size)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

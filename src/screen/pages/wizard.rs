@@ -19,18 +19,9 @@ pub fn apply_server(state: &ServerPageState, ui: &UiState) {
 }
 
 pub fn apply_activation(state: &ActivationPageState, ui: &UiState, view: &StatusView) {
-    state.set_code(group_digits(&ui.code).into());
+    state.set_code(super::group_digits(&ui.code, 4).into());
     state.set_activating(ui.activating);
     let error = view.activation_error.as_ref();
     state.set_error(error.map(|e| e.code).unwrap_or_default().into());
     state.set_retry_after_secs(error.and_then(|e| e.retry_after_secs).unwrap_or(0) as i32);
-}
-
-/// The code as the page shows it: groups of four digits.
-fn group_digits(code: &str) -> String {
-    code.as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
