@@ -5,9 +5,10 @@
 use std::path::Path;
 use std::rc::Rc;
 
+use rgb::FromSlice;
+
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
-use slint::Rgb8Pixel;
 use slint::{ComponentHandle, PhysicalSize};
 
 use super::{apply, locale, show_remote_video, show_self_view, AppWindow};
@@ -50,13 +51,16 @@ pub fn render_pages(shots: &[Screenshot], dir: Option<&Path>) -> anyhow::Result<
     let app = AppWindow::new()?;
     app.show()?;
     let mut frames = Vec::new();
+    // The sample pictures, drawn once for every page that shows them.
+    let meeting = sample_meeting_picture();
+    let slide = sample_slide();
     for shot in shots {
         window.set_size(PhysicalSize::new(shot.width, shot.height));
         slint::select_bundled_translation(locale(shot.language))
             .map_err(|e| anyhow::anyhow!("translation {:?}: {e}", locale(shot.language)))?;
         apply(&app, &shot.ui, &shot.status, "09:41");
         if matches!(shot.status.call, Some(CallState::Established { .. })) {
-            show_remote_video(&app, &sample_meeting_picture());
+            show_remote_video(&app, &meeting);
             // The room's own camera: a warm solid colour, small.
             let own = RgbFrame {
                 width: 320,
@@ -66,17 +70,18 @@ pub fn render_pages(shots: &[Screenshot], dir: Option<&Path>) -> anyhow::Result<
             show_self_view(&app, &own);
         }
         if shot.status.cast.is_some() {
-            super::show_cast_picture(&app, &sample_slide());
+            super::show_cast_picture(&app, &slide);
         }
         // Let property changes and layouts settle before drawing.
         slint::platform::update_timers_and_animations();
         window.request_redraw();
-        let (w, h) = (shot.width as usize, shot.height as usize);
-        let mut pixels = vec![Rgb8Pixel::default(); w * h];
+        // Drawn straight into the RGB bytes, seen as pixels: no per-pixel
+        // copying or filling (which, unoptimised, took most of the UI
+        // tests' time).
+        let mut rgb = vec![0u8; shot.width as usize * shot.height as usize * 3];
         window.draw_if_needed(|renderer| {
-            renderer.render(&mut pixels, w);
+            renderer.render(rgb.as_rgb_mut(), shot.width as usize);
         });
-        let rgb: Vec<u8> = pixels.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
         if let Some(dir) = dir {
             std::fs::create_dir_all(dir)?;
             let file = std::fs::File::create(dir.join(format!("{}.png", shot.name)))?;
