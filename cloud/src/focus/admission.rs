@@ -216,10 +216,13 @@ impl Focus {
                 device_sn: call.caller.device_sn.clone(),
             });
         }
+        // Content offered from the start is shared at once.
+        let content_port = super::reinvite::share(&conference, participant, offer);
         let local = sdp::Local {
             ip: self.config.media_ip,
             video_port: ports.video.unwrap_or(0),
             audio_port: ports.audio,
+            content_port,
         };
         tracing::info!(meeting = %meeting_id, participant, host, "joined");
         Ok(Joined {

@@ -26,8 +26,11 @@ pub(super) struct Dialog {
     pub participant: ParticipantId,
     /// Our To tag: in-dialog requests must carry it.
     pub local_tag: String,
-    /// The last final INVITE answer, for re-INVITEs and retransmissions.
-    answer: Arc<Vec<u8>>,
+    /// The session as last answered (SDP) and its `o=` version: a
+    /// re-INVITE's answer says it again, changed where the offer changed
+    /// the content (`reinvite.rs`).
+    pub sdp: String,
+    pub sdp_version: u32,
     /// How we send requests (NOTIFYs, a BYE) in the dialog, where, and
     /// the CSeq of our last one.
     pub leg: LegIdentity,
@@ -38,9 +41,9 @@ pub(super) struct Dialog {
 impl Focus {
     pub(super) async fn invite(self: &Arc<Self>, d: Deferred) {
         let call_id = d.request.call_id().to_string();
-        // A re-INVITE in a dialog we hold: the session stays as it is.
-        if let Some(answer) = self.in_dialog(&d.request) {
-            return self.finish(&d, answer);
+        // A re-INVITE in a dialog we hold: the content may change.
+        if self.in_dialog(&d.request) {
+            return self.reinvite(&d);
         }
         let (cancelled_tx, cancelled) = watch::channel(false);
         lock(&self.deciding).insert(call_id.clone(), cancelled_tx);
@@ -83,7 +86,7 @@ impl Focus {
                     200,
                     "OK",
                     vec![self.contact(&d.reply)],
-                    Some(("application/sdp", sdp.into_bytes())),
+                    Some(("application/sdp", sdp.clone().into_bytes())),
                 );
                 lock(&self.dialogs).insert(
                     call_id.clone(),
@@ -91,7 +94,8 @@ impl Focus {
                         meeting_id: meeting_id.clone(),
                         participant,
                         local_tag: local_tag.clone(),
-                        answer: answer.clone(),
+                        sdp,
+                        sdp_version: 1,
                         leg: self.leg_of(&d, &local_tag),
                         path: d.reply.clone(),
                         cseq: Arc::default(),
@@ -124,7 +128,7 @@ impl Focus {
 
     /// Sends the final answer and keeps it for retransmitted INVITEs; over
     /// UDP, repeats it until the ACK comes (T1 doubling to T2, Timer H).
-    fn finish(&self, d: &Deferred, answer: Arc<Vec<u8>>) {
+    pub(super) fn finish(&self, d: &Deferred, answer: Arc<Vec<u8>>) {
         dialog::complete(&self.transactions, d, answer.clone());
         if !d.reply.is_unreliable() {
             return;
@@ -189,18 +193,20 @@ impl Focus {
         dialog::complete(&self.transactions, &d, answer);
     }
 
-    /// The stored answer of the dialog this in-dialog INVITE belongs to.
-    fn in_dialog(&self, request: &Request) -> Option<Arc<Vec<u8>>> {
-        let tag = tag_of(request.header("to"))?;
-        let dialogs = lock(&self.dialogs);
-        let dialog = dialogs.get(request.call_id())?;
-        (dialog.local_tag == tag).then(|| dialog.answer.clone())
+    /// Whether this INVITE is in a dialog we hold (a re-INVITE).
+    fn in_dialog(&self, request: &Request) -> bool {
+        let Some(tag) = tag_of(request.header("to")) else {
+            return false;
+        };
+        lock(&self.dialogs)
+            .get(request.call_id())
+            .is_some_and(|dialog| dialog.local_tag == tag)
     }
 
     /// Where the caller sends the dialog's ACK and BYE: back over the
     /// transport the INVITE came on. `isfocus` (RFC 4579) tells it this
     /// is a conference it may subscribe to.
-    fn contact(&self, path: &ReplyPath) -> rsip::Header {
+    pub(super) fn contact(&self, path: &ReplyPath) -> rsip::Header {
         let (transport, at) = self.contacts.for_path(path);
         let mut contact = contact("focus", transport, &at);
         contact.params.push(Param::Other("isfocus".into(), None));

@@ -4,7 +4,8 @@
 //! | file | job |
 //! |---|---|
 //! | `mod.rs` | the `Focus`: requests handed out by method, the meetings' live conferences and rosters, silent participants dropped |
-//! | `dialogs.rs` | a meeting call's dialog: the INVITE answered (its `200 OK` repeated over UDP until the ACK, §13.3.1.4), BYE, CANCEL of an INVITE still being decided (`487`), re-INVITEs |
+//! | `dialogs.rs` | a meeting call's dialog: the INVITE answered (its `200 OK` repeated over UDP until the ACK, §13.3.1.4), BYE, CANCEL of an INVITE still being decided (`487`), re-INVITEs handed to `reinvite.rs` |
+//! | `reinvite.rs` | a re-INVITE: content (RFC 4796) shared or stopped, the camera and sound as they were, the answer's version raised |
 //! | `admission.rs` | an INVITE's way in: what was dialled and who calls → the meeting's join decision → a place held → the conference joined, the waiting room, or a refusal |
 //! | `target.rs` | what was dialled (meeting ID, password), pure |
 //! | `caller.rs` | who calls: a registered room (by its flow) or a guest |
@@ -26,6 +27,7 @@ pub mod caller;
 mod dialogs;
 pub mod dtmf;
 mod events;
+mod reinvite;
 pub mod reject;
 pub mod roster;
 pub mod sdp;

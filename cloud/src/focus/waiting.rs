@@ -89,6 +89,7 @@ impl Focus {
             ip: self.config.media_ip,
             video_port: ports.video.unwrap_or(0),
             audio_port: ports.audio,
+            content_port: None,
         };
         let answer = sdp::answer(&call.offer, local, call.participant);
         Ok((lobby, answer))

@@ -57,6 +57,20 @@ pub fn arrange(kind: LayoutKind, count: usize, width: i32, height: i32) -> Vec<R
     }
 }
 
+/// While someone shares content (slides, a screen): the content large on
+/// top, whatever the meeting's layout, and the first people of `count` in
+/// display order as thumbnails below it — the speaker view with the
+/// content in the speaker's place. Returns the content's rectangle and the
+/// people's (at most [`SPEAKER_THUMBNAILS`]).
+pub fn with_content(count: usize, width: i32, height: i32) -> Option<(Rect, Vec<Rect>)> {
+    if width <= 0 || height <= 0 {
+        return None;
+    }
+    let mut rects = speaker(count + 1, width, height);
+    let content = rects.remove(0);
+    Some((content, rects))
+}
+
 /// The largest rectangle of the canvas's aspect ratio inside the cell,
 /// centred in it.
 fn fit(cell_x: i32, cell_y: i32, cell_w: i32, cell_h: i32, width: i32, height: i32) -> Rect {
@@ -223,6 +237,26 @@ mod tests {
         assert_eq!(rects.len(), 2);
         assert_eq!(rects[0].width, 1280);
         assert!(rects[1].x > 640 && rects[1].y > 360 && inside(&rects[1], 1280, 720));
+    }
+
+    #[test]
+    fn content_is_large_with_people_as_thumbnails_below() {
+        for n in 0..=7 {
+            let (content, people) = with_content(n, 1920, 1080).unwrap();
+            assert_eq!(people.len(), n.min(SPEAKER_THUMBNAILS), "{n}");
+            let mut all = vec![content];
+            all.extend(&people);
+            assert!(disjoint(&all), "{all:?}");
+            for p in &people {
+                assert!(p.y >= content.y + content.height, "{p:?} below {content:?}");
+                assert!(p.width * p.height * 4 < content.width * content.height);
+                assert!(inside(p, 1920, 1080));
+            }
+        }
+        // Nobody's picture to show: the content fills the canvas.
+        let (content, _) = with_content(0, 1280, 720).unwrap();
+        assert_eq!((content.width, content.height), (1280, 720));
+        assert!(with_content(2, 0, 720).is_none());
     }
 
     #[test]

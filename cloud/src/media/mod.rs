@@ -3,10 +3,12 @@
 //! (`layout.rs`, pure) and encoded once per resolution class, the sound
 //! mixed per participant without their own voice.
 //!
-//! - `conference.rs`: one meeting's live pipeline; participants join and
+//! - `conference/`: one meeting's live pipeline; participants join and
 //!   leave while it plays, and the layout follows at once.
 //! - `participant.rs`: one participant's RTP leg (rtpbin with RTCP,
 //!   NACK/RTX and key-frame requests) and the chains on either side of it.
+//! - `content.rs`: content a participant shares (RFC 4796 slides), on a
+//!   leg of its own; `conference/sharing.rs` shows it large in every view.
 //! - `view.rs`: one composition per layout someone watches.
 //! - `encoders.rs`: one encoder per view and class, its packets to every
 //!   watcher.
@@ -22,6 +24,7 @@
 
 mod conference;
 mod config;
+mod content;
 mod elements;
 mod encoders;
 pub mod layout;
@@ -33,6 +36,7 @@ mod view;
 
 pub use conference::Conference;
 pub use config::ConferenceConfig;
+pub use content::ContentSpec;
 pub use elements::{init, MediaError};
 pub use layout::{LayoutKind, Rect};
 pub use lobby::{Lobby, LobbySpec};

@@ -7,6 +7,9 @@
 //! each participant's picture tee → queue ─┴→ compositor (I420) → caps (canvas) → tee → class encoders
 //! ```
 //!
+//! Shared content, when there is some, is one more input, placed large
+//! with the people as thumbnails below it whatever the view's layout.
+//!
 //! A view exists while someone watches it: a meeting where everyone keeps
 //! the default layout composes once; a room that picks another layout
 //! costs one more composition and its encoders, not one per person.
@@ -20,7 +23,7 @@ use super::elements::{
     add_linked, capsfilter, link_to_request, make, remove_all, start, MediaError,
 };
 use super::encoders::{ClassBranch, Membership};
-use super::layout::{arrange, LayoutKind, Rect};
+use super::layout::{arrange, with_content, LayoutKind, Rect};
 use super::participant::{ClassSpec, ParticipantId};
 
 /// What a view is made with.
@@ -54,6 +57,8 @@ pub(super) struct View {
     elements: Vec<gst::Element>,
     canvas_tee: gst::Element,
     inputs: HashMap<ParticipantId, Input>,
+    /// Shared content, when someone shares: composed large.
+    content: Option<Input>,
     classes: HashMap<(ClassSpec, u8), ClassBranch>,
     watchers: usize,
 }
@@ -117,6 +122,7 @@ impl View {
             elements,
             canvas_tee,
             inputs: HashMap::new(),
+            content: None,
             classes: HashMap::new(),
             watchers: 0,
         })
@@ -133,6 +139,39 @@ impl View {
         id: ParticipantId,
         picture: &gst::Element,
     ) -> Result<(), MediaError> {
+        let input = self.input(pipeline, picture)?;
+        self.inputs.insert(id, input);
+        Ok(())
+    }
+
+    /// Takes shared content from its tee into the composition: it is
+    /// placed large at the next [`arrange`](Self::arrange).
+    pub(super) fn set_content(
+        &mut self,
+        pipeline: &gst::Pipeline,
+        picture: &gst::Element,
+    ) -> Result<(), MediaError> {
+        let input = self.input(pipeline, picture)?;
+        // The conference clears the old content first; one left over
+        // leaves the composition here.
+        if let Some(old) = self.content.replace(input) {
+            self.compositor.release_request_pad(&old.compositor_pad);
+            remove_all(pipeline, &[old.queue]);
+        }
+        Ok(())
+    }
+
+    /// Drops the shared content (its tee, `picture`, stays).
+    pub(super) fn clear_content(&mut self, pipeline: &gst::Pipeline, picture: &gst::Element) {
+        if let Some(input) = self.content.take() {
+            self.compositor.release_request_pad(&input.compositor_pad);
+            picture.release_request_pad(&input.tee_pad);
+            remove_all(pipeline, &[input.queue]);
+        }
+    }
+
+    /// `picture` tee → queue → a new compositor pad, hidden until placed.
+    fn input(&self, pipeline: &gst::Pipeline, picture: &gst::Element) -> Result<Input, MediaError> {
         let queue = make("queue")?;
         pipeline
             .add(&queue)
@@ -158,15 +197,11 @@ impl View {
             .link(&queue_sink)
             .map_err(|e| MediaError::Pipeline(format!("picture → view: {e}")))?;
         start(std::slice::from_ref(&queue))?;
-        self.inputs.insert(
-            id,
-            Input {
-                tee_pad,
-                queue,
-                compositor_pad,
-            },
-        );
-        Ok(())
+        Ok(Input {
+            tee_pad,
+            queue,
+            compositor_pad,
+        })
     }
 
     /// Drops `id`'s picture: the compositor's pad first (it flushes a
@@ -187,26 +222,28 @@ impl View {
     }
 
     /// Places the pictures: `order` first to last (the layout's capacity
-    /// decides how many show; the rest are hidden).
+    /// decides how many show; the rest are hidden). With content, the
+    /// content is large and the first of `order` are thumbnails below it,
+    /// whatever this view's layout.
     pub(super) fn arrange(&self, order: &[ParticipantId]) -> Vec<(ParticipantId, Rect)> {
-        let rects = arrange(self.kind, order.len(), self.canvas.0, self.canvas.1);
+        let (w, h) = self.canvas;
+        let rects = match (&self.content, with_content(order.len(), w, h)) {
+            (Some(content), Some((region, people))) => {
+                place(&content.compositor_pad, &region, 1);
+                people
+            }
+            _ => arrange(self.kind, order.len(), w, h),
+        };
         let shown: Vec<(ParticipantId, Rect)> = order.iter().copied().zip(rects).collect();
         for (index, id) in order.iter().enumerate() {
             let Some(input) = self.inputs.get(id) else {
                 continue;
             };
-            let pad = &input.compositor_pad;
             match shown.iter().find(|(shown_id, _)| shown_id == id) {
-                Some((_, rect)) => {
-                    pad.set_property("xpos", rect.x);
-                    pad.set_property("ypos", rect.y);
-                    pad.set_property("width", rect.width);
-                    pad.set_property("height", rect.height);
-                    // The first (the speaker, full screen in PiP) lowest.
-                    pad.set_property("zorder", 1 + index as u32);
-                    pad.set_property("alpha", 1.0f64);
-                }
-                None => pad.set_property("alpha", 0.0f64),
+                // The first (the speaker, full screen in PiP) lowest,
+                // above the content.
+                Some((_, rect)) => place(&input.compositor_pad, rect, 2 + index as u32),
+                None => input.compositor_pad.set_property("alpha", 0.0f64),
             }
         }
         shown
@@ -257,19 +294,34 @@ impl View {
     }
 
     /// Stops composing (nobody watches any more); `pictures` are the
-    /// participants' tees its inputs come from.
+    /// participants' tees its inputs come from, `content` the shared
+    /// content's.
     pub(super) fn stop(
         mut self,
         pipeline: &gst::Pipeline,
         pictures: &HashMap<ParticipantId, gst::Element>,
+        content: Option<&gst::Element>,
     ) {
         let ids: Vec<ParticipantId> = self.inputs.keys().copied().collect();
         for id in ids {
             self.remove_input(pipeline, id, pictures.get(&id));
+        }
+        if let Some(content) = content {
+            self.clear_content(pipeline, content);
         }
         for (_, branch) in self.classes.drain() {
             branch.stop(pipeline, &self.canvas_tee);
         }
         remove_all(pipeline, &self.elements);
     }
+}
+
+/// Shows a picture's pad at `rect`, `zorder` above the pacing source.
+fn place(pad: &gst::Pad, rect: &Rect, zorder: u32) {
+    pad.set_property("xpos", rect.x);
+    pad.set_property("ypos", rect.y);
+    pad.set_property("width", rect.width);
+    pad.set_property("height", rect.height);
+    pad.set_property("zorder", zorder);
+    pad.set_property("alpha", 1.0f64);
 }

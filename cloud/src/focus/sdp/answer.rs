@@ -11,12 +11,20 @@ pub struct Local {
     pub ip: IpAddr,
     pub video_port: u16,
     pub audio_port: u16,
+    /// Where shared content is received, while the caller shares.
+    pub content_port: Option<u16>,
 }
 
 /// The answer to `offer`: our address and ports, the chosen formats, the
 /// offer's media lines in order. Built and printed by GStreamer's SDP
 /// library, as the offer was read.
 pub fn answer(offer: &Offer, local: Local, session_id: u64) -> String {
+    answer_version(offer, local, session_id, 1)
+}
+
+/// The answer to a later offer in the same session (a re-INVITE's):
+/// `o=`'s version says the session changed (RFC 3264 §8).
+pub fn answer_version(offer: &Offer, local: Local, session_id: u64, version: u32) -> String {
     let family = if local.ip.is_ipv6() { "IP6" } else { "IP4" };
     let ip = local.ip.to_string();
     // `t=0 0` comes parsed: the binding's `add_time` hands GStreamer an
@@ -24,7 +32,14 @@ pub fn answer(offer: &Offer, local: Local, session_id: u64) -> String {
     let Ok(mut message) = gst_sdp::SDPMessage::parse_buffer(b"v=0\r\nt=0 0\r\n") else {
         return String::new();
     };
-    message.set_origin("roomcloud", &session_id.to_string(), "1", "IN", family, &ip);
+    message.set_origin(
+        "roomcloud",
+        &session_id.to_string(),
+        &version.to_string(),
+        "IN",
+        family,
+        &ip,
+    );
     message.set_session_name("roomcloud");
     message.set_connection("IN", family, &ip, 0, 0);
     for line in &offer.lines {
@@ -36,6 +51,17 @@ pub fn answer(offer: &Offer, local: Local, session_id: u64) -> String {
             Line::Video => match &offer.video {
                 Some(video) => video_answer(video, local.video_port),
                 None => continue,
+            },
+            Line::Content => match (&offer.content, local.content_port) {
+                (Some(content), Some(port)) => content_answer(content, port),
+                // Offered, but not taken (another's content could not be
+                // replaced): refused, as RFC 3264 refuses a line.
+                (Some(content), None) => {
+                    let mut refused = media_line("video", 0, "RTP/AVP");
+                    refused.add_format(&content.pt.to_string());
+                    refused
+                }
+                (None, _) => continue,
             },
             Line::Refused {
                 media,
@@ -90,7 +116,22 @@ fn audio_answer(audio: &AudioOffer, port: u16) -> gst_sdp::SDPMedia {
     line
 }
 
+/// Content (RFC 4796): H.264 as for the camera, received only.
+fn content_answer(content: &VideoOffer, port: u16) -> gst_sdp::SDPMedia {
+    let mut line = video_line(content, port);
+    line.add_attribute("content", Some("slides"));
+    line.add_attribute("recvonly", None);
+    line
+}
+
 fn video_answer(video: &VideoOffer, port: u16) -> gst_sdp::SDPMedia {
+    let mut line = video_line(video, port);
+    line.add_attribute("sendrecv", None);
+    line
+}
+
+/// An H.264 line as `video` asked for it; its direction to be added.
+fn video_line(video: &VideoOffer, port: u16) -> gst_sdp::SDPMedia {
     let pt = video.pt;
     let mut line = media_line("video", port, "RTP/AVP");
     line.add_format(&pt.to_string());
@@ -115,6 +156,5 @@ fn video_answer(video: &VideoOffer, port: u16) -> gst_sdp::SDPMedia {
         line.add_attribute("rtpmap", Some(&format!("{rtx} rtx/90000")));
         line.add_attribute("fmtp", Some(&format!("{rtx} apt={pt}")));
     }
-    line.add_attribute("sendrecv", None);
     line
 }

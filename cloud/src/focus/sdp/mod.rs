@@ -18,7 +18,7 @@ mod answer;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::media::{AudioCodec, ClassSpec, Remote};
-pub use answer::{answer, Local};
+pub use answer::{answer, answer_version, Local};
 
 /// The resolution classes of the bandwidth table (30 fps each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -104,6 +104,8 @@ pub struct AudioOffer {
 enum Line {
     Video,
     Audio,
+    /// Content (RFC 4796 `a=content:slides`) the caller sends us.
+    Content,
     /// Another media type, or one we cannot take: answered with port 0.
     Refused {
         media: String,
@@ -117,6 +119,9 @@ enum Line {
 pub struct Offer {
     pub video: Option<VideoOffer>,
     pub audio: Option<AudioOffer>,
+    /// A second video stream of content (slides, a screen) the caller
+    /// shares, when its line is live and sends (`sendonly`, `sendrecv`).
+    pub content: Option<VideoOffer>,
     lines: Vec<Line>,
 }
 
@@ -156,6 +161,7 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
     let mut offer = Offer {
         video: None,
         audio: None,
+        content: None,
         lines: Vec::new(),
     };
     for i in 0..sdp.medias_len() {
@@ -181,6 +187,28 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
             continue;
         };
         let to = Remote::new(SocketAddr::new(ip, port), rtcp_address(media, ip));
+        if kind == "video" && is_slides(media) {
+            // Content we receive, up to 1080p whatever the meeting's class
+            // (text wants the pixels more than the frames); content the
+            // caller only wants to receive is not something the focus
+            // sends.
+            let taken = offer.content.is_none() && sends(media);
+            match pick_h264(media).filter(|_| taken) {
+                Some((pt, level)) => {
+                    let feedback = feedback(media, pt);
+                    offer.content = Some(VideoOffer {
+                        to,
+                        pt,
+                        class: level.map_or(VideoClass::Hd1080, VideoClass::for_level),
+                        feedback,
+                        rtx_pt: rtx_for(media, pt).filter(|_| feedback.nack),
+                    });
+                    offer.lines.push(Line::Content);
+                }
+                None => offer.lines.push(refused),
+            }
+            continue;
+        }
         match kind.as_str() {
             "video" if offer.video.is_none() => match pick_h264(media) {
                 Some((pt, level)) => {
@@ -226,6 +254,22 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
         return Err(SdpError::NothingAcceptable);
     }
     Ok(offer)
+}
+
+/// RFC 4796: the line carries slides (`a=content:slides`, maybe among
+/// other values).
+fn is_slides(media: &gst_sdp::SDPMediaRef) -> bool {
+    media.attribute_val("content").is_some_and(|v| {
+        v.split(',')
+            .any(|c| c.trim().eq_ignore_ascii_case("slides"))
+    })
+}
+
+/// The line's direction lets the caller send (`sendrecv` when unsaid).
+fn sends(media: &gst_sdp::SDPMediaRef) -> bool {
+    !media
+        .attributes()
+        .any(|a| matches!(a.key(), "recvonly" | "inactive"))
 }
 
 /// `b=AS` (kbit/s) or `b=TIAS` (bit/s), whichever is given.

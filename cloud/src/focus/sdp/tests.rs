@@ -58,6 +58,7 @@ fn a_terminal_offer_gets_opus_and_h264_at_its_class() {
         ip: [192, 0, 2, 1].into(),
         video_port: 50002,
         audio_port: 50000,
+        content_port: None,
     };
     let text = answer(&offer, local, 7);
     let back = gst_sdp::SDPMessage::parse_buffer(text.as_bytes()).unwrap();
@@ -111,6 +112,7 @@ a=fmtp:96 packetization-mode=1
         ip: [192, 0, 2, 1].into(),
         video_port: 50002,
         audio_port: 50000,
+        content_port: None,
     };
     let text = answer(&offer(plain).unwrap(), local, 7);
     assert!(!text.contains("rtcp-fb") && !text.contains("rtx"), "{text}");
@@ -155,6 +157,7 @@ m=audio 40000 RTP/AVP 8 0
             ip: [127, 0, 0, 1].into(),
             video_port: 1,
             audio_port: 2,
+            content_port: None,
         },
         1,
     );
@@ -193,6 +196,7 @@ fn mangled_offers_never_panic_and_accepted_ones_answer_valid_sdp() {
         ip: [127, 0, 0, 1].into(),
         video_port: 5000,
         audio_port: 5002,
+        content_port: None,
     };
     let check = |data: &[u8]| {
         if let Ok(offer) = read_offer(data, VideoClass::Hd1080) {
@@ -218,4 +222,95 @@ fn mangled_offers_never_panic_and_accepted_ones_answer_valid_sdp() {
             check(&data);
         }
     }
+}
+
+/// A terminal sharing content: its camera line, then a second video line
+/// of slides (RFC 4796) that it sends.
+const SHARING: &str = "v=0
+o=- 1 2 IN IP4 10.0.0.7
+s=-
+c=IN IP4 10.0.0.7
+t=0 0
+m=audio 40000 RTP/AVP 111
+a=rtpmap:111 opus/48000/2
+m=video 40002 RTP/AVP 96
+b=AS:1024
+a=rtpmap:96 H264/90000
+a=fmtp:96 packetization-mode=1;profile-level-id=42e01f
+m=video 40004 RTP/AVP 100
+b=AS:1500
+a=rtpmap:100 H264/90000
+a=fmtp:100 packetization-mode=1;profile-level-id=42e028
+a=rtcp-fb:100 nack pli
+a=content:slides
+a=sendonly
+";
+
+#[test]
+fn a_content_line_is_read_apart_from_the_camera_and_answered_receive_only() {
+    let offer = offer(SHARING).unwrap();
+    let video = offer.video.clone().unwrap();
+    assert_eq!((video.to.rtp.port(), video.pt), (40002, 96));
+    let content = offer.content.clone().unwrap();
+    assert_eq!(content.to.rtp, "10.0.0.7:40004".parse().unwrap());
+    assert_eq!((content.pt, content.class), (100, VideoClass::Hd1080));
+    assert!(content.feedback.pli);
+
+    let local = Local {
+        ip: [192, 0, 2, 1].into(),
+        video_port: 50002,
+        audio_port: 50000,
+        content_port: Some(50010),
+    };
+    let text = answer_version(&offer, local, 7, 2);
+    let back = gst_sdp::SDPMessage::parse_buffer(text.as_bytes()).unwrap();
+    assert_eq!(back.origin().and_then(|o| o.sess_version()), Some("2"));
+    assert_eq!(back.medias_len(), 3);
+    assert_eq!(back.media(1).unwrap().attribute_val("content"), None);
+    let line = back.media(2).unwrap();
+    assert_eq!((line.media(), line.port()), (Some("video"), 50010));
+    assert_eq!(line.attribute_val("content"), Some("slides"));
+    assert!(line.attributes().any(|a| a.key() == "recvonly"));
+    assert!(!line.attributes().any(|a| a.key() == "sendrecv"));
+    assert_eq!(line.format(0), Some("100"));
+
+    // Not taken (nothing could be shown): refused with port 0.
+    let text = answer(
+        &offer,
+        Local {
+            content_port: None,
+            ..local
+        },
+        7,
+    );
+    let back = gst_sdp::SDPMessage::parse_buffer(text.as_bytes()).unwrap();
+    assert_eq!(back.media(2).unwrap().port(), 0);
+}
+
+#[test]
+fn content_stopped_or_only_received_is_not_shared() {
+    // Stopping: the same line at port 0.
+    let stopped = SHARING.replace("m=video 40004", "m=video 0");
+    let offer = offer(&stopped).unwrap();
+    assert!(offer.content.is_none() && offer.video.is_some());
+    // A line the caller only receives on: the focus sends no content.
+    let receiving = SHARING.replace("a=sendonly", "a=recvonly");
+    assert!(self::offer(&receiving).unwrap().content.is_none());
+    // Content first, camera second: each still found by what it is.
+    let swapped = "v=0
+o=- 1 1 IN IP4 10.0.0.7
+s=-
+c=IN IP4 10.0.0.7
+t=0 0
+m=video 40004 RTP/AVP 100
+a=rtpmap:100 H264/90000
+a=fmtp:100 packetization-mode=1
+a=content:main,slides
+m=video 40002 RTP/AVP 96
+a=rtpmap:96 H264/90000
+a=fmtp:96 packetization-mode=1
+";
+    let offer = self::offer(swapped).unwrap();
+    assert_eq!(offer.content.unwrap().to.rtp.port(), 40004);
+    assert_eq!(offer.video.unwrap().to.rtp.port(), 40002);
 }

@@ -27,7 +27,10 @@ use std::time::{Duration, Instant};
 use gst::prelude::*;
 use roomterm_rtp::{Rtp, SessionStats};
 
+mod sharing;
+
 use super::config::ConferenceConfig;
+use super::content::ContentInput;
 use super::elements::{link_to_request, make, remove_all, start, MediaError};
 use super::layout::{LayoutKind, Rect};
 use super::participant::{
@@ -63,6 +66,9 @@ struct State {
     participants: HashMap<ParticipantId, Participant>,
     /// The compositions someone watches.
     views: HashMap<LayoutKind, View>,
+    /// The content someone shares (one at a time), composed large in
+    /// every view (`sharing.rs`).
+    content: Option<ContentInput>,
 }
 
 struct Participant {
@@ -294,6 +300,9 @@ impl Conference {
                     view.add_input(&self.pipeline, *other, picture)?;
                 }
             }
+            if let Some(content) = &state.content {
+                view.set_content(&self.pipeline, content.picture())?;
+            }
             state.views.insert(kind, view);
         }
         let config = self.view_config();
@@ -320,7 +329,8 @@ impl Conference {
         };
         if view.unwatch(&self.pipeline, watcher) == 0 {
             if let Some(view) = state.views.remove(&kind) {
-                view.stop(&self.pipeline, &pictures(state));
+                let content = state.content.as_ref().map(|c| c.picture().clone());
+                view.stop(&self.pipeline, &pictures(state), content.as_ref());
             }
         }
     }
@@ -332,6 +342,10 @@ impl Conference {
             return Err(MediaError::UnknownParticipant(id));
         }
         self.unwatch(&mut state, id);
+        // Its content goes with it.
+        if state.content.as_ref().is_some_and(|c| c.owner == id) {
+            self.end_content(&mut state);
+        }
         let mut participant = state
             .participants
             .remove(&id)
@@ -403,8 +417,12 @@ impl Conference {
     }
 
     /// Who is shown where in the meeting's layout now (the speaker first
-    /// in the speaker views).
+    /// in the speaker views; below the content while someone shares).
     pub fn layout(&self) -> Vec<(ParticipantId, Rect)> {
+        // While someone shares, the people are the thumbnails below it.
+        if let Some((_, people)) = self.content_layout() {
+            return people;
+        }
         let state = lock(&self.state);
         let kind = state.layout;
         let order = display_order(&state, kind);
