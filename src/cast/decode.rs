@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! webrtcbin src (H264) → funnel → rtph264depay → h264parse → <h264 decoder> ┐
-//! webrtcbin src (VP8)  → funnel → rtpvp8depay → <vp8 decoder> ──────────────┴→ videoconvert → appsink (RGB, newest only)
+//! webrtcbin src (VP8)  → funnel → rtpvp8depay → <vp8 decoder> ──────────────┴→ tee → videoconvert → appsink (RGB, newest only)
+//!                                                                               └→ content into a meeting (media/content.rs), while shared
 //! webrtcbin src (OPUS) → funnel → rtpopusdepay → opusdec → convert → resample → tee → appsink (S16 mono 48 kHz)
 //!                                                                                 └→ the speaker
 //! anything else        → fakesink
@@ -27,6 +28,8 @@ use crate::media::MediaError;
 /// The chains a cast decodes into.
 pub struct Chains {
     pub video: gst_app::AppSink,
+    /// The decoded pictures, for content shared into a meeting.
+    pub pictures: gst::Element,
     pub audio: Option<gst_app::AppSink>,
     video_in: gst::Element,
     audio_in: Option<gst::Element>,
@@ -68,6 +71,9 @@ impl Chains {
             // Never waits to preroll: the audio must not wait for a picture.
             .async_(false)
             .build();
+        let pictures = make("tee")?;
+        pictures.set_property("allow-not-linked", true);
+        elements.push(pictures.clone());
         elements.push(make("videoconvert")?);
         elements.push(video.clone().upcast());
         running.add_linked(&elements)?;
@@ -96,6 +102,7 @@ impl Chains {
         };
         Ok(Chains {
             video,
+            pictures,
             audio,
             video_in: funnel,
             audio_in,

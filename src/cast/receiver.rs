@@ -17,7 +17,7 @@ use super::watch::{Activity, Watcher};
 use super::{CastConfig, CastError};
 use crate::media::pipeline::{make, Running};
 use crate::media::sink::{rgb_frame, s16_samples};
-use crate::media::{MediaError, RgbFrame};
+use crate::media::{ContentConfig, ContentSender, MediaError, RgbFrame};
 
 const PIPELINE: &str = "cast";
 
@@ -27,6 +27,8 @@ const PIPELINE: &str = "cast";
 pub struct CastReceiver {
     webrtc: gst::Element,
     video: gst_app::AppSink,
+    /// The decoded pictures' tee (content into a meeting branches off it).
+    pictures: gst::Element,
     audio: Option<gst_app::AppSink>,
     codec: Arc<OnceLock<&'static str>>,
     /// m-lines in the offer (candidates name one by index).
@@ -85,6 +87,7 @@ impl CastReceiver {
             CastReceiver {
                 webrtc,
                 video: chains.video,
+                pictures: chains.pictures,
                 audio: chains.audio,
                 codec,
                 mlines,
@@ -161,6 +164,12 @@ impl CastReceiver {
             }
         }
         Ok(samples)
+    }
+
+    /// Shares the cast into the meeting as content: the content leg's
+    /// ports bound now, its pictures sent once the focus answered.
+    pub fn share_as_content(&self, config: &ContentConfig) -> Result<ContentSender, MediaError> {
+        ContentSender::attach(self.running.pipeline(), &self.pictures, config)
     }
 
     /// A weak reference to the pipeline: gone once the receiver stopped

@@ -36,9 +36,13 @@ pub struct AppliedSettings {
 /// The settings wanted for `encoder` at `class`. Unknown encoders get none:
 /// their defaults are safer than guessed property names.
 pub fn encoder_settings(encoder: &str, class: VideoClass) -> Vec<Setting> {
-    let kbps = class.bitrate_kbps();
-    let bps = class.bitrate_bps();
-    let gop = class.key_interval();
+    encoder_settings_at(encoder, class.bitrate_bps(), class.key_interval())
+}
+
+/// The settings wanted for `encoder` at `bps` with a key frame every
+/// `gop` frames (shared content has a budget of its own).
+pub fn encoder_settings_at(encoder: &str, bps: u32, gop: u32) -> Vec<Setting> {
+    let kbps = bps / 1000;
     match encoder {
         // bitrate in kbit/s; zerolatency = no B-frames, no lookahead, sliced threads.
         "x264enc" => vec![

@@ -22,6 +22,8 @@
 //!   which capture devices were missing.
 //! - `sink.rs`: pulling decoded pictures and sound out of appsinks, and the
 //!   one format decoded sound has.
+//! - `content.rs`: content shared into a meeting (RFC 4796 slides) — a
+//!   screen cast's pictures encoded at 1080p15 on an RTP leg of its own.
 //! - `call.rs`: a call's media — one pipeline around an RTP leg (rtpbin,
 //!   RTCP, NACK/RTX), receivers bound first (ports for the SDP), senders to
 //!   the far end's addresses, mute; decoded pictures and sound.
@@ -30,6 +32,7 @@ mod call;
 mod capture;
 mod class;
 mod config;
+mod content;
 mod encoder;
 mod error;
 mod level;
@@ -45,7 +48,12 @@ pub(crate) mod voice;
 pub use call::CallMedia;
 pub use class::VideoClass;
 pub use config::{CallMediaConfig, Devices};
-pub use encoder::{apply_encoder_settings, encoder_settings, AppliedSettings, Setting};
+pub use content::{
+    ContentConfig, ContentSender, CONTENT_FPS, CONTENT_HEIGHT, CONTENT_KBPS, CONTENT_WIDTH,
+};
+pub use encoder::{
+    apply_encoder_settings, encoder_settings, encoder_settings_at, AppliedSettings, Setting,
+};
 pub use error::MediaError;
 pub use level::{tone_rms, AudioLevel, RgbFrame};
 pub use loopback::{AudioLoopback, AudioLoopbackConfig, VideoLoopback, VideoLoopbackConfig};

@@ -18,6 +18,7 @@ mod image_boot;
 mod image_update;
 mod input;
 mod mcu;
+mod mcu_content;
 mod media;
 mod meeting_call;
 mod meeting_e2e;

@@ -15,21 +15,27 @@ use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, MediaPlan, RgbFrame}
 use crate::common::levels_once;
 use crate::common::picture::{self, close};
 
-const CANVAS: (u32, u32) = (320, 240);
+pub(crate) const CANVAS: (u32, u32) = (320, 240);
 const SMALL: ClassSpec = ClassSpec {
     width: 320,
     height: 240,
     bitrate_kbps: 512,
 };
 
-struct Person {
+pub(crate) struct Person {
+    pub id: u64,
+    pub rgb: [u8; 3],
+    pub tone: f64,
+    pub media: CallMedia,
+}
+
+pub(crate) fn join(
+    conference: &Conference,
+    plan: &MediaPlan,
     id: u64,
     rgb: [u8; 3],
     tone: f64,
-    media: CallMedia,
-}
-
-fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: f64) -> Person {
+) -> Person {
     let argb = 0xff00_0000 | u32::from(rgb[0]) << 16 | u32::from(rgb[1]) << 8 | u32::from(rgb[2]);
     let config = CallMediaConfig::small(plan, argb, tone);
     let (video_pt, audio_pt, video_rtx_pt) =
@@ -63,13 +69,17 @@ fn join(conference: &Conference, plan: &MediaPlan, id: u64, rgb: [u8; 3], tone: 
     }
 }
 
-fn colour_at(frame: &RgbFrame, rect: &Rect) -> [u8; 3] {
+pub(crate) fn colour_at(frame: &RgbFrame, rect: &Rect) -> [u8; 3] {
     picture::colour_at(frame, CANVAS, rect)
 }
 
 /// Waits (up to 10 s) for a picture in which every participant's region
 /// shows its colour; returns the last picture seen otherwise.
-fn wait_for_layout(conference: &Conference, viewer: &Person, people: &[&Person]) -> RgbFrame {
+pub(crate) fn wait_for_layout(
+    conference: &Conference,
+    viewer: &Person,
+    people: &[&Person],
+) -> RgbFrame {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let frame = viewer.media.next_frame(Duration::from_secs(5)).unwrap();
@@ -86,7 +96,7 @@ fn wait_for_layout(conference: &Conference, viewer: &Person, people: &[&Person])
     }
 }
 
-fn assert_layout(conference: &Conference, frame: &RgbFrame, people: &[&Person]) {
+pub(crate) fn assert_layout(conference: &Conference, frame: &RgbFrame, people: &[&Person]) {
     let layout = conference.layout();
     assert_eq!(layout.len(), people.len(), "{layout:?}");
     for p in people {
