@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 use super::account::Account;
-use super::call::OutgoingCall;
+use super::call::{OutgoingCall, Renegotiation};
 use super::call_state::CallState;
 use super::conference::Roster;
 use super::incoming::IncomingCall;
@@ -40,6 +40,9 @@ pub enum AgentCommand {
     /// Watch `layout` in the meeting (`gallery`, `speaker`,
     /// `picture_in_picture`): asked of the focus.
     SelectLayout(String),
+    /// Offer `sdp` again in the meeting call (a re-INVITE): content
+    /// shared into the meeting, or stopped. How it went: `renegotiation`.
+    Renegotiate { sdp: String },
     /// Unregister and stop.
     Stop,
 }
@@ -50,6 +53,8 @@ pub struct SipAgent {
     pub call: watch::Receiver<Option<CallState>>,
     /// The meeting's roster while a meeting call lasts (`None` otherwise).
     pub roster: watch::Receiver<Option<Roster>>,
+    /// How the call's last re-INVITE went.
+    pub renegotiation: watch::Receiver<Renegotiation>,
     commands: mpsc::Sender<AgentCommand>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -62,17 +67,20 @@ impl SipAgent {
         let (status_tx, status) = watch::channel(RegStatus::Registering);
         let (call_tx, call) = watch::channel(None);
         let (roster_tx, roster) = watch::channel(None);
+        let (renegotiation_tx, renegotiation) = watch::channel(Renegotiation::None);
         let (commands, rx) = mpsc::channel(8);
         let published = Published {
             status: status_tx,
             call: call_tx,
             roster: roster_tx,
+            renegotiation: renegotiation_tx,
         };
         let task = tokio::spawn(run(account, link, published, rx));
         Ok(Self {
             status,
             call,
             roster,
+            renegotiation,
             commands,
             task,
         })
@@ -94,6 +102,7 @@ struct Published {
     status: watch::Sender<RegStatus>,
     call: watch::Sender<Option<CallState>>,
     roster: watch::Sender<Option<Roster>>,
+    renegotiation: watch::Sender<Renegotiation>,
 }
 
 async fn run(
@@ -106,6 +115,7 @@ async fn run(
         status,
         call: call_status,
         roster,
+        renegotiation,
     } = published;
     // Until the first TCP connect the proxy's own address stands in; every
     // REGISTER is built after `Link::ready` gives the real one.
@@ -151,6 +161,15 @@ async fn run(
             *current = now;
             changed
         });
+        renegotiation.send_if_modified(|current| {
+            let now = match &agent.call {
+                Some(Call::Out(call)) => call.renegotiation().clone(),
+                _ => Renegotiation::None,
+            };
+            let changed = *current != now;
+            *current = now;
+            changed
+        });
         let wakeup = [
             agent.reg.next_wakeup(),
             agent.call.as_ref().and_then(Call::next_wakeup),
@@ -184,6 +203,7 @@ async fn run(
                 Some(AgentCommand::Answer { sdp }) => agent.answer(&sdp).await,
                 Some(AgentCommand::Decline) => agent.decline().await,
                 Some(AgentCommand::SelectLayout(layout)) => agent.select_layout(&layout).await,
+                Some(AgentCommand::Renegotiate { sdp }) => agent.renegotiate(&sdp).await,
                 Some(AgentCommand::Stop) | None => {
                     agent.hang_up().await;
                     let _ = tokio::time::timeout(UNREGISTER_WAIT, agent.unregister()).await;
@@ -209,7 +229,7 @@ impl Agent {
                 let account = self.reg.account().clone();
                 let (call, invite) =
                     OutgoingCall::start(&account, local, user, sdp, Instant::now());
-                self.call = Some(Call::Out(call));
+                self.call = Some(Call::Out(Box::new(call)));
                 self.send(&invite).await;
             }
             Err(err) => tracing::warn!(%err, "cannot place the call: no SIP link"),
@@ -245,6 +265,17 @@ impl Agent {
         }
     }
 
+    async fn renegotiate(&mut self, sdp: &str) {
+        let out = match &mut self.call {
+            Some(Call::Out(call)) => call.reinvite(sdp, Instant::now()),
+            _ => None,
+        };
+        match out {
+            Some(reinvite) => self.send(&reinvite).await,
+            None => tracing::info!("no established meeting call to offer again in"),
+        }
+    }
+
     async fn decline(&mut self) {
         let out = match &mut self.call {
             Some(Call::In(call)) => call.decline(),
@@ -274,7 +305,7 @@ impl Agent {
                 let account = self.reg.account().clone();
                 match IncomingCall::ring(&account, local, message, Instant::now()) {
                     Some((call, ringing)) => {
-                        self.call = Some(Call::In(call));
+                        self.call = Some(Call::In(Box::new(call)));
                         Some(ringing)
                     }
                     None => Some(wire::response(&msg, 400, "Bad Request", None).build()),
@@ -394,10 +425,11 @@ impl Agent {
     }
 }
 
-/// The call the agent has: one at a time, placed or received.
+/// The call the agent has: one at a time, placed or received (boxed:
+/// either is hundreds of bytes).
 enum Call {
-    Out(OutgoingCall),
-    In(IncomingCall),
+    Out(Box<OutgoingCall>),
+    In(Box<IncomingCall>),
 }
 
 impl Call {

@@ -34,6 +34,21 @@ const RING_LIMIT: Duration = Duration::from_secs(60);
 const SUBSCRIPTION_SECS: u64 = 600;
 const REFRESH_BEFORE: Duration = Duration::from_secs(60);
 
+/// A new offer in the established call (a re-INVITE, RFC 3261 §14): the
+/// room shares content into the meeting, or stops.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Renegotiation {
+    /// None asked for in this call.
+    #[default]
+    None,
+    /// Sent, not answered yet.
+    Offered,
+    /// The far end's answer (SDP): the session as it is now.
+    Answered(String),
+    /// Refused (or never answered: 408); the session stays as it was.
+    Refused(u16),
+}
+
 /// The roster subscription of a call to a focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Subscription {
@@ -68,8 +83,12 @@ pub struct OutgoingCall {
     subscription: Subscription,
     /// The meeting's roster, from the focus's last NOTIFY.
     roster: Option<Roster>,
-    /// SUBSCRIBEs and INFOs awaiting their answer.
+    /// SUBSCRIBEs, INFOs and a re-INVITE awaiting their answer.
     pending: Pending,
+    /// The re-INVITE in progress (its CSeq; its branch, which a
+    /// failure's ACK shares; when it is given up), and how the last went.
+    reinviting: Option<(u32, String, Instant)>,
+    renegotiation: Renegotiation,
 }
 
 impl OutgoingCall {
@@ -100,6 +119,8 @@ impl OutgoingCall {
             subscription: Subscription::None,
             roster: None,
             pending: Pending::default(),
+            reinviting: None,
+            renegotiation: Renegotiation::None,
         };
         let to = wire::to_addr(call.target.clone()).into();
         let branch = call.branch.clone();
@@ -135,7 +156,8 @@ impl OutgoingCall {
                     Subscription::Due(at) => Some(at),
                     _ => None,
                 };
-                [subscribe, self.pending.next_wakeup()]
+                let reinvite = self.reinviting.as_ref().map(|(_, _, deadline)| *deadline);
+                [subscribe, self.pending.next_wakeup(), reinvite]
                     .into_iter()
                     .flatten()
                     .min()
@@ -162,10 +184,20 @@ impl OutgoingCall {
                 self.next_retransmit = Some(due + self.interval);
                 Some(self.invite.clone())
             }
-            CallState::Established { .. } => match self.subscription {
-                Subscription::Due(at) if now >= at => Some(self.subscribe(now)),
-                _ => self.pending.due(now),
-            },
+            CallState::Established { .. } => {
+                // A re-INVITE nobody answered (Timer B) failed.
+                if let Some((cseq, _, deadline)) = &self.reinviting {
+                    if now >= *deadline {
+                        self.pending.answered(*cseq);
+                        self.reinviting = None;
+                        self.renegotiation = Renegotiation::Refused(408);
+                    }
+                }
+                match self.subscription {
+                    Subscription::Due(at) if now >= at => Some(self.subscribe(now)),
+                    _ => self.pending.due(now),
+                }
+            }
             _ => None,
         }
     }
@@ -203,6 +235,58 @@ impl OutgoingCall {
             Some((conference::LAYOUT_TYPE, &body)),
             now,
         ))
+    }
+
+    /// Offers `sdp` again in the established call (a re-INVITE); `None`
+    /// when the call is not established or a re-INVITE is still waiting
+    /// (RFC 3261 §14.1: one at a time).
+    pub fn reinvite(&mut self, sdp: &str, now: Instant) -> Option<Vec<u8>> {
+        if !matches!(self.state, CallState::Established { .. }) || self.reinviting.is_some() {
+            return None;
+        }
+        self.cseq += 1;
+        let to = self.remote_to_header();
+        let branch = format!("z9hG4bK{}", random_hex());
+        let bytes = self.request(Method::Invite, to, &branch, self.cseq, Some(sdp));
+        let reliable = self.transport == SipTransport::Tcp;
+        self.pending.sent(self.cseq, &bytes, reliable, now);
+        self.reinviting = Some((self.cseq, branch, now + TIMER_B));
+        self.renegotiation = Renegotiation::Offered;
+        Some(bytes)
+    }
+
+    /// How the last re-INVITE went.
+    pub fn renegotiation(&self) -> &Renegotiation {
+        &self.renegotiation
+    }
+
+    /// A response to our re-INVITE `number`: the ACK to send, if any.
+    fn on_reinvite_response(&mut self, number: u32, status: u16, msg: &Message) -> Option<Vec<u8>> {
+        let to = msg.header("to").unwrap_or_default().to_string();
+        match &self.reinviting {
+            Some((cseq, branch, _)) if *cseq == number => {
+                // Any answer stops the repetition (§17.1.1.2).
+                self.pending.answered(number);
+                if status < 200 {
+                    return None;
+                }
+                let branch = branch.clone();
+                self.reinviting = None;
+                if status < 300 {
+                    self.renegotiation = Renegotiation::Answered(msg.body.clone());
+                    self.state = CallState::Established {
+                        remote_sdp: msg.body.clone(),
+                    };
+                    Some(self.ack(&to, &new_branch(), number))
+                } else {
+                    self.renegotiation = Renegotiation::Refused(status);
+                    Some(self.ack(&to, &branch, number))
+                }
+            }
+            // A repeated 2xx of an earlier one: our ACK was lost.
+            _ if (200..300).contains(&status) => Some(self.ack(&to, &new_branch(), number)),
+            _ => None,
+        }
     }
 
     /// A non-INVITE request of ours in the dialog, remembered until its
@@ -244,6 +328,10 @@ impl OutgoingCall {
                 }
             }
             return None;
+        }
+        let number = cseq.split_whitespace().next().and_then(|n| n.parse().ok());
+        if let Some(number) = number.filter(|n| *n > 1 && cseq.ends_with("INVITE")) {
+            return self.on_reinvite_response(number, status, &msg);
         }
         let to = msg.header("to").unwrap_or_default().to_string();
         match (status, &self.state) {
@@ -356,18 +444,17 @@ impl OutgoingCall {
     }
 
     fn ack_2xx(&self, to: &str) -> Vec<u8> {
-        let branch = format!("z9hG4bK{}", random_hex());
-        self.request(Method::Ack, wire::echoed_to(to), &branch, 1, None)
+        self.ack(to, &new_branch(), 1)
     }
 
     fn ack_failure(&self, to: &str) -> Vec<u8> {
-        self.request(
-            Method::Ack,
-            wire::echoed_to(to),
-            &self.branch.clone(),
-            1,
-            None,
-        )
+        self.ack(to, &self.branch.clone(), 1)
+    }
+
+    /// The ACK of INVITE `cseq`: a new transaction after a 2xx, the
+    /// INVITE's own branch after a failure (§17.1.1.3).
+    fn ack(&self, to: &str, branch: &str, cseq: u32) -> Vec<u8> {
+        self.request(Method::Ack, wire::echoed_to(to), branch, cseq, None)
     }
 
     /// The far end's To as its answer gave it (with its tag).
@@ -417,6 +504,10 @@ impl OutgoingCall {
         }
         request.build()
     }
+}
+
+fn new_branch() -> String {
+    format!("z9hG4bK{}", random_hex())
 }
 
 #[cfg(test)]

@@ -271,3 +271,87 @@ fn a_room_call_subscribes_to_nothing_and_has_no_layouts() {
     assert_eq!(call.poll(now + Duration::from_secs(5)), None);
     assert_eq!(call.select_layout("gallery", now), None);
 }
+
+/// An answered call (UDP, no focus).
+fn established(now: Instant) -> OutgoingCall {
+    let (mut call, invite) = call_to(SipTransport::Udp, "123456789", now);
+    call.on_response(&answer(&invite, "200 OK", "", "v=0\r\nfirst\r\n"))
+        .unwrap();
+    call
+}
+
+#[test]
+fn a_reinvite_is_repeated_until_answered_and_its_answer_becomes_the_session() {
+    let now = Instant::now();
+    let mut call = established(now);
+    assert_eq!(call.renegotiation(), &Renegotiation::None);
+    let reinvite = call.reinvite("v=0\r\nsecond\r\n", now).unwrap();
+    let reinvite_text = text(&reinvite);
+    assert!(reinvite_text.starts_with("INVITE sip:123456789@roomcloud.local"));
+    assert!(reinvite_text.contains("CSeq: 2 INVITE"), "{reinvite_text}");
+    assert!(reinvite_text.contains("tag=focus1"), "in the dialog");
+    assert!(reinvite_text.ends_with("v=0\r\nsecond\r\n"));
+    assert_eq!(call.renegotiation(), &Renegotiation::Offered);
+    // One at a time.
+    assert_eq!(call.reinvite("v=0\r\nthird\r\n", now), None);
+    // Over UDP, repeated until an answer comes; a provisional one stops it.
+    assert_eq!(call.poll(now + T1).as_deref(), Some(&reinvite[..]));
+    call.on_response(&answer(&reinvite, "100 Trying", "", ""));
+    assert_eq!(call.poll(now + T1 * 4), None);
+    let ack = call
+        .on_response(&answer(&reinvite, "200 OK", "", "v=0\r\nanswered\r\n"))
+        .unwrap();
+    assert!(text(&ack).starts_with("ACK "));
+    assert!(text(&ack).contains("CSeq: 2 ACK"), "{}", text(&ack));
+    assert_eq!(
+        call.renegotiation(),
+        &Renegotiation::Answered("v=0\r\nanswered\r\n".into())
+    );
+    assert_eq!(
+        call.state(),
+        &CallState::Established {
+            remote_sdp: "v=0\r\nanswered\r\n".into()
+        }
+    );
+    // Its repeated 200 is ACKed again; the next re-INVITE may go.
+    assert!(call
+        .on_response(&answer(&reinvite, "200 OK", "", "v=0\r\nanswered\r\n"))
+        .is_some());
+    let next = call.reinvite("v=0\r\nthird\r\n", now).unwrap();
+    assert!(text(&next).contains("CSeq: 3 INVITE"));
+}
+
+#[test]
+fn a_refused_or_unanswered_reinvite_leaves_the_session_as_it_was() {
+    let now = Instant::now();
+    let mut call = established(now);
+    let reinvite = call.reinvite("v=0\r\nsecond\r\n", now).unwrap();
+    let branch = text(&reinvite)
+        .lines()
+        .find(|l| l.starts_with("Via:"))
+        .and_then(|l| l.split("branch=").nth(1))
+        .unwrap()
+        .to_string();
+    let ack = call
+        .on_response(&answer(&reinvite, "488 Not Acceptable Here", "", ""))
+        .unwrap();
+    assert!(
+        text(&ack).contains(&branch),
+        "a failure's ACK shares the branch"
+    );
+    assert_eq!(call.renegotiation(), &Renegotiation::Refused(488));
+    assert_eq!(
+        call.state(),
+        &CallState::Established {
+            remote_sdp: "v=0\r\nfirst\r\n".into()
+        }
+    );
+    // Unanswered: given up at Timer B, the call itself goes on.
+    call.reinvite("v=0\r\nthird\r\n", now).unwrap();
+    let _ = call.poll(now + TIMER_B);
+    assert_eq!(call.renegotiation(), &Renegotiation::Refused(408));
+    assert!(matches!(call.state(), CallState::Established { .. }));
+    // Not established: nothing to offer again in.
+    call.hang_up();
+    assert_eq!(call.reinvite("v=0\r\n", now), None);
+}

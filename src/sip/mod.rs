@@ -23,7 +23,7 @@ mod wire;
 
 pub use account::{Account, SipTransport};
 pub use agent::{AgentCommand, SipAgent};
-pub use call::OutgoingCall;
+pub use call::{OutgoingCall, Renegotiation};
 pub use call_state::{CallEnd, CallState, Caller};
 pub use incoming::IncomingCall;
 pub use instance::instance_urn;
