@@ -10,6 +10,7 @@ mod agent;
 mod call;
 mod call_state;
 pub mod conference;
+pub mod content_sdp;
 mod framing;
 mod incoming;
 mod instance;
