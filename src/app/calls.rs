@@ -37,7 +37,14 @@ pub struct Calls {
     call: Option<ActiveCall>,
     /// The offer of the incoming call ringing now.
     ringing: Option<String>,
+    /// Our last offer in the call we placed (a re-INVITE offers it again,
+    /// changed: content shared into a meeting); `None` in a call we
+    /// answered.
+    offer: SharedOffer,
 }
+
+/// Our last offer in the call under way, shared with the casting part.
+pub type SharedOffer = std::sync::Arc<std::sync::Mutex<Option<String>>>;
 
 impl Calls {
     pub fn new(
@@ -51,6 +58,7 @@ impl Calls {
             media,
             call: None,
             ringing: None,
+            offer: SharedOffer::default(),
         }
     }
 
@@ -84,6 +92,7 @@ impl Calls {
         self.ringing = None;
         let mut agent_call = agent.call.clone();
         agent_call.mark_unchanged();
+        *crate::lock(&self.offer) = Some(offer.clone());
         agent.command(AgentCommand::Dial { user, sdp: offer }).await;
         // The last call's end is no longer news.
         self.published.status(|s| {
@@ -144,6 +153,7 @@ impl Calls {
         self.media.ready(&prepared.media);
         let answer = prepared.sdp.clone();
         self.ringing = None;
+        *crate::lock(&self.offer) = None;
         let mut agent_call = agent.call.clone();
         agent_call.mark_unchanged();
         agent.command(AgentCommand::Answer { sdp: answer }).await;
@@ -160,6 +170,11 @@ impl Calls {
 
     pub async fn hang_up(&self, agent: &SipAgent) {
         agent.command(AgentCommand::HangUp).await;
+    }
+
+    /// Our last offer in the call under way.
+    pub fn offer(&self) -> SharedOffer {
+        self.offer.clone()
     }
 
     /// Forgets the call and any ringing one (the session ends).

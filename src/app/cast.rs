@@ -12,9 +12,13 @@ use roomterm_proto::{CastEnd, CastRefusal, DeviceMessage, TakeOver};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use super::calls::SharedOffer;
+use super::content::{self, MeetingCall, MeetingShare};
 use super::published::Published;
 use crate::cast::{CastConfig, CastLink, CastReceiver};
+use crate::media::ContentConfig;
 use crate::provision::CastSignal;
+use crate::sip::SipAgent;
 use crate::status::CastStatus;
 
 /// How long the room is given to answer "take over?" before it counts as no.
@@ -53,12 +57,18 @@ struct Showing {
     session: String,
     receiver: Arc<CastReceiver>,
     watcher: JoinHandle<()>,
+    /// Shared into the meeting the room is in, as content.
+    share: Option<MeetingShare>,
 }
 
 pub struct Casting {
     published: Published,
     /// How casts are decoded (`None`: this terminal has no media).
     config: Option<CastConfig>,
+    /// How a cast is shared into a meeting (`None`: no call media).
+    content: Option<ContentConfig>,
+    /// Our last offer in the call under way (content needs a re-INVITE).
+    offer: SharedOffer,
     live: Arc<LiveCast>,
     showing: Option<Showing>,
     /// An offer being answered (the room is busy meanwhile).
@@ -72,6 +82,8 @@ impl Casting {
     pub fn new(
         published: Published,
         config: Option<CastConfig>,
+        content: Option<ContentConfig>,
+        offer: SharedOffer,
         live: Arc<LiveCast>,
     ) -> (Self, mpsc::Receiver<CastEvent>) {
         let (events, rx) = mpsc::channel(16);
@@ -87,6 +99,8 @@ impl Casting {
         let casting = Self {
             published,
             config,
+            content,
+            offer,
             live,
             showing: None,
             answering: None,
@@ -163,9 +177,10 @@ impl Casting {
         if self.config.is_none() {
             return refuse(CastRefusal::Unsupported, None);
         }
-        // Content into a meeting comes with the call's second video stream;
-        // until then a room in a call does not show a cast over it.
-        if self.published.status.borrow().in_call() {
+        // In a meeting the cast is shared as content; a call with another
+        // room has no content stream to carry it.
+        let in_call = self.published.status.borrow().in_call();
+        if in_call && !content::in_meeting(&self.published) {
             tracing::info!(caster = %offer.caster, "cast refused: the room is in a call");
             return refuse(CastRefusal::Unsupported, None);
         }
@@ -268,10 +283,19 @@ impl Casting {
         self.published.ui(|ui| ui.cast_request_closed());
     }
 
-    /// What the cast's tasks report.
-    pub fn event(&mut self, event: CastEvent, reports: &mpsc::Sender<DeviceMessage>) {
+    /// What the cast's tasks report; `agent` carries the meeting call a
+    /// cast is shared into.
+    pub fn event(
+        &mut self,
+        event: CastEvent,
+        reports: &mpsc::Sender<DeviceMessage>,
+        agent: &SipAgent,
+    ) {
         match event {
-            CastEvent::Answered { offer, result } => self.answered(offer, result, reports),
+            CastEvent::Answered { offer, result } => {
+                self.answered(offer, result, reports);
+                self.share_into_meeting(agent);
+            }
             CastEvent::Lost { session } => {
                 if self.is_showing(&session) {
                     self.end(CastEnd::ConnectionLost, Some(reports));
@@ -340,6 +364,7 @@ impl Casting {
             session: offer.session.clone(),
             receiver,
             watcher,
+            share: None,
         });
         self.published.status(|s| {
             s.cast = Some(CastStatus {
@@ -348,9 +373,31 @@ impl Casting {
                 codec: None,
                 since: Instant::now(),
                 asking: None,
+                in_meeting: false,
             });
         });
         self.published.ui(|ui| ui.cast_started());
+    }
+
+    /// In a meeting, the cast showing goes to everyone as content.
+    fn share_into_meeting(&mut self, agent: &SipAgent) {
+        let Some(config) = &self.content else {
+            return;
+        };
+        if !content::in_meeting(&self.published) {
+            return;
+        }
+        let Some(showing) = self.showing.as_mut().filter(|s| s.share.is_none()) else {
+            return;
+        };
+        let call = MeetingCall {
+            commands: agent.commands(),
+            call: agent.call.clone(),
+            renegotiation: agent.renegotiation.clone(),
+            offer: self.offer.clone(),
+        };
+        showing.share =
+            MeetingShare::start(&showing.receiver, config, call, self.published.clone());
     }
 
     /// The room pressed Stop.
@@ -385,6 +432,8 @@ impl Casting {
             self.close_question();
         }
         showing.watcher.abort();
+        // Out of the meeting first: its re-INVITE says the content ended.
+        drop(showing.share);
         self.live.send_replace(None);
         if let Some(reports) = reports {
             send(

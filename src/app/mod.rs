@@ -18,6 +18,7 @@
 //! | `network.rs` | the OS network settings, the network line, the diagnostics ping |
 //! | `directory.rs` | the enterprise directory for the Dial page |
 //! | `cast.rs` | casting: the code to show, a browser's offer answered or refused (one caster, the take-over setting), the cast shown and ended |
+//! | `content.rs` | a cast shared into the meeting as content: the content leg, the re-INVITE that offers it and the one that withdraws it |
 //! | `published.rs` | the status and UI watch senders the parts share |
 //! | `service.rs` | running as the image's systemd service (readiness, watchdog, status file) |
 
@@ -26,6 +27,7 @@ mod active_call;
 mod calls;
 mod cast;
 mod command;
+mod content;
 mod directory;
 mod media_controls;
 mod network;

@@ -17,10 +17,14 @@ use super::network::Network;
 use super::published::Published;
 use super::session::{Session, SessionEvents, Unbound};
 use super::TerminalOptions;
+use crate::media::ContentConfig;
 use crate::provision::ActivationError;
 use crate::status::{ProvisioningStatus, TerminalStatus};
 use crate::store::{Credentials, NetworkSettings};
 use crate::ui::{Effect, UiState};
+
+/// H.264's payload type on the content line (the camera's is 96).
+const CONTENT_PT: u8 = 100;
 
 pub struct Runtime {
     options: TerminalOptions,
@@ -62,9 +66,17 @@ impl Runtime {
         );
         let calls = Calls::new(options.call_media.clone(), published.clone(), media.clone());
         let network = Network::new(options.network.clone(), published.clone());
+        // Content into a meeting: the call's encoder, on the call's address.
+        let content = options.call_media.as_ref().map(|call| ContentConfig {
+            encoder: call.encoder.clone(),
+            pt: CONTENT_PT,
+            local: call.local,
+        });
         let (casting, cast_events) = Casting::new(
             published.clone(),
             options.cast_media.clone(),
+            content,
+            calls.offer(),
             Arc::new(live_cast),
         );
         Self {
@@ -109,7 +121,7 @@ impl Runtime {
                 () = self.network.changed() => self.network.refresh().await,
                 Some(event) = self.cast_events.recv() => {
                     if let Some(session) = &self.session {
-                        self.casting.event(event, session.reports());
+                        self.casting.event(event, session.reports(), session.agent());
                     }
                 }
             }

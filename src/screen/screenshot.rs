@@ -416,6 +416,7 @@ fn cast_states(online: &TerminalStatus) -> Vec<(&'static str, UiState, TerminalS
         codec: Some("VP8"),
         since: std::time::Instant::now(),
         asking: None,
+        in_meeting: false,
     });
     let mut asking = casting.clone();
     if let Some(cast) = &mut asking.cast {

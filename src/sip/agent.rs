@@ -90,6 +90,11 @@ impl SipAgent {
         let _ = self.commands.send(command).await;
     }
 
+    /// Where commands go, for a task that outlives this borrow.
+    pub fn commands(&self) -> mpsc::Sender<AgentCommand> {
+        self.commands.clone()
+    }
+
     /// Unregisters (best effort, bounded) and ends the task.
     pub async fn stop(self) {
         let _ = self.commands.send(AgentCommand::Stop).await;

@@ -85,6 +85,8 @@ pub struct CastStatus {
     pub since: std::time::Instant,
     /// Someone asking to take over (the room's setting asks the room).
     pub asking: Option<String>,
+    /// Shared into the meeting the room is in, as content.
+    pub in_meeting: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

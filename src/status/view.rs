@@ -52,6 +52,8 @@ pub struct CastView {
     pub codec: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended: Option<&'static str>,
+    /// The cast is shared into the meeting the room is in, as content.
+    pub in_meeting: bool,
 }
 
 fn cast_view(s: &TerminalStatus) -> CastView {
@@ -64,6 +66,7 @@ fn cast_view(s: &TerminalStatus) -> CastView {
         caster: s.cast.as_ref().map(|c| c.caster.clone()),
         codec: s.cast.as_ref().and_then(|c| c.codec),
         ended: s.cast_ended.map(|(reason, _)| reason.as_str()),
+        in_meeting: s.cast.as_ref().is_some_and(|c| c.in_meeting),
     }
 }
 

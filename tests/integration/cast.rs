@@ -29,10 +29,10 @@ fn ip(args: &[&str]) {
 /// A network namespace with `lo` and a "LAN" (10.79.0.1/24); the
 /// calling thread (and every thread and process it starts) lives in it.
 /// Deleted on drop.
-struct Lan(String);
+pub(crate) struct Lan(String);
 
 impl Lan {
-    fn enter() -> Self {
+    pub(crate) fn enter() -> Self {
         let name = format!("rcast{}", std::process::id());
         ip(&["netns", "add", &name]);
         let lan = Self(name.clone());
@@ -59,7 +59,7 @@ impl Drop for Lan {
     }
 }
 
-async fn wait_for(
+pub(crate) async fn wait_for(
     terminal: &Terminal,
     what: &str,
     within: Duration,
@@ -78,7 +78,7 @@ async fn wait_for(
     }
 }
 
-async fn wait_page(terminal: &Terminal, page: Page, within: Duration) {
+pub(crate) async fn wait_page(terminal: &Terminal, page: Page, within: Duration) {
     let mut ui = terminal.ui.clone();
     let reached = tokio::time::timeout(within, ui.wait_for(|ui| ui.page == page)).await;
     assert!(

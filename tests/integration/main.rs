@@ -10,6 +10,7 @@ mod common;
 mod address_change;
 mod cast;
 mod cast_browser;
+mod cast_meeting;
 mod cast_receiver;
 mod control_api;
 mod control_api_limits;

@@ -133,8 +133,22 @@ pub async fn registered_terminal(
     sn: &str,
     call_media: roomterm::media::CallMediaConfig,
 ) -> remote::Remote {
+    registered_casting_terminal(dir, cloud, admin, sn, call_media, None).await
+}
+
+/// [`registered_terminal`], taking casts with `cast_media`.
+pub async fn registered_casting_terminal(
+    dir: &std::path::Path,
+    cloud: &RunningCloud,
+    admin: &AdminClient,
+    sn: &str,
+    call_media: roomterm::media::CallMediaConfig,
+    cast_media: Option<roomterm::cast::CastConfig>,
+) -> remote::Remote {
     let code = add_device(admin, sn).await;
-    let remote = remote::Remote::start_with(dir, sn, Default::default(), Some(call_media)).await;
+    let remote =
+        remote::Remote::start_casting(dir, sn, Default::default(), Some(call_media), cast_media)
+            .await;
     remote
         .post(
             "/activate",

@@ -35,6 +35,17 @@ impl Remote {
         network: NetworkConfigurator,
         call_media: Option<roomterm::media::CallMediaConfig>,
     ) -> Self {
+        Self::start_casting(data, sn, network, call_media, None).await
+    }
+
+    /// [`start_with`](Self::start_with), taking casts with `cast_media`.
+    pub async fn start_casting(
+        data: &std::path::Path,
+        sn: &str,
+        network: NetworkConfigurator,
+        call_media: Option<roomterm::media::CallMediaConfig>,
+        cast_media: Option<roomterm::cast::CastConfig>,
+    ) -> Self {
         let terminal = Terminal::start(TerminalOptions {
             data: DataDir::new(data).unwrap(),
             sn: sn.into(),
@@ -42,7 +53,7 @@ impl Remote {
             software_version: "0.1.0".into(),
             network,
             call_media,
-            cast_media: None,
+            cast_media,
         });
         let token = roomterm::web::load_or_create_token(data).unwrap();
         let api = ControlApi::start(

@@ -26,10 +26,23 @@ impl Room {
         rgb: [u8; 3],
         tone: f64,
     ) -> Self {
+        Self::start_casting(dir, cloud, admin, sn, (rgb, tone), None).await
+    }
+
+    /// [`start`](Self::start), taking casts with `cast_media`.
+    pub async fn start_casting(
+        dir: &std::path::Path,
+        cloud: &roomcloud::RunningCloud,
+        admin: &roomcloud::client::AdminClient,
+        sn: &str,
+        (rgb, tone): ([u8; 3], f64),
+        cast_media: Option<roomterm::cast::CastConfig>,
+    ) -> Self {
         let argb =
             0xff00_0000 | u32::from(rgb[0]) << 16 | u32::from(rgb[1]) << 8 | u32::from(rgb[2]);
         let media = CallMediaConfig::small(&super::media_plan(), argb, tone);
-        let remote = super::registered_terminal(dir, cloud, admin, sn, media).await;
+        let remote =
+            super::registered_casting_terminal(dir, cloud, admin, sn, media, cast_media).await;
         let status = remote.get("/status").await;
         let number = status["number"].as_str().unwrap().to_string();
         Self {
