@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use gst::prelude::*;
 use roomterm_rtp::{MediumSpec, Remote, Rtp, SessionStats};
@@ -171,14 +171,33 @@ fn run(rtx: bool) -> Outcome {
     rx.pipeline.set_state(gst::State::Playing).unwrap();
     tx.pipeline.set_state(gst::State::Playing).unwrap();
     thread::sleep(Duration::from_secs(6));
-    let outcome = Outcome {
-        sent: tx.stats(),
-        received: rx.stats(),
-        pictures: pictures.load(Ordering::Relaxed),
-        dropped: dropped.load(Ordering::Relaxed),
-    };
+    let received = rx.stats();
+    let pictures = pictures.load(Ordering::Relaxed);
+    let dropped = dropped.load(Ordering::Relaxed);
+    let sent = sent_with_round_trip(&tx);
     stop.store(true, Ordering::Relaxed);
-    outcome
+    Outcome {
+        sent,
+        received,
+        pictures,
+        dropped,
+    }
+}
+
+/// The sender's statistics once a receiver report has told it the round
+/// trip. RTCP reports are sent at randomised intervals (RFC 3550 §6.2), so
+/// the first report can leave before the receiver has seen a sender report
+/// and carry no round trip; the next one follows within the interval. On a
+/// loaded machine that takes longer, so wait for it rather than a fixed time.
+fn sent_with_round_trip(tx: &Leg) -> SessionStats {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let stats = tx.stats();
+        if stats.rtt_ms.is_some() || Instant::now() > deadline {
+            return stats;
+        }
+        thread::sleep(Duration::from_millis(200));
+    }
 }
 
 #[test]
