@@ -140,11 +140,9 @@ impl Renegotiating<'_> {
             .await
             .ok()?
             .ok()?;
-        let offers = lock(&self.last_offer).clone()?;
-        let sdp = reoffer(&offers.last, &offers.first, content)?;
-        if let Some(offers) = lock(&self.last_offer).as_mut() {
-            offers.last = sdp.clone();
-        }
+        let previous = lock(&self.last_offer).clone()?;
+        let sdp = reoffer(&previous, content)?;
+        *lock(&self.last_offer) = Some(sdp.clone());
         self.renegotiation.mark_unchanged();
         self.commands
             .send(AgentCommand::Renegotiate { sdp })

@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::activation;
 use super::active_call::LiveMedia;
-use super::calls::{dial_user, CallPeer, Calls};
+use super::calls::{dial_user, Calls};
 use super::cast::{CastEvent, Casting, LiveCast};
 use super::command::Command;
 use super::directory;
@@ -22,6 +22,9 @@ use crate::provision::ActivationError;
 use crate::status::{ProvisioningStatus, TerminalStatus};
 use crate::store::{Credentials, NetworkSettings};
 use crate::ui::{Effect, UiState};
+
+/// H.264's payload type on the content line (the camera's is 96).
+const CONTENT_PT: u8 = 100;
 
 pub struct Runtime {
     options: TerminalOptions,
@@ -66,7 +69,7 @@ impl Runtime {
         // Content into a meeting: the call's encoder, on the call's address.
         let content = options.call_media.as_ref().map(|call| ContentConfig {
             encoder: call.encoder.clone(),
-            pt: super::calls::CONTENT_PT,
+            pt: CONTENT_PT,
             local: call.local,
         });
         let (casting, cast_events) = Casting::new(
@@ -157,8 +160,7 @@ impl Runtime {
             Command::PickContact(index) => self.published.ui(|ui| ui.pick_contact(index)),
             Command::Join { user, peer, reply } => {
                 self.calls.show_peer(&peer);
-                let meeting = matches!(peer, CallPeer::Meeting(_));
-                let _ = reply.send(self.place(user, meeting).await);
+                let _ = reply.send(self.place(user).await);
             }
             Command::HangUp => self.hang_up().await,
             Command::Answer { reply } => {
@@ -225,14 +227,14 @@ impl Runtime {
                 meeting_id,
                 password,
             }) => {
-                if let Err(err) = self.place(dial_user(&meeting_id, &password), true).await {
+                if let Err(err) = self.place(dial_user(&meeting_id, &password)).await {
                     tracing::error!(%err, "cannot join the meeting");
                     self.published.ui(|ui| ui.call_ended(true));
                 }
             }
             Some(Effect::LoadDirectory) => directory::load(&self.options.data, &self.published),
             Some(Effect::Dial { number }) => {
-                if let Err(err) = self.place(number, false).await {
+                if let Err(err) = self.place(number).await {
                     tracing::error!(%err, "cannot place the call");
                     self.published.ui(|ui| ui.call_ended(true));
                 }
@@ -265,12 +267,11 @@ impl Runtime {
         }
     }
 
-    /// Places a call; a `meeting`'s offer also receives shared content.
-    async fn place(&mut self, user: String, meeting: bool) -> Result<(), String> {
+    async fn place(&mut self, user: String) -> Result<(), String> {
         let Some(session) = &self.session else {
             return Err("not activated".into());
         };
-        self.calls.place(session.agent(), user, meeting).await
+        self.calls.place(session.agent(), user).await
     }
 
     async fn answer(&mut self) -> Result<(), String> {
