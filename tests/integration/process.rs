@@ -229,17 +229,11 @@ async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops
     })
     .await;
     assert!(line.contains("number 100001"), "{line}");
-    // The cloud's view follows (its channel bookkeeping may trail the
-    // terminal's line by a moment on a loaded machine).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let seen = common::device::<DeviceView>(&admin, "SN-X1").await;
-        if seen.provisioning_connected && seen.sip_registered {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{seen:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // The cloud's view follows.
+    cloud_sees(&admin, |seen| {
+        seen.provisioning_connected && seen.sip_registered
+    })
+    .await;
 
     // A power cut: SIGKILL, no un-REGISTER. Started again from its data
     // directory it registers without a code, on the same one binding.
@@ -254,9 +248,10 @@ async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops
         term
     })
     .await;
-    let seen = common::device::<DeviceView>(&admin, "SN-X1").await;
-    assert!(seen.sip_registered);
-    assert_eq!(seen.sip_bindings.len(), 1, "{:?}", seen.sip_bindings);
+    cloud_sees(&admin, |seen| {
+        seen.sip_registered && seen.sip_bindings.len() == 1
+    })
+    .await;
 
     // SIGTERM (systemd stopping the service): it unregisters and exits 0.
     let status = terminate(term).await;
@@ -264,6 +259,20 @@ async fn the_headless_program_activates_by_remote_survives_a_power_cut_and_stops
     let seen = common::device::<DeviceView>(&admin, "SN-X1").await;
     assert!(!seen.sip_registered, "{:?}", seen.sip_bindings);
     cloud.shutdown().await;
+}
+
+/// Waits until the cloud's view of SN-X1 holds: its bookkeeping may trail
+/// the terminal's log line by a moment on a loaded machine.
+async fn cloud_sees(admin: &roomcloud::client::AdminClient, holds: impl Fn(&DeviceView) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let seen = common::device::<DeviceView>(admin, "SN-X1").await;
+        if holds(&seen) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{seen:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The image starts the terminal for a screen (Slint's LinuxKMS backend);

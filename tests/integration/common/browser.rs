@@ -87,7 +87,18 @@ impl Laptop {
         page.evaluate_on_new_document(PICKER.replace("COLOUR", colour))
             .await
             .unwrap();
-        page.goto(url).await.unwrap();
+        // Chromium aborts a navigation when the host's interfaces change
+        // (ERR_NETWORK_CHANGED: other tests create network namespaces and
+        // QEMU its own); a person would press reload.
+        for attempt in 1.. {
+            match page.goto(url).await {
+                Ok(_) => break,
+                Err(err) if attempt < 5 && err.to_string().contains("ERR_NETWORK_CHANGED") => {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                Err(err) => panic!("cannot open {url}: {err}"),
+            }
+        }
         page.wait_for_navigation().await.unwrap();
         page
     }
