@@ -148,8 +148,16 @@ fn three_rooms_see_the_others_in_the_layout_and_hear_everyone_but_themselves() {
     }
 
     // Sound: everyone hears the other two, and not themselves.
+    // A loaded machine can drop a moment of sound; a listen that caught
+    // one is taken again (within SETTLE) before judging.
     for listener in everyone {
-        let levels = hears(listener, &tones);
+        let expected = |levels: &[f64]| {
+            everyone.iter().zip(levels).all(|(person, level)| {
+                (person.id == listener.id && *level < ABSENT)
+                    || (person.id != listener.id && *level > HEARD)
+            })
+        };
+        let levels = levels_once(SETTLE, || hears(listener, &tones), expected);
         for (person, level) in everyone.iter().zip(&levels) {
             if person.id == listener.id {
                 assert!(
@@ -170,7 +178,11 @@ fn three_rooms_see_the_others_in_the_layout_and_hear_everyone_but_themselves() {
 
     // Green mutes: nobody hears it any more; red still hears blue.
     green.media.set_muted(true);
-    let levels = levels_once(SETTLE, || hears(&red, &tones), |l| l[1] < ABSENT);
+    let levels = levels_once(
+        SETTLE,
+        || hears(&red, &tones),
+        |l| l[1] < ABSENT && l[2] > HEARD,
+    );
     assert!(levels[1] < ABSENT, "green still heard: {levels:?}");
     assert!(levels[2] > HEARD, "blue lost: {levels:?}");
     green.media.set_muted(false);
@@ -192,7 +204,11 @@ fn three_rooms_see_the_others_in_the_layout_and_hear_everyone_but_themselves() {
             "blue still on screen"
         );
     }
-    let levels = levels_once(SETTLE, || hears(&red, &tones), |l| l[2] < ABSENT);
+    let levels = levels_once(
+        SETTLE,
+        || hears(&red, &tones),
+        |l| l[2] < ABSENT && l[1] > HEARD,
+    );
     assert!(
         levels[2] < ABSENT,
         "blue still heard after leaving: {levels:?}"

@@ -143,8 +143,19 @@ async fn two_terminals_and_baresip_meet_see_and_hear_each_other_but_not_themselv
 
     // Sound: each room hears the other room and baresip, not itself.
     let tones = [yellow.tone, magenta.tone, BARESIP_TONE];
+    // A listen that caught a moment dropped by a loaded machine is taken
+    // again before judging.
     for (i, room) in rooms.iter().enumerate() {
-        let levels = room.hears(&tones);
+        let expected = |levels: &[f64]| {
+            levels.iter().enumerate().all(|(j, level)| {
+                if i == j {
+                    *level < ABSENT
+                } else {
+                    *level > HEARD
+                }
+            })
+        };
+        let levels = common::levels_once(Duration::from_secs(5), || room.hears(&tones), expected);
         for (j, level) in levels.iter().enumerate() {
             if i == j {
                 assert!(
@@ -179,7 +190,7 @@ async fn two_terminals_and_baresip_meet_see_and_hear_each_other_but_not_themselv
     let levels = common::levels_once(
         Duration::from_secs(5),
         || magenta.hears(&tones),
-        |l| l[0] < ABSENT,
+        |l| l[0] < ABSENT && l[2] > HEARD,
     );
     assert!(levels[0] < ABSENT, "yellow still heard: {levels:?}");
     assert!(levels[2] > HEARD, "baresip lost: {levels:?}");
