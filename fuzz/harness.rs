@@ -112,6 +112,7 @@ pub fn run(data: &[u8]) {
         audio_pt: 111,
         video_rtx_pt: Some(97),
         kbps: 512,
+        content: None,
     };
     let _ = sdp::remote_media(&text, &ours);
     let _ = sdp::offered_payloads(&text);

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use super::published::Published;
 use crate::media::{CallMedia, CallMediaConfig, MediaError};
+use crate::sip::content_sdp::content_remote;
 use crate::sip::{sdp, CallEnd, CallState};
 
 /// How often the network quality is measured (its warning counts seconds).
@@ -67,6 +68,7 @@ pub fn prepare(config: &CallMediaConfig) -> Result<Prepared, MediaError> {
         audio_pt: config.audio_pt,
         video_rtx_pt: config.video_rtx_pt,
         kbps: config.class.bitrate_kbps(),
+        content: media.content_port().zip(config.content_pt),
     };
     let sdp = sdp::offer(&local);
     Ok(Prepared { media, local, sdp })
@@ -104,6 +106,14 @@ pub fn follow(
                         match sdp::remote_media(answer, &local) {
                             Some(remote) => {
                                 media.set_retransmission(remote.retransmission);
+                                // Our receiver reports and key-frame
+                                // requests for shared content go where
+                                // the content comes from.
+                                if let Some(content) = content_remote(answer) {
+                                    if let Err(err) = media.content_from(content) {
+                                        tracing::warn!(%err, "no RTCP for the content");
+                                    }
+                                }
                                 match media.send_to(remote.video, remote.audio) {
                                     Ok(()) => {
                                         sending = true;

@@ -43,8 +43,19 @@ pub struct Calls {
     offer: SharedOffer,
 }
 
-/// Our last offer in the call under way, shared with the casting part.
-pub type SharedOffer = std::sync::Arc<std::sync::Mutex<Option<String>>>;
+/// Our offers in the call under way, shared with the casting part.
+pub type SharedOffer = std::sync::Arc<std::sync::Mutex<Option<Offers>>>;
+
+/// The call's first offer (its content line is the one to return to when
+/// sharing stops) and its last (each re-INVITE raises its version).
+#[derive(Debug, Clone)]
+pub struct Offers {
+    pub first: String,
+    pub last: String,
+}
+
+/// H.264's payload type on the content line (the camera's is 96).
+pub const CONTENT_PT: u8 = 100;
 
 impl Calls {
     pub fn new(
@@ -78,12 +89,21 @@ impl Calls {
     }
 
     /// Places a call to `user` (a meeting ID, with `*password`, or a
-    /// room's number): media bound first, its ports in the offer.
-    pub async fn place(&mut self, agent: &SipAgent, user: String) -> Result<(), String> {
+    /// room's number): media bound first, its ports in the offer. A
+    /// meeting's offer also has a content line to receive what someone
+    /// shares, apart from the people (RFC 4796).
+    pub async fn place(
+        &mut self,
+        agent: &SipAgent,
+        user: String,
+        meeting: bool,
+    ) -> Result<(), String> {
         let Some(config) = &self.config else {
             return Err("this terminal has no call media".into());
         };
-        let prepared = active_call::prepare(config).map_err(|e| e.to_string())?;
+        let mut config = config.clone();
+        config.content_pt = meeting.then_some(CONTENT_PT);
+        let prepared = active_call::prepare(&config).map_err(|e| e.to_string())?;
         self.media.ready(&prepared.media);
         let offer = prepared.sdp.clone();
         // The previous call's media goes before the new call starts; a
@@ -92,7 +112,10 @@ impl Calls {
         self.ringing = None;
         let mut agent_call = agent.call.clone();
         agent_call.mark_unchanged();
-        *crate::lock(&self.offer) = Some(offer.clone());
+        *crate::lock(&self.offer) = Some(Offers {
+            first: offer.clone(),
+            last: offer.clone(),
+        });
         agent.command(AgentCommand::Dial { user, sdp: offer }).await;
         // The last call's end is no longer news.
         self.published.status(|s| {

@@ -140,9 +140,11 @@ impl Renegotiating<'_> {
             .await
             .ok()?
             .ok()?;
-        let previous = lock(&self.last_offer).clone()?;
-        let sdp = reoffer(&previous, content)?;
-        *lock(&self.last_offer) = Some(sdp.clone());
+        let offers = lock(&self.last_offer).clone()?;
+        let sdp = reoffer(&offers.last, &offers.first, content)?;
+        if let Some(offers) = lock(&self.last_offer).as_mut() {
+            offers.last = sdp.clone();
+        }
         self.renegotiation.mark_unchanged();
         self.commands
             .send(AgentCommand::Renegotiate { sdp })

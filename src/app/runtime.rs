@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::activation;
 use super::active_call::LiveMedia;
-use super::calls::{dial_user, Calls};
+use super::calls::{dial_user, CallPeer, Calls};
 use super::cast::{CastEvent, Casting, LiveCast};
 use super::command::Command;
 use super::directory;
@@ -22,9 +22,6 @@ use crate::provision::ActivationError;
 use crate::status::{ProvisioningStatus, TerminalStatus};
 use crate::store::{Credentials, NetworkSettings};
 use crate::ui::{Effect, UiState};
-
-/// H.264's payload type on the content line (the camera's is 96).
-const CONTENT_PT: u8 = 100;
 
 pub struct Runtime {
     options: TerminalOptions,
@@ -69,7 +66,7 @@ impl Runtime {
         // Content into a meeting: the call's encoder, on the call's address.
         let content = options.call_media.as_ref().map(|call| ContentConfig {
             encoder: call.encoder.clone(),
-            pt: CONTENT_PT,
+            pt: super::calls::CONTENT_PT,
             local: call.local,
         });
         let (casting, cast_events) = Casting::new(
@@ -160,7 +157,8 @@ impl Runtime {
             Command::PickContact(index) => self.published.ui(|ui| ui.pick_contact(index)),
             Command::Join { user, peer, reply } => {
                 self.calls.show_peer(&peer);
-                let _ = reply.send(self.place(user).await);
+                let meeting = matches!(peer, CallPeer::Meeting(_));
+                let _ = reply.send(self.place(user, meeting).await);
             }
             Command::HangUp => self.hang_up().await,
             Command::Answer { reply } => {
@@ -227,14 +225,14 @@ impl Runtime {
                 meeting_id,
                 password,
             }) => {
-                if let Err(err) = self.place(dial_user(&meeting_id, &password)).await {
+                if let Err(err) = self.place(dial_user(&meeting_id, &password), true).await {
                     tracing::error!(%err, "cannot join the meeting");
                     self.published.ui(|ui| ui.call_ended(true));
                 }
             }
             Some(Effect::LoadDirectory) => directory::load(&self.options.data, &self.published),
             Some(Effect::Dial { number }) => {
-                if let Err(err) = self.place(number).await {
+                if let Err(err) = self.place(number, false).await {
                     tracing::error!(%err, "cannot place the call");
                     self.published.ui(|ui| ui.call_ended(true));
                 }
@@ -267,11 +265,12 @@ impl Runtime {
         }
     }
 
-    async fn place(&mut self, user: String) -> Result<(), String> {
+    /// Places a call; a `meeting`'s offer also receives shared content.
+    async fn place(&mut self, user: String, meeting: bool) -> Result<(), String> {
         let Some(session) = &self.session else {
             return Err("not activated".into());
         };
-        self.calls.place(session.agent(), user).await
+        self.calls.place(session.agent(), user, meeting).await
     }
 
     async fn answer(&mut self) -> Result<(), String> {

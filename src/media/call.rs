@@ -21,6 +21,7 @@ use gst::prelude::*;
 use roomterm_rtp::{MediumSpec, Remote, Rtp, SessionStats};
 
 use super::config::{CallMediaConfig, Devices};
+use super::content::CONTENT_KBPS;
 use super::pipeline::{make, Running};
 use super::probe::require;
 use super::quality::{rtp_packet, QualityMeter, QualityReport, StreamStats};
@@ -34,6 +35,8 @@ use crate::lock;
 /// rtpbin's sessions: one per medium.
 const AUDIO: u32 = 0;
 const VIDEO: u32 = 1;
+/// Shared content, when received apart (a meeting call).
+const CONTENT: u32 = 2;
 /// How long the jitter buffers wait for a late or lost packet, ms. Video
 /// waits long enough for a lost retransmission to be asked for again: at
 /// 10 % loss and a 40 ms round trip, 150 ms recovered 92 % of the lost
@@ -88,6 +91,8 @@ pub struct CallMedia {
     senders: Mutex<Option<Arc<Senders>>>,
     video_sink: gst_app::AppSink,
     audio_sink: gst_app::AppSink,
+    /// Shared content, decoded, and the port it arrives on.
+    content: Option<(gst_app::AppSink, u16)>,
     /// The microphone's level (mute).
     volume: gst::Element,
     /// The far end's level, on the speaker and in what the room hears.
@@ -154,6 +159,27 @@ impl CallMedia {
         let audio_port = rtp
             .receive(audio_spec, config.local, &audio.input)
             .map_err(rtp_error)?;
+        // Content: a second picture, at the sharer's size (up to 1080p).
+        let content = match config.content_pt {
+            Some(pt) => {
+                let decoding = receive::video(&running, &config.decoder)?;
+                let spec = MediumSpec {
+                    session: CONTENT,
+                    caps: receive::h264_caps(pt),
+                    pt,
+                    rtx_pt: None,
+                    latency_ms: VIDEO_LATENCY_MS,
+                    bandwidth_kbps: CONTENT_KBPS,
+                    key_frames: true,
+                    port: None,
+                };
+                let port = rtp
+                    .receive(spec, config.local, &decoding.input)
+                    .map_err(rtp_error)?;
+                Some((decoding.sink, port))
+            }
+            None => None,
+        };
         let quality = Arc::new(Mutex::new(QualityMeter::new(AUDIO_RATE as u32)));
         let epoch = Instant::now();
         for (session, pt, pick) in [
@@ -182,6 +208,7 @@ impl CallMedia {
             senders: Mutex::new(None),
             video_sink: video.sink,
             audio_sink: audio.sink,
+            content,
             volume: make("volume")?,
             speaker_volume,
             camera: make("videobalance")?,
@@ -197,6 +224,44 @@ impl CallMedia {
     /// port of each).
     pub fn local_ports(&self) -> (u16, u16) {
         self.ports
+    }
+
+    /// The port shared content arrives on (RTCP: the next), if received.
+    pub fn content_port(&self) -> Option<u16> {
+        self.content.as_ref().map(|(_, port)| *port)
+    }
+
+    /// Where the content comes from: our receiver reports and key-frame
+    /// requests go there (a content watcher's RTCP, from the content's
+    /// port: symmetric, as for the camera).
+    pub fn content_from(&self, from: Remote) -> Result<(), MediaError> {
+        if self.content.is_none() {
+            return Ok(());
+        }
+        self.rtp
+            .send(CONTENT, from, None)
+            .map_err(|e| self.running.error(e.to_string()))
+    }
+
+    /// The newest picture of shared content since the last call, without
+    /// waiting (`None`: nothing new, or not received).
+    pub fn latest_content(&self) -> Option<RgbFrame> {
+        let (sink, _) = self.content.as_ref()?;
+        let mut latest = None;
+        while let Some(sample) = sink.try_pull_sample(gst::ClockTime::ZERO) {
+            latest = Some(sample);
+        }
+        self.frame_of(&latest?)
+    }
+
+    /// The next picture of shared content, waiting up to `timeout`.
+    pub fn next_content(&self, timeout: Duration) -> Result<RgbFrame, MediaError> {
+        let (sink, _) = self
+            .content
+            .as_ref()
+            .ok_or_else(|| self.running.error("no content line in this call".into()))?;
+        let sample = pull(sink, timeout, &[&self.running])?;
+        rgb_frame(&sample, &self.running)
     }
 
     /// Whether the far end takes part in NACK/RTX (its SDP says so): only

@@ -30,6 +30,9 @@ pub struct CallMediaConfig {
     /// The RFC 4588 retransmission payload type for video (`None`: no
     /// NACK/RTX); whether the far end takes part is `CallMedia::set_retransmission`.
     pub video_rtx_pt: Option<u8>,
+    /// Shared content received apart from the people (a meeting call's
+    /// content line): its H.264 payload type; `None`: not received.
+    pub content_pt: Option<u8>,
     /// The address the receivers listen on.
     pub local: IpAddr,
     /// The playback element the far end is heard on (`autoaudiosink`,
@@ -59,6 +62,7 @@ impl CallMediaConfig {
             video_pt: 96,
             audio_pt: 111,
             video_rtx_pt: Some(97),
+            content_pt: None,
             local: IpAddr::from([127, 0, 0, 1]),
             speaker: None,
             speaker_device: None,

@@ -108,6 +108,11 @@ pub fn show_remote_video(window: &AppWindow, frame: &crate::media::RgbFrame) {
     pages::in_call::show_remote_video(&window.global::<InCallPageState>(), frame);
 }
 
+/// Shows the meeting's shared content (`None`: it stopped).
+pub fn show_content(window: &AppWindow, frame: Option<&crate::media::RgbFrame>) {
+    pages::in_call::show_content(&window.global::<InCallPageState>(), frame);
+}
+
 fn field_id(field: Field) -> String {
     serde_json::to_value(field)
         .ok()

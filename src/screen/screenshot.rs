@@ -11,7 +11,11 @@ use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferTyp
 use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize};
 
-use super::{apply, locale, show_remote_video, show_self_view, AppWindow};
+use super::{apply, locale, show_content, show_remote_video, show_self_view, AppWindow};
+
+/// The in-call state whose shots show content shared in the meeting
+/// (received apart: the sample slide large, the people beside it).
+const CONTENT_SHOT: &str = "in-call-content";
 use crate::media::RgbFrame;
 use crate::sip::{CallEnd, CallState};
 use crate::status::TerminalStatus;
@@ -68,6 +72,8 @@ pub fn render_pages(shots: &[Screenshot], dir: Option<&Path>) -> anyhow::Result<
                 data: [224, 120, 72].repeat(320 * 180),
             };
             show_self_view(&app, &own);
+            let content = shot.name.starts_with(CONTENT_SHOT).then_some(&slide);
+            show_content(&app, content);
         }
         if shot.status.cast.is_some() {
             super::show_cast_picture(&app, &slide);
@@ -329,6 +335,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         version: 3,
     });
     states.push(("in-call", in_call.clone(), in_call_status.clone()));
+    states.push((CONTENT_SHOT, in_call.clone(), in_call_status.clone()));
     let mut no_devices = in_call_status.clone();
     no_devices.mic_muted = false;
     no_devices.call_devices = crate::media::Devices {
@@ -440,10 +447,9 @@ fn sample_slide() -> RgbFrame {
     for y in 0..height {
         for x in 0..width {
             let title = (60..130).contains(&y) && (80..900).contains(&x);
-            let line = y >= 200
+            let line = (200..620).contains(&y)
                 && (y - 200) % 70 < 24
-                && y < 620
-                && (80..1100 - (y % 3) * 150).contains(&x);
+                && (80..1100 - ((y - 200) / 70 % 3) * 150).contains(&x);
             data.extend(if title {
                 [32, 96, 200]
             } else if line {

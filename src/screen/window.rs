@@ -18,6 +18,9 @@ use crate::ui::Control;
 
 /// How often the in-call page looks for a new picture (30 fps).
 const VIDEO_TICK: std::time::Duration = std::time::Duration::from_millis(33);
+/// Shared content comes at a steady rate (15 pictures a second, a still
+/// slide too): this long without a picture, it has stopped.
+const CONTENT_GONE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What the window hands to the runtime, in the order the user gave it.
 enum Input {
@@ -97,6 +100,7 @@ pub fn run_window(
         runtime.spawn(async move {
             let mut tick = tokio::time::interval(VIDEO_TICK);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            let mut last_content: Option<std::time::Instant> = None;
             loop {
                 // Between calls, sleep until one starts instead of ticking.
                 let Ok(live) = media.wait_for(Option::is_some).await.map(|m| m.clone()) else {
@@ -112,6 +116,19 @@ pub fn run_window(
                     let _ = slint::invoke_from_event_loop(move || {
                         if let Some(app) = weak.upgrade() {
                             show_self_view(&app, &own);
+                        }
+                    });
+                }
+                // Shared content, while it comes.
+                let content = live.latest_content();
+                let gone =
+                    content.is_none() && last_content.is_some_and(|at| at.elapsed() > CONTENT_GONE);
+                if content.is_some() || gone {
+                    last_content = content.is_some().then(std::time::Instant::now);
+                    let weak = weak.clone();
+                    let _ = slint::invoke_from_event_loop(move || {
+                        if let Some(app) = weak.upgrade() {
+                            crate::screen::show_content(&app, content.as_ref());
                         }
                     });
                 }

@@ -18,9 +18,14 @@ pub struct ContentOffer {
 }
 
 /// `previous` (our last offer in the call) with `o=`'s version raised and
-/// the content line: live with `content`, at port 0 without it (added only
-/// if `previous` had one). `None` if `previous` is not SDP.
-pub fn reoffer(previous: &str, content: Option<&ContentOffer>) -> Option<String> {
+/// the content line: live with `content`; without it, the `first` offer's
+/// content line (receiving the meeting's content again), or ours at port 0
+/// if the first had none (added only if `previous` had one). `None` if
+/// `previous` is not SDP.
+pub fn reoffer(previous: &str, first: &str, content: Option<&ContentOffer>) -> Option<String> {
+    let receiving = gst_sdp::SDPMessage::parse_buffer(first.as_bytes())
+        .ok()
+        .and_then(|first| first.medias().find(|m| is_slides(m)).map(|m| m.to_owned()));
     let previous = gst_sdp::SDPMessage::parse_buffer(previous.as_bytes()).ok()?;
     let origin = previous.origin()?;
     let version = origin.sess_version()?.parse::<u64>().ok()? + 1;
@@ -53,10 +58,11 @@ pub fn reoffer(previous: &str, content: Option<&ContentOffer>) -> Option<String>
             message.add_media(media.to_owned());
         }
     }
-    match (content, had_content) {
-        (Some(content), _) => message.add_media(live_line(content)),
-        (None, Some(pt)) => message.add_media(stopped_line(&pt)),
-        (None, None) => {}
+    match (content, receiving, had_content) {
+        (Some(content), _, _) => message.add_media(live_line(content)),
+        (None, Some(line), _) => message.add_media(line),
+        (None, None, Some(pt)) => message.add_media(stopped_line(&pt)),
+        (None, None, None) => {}
     }
     message.as_text().ok()
 }
@@ -140,6 +146,7 @@ mod tests {
             audio_pt: 111,
             video_rtx_pt: Some(97),
             kbps: 1000,
+            content: None,
         })
     }
 
@@ -156,7 +163,7 @@ mod tests {
             pt: 100,
             kbps: 1500,
         };
-        let sharing = reoffer(&first, Some(&content)).unwrap();
+        let sharing = reoffer(&first, &first, Some(&content)).unwrap();
         let message = parsed(&sharing);
         let origin = |m: &gst_sdp::SDPMessage| {
             let o = m.origin().unwrap();
@@ -177,18 +184,62 @@ mod tests {
         assert_eq!(message.media(1).unwrap().port(), 40002);
         assert_eq!(message.media(0).unwrap().port(), 40000);
 
-        let stopped = reoffer(&sharing, None).unwrap();
+        let stopped = reoffer(&sharing, &first, None).unwrap();
         let message = parsed(&stopped);
         assert_eq!(origin(&message), (id, "3".to_string()));
         assert_eq!(message.medias_len(), 3, "the line stays, refused");
         assert_eq!(message.media(2).unwrap().port(), 0);
         // Sharing again reuses the line.
-        let again = reoffer(&stopped, Some(&content)).unwrap();
+        let again = reoffer(&stopped, &first, Some(&content)).unwrap();
         assert_eq!(parsed(&again).medias_len(), 3);
         assert_eq!(parsed(&again).media(2).unwrap().port(), 40004);
         // Nothing shared yet and nothing to stop: no line added.
-        assert_eq!(parsed(&reoffer(&first, None).unwrap()).medias_len(), 2);
-        assert_eq!(reoffer("garbage", None), None);
+        assert_eq!(
+            parsed(&reoffer(&first, &first, None).unwrap()).medias_len(),
+            2
+        );
+        assert_eq!(reoffer("garbage", &first, None), None);
+    }
+
+    #[test]
+    fn a_meeting_offer_receives_content_again_once_sharing_stops() {
+        crate::media::init().unwrap();
+        let first = offer(&LocalMedia {
+            content: Some((40006, 100)),
+            ..LocalMedia {
+                ip: [10, 0, 0, 7].into(),
+                video_port: 40002,
+                audio_port: 40000,
+                video_pt: 96,
+                audio_pt: 111,
+                video_rtx_pt: None,
+                kbps: 1000,
+                content: None,
+            }
+        });
+        let receiving = parsed(&first);
+        assert_eq!(receiving.medias_len(), 3);
+        let line = receiving.media(2).unwrap();
+        assert_eq!(
+            (line.port(), line.attribute_val("content")),
+            (40006, Some("slides"))
+        );
+        assert!(line.attributes().any(|a| a.key() == "recvonly"));
+
+        let content = ContentOffer {
+            port: 40010,
+            pt: 100,
+            kbps: 1500,
+        };
+        let sharing = reoffer(&first, &first, Some(&content)).unwrap();
+        let line = parsed(&sharing).media(2).unwrap().to_owned();
+        assert_eq!(line.port(), 40010);
+        assert!(line.attributes().any(|a| a.key() == "sendonly"));
+        let stopped = parsed(&reoffer(&sharing, &first, None).unwrap());
+        assert_eq!(stopped.origin().unwrap().sess_version(), Some("3"));
+        let line = stopped.media(2).unwrap();
+        assert_eq!(line.port(), 40006, "receiving on the first offer's port");
+        assert!(line.attributes().any(|a| a.key() == "recvonly"));
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub struct LocalMedia {
     /// Retransmission for video (`None`: no NACK/RTX).
     pub video_rtx_pt: Option<u8>,
     pub kbps: u32,
+    /// A content line to receive shared content on, apart from the
+    /// people (RFC 4796; a meeting's offer): its RTP port and H.264
+    /// payload type.
+    pub content: Option<(u16, u8)>,
 }
 
 /// Opus and H.264 (packetization-mode 1) at the class's level and bit
@@ -37,6 +41,7 @@ pub fn offer(local: &LocalMedia) -> String {
         audio_pt,
         video_rtx_pt,
         kbps,
+        content,
     } = *local;
     let family = if ip.is_ipv6() { "IP6" } else { "IP4" };
     let level = match kbps {
@@ -67,6 +72,17 @@ pub fn offer(local: &LocalMedia) -> String {
         "a=rtcp:{}\r\na=sendrecv\r\n",
         video_port.wrapping_add(1)
     ));
+    if let Some((port, pt)) = content {
+        // Content up to 1080p (level 4.0), received only; key frames
+        // asked for as for the camera.
+        sdp.push_str(&format!(
+            "m=video {port} RTP/AVP {pt}\r\na=rtpmap:{pt} H264/90000\r\n\
+             a=fmtp:{pt} packetization-mode=1;profile-level-id=42e028\r\n\
+             a=rtcp-fb:{pt} nack pli\r\na=rtcp-fb:{pt} ccm fir\r\n\
+             a=rtcp:{rtcp}\r\na=content:slides\r\na=recvonly\r\n",
+            rtcp = port.wrapping_add(1),
+        ));
+    }
     sdp
 }
 
@@ -255,6 +271,7 @@ mod tests {
             audio_pt: 111,
             video_rtx_pt: Some(97),
             kbps: 512,
+            content: None,
         }
     }
 

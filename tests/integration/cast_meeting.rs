@@ -1,16 +1,19 @@
 //! A cast shared into a meeting, end to end: two rooms and baresip meet in
 //! the cloud; a laptop's browser (headless Chromium) casts a red tab to
 //! the first room, which shows it and shares it into the meeting as
-//! content (a re-INVITE adding `m=video … a=content:slides`); the second
-//! room decodes red large with the people as thumbnails below, and baresip
-//! watches the same composition. When the tab closes, the content line is
-//! refused again and everyone sees people only. Inside a network namespace
-//! of the test's own (WebRTC gathers host candidates there), as `cast.rs`.
+//! content (its content line turned from receiving to sending in a
+//! re-INVITE); the second room receives it as a stream of its own — red at
+//! full content size — with the people alone in its composed picture, and
+//! baresip, a single-stream endpoint, is sent the content composed large
+//! with the people below. When the tab closes, the sharing room receives
+//! again, the content stops and everyone sees people only. Inside a network
+//! namespace of the test's own (WebRTC gathers host candidates there), as
+//! `cast.rs`.
 
 use std::time::{Duration, Instant};
 
 use roomcloud::media::{Conference, Rect};
-use roomterm::media::RgbFrame;
+use roomterm::media::{RgbFrame, CONTENT_HEIGHT, CONTENT_WIDTH};
 use roomterm::ui::Page;
 use serde_json::json;
 
@@ -61,6 +64,62 @@ fn wait_for_picture(
             ),
         }
     })
+}
+
+/// Waits (up to `within`) for `room`'s content stream to show red at
+/// full content size.
+fn wait_for_content(room: &Room, within: Duration) {
+    let media = room.media();
+    let deadline = Instant::now() + within;
+    tokio::task::block_in_place(|| loop {
+        let seen = media.next_content(Duration::from_secs(5)).map(|frame| {
+            let at = ((frame.height / 2 * frame.width + frame.width / 2) * 3) as usize;
+            (
+                (frame.width, frame.height),
+                [frame.data[at], frame.data[at + 1], frame.data[at + 2]],
+            )
+        });
+        if seen
+            .as_ref()
+            .is_ok_and(|(size, c)| *size == (CONTENT_WIDTH, CONTENT_HEIGHT) && close(*c, RED))
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "room {} receives {seen:?} as content",
+            room.number
+        );
+    })
+}
+
+/// The people's layout in full tiles, the sharer yellow and the watcher
+/// magenta in theirs.
+fn people_alone(
+    conference: &Conference,
+    frame: &RgbFrame,
+    sharer: u64,
+    watcher: u64,
+) -> Result<(), String> {
+    let layout = conference.people_layout();
+    let shows = |who: u64, rgb: [u8; 3]| {
+        layout
+            .iter()
+            .find(|(p, _)| *p == who)
+            .is_some_and(|(_, rect)| close(colour_at(frame, CANVAS, rect), rgb))
+    };
+    let full_tiles = layout
+        .iter()
+        .all(|(_, rect)| rect.width == CANVAS.0 as i32 / 2);
+    if full_tiles && shows(sharer, [255, 255, 0]) && shows(watcher, [255, 0, 255]) {
+        Ok(())
+    } else {
+        let seen: Vec<_> = layout
+            .iter()
+            .map(|(p, rect)| (*p, *rect, colour_at(frame, CANVAS, rect)))
+            .collect();
+        Err(format!("the people: {seen:?}"))
+    }
 }
 
 #[test]
@@ -142,45 +201,38 @@ fn a_cast_in_a_meeting_is_content_for_everyone_until_the_tab_closes() {
             .unwrap()
             .participant;
         assert_eq!(conference.content_owner(), Some(sharer));
-        let (region, people) = content_layout(&conference).unwrap();
+        let (_, people) = content_layout(&conference).unwrap();
         assert_eq!(people.len(), 3, "everyone below the content: {people:?}");
-        wait_for_picture(&watching, "red content", Duration::from_secs(20), |frame| {
-            let seen = colour_at(frame, CANVAS, &region);
-            if close(seen, RED) {
-                Ok(())
-            } else {
-                Err(format!("the content region {region:?} shows {seen:?}"))
-            }
-        });
-        eprintln!(
-            "content in the other room {:?} after Share",
-            pressed.elapsed()
-        );
-        // The sharing room's own picture is a thumbnail there.
-        let (_, yellow) = people.iter().find(|(p, _)| *p == sharer).unwrap();
-        wait_for_picture(
-            &watching,
-            "the sharer's thumbnail",
-            Duration::from_secs(10),
-            |frame| {
-                let seen = colour_at(frame, CANVAS, yellow);
-                if close(seen, [255, 255, 0]) {
-                    Ok(())
-                } else {
-                    Err(format!("the sharer's thumbnail {yellow:?} shows {seen:?}"))
-                }
-            },
-        );
-        // baresip, a single-stream endpoint, watches that same composition.
+        let watcher = participants
+            .iter()
+            .find(|p| p.device_sn.as_deref() == Some("SN-CM2"))
+            .unwrap()
+            .participant;
         let guest = participants
             .iter()
             .find(|p| p.device_sn.is_none())
             .unwrap()
             .participant;
+        // The other room: the content apart, red at full size.
+        wait_for_content(&watching, Duration::from_secs(20));
+        eprintln!(
+            "content in the other room {:?} after Share",
+            pressed.elapsed()
+        );
+        // Its composed picture keeps the people alone (the sharer yellow).
+        wait_for_picture(
+            &watching,
+            "the people alone",
+            Duration::from_secs(10),
+            |frame| people_alone(&conference, frame, sharer, watcher),
+        );
+        assert!(!conference.content_composed_for(watcher));
+        // baresip, a single-stream endpoint, is sent the content composed.
+        assert!(conference.content_composed_for(guest));
         assert_eq!(conference.watching(guest), Some(conference.layout_kind()));
 
-        // The tab closes: the content line is refused again, the layouts
-        // return to people only.
+        // The tab closes: the room receives content again (its first
+        // offer's line), the content stops, the layouts return to people.
         page.0.close().await.unwrap();
         wait_for(terminal, "the cast to end", Duration::from_secs(10), |s| {
             s.cast.is_none()
@@ -191,31 +243,16 @@ fn a_cast_in_a_meeting_is_content_for_everyone_until_the_tab_closes() {
             assert!(Instant::now() < deadline, "the content never stopped");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        assert!(!conference.content_composed_for(guest));
         // (baresip's colour bars have red in them: the rooms' tiles say it.)
-        let watcher = participants
-            .iter()
-            .find(|p| p.device_sn.as_deref() == Some("SN-CM2"))
-            .unwrap()
-            .participant;
         wait_for_picture(&watching, "people only", Duration::from_secs(15), |frame| {
-            let layout = conference.layout();
-            let shows = |who: u64, rgb: [u8; 3]| {
-                layout
-                    .iter()
-                    .find(|(p, _)| *p == who)
-                    .is_some_and(|(_, rect)| close(colour_at(frame, CANVAS, rect), rgb))
-            };
-            let full_tiles = layout
-                .iter()
-                .all(|(_, rect)| rect.width == CANVAS.0 as i32 / 2);
-            if full_tiles && shows(sharer, [255, 255, 0]) && shows(watcher, [255, 0, 255]) {
-                Ok(())
-            } else {
-                let seen: Vec<_> = layout
-                    .iter()
-                    .map(|(p, rect)| (*p, *rect, colour_at(frame, CANVAS, rect)))
-                    .collect();
-                Err(format!("the people: {seen:?}"))
+            people_alone(&conference, frame, sharer, watcher)
+        });
+        let media = watching.media();
+        tokio::task::block_in_place(|| {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while media.next_content(Duration::from_secs(1)).is_ok() {
+                assert!(Instant::now() < deadline, "content still arrives");
             }
         });
         // The meeting goes on.

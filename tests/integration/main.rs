@@ -9,6 +9,7 @@ mod common;
 
 mod address_change;
 mod cast;
+mod cast_bench;
 mod cast_browser;
 mod cast_meeting;
 mod cast_receiver;

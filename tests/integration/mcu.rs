@@ -37,7 +37,23 @@ pub(crate) fn join(
     tone: f64,
 ) -> Person {
     let argb = 0xff00_0000 | u32::from(rgb[0]) << 16 | u32::from(rgb[1]) << 8 | u32::from(rgb[2]);
-    let config = CallMediaConfig::small(plan, argb, tone);
+    join_with(
+        conference,
+        CallMediaConfig::small(plan, argb, tone),
+        id,
+        rgb,
+        tone,
+    )
+}
+
+/// [`join`] with call media of `config`.
+pub(crate) fn join_with(
+    conference: &Conference,
+    config: CallMediaConfig,
+    id: u64,
+    rgb: [u8; 3],
+    tone: f64,
+) -> Person {
     let (video_pt, audio_pt, video_rtx_pt) =
         (config.video_pt, config.audio_pt, config.video_rtx_pt);
     let media = CallMedia::receive(config).unwrap();

@@ -216,13 +216,15 @@ impl Focus {
                 device_sn: call.caller.device_sn.clone(),
             });
         }
-        // Content offered from the start is shared at once.
+        // Content offered from the start is shared at once; a content
+        // line to receive gets its leg.
         let content_port = super::reinvite::share(&conference, participant, offer);
         let local = sdp::Local {
             ip: self.config.media_ip,
             video_port: ports.video.unwrap_or(0),
             audio_port: ports.audio,
             content_port,
+            content_out_port: super::reinvite::watch(&conference, participant, offer),
         };
         tracing::info!(meeting = %meeting_id, participant, host, "joined");
         Ok(Joined {

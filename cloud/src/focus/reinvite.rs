@@ -2,12 +2,14 @@
 //! and sound stay as the first offer/answer set them (their ports do not
 //! move); what a new offer changes is content (RFC 4796): a content line
 //! that sends starts sharing — whoever shared before stops being shown —
-//! and the same line at port 0 (or gone) stops it. The answer is the
-//! session's, with `o=`'s version raised, and is kept for the next one.
+//! and the same line at port 0 (or gone) stops it; a content line the
+//! participant only receives gets the meeting's content as a stream of its
+//! own (the same leg for the whole call). The answer is the session's,
+//! with `o=`'s version raised, and is kept for the next one.
 
 use crate::dialog;
 use crate::lock;
-use crate::media::{Conference, ContentSpec, ParticipantId};
+use crate::media::{Conference, ContentSpec, ContentWatch, ParticipantId};
 use crate::sip::Deferred;
 
 use super::sdp::{self, Offer, VideoClass};
@@ -52,6 +54,7 @@ impl Focus {
                     video_port: ports.video.unwrap_or(0),
                     audio_port: ports.audio,
                     content_port,
+                    content_out_port: watch(&conference, participant, &offer),
                 };
                 sdp::answer_version(&offer, local, participant, version + 1)
             }
@@ -101,4 +104,22 @@ pub(super) fn share(
             None
         }
     }
+}
+
+/// Receiving content apart, if `offer` has a content line to receive; the
+/// port it leaves from.
+pub(super) fn watch(
+    conference: &Conference,
+    participant: ParticipantId,
+    offer: &Offer,
+) -> Option<u16> {
+    let watch = offer.content_watch.as_ref()?;
+    let watch = ContentWatch {
+        to: watch.to,
+        pt: watch.pt,
+    };
+    conference
+        .watch_content(participant, &watch)
+        .inspect_err(|err| tracing::warn!(%err, participant, "cannot send content apart"))
+        .ok()
 }

@@ -90,6 +90,7 @@ impl Focus {
             video_port: ports.video.unwrap_or(0),
             audio_port: ports.audio,
             content_port: None,
+            content_out_port: None,
         };
         let answer = sdp::answer(&call.offer, local, call.participant);
         Ok((lobby, answer))

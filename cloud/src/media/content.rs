@@ -2,10 +2,13 @@
 //! second video stream of RFC 4796 (`a=content:slides`). It arrives on a
 //! leg of its own (its own rtpbin: it comes and goes with re-INVITEs while
 //! the participant's camera and sound stay), is decoded once, and every
-//! view composes it large (`layout::with_content`).
+//! view composes it large (`layout::with_content`). Participants that
+//! receive content as a stream of their own (`content_out.rs`) are sent
+//! the sharer's H.264 as it came, not decoded and encoded again.
 //!
 //! ```text
-//! content leg → rtph264depay → <decoder> → videoconvert → tee (→ each view's compositor)
+//! content leg → rtph264depay → tee ┬→ queue → <decoder> → videoconvert → tee (→ each view's compositor)
+//!                                  └→ each content watcher's leg (content_out.rs)
 //! ```
 
 use std::net::IpAddr;
@@ -40,6 +43,8 @@ pub(super) struct ContentInput {
     pub port: u16,
     rtp: Rtp,
     elements: Vec<gst::Element>,
+    /// The content as H.264, for the watchers.
+    coded: gst::Element,
     tee: gst::Element,
 }
 
@@ -61,10 +66,14 @@ impl ContentInput {
         let depay = make("rtph264depay")?;
         depay.set_property("wait-for-keyframe", true);
         depay.set_property("request-keyframe", true);
+        let coded = make("tee")?;
+        coded.set_property("allow-not-linked", true);
         let tee = make("tee")?;
         tee.set_property("allow-not-linked", true);
         let elements = vec![
             depay.clone(),
+            coded.clone(),
+            make("queue")?,
             make(decoder)?,
             make("videoconvert")?,
             tee.clone(),
@@ -98,6 +107,7 @@ impl ContentInput {
                 port,
                 rtp,
                 elements,
+                coded,
                 tee,
             }),
             Err(err) => {
@@ -113,7 +123,13 @@ impl ContentInput {
         &self.tee
     }
 
-    /// Stops receiving; the views must have let go of the tee first.
+    /// The tee the content watchers take the H.264 from.
+    pub(super) fn coded(&self) -> &gst::Element {
+        &self.coded
+    }
+
+    /// Stops receiving; the views and watchers must have let go of the
+    /// tees first.
     pub(super) fn stop(self, pipeline: &gst::Pipeline) {
         self.rtp.remove();
         remove_all(pipeline, &self.elements);

@@ -8,7 +8,9 @@
 //! - `participant.rs`: one participant's RTP leg (rtpbin with RTCP,
 //!   NACK/RTX and key-frame requests) and the chains on either side of it.
 //! - `content.rs`: content a participant shares (RFC 4796 slides), on a
-//!   leg of its own; `conference/sharing.rs` shows it large in every view.
+//!   leg of its own; `conference/sharing.rs` shows it large in every view
+//!   but the content watchers'; `content_out.rs` sends it to each of them
+//!   as a stream of its own (a roomterm shows it beside the people).
 //! - `view.rs`: one composition per layout someone watches.
 //! - `encoders.rs`: one encoder per view and class, its packets to every
 //!   watcher.
@@ -25,6 +27,7 @@
 mod conference;
 mod config;
 mod content;
+mod content_out;
 mod elements;
 mod encoders;
 pub mod layout;
@@ -37,6 +40,7 @@ mod view;
 pub use conference::Conference;
 pub use config::ConferenceConfig;
 pub use content::ContentSpec;
+pub use content_out::ContentWatch;
 pub use elements::{init, MediaError};
 pub use layout::{LayoutKind, Rect};
 pub use lobby::{Lobby, LobbySpec};

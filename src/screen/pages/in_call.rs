@@ -36,6 +36,7 @@ pub fn apply(state: &InCallPageState, view: &StatusView) {
         // The pictures of an earlier call never show in the next one.
         state.set_has_remote_video(false);
         state.set_has_self_video(false);
+        state.set_has_content(false);
     }
 }
 
@@ -43,6 +44,18 @@ pub fn apply(state: &InCallPageState, view: &StatusView) {
 pub fn show_self_view(state: &InCallPageState, frame: &RgbFrame) {
     state.set_self_video(image(frame));
     state.set_has_self_video(true);
+}
+
+/// Shows a picture of the content shared in the meeting, or (`None`)
+/// stops showing content.
+pub fn show_content(state: &InCallPageState, frame: Option<&RgbFrame>) {
+    match frame {
+        Some(frame) => {
+            state.set_content(image(frame));
+            state.set_has_content(true);
+        }
+        None => state.set_has_content(false),
+    }
 }
 
 /// Shows a decoded picture of the far end.

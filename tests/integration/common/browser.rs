@@ -81,10 +81,16 @@ impl Laptop {
     /// Opens the casting page at `url` in a new tab, its "screen" painted
     /// `colour` (CSS).
     pub async fn open(&self, url: &str, colour: &str) -> Page {
+        self.open_with(url, &PICKER.replace("COLOUR", colour)).await
+    }
+
+    /// Opens the casting page at `url` in a new tab, `picker` (a script
+    /// run before the page's) standing in for the screen picker.
+    pub async fn open_with(&self, url: &str, picker: &str) -> Page {
         // Navigate once the tab is set up: a first navigation can race
         // the tab's certificate-error override (the cloud's CA is its own).
         let page = self.browser.new_page("about:blank").await.unwrap();
-        page.evaluate_on_new_document(PICKER.replace("COLOUR", colour))
+        page.evaluate_on_new_document(picker.to_string())
             .await
             .unwrap();
         // Chromium aborts a navigation when the host's interfaces change

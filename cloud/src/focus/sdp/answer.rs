@@ -13,6 +13,8 @@ pub struct Local {
     pub audio_port: u16,
     /// Where shared content is received, while the caller shares.
     pub content_port: Option<u16>,
+    /// Where content leaves for a caller that receives it apart.
+    pub content_out_port: Option<u16>,
 }
 
 /// The answer to `offer`: our address and ports, the chosen formats, the
@@ -52,16 +54,9 @@ pub fn answer_version(offer: &Offer, local: Local, session_id: u64, version: u32
                 Some(video) => video_answer(video, local.video_port),
                 None => continue,
             },
-            Line::Content => match (&offer.content, local.content_port) {
-                (Some(content), Some(port)) => content_answer(content, port),
-                // Offered, but not taken (another's content could not be
-                // replaced): refused, as RFC 3264 refuses a line.
-                (Some(content), None) => {
-                    let mut refused = media_line("video", 0, "RTP/AVP");
-                    refused.add_format(&content.pt.to_string());
-                    refused
-                }
-                (None, _) => continue,
+            Line::Content => match content_line(offer, local) {
+                Some(line) => line,
+                None => continue,
             },
             Line::Refused {
                 media,
@@ -116,12 +111,24 @@ fn audio_answer(audio: &AudioOffer, port: u16) -> gst_sdp::SDPMedia {
     line
 }
 
-/// Content (RFC 4796): H.264 as for the camera, received only.
-fn content_answer(content: &VideoOffer, port: u16) -> gst_sdp::SDPMedia {
+/// The content line's answer: received from a sharer, sent to a
+/// watcher, or refused (as RFC 3264 refuses a line) when it could not be
+/// set up.
+fn content_line(offer: &Offer, local: Local) -> Option<gst_sdp::SDPMedia> {
+    let (content, port, direction) = match (&offer.content, &offer.content_watch) {
+        (Some(content), _) => (content, local.content_port, "recvonly"),
+        (None, Some(watch)) => (watch, local.content_out_port, "sendonly"),
+        (None, None) => return None,
+    };
+    let Some(port) = port else {
+        let mut refused = media_line("video", 0, "RTP/AVP");
+        refused.add_format(&content.pt.to_string());
+        return Some(refused);
+    };
     let mut line = video_line(content, port);
     line.add_attribute("content", Some("slides"));
-    line.add_attribute("recvonly", None);
-    line
+    line.add_attribute(direction, None);
+    Some(line)
 }
 
 fn video_answer(video: &VideoOffer, port: u16) -> gst_sdp::SDPMedia {

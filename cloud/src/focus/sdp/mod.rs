@@ -104,7 +104,8 @@ pub struct AudioOffer {
 enum Line {
     Video,
     Audio,
-    /// Content (RFC 4796 `a=content:slides`) the caller sends us.
+    /// Content (RFC 4796 `a=content:slides`) the caller sends us, or
+    /// receives from us.
     Content,
     /// Another media type, or one we cannot take: answered with port 0.
     Refused {
@@ -122,6 +123,9 @@ pub struct Offer {
     /// A second video stream of content (slides, a screen) the caller
     /// shares, when its line is live and sends (`sendonly`, `sendrecv`).
     pub content: Option<VideoOffer>,
+    /// A content line the caller only receives (`recvonly`): it takes
+    /// shared content as a stream of its own, beside the people.
+    pub content_watch: Option<VideoOffer>,
     lines: Vec<Line>,
 }
 
@@ -162,6 +166,7 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
         video: None,
         audio: None,
         content: None,
+        content_watch: None,
         lines: Vec::new(),
     };
     for i in 0..sdp.medias_len() {
@@ -189,12 +194,10 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
         let to = Remote::new(SocketAddr::new(ip, port), rtcp_address(media, ip));
         if kind == "video" && is_slides(media) {
             // Content we receive, up to 1080p whatever the meeting's class
-            // (text wants the pixels more than the frames); content the
-            // caller only wants to receive is not something the focus
-            // sends.
-            let taken = offer.content.is_none() && sends(media);
-            match pick_h264(media).filter(|_| taken) {
-                Some((pt, level)) => {
+            // (text wants the pixels more than the frames); one line only.
+            let first = offer.content.is_none() && offer.content_watch.is_none();
+            match pick_h264(media).filter(|_| first) {
+                Some((pt, level)) if sends(media) => {
                     let feedback = feedback(media, pt);
                     offer.content = Some(VideoOffer {
                         to,
@@ -205,7 +208,22 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
                     });
                     offer.lines.push(Line::Content);
                 }
-                None => offer.lines.push(refused),
+                // Content it receives: the sharer's as it came, with the
+                // key frames it asks for (no retransmission on this leg).
+                Some((pt, _)) if receives(media) => {
+                    offer.content_watch = Some(VideoOffer {
+                        to,
+                        pt,
+                        class: VideoClass::Hd1080,
+                        feedback: Feedback {
+                            nack: false,
+                            ..feedback(media, pt)
+                        },
+                        rtx_pt: None,
+                    });
+                    offer.lines.push(Line::Content);
+                }
+                _ => offer.lines.push(refused),
             }
             continue;
         }
@@ -270,6 +288,13 @@ fn sends(media: &gst_sdp::SDPMediaRef) -> bool {
     !media
         .attributes()
         .any(|a| matches!(a.key(), "recvonly" | "inactive"))
+}
+
+/// The line's direction lets the caller receive (`sendrecv` when unsaid).
+fn receives(media: &gst_sdp::SDPMediaRef) -> bool {
+    !media
+        .attributes()
+        .any(|a| matches!(a.key(), "sendonly" | "inactive"))
 }
 
 /// `b=AS` (kbit/s) or `b=TIAS` (bit/s), whichever is given.

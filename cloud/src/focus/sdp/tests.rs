@@ -59,6 +59,7 @@ fn a_terminal_offer_gets_opus_and_h264_at_its_class() {
         video_port: 50002,
         audio_port: 50000,
         content_port: None,
+        content_out_port: None,
     };
     let text = answer(&offer, local, 7);
     let back = gst_sdp::SDPMessage::parse_buffer(text.as_bytes()).unwrap();
@@ -113,6 +114,7 @@ a=fmtp:96 packetization-mode=1
         video_port: 50002,
         audio_port: 50000,
         content_port: None,
+        content_out_port: None,
     };
     let text = answer(&offer(plain).unwrap(), local, 7);
     assert!(!text.contains("rtcp-fb") && !text.contains("rtx"), "{text}");
@@ -158,6 +160,7 @@ m=audio 40000 RTP/AVP 8 0
             video_port: 1,
             audio_port: 2,
             content_port: None,
+            content_out_port: None,
         },
         1,
     );
@@ -197,6 +200,7 @@ fn mangled_offers_never_panic_and_accepted_ones_answer_valid_sdp() {
         video_port: 5000,
         audio_port: 5002,
         content_port: None,
+        content_out_port: None,
     };
     let check = |data: &[u8]| {
         if let Ok(offer) = read_offer(data, VideoClass::Hd1080) {
@@ -261,6 +265,7 @@ fn a_content_line_is_read_apart_from_the_camera_and_answered_receive_only() {
         video_port: 50002,
         audio_port: 50000,
         content_port: Some(50010),
+        content_out_port: None,
     };
     let text = answer_version(&offer, local, 7, 2);
     let back = gst_sdp::SDPMessage::parse_buffer(text.as_bytes()).unwrap();
@@ -279,6 +284,7 @@ fn a_content_line_is_read_apart_from_the_camera_and_answered_receive_only() {
         &offer,
         Local {
             content_port: None,
+            content_out_port: None,
             ..local
         },
         7,
@@ -288,14 +294,46 @@ fn a_content_line_is_read_apart_from_the_camera_and_answered_receive_only() {
 }
 
 #[test]
-fn content_stopped_or_only_received_is_not_shared() {
+fn a_content_line_only_received_is_answered_send_only() {
+    let receiving = SHARING.replace("a=sendonly", "a=recvonly");
+    let offer = offer(&receiving).unwrap();
+    assert!(offer.content.is_none(), "it shares nothing");
+    let watch = offer.content_watch.clone().unwrap();
+    assert_eq!((watch.to.rtp.port(), watch.pt), (40004, 100));
+    assert!(watch.feedback.pli && !watch.feedback.nack && watch.rtx_pt.is_none());
+    let local = Local {
+        ip: [192, 0, 2, 1].into(),
+        video_port: 50002,
+        audio_port: 50000,
+        content_port: None,
+        content_out_port: Some(50020),
+    };
+    let back = gst_sdp::SDPMessage::parse_buffer(answer(&offer, local, 7).as_bytes()).unwrap();
+    let line = back.media(2).unwrap();
+    assert_eq!(line.port(), 50020);
+    assert_eq!(line.attribute_val("content"), Some("slides"));
+    assert!(line.attributes().any(|a| a.key() == "sendonly"));
+    assert!(!line.attributes().any(|a| a.value() == Some("100 nack")));
+    // No leg for it: refused.
+    let refused = answer(
+        &offer,
+        Local {
+            content_out_port: None,
+            ..local
+        },
+        7,
+    );
+    let back = gst_sdp::SDPMessage::parse_buffer(refused.as_bytes()).unwrap();
+    assert_eq!(back.media(2).unwrap().port(), 0);
+}
+
+#[test]
+fn content_stopped_is_not_shared() {
     // Stopping: the same line at port 0.
     let stopped = SHARING.replace("m=video 40004", "m=video 0");
     let offer = offer(&stopped).unwrap();
     assert!(offer.content.is_none() && offer.video.is_some());
-    // A line the caller only receives on: the focus sends no content.
-    let receiving = SHARING.replace("a=sendonly", "a=recvonly");
-    assert!(self::offer(&receiving).unwrap().content.is_none());
+    assert!(offer.content_watch.is_none());
     // Content first, camera second: each still found by what it is.
     let swapped = "v=0
 o=- 1 1 IN IP4 10.0.0.7

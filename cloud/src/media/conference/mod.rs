@@ -28,9 +28,13 @@ use gst::prelude::*;
 use roomterm_rtp::{Rtp, SessionStats};
 
 mod sharing;
+mod watching;
+
+use watching::ViewKey;
 
 use super::config::ConferenceConfig;
 use super::content::ContentInput;
+use super::content_out::ContentOutput;
 use super::elements::{link_to_request, make, remove_all, start, MediaError};
 use super::layout::{LayoutKind, Rect};
 use super::participant::{
@@ -65,10 +69,12 @@ struct State {
     speaker: Option<ParticipantId>,
     participants: HashMap<ParticipantId, Participant>,
     /// The compositions someone watches.
-    views: HashMap<LayoutKind, View>,
+    views: HashMap<ViewKey, View>,
     /// The content someone shares (one at a time), composed large in
-    /// every view (`sharing.rs`).
+    /// every view but the content watchers' (`sharing.rs`).
     content: Option<ContentInput>,
+    /// Participants that receive content as a stream of their own.
+    content_watchers: HashMap<ParticipantId, ContentOutput>,
 }
 
 struct Participant {
@@ -80,8 +86,9 @@ struct Participant {
     /// Into a tee the views take its picture from; `None`: audio only (no
     /// picture in the layouts, watches nothing).
     video_in: Option<Chain<gst::Element>>,
-    /// The layout it watches and its place among that view's watchers.
-    watching: Option<(LayoutKind, Watcher)>,
+    /// The composition it watches and its place among that view's
+    /// watchers.
+    watching: Option<(ViewKey, Watcher)>,
     /// Into a tee the others' mixes take it from.
     audio_in: Chain<gst::Element>,
     /// From its own mixer.
@@ -268,73 +275,6 @@ impl Conference {
         })
     }
 
-    /// `id` watches `kind` from now on (the view is started, with every
-    /// picture in it, if nobody watched it yet); it stops watching what it
-    /// watched, and a view nobody watches any more stops.
-    fn watch(
-        &self,
-        state: &mut State,
-        id: ParticipantId,
-        kind: LayoutKind,
-    ) -> Result<(), MediaError> {
-        let Some(participant) = state.participants.get(&id) else {
-            return Err(MediaError::UnknownParticipant(id));
-        };
-        let Some(to) = participant.spec.video_to else {
-            return Ok(());
-        };
-        if participant
-            .watching
-            .as_ref()
-            .is_some_and(|(k, _)| *k == kind)
-        {
-            return Ok(());
-        }
-        let class = (participant.spec.class, participant.spec.video_pt);
-        let rtp = participant.rtp.clone();
-        self.unwatch(state, id);
-        if !state.views.contains_key(&kind) {
-            let mut view = View::start(&self.pipeline, &self.view_config(), kind)?;
-            for (other, p) in &state.participants {
-                if let Some(picture) = p.picture() {
-                    view.add_input(&self.pipeline, *other, picture)?;
-                }
-            }
-            if let Some(content) = &state.content {
-                view.set_content(&self.pipeline, content.picture())?;
-            }
-            state.views.insert(kind, view);
-        }
-        let config = self.view_config();
-        let view = state.views.get_mut(&kind).expect("started above");
-        let watcher = view.watch(&self.pipeline, &config, class, &rtp, to)?;
-        if let Some(participant) = state.participants.get_mut(&id) {
-            participant.watching = Some((kind, watcher));
-        }
-        apply_layouts(state);
-        Ok(())
-    }
-
-    /// `id` stops watching its view; the view stops if it was the last.
-    fn unwatch(&self, state: &mut State, id: ParticipantId) {
-        let Some((kind, watcher)) = state
-            .participants
-            .get_mut(&id)
-            .and_then(|p| p.watching.take())
-        else {
-            return;
-        };
-        let Some(view) = state.views.get_mut(&kind) else {
-            return;
-        };
-        if view.unwatch(&self.pipeline, watcher) == 0 {
-            if let Some(view) = state.views.remove(&kind) {
-                let content = state.content.as_ref().map(|c| c.picture().clone());
-                view.stop(&self.pipeline, &pictures(state), content.as_ref());
-            }
-        }
-    }
-
     /// Removes a participant and everything that carried its media.
     pub fn leave(&self, id: ParticipantId) -> Result<(), MediaError> {
         let mut state = lock(&self.state);
@@ -342,9 +282,12 @@ impl Conference {
             return Err(MediaError::UnknownParticipant(id));
         }
         self.unwatch(&mut state, id);
-        // Its content goes with it.
+        // Its content goes with it, and its content leg.
         if state.content.as_ref().is_some_and(|c| c.owner == id) {
             self.end_content(&mut state);
+        }
+        if let Some(output) = state.content_watchers.remove(&id) {
+            output.stop(&self.pipeline);
         }
         let mut participant = state
             .participants
@@ -379,6 +322,8 @@ impl Conference {
         if let Some(chain) = &participant.video_in {
             remove_all(&self.pipeline, &chain.elements);
         }
+        // Content that ended with it leaves the others' compositions.
+        self.rewatch_all(&mut state);
         apply_layouts(&state);
         tracing::info!(participant = id, "left the conference media");
         Ok(())
@@ -407,15 +352,6 @@ impl Conference {
         self.watch(&mut state, id, layout)
     }
 
-    /// The layout `id` watches (`None`: audio only, or not here).
-    pub fn watching(&self, id: ParticipantId) -> Option<LayoutKind> {
-        let state = lock(&self.state);
-        state
-            .participants
-            .get(&id)
-            .and_then(|p| p.watching.as_ref().map(|(kind, _)| *kind))
-    }
-
     /// Who is shown where in the meeting's layout now (the speaker first
     /// in the speaker views; below the content while someone shares).
     pub fn layout(&self) -> Vec<(ParticipantId, Rect)> {
@@ -423,6 +359,13 @@ impl Conference {
         if let Some((_, people)) = self.content_layout() {
             return people;
         }
+        self.people_layout()
+    }
+
+    /// Who is shown where in the meeting's layout of people alone: what
+    /// everyone sees with nothing shared, and the content watchers see
+    /// while something is.
+    pub fn people_layout(&self) -> Vec<(ParticipantId, Rect)> {
         let state = lock(&self.state);
         let kind = state.layout;
         let order = display_order(&state, kind);

@@ -1,6 +1,10 @@
 //! Shared content in the meeting: one source at a time (a new sharer
-//! replaces the last), composed large in every view with the people as
-//! thumbnails below it, until the sharer stops or leaves.
+//! replaces the last), composed large with the people as thumbnails below
+//! it for everyone but those who receive it as a stream of their own
+//! (they see the people only), until the sharer stops or leaves.
+//!
+//! The host's "only the host shares" rule belongs in `share_content`,
+//! before a sharer replaces another.
 
 use crate::lock;
 
@@ -33,19 +37,35 @@ impl Conference {
             self.config.bind,
             &self.config.decoder,
         )?;
-        for view in state.views.values_mut() {
-            if let Err(err) = view.set_content(&self.pipeline, content.picture()) {
-                // Nothing half-shown: the views that took it let go.
-                for view in state.views.values_mut() {
-                    view.clear_content(&self.pipeline, content.picture());
-                }
-                content.stop(&self.pipeline);
-                apply_layouts(&state);
-                return Err(err);
+        // The views that show content take the new one (the old one's
+        // left them); the watchers but the sharer get it apart.
+        let mut taken: Result<(), MediaError> = Ok(());
+        let showing = state.views.iter_mut();
+        for view in showing.filter_map(|(key, view)| key.content.then_some(view)) {
+            taken = taken.and_then(|()| view.set_content(&self.pipeline, content.picture()));
+        }
+        for (id, output) in state.content_watchers.iter_mut() {
+            if *id != owner {
+                taken = taken.and_then(|()| output.link(content.coded()));
             }
+        }
+        if let Err(err) = taken {
+            // Nothing half-shown: whatever took it lets go.
+            for output in state.content_watchers.values_mut() {
+                output.unlink();
+            }
+            for view in state.views.values_mut() {
+                view.clear_content(&self.pipeline, content.picture());
+            }
+            content.stop(&self.pipeline);
+            self.rewatch_all(&mut state);
+            apply_layouts(&state);
+            return Err(err);
         }
         let port = content.port;
         state.content = Some(content);
+        // Everyone not receiving it apart now watches it composed.
+        self.rewatch_all(&mut state);
         apply_layouts(&state);
         tracing::info!(participant = owner, port, "shares content");
         Ok(port)
@@ -58,6 +78,7 @@ impl Conference {
             return false;
         }
         self.end_content(&mut state);
+        self.rewatch_all(&mut state);
         apply_layouts(&state);
         true
     }
@@ -79,11 +100,15 @@ impl Conference {
     }
 
     /// Takes the content out of every view (their pads first, as a leave
-    /// does) and stops receiving it; the caller re-applies the layouts.
+    /// does) and every watcher's leg, and stops receiving it; the caller
+    /// moves the watchers (`rewatch_all`) and re-applies the layouts.
     pub(super) fn end_content(&self, state: &mut State) {
         let Some(content) = state.content.take() else {
             return;
         };
+        for output in state.content_watchers.values_mut() {
+            output.unlink();
+        }
         for view in state.views.values_mut() {
             view.clear_content(&self.pipeline, content.picture());
         }

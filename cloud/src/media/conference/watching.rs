@@ -1,0 +1,166 @@
+//! Which composition each participant watches: its layout, with the
+//! shared content in it unless it receives the content as a stream of its
+//! own (then the people only, and the content on a leg apart). Views are
+//! started with their first watcher and stopped with their last.
+
+use crate::lock;
+
+use super::super::content_out::{ContentOutput, ContentWatch};
+use super::super::elements::MediaError;
+use super::super::layout::LayoutKind;
+use super::super::participant::ParticipantId;
+use super::super::view::View;
+use super::{apply_layouts, pictures, Conference, State};
+
+/// One composition: a layout, with the shared content large in it or
+/// not (those who receive the content apart see the people only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct ViewKey {
+    pub(super) kind: LayoutKind,
+    pub(super) content: bool,
+}
+
+/// The composition `id` sees when it watches `kind`.
+fn view_key(state: &State, id: ParticipantId, kind: LayoutKind) -> ViewKey {
+    ViewKey {
+        kind,
+        content: state.content.is_some() && !state.content_watchers.contains_key(&id),
+    }
+}
+
+impl Conference {
+    /// `id` watches `kind` from now on (the view is started, with every
+    /// picture in it, if nobody watched it yet); it stops watching what it
+    /// watched, and a view nobody watches any more stops.
+    pub(super) fn watch(
+        &self,
+        state: &mut State,
+        id: ParticipantId,
+        kind: LayoutKind,
+    ) -> Result<(), MediaError> {
+        let Some(participant) = state.participants.get(&id) else {
+            return Err(MediaError::UnknownParticipant(id));
+        };
+        let Some(to) = participant.spec.video_to else {
+            return Ok(());
+        };
+        let key = view_key(state, id, kind);
+        if participant
+            .watching
+            .as_ref()
+            .is_some_and(|(k, _)| *k == key)
+        {
+            return Ok(());
+        }
+        let class = (participant.spec.class, participant.spec.video_pt);
+        let rtp = participant.rtp.clone();
+        self.unwatch(state, id);
+        if !state.views.contains_key(&key) {
+            let mut view = View::start(&self.pipeline, &self.view_config(), kind)?;
+            for (other, p) in &state.participants {
+                if let Some(picture) = p.picture() {
+                    view.add_input(&self.pipeline, *other, picture)?;
+                }
+            }
+            if let Some(content) = state.content.as_ref().filter(|_| key.content) {
+                view.set_content(&self.pipeline, content.picture())?;
+            }
+            state.views.insert(key, view);
+        }
+        let config = self.view_config();
+        let view = state.views.get_mut(&key).expect("started above");
+        let watcher = view.watch(&self.pipeline, &config, class, &rtp, to)?;
+        if let Some(participant) = state.participants.get_mut(&id) {
+            participant.watching = Some((key, watcher));
+        }
+        apply_layouts(state);
+        Ok(())
+    }
+
+    /// Everyone watches the composition their layout and the content call
+    /// for (after content started or ended, or someone began receiving it
+    /// apart).
+    pub(super) fn rewatch_all(&self, state: &mut State) {
+        let watching: Vec<(ParticipantId, LayoutKind)> = state
+            .participants
+            .iter()
+            .filter_map(|(id, p)| p.watching.as_ref().map(|(key, _)| (*id, key.kind)))
+            .collect();
+        for (id, kind) in watching {
+            if let Err(err) = self.watch(state, id, kind) {
+                tracing::warn!(%err, participant = id, "cannot change what it watches");
+            }
+        }
+    }
+
+    /// `id` receives shared content as a stream of its own at `watch`
+    /// (its composition leaves the content out from then on); returns the
+    /// port the content leaves from (RTCP the next). Asked again (a
+    /// re-INVITE), the same leg.
+    pub fn watch_content(
+        &self,
+        id: ParticipantId,
+        watch: &ContentWatch,
+    ) -> Result<u16, MediaError> {
+        let mut state = lock(&self.state);
+        if !state.participants.contains_key(&id) {
+            return Err(MediaError::UnknownParticipant(id));
+        }
+        if let Some(output) = state.content_watchers.get(&id) {
+            return Ok(output.port());
+        }
+        let mut output = ContentOutput::start(&self.pipeline, id, watch, self.config.bind)?;
+        if let Some(content) = state.content.as_ref().filter(|c| c.owner != id) {
+            if let Err(err) = output.link(content.coded()) {
+                output.stop(&self.pipeline);
+                return Err(err);
+            }
+        }
+        let port = output.port();
+        state.content_watchers.insert(id, output);
+        self.rewatch_all(&mut state);
+        apply_layouts(&state);
+        tracing::info!(participant = id, port, "receives content apart");
+        Ok(port)
+    }
+
+    /// `id` stops watching its view; the view stops if it was the last.
+    pub(super) fn unwatch(&self, state: &mut State, id: ParticipantId) {
+        let Some((key, watcher)) = state
+            .participants
+            .get_mut(&id)
+            .and_then(|p| p.watching.take())
+        else {
+            return;
+        };
+        let Some(view) = state.views.get_mut(&key) else {
+            return;
+        };
+        if view.unwatch(&self.pipeline, watcher) == 0 {
+            if let Some(view) = state.views.remove(&key) {
+                let content = state.content.as_ref().map(|c| c.picture().clone());
+                view.stop(&self.pipeline, &pictures(state), content.as_ref());
+            }
+        }
+    }
+
+    /// The layout `id` watches (`None`: audio only, or not here).
+    pub fn watching(&self, id: ParticipantId) -> Option<LayoutKind> {
+        let state = lock(&self.state);
+        state
+            .participants
+            .get(&id)
+            .and_then(|p| p.watching.as_ref().map(|(key, _)| key.kind))
+    }
+
+    /// Whether `id`'s composed picture carries the shared content (false
+    /// with nothing shared, and for one that receives it apart).
+    pub fn content_composed_for(&self, id: ParticipantId) -> bool {
+        let state = lock(&self.state);
+        let watching = state
+            .participants
+            .get(&id)
+            .and_then(|p| p.watching.as_ref());
+        watching.is_some_and(|(key, _)| key.content)
+    }
+}
