@@ -5,6 +5,7 @@
 //! again refused (port 0) and the meeting's layouts return to people; when
 //! the meeting ends first, the content just stops.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
@@ -35,7 +36,19 @@ pub struct MeetingCall {
 /// re-INVITE that says so still goes out).
 pub struct MeetingShare {
     stop: Option<oneshot::Sender<()>>,
+    sender: Slot,
     _task: JoinHandle<()>,
+}
+
+/// The content sender, held by the share and its task: whoever lets go
+/// first takes it out and drops it under the lock. Its branch lives in the
+/// cast's pipeline, so it must be gone before that pipeline stops: two
+/// threads changing states in one pipeline deadlock.
+type Slot = Arc<Mutex<Option<ContentSender>>>;
+
+fn let_go(slot: &Slot) {
+    let mut sender = lock(slot);
+    drop(sender.take());
 }
 
 impl MeetingShare {
@@ -53,9 +66,19 @@ impl MeetingShare {
             }
         };
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(share(sender, config.pt, call, published, stopped));
+        let port = sender.local_port();
+        let sender: Slot = Arc::new(Mutex::new(Some(sender)));
+        let task = tokio::spawn(share(
+            sender.clone(),
+            port,
+            config.pt,
+            call,
+            published,
+            stopped,
+        ));
         Some(Self {
             stop: Some(stop),
+            sender,
             _task: task,
         })
     }
@@ -63,6 +86,8 @@ impl MeetingShare {
 
 impl Drop for MeetingShare {
     fn drop(&mut self) {
+        // Synchronously: the cast's pipeline may stop right after.
+        let_go(&self.sender);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -70,7 +95,8 @@ impl Drop for MeetingShare {
 }
 
 async fn share(
-    mut sender: ContentSender,
+    sender: Slot,
+    port: u16,
     pt: u8,
     call: MeetingCall,
     published: Published,
@@ -88,32 +114,45 @@ async fn share(
         last_offer,
     };
     let content = ContentOffer {
-        port: sender.local_port(),
+        port,
         pt,
         kbps: CONTENT_KBPS,
     };
     let answer = tokio::select! {
-        answer = renegotiate.offer(Some(&content)) => answer,
+        answer = renegotiate.offer(Some(&content)) => Some(answer),
+        // Stopped before the focus answered: offered again without.
         _ = &mut stopped => None,
-        () = ended(&mut state) => return,
-    };
-    let remote = answer.as_deref().and_then(content_remote);
-    match remote.map(|remote| sender.send_to(remote)) {
-        Some(Ok(())) => {
-            tracing::info!("the cast is shared into the meeting");
-            set_shared(&published, true);
-        }
-        Some(Err(err)) => tracing::warn!(%err, "cannot send the content"),
-        None => tracing::warn!("the meeting did not take the content"),
-    }
-    tokio::select! {
-        _ = &mut stopped => {}
         () = ended(&mut state) => {
-            set_shared(&published, false);
+            let_go(&sender);
             return;
         }
+    };
+    if let Some(answer) = answer {
+        let remote = answer.as_deref().and_then(content_remote);
+        let send = |remote| match lock(&sender).as_mut() {
+            Some(sender) => sender.send_to(remote).map(|()| true),
+            // The share was dropped meanwhile.
+            None => Ok(false),
+        };
+        match remote.map(send) {
+            Some(Ok(false)) => {}
+            Some(Ok(true)) => {
+                tracing::info!("the cast is shared into the meeting");
+                set_shared(&published, true);
+            }
+            Some(Err(err)) => tracing::warn!(%err, "cannot send the content"),
+            None => tracing::warn!("the meeting did not take the content"),
+        }
+        tokio::select! {
+            _ = &mut stopped => {}
+            () = ended(&mut state) => {
+                let_go(&sender);
+                set_shared(&published, false);
+                return;
+            }
+        }
     }
-    drop(sender);
+    let_go(&sender);
     set_shared(&published, false);
     // The meeting goes on: its layouts return to people.
     tokio::select! {
