@@ -291,14 +291,16 @@ fn a_content_watcher_gets_the_content_as_a_stream_of_its_own() {
     wait_for_no_content(&green);
     wait_for_people_alone(&conference, &green, &everyone);
 
-    // Green stops: nothing shared, one composition for both again.
+    // Green stops: nothing shared, the people alone for both. The two
+    // compositions (with content for red's kind of endpoint, without for
+    // green's) stay: sharing switched nobody's picture to another one.
     assert!(conference.stop_content(green.id));
     drop(own);
     for viewer in everyone {
         let frame = wait_for_layout(&conference, viewer, &everyone);
         assert_layout(&conference, &frame, &everyone);
     }
-    assert_eq!(conference.views(), 1);
+    assert_eq!(conference.views(), 2);
     let error = conference.bus_error();
     assert!(error.is_none(), "{error:?}");
 }

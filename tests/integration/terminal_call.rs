@@ -115,8 +115,9 @@ async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
         .unwrap();
 
     // The room picks picture-in-picture: the cloud composes it for the
-    // room alone (a second view), the other keeps the gallery, and the
-    // roster tells the room what it now watches.
+    // room alone (its view without content, the room receiving content
+    // apart, changes layout), the other keeps the gallery, and the roster
+    // tells the room what it now watches.
     let (status, body) = remote
         .try_post("/call/layout", json!({ "layout": "mosaic" }))
         .await;
@@ -141,7 +142,9 @@ async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
     remote
         .wait_status(|s| s["call"]["roster"]["layout"] == "gallery")
         .await;
-    assert_eq!(conference.views(), 1);
+    // Back to one composition per kind of endpoint: the room's (content
+    // apart) and the test room's (content composed in).
+    assert_eq!(conference.views(), 2);
 
     // Hanging up leaves the meeting.
     let response = remote

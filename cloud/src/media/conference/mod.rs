@@ -322,8 +322,6 @@ impl Conference {
         if let Some(chain) = &participant.video_in {
             remove_all(&self.pipeline, &chain.elements);
         }
-        // Content that ended with it leaves the others' compositions.
-        self.rewatch_all(&mut state);
         apply_layouts(&state);
         tracing::info!(participant = id, "left the conference media");
         Ok(())

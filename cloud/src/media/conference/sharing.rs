@@ -41,7 +41,7 @@ impl Conference {
         // left them); the watchers but the sharer get it apart.
         let mut taken: Result<(), MediaError> = Ok(());
         let showing = state.views.iter_mut();
-        for view in showing.filter_map(|(key, view)| key.content.then_some(view)) {
+        for view in showing.filter_map(|(key, view)| key.composes_content().then_some(view)) {
             taken = taken.and_then(|()| view.set_content(&self.pipeline, content.picture()));
         }
         for (id, output) in state.content_watchers.iter_mut() {
@@ -58,14 +58,11 @@ impl Conference {
                 view.clear_content(&self.pipeline, content.picture());
             }
             content.stop(&self.pipeline);
-            self.rewatch_all(&mut state);
             apply_layouts(&state);
             return Err(err);
         }
         let port = content.port;
         state.content = Some(content);
-        // Everyone not receiving it apart now watches it composed.
-        self.rewatch_all(&mut state);
         apply_layouts(&state);
         tracing::info!(participant = owner, port, "shares content");
         Ok(port)
@@ -78,7 +75,6 @@ impl Conference {
             return false;
         }
         self.end_content(&mut state);
-        self.rewatch_all(&mut state);
         apply_layouts(&state);
         true
     }
@@ -101,7 +97,7 @@ impl Conference {
 
     /// Takes the content out of every view (their pads first, as a leave
     /// does) and every watcher's leg, and stops receiving it; the caller
-    /// moves the watchers (`rewatch_all`) and re-applies the layouts.
+    /// re-applies the layouts.
     pub(super) fn end_content(&self, state: &mut State) {
         let Some(content) = state.content.take() else {
             return;

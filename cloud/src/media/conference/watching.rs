@@ -2,6 +2,11 @@
 //! shared content in it unless it receives the content as a stream of its
 //! own (then the people only, and the content on a leg apart). Views are
 //! started with their first watcher and stopped with their last.
+//!
+//! Whether a composition shows content is a property of its watchers (do
+//! they receive content apart), not of whether something is shared: when
+//! sharing starts or stops, the compositions take or drop the content in
+//! place and nobody's picture is switched to another encoder.
 
 use crate::lock;
 
@@ -12,19 +17,27 @@ use super::super::participant::ParticipantId;
 use super::super::view::View;
 use super::{apply_layouts, pictures, Conference, State};
 
-/// One composition: a layout, with the shared content large in it or
-/// not (those who receive the content apart see the people only).
+/// One composition: a layout, for those who receive shared content apart
+/// (the people only, always) or not (the content large in it while
+/// someone shares).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct ViewKey {
     pub(super) kind: LayoutKind,
-    pub(super) content: bool,
+    pub(super) content_apart: bool,
+}
+
+impl ViewKey {
+    /// Whether this composition shows shared content.
+    pub(super) fn composes_content(&self) -> bool {
+        !self.content_apart
+    }
 }
 
 /// The composition `id` sees when it watches `kind`.
 fn view_key(state: &State, id: ParticipantId, kind: LayoutKind) -> ViewKey {
     ViewKey {
         kind,
-        content: state.content.is_some() && !state.content_watchers.contains_key(&id),
+        content_apart: state.content_watchers.contains_key(&id),
     }
 }
 
@@ -62,7 +75,7 @@ impl Conference {
                     view.add_input(&self.pipeline, *other, picture)?;
                 }
             }
-            if let Some(content) = state.content.as_ref().filter(|_| key.content) {
+            if let Some(content) = state.content.as_ref().filter(|_| key.composes_content()) {
                 view.set_content(&self.pipeline, content.picture())?;
             }
             state.views.insert(key, view);
@@ -75,22 +88,6 @@ impl Conference {
         }
         apply_layouts(state);
         Ok(())
-    }
-
-    /// Everyone watches the composition their layout and the content call
-    /// for (after content started or ended, or someone began receiving it
-    /// apart).
-    pub(super) fn rewatch_all(&self, state: &mut State) {
-        let watching: Vec<(ParticipantId, LayoutKind)> = state
-            .participants
-            .iter()
-            .filter_map(|(id, p)| p.watching.as_ref().map(|(key, _)| (*id, key.kind)))
-            .collect();
-        for (id, kind) in watching {
-            if let Err(err) = self.watch(state, id, kind) {
-                tracing::warn!(%err, participant = id, "cannot change what it watches");
-            }
-        }
     }
 
     /// `id` receives shared content as a stream of its own at `watch`
@@ -118,8 +115,16 @@ impl Conference {
         }
         let port = output.port();
         state.content_watchers.insert(id, output);
-        self.rewatch_all(&mut state);
-        apply_layouts(&state);
+        // Its picture from now on: the people alone.
+        let kind = state
+            .participants
+            .get(&id)
+            .and_then(|p| p.watching.as_ref());
+        if let Some(kind) = kind.map(|(key, _)| key.kind) {
+            if let Err(err) = self.watch(&mut state, id, kind) {
+                tracing::warn!(%err, participant = id, "cannot leave the content out");
+            }
+        }
         tracing::info!(participant = id, port, "receives content apart");
         Ok(port)
     }
@@ -161,6 +166,6 @@ impl Conference {
             .participants
             .get(&id)
             .and_then(|p| p.watching.as_ref());
-        watching.is_some_and(|(key, _)| key.content)
+        state.content.is_some() && watching.is_some_and(|(key, _)| key.composes_content())
     }
 }
