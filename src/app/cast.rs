@@ -18,7 +18,7 @@ use super::published::Published;
 use crate::cast::{CastConfig, CastLink, CastReceiver};
 use crate::media::ContentConfig;
 use crate::provision::CastSignal;
-use crate::sip::SipAgent;
+use crate::sip::{CallState, SipAgent};
 use crate::status::CastStatus;
 
 /// How long the room is given to answer "take over?" before it counts as no.
@@ -398,6 +398,23 @@ impl Casting {
         };
         showing.share =
             MeetingShare::start(&showing.receiver, config, call, self.published.clone());
+    }
+
+    /// The room's call changed: a cast showing when a meeting begins is
+    /// shared into it; one whose meeting ended keeps showing here, and is
+    /// shared again into the next.
+    pub fn follow_meeting(&mut self, agent: &SipAgent) {
+        let call_over = !matches!(
+            self.published.status.borrow().call,
+            Some(CallState::Established { .. })
+        );
+        if call_over {
+            if let Some(showing) = self.showing.as_mut() {
+                showing.share = None;
+            }
+        } else {
+            self.share_into_meeting(agent);
+        }
     }
 
     /// The room pressed Stop.

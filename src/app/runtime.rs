@@ -97,6 +97,8 @@ impl Runtime {
         if let Some(credentials) = self.options.data.load_credentials() {
             self.start_session(&credentials).await;
         }
+        // A cast showing follows the room into and out of meetings.
+        let mut status = self.published.status.subscribe();
         loop {
             tokio::select! {
                 command = commands.recv() => match command {
@@ -116,6 +118,11 @@ impl Runtime {
                     }
                 }
                 () = self.network.changed() => self.network.refresh().await,
+                Ok(()) = status.changed() => {
+                    if let Some(session) = &self.session {
+                        self.casting.follow_meeting(session.agent());
+                    }
+                }
                 Some(event) = self.cast_events.recv() => {
                     if let Some(session) = &self.session {
                         self.casting.event(event, session.reports(), session.agent());

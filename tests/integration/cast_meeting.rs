@@ -6,7 +6,8 @@
 //! full content size — with the people alone in its composed picture, and
 //! baresip, a single-stream endpoint, is sent the content composed large
 //! with the people below. When the tab closes, the sharing room receives
-//! again, the content stops and everyone sees people only. Inside a network
+//! again, the content stops and everyone sees people only. A room already
+//! showing a cast when it joins shares it as it joins. Inside a network
 //! namespace of the test's own (WebRTC gathers host candidates there), as
 //! `cast.rs`.
 
@@ -257,6 +258,42 @@ fn a_cast_in_a_meeting_is_content_for_everyone_until_the_tab_closes() {
         });
         // The meeting goes on.
         assert_eq!(cloud.focus.roster(&id).len(), 3);
+
+        // The sharing room leaves and is cast to alone (shown in the room
+        // only); when it joins again, the cast goes into the meeting.
+        sharing.remote.post("/hang-up", json!({})).await;
+        wait_for(
+            terminal,
+            "the room out of the meeting",
+            Duration::from_secs(10),
+            |s| !s.in_call(),
+        )
+        .await;
+        let code = wait_for(terminal, "a casting code", Duration::from_secs(20), |s| {
+            s.cast_code.is_some()
+        })
+        .await
+        .cast_code
+        .unwrap();
+        let page = CastPage(laptop.open(&code.url, "#ff0000").await);
+        page.wait_state("idle", Duration::from_secs(20)).await;
+        page.fill("#name", "Ann Lee").await;
+        page.click("#share").await;
+        page.wait_state("sharing", Duration::from_secs(30)).await;
+        let alone = wait_for(terminal, "the cast shown", Duration::from_secs(10), |s| {
+            s.cast.is_some()
+        })
+        .await;
+        assert!(!alone.cast.unwrap().in_meeting);
+        join(&sharing, &id).await;
+        wait_for(
+            terminal,
+            "the cast in the meeting it joined",
+            Duration::from_secs(20),
+            |s| s.cast.as_ref().is_some_and(|c| c.in_meeting),
+        )
+        .await;
+        wait_for_content(&watching, Duration::from_secs(20));
         laptop.close().await;
         drop(baresip);
         drop(cloud);
