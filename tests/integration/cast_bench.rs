@@ -245,10 +245,11 @@ fn cast_bench() {
         let (page, _) = share(&laptop, &code.url).await;
         wait_page(terminal, Page::Casting, Duration::from_secs(30)).await;
         let cast = terminal.cast_media.borrow().clone().unwrap();
-        let codec = cast.codec().unwrap_or("?");
         let decoded = tokio::task::block_in_place(|| {
             decoded_stamps(seconds, || cast.next_frame(Duration::from_secs(2)).ok())
         });
+        // Known once its packets arrived.
+        let codec = cast.codec().unwrap_or("?");
         let local = Summary::of(latencies(&page, &decoded).await);
         page.0.close().await.unwrap();
         wait_for(terminal, "the cast to end", Duration::from_secs(10), |s| {
