@@ -174,7 +174,11 @@ impl Calls {
         config.video_rtx_pt = offered.video_rtx.filter(|_| config.video_rtx_pt.is_some());
         let prepared = active_call::prepare(&config).map_err(|e| e.to_string())?;
         self.media.ready(&prepared.media);
-        let answer = prepared.sdp.clone();
+        // Its media lines in its order, what we do not take refused.
+        let Some(answer) = crate::sip::sdp::answer(&offer, &prepared.local) else {
+            agent.command(AgentCommand::Decline).await;
+            return Err("the caller's offer cannot be answered".into());
+        };
         self.ringing = None;
         *crate::lock(&self.offer) = None;
         let mut agent_call = agent.call.clone();

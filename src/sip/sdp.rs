@@ -1,15 +1,18 @@
-//! The terminal's side of SDP (RFC 3264), pure: the offer (or, mirroring
-//! an offer's payload types, the answer) for its call media, and where the
-//! far end's SDP says to send. The cloud and other rooms answer with one
-//! `c=` line and one `m=` line per medium, which is all this reads.
+//! The terminal's side of SDP (RFC 3264), pure: the offer, the answer to
+//! an offer (its media lines in order, the ones we do not take refused
+//! with port 0) and where the far end's SDP says to send. Read and written
+//! with GStreamer's SDP library, as the content lines (`content_sdp.rs`)
+//! and the cloud's side are.
 //!
 //! Video carries RTCP feedback (RFC 4585: `nack`, `nack pli`, `ccm fir`)
 //! and, when both ends name one, an RFC 4588 retransmission payload type
 //! (`rtx`, `apt=` the H.264 one). RTCP goes to the port after RTP unless
-//! `a=rtcp` (RFC 3605) names another.
+//! `a=rtcp` (RFC 3605) names another. The camera's video is the first
+//! video line that is not shared content (RFC 4796 `a=content:slides`).
 
 use std::net::{IpAddr, SocketAddr};
 
+use gst_sdp::{SDPMedia, SDPMediaRef, SDPMessage};
 use roomterm_rtp::Remote;
 
 /// Our media as the SDP describes it.
@@ -31,59 +34,163 @@ pub struct LocalMedia {
 }
 
 /// Opus and H.264 (packetization-mode 1) at the class's level and bit
-/// rate, received at `ip` on the given ports.
+/// rate, received at `ip` on the given ports; the content line after
+/// them when `local` has one.
 pub fn offer(local: &LocalMedia) -> String {
-    let LocalMedia {
-        ip,
-        video_port,
-        audio_port,
-        video_pt,
-        audio_pt,
-        video_rtx_pt,
-        kbps,
-        content,
-    } = *local;
+    let mut lines = vec![audio_line(local), video_line(local)];
+    if let Some((port, pt)) = local.content {
+        lines.push(content_line(port, pt));
+    }
+    print(local.ip, lines)
+}
+
+/// Our answer to `offer` (RFC 3264 §6): a line for each of its media
+/// lines, in its order: our audio for its first audio line, our video for
+/// its camera's, the others (shared content, data, a second camera)
+/// refused with port 0. `None` if the offer has no audio and video line.
+pub fn answer(offer: &str, local: &LocalMedia) -> Option<String> {
+    let offer = SDPMessage::parse_buffer(offer.as_bytes()).ok()?;
+    let audio = offer.medias().position(is_audio)?;
+    let camera = offer.medias().position(is_camera)?;
+    let lines = offer
+        .medias()
+        .enumerate()
+        .map(|(at, media)| match at {
+            _ if at == audio => audio_line(local),
+            _ if at == camera => video_line(local),
+            _ => refused_line(media),
+        })
+        .collect();
+    Some(print(local.ip, lines))
+}
+
+/// The session's lines around `media`.
+fn print(ip: IpAddr, media: Vec<SDPMedia>) -> String {
     let family = if ip.is_ipv6() { "IP6" } else { "IP4" };
-    let level = match kbps {
+    let ip = ip.to_string();
+    // `t=0 0` comes parsed: the binding's `add_time` hands GStreamer an
+    // empty repeat list, which it then prints as an `r=` line.
+    let Ok(mut message) = SDPMessage::parse_buffer(b"v=0\r\nt=0 0\r\n") else {
+        return String::new();
+    };
+    let session = rand::random::<u32>().to_string();
+    message.set_origin("roomterm", &session, "1", "IN", family, &ip);
+    message.set_session_name("roomterm");
+    message.set_connection("IN", family, &ip, 0, 0);
+    for line in media {
+        message.add_media(line);
+    }
+    message.as_text().unwrap_or_else(|err| {
+        tracing::error!(%err, "our SDP does not print");
+        String::new()
+    })
+}
+
+/// `m=<media> <port> RTP/AVP`, formats to be added.
+fn media_line(media: &str, port: u16) -> SDPMedia {
+    let mut line = SDPMedia::new();
+    line.set_media(media);
+    line.set_port_info(u32::from(port), 1);
+    line.set_proto("RTP/AVP");
+    line
+}
+
+fn audio_line(local: &LocalMedia) -> SDPMedia {
+    let pt = local.audio_pt;
+    let mut line = media_line("audio", local.audio_port);
+    line.add_format(&pt.to_string());
+    line.add_attribute("rtpmap", Some(&format!("{pt} opus/48000/2")));
+    line.add_attribute("fmtp", Some(&format!("{pt} useinbandfec=1")));
+    let rtcp = local.audio_port.wrapping_add(1).to_string();
+    line.add_attribute("rtcp", Some(&rtcp));
+    line.add_attribute("sendrecv", None);
+    line
+}
+
+fn video_line(local: &LocalMedia) -> SDPMedia {
+    let pt = local.video_pt;
+    let level = match local.kbps {
         2000.. => "42e028",
         1000.. => "42e01f",
         _ => "42e01e",
     };
-    let formats = match video_rtx_pt {
-        Some(rtx) => format!("{video_pt} {rtx}"),
-        None => video_pt.to_string(),
-    };
-    let mut sdp = format!(
-        "v=0\r\no=roomterm {session} 1 IN {family} {ip}\r\ns=roomterm\r\nc=IN {family} {ip}\r\nt=0 0\r\n\
-         m=audio {audio_port} RTP/AVP {audio_pt}\r\na=rtpmap:{audio_pt} opus/48000/2\r\n\
-         a=fmtp:{audio_pt} useinbandfec=1\r\na=rtcp:{audio_rtcp}\r\na=sendrecv\r\n\
-         m=video {video_port} RTP/AVP {formats}\r\nb=AS:{kbps}\r\na=rtpmap:{video_pt} H264/90000\r\n\
-         a=fmtp:{video_pt} packetization-mode=1;profile-level-id={level}\r\n\
-         a=rtcp-fb:{video_pt} nack\r\na=rtcp-fb:{video_pt} nack pli\r\na=rtcp-fb:{video_pt} ccm fir\r\n",
-        session = rand::random::<u32>(),
-        audio_rtcp = audio_port.wrapping_add(1),
-    );
-    if let Some(rtx) = video_rtx_pt {
-        sdp.push_str(&format!(
-            "a=rtpmap:{rtx} rtx/90000\r\na=fmtp:{rtx} apt={video_pt}\r\n"
-        ));
+    let mut line = media_line("video", local.video_port);
+    line.add_format(&pt.to_string());
+    if let Some(rtx) = local.video_rtx_pt {
+        line.add_format(&rtx.to_string());
     }
-    sdp.push_str(&format!(
-        "a=rtcp:{}\r\na=sendrecv\r\n",
-        video_port.wrapping_add(1)
-    ));
-    if let Some((port, pt)) = content {
-        // Content up to 1080p (level 4.0), received only; key frames
-        // asked for as for the camera.
-        sdp.push_str(&format!(
-            "m=video {port} RTP/AVP {pt}\r\na=rtpmap:{pt} H264/90000\r\n\
-             a=fmtp:{pt} packetization-mode=1;profile-level-id=42e028\r\n\
-             a=rtcp-fb:{pt} nack pli\r\na=rtcp-fb:{pt} ccm fir\r\n\
-             a=rtcp:{rtcp}\r\na=content:slides\r\na=recvonly\r\n",
-            rtcp = port.wrapping_add(1),
-        ));
+    line.add_bandwidth("AS", local.kbps);
+    line.add_attribute("rtpmap", Some(&format!("{pt} H264/90000")));
+    let fmtp = format!("{pt} packetization-mode=1;profile-level-id={level}");
+    line.add_attribute("fmtp", Some(&fmtp));
+    for feedback in ["nack", "nack pli", "ccm fir"] {
+        line.add_attribute("rtcp-fb", Some(&format!("{pt} {feedback}")));
     }
-    sdp
+    if let Some(rtx) = local.video_rtx_pt {
+        line.add_attribute("rtpmap", Some(&format!("{rtx} rtx/90000")));
+        line.add_attribute("fmtp", Some(&format!("{rtx} apt={pt}")));
+    }
+    let rtcp = local.video_port.wrapping_add(1).to_string();
+    line.add_attribute("rtcp", Some(&rtcp));
+    line.add_attribute("sendrecv", None);
+    line
+}
+
+/// Content up to 1080p (level 4.0), received only; key frames asked for
+/// as for the camera.
+fn content_line(port: u16, pt: u8) -> SDPMedia {
+    let mut line = media_line("video", port);
+    line.add_format(&pt.to_string());
+    line.add_attribute("rtpmap", Some(&format!("{pt} H264/90000")));
+    let fmtp = format!("{pt} packetization-mode=1;profile-level-id=42e028");
+    line.add_attribute("fmtp", Some(&fmtp));
+    line.add_attribute("rtcp-fb", Some(&format!("{pt} nack pli")));
+    line.add_attribute("rtcp-fb", Some(&format!("{pt} ccm fir")));
+    line.add_attribute("rtcp", Some(&port.wrapping_add(1).to_string()));
+    line.add_attribute("content", Some("slides"));
+    line.add_attribute("recvonly", None);
+    line
+}
+
+/// An offered line we do not take: its media, port 0, its protocol and
+/// first format (RFC 3264 §6).
+fn refused_line(offered: &SDPMediaRef) -> SDPMedia {
+    let mut line = SDPMedia::new();
+    line.set_media(offered.media().unwrap_or("video"));
+    line.set_port_info(0, 1);
+    line.set_proto(offered.proto().unwrap_or("RTP/AVP"));
+    line.add_format(offered.format(0).unwrap_or("0"));
+    if is_slides(offered) {
+        line.add_attribute("content", Some("slides"));
+    }
+    line
+}
+
+/// The first audio line.
+fn audio_media(message: &SDPMessage) -> Option<&SDPMediaRef> {
+    message.medias().find(|m| is_audio(m))
+}
+
+/// The first live video line that is not shared content: the camera's.
+fn camera_media(message: &SDPMessage) -> Option<&SDPMediaRef> {
+    message.medias().find(|m| is_camera(m))
+}
+
+fn is_audio(media: &SDPMediaRef) -> bool {
+    media.media() == Some("audio")
+}
+
+/// A live video line that is not shared content (a refused line may have
+/// lost its `a=content`).
+fn is_camera(media: &SDPMediaRef) -> bool {
+    media.media() == Some("video") && media.port() != 0 && !is_slides(media)
+}
+
+fn is_slides(media: &SDPMediaRef) -> bool {
+    media.attribute_val("content").is_some_and(|v| {
+        v.split(',')
+            .any(|c| c.trim().eq_ignore_ascii_case("slides"))
+    })
 }
 
 /// The payload types an offer gives H.264, Opus and H.264's retransmission,
@@ -96,78 +203,75 @@ pub struct OfferedPayloads {
     pub video_rtx: Option<u8>,
 }
 
-/// The payload types of an offer: H.264 (packetization mode 1, or the
-/// default mode if that is all it has) and Opus; `None` when either is
-/// missing.
+/// The payload types of an offer: H.264 of the camera's line
+/// (packetization mode 1, or the default mode if that is all it has) and
+/// Opus; `None` when either is missing.
 pub fn offered_payloads(offer: &str) -> Option<OfferedPayloads> {
-    let mut h264: Vec<u8> = Vec::new();
-    let mut opus = None;
-    let mut mode1 = Vec::new();
-    for line in offer.lines().map(str::trim) {
-        if let Some((pt, codec)) = rtpmap(line) {
-            if codec.starts_with("h264/90000") {
-                h264.push(pt);
-            } else if codec.starts_with("opus/48000") && opus.is_none() {
-                opus = Some(pt);
-            }
-        } else if let Some((pt, params)) = fmtp(line) {
-            if params.replace(' ', "").contains("packetization-mode=1") {
-                mode1.push(pt);
-            }
-        }
-    }
-    let video = h264
-        .iter()
-        .find(|pt| mode1.contains(pt))
-        .or(h264.first())
-        .copied()?;
+    let message = SDPMessage::parse_buffer(offer.as_bytes()).ok()?;
+    let audio = rtpmaps(audio_media(&message)?)
+        .find(|(_, codec)| codec.starts_with("opus/48000"))
+        .map(|(pt, _)| pt)?;
+    let camera = camera_media(&message)?;
+    let h264: Vec<u8> = rtpmaps(camera)
+        .filter(|(_, codec)| codec.starts_with("h264/90000"))
+        .map(|(pt, _)| pt)
+        .collect();
+    let mode1 = |pt: &&u8| {
+        fmtps(camera).any(|(p, params)| {
+            p == **pt && params.replace(' ', "").contains("packetization-mode=1")
+        })
+    };
+    let video = h264.iter().find(mode1).or(h264.first()).copied()?;
     Some(OfferedPayloads {
         video,
-        audio: opus?,
-        video_rtx: retransmission(offer, video),
+        audio,
+        video_rtx: retransmission(camera, video),
     })
 }
 
-/// `a=rtpmap:<pt> <codec>`, the codec lower-cased.
-fn rtpmap(line: &str) -> Option<(u8, String)> {
-    let rest = line.strip_prefix("a=rtpmap:")?;
-    let (pt, codec) = rest.split_once(' ').unwrap_or((rest, ""));
-    Some((pt.trim().parse().ok()?, codec.trim().to_ascii_lowercase()))
+/// `a=rtpmap:<pt> <codec>` of a line, the codec lower-cased.
+fn rtpmaps(media: &SDPMediaRef) -> impl Iterator<Item = (u8, String)> + '_ {
+    attributes(media, "rtpmap").filter_map(|value| {
+        let (pt, codec) = value.split_once(' ').unwrap_or((value, ""));
+        Some((pt.trim().parse().ok()?, codec.trim().to_ascii_lowercase()))
+    })
 }
 
-/// `a=fmtp:<pt> <parameters>`.
-fn fmtp(line: &str) -> Option<(u8, &str)> {
-    let rest = line.strip_prefix("a=fmtp:")?;
-    let (pt, params) = rest.split_once(' ').unwrap_or((rest, ""));
-    Some((pt.trim().parse().ok()?, params.trim()))
+/// `a=fmtp:<pt> <parameters>` of a line.
+fn fmtps(media: &SDPMediaRef) -> impl Iterator<Item = (u8, &str)> + '_ {
+    attributes(media, "fmtp").filter_map(|value| {
+        let (pt, params) = value.split_once(' ').unwrap_or((value, ""));
+        Some((pt.trim().parse().ok()?, params.trim()))
+    })
 }
 
-/// The retransmission payload type for `video_pt` in the video section,
-/// if the SDP also asks for generic NACKs on it.
-fn retransmission(sdp: &str, video_pt: u8) -> Option<u8> {
-    let section = media_section(sdp, "video")?;
-    let nack = section.iter().any(|line| {
-        line.strip_prefix("a=rtcp-fb:").is_some_and(|rest| {
-            let mut words = rest.split_whitespace();
-            let applies = words
-                .next()
-                .is_some_and(|pt| pt == "*" || pt.parse() == Ok(video_pt));
-            // Plain `nack` only: `nack pli` is a key-frame request.
-            applies && words.next() == Some("nack") && words.next().is_none()
-        })
+/// The values of a line's `a=<key>:` attributes.
+fn attributes<'a>(media: &'a SDPMediaRef, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    media
+        .attributes()
+        .filter(move |a| a.key() == key)
+        .filter_map(|a| a.value())
+}
+
+/// The retransmission payload type for `video_pt` on the camera's line,
+/// if it also asks for generic NACKs on it.
+fn retransmission(camera: &SDPMediaRef, video_pt: u8) -> Option<u8> {
+    let nack = attributes(camera, "rtcp-fb").any(|value| {
+        let mut words = value.split_whitespace();
+        let applies = words
+            .next()
+            .is_some_and(|pt| pt == "*" || pt.parse() == Ok(video_pt));
+        // Plain `nack` only: `nack pli` is a key-frame request.
+        applies && words.next() == Some("nack") && words.next().is_none()
     });
     if !nack {
         return None;
     }
-    let rtx: Vec<u8> = section
-        .iter()
-        .filter_map(|line| rtpmap(line))
+    let rtx: Vec<u8> = rtpmaps(camera)
         .filter(|(_, codec)| codec.starts_with("rtx/90000"))
         .map(|(pt, _)| pt)
         .collect();
-    section
-        .iter()
-        .filter_map(|line| fmtp(line))
+    fmtps(camera)
         .find(|(pt, params)| {
             rtx.contains(pt)
                 && params.split(';').any(|p| {
@@ -175,18 +279,6 @@ fn retransmission(sdp: &str, video_pt: u8) -> Option<u8> {
                 })
         })
         .map(|(pt, _)| pt)
-}
-
-/// The lines of the first `m=<kind>` section (the `m=` line first).
-fn media_section<'a>(sdp: &'a str, kind: &str) -> Option<Vec<&'a str>> {
-    let mut lines = sdp.lines().map(str::trim);
-    let first = lines.find(|line| {
-        line.strip_prefix("m=")
-            .is_some_and(|rest| rest.split_whitespace().next() == Some(kind))
-    })?;
-    let mut section = vec![first];
-    section.extend(lines.take_while(|line| !line.starts_with("m=")));
-    Some(section)
 }
 
 /// Where and how to send, from the far end's SDP.
@@ -203,57 +295,31 @@ pub struct RemoteMedia {
 /// either (port 0) or names no address for it. `ours` is what we offered
 /// (or answered): retransmission needs its payload types on both sides.
 pub fn remote_media(sdp: &str, ours: &LocalMedia) -> Option<RemoteMedia> {
-    /// One `m=` section as far as addresses go.
-    struct Section {
-        kind: String,
-        port: u16,
-        /// Its own `c=` address.
-        ip: Option<IpAddr>,
-        /// `a=rtcp:<port> [IN IP4 <address>]`.
-        rtcp: Option<(u16, Option<IpAddr>)>,
-    }
-    let mut session_ip: Option<IpAddr> = None;
-    let mut media: Vec<Section> = Vec::new();
-    for line in sdp.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("c=IN ") {
-            let ip = rest.split_whitespace().nth(1).and_then(|a| a.parse().ok());
-            match media.last_mut() {
-                None => session_ip = ip,
-                Some(medium) => medium.ip = ip,
-            }
-        } else if let Some(rest) = line.strip_prefix("m=") {
-            let mut parts = rest.split_whitespace();
-            media.push(Section {
-                kind: parts.next().unwrap_or_default().to_string(),
-                port: parts.next().and_then(|p| p.parse().ok()).unwrap_or(0),
-                ip: None,
-                rtcp: None,
-            });
-        } else if let Some(rest) = line.strip_prefix("a=rtcp:") {
-            let mut parts = rest.split_whitespace();
-            let port = parts.next().and_then(|p| p.parse().ok());
-            let ip = parts.nth(2).and_then(|a| a.parse().ok());
-            if let (Some(medium), Some(port)) = (media.last_mut(), port) {
-                medium.rtcp = Some((port, ip));
-            }
-        }
-    }
-    let find = |wanted: &str| {
-        let section = media
-            .iter()
-            .find(|s| s.kind == wanted)
-            .filter(|s| s.port != 0)?;
-        let ip = section.ip.or(session_ip)?;
-        let rtcp = section
-            .rtcp
-            .map(|(port, rtcp_ip)| SocketAddr::new(rtcp_ip.unwrap_or(ip), port));
-        Some(Remote::new(SocketAddr::new(ip, section.port), rtcp))
+    let message = SDPMessage::parse_buffer(sdp.as_bytes()).ok()?;
+    let session_ip = message.connection().and_then(|c| c.address());
+    let remote = |media: &SDPMediaRef| {
+        let port = u16::try_from(media.port()).ok().filter(|p| *p != 0)?;
+        let ip: IpAddr = media
+            .connection(0)
+            .and_then(|c| c.address())
+            .or(session_ip)?
+            .parse()
+            .ok()?;
+        // `a=rtcp:<port> [IN IP4 <address>]`.
+        let rtcp = media.attribute_val("rtcp").and_then(|value| {
+            let mut parts = value.split_whitespace();
+            let port = parts.next()?.parse().ok()?;
+            let rtcp_ip = parts.nth(2).and_then(|a| a.parse().ok()).unwrap_or(ip);
+            Some(SocketAddr::new(rtcp_ip, port))
+        });
+        Some(Remote::new(SocketAddr::new(ip, port), rtcp))
     };
+    let camera = camera_media(&message)?;
     let retransmission =
-        ours.video_rtx_pt.is_some() && retransmission(sdp, ours.video_pt) == ours.video_rtx_pt;
+        ours.video_rtx_pt.is_some() && retransmission(camera, ours.video_pt) == ours.video_rtx_pt;
     Some(RemoteMedia {
-        video: find("video")?,
-        audio: find("audio")?,
+        video: remote(camera)?,
+        audio: remote(audio_media(&message)?)?,
         retransmission,
     })
 }
@@ -345,6 +411,40 @@ mod tests {
         );
         assert_eq!(offered_payloads("v=0\r\na=rtpmap:0 PCMU/8000\r\n"), None);
         assert_eq!(offered_payloads("a=rtpmap:x H264/90000\r\n"), None);
+    }
+
+    #[test]
+    fn an_answer_has_the_offers_lines_in_order_and_refuses_what_it_does_not_take() {
+        let offer = "v=0\r\no=x 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
+                     m=video 5000 RTP/AVP 100\r\na=rtpmap:100 H264/90000\r\na=content:slides\r\n\
+                     m=audio 5002 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n\
+                     m=video 5004 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n\
+                     m=application 5006 UDP/BFCP *\r\n";
+        // The camera's payload type, not the content's that comes first.
+        let offered = offered_payloads(offer).unwrap();
+        assert_eq!((offered.video, offered.audio), (96, 111));
+        let text = answer(offer, &ours()).unwrap();
+        let back = SDPMessage::parse_buffer(text.as_bytes()).unwrap();
+        let lines: Vec<(&str, u32, &str)> = back
+            .medias()
+            .map(|m| (m.media().unwrap(), m.port(), m.proto().unwrap()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("video", 0, "RTP/AVP"),
+                ("audio", 4002, "RTP/AVP"),
+                ("video", 4000, "RTP/AVP"),
+                ("application", 0, "UDP/BFCP"),
+            ]
+        );
+        assert_eq!(back.medias().nth(3).unwrap().format(0), Some("*"));
+        // Read back, the answer says where we receive.
+        let remote = remote_media(&text, &ours()).unwrap();
+        assert_eq!(remote.video.rtp, "127.0.0.1:4000".parse().unwrap());
+        assert_eq!(remote.audio.rtp, "127.0.0.1:4002".parse().unwrap());
+        assert_eq!(answer("v=0\r\nm=audio 1 RTP/AVP 111\r\n", &ours()), None);
+        assert_eq!(answer("garbage", &ours()), None);
     }
 
     #[test]
