@@ -52,7 +52,7 @@ fn withdraw(live: &LiveMedia, media: &Weak<CallMedia>) {
 pub struct Prepared {
     pub media: CallMedia,
     pub local: sdp::LocalMedia,
-    /// The offer, or the answer when the payload types mirror an offer's.
+    /// Our offer (an answer is shaped on the caller's: `sdp::answer`).
     pub sdp: String,
 }
 
