@@ -18,6 +18,7 @@ use super::published::Published;
 use crate::cast::{CastConfig, CastLink, CastReceiver};
 use crate::media::ContentConfig;
 use crate::provision::CastSignal;
+use crate::sip::conference::ContentOwner;
 use crate::sip::{CallState, SipAgent};
 use crate::status::CastStatus;
 
@@ -59,6 +60,8 @@ struct Showing {
     watcher: JoinHandle<()>,
     /// Shared into the meeting the room is in, as content.
     share: Option<MeetingShare>,
+    /// The focus's roster said the meeting's content is this share.
+    share_confirmed: bool,
 }
 
 pub struct Casting {
@@ -365,6 +368,7 @@ impl Casting {
             receiver,
             watcher,
             share: None,
+            share_confirmed: false,
         });
         self.published.status(|s| {
             s.cast = Some(CastStatus {
@@ -402,18 +406,35 @@ impl Casting {
 
     /// The room's call changed: a cast showing when a meeting begins is
     /// shared into it; one whose meeting ended keeps showing here, and is
-    /// shared again into the next.
-    pub fn follow_meeting(&mut self, agent: &SipAgent) {
-        let call_over = !matches!(
-            self.published.status.borrow().call,
-            Some(CallState::Established { .. })
-        );
+    /// shared again into the next. Once the focus's roster said the
+    /// meeting's content is ours, a roster saying it is no longer (another
+    /// room shared and replaced it) ends the cast: the room shows the
+    /// meeting, and the caster is told someone else took over.
+    pub fn follow_meeting(&mut self, agent: &SipAgent, reports: &mpsc::Sender<DeviceMessage>) {
+        let (call_over, owner) = {
+            let status = self.published.status.borrow();
+            let established = matches!(status.call, Some(CallState::Established { .. }));
+            let owner = status.call_roster.as_ref().and_then(|r| r.content);
+            (!established, owner)
+        };
         if call_over {
             if let Some(showing) = self.showing.as_mut() {
                 showing.share = None;
+                showing.share_confirmed = false;
             }
-        } else {
-            self.share_into_meeting(agent);
+            return;
+        }
+        self.share_into_meeting(agent);
+        let Some(showing) = self.showing.as_mut().filter(|s| s.share.is_some()) else {
+            return;
+        };
+        match owner {
+            Some(ContentOwner::Yours) => showing.share_confirmed = true,
+            _ if showing.share_confirmed => {
+                tracing::info!("another participant's content replaced the room's");
+                self.end(CastEnd::TakenOver, Some(reports));
+            }
+            _ => {}
         }
     }
 

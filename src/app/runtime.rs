@@ -120,7 +120,7 @@ impl Runtime {
                 () = self.network.changed() => self.network.refresh().await,
                 Ok(()) = status.changed() => {
                     if let Some(session) = &self.session {
-                        self.casting.follow_meeting(session.agent());
+                        self.casting.follow_meeting(session.agent(), session.reports());
                     }
                 }
                 Some(event) = self.cast_events.recv() => {

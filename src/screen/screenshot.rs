@@ -322,6 +322,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
     let member = |name: &str, host: bool| crate::sip::conference::RosterMember {
         name: name.into(),
         host,
+        sharing: false,
     };
     in_call_status.call_roster = Some(crate::sip::conference::Roster {
         count: 4,
@@ -333,6 +334,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         ],
         layout: Some("speaker".into()),
         version: 3,
+        content: None,
     });
     states.push(("in-call", in_call.clone(), in_call_status.clone()));
     states.push((CONTENT_SHOT, in_call.clone(), in_call_status.clone()));

@@ -1,8 +1,10 @@
 //! The meeting's roster as the focus sends it (RFC 4575 conference-info,
 //! in NOTIFYs of the `conference` event package), read into what the
-//! in-call page shows: how many are in the meeting, who, who hosts, and —
-//! the focus's extension in its own namespace — the layout this room
-//! watches. Pure; bytes from the network, so it is fuzzed.
+//! in-call page shows: how many are in the meeting, who, who hosts, who
+//! shares content (an endpoint's `content` media stream), and — the
+//! focus's extensions in its own namespace — the layout this room watches
+//! and whether the meeting's content is this room's own. Pure; bytes from
+//! the network, so it is fuzzed.
 //!
 //! Only full-state documents are sent by our focus; a partial one (another
 //! focus) is read the same way, which undercounts at worst.
@@ -24,6 +26,18 @@ const MAX_MEMBERS: usize = 64;
 pub struct RosterMember {
     pub name: String,
     pub host: bool,
+    /// It shares the meeting's content now.
+    pub sharing: bool,
+}
+
+/// Whose the meeting's shared content is, as the focus tells this room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentOwner {
+    /// This room's.
+    Yours,
+    /// Another participant's.
+    Theirs,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,6 +50,9 @@ pub struct Roster {
     pub layout: Option<String>,
     /// The document's version: an older one than the last is stale.
     pub version: u32,
+    /// Whose the shared content is (`None`: nothing shared, or a focus
+    /// that does not say).
+    pub content: Option<ContentOwner>,
 }
 
 /// Reads a conference-info document; `None` if it is not one.
@@ -47,6 +64,7 @@ pub fn parse(xml: &str) -> Option<Roster> {
         members: Vec::new(),
         layout: None,
         version: 0,
+        content: None,
     };
     let mut user_count: Option<u32> = None;
     let mut users = 0u32;
@@ -75,7 +93,20 @@ pub fn parse(xml: &str) -> Option<Roster> {
                     member = Some(RosterMember {
                         name: String::new(),
                         host: false,
+                        sharing: false,
                     });
+                }
+                // An endpoint's content stream (RFC 4575 §5.7.1 `media`).
+                let content_media = name == b"media"
+                    && path.last().is_some_and(|p| p == b"endpoint")
+                    && element
+                        .attributes()
+                        .flatten()
+                        .any(|a| a.key.local_name().as_ref() == b"id" && &*a.value == b"content");
+                if content_media {
+                    if let Some(member) = member.as_mut() {
+                        member.sharing = true;
+                    }
                 }
                 path.push(name);
                 // A document nested deeper than ours is not ours.
@@ -103,6 +134,12 @@ pub fn parse(xml: &str) -> Option<Roster> {
                     user_count = text.parse().ok();
                 } else if at(&[b"conference-state", b"layout"]) {
                     roster.layout = Some(text.chars().take(32).collect());
+                } else if at(&[b"conference-state", b"content"]) {
+                    roster.content = match text {
+                        "yours" => Some(ContentOwner::Yours),
+                        "theirs" => Some(ContentOwner::Theirs),
+                        _ => None,
+                    };
                 } else if at(&[b"user", b"display-text"]) {
                     if let Some(member) = member.as_mut() {
                         member.name = text.chars().filter(|c| !c.is_control()).take(64).collect();
@@ -149,12 +186,13 @@ mod tests {
   <user-count>2</user-count>
   <active>true</active>
   <layout xmlns="urn:roomterm:params:xml:ns:conference-layout">speaker</layout>
+  <content xmlns="urn:roomterm:params:xml:ns:conference-layout">theirs</content>
  </conference-state>
  <users>
   <user entity="sip:100001@roomcloud.local" state="full">
    <display-text>Board Room</display-text>
    <roles><entry>host</entry></roles>
-   <endpoint entity="sip:100001@roomcloud.local"><status>connected</status></endpoint>
+   <endpoint entity="sip:100001@roomcloud.local"><status>connected</status><media id="content"><type>video</type><status>sendonly</status></media></endpoint>
   </user>
   <user entity="sip:alice@example.com" state="full">
    <display-text>Alice &lt;&amp; &quot;Bob&quot;&gt;</display-text>
@@ -165,9 +203,14 @@ mod tests {
 "#;
 
     #[test]
-    fn the_focus_roster_reads_as_count_names_host_and_layout() {
+    fn the_focus_roster_reads_as_count_names_host_sharer_and_layout() {
         let roster = parse(FOCUS).unwrap();
         assert_eq!(roster.count, 2);
+        assert_eq!(roster.content, Some(ContentOwner::Theirs));
+        let mine = FOCUS.replace(">theirs<", ">yours<");
+        assert_eq!(parse(&mine).unwrap().content, Some(ContentOwner::Yours));
+        let other = FOCUS.replace(">theirs<", ">everyone's<");
+        assert_eq!(parse(&other).unwrap().content, None);
         assert_eq!(roster.version, 3);
         assert_eq!(roster.layout.as_deref(), Some("speaker"));
         assert_eq!(
@@ -175,11 +218,13 @@ mod tests {
             vec![
                 RosterMember {
                     name: "Board Room".into(),
-                    host: true
+                    host: true,
+                    sharing: true,
                 },
                 RosterMember {
                     name: "Alice <& \"Bob\">".into(),
-                    host: false
+                    host: false,
+                    sharing: false,
                 },
             ]
         );

@@ -7,7 +7,8 @@
 //! baresip, a single-stream endpoint, is sent the content composed large
 //! with the people below. When the tab closes, the sharing room receives
 //! again, the content stops and everyone sees people only. A room already
-//! showing a cast when it joins shares it as it joins. Inside a network
+//! showing a cast when it joins shares it as it joins; another room's cast
+//! shared then replaces it, and the first room's cast ends. Inside a network
 //! namespace of the test's own (WebRTC gathers host candidates there), as
 //! `cast.rs`.
 
@@ -28,6 +29,7 @@ use crate::common::{self, create_meeting};
 const CANVAS: (u32, u32) = (320, 240);
 const PASSWORD: &str = "2468";
 const RED: [u8; 3] = [255, 0, 0];
+const BLUE: [u8; 3] = [0, 0, 255];
 
 async fn join(room: &Room, meeting_id: &str) {
     room.remote
@@ -67,9 +69,9 @@ fn wait_for_picture(
     })
 }
 
-/// Waits (up to `within`) for `room`'s content stream to show red at
+/// Waits (up to `within`) for `room`'s content stream to show `rgb` at
 /// full content size.
-fn wait_for_content(room: &Room, within: Duration) {
+fn wait_for_content(room: &Room, rgb: [u8; 3], within: Duration) {
     let media = room.media();
     let deadline = Instant::now() + within;
     tokio::task::block_in_place(|| loop {
@@ -82,7 +84,7 @@ fn wait_for_content(room: &Room, within: Duration) {
         });
         if seen
             .as_ref()
-            .is_ok_and(|(size, c)| *size == (CONTENT_WIDTH, CONTENT_HEIGHT) && close(*c, RED))
+            .is_ok_and(|(size, c)| *size == (CONTENT_WIDTH, CONTENT_HEIGHT) && close(*c, rgb))
         {
             return;
         }
@@ -151,8 +153,15 @@ fn a_cast_in_a_meeting_is_content_for_everyone_until_the_tab_closes() {
             cast_media,
         )
         .await;
-        let watching =
-            Room::start(dir_b.path(), &cloud, &admin, "SN-CM2", [255, 0, 255], 660.0).await;
+        let watching = Room::start_casting(
+            dir_b.path(),
+            &cloud,
+            &admin,
+            "SN-CM2",
+            ([255, 0, 255], 660.0),
+            Some(roomterm::cast::CastConfig::from_plan(&plan)),
+        )
+        .await;
         join(&sharing, &id).await;
         join(&watching, &id).await;
         let baresip = Baresip::dial(
@@ -215,7 +224,7 @@ fn a_cast_in_a_meeting_is_content_for_everyone_until_the_tab_closes() {
             .unwrap()
             .participant;
         // The other room: the content apart, red at full size.
-        wait_for_content(&watching, Duration::from_secs(20));
+        wait_for_content(&watching, RED, Duration::from_secs(20));
         eprintln!(
             "content in the other room {:?} after Share",
             pressed.elapsed()
@@ -293,7 +302,55 @@ fn a_cast_in_a_meeting_is_content_for_everyone_until_the_tab_closes() {
             |s| s.cast.as_ref().is_some_and(|c| c.in_meeting),
         )
         .await;
-        wait_for_content(&watching, Duration::from_secs(20));
+        wait_for_content(&watching, RED, Duration::from_secs(20));
+
+        // The other room is cast a blue tab: shared into the meeting, it
+        // replaces the first room's content. The first room's cast ends
+        // (its caster is told someone else took over), and it receives the
+        // blue content apart.
+        let other_terminal = &watching.remote.terminal;
+        let code = wait_for(
+            other_terminal,
+            "a casting code",
+            Duration::from_secs(20),
+            |s| s.cast_code.is_some(),
+        )
+        .await
+        .cast_code
+        .unwrap();
+        let second = CastPage(laptop.open(&code.url, "#0000ff").await);
+        second.wait_state("idle", Duration::from_secs(20)).await;
+        second.fill("#name", "Bo Chen").await;
+        second.click("#share").await;
+        second.wait_state("sharing", Duration::from_secs(30)).await;
+        wait_for(
+            other_terminal,
+            "the second cast in the meeting",
+            Duration::from_secs(20),
+            |s| s.cast.as_ref().is_some_and(|c| c.in_meeting),
+        )
+        .await;
+        let ended = wait_for(
+            terminal,
+            "the replaced cast to end",
+            Duration::from_secs(10),
+            |s| s.cast.is_none(),
+        )
+        .await;
+        assert_eq!(
+            ended.cast_ended.map(|(reason, _)| reason),
+            Some(roomterm_proto::CastEnd::TakenOver)
+        );
+        page.wait_state("ended", Duration::from_secs(10)).await;
+        let said: String = page
+            .eval("document.querySelector('#status')?.textContent || ''")
+            .await;
+        assert!(
+            said.contains("took over"),
+            "the first caster reads {said:?}"
+        );
+        assert_eq!(conference.content_owner(), Some(watcher));
+        wait_for_content(&sharing, BLUE, Duration::from_secs(20));
         laptop.close().await;
         drop(baresip);
         drop(cloud);

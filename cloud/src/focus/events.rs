@@ -21,7 +21,7 @@ use rsip::Method;
 use tokio::time::Instant;
 
 use super::dtmf::key_in_info;
-use super::roster::{self, Member, Roster};
+use super::roster::{self, ContentOwner, Member, Roster};
 use super::Focus;
 use crate::dialog::address::sip_uri;
 use crate::dialog::{self, tag_of, uri_of, LegIdentity, Outgoing};
@@ -189,6 +189,8 @@ impl Focus {
     fn send_notify(&self, subscription: &mut Subscription, state: &str) {
         let cseq = subscription.cseq.fetch_add(1, Ordering::Relaxed) + 1;
         subscription.version += 1;
+        let conference = self.conference(&subscription.meeting_id);
+        let sharer = conference.as_ref().and_then(|c| c.content_owner());
         let members: Vec<Member> = self
             .roster(&subscription.meeting_id)
             .into_iter()
@@ -196,17 +198,24 @@ impl Focus {
                 entity: uri_of(&entry.from).unwrap_or_default().to_string(),
                 name: entry.name,
                 host: entry.host,
+                sharing: sharer == Some(entry.participant),
             })
             .collect();
-        let layout = self
-            .conference(&subscription.meeting_id)
-            .and_then(|c| c.watching(subscription.participant));
+        let layout = conference.and_then(|c| c.watching(subscription.participant));
+        let content = sharer.map(|owner| {
+            if owner == subscription.participant {
+                ContentOwner::Yours
+            } else {
+                ContentOwner::Theirs
+            }
+        });
         let conference = sip_uri(&subscription.meeting_id, self.domain()).to_string();
         let body = roster::conference_info(&Roster {
             conference: &conference,
             version: subscription.version,
             members: &members,
             layout,
+            content,
         });
         let mut out = Outgoing::new(Method::Notify, cseq);
         out.extra = vec![

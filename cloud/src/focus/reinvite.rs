@@ -5,7 +5,8 @@
 //! and the same line at port 0 (or gone) stops it; a content line the
 //! participant only receives gets the meeting's content as a stream of its
 //! own (the same leg for the whole call). The answer is the session's,
-//! with `o=`'s version raised, and is kept for the next one.
+//! with `o=`'s version raised, and is kept for the next one; every
+//! subscriber's roster then says whose the content is.
 
 use crate::dialog;
 use crate::lock;
@@ -34,6 +35,7 @@ impl Focus {
         };
         let conference = self.conference(&meeting_id);
         let ports = conference.as_ref().and_then(|c| c.ports(participant));
+        let offered = !d.request.body.is_empty();
         let sdp = match (d.request.body.is_empty(), conference, ports) {
             // No offer (a session refresh asking for ours), or not in the
             // conference media yet (the waiting room): the session as is.
@@ -72,6 +74,11 @@ impl Focus {
             dialog.sdp_version = version + 1;
         }
         self.finish(d, answer);
+        // Content may have started, stopped or changed hands: the rosters
+        // say whose it is (a replaced sharer learns it there).
+        if offered {
+            self.notify_meeting(&meeting_id);
+        }
     }
 
     fn refuse(&self, d: &Deferred, tag: &str, code: u16, reason: &str) {

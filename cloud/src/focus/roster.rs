@@ -1,8 +1,10 @@
 //! The meeting's roster as the conference event package says it (RFC 4575,
 //! `application/conference-info+xml`), pure: the conference, how many are
-//! in it, each one by name with the host's role, and — an extension in our
-//! own namespace, which RFC 4575 allows in `conference-state` — the layout
-//! the subscriber watches.
+//! in it, each one by name with the host's role, the sharer's content as
+//! a media stream of its endpoint, and — extensions in our own namespace,
+//! which RFC 4575 allows in `conference-state` — the layout the subscriber
+//! watches and whether the meeting's content is the subscriber's own (a
+//! room whose content was replaced, or stopped for it, learns so here).
 //!
 //! Every NOTIFY carries the full state (`state="full"`), with the version
 //! counting up per subscription: a subscriber never has to merge partial
@@ -21,6 +23,15 @@ pub struct Member {
     pub entity: String,
     pub name: String,
     pub host: bool,
+    /// It shares the meeting's content now.
+    pub sharing: bool,
+}
+
+/// Whose the meeting's shared content is, as one subscriber sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentOwner {
+    Yours,
+    Theirs,
 }
 
 /// What one NOTIFY says.
@@ -32,6 +43,8 @@ pub struct Roster<'a> {
     pub members: &'a [Member],
     /// What the subscriber watches.
     pub layout: Option<LayoutKind>,
+    /// Whose the content is (`None`: nothing shared).
+    pub content: Option<ContentOwner>,
 }
 
 /// The `conference-info` document.
@@ -51,14 +64,29 @@ pub fn conference_info(roster: &Roster<'_>) -> String {
             layout_name(layout)
         ));
     }
+    if let Some(owner) = roster.content {
+        let owner = match owner {
+            ContentOwner::Yours => "yours",
+            ContentOwner::Theirs => "theirs",
+        };
+        xml.push_str(&format!(
+            "  <content xmlns=\"{LAYOUT_NS}\">{owner}</content>\n"
+        ));
+    }
     xml.push_str(" </conference-state>\n <users>\n");
     for member in roster.members {
         let role = if member.host { "host" } else { "participant" };
+        // The content it sends, as RFC 4575 §5.7.1 lists an endpoint's media.
+        let content = if member.sharing {
+            "<media id=\"content\"><type>video</type><status>sendonly</status></media>"
+        } else {
+            ""
+        };
         xml.push_str(&format!(
             "  <user entity=\"{entity}\" state=\"full\">\n   \
              <display-text>{name}</display-text>\n   \
              <roles><entry>{role}</entry></roles>\n   \
-             <endpoint entity=\"{entity}\"><status>connected</status></endpoint>\n  \
+             <endpoint entity=\"{entity}\"><status>connected</status>{content}</endpoint>\n  \
              </user>\n",
             entity = escape(&member.entity),
             name = escape(&member.name),
@@ -117,11 +145,13 @@ mod tests {
                 entity: "sip:100001@roomcloud.local".into(),
                 name: "Board Room".into(),
                 host: true,
+                sharing: true,
             },
             Member {
                 entity: "sip:alice@example.com".into(),
                 name: "Alice <& \"Bob\">".into(),
                 host: false,
+                sharing: false,
             },
         ];
         let xml = conference_info(&Roster {
@@ -129,8 +159,11 @@ mod tests {
             version: 3,
             members: &members,
             layout: Some(LayoutKind::Speaker),
+            content: Some(ContentOwner::Theirs),
         });
         assert!(xml.contains("entity=\"sip:8100001@roomcloud.local\" state=\"full\" version=\"3\""));
+        assert!(xml.contains(&format!("<content xmlns=\"{LAYOUT_NS}\">theirs</content>")));
+        assert_eq!(xml.matches("<media id=\"content\">").count(), 1);
         assert!(xml.contains("<user-count>2</user-count>"));
         assert!(xml.contains("<display-text>Board Room</display-text>"));
         assert!(xml.contains("<roles><entry>host</entry></roles>"));
