@@ -53,6 +53,25 @@ impl Lan {
     }
 }
 
+impl Lan {
+    /// A default route out of the LAN (to a gateway that is not there):
+    /// Firefox gathers no ICE candidates at all without one (its offer
+    /// never completes), as on a LAN with no router.
+    pub(crate) fn with_default_route(&self) {
+        ip(&[
+            "-n",
+            &self.0,
+            "route",
+            "add",
+            "default",
+            "via",
+            "10.79.0.254",
+            "dev",
+            "lan0",
+        ]);
+    }
+}
+
 impl Drop for Lan {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
@@ -89,7 +108,7 @@ pub(crate) async fn wait_page(terminal: &Terminal, page: Page, within: Duration)
 }
 
 /// The newest cast picture's centre colour, once one arrived.
-async fn cast_centre(terminal: &Terminal, within: Duration) -> [u8; 3] {
+pub(crate) async fn cast_centre(terminal: &Terminal, within: Duration) -> [u8; 3] {
     let deadline = Instant::now() + within;
     loop {
         let live = terminal.cast_media.borrow().clone();

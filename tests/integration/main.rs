@@ -11,6 +11,7 @@ mod address_change;
 mod cast;
 mod cast_bench;
 mod cast_browser;
+mod cast_firefox;
 mod cast_meeting;
 mod cast_receiver;
 mod control_api;

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod caller;
 pub mod cast_page;
 pub mod caster;
+pub mod firefox;
 pub mod picture;
 pub mod qemu;
 pub mod remote;
