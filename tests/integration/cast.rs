@@ -33,7 +33,10 @@ pub(crate) struct Lan(String);
 
 impl Lan {
     pub(crate) fn enter() -> Self {
-        let name = format!("rcast{}", std::process::id());
+        // One per test: tests run side by side in one process.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("rcast{}-{n}", std::process::id());
         ip(&["netns", "add", &name]);
         let lan = Self(name.clone());
         ip(&["-n", &name, "link", "set", "lo", "up"]);

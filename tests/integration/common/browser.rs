@@ -19,7 +19,7 @@ use futures_util::StreamExt;
 /// Before any of the page's scripts: the screen picker's stand-in, a
 /// 1280×720 canvas painted `COLOUR` and repainted every 100 ms (a still
 /// screen still sends pictures).
-const PICKER: &str = r#"
+pub(crate) const PICKER: &str = r#"
 navigator.mediaDevices.getDisplayMedia = async () => {
   const canvas = document.createElement('canvas');
   canvas.width = 1280;

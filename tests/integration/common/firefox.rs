@@ -16,21 +16,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-/// The screen picker's stand-in, as in `browser.rs`.
-const PICKER: &str = r#"
-navigator.mediaDevices.getDisplayMedia = async () => {
-  const canvas = document.createElement('canvas');
-  canvas.width = 1280;
-  canvas.height = 720;
-  const g = canvas.getContext('2d');
-  const paint = () => { g.fillStyle = 'COLOUR'; g.fillRect(0, 0, 1280, 720); };
-  paint();
-  setInterval(paint, 100);
-  return canvas.captureStream(30);
-};
-return true;
-"#;
-
 /// Prefs for a quiet, test-friendly profile.
 const PREFS: &str = r#"
 user_pref("browser.shell.checkDefaultBrowser", false);
@@ -109,7 +94,8 @@ impl Firefox {
     pub fn open(&mut self, url: &str, colour: &str) {
         self.command("WebDriver:Navigate", json!({ "url": url }))
             .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
-        let _ = self.eval(&PICKER.replace("COLOUR", colour));
+        let picker = super::browser::PICKER.replace("COLOUR", colour);
+        let _ = self.eval(&format!("{picker}\nreturn true;"));
     }
 
     /// Runs `script` (a function body: `return` what it gives) in the page.
