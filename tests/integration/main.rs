@@ -24,6 +24,7 @@ mod mcu;
 mod mcu_content;
 mod media;
 mod meeting_call;
+mod meeting_cancel;
 mod meeting_e2e;
 mod network;
 mod p2p_call;

@@ -55,7 +55,11 @@ pub async fn cancel(
     State(state): State<AppState>,
     ApiPath(id): ApiPath,
 ) -> CloudResult<Json<MeetingView>> {
-    Ok(Json(state.meetings.cancel(&id).await?))
+    let cancelled = state.meetings.cancel(&id).await?;
+    // A meeting cancelled while it runs ends for everyone in it.
+    let why = crate::focus::reject::Refusal::plain(410, "Meeting Cancelled");
+    state.focus.end_meeting(&cancelled.meeting_id, &why);
+    Ok(Json(cancelled))
 }
 
 pub async fn join_check(

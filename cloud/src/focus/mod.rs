@@ -14,6 +14,7 @@
 //! | `roster.rs` | the roster as RFC 4575 conference-info, pure |
 //! | `events.rs` | in-dialog SUBSCRIBE (the roster, NOTIFYs as it changes) and INFO (the participant's own layout, or a key pressed) |
 //! | `waiting.rs`, `dtmf.rs` | the waiting room where a guest without the password is asked for it and types it on its keypad |
+//! | `ending.rs` | a meeting ended from the cloud: every call sent a BYE saying why (and the BYE itself, shared with the waiting room) |
 //!
 //! The synchronous SIP core answers `100 Trying` and hands these requests
 //! over (`sip::Deferred`); this side answers through the request's
@@ -26,6 +27,7 @@ mod admission;
 pub mod caller;
 mod dialogs;
 pub mod dtmf;
+mod ending;
 mod events;
 mod reinvite;
 pub mod reject;

@@ -7,19 +7,14 @@
 //! asked again; after three wrong ones, or a minute of nothing, the focus
 //! says goodbye and hangs up.
 
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use rsip::Method;
-
 use super::dtmf::{DtmfReader, PasswordEntry, ENTRY_PAUSE};
 use super::{caller::Caller, sdp, target::Target, Focus, Refusal};
-use crate::dialog::request::reason_header;
-use crate::dialog::Outgoing;
 use crate::lock;
 use crate::media::{Lobby, LobbySpec, ParticipantId, Prompt};
 use crate::meetings::join::RejectReason;
@@ -196,12 +191,7 @@ impl Focus {
         let Some(dialog) = lock(&self.dialogs).remove(&call.call_id) else {
             return;
         };
-        let cseq = dialog.cseq.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut bye = Outgoing::new(Method::Bye, cseq);
-        if let Some(refusal) = why {
-            // Why the call ends, for a phone to show.
-            bye.extra.push(reason_header(refusal.code, &refusal.reason));
-        }
-        dialog.path.send(Arc::new(dialog.leg.print(&bye)));
+        // Why the call ends, for a phone to show.
+        super::ending::send_bye(&dialog, why);
     }
 }

@@ -1,0 +1,53 @@
+//! A meeting ended from the cloud (cancelled while it runs): every call in
+//! it is sent a BYE saying why (RFC 3326 `Reason`, as the waiting room's
+//! goodbye), the conference media stops with its last participant, and
+//! the rosters' subscriptions go with their calls. Host controls' "end for
+//! all" belongs here too.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use rsip::Method;
+
+use super::dialogs::Dialog;
+use super::{Focus, Refusal};
+use crate::dialog::request::reason_header;
+use crate::dialog::Outgoing;
+use crate::lock;
+
+/// Sends the far end of `dialog` a BYE, with why when there is a refusal
+/// to tell (a phone shows it).
+pub(super) fn send_bye(dialog: &Dialog, why: Option<&Refusal>) {
+    let cseq = dialog.cseq.fetch_add(1, Ordering::Relaxed) + 1;
+    let mut bye = Outgoing::new(Method::Bye, cseq);
+    if let Some(refusal) = why {
+        bye.extra.push(reason_header(refusal.code, &refusal.reason));
+    }
+    dialog.path.send(Arc::new(dialog.leg.print(&bye)));
+}
+
+impl Focus {
+    /// Ends every call in `meeting_id`, saying `why`; how many there were.
+    pub fn end_meeting(&self, meeting_id: &str, why: &Refusal) -> usize {
+        let ended: Vec<(String, Dialog)> = {
+            let mut dialogs = lock(&self.dialogs);
+            let ids: Vec<String> = dialogs
+                .iter()
+                .filter(|(_, d)| d.meeting_id == meeting_id)
+                .map(|(call_id, _)| call_id.clone())
+                .collect();
+            ids.into_iter()
+                .filter_map(|id| dialogs.remove(&id).map(|d| (id, d)))
+                .collect()
+        };
+        for (call_id, dialog) in &ended {
+            self.unsubscribe(call_id);
+            send_bye(dialog, Some(why));
+            self.remove_participant(meeting_id, dialog.participant);
+        }
+        if !ended.is_empty() {
+            tracing::info!(meeting = %meeting_id, calls = ended.len(), reason = %why.reason, "meeting ended by the cloud");
+        }
+        ended.len()
+    }
+}
