@@ -4,9 +4,9 @@
 //! line is never removed, only refused) — and where the focus's answer
 //! wants the content sent. Read and written with GStreamer's SDP library.
 
-use std::net::{IpAddr, SocketAddr};
-
 use roomterm_rtp::Remote;
+
+use super::sdp::{is_slides, media_remote};
 
 /// The content line we offer while sharing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,29 +71,10 @@ pub fn reoffer(previous: &str, first: &str, content: Option<&ContentOffer>) -> O
 /// (RTCP where `a=rtcp` says, else the next port).
 pub fn content_remote(answer: &str) -> Option<Remote> {
     let message = gst_sdp::SDPMessage::parse_buffer(answer.as_bytes()).ok()?;
-    let session_ip = message.connection().and_then(|c| c.address());
     let media = message
         .medias()
         .find(|m| is_slides(m) && m.port() != 0 && m.media() == Some("video"))?;
-    let ip: IpAddr = media
-        .connection(0)
-        .and_then(|c| c.address())
-        .or(session_ip)?
-        .parse()
-        .ok()?;
-    let port = u16::try_from(media.port()).ok()?;
-    let rtcp = media
-        .attribute_val("rtcp")
-        .and_then(|v| v.split_whitespace().next()?.parse::<u16>().ok())
-        .map(|p| SocketAddr::new(ip, p));
-    Some(Remote::new(SocketAddr::new(ip, port), rtcp))
-}
-
-fn is_slides(media: &gst_sdp::SDPMediaRef) -> bool {
-    media.attribute_val("content").is_some_and(|v| {
-        v.split(',')
-            .any(|c| c.trim().eq_ignore_ascii_case("slides"))
-    })
+    media_remote(&message, media)
 }
 
 /// H.264 at 1080p (level 4.0), sent only, with the feedback our sender

@@ -186,7 +186,8 @@ fn is_camera(media: &SDPMediaRef) -> bool {
     media.media() == Some("video") && media.port() != 0 && !is_slides(media)
 }
 
-fn is_slides(media: &SDPMediaRef) -> bool {
+/// Whether a line is shared content (RFC 4796 `a=content:slides`).
+pub(crate) fn is_slides(media: &SDPMediaRef) -> bool {
     media.attribute_val("content").is_some_and(|v| {
         v.split(',')
             .any(|c| c.trim().eq_ignore_ascii_case("slides"))
@@ -281,6 +282,27 @@ fn retransmission(camera: &SDPMediaRef, video_pt: u8) -> Option<u8> {
         .map(|(pt, _)| pt)
 }
 
+/// Where a live line of `message` wants RTP (its own `c=`, else the
+/// session's) and RTCP (`a=rtcp:<port> [IN IP4 <address>]`, else the next
+/// port); `None` at port 0 or with no address.
+pub(crate) fn media_remote(message: &SDPMessage, media: &SDPMediaRef) -> Option<Remote> {
+    let port = u16::try_from(media.port()).ok().filter(|p| *p != 0)?;
+    let session_ip = message.connection().and_then(|c| c.address());
+    let ip: IpAddr = media
+        .connection(0)
+        .and_then(|c| c.address())
+        .or(session_ip)?
+        .parse()
+        .ok()?;
+    let rtcp = media.attribute_val("rtcp").and_then(|value| {
+        let mut parts = value.split_whitespace();
+        let port = parts.next()?.parse().ok()?;
+        let rtcp_ip = parts.nth(2).and_then(|a| a.parse().ok()).unwrap_or(ip);
+        Some(SocketAddr::new(rtcp_ip, port))
+    });
+    Some(Remote::new(SocketAddr::new(ip, port), rtcp))
+}
+
 /// Where and how to send, from the far end's SDP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RemoteMedia {
@@ -296,24 +318,7 @@ pub struct RemoteMedia {
 /// (or answered): retransmission needs its payload types on both sides.
 pub fn remote_media(sdp: &str, ours: &LocalMedia) -> Option<RemoteMedia> {
     let message = SDPMessage::parse_buffer(sdp.as_bytes()).ok()?;
-    let session_ip = message.connection().and_then(|c| c.address());
-    let remote = |media: &SDPMediaRef| {
-        let port = u16::try_from(media.port()).ok().filter(|p| *p != 0)?;
-        let ip: IpAddr = media
-            .connection(0)
-            .and_then(|c| c.address())
-            .or(session_ip)?
-            .parse()
-            .ok()?;
-        // `a=rtcp:<port> [IN IP4 <address>]`.
-        let rtcp = media.attribute_val("rtcp").and_then(|value| {
-            let mut parts = value.split_whitespace();
-            let port = parts.next()?.parse().ok()?;
-            let rtcp_ip = parts.nth(2).and_then(|a| a.parse().ok()).unwrap_or(ip);
-            Some(SocketAddr::new(rtcp_ip, port))
-        });
-        Some(Remote::new(SocketAddr::new(ip, port), rtcp))
-    };
+    let remote = |media: &SDPMediaRef| media_remote(&message, media);
     let camera = camera_media(&message)?;
     let retransmission =
         ours.video_rtx_pt.is_some() && retransmission(camera, ours.video_pt) == ours.video_rtx_pt;

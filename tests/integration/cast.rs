@@ -131,6 +131,32 @@ pub(crate) async fn cast_centre(terminal: &Terminal, within: Duration) -> [u8; 3
     }
 }
 
+/// A room that casts and has no call media, at `dir`, activated with
+/// `cloud` as `sn`.
+pub(crate) async fn casting_room(
+    dir: &std::path::Path,
+    cloud: &roomcloud::RunningCloud,
+    admin: &roomcloud::client::AdminClient,
+    sn: &str,
+) -> Terminal {
+    let plan = common::media_plan();
+    let terminal = Terminal::start(TerminalOptions {
+        data: DataDir::new(dir).unwrap(),
+        sn: sn.into(),
+        model: "generic-x86_64".into(),
+        software_version: "0.1.0".into(),
+        network: Default::default(),
+        call_media: None,
+        cast_media: Some(roomterm::cast::CastConfig::from_plan(&plan)),
+    });
+    let code = common::add_device(admin, sn).await;
+    terminal
+        .activate(&cloud.endpoints.api_url, &code)
+        .await
+        .unwrap();
+    terminal
+}
+
 #[test]
 fn a_browser_casts_a_tab_to_the_room_and_closing_it_returns_the_room() {
     let _lan = Lan::enter();
@@ -139,21 +165,7 @@ fn a_browser_casts_a_tab_to_the_room_and_closing_it_returns_the_room() {
         let dir = tempfile::tempdir().unwrap();
         let (cloud, admin) =
             common::start_cloud(&dir.path().join("cloud"), 0, Arc::new(SystemClock)).await;
-        let plan = common::media_plan();
-        let terminal = Terminal::start(TerminalOptions {
-            data: DataDir::new(&dir.path().join("room")).unwrap(),
-            sn: "SN-CAST1".into(),
-            model: "generic-x86_64".into(),
-            software_version: "0.1.0".into(),
-            network: Default::default(),
-            call_media: None,
-            cast_media: Some(roomterm::cast::CastConfig::from_plan(&plan)),
-        });
-        let code = common::add_device(&admin, "SN-CAST1").await;
-        terminal
-            .activate(&cloud.endpoints.api_url, &code)
-            .await
-            .unwrap();
+        let terminal = casting_room(&dir.path().join("room"), &cloud, &admin, "SN-CAST1").await;
 
         // The room shows a code and the page's address.
         let shown = wait_for(&terminal, "a casting code", Duration::from_secs(20), |s| {

@@ -62,36 +62,10 @@ navigator.mediaDevices.getDisplayMedia = async () => {
 };
 "#;
 
-const BITS: usize = 16;
-const BLOCK: usize = 64;
-
-/// The number in a decoded picture's blocks; `None` without a readable
-/// stamp (not yet decoded, or not at the canvas's size).
-fn read_stamp(frame: &RgbFrame) -> Option<u16> {
-    if (frame.width as usize) < (BITS + 2) * BLOCK || (frame.height as usize) < BLOCK {
-        return None;
-    }
-    let bit_at = |block: usize| {
-        let (x, y) = (block * BLOCK + BLOCK / 2, BLOCK / 2);
-        let at = (y * frame.width as usize + x) * 3;
-        let p = &frame.data[at..at + 3];
-        match (u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2])) / 3 {
-            0..=48 => Some(false),
-            200.. => Some(true),
-            _ => None,
-        }
-    };
-    if !bit_at(BITS)? || bit_at(BITS + 1)? {
-        return None;
-    }
-    let mut number = 0u16;
-    for bit in 0..BITS {
-        if bit_at(bit)? {
-            number |= 1 << bit;
-        }
-    }
-    Some(number)
-}
+// The stamp is the glass-to-glass example's: its reader, shared.
+#[path = "../../examples/stamped/mod.rs"]
+mod stamped;
+use stamped::read_stamp;
 
 fn now_ms() -> f64 {
     SystemTime::now()

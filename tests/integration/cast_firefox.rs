@@ -9,11 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use roomcloud::clock::SystemClock;
-use roomterm::app::{Terminal, TerminalOptions};
-use roomterm::store::DataDir;
 use roomterm::ui::Page;
 
-use crate::cast::{cast_centre, wait_for, wait_page, Lan};
+use crate::cast::{cast_centre, casting_room, wait_for, wait_page, Lan};
 use crate::common::{self, firefox::Firefox};
 
 #[test]
@@ -25,21 +23,7 @@ fn firefox_casts_a_tab_to_the_room() {
         let dir = tempfile::tempdir().unwrap();
         let (cloud, admin) =
             common::start_cloud(&dir.path().join("cloud"), 0, Arc::new(SystemClock)).await;
-        let plan = common::media_plan();
-        let terminal = Terminal::start(TerminalOptions {
-            data: DataDir::new(&dir.path().join("room")).unwrap(),
-            sn: "SN-FOX1".into(),
-            model: "generic-x86_64".into(),
-            software_version: "0.1.0".into(),
-            network: Default::default(),
-            call_media: None,
-            cast_media: Some(roomterm::cast::CastConfig::from_plan(&plan)),
-        });
-        let code = common::add_device(&admin, "SN-FOX1").await;
-        terminal
-            .activate(&cloud.endpoints.api_url, &code)
-            .await
-            .unwrap();
+        let terminal = casting_room(&dir.path().join("room"), &cloud, &admin, "SN-FOX1").await;
         let shown = wait_for(&terminal, "a casting code", Duration::from_secs(20), |s| {
             s.cast_code.is_some()
         })
