@@ -24,8 +24,6 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use rand::rngs::OsRng;
 use rand::RngCore;
 use roomterm_proto::{CastCode, CastEnd, DeviceMessage, ServerMessage};
@@ -365,11 +363,13 @@ fn view(links: &Links, id: &str, s: &Session) -> CastView {
     }
 }
 
-/// 128 random bits, URL-safe: the session's resource URL is its capability.
+/// 128 random bits: the session's resource URL is its capability. Hex, so
+/// an admin can double-click it in a terminal and pass it to `roomcloud casts
+/// stop` (a base64url id may begin with `-` and read as an option).
 fn new_session_id() -> String {
     let mut bytes = [0u8; 16];
     OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    hex::encode(bytes)
 }
 
 /// A person's name as the cloud passes it on: control characters dropped,
@@ -451,12 +451,10 @@ mod tests {
     }
 
     #[test]
-    fn session_ids_are_long_random_and_url_safe() {
+    fn session_ids_are_long_random_and_plain() {
         let a = new_session_id();
-        assert_eq!(a.len(), 22); // 128 bits in base64url
-        assert!(a
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(a.len(), 32); // 128 bits in hex
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_ne!(a, new_session_id());
     }
 }

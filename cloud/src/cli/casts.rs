@@ -14,7 +14,11 @@ pub(super) enum CastsCmd {
     /// List the casts rooms show now.
     List,
     /// Stop a cast: the room stops showing it and the browser is told.
-    Stop { session: String },
+    Stop {
+        /// The session as `casts list` shows it.
+        #[arg(allow_hyphen_values = true)]
+        session: String,
+    },
 }
 
 pub(super) async fn run(out: Output, client: &AdminClient, cmd: &CastsCmd) -> anyhow::Result<()> {
