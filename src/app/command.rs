@@ -50,6 +50,11 @@ pub enum Command {
     SetVolume(u8),
     /// The meeting layout this room watches.
     SetLayout(String),
+    /// A host action in the meeting (the cloud's JSON form).
+    HostAction {
+        action: serde_json::Value,
+        reply: oneshot::Sender<Result<super::HostOutcome, super::HostActionError>>,
+    },
     /// Answered once everything queued before it is handled.
     Barrier(oneshot::Sender<()>),
     /// Unregister and stop, answered when done.

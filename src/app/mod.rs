@@ -15,6 +15,7 @@
 //! | `calls.rs` | placing, answering, declining and hanging up calls; a call ringing here |
 //! | `active_call.rs` | one call under way: its media bound, sending once answered, its state, quality and roster mirrored |
 //! | `media_controls.rs` | microphone, camera, speaker level (saved), the meeting layout |
+//! | `hosting.rs` | host actions from this room: an INFO to the focus, its answer |
 //! | `network.rs` | the OS network settings, the network line, the diagnostics ping |
 //! | `directory.rs` | the enterprise directory for the Dial page |
 //! | `cast.rs` | casting: the code to show, a browser's offer answered or refused (one caster, the take-over setting), the cast shown and ended |
@@ -29,6 +30,8 @@ mod cast;
 mod command;
 mod content;
 mod directory;
+mod hosting;
+pub use hosting::{HostActionError, HostOutcome};
 mod media_controls;
 mod network;
 mod published;
@@ -229,6 +232,21 @@ impl Terminal {
     /// Mutes or unmutes the microphone; shows in `status.mic_muted`.
     pub async fn set_muted(&self, muted: bool) {
         let _ = self.commands.send(Command::SetMuted(muted)).await;
+    }
+
+    /// Takes a host action in the meeting (the cloud's JSON form;
+    /// `"participant": "me"` is this room): the focus's answer, or why it
+    /// could not be asked.
+    pub async fn host_action(
+        &self,
+        action: serde_json::Value,
+    ) -> Result<HostOutcome, HostActionError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::HostAction { action, reply })
+            .await
+            .map_err(|_| HostActionError::NotInMeeting)?;
+        answer.await.unwrap_or(Err(HostActionError::NotInMeeting))
     }
 
     /// Unregisters from the cloud and stops the runtime (power-off, SIGTERM):

@@ -188,6 +188,24 @@ impl Runtime {
                     self.media.set_layout(session.agent(), layout).await;
                 }
             }
+            Command::HostAction { action, reply } => {
+                let roster = self.published.status.borrow().call_roster.clone();
+                let body = super::hosting::prepare(action, roster.as_ref());
+                match (&self.session, body) {
+                    (Some(session), Ok(body)) => {
+                        let answer = super::hosting::send(session.agent(), body).await;
+                        tokio::spawn(async move {
+                            let _ = reply.send(answer.await);
+                        });
+                    }
+                    (None, _) => {
+                        let _ = reply.send(Err(super::HostActionError::NotInMeeting));
+                    }
+                    (_, Err(why)) => {
+                        let _ = reply.send(Err(why));
+                    }
+                }
+            }
             Command::Barrier(done) | Command::Shutdown(done) => {
                 let _ = done.send(());
             }

@@ -320,9 +320,8 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         key_frame_requests: 0,
     });
     let member = |name: &str, host: bool| crate::sip::conference::RosterMember {
-        name: name.into(),
         host,
-        sharing: false,
+        ..crate::sip::conference::RosterMember::named(name)
     };
     in_call_status.call_roster = Some(crate::sip::conference::Roster {
         count: 4,
@@ -335,6 +334,9 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         layout: Some("speaker".into()),
         version: 3,
         content: None,
+        locked: false,
+        self_unmute: true,
+        you: None,
     });
     states.push(("in-call", in_call.clone(), in_call_status.clone()));
     states.push((CONTENT_SHOT, in_call.clone(), in_call_status.clone()));

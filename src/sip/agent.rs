@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 use super::account::Account;
-use super::call::{OutgoingCall, Renegotiation};
+use super::call::{HostAnswer, OutgoingCall, Renegotiation};
 use super::call_state::CallState;
 use super::conference::Roster;
 use super::incoming::IncomingCall;
@@ -40,6 +40,9 @@ pub enum AgentCommand {
     /// Watch `layout` in the meeting (`gallery`, `speaker`,
     /// `picture_in_picture`): asked of the focus.
     SelectLayout(String),
+    /// Take a host action in the meeting (its JSON; an INFO to the focus).
+    /// How it went: `host_answer`.
+    HostAction(String),
     /// Offer `sdp` again in the meeting call (a re-INVITE): content
     /// shared into the meeting, or stopped. How it went: `renegotiation`.
     Renegotiate { sdp: String },
@@ -55,6 +58,8 @@ pub struct SipAgent {
     pub roster: watch::Receiver<Option<Roster>>,
     /// How the call's last re-INVITE went.
     pub renegotiation: watch::Receiver<Renegotiation>,
+    /// How the call's last host action went.
+    pub host_answer: watch::Receiver<HostAnswer>,
     commands: mpsc::Sender<AgentCommand>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -68,12 +73,14 @@ impl SipAgent {
         let (call_tx, call) = watch::channel(None);
         let (roster_tx, roster) = watch::channel(None);
         let (renegotiation_tx, renegotiation) = watch::channel(Renegotiation::None);
+        let (host_answer_tx, host_answer) = watch::channel(HostAnswer::None);
         let (commands, rx) = mpsc::channel(8);
         let published = Published {
             status: status_tx,
             call: call_tx,
             roster: roster_tx,
             renegotiation: renegotiation_tx,
+            host_answer: host_answer_tx,
         };
         let task = tokio::spawn(run(account, link, published, rx));
         Ok(Self {
@@ -81,6 +88,7 @@ impl SipAgent {
             call,
             roster,
             renegotiation,
+            host_answer,
             commands,
             task,
         })
@@ -108,6 +116,7 @@ struct Published {
     call: watch::Sender<Option<CallState>>,
     roster: watch::Sender<Option<Roster>>,
     renegotiation: watch::Sender<Renegotiation>,
+    host_answer: watch::Sender<HostAnswer>,
 }
 
 async fn run(
@@ -121,6 +130,7 @@ async fn run(
         call: call_status,
         roster,
         renegotiation,
+        host_answer,
     } = published;
     // Until the first TCP connect the proxy's own address stands in; every
     // REGISTER is built after `Link::ready` gives the real one.
@@ -175,6 +185,15 @@ async fn run(
             *current = now;
             changed
         });
+        host_answer.send_if_modified(|current| {
+            let now = match &agent.call {
+                Some(Call::Out(call)) => call.host_answer().clone(),
+                _ => HostAnswer::None,
+            };
+            let changed = *current != now;
+            *current = now;
+            changed
+        });
         let wakeup = [
             agent.reg.next_wakeup(),
             agent.call.as_ref().and_then(Call::next_wakeup),
@@ -209,6 +228,7 @@ async fn run(
                 Some(AgentCommand::Decline) => agent.decline().await,
                 Some(AgentCommand::SelectLayout(layout)) => agent.select_layout(&layout).await,
                 Some(AgentCommand::Renegotiate { sdp }) => agent.renegotiate(&sdp).await,
+                Some(AgentCommand::HostAction(body)) => agent.host_action(&body).await,
                 Some(AgentCommand::Stop) | None => {
                     agent.hang_up().await;
                     let _ = tokio::time::timeout(UNREGISTER_WAIT, agent.unregister()).await;
@@ -267,6 +287,17 @@ impl Agent {
         match out {
             Some(info) => self.send(&info).await,
             None => tracing::info!(layout, "no meeting call to change the layout of"),
+        }
+    }
+
+    async fn host_action(&mut self, body: &str) {
+        let out = match &mut self.call {
+            Some(Call::Out(call)) => call.host_action(body, Instant::now()),
+            _ => None,
+        };
+        match out {
+            Some(info) => self.send(&info).await,
+            None => tracing::info!("no meeting call to take a host action in"),
         }
     }
 

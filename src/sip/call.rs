@@ -49,6 +49,19 @@ pub enum Renegotiation {
     Refused(u16),
 }
 
+/// How the call's last host action (an INFO to the focus) went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum HostAnswer {
+    /// None asked for in this call.
+    #[default]
+    None,
+    /// Sent as the INFO with this CSeq, not answered yet.
+    Asked(u32),
+    /// The focus's final answer: its status and, for a refusal, its reason
+    /// code (`not_host`, `self_unmute_forbidden`, …).
+    Answered { status: u16, code: Option<String> },
+}
+
 /// The roster subscription of a call to a focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Subscription {
@@ -89,6 +102,7 @@ pub struct OutgoingCall {
     /// failure's ACK shares; when it is given up), and how the last went.
     reinviting: Option<(u32, String, Instant)>,
     renegotiation: Renegotiation,
+    host_answer: HostAnswer,
 }
 
 impl OutgoingCall {
@@ -121,6 +135,7 @@ impl OutgoingCall {
             pending: Pending::default(),
             reinviting: None,
             renegotiation: Renegotiation::None,
+            host_answer: HostAnswer::None,
         };
         let to = wire::to_addr(call.target.clone()).into();
         let branch = call.branch.clone();
@@ -237,6 +252,30 @@ impl OutgoingCall {
         ))
     }
 
+    /// Asks the focus to take a host action (`body`: its JSON, see the
+    /// cloud's `focus::control`); `None` if this is no meeting call or it
+    /// is not established. The answer: [`host_answer`](Self::host_answer).
+    pub fn host_action(&mut self, body: &str, now: Instant) -> Option<Vec<u8>> {
+        if !matches!(self.state, CallState::Established { .. })
+            || self.subscription == Subscription::None
+        {
+            return None;
+        }
+        let info = self.in_dialog(
+            Method::Info,
+            Vec::new(),
+            Some((conference::CONTROL_TYPE, body)),
+            now,
+        );
+        self.host_answer = HostAnswer::Asked(self.cseq);
+        Some(info)
+    }
+
+    /// How the last host action went.
+    pub fn host_answer(&self) -> &HostAnswer {
+        &self.host_answer
+    }
+
     /// Offers `sdp` again in the established call (a re-INVITE); `None`
     /// when the call is not established or a re-INVITE is still waiting
     /// (RFC 3261 §14.1: one at a time).
@@ -325,6 +364,12 @@ impl OutgoingCall {
                 if cseq.ends_with("SUBSCRIBE") && status >= 300 {
                     tracing::info!(status, "the focus refused the roster subscription");
                     self.subscription = Subscription::Refused;
+                }
+                if self.host_answer == HostAnswer::Asked(number) {
+                    self.host_answer = HostAnswer::Answered {
+                        status,
+                        code: msg.header("warning").and_then(warning_code),
+                    };
                 }
             }
             return None;

@@ -2,9 +2,11 @@
 //! in NOTIFYs of the `conference` event package), read into what the
 //! in-call page shows: how many are in the meeting, who, who hosts, who
 //! shares content (an endpoint's `content` media stream), and — the
-//! focus's extensions in its own namespace — the layout this room watches
-//! and whether the meeting's content is this room's own. Pure; bytes from
-//! the network, so it is fuzzed.
+//! focus's extensions in its own namespace — the layout this room watches,
+//! whether the meeting's content is this room's own, the host's settings
+//! (locked, self-unmute allowed), this room's own participant id and each
+//! member's state (muted, by the host or not, video stopped, hand raised).
+//! Pure; bytes from the network, so it is fuzzed.
 //!
 //! Only full-state documents are sent by our focus; a partial one (another
 //! focus) is read the same way, which undercounts at worst.
@@ -17,6 +19,8 @@ use serde::Serialize;
 pub const CONTENT_TYPE: &str = "application/conference-info+xml";
 /// The body type of a layout choice sent to the focus (INFO).
 pub const LAYOUT_TYPE: &str = "application/vnd.roomterm.layout+json";
+/// The body type of a host action sent to the focus (INFO).
+pub const CONTROL_TYPE: &str = "application/vnd.roomterm.control+json";
 /// At most this many names are kept (a 500-person meeting's roster is
 /// counted, not listed).
 const MAX_MEMBERS: usize = 64;
@@ -26,8 +30,53 @@ const MAX_MEMBERS: usize = 64;
 pub struct RosterMember {
     pub name: String,
     pub host: bool,
+    pub co_host: bool,
     /// It shares the meeting's content now.
     pub sharing: bool,
+    /// Its participant id in the focus (what host actions name).
+    pub id: Option<u64>,
+    /// Its sound is silenced in the meeting …
+    pub muted: bool,
+    /// … by the host, not by itself.
+    pub muted_by_host: bool,
+    pub video_stopped: bool,
+    pub hand_raised: bool,
+}
+
+impl RosterMember {
+    /// A guest named `name`, nothing else known.
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            host: false,
+            co_host: false,
+            sharing: false,
+            id: None,
+            muted: false,
+            muted_by_host: false,
+            video_stopped: false,
+            hand_raised: false,
+        }
+    }
+
+    /// The focus's `<state id=… muted=… …/>` on this member.
+    fn read_state(&mut self, element: &quick_xml::events::BytesStart<'_>) {
+        for attribute in element.attributes().flatten() {
+            let yes = &*attribute.value == b"true";
+            match attribute.key.local_name().as_ref() {
+                b"id" => {
+                    self.id = std::str::from_utf8(&attribute.value)
+                        .ok()
+                        .and_then(|v| v.trim().parse().ok())
+                }
+                b"muted" => self.muted = yes,
+                b"by-host" => self.muted_by_host = yes,
+                b"video-stopped" => self.video_stopped = yes,
+                b"hand" => self.hand_raised = yes,
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Whose the meeting's shared content is, as the focus tells this room.
@@ -53,6 +102,20 @@ pub struct Roster {
     /// Whose the shared content is (`None`: nothing shared, or a focus
     /// that does not say).
     pub content: Option<ContentOwner>,
+    /// Nobody new may join.
+    pub locked: bool,
+    /// Whoever the host muted may unmute itself.
+    pub self_unmute: bool,
+    /// This room's participant id, if the focus says.
+    pub you: Option<u64>,
+}
+
+impl Roster {
+    /// This room as the roster lists it.
+    pub fn me(&self) -> Option<&RosterMember> {
+        let you = self.you?;
+        self.members.iter().find(|m| m.id == Some(you))
+    }
 }
 
 /// Reads a conference-info document; `None` if it is not one.
@@ -65,6 +128,9 @@ pub fn parse(xml: &str) -> Option<Roster> {
         layout: None,
         version: 0,
         content: None,
+        locked: false,
+        self_unmute: true,
+        you: None,
     };
     let mut user_count: Option<u32> = None;
     let mut users = 0u32;
@@ -90,11 +156,7 @@ pub fn parse(xml: &str) -> Option<Roster> {
                 }
                 if name == b"user" && path.last().is_some_and(|p| p == b"users") {
                     users += 1;
-                    member = Some(RosterMember {
-                        name: String::new(),
-                        host: false,
-                        sharing: false,
-                    });
+                    member = Some(RosterMember::named(""));
                 }
                 // An endpoint's content stream (RFC 4575 §5.7.1 `media`).
                 let content_media = name == b"media"
@@ -118,6 +180,11 @@ pub fn parse(xml: &str) -> Option<Roster> {
                 let name = element.local_name();
                 if name.as_ref() == b"user" && path.last().is_some_and(|p| p == b"users") {
                     users += 1;
+                }
+                if name.as_ref() == b"state" && path.last().is_some_and(|p| p == b"user") {
+                    if let Some(member) = member.as_mut() {
+                        member.read_state(&element);
+                    }
                 }
             }
             Event::Text(text) => {
@@ -144,9 +211,16 @@ pub fn parse(xml: &str) -> Option<Roster> {
                     if let Some(member) = member.as_mut() {
                         member.name = text.chars().filter(|c| !c.is_control()).take(64).collect();
                     }
-                } else if at(&[b"user", b"roles", b"entry"]) && text.eq_ignore_ascii_case("host") {
+                } else if at(&[b"conference-state", b"locked"]) {
+                    roster.locked = text == "true";
+                } else if at(&[b"conference-state", b"self-unmute"]) {
+                    roster.self_unmute = text != "false";
+                } else if at(&[b"conference-state", b"you"]) {
+                    roster.you = text.parse().ok();
+                } else if at(&[b"user", b"roles", b"entry"]) {
                     if let Some(member) = member.as_mut() {
-                        member.host = true;
+                        member.host |= text.eq_ignore_ascii_case("host");
+                        member.co_host |= text.eq_ignore_ascii_case("co-host");
                     }
                 }
             }
@@ -187,23 +261,28 @@ mod tests {
   <active>true</active>
   <layout xmlns="urn:roomterm:params:xml:ns:conference-layout">speaker</layout>
   <content xmlns="urn:roomterm:params:xml:ns:conference-layout">theirs</content>
+  <locked xmlns="urn:roomterm:params:xml:ns:conference-layout">true</locked>
+  <self-unmute xmlns="urn:roomterm:params:xml:ns:conference-layout">false</self-unmute>
+  <you xmlns="urn:roomterm:params:xml:ns:conference-layout">2</you>
  </conference-state>
  <users>
   <user entity="sip:100001@roomcloud.local" state="full">
    <display-text>Board Room</display-text>
    <roles><entry>host</entry></roles>
    <endpoint entity="sip:100001@roomcloud.local"><status>connected</status><media id="content"><type>video</type><status>sendonly</status></media></endpoint>
+   <state xmlns="urn:roomterm:params:xml:ns:conference-layout" id="1" muted="false" by-host="false" video-stopped="false" hand="false"/>
   </user>
   <user entity="sip:alice@example.com" state="full">
    <display-text>Alice &lt;&amp; &quot;Bob&quot;&gt;</display-text>
    <roles><entry>participant</entry></roles>
+   <state xmlns="urn:roomterm:params:xml:ns:conference-layout" id="2" muted="true" by-host="true" video-stopped="true" hand="true"/>
   </user>
  </users>
 </conference-info>
 "#;
 
     #[test]
-    fn the_focus_roster_reads_as_count_names_host_sharer_and_layout() {
+    fn the_focus_roster_reads_as_count_names_roles_states_sharer_layout_and_settings() {
         let roster = parse(FOCUS).unwrap();
         assert_eq!(roster.count, 2);
         assert_eq!(roster.content, Some(ContentOwner::Theirs));
@@ -220,13 +299,24 @@ mod tests {
                     name: "Board Room".into(),
                     host: true,
                     sharing: true,
+                    id: Some(1),
+                    ..RosterMember::named("")
                 },
                 RosterMember {
                     name: "Alice <& \"Bob\">".into(),
-                    host: false,
-                    sharing: false,
+                    id: Some(2),
+                    muted: true,
+                    muted_by_host: true,
+                    video_stopped: true,
+                    hand_raised: true,
+                    ..RosterMember::named("")
                 },
             ]
+        );
+        assert!(roster.locked && !roster.self_unmute);
+        assert_eq!(
+            roster.me().map(|m| m.name.as_str()),
+            Some("Alice <& \"Bob\">")
         );
     }
 

@@ -24,7 +24,7 @@ mod wire;
 
 pub use account::{Account, SipTransport};
 pub use agent::{AgentCommand, SipAgent};
-pub use call::{OutgoingCall, Renegotiation};
+pub use call::{HostAnswer, OutgoingCall, Renegotiation};
 pub use call_state::{CallEnd, CallState, Caller};
 pub use incoming::IncomingCall;
 pub use instance::instance_urn;

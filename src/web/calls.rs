@@ -1,7 +1,8 @@
 //! Calls from afar: join a meeting, call a room (its number, an
 //! endpoint's account, or a SIP URI of this cloud), answer, decline, hang
 //! up; and what a room changes in a call — microphone, camera, speaker
-//! level, layout — plus the far end's picture as PNG.
+//! level, layout — plus the far end's picture as PNG, and host actions
+//! taken in the meeting.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,6 +12,7 @@ use serde::Deserialize;
 
 use super::common::{body, error, settle, Authorized, Body};
 use super::ApiState;
+use crate::app::HostActionError;
 use crate::status::StatusView;
 
 #[derive(Deserialize)]
@@ -244,6 +246,39 @@ pub async fn layout(
     state.terminal.set_layout(&choice.layout).await;
     settle(&state.terminal).await;
     Json(StatusView::from(&*state.terminal.status.borrow())).into_response()
+}
+
+/// Takes a host action in the meeting (the cloud's JSON form, e.g.
+/// `{"action": "unmute", "participant": "me"}`): `200` with the focus's
+/// answer when it took it, `403`/`404`/`400` with its reason code when it
+/// refused, `409` when there is no meeting to ask, `504` when it did not
+/// answer.
+pub async fn host_action(
+    _: Authorized,
+    State(state): State<ApiState>,
+    body_in: Body<serde_json::Value>,
+) -> Response {
+    let action = match body(body_in) {
+        Ok(a) => a,
+        Err(response) => return *response,
+    };
+    match state.terminal.host_action(action).await {
+        Ok(outcome) if (200..300).contains(&outcome.status) => Json(outcome).into_response(),
+        Ok(outcome) => {
+            let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::FORBIDDEN);
+            let code = outcome.code.as_deref().unwrap_or("refused");
+            error(status, code, "the meeting refused the host action")
+        }
+        Err(why @ HostActionError::NoAnswer) => {
+            error(StatusCode::GATEWAY_TIMEOUT, "no_answer", &why.to_string())
+        }
+        Err(why @ HostActionError::NotInMeeting) => {
+            error(StatusCode::CONFLICT, "not_in_meeting", &why.to_string())
+        }
+        Err(why @ HostActionError::Invalid(_)) => {
+            error(StatusCode::BAD_REQUEST, "invalid_input", &why.to_string())
+        }
+    }
 }
 
 #[cfg(test)]

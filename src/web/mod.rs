@@ -28,7 +28,9 @@ use roomterm_http_guard::HttpServer;
 pub use roomterm_http_guard::Limits;
 
 use crate::app::Terminal;
-use calls::{answer, camera, decline, dial, hang_up, join, layout, mute, snapshot, volume};
+use calls::{
+    answer, camera, decline, dial, hang_up, host_action, join, layout, mute, snapshot, volume,
+};
 use common::error;
 use device::{activate, auto_answer, events, factory_reset, status};
 use screen::{keys, tap, text, ui_state};
@@ -105,6 +107,7 @@ impl ControlApi {
             .route("/api/v1/dial", post(dial))
             .route("/api/v1/camera", post(camera))
             .route("/api/v1/call/layout", post(layout))
+            .route("/api/v1/call/host", post(host_action))
             .route("/api/v1/volume", post(volume))
             .route("/api/v1/call/answer", post(answer))
             .route("/api/v1/call/decline", post(decline))

@@ -125,7 +125,7 @@ async fn rooms_join_a_meeting_by_sip_see_and_hear_each_other_and_the_refused_are
     assert_eq!(green.dial(&format!("{id}*2222")).await.code, 200);
     let roster = cloud.focus.roster(&id);
     assert_eq!(roster.len(), 2);
-    assert!(roster[0].host && !roster[1].host, "{roster:?}");
+    assert!(roster[0].is_host() && !roster[1].is_host(), "{roster:?}");
 
     // The party limit is two: a third is refused, and says why.
     let full = stranger.dial(&format!("{id}*2222")).await;

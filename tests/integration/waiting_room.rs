@@ -240,7 +240,7 @@ async fn a_sipp_phone_types_the_password_with_recorded_keys() {
         assert!(Instant::now() < deadline, "sipp never joined: {roster:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert!(!joined.host, "a guest password makes a guest");
+    assert!(!joined.is_host(), "a guest password makes a guest");
     let output = sipp.await.unwrap();
     assert!(
         output.status.success(),

@@ -9,6 +9,7 @@ mod channel;
 mod device;
 mod error;
 mod extract;
+mod live;
 mod meetings;
 mod updates;
 
@@ -62,8 +63,9 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings/{id}", get(meetings::show).patch(meetings::edit))
         .route("/meetings/{id}/cancel", post(meetings::cancel))
         .route("/meetings/{id}/join-check", post(meetings::join_check))
-        .route("/meetings/{id}/live", get(meetings::live))
-        .route("/meetings/{id}/layout", post(meetings::set_layout))
+        .route("/meetings/{id}/live", get(live::live).post(live::act))
+        .route("/meetings/{id}/live/audit", get(live::audit))
+        .route("/meetings/{id}/layout", post(live::set_layout))
         .route(
             "/sip-accounts",
             get(admin::list_sip_accounts).post(admin::create_sip_account),

@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
+use super::control::Role;
 use super::reject::Refusal;
 use super::sdp::{self, VideoClass};
-use super::{caller, counts, target, waiting, Focus, RosterEntry};
+use super::{caller, caller_identity, counts, target, waiting, Focus, RosterEntry};
 use crate::lock;
 use crate::media::{ParticipantId, ParticipantSpec};
-use crate::meetings::join::{JoinDecision, RejectReason};
+use crate::meetings::join::{JoinDecision, LiveState, RejectReason};
 use crate::meetings::JoinQuery;
 use crate::sip::message::Request;
 use crate::sip::Source;
@@ -152,8 +153,11 @@ impl Focus {
         target: &target::Target,
         caller: &caller::Caller,
     ) -> Result<(bool, Reservation), Refusal> {
+        if self.removed(&target.meeting_id, caller) {
+            return Err(Refusal::rejected(RejectReason::Removed, &self.host));
+        }
         let before = self.live_counts(&target.meeting_id);
-        let host = self.judge(target, caller, before.0, before.1).await?;
+        let host = self.judge(target, caller, before).await?;
         // The place and the count it is checked against, read together.
         let (reservation, now) = {
             let conferences = lock(&self.conferences);
@@ -165,8 +169,11 @@ impl Focus {
             host
         } else {
             // Others joined or are joining meanwhile: decide again with them.
-            self.judge(target, caller, now.0, now.1 + reservation.others)
-                .await?
+            let counted = LiveState {
+                participants: now.participants + reservation.others,
+                ..now
+            };
+            self.judge(target, caller, counted).await?
         };
         Ok((host, reservation))
     }
@@ -208,12 +215,29 @@ impl Focus {
             Refusal::plain(503, "Media Unavailable")
         })?;
         if let Some(live) = lock(&self.conferences).get_mut(meeting_id) {
+            let muted = live.controls.mute_on_entry && !host;
+            if muted {
+                if let Err(err) = conference.set_muted(participant, true) {
+                    tracing::warn!(%err, "cannot mute a newcomer");
+                }
+            }
             live.roster.push(RosterEntry {
                 participant,
-                host,
+                role: if host { Role::Host } else { Role::Guest },
                 from: call.from.clone(),
                 name: call.caller.name.clone(),
                 device_sn: call.caller.device_sn.clone(),
+                kind: if call.caller.device_sn.is_some() {
+                    "roomterm"
+                } else {
+                    "sip"
+                },
+                video: video.is_some(),
+                muted,
+                muted_by_host: muted,
+                video_stopped: false,
+                hand_raised: false,
+                joined_at_ms: self.clock.now_ms(),
             });
         }
         // Content offered from the start is shared at once; a content
@@ -234,26 +258,33 @@ impl Focus {
         })
     }
 
-    /// (host present, participants) of the meeting's conference now.
-    fn live_counts(&self, meeting_id: &str) -> (bool, u32) {
+    /// What the join decision needs of the meeting's conference now.
+    fn live_counts(&self, meeting_id: &str) -> LiveState {
         counts(lock(&self.conferences).get(meeting_id))
     }
 
-    /// The meeting's join decision for `target` with `participants` in it:
+    /// Whether the host removed this caller from the running meeting.
+    fn removed(&self, meeting_id: &str, caller: &caller::Caller) -> bool {
+        let identity = caller_identity(caller.device_sn.as_deref(), &caller.uri);
+        lock(&self.conferences)
+            .get(meeting_id)
+            .is_some_and(|live| live.removed.contains(&identity))
+    }
+
+    /// The meeting's join decision for `target` with the meeting as `live`:
     /// host rights (`true`), guest, or the refusal as SIP.
     async fn judge(
         &self,
         target: &target::Target,
         caller: &caller::Caller,
-        host_present: bool,
-        participants: u32,
+        live: LiveState,
     ) -> Result<bool, Refusal> {
         let query = JoinQuery {
             device_sn: caller.device_sn.clone(),
             password: target.password.clone(),
-            host_present,
-            participants,
-            locked: false,
+            host_present: live.host_present,
+            participants: live.participants,
+            locked: live.locked,
         };
         let decision = self
             .meetings

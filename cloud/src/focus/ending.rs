@@ -1,8 +1,8 @@
-//! A meeting ended from the cloud (cancelled while it runs): every call in
-//! it is sent a BYE saying why (RFC 3326 `Reason`, as the waiting room's
-//! goodbye), the conference media stops with its last participant, and
-//! the rosters' subscriptions go with their calls. Host controls' "end for
-//! all" belongs here too.
+//! A meeting ended from the cloud (cancelled while it runs, or ended for
+//! all by its host) or one participant removed: each call is sent a BYE
+//! saying why (RFC 3326 `Reason`, as the waiting room's goodbye), the
+//! conference media stops with its last participant, and the rosters'
+//! subscriptions go with their calls.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use super::{Focus, Refusal};
 use crate::dialog::request::reason_header;
 use crate::dialog::Outgoing;
 use crate::lock;
+use crate::media::ParticipantId;
 
 /// Sends the far end of `dialog` a BYE, with why when there is a refusal
 /// to tell (a phone shows it).
@@ -29,11 +30,24 @@ pub(super) fn send_bye(dialog: &Dialog, why: Option<&Refusal>) {
 impl Focus {
     /// Ends every call in `meeting_id`, saying `why`; how many there were.
     pub fn end_meeting(&self, meeting_id: &str, why: &Refusal) -> usize {
+        self.end_calls(meeting_id, None, why)
+    }
+
+    /// Ends the calls in `meeting_id` (of `only` that participant, or
+    /// all), saying `why`; how many there were.
+    pub(super) fn end_calls(
+        &self,
+        meeting_id: &str,
+        only: Option<ParticipantId>,
+        why: &Refusal,
+    ) -> usize {
         let ended: Vec<(String, Dialog)> = {
             let mut dialogs = lock(&self.dialogs);
             let ids: Vec<String> = dialogs
                 .iter()
-                .filter(|(_, d)| d.meeting_id == meeting_id)
+                .filter(|(_, d)| {
+                    d.meeting_id == meeting_id && only.is_none_or(|p| d.participant == p)
+                })
                 .map(|(call_id, _)| call_id.clone())
                 .collect();
             ids.into_iter()

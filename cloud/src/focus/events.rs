@@ -7,7 +7,11 @@
 //!   layout the subscriber watches changes; `Expires: 0` ends it;
 //! - its own layout: `INFO` with `application/vnd.roomterm.layout+json`
 //!   (`{"layout": "speaker"}`) makes it watch that layout (RFC 6086's INFO
-//!   as a carrier; the body type names what it is).
+//!   as a carrier; the body type names what it is);
+//! - a host action: `INFO` with `application/vnd.roomterm.control+json`
+//!   (`{"action": "mute_all", "allow_self_unmute": false}`), taken as this
+//!   participant; `200 OK`, or the refusal's status with its reason code
+//!   in a `Warning: 399` (`403` and `not_host` for a guest's mute all).
 //!
 //! NOTIFYs go down the flow the call came on; over UDP each is repeated
 //! (T1 doubling to T2) until its answer arrives or 32 s have passed.
@@ -20,6 +24,7 @@ use rsip::headers::UntypedHeader;
 use rsip::Method;
 use tokio::time::Instant;
 
+use super::control::{Action, Actor, Denial};
 use super::dtmf::key_in_info;
 use super::roster::{self, ContentOwner, Member, Roster};
 use super::Focus;
@@ -31,6 +36,8 @@ use crate::sip::{Deferred, ReplyPath};
 
 /// The body type of a layout choice.
 pub const LAYOUT_TYPE: &str = "application/vnd.roomterm.layout+json";
+/// The body type of a host action (`control::Action` as JSON).
+pub const CONTROL_TYPE: &str = "application/vnd.roomterm.control+json";
 /// Subscriptions last this long unless refreshed (and at most this).
 const MAX_EXPIRES: u64 = 3600;
 
@@ -108,9 +115,10 @@ impl Focus {
         self.send_notify(subscription, &state);
     }
 
-    /// `INFO` in a meeting call's dialog: the participant's layout, or a
-    /// key it pressed (for the waiting room's password).
-    pub(super) fn info(&self, d: Deferred) {
+    /// `INFO` in a meeting call's dialog: the participant's layout, a host
+    /// action it takes, or a key it pressed (for the waiting room's
+    /// password).
+    pub(super) async fn info(&self, d: Deferred) {
         let Some((dialog_tag, meeting_id, participant, _, _)) = self.dialog_of(&d) else {
             return self.no_dialog(&d);
         };
@@ -120,9 +128,25 @@ impl Focus {
             self.waiting_key(d.request.call_id(), key);
             return self.answer(&d, Some(&dialog_tag), 200, "OK", vec![]);
         }
+        if content_type.trim().eq_ignore_ascii_case(CONTROL_TYPE) {
+            let Ok(action) = serde_json::from_slice::<Action>(&d.request.body) else {
+                return self.answer(&d, Some(&dialog_tag), 400, "Unknown Host Action", vec![]);
+            };
+            let actor = Actor::Participant(participant);
+            return match self.act(&meeting_id, actor, &action).await {
+                Ok(()) => self.answer(&d, Some(&dialog_tag), 200, "OK", vec![]),
+                Err(denial) => {
+                    // The reason code, as a refused join carries it.
+                    let warning = dialog::warning_header(&self.host, denial.code());
+                    let phrase = denial_phrase(denial);
+                    let status = denial.status();
+                    self.answer(&d, Some(&dialog_tag), status, phrase, vec![warning])
+                }
+            };
+        }
         if !content_type.trim().eq_ignore_ascii_case(LAYOUT_TYPE) {
             let accept = rsip::headers::Accept::new(format!(
-                "{LAYOUT_TYPE}, application/dtmf-relay, application/dtmf"
+                "{LAYOUT_TYPE}, {CONTROL_TYPE}, application/dtmf-relay, application/dtmf"
             ))
             .into();
             return self.answer(
@@ -197,10 +221,16 @@ impl Focus {
             .map(|entry| Member {
                 entity: uri_of(&entry.from).unwrap_or_default().to_string(),
                 name: entry.name,
-                host: entry.host,
+                id: entry.participant,
+                role: entry.role,
                 sharing: sharer == Some(entry.participant),
+                muted: entry.muted,
+                muted_by_host: entry.muted_by_host,
+                video_stopped: entry.video_stopped,
+                hand_raised: entry.hand_raised,
             })
             .collect();
+        let controls = self.controls(&subscription.meeting_id).unwrap_or_default();
         let layout = conference.and_then(|c| c.watching(subscription.participant));
         let content = sharer.map(|owner| {
             if owner == subscription.participant {
@@ -216,6 +246,8 @@ impl Focus {
             members: &members,
             layout,
             content,
+            controls,
+            you: Some(subscription.participant),
         });
         let mut out = Outgoing::new(Method::Notify, cseq);
         out.extra = vec![
@@ -262,5 +294,17 @@ impl Focus {
         let tag = tag.map_or_else(crate::sip::random_tag, str::to_string);
         let answer = dialog::respond(d, &tag, code, reason, extra, None);
         dialog::complete(&self.transactions, d, answer);
+    }
+}
+
+/// The reason phrase of a refused host action.
+fn denial_phrase(denial: Denial) -> &'static str {
+    match denial {
+        Denial::NotHost => "Host Only",
+        Denial::SelfUnmuteForbidden => "Muted By Host",
+        Denial::HostProtected => "Host Protected",
+        Denial::NoParticipant => "No Such Participant",
+        Denial::NotInProgress => "Meeting Not In Progress",
+        Denial::BadName => "Bad Name",
     }
 }

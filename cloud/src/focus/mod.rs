@@ -15,6 +15,8 @@
 //! | `events.rs` | in-dialog SUBSCRIBE (the roster, NOTIFYs as it changes) and INFO (the participant's own layout, or a key pressed) |
 //! | `waiting.rs`, `dtmf.rs` | the waiting room where a guest without the password is asked for it and types it on its keypad |
 //! | `ending.rs` | a meeting ended from the cloud: every call sent a BYE saying why (and the BYE itself, shared with the waiting room) |
+//! | `control.rs` | host controls, pure: roles, actions, who may take which |
+//! | `hosting.rs` | a permitted host action carried out: the roster, the media (mute, pictures), BYEs, the audit log, the roster NOTIFYs |
 //!
 //! The synchronous SIP core answers `100 Trying` and hands these requests
 //! over (`sip::Deferred`); this side answers through the request's
@@ -25,10 +27,12 @@
 
 mod admission;
 pub mod caller;
+pub mod control;
 mod dialogs;
 pub mod dtmf;
 mod ending;
 mod events;
+mod hosting;
 mod reinvite;
 pub mod reject;
 pub mod roster;
@@ -49,10 +53,12 @@ use crate::clock::SharedClock;
 use crate::dialog::{Contacts, Repeats};
 use crate::lock;
 use crate::media::{Conference, ConferenceConfig, ParticipantId};
+use crate::meetings::join::LiveState;
 use crate::meetings::Meetings;
 use crate::sip::transaction::Transactions;
 use crate::sip::{Deferred, Location};
 use crate::store::Store;
+use control::Role;
 use reject::Refusal;
 use sdp::VideoClass;
 
@@ -86,22 +92,86 @@ impl FocusConfig {
     }
 }
 
-/// Who is in a meeting now, as the join decision and the roster need it.
+/// Who is in a meeting now, as the join decision, the roster and the host
+/// controls need it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RosterEntry {
     pub participant: ParticipantId,
-    pub host: bool,
+    pub role: Role,
     /// The caller's From header.
     pub from: String,
-    /// The room's name, or the guest's display name.
+    /// The room's name, or the guest's display name (a host may rename).
     pub name: String,
     /// The room's SN, when a registered device called.
     pub device_sn: Option<String>,
+    /// `roomterm` (a registered room) or `sip` (any other endpoint).
+    pub kind: &'static str,
+    /// It sends a picture (a phone does not).
+    pub video: bool,
+    /// Its sound is silenced in the MCU.
+    pub muted: bool,
+    /// … by the host (or an admin), not by itself.
+    pub muted_by_host: bool,
+    /// The host took its picture out of the composition.
+    pub video_stopped: bool,
+    pub hand_raised: bool,
+    /// When it joined (ms since the epoch).
+    pub joined_at_ms: i64,
+}
+
+impl RosterEntry {
+    pub fn is_host(&self) -> bool {
+        self.role == Role::Host
+    }
+
+    /// How a removed participant is known when it dials again: its room's
+    /// SN, or the address it calls from.
+    fn identity(&self) -> String {
+        caller_identity(self.device_sn.as_deref(), &self.from)
+    }
+}
+
+/// A caller's identity for the host's removals (see [`RosterEntry::identity`]).
+fn caller_identity(device_sn: Option<&str>, from: &str) -> String {
+    match device_sn {
+        Some(sn) => format!("device:{sn}"),
+        None => format!(
+            "uri:{}",
+            crate::dialog::uri_of(from)
+                .unwrap_or(from)
+                .to_ascii_lowercase()
+        ),
+    }
+}
+
+/// The meeting-wide settings a host changes while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Controls {
+    /// Nobody new joins.
+    pub locked: bool,
+    /// Participants the host muted may unmute themselves.
+    pub allow_self_unmute: bool,
+    /// Newcomers join muted by the host.
+    pub mute_on_entry: bool,
+}
+
+impl Default for Controls {
+    fn default() -> Self {
+        Self {
+            locked: false,
+            allow_self_unmute: true,
+            mute_on_entry: false,
+        }
+    }
 }
 
 struct Live {
     conference: Arc<Conference>,
     roster: Vec<RosterEntry>,
+    controls: Controls,
+    /// Identities the host removed: refused if they dial in again while
+    /// the meeting runs.
+    removed: std::collections::HashSet<String>,
 }
 
 /// What [`Focus::new`] needs.
@@ -245,7 +315,7 @@ impl Focus {
             Method::Bye => self.bye(d),
             Method::Cancel => self.cancel(d),
             Method::Subscribe => self.subscribe(d),
-            Method::Info => self.info(d),
+            Method::Info => self.info(d).await,
             _ => {}
         }
     }
@@ -281,8 +351,11 @@ impl Focus {
             Live {
                 conference: conference.clone(),
                 roster: Vec::new(),
+                controls: Controls::default(),
+                removed: Default::default(),
             },
         );
+        self.meetings.set_running(meeting_id, true);
         Ok(conference)
     }
 
@@ -298,6 +371,7 @@ impl Focus {
         live.roster.retain(|r| r.participant != participant);
         if live.roster.is_empty() {
             conferences.remove(meeting_id);
+            self.meetings.set_running(meeting_id, false);
         }
         drop(conferences);
         self.notify_meeting(meeting_id);
@@ -305,8 +379,12 @@ impl Focus {
     }
 }
 
-/// (host present, participants) of a live conference (none: nobody).
-fn counts(live: Option<&Live>) -> (bool, u32) {
+/// What the join decision needs of a live conference (none: nobody).
+fn counts(live: Option<&Live>) -> LiveState {
     let roster = live.map(|l| l.roster.as_slice()).unwrap_or_default();
-    (roster.iter().any(|r| r.host), roster.len() as u32)
+    LiveState {
+        host_present: roster.iter().any(RosterEntry::is_host),
+        participants: roster.len() as u32,
+        locked: live.is_some_and(|l| l.controls.locked),
+    }
 }

@@ -15,6 +15,7 @@ pub fn status(reason: RejectReason) -> (u16, &'static str) {
         RejectReason::PasswordRequired => (403, "Meeting Password Required"),
         RejectReason::Full => (486, "Meeting Full"),
         RejectReason::Locked => (403, "Meeting Locked"),
+        RejectReason::Removed => (403, "Removed From Meeting"),
     }
 }
 
@@ -68,6 +69,7 @@ mod tests {
             RejectReason::PasswordRequired,
             RejectReason::Full,
             RejectReason::Locked,
+            RejectReason::Removed,
         ];
         let answers: std::collections::HashSet<_> = all.iter().map(|r| status(*r)).collect();
         assert_eq!(answers.len(), all.len());

@@ -1,15 +1,21 @@
 //! The meeting's roster as the conference event package says it (RFC 4575,
 //! `application/conference-info+xml`), pure: the conference, how many are
-//! in it, each one by name with the host's role, the sharer's content as
-//! a media stream of its endpoint, and — extensions in our own namespace,
-//! which RFC 4575 allows in `conference-state` — the layout the subscriber
-//! watches and whether the meeting's content is the subscriber's own (a
-//! room whose content was replaced, or stopped for it, learns so here).
+//! in it, each one by name with its role (`host`, `co-host`,
+//! `participant`), the sharer's content as a media stream of its
+//! endpoint, and — extensions in our own namespace, which RFC 4575 allows
+//! in `conference-state` and `user` — the layout the subscriber watches,
+//! whether the meeting's content is the subscriber's own (a room whose
+//! content was replaced, or stopped for it, learns so here), the host's
+//! settings (`<locked>`, `<self-unmute>`), the subscriber's own
+//! participant id (`<you>`, what its host actions name) and, per user,
+//! `<state id=… muted=… by-host=… video-stopped=… hand=…/>`.
 //!
 //! Every NOTIFY carries the full state (`state="full"`), with the version
 //! counting up per subscription: a subscriber never has to merge partial
 //! updates.
 
+use super::control::Role;
+use super::Controls;
 use crate::media::LayoutKind;
 
 pub const CONTENT_TYPE: &str = "application/conference-info+xml";
@@ -22,9 +28,14 @@ pub struct Member {
     /// Its SIP URI.
     pub entity: String,
     pub name: String,
-    pub host: bool,
+    pub id: crate::media::ParticipantId,
+    pub role: Role,
     /// It shares the meeting's content now.
     pub sharing: bool,
+    pub muted: bool,
+    pub muted_by_host: bool,
+    pub video_stopped: bool,
+    pub hand_raised: bool,
 }
 
 /// Whose the meeting's shared content is, as one subscriber sees it.
@@ -45,6 +56,9 @@ pub struct Roster<'a> {
     pub layout: Option<LayoutKind>,
     /// Whose the content is (`None`: nothing shared).
     pub content: Option<ContentOwner>,
+    pub controls: Controls,
+    /// The subscriber's own participant id.
+    pub you: Option<crate::media::ParticipantId>,
 }
 
 /// The `conference-info` document.
@@ -73,9 +87,27 @@ pub fn conference_info(roster: &Roster<'_>) -> String {
             "  <content xmlns=\"{LAYOUT_NS}\">{owner}</content>\n"
         ));
     }
+    let controls = &roster.controls;
+    xml.push_str(&format!(
+        "  <locked xmlns=\"{LAYOUT_NS}\">{}</locked>\n  \
+         <self-unmute xmlns=\"{LAYOUT_NS}\">{}</self-unmute>\n",
+        controls.locked, controls.allow_self_unmute
+    ));
+    if let Some(you) = roster.you {
+        xml.push_str(&format!("  <you xmlns=\"{LAYOUT_NS}\">{you}</you>\n"));
+    }
     xml.push_str(" </conference-state>\n <users>\n");
     for member in roster.members {
-        let role = if member.host { "host" } else { "participant" };
+        let role = match member.role {
+            Role::Host => "host",
+            Role::CoHost => "co-host",
+            Role::Guest => "participant",
+        };
+        let state = format!(
+            "<state xmlns=\"{LAYOUT_NS}\" id=\"{}\" muted=\"{}\" by-host=\"{}\" \
+             video-stopped=\"{}\" hand=\"{}\"/>",
+            member.id, member.muted, member.muted_by_host, member.video_stopped, member.hand_raised
+        );
         // The content it sends, as RFC 4575 §5.7.1 lists an endpoint's media.
         let content = if member.sharing {
             "<media id=\"content\"><type>video</type><status>sendonly</status></media>"
@@ -86,7 +118,8 @@ pub fn conference_info(roster: &Roster<'_>) -> String {
             "  <user entity=\"{entity}\" state=\"full\">\n   \
              <display-text>{name}</display-text>\n   \
              <roles><entry>{role}</entry></roles>\n   \
-             <endpoint entity=\"{entity}\"><status>connected</status>{content}</endpoint>\n  \
+             <endpoint entity=\"{entity}\"><status>connected</status>{content}</endpoint>\n   \
+             {state}\n  \
              </user>\n",
             entity = escape(&member.entity),
             name = escape(&member.name),
@@ -139,19 +172,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_roster_names_everyone_with_the_hosts_role_and_the_layout() {
+    fn the_roster_names_everyone_with_their_role_state_and_the_hosts_settings() {
+        let member = |entity: &str, name: &str, id, role| Member {
+            entity: entity.into(),
+            name: name.into(),
+            id,
+            role,
+            sharing: false,
+            muted: false,
+            muted_by_host: false,
+            video_stopped: false,
+            hand_raised: false,
+        };
         let members = [
             Member {
-                entity: "sip:100001@roomcloud.local".into(),
-                name: "Board Room".into(),
-                host: true,
                 sharing: true,
+                ..member("sip:100001@roomcloud.local", "Board Room", 1, Role::Host)
             },
             Member {
-                entity: "sip:alice@example.com".into(),
-                name: "Alice <& \"Bob\">".into(),
-                host: false,
-                sharing: false,
+                muted: true,
+                muted_by_host: true,
+                hand_raised: true,
+                ..member("sip:alice@example.com", "Alice <& \"Bob\">", 2, Role::Guest)
             },
         ];
         let xml = conference_info(&Roster {
@@ -160,7 +202,22 @@ mod tests {
             members: &members,
             layout: Some(LayoutKind::Speaker),
             content: Some(ContentOwner::Theirs),
+            controls: Controls {
+                locked: true,
+                allow_self_unmute: false,
+                mute_on_entry: false,
+            },
+            you: Some(2),
         });
+        assert!(xml.contains(&format!("<locked xmlns=\"{LAYOUT_NS}\">true</locked>")));
+        assert!(xml.contains(&format!(
+            "<self-unmute xmlns=\"{LAYOUT_NS}\">false</self-unmute>"
+        )));
+        assert!(xml.contains(&format!("<you xmlns=\"{LAYOUT_NS}\">2</you>")));
+        assert!(xml.contains(
+            "id=\"2\" muted=\"true\" by-host=\"true\" video-stopped=\"false\" hand=\"true\"/>"
+        ));
+        assert!(xml.contains("<roles><entry>participant</entry></roles>"));
         assert!(xml.contains("entity=\"sip:8100001@roomcloud.local\" state=\"full\" version=\"3\""));
         assert!(xml.contains(&format!("<content xmlns=\"{LAYOUT_NS}\">theirs</content>")));
         assert_eq!(xml.matches("<media id=\"content\">").count(), 1);

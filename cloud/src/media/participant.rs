@@ -172,8 +172,8 @@ pub(super) fn video_input(
     Ok((Chain { elements, end: tee }, port))
 }
 
-/// The participant's sound: its leg's audio session → a tee the others'
-/// mixes take it from.
+/// The participant's sound: its leg's audio session → a gate (`volume`,
+/// the element before the tee) → a tee the others' mixes take it from.
 pub(super) fn audio_input(
     pipeline: &gst::Pipeline,
     rtp: &Rtp,
@@ -184,12 +184,16 @@ pub(super) fn audio_input(
     let depay = make(depay)?;
     let tee = make("tee")?;
     tee.set_property("allow-not-linked", true);
+    // The host's mute: silence from here on, so the participant is in no
+    // mix and never the speaker, whatever its endpoint sends.
+    let gate = make("volume")?;
     let elements = vec![
         depay.clone(),
         make(decoder)?,
         make("audioconvert")?,
         make("audioresample")?,
         capsfilter(mono_s16())?,
+        gate,
         tee.clone(),
     ];
     add_linked(pipeline, &elements)?;

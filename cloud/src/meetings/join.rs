@@ -13,6 +13,7 @@
 //! | `wrong_password` | a password that is neither the host's nor the guest's, or none when a guest password is required |
 //! | `full` | the party limit is reached |
 //! | `locked` | the host locked the meeting: nobody new joins |
+//! | `removed` | the host removed this caller from the running meeting (the focus decides it before this) |
 //!
 //! Checks run in that order of concern: existence, time, lock, password,
 //! capacity, host presence — so a locked meeting does not reveal whether a
@@ -102,6 +103,9 @@ pub enum RejectReason {
     PasswordRequired,
     Full,
     Locked,
+    /// The host removed the caller; decided by the focus, which knows who
+    /// was removed.
+    Removed,
 }
 
 impl RejectReason {
@@ -114,6 +118,7 @@ impl RejectReason {
             Self::PasswordRequired => "password_required",
             Self::Full => "full",
             Self::Locked => "locked",
+            Self::Removed => "removed",
         }
     }
 }

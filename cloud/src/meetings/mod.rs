@@ -13,6 +13,7 @@
 //! the shell around them: store, clock, password hashing.
 
 pub mod join;
+mod live;
 pub mod recurrence;
 pub mod rules;
 mod views;
@@ -66,6 +67,8 @@ pub struct Meetings {
     store: Store,
     clock: SharedClock,
     domain: String,
+    /// Meetings whose conference runs now (`live.rs`).
+    running: live::Running,
 }
 
 fn schedule_of(row: &MeetingRow) -> Option<Schedule> {
@@ -135,6 +138,7 @@ impl Meetings {
             store,
             clock,
             domain,
+            running: live::Running::default(),
         }
     }
 
@@ -150,7 +154,7 @@ impl Meetings {
         let now = self.now();
         let invitees = self.store.meeting_invitees(row.id).await?;
         let schedule = schedule_of(row);
-        let state = effective_state(row, now);
+        let state = self.running.state(row, effective_state(row, now));
         let live_series = matches!(state, MeetingState::Scheduled | MeetingState::Live);
         let occurrences = occurrences.unwrap_or_else(|| match (&schedule, live_series) {
             (Some(s), true) => s

@@ -3,12 +3,14 @@
 //! queries stick to SQL that PostgreSQL also accepts so a `PgPool` variant can
 //! be added here without touching callers.
 
+mod audit;
 mod devices;
 mod enterprises;
 mod meetings;
 mod sip_accounts;
 mod updates;
 
+pub use audit::HostActionRow;
 pub use devices::{DeviceRow, NewDevice, DEVICE_ALGORITHMS};
 pub use enterprises::Enterprise;
 pub use meetings::{InviteeIds, InviteeRows, MeetingFields, MeetingKey, MeetingQuery, MeetingRow};

@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use gst::prelude::*;
 use roomterm_rtp::{Rtp, SessionStats};
 
+mod moderation;
 mod sharing;
 mod watching;
 
@@ -75,6 +76,8 @@ struct State {
     content: Option<ContentInput>,
     /// Participants that receive content as a stream of their own.
     content_watchers: HashMap<ParticipantId, ContentOutput>,
+    /// Pictures the host took out of the composition (`moderation.rs`).
+    hidden: std::collections::HashSet<ParticipantId>,
 }
 
 struct Participant {
@@ -109,6 +112,12 @@ impl Participant {
     fn mixer(&self) -> &gst::Element {
         &self.audio_out.end
     }
+
+    /// The `volume` just before its tee: the host's mute.
+    fn gate(&self) -> &gst::Element {
+        let elements = &self.audio_in.elements;
+        &elements[elements.len() - 2]
+    }
 }
 
 /// `tee` of one participant → `queue` → the mixer of another.
@@ -121,7 +130,12 @@ struct Branch {
 /// The display order of `kind`: join order, with the speaker first in the
 /// speaker views (the gallery keeps its tiles still while people talk).
 fn display_order(state: &State, kind: LayoutKind) -> Vec<ParticipantId> {
-    let mut order = state.order.clone();
+    let mut order: Vec<ParticipantId> = state
+        .order
+        .iter()
+        .copied()
+        .filter(|p| !state.hidden.contains(p))
+        .collect();
     if kind != LayoutKind::Gallery {
         if let Some(at) = state
             .speaker
@@ -294,6 +308,7 @@ impl Conference {
             .remove(&id)
             .ok_or(MediaError::UnknownParticipant(id))?;
         state.order.retain(|p| *p != id);
+        state.hidden.remove(&id);
         lock(&self.speakers).remove(id);
         if state.speaker == Some(id) {
             state.speaker = None;

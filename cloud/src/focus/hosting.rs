@@ -1,0 +1,223 @@
+//! A host action carried out on a running meeting: checked against the
+//! asker's role (`control.rs`), applied to the roster and the meeting's
+//! settings, enforced in the media (mute, pictures) or by BYE (remove, end
+//! for all), written to the audit log — refusals too — and told to every
+//! participant by a roster NOTIFY.
+
+use super::control::{self, Action, Actor, Denial, Role, Standing};
+use super::{Controls, Focus, Live, Refusal, RosterEntry};
+use crate::lock;
+use crate::media::ParticipantId;
+use crate::meetings::join::RejectReason;
+use crate::store::HostActionRow;
+
+/// How many audit entries `host_actions` returns at most.
+const AUDIT_SHOWN: i64 = 500;
+
+/// What is left to do once the conference's state is changed and its lock
+/// let go.
+enum After {
+    Nothing,
+    /// End this participant's calls; it may not come back.
+    Remove(ParticipantId),
+    EndForAll,
+}
+
+impl Focus {
+    /// Takes `action` on the running meeting as `actor` asks; every
+    /// outcome is audited.
+    pub async fn act(&self, meeting_id: &str, actor: Actor, action: &Action) -> Result<(), Denial> {
+        let (names, outcome) = match lock(&self.conferences).get_mut(meeting_id) {
+            None => ((None, None), Err(Denial::NotInProgress)),
+            Some(live) => {
+                let names = (
+                    name_of(live, actor_id(actor)),
+                    action.target().and_then(|t| name_of(live, Some(t))),
+                );
+                (names, self.apply(live, actor, action))
+            }
+        };
+        self.audit(meeting_id, actor, action, names, &outcome).await;
+        let after = outcome?;
+        match after {
+            After::Nothing => {}
+            After::Remove(participant) => {
+                let why = Refusal::rejected(RejectReason::Removed, &self.host);
+                self.end_calls(meeting_id, Some(participant), &why);
+            }
+            After::EndForAll => {
+                let why = Refusal::plain(410, "Meeting Ended By Host");
+                self.end_meeting(meeting_id, &why);
+                if let Err(err) = self.meetings.end(meeting_id).await {
+                    tracing::warn!(%err, meeting = %meeting_id, "cannot mark the meeting ended");
+                }
+            }
+        }
+        self.notify_meeting(meeting_id);
+        tracing::info!(meeting = %meeting_id, actor = %actor.label(), action = action.name(), "host action");
+        Ok(())
+    }
+
+    /// The meeting's host settings now (`None`: nobody is in it).
+    pub fn controls(&self, meeting_id: &str) -> Option<Controls> {
+        lock(&self.conferences)
+            .get(meeting_id)
+            .map(|live| live.controls)
+    }
+
+    /// The meeting's audit log of host actions, oldest first.
+    pub async fn host_actions(&self, meeting_id: &str) -> Vec<HostActionRow> {
+        self.store
+            .host_actions(meeting_id, AUDIT_SHOWN)
+            .await
+            .unwrap_or_else(|err| {
+                tracing::warn!(%err, "cannot read the host actions");
+                Vec::new()
+            })
+    }
+
+    /// The permission check, then the change to the roster, the settings
+    /// and the media (all under the conferences' lock).
+    fn apply(&self, live: &mut Live, actor: Actor, action: &Action) -> Result<After, Denial> {
+        let entry = |id: ParticipantId| live.roster.iter().find(|e| e.participant == id);
+        let actor_role = match actor {
+            Actor::Admin => None,
+            Actor::Participant(id) => Some(entry(id).ok_or(Denial::NoParticipant)?.role),
+        };
+        let target = match action.target() {
+            Some(id) => Some(entry(id).ok_or(Denial::NoParticipant)?),
+            None => None,
+        };
+        let standing = Standing {
+            actor_role,
+            target_role: target.map(|t| t.role),
+            target_muted_by_host: target.is_some_and(|t| t.muted_by_host),
+            allow_self_unmute: live.controls.allow_self_unmute,
+        };
+        control::permitted(actor, action, standing)?;
+        let by_host = |target: ParticipantId| actor != Actor::Participant(target);
+        let conference = live.conference.clone();
+        let mute = |e: &mut RosterEntry, muted: bool, by_host: bool| {
+            if let Err(err) = conference.set_muted(e.participant, muted) {
+                tracing::warn!(%err, participant = e.participant, "cannot change a mute");
+                return;
+            }
+            e.muted = muted;
+            e.muted_by_host = muted && by_host;
+        };
+        let roster = &mut live.roster;
+        let one = |roster: &mut Vec<RosterEntry>, id: ParticipantId| {
+            roster.iter_mut().position(|e| e.participant == id)
+        };
+        match action {
+            Action::Mute { participant } => {
+                if let Some(at) = one(roster, *participant) {
+                    mute(&mut roster[at], true, by_host(*participant));
+                }
+            }
+            Action::Unmute { participant } => {
+                if let Some(at) = one(roster, *participant) {
+                    mute(&mut roster[at], false, false);
+                }
+            }
+            Action::MuteAll { allow_self_unmute } => {
+                live.controls.allow_self_unmute = *allow_self_unmute;
+                for e in roster.iter_mut() {
+                    if e.role != Role::Host && actor != Actor::Participant(e.participant) {
+                        mute(e, true, true);
+                    }
+                }
+            }
+            Action::UnmuteAll => {
+                live.controls.allow_self_unmute = true;
+                for e in roster.iter_mut().filter(|e| e.muted_by_host) {
+                    mute(e, false, false);
+                }
+            }
+            Action::MuteOnEntry { on } => live.controls.mute_on_entry = *on,
+            Action::StopVideo { participant } | Action::StartVideo { participant } => {
+                let stopped = matches!(action, Action::StopVideo { .. });
+                if let Some(at) = one(roster, *participant) {
+                    match live.conference.set_video_stopped(*participant, stopped) {
+                        Ok(()) => roster[at].video_stopped = stopped,
+                        Err(err) => tracing::warn!(%err, "cannot stop or start a picture"),
+                    }
+                }
+            }
+            Action::RaiseHand { participant } | Action::LowerHand { participant } => {
+                if let Some(at) = one(roster, *participant) {
+                    roster[at].hand_raised = matches!(action, Action::RaiseHand { .. });
+                }
+            }
+            Action::Rename { participant, name } => {
+                let name = control::clean_name(name)?;
+                if let Some(at) = one(roster, *participant) {
+                    roster[at].name = name;
+                }
+            }
+            Action::SetRole { participant, role } => {
+                if *role == Role::Host {
+                    for e in roster.iter_mut().filter(|e| e.role == Role::Host) {
+                        e.role = Role::Guest;
+                    }
+                }
+                if let Some(at) = one(roster, *participant) {
+                    roster[at].role = *role;
+                }
+            }
+            Action::Remove { participant } => {
+                if let Some(at) = one(roster, *participant) {
+                    live.removed.insert(roster[at].identity());
+                }
+                return Ok(After::Remove(*participant));
+            }
+            Action::Lock | Action::Unlock => live.controls.locked = *action == Action::Lock,
+            Action::EndForAll => return Ok(After::EndForAll),
+        }
+        Ok(After::Nothing)
+    }
+
+    async fn audit(
+        &self,
+        meeting_id: &str,
+        actor: Actor,
+        action: &Action,
+        (actor_name, target_name): (Option<String>, Option<String>),
+        outcome: &Result<After, Denial>,
+    ) {
+        let actor = match actor_name {
+            Some(name) => format!("{} ({name})", actor.label()),
+            None => actor.label(),
+        };
+        let row = HostActionRow {
+            at_ms: self.clock.now_ms(),
+            meeting_id: meeting_id.to_string(),
+            actor,
+            action: action.name().to_string(),
+            target: target_name,
+            detail: serde_json::to_string(action).unwrap_or_default(),
+            outcome: match outcome {
+                Ok(_) => "ok".to_string(),
+                Err(denial) => denial.code().to_string(),
+            },
+        };
+        if let Err(err) = self.store.record_host_action(&row).await {
+            tracing::warn!(%err, "cannot write the audit log");
+        }
+    }
+}
+
+fn actor_id(actor: Actor) -> Option<ParticipantId> {
+    match actor {
+        Actor::Admin => None,
+        Actor::Participant(id) => Some(id),
+    }
+}
+
+fn name_of(live: &Live, id: Option<ParticipantId>) -> Option<String> {
+    let id = id?;
+    live.roster
+        .iter()
+        .find(|e| e.participant == id)
+        .map(|e| e.name.clone())
+}
