@@ -306,6 +306,25 @@ async fn each_mistake_has_its_code_and_bad_input_is_never_a_500() {
             Some("{\"participants\":-1}"),
             400,
         ),
+        // Host actions: nobody is in the meeting; no action at all.
+        (
+            Method::POST,
+            format!("{path}/live"),
+            Some("{\"action\":\"lock\"}"),
+            404,
+        ),
+        (
+            Method::POST,
+            format!("{path}/live"),
+            Some("{\"action\":\"explode\"}"),
+            400,
+        ),
+        (
+            Method::POST,
+            format!("{path}/live"),
+            Some("{\"action\":\"mute\",\"participant\":\"x\"}"),
+            400,
+        ),
     ] {
         let (got, body_json) = raw(&t, method.clone(), &p, body).await;
         assert_eq!(got, status, "{method} {p}: {body_json}");
