@@ -84,6 +84,28 @@ pub async fn send(
     }
 }
 
+/// The room muted or unmuted its microphone: in a meeting the focus is
+/// told too, so the roster shows it — and an unmute asks to lift the
+/// host's mute (refused while the host forbids it; the notice stays).
+pub async fn tell_mute(agent: &SipAgent, roster: Option<&Roster>, muted: bool) {
+    let Some(me) = roster.and_then(Roster::me) else {
+        return;
+    };
+    if me.muted == muted {
+        return;
+    }
+    let Some(id) = me.id else { return };
+    let action = if muted { "mute" } else { "unmute" };
+    let body = serde_json::json!({ "action": action, "participant": id }).to_string();
+    let answer = send(agent, body).await;
+    tokio::spawn(async move {
+        match answer.await {
+            Ok(HostOutcome { status, .. }) if status < 300 => {}
+            outcome => tracing::info!(?outcome, action, "the meeting kept its mute"),
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,9 +49,16 @@ impl MediaControls {
         self.published.status(|s| s.mic_muted = muted);
     }
 
-    pub fn toggle_muted(&self) {
-        let muted = self.published.status.borrow().mic_muted;
-        self.set_muted(!muted);
+    /// Muted here (the microphone) or in the meeting (the focus's mute):
+    /// what the Mute button shows and turns.
+    pub fn muted_anywhere(&self) -> bool {
+        let status = self.published.status.borrow();
+        let in_meeting = status
+            .call_roster
+            .as_ref()
+            .and_then(|r| r.me())
+            .is_some_and(|me| me.muted);
+        status.mic_muted || in_meeting
     }
 
     pub fn set_camera(&self, on: bool) {

@@ -180,7 +180,7 @@ impl Runtime {
                 }
                 self.published.ui(|ui| ui.auto_answer = enabled);
             }
-            Command::SetMuted(muted) => self.media.set_muted(muted),
+            Command::SetMuted(muted) => self.set_muted(muted).await,
             Command::SetCamera(on) => self.media.set_camera(on),
             Command::SetVolume(level) => self.media.set_volume(level),
             Command::SetLayout(layout) => {
@@ -269,7 +269,7 @@ impl Runtime {
             }
             Some(Effect::Decline) => self.decline().await,
             Some(Effect::HangUp) => self.hang_up().await,
-            Some(Effect::ToggleMute) => self.media.toggle_muted(),
+            Some(Effect::ToggleMute) => self.set_muted(!self.media.muted_anywhere()).await,
             Some(Effect::ToggleCamera) => self.media.toggle_camera(),
             Some(Effect::ChangeVolume(delta)) => self.media.change_volume(delta),
             Some(Effect::CycleLayout) => {
@@ -308,6 +308,15 @@ impl Runtime {
     async fn decline(&mut self) {
         if let Some(session) = &self.session {
             self.calls.decline(session.agent()).await;
+        }
+    }
+
+    /// The microphone, and in a meeting the focus's mute of this room.
+    async fn set_muted(&mut self, muted: bool) {
+        self.media.set_muted(muted);
+        if let Some(session) = &self.session {
+            let roster = self.published.status.borrow().call_roster.clone();
+            super::hosting::tell_mute(session.agent(), roster.as_ref(), muted).await;
         }
     }
 

@@ -337,6 +337,8 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         locked: false,
         self_unmute: true,
         you: None,
+        ends_at: None,
+        ending_soon: false,
     });
     states.push(("in-call", in_call.clone(), in_call_status.clone()));
     states.push((CONTENT_SHOT, in_call.clone(), in_call_status.clone()));

@@ -4,7 +4,8 @@
 //! shares content (an endpoint's `content` media stream), and — the
 //! focus's extensions in its own namespace — the layout this room watches,
 //! whether the meeting's content is this room's own, the host's settings
-//! (locked, self-unmute allowed), this room's own participant id and each
+//! (locked, self-unmute allowed), the meeting's end and whether it is near,
+//! this room's own participant id and each
 //! member's state (muted, by the host or not, video stopped, hand raised).
 //! Pure; bytes from the network, so it is fuzzed.
 //!
@@ -108,6 +109,10 @@ pub struct Roster {
     pub self_unmute: bool,
     /// This room's participant id, if the focus says.
     pub you: Option<u64>,
+    /// When the meeting ends (seconds since the epoch), if it has an end.
+    pub ends_at: Option<i64>,
+    /// It ends within 15 minutes (unless the host extends it).
+    pub ending_soon: bool,
 }
 
 impl Roster {
@@ -131,6 +136,8 @@ pub fn parse(xml: &str) -> Option<Roster> {
         locked: false,
         self_unmute: true,
         you: None,
+        ends_at: None,
+        ending_soon: false,
     };
     let mut user_count: Option<u32> = None;
     let mut users = 0u32;
@@ -217,6 +224,10 @@ pub fn parse(xml: &str) -> Option<Roster> {
                     roster.self_unmute = text != "false";
                 } else if at(&[b"conference-state", b"you"]) {
                     roster.you = text.parse().ok();
+                } else if at(&[b"conference-state", b"ends-at"]) {
+                    roster.ends_at = text.parse().ok();
+                } else if at(&[b"conference-state", b"ending-soon"]) {
+                    roster.ending_soon = text == "true";
                 } else if at(&[b"user", b"roles", b"entry"]) {
                     if let Some(member) = member.as_mut() {
                         member.host |= text.eq_ignore_ascii_case("host");
@@ -264,6 +275,8 @@ mod tests {
   <locked xmlns="urn:roomterm:params:xml:ns:conference-layout">true</locked>
   <self-unmute xmlns="urn:roomterm:params:xml:ns:conference-layout">false</self-unmute>
   <you xmlns="urn:roomterm:params:xml:ns:conference-layout">2</you>
+  <ends-at xmlns="urn:roomterm:params:xml:ns:conference-layout">1796380800</ends-at>
+  <ending-soon xmlns="urn:roomterm:params:xml:ns:conference-layout">true</ending-soon>
  </conference-state>
  <users>
   <user entity="sip:100001@roomcloud.local" state="full">
@@ -314,6 +327,10 @@ mod tests {
             ]
         );
         assert!(roster.locked && !roster.self_unmute);
+        assert_eq!(
+            (roster.ends_at, roster.ending_soon),
+            (Some(1_796_380_800), true)
+        );
         assert_eq!(
             roster.me().map(|m| m.name.as_str()),
             Some("Alice <& \"Bob\">")

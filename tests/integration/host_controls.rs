@@ -271,3 +271,91 @@ async fn a_host_mutes_all_removes_locks_and_ends_the_meeting_on_real_calls() {
     assert_eq!(meeting["state"], "ended", "{meeting}");
     cloud.shutdown().await;
 }
+
+/// A meeting 30 minutes long on a clock the test moves: 15 minutes before
+/// its end every room is told, a guest may not extend it, the host does
+/// (30 minutes more, the notice gone), and at the new end every call ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_warns_before_its_end_is_extended_by_its_host_and_ends_on_time() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let clock = roomcloud::clock::ManualClock::new();
+    let mut config = roomcloud::CloudConfig::local(cloud_dir.path());
+    config.media_canvas = (320, 240);
+    let (cloud, admin) = common::start_configured(config, clock.clone()).await;
+    let start = roomcloud::clock::Clock::now_secs(&*clock);
+    let id = create_meeting(
+        &admin,
+        json!({ "subject": "Stand-up", "host_password": PASSWORD, "join_before_host": true,
+                "start_at": start, "duration_mins": 30 }),
+    )
+    .await;
+    let yellow = Room::start(
+        dirs[0].path(),
+        &cloud,
+        &admin,
+        "SN-T1",
+        [255, 255, 0],
+        440.0,
+    )
+    .await;
+    let magenta = Room::start(
+        dirs[1].path(),
+        &cloud,
+        &admin,
+        "SN-T2",
+        [255, 0, 255],
+        660.0,
+    )
+    .await;
+    join(&yellow, &id).await;
+    join(&magenta, &id).await;
+    let rooms = [&yellow, &magenta];
+    for room in rooms {
+        let status = room
+            .remote
+            .wait_status(|s| s["call"]["roster"]["ends_at"] == start + 1800)
+            .await;
+        assert_eq!(status["call"]["roster"]["ending_soon"], false, "{status}");
+    }
+
+    // 15 minutes before the end, every room is told.
+    clock.advance_secs(15 * 60);
+    for room in rooms {
+        room.remote
+            .wait_status(|s| s["call"]["roster"]["ending_soon"] == true)
+            .await;
+    }
+    let (code, answer) = magenta
+        .remote
+        .try_post("/call/host", json!({ "action": "extend" }))
+        .await;
+    assert_eq!(
+        (code.as_u16(), &answer["error"]["code"]),
+        (403, &json!("not_host"))
+    );
+    let answer = yellow
+        .remote
+        .post("/call/host", json!({ "action": "extend" }))
+        .await;
+    assert_eq!(answer["status"], 200, "{answer}");
+    for room in rooms {
+        let status = room
+            .remote
+            .wait_status(|s| s["call"]["roster"]["ends_at"] == start + 3600)
+            .await;
+        assert_eq!(status["call"]["roster"]["ending_soon"], false, "{status}");
+    }
+
+    // Still running just before the new end; at it, every call ends.
+    clock.advance_secs(44 * 60);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(cloud.focus.roster(&id).len(), 2, "ended early");
+    clock.advance_secs(60);
+    for room in rooms {
+        let ended = room.remote.call_state("ended").await;
+        assert!(ended["call"]["code"].is_null(), "{ended}");
+    }
+    assert!(cloud.focus.roster(&id).is_empty());
+    cloud.shutdown().await;
+}

@@ -19,6 +19,10 @@ pub struct LiveView {
     pub meeting_id: String,
     /// The host's settings (lock, self-unmute, mute on entry).
     pub controls: Controls,
+    /// When the meeting ends (seconds; `None`: a room, no end) and whether
+    /// that is 15 minutes away or less.
+    pub ends_at: Option<i64>,
+    pub ending_soon: bool,
     pub layout: LayoutKind,
     /// Who is talking (the big picture in the speaker views).
     pub active_speaker: Option<ParticipantId>,
@@ -59,6 +63,8 @@ fn live_view(state: &AppState, id: &str) -> CloudResult<LiveView> {
     Ok(LiveView {
         meeting_id: id.to_string(),
         controls: state.focus.controls(id).unwrap_or_default(),
+        ends_at: state.focus.deadline(id).0,
+        ending_soon: state.focus.deadline(id).1,
         layout: conference.layout_kind(),
         active_speaker: conference.active_speaker(),
         participants,

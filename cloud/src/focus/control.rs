@@ -90,6 +90,8 @@ pub enum Action {
     /// Nobody new joins while locked.
     Lock,
     Unlock,
+    /// 30 minutes more for a scheduled meeting (at most 24 hours in all).
+    Extend,
     /// Every call ends; a one-off meeting is over.
     EndForAll,
 }
@@ -128,6 +130,7 @@ impl Action {
             Self::Remove { .. } => "remove",
             Self::Lock => "lock",
             Self::Unlock => "unlock",
+            Self::Extend => "extend",
             Self::EndForAll => "end_for_all",
         }
     }
@@ -167,6 +170,10 @@ pub enum Denial {
     NotInProgress,
     #[error("a name must have 1 to 64 characters")]
     BadName,
+    #[error("this meeting has no end time to extend")]
+    NoEndTime,
+    #[error("a meeting runs at most 24 hours")]
+    TooLong,
 }
 
 impl Denial {
@@ -179,6 +186,8 @@ impl Denial {
             Self::NoParticipant => "no_participant",
             Self::NotInProgress => "not_in_progress",
             Self::BadName => "bad_name",
+            Self::NoEndTime => "no_end_time",
+            Self::TooLong => "meeting_too_long",
         }
     }
 
@@ -187,6 +196,7 @@ impl Denial {
         match self {
             Self::NoParticipant | Self::NotInProgress => 404,
             Self::BadName => 400,
+            Self::NoEndTime | Self::TooLong => 409,
             _ => 403,
         }
     }

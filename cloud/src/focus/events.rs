@@ -248,6 +248,7 @@ impl Focus {
             content,
             controls,
             you: Some(subscription.participant),
+            deadline: self.deadline(&subscription.meeting_id),
         });
         let mut out = Outgoing::new(Method::Notify, cseq);
         out.extra = vec![
@@ -306,5 +307,7 @@ fn denial_phrase(denial: Denial) -> &'static str {
         Denial::NoParticipant => "No Such Participant",
         Denial::NotInProgress => "Meeting Not In Progress",
         Denial::BadName => "Bad Name",
+        Denial::NoEndTime => "No End Time",
+        Denial::TooLong => "Meeting Too Long",
     }
 }

@@ -172,6 +172,7 @@ impl Focus {
                 return Ok(After::Remove(*participant));
             }
             Action::Lock | Action::Unlock => live.controls.locked = *action == Action::Lock,
+            Action::Extend => live.deadline = live.deadline.extended(self.clock.now_secs())?,
             Action::EndForAll => return Ok(After::EndForAll),
         }
         Ok(After::Nothing)

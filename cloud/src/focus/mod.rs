@@ -17,6 +17,7 @@
 //! | `ending.rs` | a meeting ended from the cloud: every call sent a BYE saying why (and the BYE itself, shared with the waiting room) |
 //! | `control.rs` | host controls, pure: roles, actions, who may take which |
 //! | `hosting.rs` | a permitted host action carried out: the roster, the media (mute, pictures), BYEs, the audit log, the roster NOTIFYs |
+//! | `timing.rs` | a scheduled meeting's end: the 15-minute notice, the end at its time, the host's extensions |
 //!
 //! The synchronous SIP core answers `100 Trying` and hands these requests
 //! over (`sip::Deferred`); this side answers through the request's
@@ -38,6 +39,7 @@ pub mod reject;
 pub mod roster;
 pub mod sdp;
 pub mod target;
+mod timing;
 mod waiting;
 
 use std::collections::HashMap;
@@ -172,6 +174,8 @@ struct Live {
     /// Identities the host removed: refused if they dial in again while
     /// the meeting runs.
     removed: std::collections::HashSet<String>,
+    /// When the meeting ends unless extended (`timing.rs`).
+    deadline: timing::Deadline,
 }
 
 /// What [`Focus::new`] needs.
@@ -244,11 +248,13 @@ impl Focus {
     /// Serves the requests the SIP core hands over until it stops.
     pub async fn run(self: Arc<Self>, mut requests: mpsc::UnboundedReceiver<Deferred>) {
         let sweeper = tokio::spawn(self.clone().drop_silent());
+        let timekeeper = tokio::spawn(self.clone().keep_time());
         while let Some(deferred) = requests.recv().await {
             let focus = self.clone();
             tokio::spawn(async move { focus.handle(deferred).await });
         }
         sweeper.abort();
+        timekeeper.abort();
     }
 
     /// Drops participants whose media stopped without a BYE, checking a
@@ -353,6 +359,7 @@ impl Focus {
                 roster: Vec::new(),
                 controls: Controls::default(),
                 removed: Default::default(),
+                deadline: timing::Deadline::Unknown,
             },
         );
         self.meetings.set_running(meeting_id, true);

@@ -6,7 +6,9 @@
 //! in `conference-state` and `user` — the layout the subscriber watches,
 //! whether the meeting's content is the subscriber's own (a room whose
 //! content was replaced, or stopped for it, learns so here), the host's
-//! settings (`<locked>`, `<self-unmute>`), the subscriber's own
+//! settings (`<locked>`, `<self-unmute>`), the meeting's end
+//! (`<ends-at>`, seconds, and `<ending-soon>` within 15 minutes of it),
+//! the subscriber's own
 //! participant id (`<you>`, what its host actions name) and, per user,
 //! `<state id=… muted=… by-host=… video-stopped=… hand=…/>`.
 //!
@@ -59,6 +61,9 @@ pub struct Roster<'a> {
     pub controls: Controls,
     /// The subscriber's own participant id.
     pub you: Option<crate::media::ParticipantId>,
+    /// When the meeting ends (seconds since the epoch; `None`: no end) and
+    /// whether that is 15 minutes away or less.
+    pub deadline: (Option<i64>, bool),
 }
 
 /// The `conference-info` document.
@@ -93,6 +98,12 @@ pub fn conference_info(roster: &Roster<'_>) -> String {
          <self-unmute xmlns=\"{LAYOUT_NS}\">{}</self-unmute>\n",
         controls.locked, controls.allow_self_unmute
     ));
+    if let (Some(end), soon) = roster.deadline {
+        xml.push_str(&format!(
+            "  <ends-at xmlns=\"{LAYOUT_NS}\">{end}</ends-at>\n  \
+             <ending-soon xmlns=\"{LAYOUT_NS}\">{soon}</ending-soon>\n"
+        ));
+    }
     if let Some(you) = roster.you {
         xml.push_str(&format!("  <you xmlns=\"{LAYOUT_NS}\">{you}</you>\n"));
     }
@@ -208,7 +219,14 @@ mod tests {
                 mute_on_entry: false,
             },
             you: Some(2),
+            deadline: (Some(1_796_380_800), true),
         });
+        assert!(xml.contains(&format!(
+            "<ends-at xmlns=\"{LAYOUT_NS}\">1796380800</ends-at>"
+        )));
+        assert!(xml.contains(&format!(
+            "<ending-soon xmlns=\"{LAYOUT_NS}\">true</ending-soon>"
+        )));
         assert!(xml.contains(&format!("<locked xmlns=\"{LAYOUT_NS}\">true</locked>")));
         assert!(xml.contains(&format!(
             "<self-unmute xmlns=\"{LAYOUT_NS}\">false</self-unmute>"

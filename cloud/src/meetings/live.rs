@@ -10,8 +10,8 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use super::join::MeetingState;
-use super::{recurrence_of, Meetings};
+use super::join::{MeetingState, JOIN_EARLY_SECS};
+use super::{recurrence_of, schedule_of, Meetings};
 use crate::error::{CloudError, CloudResult};
 use crate::lock;
 use crate::store::MeetingRow;
@@ -40,6 +40,20 @@ impl Meetings {
         } else {
             set.remove(meeting_id);
         }
+    }
+
+    /// The occurrence a conference starting at `now` belongs to: its
+    /// (start, end) in seconds; `None` for a device's meeting room (always
+    /// open, no end).
+    pub async fn occurrence(&self, meeting_id: &str, now: i64) -> CloudResult<Option<(i64, i64)>> {
+        let row = self.row(meeting_id).await?;
+        let Some(schedule) = schedule_of(&row) else {
+            return Ok(None);
+        };
+        let start = schedule
+            .current(now, JOIN_EARLY_SECS)
+            .or_else(|| schedule.next(now));
+        Ok(start.map(|s| (s, s + schedule.duration_secs)))
     }
 
     /// The host ended the meeting for all: a one-off scheduled meeting is
