@@ -72,6 +72,21 @@ fn states() -> Vec<(String, UiState, TerminalStatus)> {
         ui.dhcp = page != Page::NetworkStatic;
         out.push((format!("{page:?}"), ui, status.clone()));
     }
+    // A meeting's pages as its host and a guest see them.
+    for (page, host) in [Page::InCall, Page::Participants, Page::HostMenu]
+        .into_iter()
+        .flat_map(|p| [(p, true), (p, false)])
+    {
+        let mut ui = UiState::new(&Settings::default(), true);
+        ui.page = page;
+        ui.meeting.in_meeting = true;
+        ui.meeting.host_rights = host;
+        out.push((
+            format!("{page:?} in a meeting, host {host}"),
+            ui,
+            status.clone(),
+        ));
+    }
     for field in [Field::Server, Field::Gateway] {
         let mut ui = UiState::new(&Settings::default(), false);
         ui.page = if field == Field::Server {

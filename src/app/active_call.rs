@@ -158,6 +158,9 @@ pub fn follow(
                                 return;
                             }
                             let now = roster.borrow_and_update().clone();
+                            if let Some(now) = &now {
+                                ui.send_modify(|ui| ui.roster_changed(now));
+                            }
                             status.send_modify(|s| s.call_roster = now);
                         }
                         _ = measure.tick(), if sending => {

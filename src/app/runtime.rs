@@ -44,6 +44,8 @@ fn no_events() -> SessionEvents {
     }
 }
 
+type HostAnswerResult = Result<super::HostOutcome, super::HostActionError>;
+
 impl Runtime {
     pub fn new(
         options: TerminalOptions,
@@ -161,7 +163,7 @@ impl Runtime {
                 self.effect(effect).await;
             }
             Command::Text(text) => self.published.ui(|ui| ui.type_text(&text)),
-            Command::PickContact(index) => self.published.ui(|ui| ui.pick_contact(index)),
+            Command::PickContact(index) => self.published.ui(|ui| ui.pick(index)),
             Command::Join { user, peer, reply } => {
                 self.calls.show_peer(&peer);
                 let meeting = matches!(peer, CallPeer::Meeting(_));
@@ -189,22 +191,10 @@ impl Runtime {
                 }
             }
             Command::HostAction { action, reply } => {
-                let roster = self.published.status.borrow().call_roster.clone();
-                let body = super::hosting::prepare(action, roster.as_ref());
-                match (&self.session, body) {
-                    (Some(session), Ok(body)) => {
-                        let answer = super::hosting::send(session.agent(), body).await;
-                        tokio::spawn(async move {
-                            let _ = reply.send(answer.await);
-                        });
-                    }
-                    (None, _) => {
-                        let _ = reply.send(Err(super::HostActionError::NotInMeeting));
-                    }
-                    (_, Err(why)) => {
-                        let _ = reply.send(Err(why));
-                    }
-                }
+                let answer = self.host_action(action).await;
+                tokio::spawn(async move {
+                    let _ = reply.send(answer.await);
+                });
             }
             Command::Barrier(done) | Command::Shutdown(done) => {
                 let _ = done.send(());
@@ -269,6 +259,15 @@ impl Runtime {
             }
             Some(Effect::Decline) => self.decline().await,
             Some(Effect::HangUp) => self.hang_up().await,
+            Some(Effect::Host(action)) => {
+                let answer = self.host_action(action).await;
+                tokio::spawn(async move {
+                    match answer.await {
+                        Ok(outcome) if outcome.status < 300 => {}
+                        outcome => tracing::info!(?outcome, "the meeting refused a host action"),
+                    }
+                });
+            }
             Some(Effect::ToggleMute) => self.set_muted(!self.media.muted_anywhere()).await,
             Some(Effect::ToggleCamera) => self.media.toggle_camera(),
             Some(Effect::ChangeVolume(delta)) => self.media.change_volume(delta),
@@ -308,6 +307,27 @@ impl Runtime {
     async fn decline(&mut self) {
         if let Some(session) = &self.session {
             self.calls.decline(session.agent()).await;
+        }
+    }
+
+    /// Sends a host action (from the screen or the control API) to the
+    /// meeting; the answer comes through the returned future.
+    async fn host_action(
+        &self,
+        action: serde_json::Value,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = HostAnswerResult> + Send>> {
+        let roster = self.published.status.borrow().call_roster.clone();
+        match (
+            &self.session,
+            super::hosting::prepare(action, roster.as_ref()),
+        ) {
+            (Some(session), Ok(body)) => {
+                Box::pin(super::hosting::send(session.agent(), body).await)
+            }
+            (None, _) => Box::pin(std::future::ready(Err(
+                super::HostActionError::NotInMeeting,
+            ))),
+            (_, Err(why)) => Box::pin(std::future::ready(Err(why))),
         }
     }
 

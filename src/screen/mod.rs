@@ -88,6 +88,10 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     pages::dial::apply(&window.global::<DialPageState>(), ui);
     pages::incoming::apply(&window.global::<IncomingPageState>(), ui);
     pages::in_call::apply(&window.global::<InCallPageState>(), &view);
+    let in_call = window.global::<InCallPageState>();
+    in_call.set_in_meeting(ui.meeting.in_meeting);
+    in_call.set_host_rights(ui.meeting.host_rights);
+    pages::participants::apply(&window.global::<ParticipantsPageState>(), ui);
     let now = pages::cast::unix_now();
     pages::cast::apply_share(&window.global::<SharePageState>(), status, now);
     pages::cast::apply_casting(&window.global::<CastingPageState>(), status);

@@ -363,6 +363,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         key_frame_requests: 9,
     });
     states.push(("in-call-lossy", in_call.clone(), lossy));
+    states.extend(host_states(&in_call, &online));
     let mut calling_status = online.clone();
     calling_status.call = Some(CallState::Calling);
     states.push(("calling", in_call, calling_status));
@@ -404,6 +405,75 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
     });
     states.push(("incoming", incoming, ringing_status));
     states.extend(cast_states(&online_for_cast));
+    states
+}
+
+/// A meeting this room hosts: the Participants page with a guest picked,
+/// the Host menu, and a guest room the host muted (its notice).
+fn host_states(
+    in_call: &UiState,
+    online: &TerminalStatus,
+) -> Vec<(&'static str, UiState, TerminalStatus)> {
+    use crate::sip::conference::{Roster, RosterMember};
+    use crate::ui::Page;
+    let member = |id: u64, name: &str| RosterMember {
+        id: Some(id),
+        ..RosterMember::named(name)
+    };
+    let roster = |you: u64| Roster {
+        count: 4,
+        members: vec![
+            RosterMember {
+                host: true,
+                ..member(1, "Boardroom 3F")
+            },
+            RosterMember {
+                muted: true,
+                muted_by_host: true,
+                hand_raised: true,
+                ..member(2, "Huddle 2")
+            },
+            RosterMember {
+                co_host: true,
+                ..member(3, "Alice")
+            },
+            RosterMember {
+                video_stopped: true,
+                ..member(4, "Shanghai Office")
+            },
+        ],
+        layout: Some("speaker".into()),
+        version: 7,
+        content: None,
+        locked: true,
+        self_unmute: false,
+        you: Some(you),
+        ends_at: Some(1_796_385_600),
+        ending_soon: false,
+    };
+    let mut status = online.clone();
+    status.call = Some(CallState::Established {
+        remote_sdp: String::new(),
+    });
+    let mut states = Vec::new();
+    let mut host = in_call.clone();
+    host.roster_changed(&roster(1));
+    let mut participants = host.clone();
+    participants.activate(crate::ui::Control::Participants);
+    participants.pick(1);
+    participants.focus = (1, 0);
+    let mut host_status = status.clone();
+    host_status.call_roster = Some(roster(1));
+    states.push(("participants", participants, host_status.clone()));
+    let mut menu = host.clone();
+    menu.page = Page::HostMenu;
+    menu.meeting.allow_self_unmute = false;
+    states.push(("host-menu", menu, host_status));
+    let mut guest = in_call.clone();
+    guest.roster_changed(&roster(2));
+    let mut guest_status = status;
+    guest_status.call_roster = Some(roster(2));
+    states.push(("in-call-muted-by-host", guest, guest_status));
     states
 }
 

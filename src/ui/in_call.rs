@@ -1,6 +1,7 @@
-//! The call under way: mute, camera, layout, the speaker's level, leave
-//! (Home and Back do not walk away from it); and where the screen goes when
-//! a call starts or ends.
+//! The call under way: mute, camera, layout, the speaker's level, the
+//! meeting's Participants page and Host menu, leave (Home and Back do not
+//! walk away from it); and where the screen goes when a call starts or
+//! ends.
 
 use super::{Control, Effect, Page, UiState, VOLUME_STEP};
 
@@ -13,6 +14,14 @@ impl UiState {
             Control::VolumeDown => Effect::ChangeVolume(-VOLUME_STEP),
             Control::VolumeUp => Effect::ChangeVolume(VOLUME_STEP),
             Control::Leave => Effect::HangUp,
+            Control::Participants => {
+                self.go(Page::Participants);
+                return None;
+            }
+            Control::HostMenu => {
+                self.go(Page::HostMenu);
+                return None;
+            }
             _ => return None,
         })
     }
@@ -20,6 +29,7 @@ impl UiState {
     /// A call began (from this screen or the control API): its page shows,
     /// unless the wizard is on screen.
     pub fn call_started(&mut self) {
+        self.meeting = Default::default();
         if !self.in_wizard() {
             self.go(Page::InCall);
         }
@@ -29,7 +39,11 @@ impl UiState {
     /// (Join or Dial), where the reason shows and the number can be
     /// corrected; anything else goes Home.
     pub fn call_ended(&mut self, refused: bool) {
-        if matches!(self.page, Page::InCall | Page::Incoming) {
+        self.meeting = Default::default();
+        if matches!(
+            self.page,
+            Page::InCall | Page::Incoming | Page::Participants | Page::HostMenu
+        ) {
             self.meeting_password.clear();
             if refused {
                 let back = if self.call_from == Page::Dial {

@@ -14,6 +14,7 @@
 //! | `dial.rs` | dial | a room's number, the directory |
 //! | `incoming.rs` | incoming | a call ringing here |
 //! | `in_call.rs` | in call | the call's controls; where a call's end leads |
+//! | `participants.rs` | participants, host menu | the meeting's people and a host's actions on them and on the meeting |
 //! | `cast.rs` | share, casting, cast request | the casting code, a cast on screen, a take-over asked of the room |
 //!
 //! Here: the state, focus movement, what the remote's keys do on any page
@@ -28,12 +29,14 @@ mod incoming;
 mod join;
 mod keyboard;
 mod pages;
+mod participants;
 mod settings;
 mod wizard;
 
 pub use join::JoinField;
 pub use keyboard::Field;
 pub use pages::{Control, Page};
+pub use participants::{MeetingPanel, PanelMember};
 
 use serde::Serialize;
 
@@ -72,6 +75,8 @@ pub enum Effect {
     ChangeVolume(i8),
     /// Watch the meeting's next layout.
     CycleLayout,
+    /// A host action in the meeting (the cloud's JSON form).
+    Host(serde_json::Value),
     /// Stop the cast on screen.
     StopCast,
     /// The room's answer to someone asking to take over the cast.
@@ -128,6 +133,10 @@ pub struct UiState {
     pub cast_take_over: roomterm_proto::TakeOver,
     /// The page a cast replaced: where the room returns when it ends.
     pub cast_return: Page,
+    /// The meeting as the roster last said: who is in it, the one picked
+    /// on the Participants page, this room's rights and the host's
+    /// settings (`participants.rs`).
+    pub meeting: MeetingPanel,
     /// The network settings last accepted.
     #[serde(skip)]
     network: NetworkSettings,
@@ -179,6 +188,7 @@ impl UiState {
             auto_answer: settings.auto_answer,
             cast_take_over: settings.cast_take_over,
             cast_return: Page::Home,
+            meeting: MeetingPanel::default(),
             network: settings.network.clone(),
             focus_under_keyboard: (0, 0),
         }
@@ -189,7 +199,10 @@ impl UiState {
     pub fn rows(&self) -> &'static [&'static [Control]] {
         match self.editing {
             Some(field) => field.keyboard(),
-            None => self.page.rows(),
+            // A call with one room: no Participants, no Host menu.
+            None if self.page == Page::InCall && !self.meeting.in_meeting => Page::CALL_ROWS,
+            None if self.meeting.host_rights => self.page.rows(),
+            None => self.page.guest_rows(),
         }
     }
 
@@ -411,13 +424,13 @@ impl UiState {
             Page::Incoming => self.incoming_control(control),
             Page::InCall => self.in_call_control(control),
             Page::Share | Page::Casting | Page::CastRequest => self.cast_control(control),
+            Page::Participants | Page::HostMenu => self.meeting_control(control),
         }
     }
 
     /// Where `control` sits on the current page (a tap moves focus there).
     fn position_of(&self, control: Control) -> Option<(usize, usize)> {
-        self.page
-            .rows()
+        self.rows()
             .iter()
             .enumerate()
             .find_map(|(r, row)| row.iter().position(|c| *c == control).map(|col| (r, col)))
@@ -456,12 +469,15 @@ mod tests {
 
     #[test]
     fn the_d_pad_reaches_every_control_on_every_page_and_keyboard() {
-        for page in Page::ALL {
+        for (page, host) in Page::ALL.into_iter().flat_map(|p| [(p, true), (p, false)]) {
             let mut ui = UiState::new(&Settings::default(), false);
             ui.page = page;
+            ui.meeting.host_rights = host;
+            ui.meeting.in_meeting = true;
+            let rows = if host { page.rows() } else { page.guest_rows() };
             let all: std::collections::HashSet<_> =
-                page.rows().iter().flat_map(|r| r.iter().copied()).collect();
-            assert_eq!(reachable(&ui), all, "{page:?}");
+                rows.iter().flat_map(|r| r.iter().copied()).collect();
+            assert_eq!(reachable(&ui), all, "{page:?} host {host}");
         }
         for field in [Field::Server, Field::Address] {
             let mut ui = UiState::new(&Settings::default(), false);

@@ -36,11 +36,15 @@ pub enum Page {
     Casting,
     /// Someone asks to take over the cast showing: allow or decline.
     CastRequest,
+    /// In a meeting: who is in it; for a host, what to do to one of them.
+    Participants,
+    /// In a meeting, for a host: mute all, lock, extend, end for all.
+    HostMenu,
 }
 
 impl Page {
     /// Every page, in the order the wizard and the menus meet them.
-    pub const ALL: [Page; 16] = [
+    pub const ALL: [Page; 18] = [
         Page::Language,
         Page::Network,
         Page::NetworkStatic,
@@ -57,6 +61,8 @@ impl Page {
         Page::Share,
         Page::Casting,
         Page::CastRequest,
+        Page::Participants,
+        Page::HostMenu,
     ];
 
     /// Controls in rows, top to bottom, left to right.
@@ -102,7 +108,32 @@ impl Page {
                 &[Delete, Key0, JoinMeeting],
                 &[Back],
             ],
-            Page::InCall => &[&[Mute, Camera, Layout, VolumeDown, VolumeUp, Leave]],
+            Page::InCall => &[&[
+                Mute,
+                Camera,
+                Layout,
+                VolumeDown,
+                VolumeUp,
+                Participants,
+                HostMenu,
+                Leave,
+            ]],
+            Page::Participants => &[
+                &[ParticipantPrev, ParticipantNext],
+                &[
+                    ParticipantMute,
+                    ParticipantVideo,
+                    ParticipantCoHost,
+                    ParticipantHost,
+                    ParticipantRemove,
+                ],
+                &[RaiseHand, Back],
+            ],
+            Page::HostMenu => &[
+                &[MuteAll, SelfUnmute, UnmuteAll],
+                &[LockMeeting, ExtendMeeting, EndForAll],
+                &[Back],
+            ],
             Page::Dial => &[
                 &[NumberField],
                 &[DirectoryPrev, DirectoryNext],
@@ -116,6 +147,36 @@ impl Page {
             Page::Share => &[&[Back]],
             Page::Casting => &[&[StopCast]],
             Page::CastRequest => &[&[AllowCast, DeclineCast]],
+        }
+    }
+
+    /// The in-call rows of a call with a single room (not a meeting).
+    pub const CALL_ROWS: &'static [&'static [Control]] = &[&[
+        Control::Mute,
+        Control::Camera,
+        Control::Layout,
+        Control::VolumeDown,
+        Control::VolumeUp,
+        Control::Leave,
+    ]];
+
+    /// The rows a participant without host rights has: the pages of a
+    /// meeting without the host's controls.
+    pub fn guest_rows(self) -> &'static [&'static [Control]] {
+        use Control::*;
+        match self {
+            Page::InCall => &[&[
+                Mute,
+                Camera,
+                Layout,
+                VolumeDown,
+                VolumeUp,
+                Participants,
+                Leave,
+            ]],
+            Page::Participants => &[&[ParticipantPrev, ParticipantNext], &[RaiseHand, Back]],
+            Page::HostMenu => &[&[Back]],
+            other => other.rows(),
         }
     }
 
@@ -134,6 +195,7 @@ impl Page {
             Page::Activation => Some(Page::Server),
             Page::Settings | Page::Join | Page::Dial | Page::Share => Some(Page::Home),
             Page::Diagnostics | Page::ConfirmReset => Some(Page::Settings),
+            Page::Participants | Page::HostMenu => Some(Page::InCall),
         }
     }
 }
@@ -207,6 +269,30 @@ pub enum Control {
     VolumeDown,
     VolumeUp,
     Leave,
+    /// In a meeting: the Participants page, the Host menu.
+    Participants,
+    HostMenu,
+    /// On the Participants page: the previous and next participant, and
+    /// what a host does to the one picked — mute or unmute, stop or start
+    /// its picture, make it co-host (or guest again), hand it the host
+    /// role, remove it; and this room's own hand.
+    ParticipantPrev,
+    ParticipantNext,
+    ParticipantMute,
+    ParticipantVideo,
+    ParticipantCoHost,
+    ParticipantHost,
+    ParticipantRemove,
+    RaiseHand,
+    /// In the Host menu: mute everyone else, whether they may unmute
+    /// themselves (a toggle), lift every mute; lock or unlock, 30 minutes
+    /// more, end the meeting for everyone.
+    MuteAll,
+    SelfUnmute,
+    UnmuteAll,
+    LockMeeting,
+    ExtendMeeting,
+    EndForAll,
     /// On-screen keyboard: erase the last character.
     Backspace,
     /// On-screen keyboard: close it, keeping the text.

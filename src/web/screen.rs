@@ -54,6 +54,8 @@ pub fn ui_view(terminal: &Terminal) -> serde_json::Value {
         "directory_selected": ui.directory_selected,
         "caller": {"name": ui.caller_name, "number": ui.caller_number},
         "auto_answer": ui.auto_answer,
+        // The Participants page and the Host menu.
+        "meeting": ui.meeting,
         "call": status.call,
     })
 }

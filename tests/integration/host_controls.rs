@@ -109,7 +109,7 @@ async fn a_host_mutes_all_removes_locks_and_ends_the_meeting_on_real_calls() {
             .unwrap()
             .participant
     };
-    let (yellow_id, baresip_id) = (who(Some("SN-H1")), who(None));
+    let (yellow_id, magenta_id, baresip_id) = (who(Some("SN-H1")), who(Some("SN-H2")), who(None));
     let roles: Vec<_> = roster.iter().map(|e| e.role.as_str()).collect();
     assert_eq!(roles, ["host", "guest", "guest"], "{roster:?}");
     let meeting: Value = admin
@@ -200,11 +200,48 @@ async fn a_host_mutes_all_removes_locks_and_ends_the_meeting_on_real_calls() {
     assert_eq!(cloud.focus.roster(&id).len(), 2);
     drop(again);
 
-    // Locked: a new room is refused with the Locked reason.
+    // On the host's touchscreen: Participants, magenta picked, Mute — the
+    // host no longer hears magenta, and magenta's roster says so.
+    let tap = |control: &'static str| {
+        let remote = &yellow.remote;
+        async move {
+            remote.post("/tap", json!({ "control": control })).await;
+        }
+    };
+    tap("participants").await;
+    yellow.remote.ui_page("participants").await;
+    for _ in 0..3 {
+        let ui = yellow.remote.get("/ui").await;
+        if ui["meeting"]["selected"] == magenta_id {
+            break;
+        }
+        tap("participant_next").await;
+    }
+    let ui = yellow.remote.get("/ui").await;
+    assert_eq!(ui["meeting"]["selected"], magenta_id, "{ui}");
+    tap("participant_mute").await;
+    magenta
+        .remote
+        .wait_status(|s| me(s)["muted_by_host"] == true)
+        .await;
+    let at_host = hears(&yellow, &tones, |l| l[1] < ABSENT);
+    assert!(at_host[1] < ABSENT, "magenta still heard: {at_host:?}");
+    tap("back").await;
+
+    // With the remote: right to Host, OK, down to Lock, OK — locked, and
+    // every room's roster says so.
     yellow
         .remote
-        .post("/call/host", json!({ "action": "lock" }))
+        .keys(&["right", "right", "right", "right", "right", "right", "ok"])
         .await;
+    yellow.remote.ui_page("host_menu").await;
+    yellow.remote.keys(&["down", "ok"]).await;
+    magenta
+        .remote
+        .wait_status(|s| s["call"]["roster"]["locked"] == true)
+        .await;
+
+    // Locked: a new room is refused with the Locked reason.
     let cyan = Room::start(
         dirs[2].path(),
         &cloud,
@@ -240,6 +277,7 @@ async fn a_host_mutes_all_removes_locks_and_ends_the_meeting_on_real_calls() {
         ("lock", "not_host"),
         ("unmute_all", "ok"),
         ("remove", "ok"),
+        ("mute", "ok"),
         ("lock", "ok"),
     ]
     .map(|(a, o)| (a.to_string(), o.to_string()));

@@ -7,6 +7,7 @@ pub mod dial;
 pub mod in_call;
 pub mod incoming;
 pub mod join;
+pub mod participants;
 pub mod settings;
 pub mod wizard;
 
