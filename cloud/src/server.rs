@@ -237,7 +237,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
             code_period: config.cast_code_period,
             answer_timeout: config.cast_answer_timeout,
         },
-        clock,
+        clock.clone(),
     ));
     let app = api::router(AppState {
         devices: devices.clone(),
@@ -245,6 +245,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         focus: focus.clone(),
         casting: casting.clone(),
         admin_token_hash: secrets::hash_token(&admin_token),
+        control: Arc::new(api::ControlSessions::new(clock.clone())),
     });
     let http = HttpServer::start(
         listener,

@@ -40,7 +40,7 @@ pub struct LiveParticipant {
     pub watching: Option<LayoutKind>,
 }
 
-fn live_view(state: &AppState, id: &str) -> CloudResult<LiveView> {
+pub(super) fn live_view(state: &AppState, id: &str) -> CloudResult<LiveView> {
     let conference = state.focus.conference(id).ok_or(CloudError::Coded {
         status: 404,
         code: "not_in_progress",
@@ -129,7 +129,7 @@ pub async fn audit(
 }
 
 /// A refused host action as the API says it.
-fn refused(denial: Denial) -> CloudError {
+pub(super) fn refused(denial: Denial) -> CloudError {
     CloudError::Coded {
         status: denial.status(),
         code: denial.code(),

@@ -6,12 +6,15 @@ mod admin;
 mod cast;
 mod cast_page;
 mod channel;
+mod control_page;
+pub use control_page::Sessions as ControlSessions;
 mod device;
 mod error;
 mod extract;
 mod live;
 mod meetings;
 mod updates;
+mod web;
 
 use std::sync::Arc;
 
@@ -32,6 +35,8 @@ pub struct AppState {
     pub casting: Arc<crate::cast::Casting>,
     /// SHA-256 of the admin bearer token.
     pub admin_token_hash: String,
+    /// Who is signed in to the conference-control page.
+    pub control: Arc<control_page::Sessions>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -83,8 +88,16 @@ pub fn router(state: AppState) -> Router {
         .route("/whip", post(cast::offer))
         .route("/whip/{session}", patch(cast::trickle).delete(cast::stop))
         .route("/whip/{session}/events", get(cast::events));
+    let control = Router::new()
+        .route("/sign-in", post(control_page::sign_in))
+        .route("/sign-out", post(control_page::sign_out))
+        .route("/assets/{name}", get(control_page::asset))
+        .route("/{meeting}", get(control_page::page))
+        .route("/{meeting}/live", get(control_page::live))
+        .route("/{meeting}/action", post(control_page::act));
     Router::new()
         .nest(DEVICE_API, device)
+        .nest("/control", control)
         .nest(ADMIN_API, admin)
         .nest("/cast", casting)
         // Typed with a slash, the page all the same.

@@ -185,6 +185,8 @@ impl Focus {
     /// Sends every subscriber of the meeting its roster now (someone
     /// joined or left, or layouts changed); expired subscriptions go.
     pub(super) fn notify_meeting(&self, meeting_id: &str) {
+        // Nobody listening is no error.
+        let _ = self.changes.send(meeting_id.to_string());
         let now = Instant::now();
         let mut subscriptions = lock(&self.subscriptions);
         subscriptions.retain(|_, s| s.expires_at > now);

@@ -219,6 +219,9 @@ pub struct Focus {
     /// Joins being decided per meeting ID (they hold a place).
     joining: Arc<Mutex<HashMap<String, u32>>>,
     next_participant: AtomicU64,
+    /// The meeting ID of every change a roster NOTIFY tells (join, leave,
+    /// layout, host action, time): the live pages follow it.
+    changes: tokio::sync::broadcast::Sender<String>,
 }
 
 impl Focus {
@@ -242,6 +245,7 @@ impl Focus {
             deciding: Mutex::new(HashMap::new()),
             joining: Arc::default(),
             next_participant: AtomicU64::new(1),
+            changes: tokio::sync::broadcast::channel(256).0,
         })
     }
 
@@ -305,6 +309,12 @@ impl Focus {
             .get(meeting_id)
             .map(|live| live.roster.clone())
             .unwrap_or_default()
+    }
+
+    /// Every change to a running meeting, by its ID (a slow reader that
+    /// falls behind hears `Lagged` and reads the meeting afresh).
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.changes.subscribe()
     }
 
     /// The meeting's conference media, while anyone is in it.

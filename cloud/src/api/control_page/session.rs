@@ -1,0 +1,226 @@
+//! Who is signed in to the conference-control page: an enterprise admin
+//! who gave the admin token gets a session (a random id in a Secure,
+//! HttpOnly, SameSite=Strict cookie; only its hash is kept), for 8 hours.
+//! Wrong tokens are locked out per address as wrong activation codes are
+//! (10 in 5 minutes lock the address for 10 minutes).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use axum::http::{header, HeaderMap};
+
+use crate::clock::SharedClock;
+use crate::devices::lockout::Lockout;
+use crate::lock;
+use crate::secrets;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "roomcloud_control";
+/// How long a session lasts.
+pub const SESSION_SECS: i64 = 8 * 3600;
+/// At most this many sessions are kept (the oldest go first).
+const MAX_SESSIONS: usize = 1024;
+
+/// Why a sign-in failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInError {
+    Wrong,
+    /// Seconds the address must wait.
+    Locked(u64),
+}
+
+pub struct Sessions {
+    clock: SharedClock,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Session id hash → when it expires (seconds).
+    sessions: HashMap<String, i64>,
+    lockout: Lockout,
+}
+
+impl Sessions {
+    pub fn new(clock: SharedClock) -> Self {
+        Self {
+            clock,
+            inner: Mutex::default(),
+        }
+    }
+
+    /// Checks `token` against the admin token's hash; a new session id
+    /// when it is right.
+    pub fn sign_in(
+        &self,
+        token: &str,
+        admin_hash: &str,
+        ip: IpAddr,
+    ) -> Result<String, SignInError> {
+        let now = self.clock.now_secs();
+        let mut inner = lock(&self.inner);
+        if let Some(secs) = inner.lockout.locked_for(ip, now) {
+            return Err(SignInError::Locked(secs));
+        }
+        let given = secrets::hash_token(token.trim());
+        let right: bool =
+            subtle::ConstantTimeEq::ct_eq(given.as_bytes(), admin_hash.as_bytes()).into();
+        if !right {
+            return Err(match inner.lockout.record_failure(ip, now) {
+                Some(secs) => SignInError::Locked(secs),
+                None => SignInError::Wrong,
+            });
+        }
+        inner.sessions.retain(|_, expires| *expires > now);
+        if inner.sessions.len() >= MAX_SESSIONS {
+            let oldest = inner
+                .sessions
+                .iter()
+                .min_by_key(|(_, expires)| **expires)
+                .map(|(id, _)| id.clone());
+            if let Some(oldest) = oldest {
+                inner.sessions.remove(&oldest);
+            }
+        }
+        let id = secrets::new_token("rcs_");
+        inner
+            .sessions
+            .insert(secrets::hash_token(&id), now + SESSION_SECS);
+        Ok(id)
+    }
+
+    /// Whether the request's cookie names a live session.
+    pub fn signed_in(&self, headers: &HeaderMap) -> bool {
+        let Some(id) = cookie(headers) else {
+            return false;
+        };
+        let now = self.clock.now_secs();
+        lock(&self.inner)
+            .sessions
+            .get(&secrets::hash_token(id))
+            .is_some_and(|expires| *expires > now)
+    }
+
+    /// Ends the request's session.
+    pub fn sign_out(&self, headers: &HeaderMap) {
+        if let Some(id) = cookie(headers) {
+            lock(&self.inner).sessions.remove(&secrets::hash_token(id));
+        }
+    }
+}
+
+/// The session cookie's value in the request, if any.
+fn cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == COOKIE).then_some(value.trim())
+        })
+}
+
+/// The `Set-Cookie` value that starts (`Some(id)`) or ends a session.
+pub fn set_cookie(id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!(
+            "{COOKIE}={id}; Path=/control; Max-Age={SESSION_SECS}; Secure; HttpOnly; SameSite=Strict"
+        ),
+        None => format!("{COOKIE}=; Path=/control; Max-Age=0; Secure; HttpOnly; SameSite=Strict"),
+    }
+}
+
+/// A request the page's own script sent, not another site's: the browser
+/// says the request is same-origin (`Sec-Fetch-Site`), or its `Origin`
+/// names this host. With the SameSite=Strict cookie this keeps other
+/// sites from acting through a signed-in browser.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if let Some(site) = fetch_site {
+        return site == "same-origin";
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    match (host, origin) {
+        (Some(host), Some(origin)) => origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use axum::http::HeaderValue;
+
+    fn with_cookie(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn the_admin_token_signs_in_for_eight_hours_and_sign_out_ends_it() {
+        let clock = ManualClock::new();
+        let sessions = Sessions::new(clock.clone());
+        let hash = secrets::hash_token("rta_secret");
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(sessions.sign_in("nope", &hash, ip), Err(SignInError::Wrong));
+        let id = sessions.sign_in(" rta_secret ", &hash, ip).unwrap();
+        let headers = with_cookie(&format!("a=b; {COOKIE}={id}"));
+        assert!(sessions.signed_in(&headers));
+        assert!(!sessions.signed_in(&with_cookie(&format!("{COOKIE}=rcs_forged"))));
+        clock.advance_secs(SESSION_SECS);
+        assert!(!sessions.signed_in(&headers));
+        let id = sessions.sign_in("rta_secret", &hash, ip).unwrap();
+        let headers = with_cookie(&format!("{COOKIE}={id}"));
+        sessions.sign_out(&headers);
+        assert!(!sessions.signed_in(&headers));
+    }
+
+    #[test]
+    fn ten_wrong_tokens_lock_the_address_even_for_the_right_one() {
+        let sessions = Sessions::new(ManualClock::new());
+        let hash = secrets::hash_token("rta_secret");
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        for _ in 0..9 {
+            assert_eq!(sessions.sign_in("x", &hash, ip), Err(SignInError::Wrong));
+        }
+        assert!(matches!(
+            sessions.sign_in("x", &hash, ip),
+            Err(SignInError::Locked(_))
+        ));
+        assert!(matches!(
+            sessions.sign_in("rta_secret", &hash, ip),
+            Err(SignInError::Locked(_))
+        ));
+        let other: IpAddr = "192.0.2.10".parse().unwrap();
+        assert!(sessions.sign_in("rta_secret", &hash, other).is_ok());
+    }
+
+    #[test]
+    fn only_the_pages_own_requests_count_as_same_origin() {
+        let mut h = HeaderMap::new();
+        assert!(!same_origin(&h));
+        h.insert(header::HOST, HeaderValue::from_static("cloud.example:8443"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://cloud.example:8443"),
+        );
+        assert!(same_origin(&h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!same_origin(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!same_origin(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_origin(&h));
+    }
+}
