@@ -339,6 +339,8 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         you: None,
         ends_at: None,
         ending_soon: false,
+        broadcast: None,
+        polling: None,
     });
     states.push(("in-call", in_call.clone(), in_call_status.clone()));
     states.push((CONTENT_SHOT, in_call.clone(), in_call_status.clone()));
@@ -450,6 +452,8 @@ fn host_states(
         you: Some(you),
         ends_at: Some(1_796_385_600),
         ending_soon: false,
+        broadcast: Some(3),
+        polling: None,
     };
     let mut status = online.clone();
     status.call = Some(CallState::Established {

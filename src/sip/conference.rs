@@ -113,6 +113,10 @@ pub struct Roster {
     pub ends_at: Option<i64>,
     /// It ends within 15 minutes (unless the host extends it).
     pub ending_soon: bool,
+    /// The participant the host broadcasts (everyone sees it full screen).
+    pub broadcast: Option<u64>,
+    /// The host's polling interval in seconds, while polling.
+    pub polling: Option<u32>,
 }
 
 impl Roster {
@@ -138,6 +142,8 @@ pub fn parse(xml: &str) -> Option<Roster> {
         you: None,
         ends_at: None,
         ending_soon: false,
+        broadcast: None,
+        polling: None,
     };
     let mut user_count: Option<u32> = None;
     let mut users = 0u32;
@@ -228,6 +234,10 @@ pub fn parse(xml: &str) -> Option<Roster> {
                     roster.ends_at = text.parse().ok();
                 } else if at(&[b"conference-state", b"ending-soon"]) {
                     roster.ending_soon = text == "true";
+                } else if at(&[b"conference-state", b"broadcast"]) {
+                    roster.broadcast = text.parse().ok();
+                } else if at(&[b"conference-state", b"polling"]) {
+                    roster.polling = text.parse().ok();
                 } else if at(&[b"user", b"roles", b"entry"]) {
                     if let Some(member) = member.as_mut() {
                         member.host |= text.eq_ignore_ascii_case("host");
@@ -277,6 +287,8 @@ mod tests {
   <you xmlns="urn:roomterm:params:xml:ns:conference-layout">2</you>
   <ends-at xmlns="urn:roomterm:params:xml:ns:conference-layout">1796380800</ends-at>
   <ending-soon xmlns="urn:roomterm:params:xml:ns:conference-layout">true</ending-soon>
+  <broadcast xmlns="urn:roomterm:params:xml:ns:conference-layout">1</broadcast>
+  <polling xmlns="urn:roomterm:params:xml:ns:conference-layout">15</polling>
  </conference-state>
  <users>
   <user entity="sip:100001@roomcloud.local" state="full">

@@ -123,15 +123,15 @@ impl Page {
                 &[
                     ParticipantMute,
                     ParticipantVideo,
+                    ParticipantBroadcast,
                     ParticipantCoHost,
                     ParticipantHost,
-                    ParticipantRemove,
                 ],
-                &[RaiseHand, Back],
+                &[ParticipantRemove, RaiseHand, Back],
             ],
             Page::HostMenu => &[
                 &[MuteAll, SelfUnmute, UnmuteAll],
-                &[LockMeeting, ExtendMeeting, EndForAll],
+                &[LockMeeting, PollMeeting, ExtendMeeting, EndForAll],
                 &[Back],
             ],
             Page::Dial => &[
@@ -283,6 +283,9 @@ pub enum Control {
     ParticipantCoHost,
     ParticipantHost,
     ParticipantRemove,
+    /// Everyone watches the one picked full screen (or, if it is
+    /// broadcast, the broadcast stops).
+    ParticipantBroadcast,
     RaiseHand,
     /// In the Host menu: mute everyone else, whether they may unmute
     /// themselves (a toggle), lift every mute; lock or unlock, 30 minutes
@@ -291,6 +294,8 @@ pub enum Control {
     SelfUnmute,
     UnmuteAll,
     LockMeeting,
+    /// Broadcast each site in turn, or stop.
+    PollMeeting,
     ExtendMeeting,
     EndForAll,
     /// On-screen keyboard: erase the last character.

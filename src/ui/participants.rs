@@ -15,6 +15,9 @@ use serde_json::json;
 use super::{Control, Effect, Page, UiState};
 use crate::sip::conference::Roster;
 
+/// How long each site shows when the room's host starts polling.
+pub const POLL_SECS: u32 = 15;
+
 /// One participant as the Participants page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PanelMember {
@@ -44,6 +47,9 @@ pub struct MeetingPanel {
     pub allow_self_unmute: bool,
     /// When the meeting ends (seconds), if it has an end.
     pub ends_at: Option<i64>,
+    /// The participant broadcast to everyone, and whether the host polls.
+    pub broadcast: Option<u64>,
+    pub polling: bool,
 }
 
 impl Default for MeetingPanel {
@@ -56,6 +62,8 @@ impl Default for MeetingPanel {
             locked: false,
             allow_self_unmute: true,
             ends_at: None,
+            broadcast: None,
+            polling: false,
         }
     }
 }
@@ -99,6 +107,8 @@ impl UiState {
         }
         panel.locked = roster.locked;
         panel.ends_at = roster.ends_at;
+        panel.broadcast = roster.broadcast;
+        panel.polling = roster.polling.is_some();
         let had_rights = panel.host_rights;
         panel.host_rights = roster.me().is_some_and(|me| me.host || me.co_host);
         if had_rights != panel.host_rights {
@@ -173,6 +183,19 @@ impl UiState {
                 ))
             }
             Control::ParticipantRemove => on_picked("remove"),
+            Control::ParticipantBroadcast => {
+                let p = picked.as_ref()?;
+                if panel.broadcast == Some(p.id) {
+                    Some(Effect::Host(json!({ "action": "stop_broadcast" })))
+                } else {
+                    on_picked("broadcast")
+                }
+            }
+            Control::PollMeeting => Some(Effect::Host(if panel.polling {
+                json!({ "action": "stop_polling" })
+            } else {
+                json!({ "action": "poll", "interval_secs": POLL_SECS })
+            })),
             Control::RaiseHand => {
                 let me = panel.me()?;
                 let action = if me.hand_raised {
@@ -291,8 +314,21 @@ mod tests {
             ui.activate(Control::EndForAll),
             Some(Effect::Host(json!({ "action": "end_for_all" })))
         );
+        assert_eq!(
+            ui.activate(Control::PollMeeting),
+            Some(Effect::Host(
+                json!({ "action": "poll", "interval_secs": POLL_SECS })
+            ))
+        );
         ui.activate(Control::Back);
         assert_eq!(ui.page, Page::InCall);
+        ui.activate(Control::Participants);
+        assert_eq!(
+            ui.activate(Control::ParticipantBroadcast),
+            Some(Effect::Host(
+                json!({ "action": "broadcast", "participant": 1 })
+            ))
+        );
     }
 
     #[test]

@@ -26,11 +26,17 @@ async fn join(room: &Room, meeting_id: &str) {
     room.remote.call_state("in_call").await;
 }
 
-/// Evaluates `js` until it is true (10 s), else fails saying `what`.
+/// Evaluates `js` until it is true (10 s), else fails saying `what`. An
+/// evaluation while the page navigates (the sign-in form's answer) fails;
+/// it is tried again.
 async fn until(page: &CastPage, js: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if page.eval::<bool>(js).await {
+        let done = match page.0.evaluate(js).await {
+            Ok(value) => value.into_value::<bool>().unwrap_or(false),
+            Err(_) => false,
+        };
+        if done {
             return;
         }
         if Instant::now() > deadline {

@@ -14,6 +14,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::common::baresip::Baresip;
+use crate::common::picture::{close, colour_at, colour_near};
 use crate::common::room::Room;
 use crate::common::{self, create_meeting};
 
@@ -395,5 +396,117 @@ async fn a_meeting_warns_before_its_end_is_extended_by_its_host_and_ends_on_time
         assert!(ended["call"]["code"].is_null(), "{ended}");
     }
     assert!(cloud.focus.roster(&id).is_empty());
+    cloud.shutdown().await;
+}
+
+/// The colour `room` decodes over its whole picture, if it is one colour
+/// (corners and centre alike); waits up to 15 s for `want`.
+fn fills(room: &Room, want: &[[u8; 3]]) -> [u8; 3] {
+    let media = room.media();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    tokio::task::block_in_place(|| loop {
+        let frame = media.next_frame(Duration::from_secs(5)).unwrap();
+        let points = [(40, 40), (280, 40), (160, 120), (40, 200), (280, 200)];
+        let colours: Vec<[u8; 3]> = points
+            .iter()
+            .map(|(x, y)| colour_near(&frame, (320, 240), *x, *y, 8))
+            .collect();
+        let one = colours.iter().all(|c| close(*c, colours[0]));
+        if one && want.iter().any(|w| close(colours[0], *w)) {
+            return colours[0];
+        }
+        assert!(
+            Instant::now() < deadline,
+            "room {} never filled with {want:?}: {colours:?}",
+            room.number
+        );
+    })
+}
+
+/// The host broadcasts a site: every other room decodes that site's
+/// colour full frame, the site sees another room; polling then moves the
+/// full screen from site to site on the cloud's clock; stopping it brings
+/// the layout back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_site_fills_every_other_screen_and_polling_moves_on_schedule() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let clock = roomcloud::clock::ManualClock::new();
+    let mut config = roomcloud::CloudConfig::local(cloud_dir.path());
+    config.media_canvas = (320, 240);
+    let (cloud, admin) = common::start_configured(config, clock.clone()).await;
+    let id = create_meeting(
+        &admin,
+        json!({ "subject": "Town hall", "host_password": PASSWORD, "join_before_host": true }),
+    )
+    .await;
+    let (yellow_rgb, magenta_rgb, cyan_rgb) = ([255, 255, 0], [255, 0, 255], [0, 255, 255]);
+    let yellow = Room::start(dirs[0].path(), &cloud, &admin, "SN-B1", yellow_rgb, 440.0).await;
+    let magenta = Room::start(dirs[1].path(), &cloud, &admin, "SN-B2", magenta_rgb, 660.0).await;
+    let cyan = Room::start(dirs[2].path(), &cloud, &admin, "SN-B3", cyan_rgb, 880.0).await;
+    for room in [&yellow, &magenta, &cyan] {
+        join(room, &id).await;
+    }
+    let roster = cloud.focus.roster(&id);
+    let id_of = |sn: &str| {
+        roster
+            .iter()
+            .find(|e| e.device_sn.as_deref() == Some(sn))
+            .unwrap()
+            .participant
+    };
+    let magenta_id = id_of("SN-B2");
+    let act = |action: Value| {
+        let admin = &admin;
+        let path = format!("/meetings/{id}/live");
+        async move {
+            let _: Value = admin.call(Method::POST, &path, Some(action)).await.unwrap();
+        }
+    };
+
+    act(json!({ "action": "broadcast", "participant": magenta_id })).await;
+    fills(&yellow, &[magenta_rgb]);
+    fills(&cyan, &[magenta_rgb]);
+    // The site itself sees another room, not itself.
+    fills(&magenta, &[yellow_rgb, cyan_rgb]);
+    let status = yellow
+        .remote
+        .wait_status(|s| s["call"]["roster"]["broadcast"] == magenta_id)
+        .await;
+    assert_eq!(status["call"]["state"], "in_call");
+
+    // Polling every 5 s: cyan (after magenta in join order) at once,
+    // then yellow when the clock says so.
+    act(json!({ "action": "poll", "interval_secs": 5 })).await;
+    fills(&yellow, &[cyan_rgb]);
+    fills(&magenta, &[cyan_rgb]);
+    clock.advance_secs(5);
+    fills(&magenta, &[yellow_rgb]);
+    fills(&cyan, &[yellow_rgb]);
+    clock.advance_secs(5);
+    fills(&yellow, &[magenta_rgb]);
+
+    // Stopped: everyone's gallery again, three pictures in each.
+    act(json!({ "action": "stop_polling" })).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let media = yellow.media();
+    tokio::task::block_in_place(|| loop {
+        let frame = media.next_frame(Duration::from_secs(5)).unwrap();
+        let layout = cloud.focus.conference(&id).unwrap().layout();
+        let seen: Vec<[u8; 3]> = layout
+            .iter()
+            .map(|(_, rect)| colour_at(&frame, (320, 240), rect))
+            .collect();
+        let all = [yellow_rgb, magenta_rgb, cyan_rgb]
+            .iter()
+            .all(|want| seen.iter().any(|c| close(*c, *want)));
+        if all && layout.len() == 3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the gallery never came back: {seen:?}"
+        );
+    });
     cloud.shutdown().await;
 }

@@ -110,6 +110,10 @@ function participantRow(p) {
     const stopped = p.video_stopped;
     actions.appendChild(button(stopped ? t('start_video') : t('stop_video'), { action: stopped ? 'start_video' : 'stop_video', participant: id }));
   }
+  if (p.video && !p.video_stopped) {
+    const shown = view && view.broadcast === id;
+    actions.appendChild(button(shown ? t('stop_broadcast') : t('broadcast'), shown ? { action: 'stop_broadcast' } : { action: 'broadcast', participant: id }));
+  }
   if (p.role !== 'host') {
     const coHost = p.role === 'co_host';
     actions.appendChild(button(coHost ? t('make_guest') : t('make_co_host'), { action: 'set_role', participant: id, role: coHost ? 'guest' : 'co_host' }));
@@ -126,6 +130,9 @@ function participantRow(p) {
 
 function render(next) {
   view = next;
+  if (!next.not_in_progress) {
+    $('poll').textContent = next.polling ? t('stop_polling') : t('poll');
+  }
   if (next.not_in_progress) {
     setState('idle', t('not_in_progress'));
     $('roster').tBodies[0].replaceChildren();
@@ -168,6 +175,8 @@ $('mute-on-entry').addEventListener('change', (event) =>
 $('lock').addEventListener('click', () =>
   act({ action: view && view.controls && view.controls.locked ? 'unlock' : 'lock' }));
 $('extend').addEventListener('click', () => act({ action: 'extend' }));
+$('poll').addEventListener('click', () =>
+  act(view && view.polling ? { action: 'stop_polling' } : { action: 'poll', interval_secs: 15 }));
 $('end').addEventListener('click', () => {
   if (window.confirm(t('confirm_end'))) {
     act({ action: 'end_for_all' });

@@ -23,6 +23,10 @@ pub struct LiveView {
     /// that is 15 minutes away or less.
     pub ends_at: Option<i64>,
     pub ending_soon: bool,
+    /// The site everyone watches full screen, if the host broadcasts one.
+    pub broadcast: Option<ParticipantId>,
+    /// The host's polling (the interval, when the next site comes).
+    pub polling: Option<crate::focus::Polling>,
     pub layout: LayoutKind,
     /// Who is talking (the big picture in the speaker views).
     pub active_speaker: Option<ParticipantId>,
@@ -65,6 +69,8 @@ pub(super) fn live_view(state: &AppState, id: &str) -> CloudResult<LiveView> {
         controls: state.focus.controls(id).unwrap_or_default(),
         ends_at: state.focus.deadline(id).0,
         ending_soon: state.focus.deadline(id).1,
+        broadcast: conference.broadcasting(),
+        polling: state.focus.polling(id),
         layout: conference.layout_kind(),
         active_speaker: conference.active_speaker(),
         participants,

@@ -92,6 +92,18 @@ pub enum Action {
     Unlock,
     /// 30 minutes more for a scheduled meeting (at most 24 hours in all).
     Extend,
+    /// Everyone watches this site full screen (it sees the speaker before
+    /// it); stops polling.
+    Broadcast {
+        participant: ParticipantId,
+    },
+    StopBroadcast,
+    /// Broadcast each site with a picture in turn, `interval_secs` (5 to
+    /// 300) each.
+    Poll {
+        interval_secs: u32,
+    },
+    StopPolling,
     /// Every call ends; a one-off meeting is over.
     EndForAll,
 }
@@ -108,7 +120,8 @@ impl Action {
             | Self::LowerHand { participant }
             | Self::Rename { participant, .. }
             | Self::SetRole { participant, .. }
-            | Self::Remove { participant } => Some(*participant),
+            | Self::Remove { participant }
+            | Self::Broadcast { participant } => Some(*participant),
             _ => None,
         }
     }
@@ -131,6 +144,10 @@ impl Action {
             Self::Lock => "lock",
             Self::Unlock => "unlock",
             Self::Extend => "extend",
+            Self::Broadcast { .. } => "broadcast",
+            Self::StopBroadcast => "stop_broadcast",
+            Self::Poll { .. } => "poll",
+            Self::StopPolling => "stop_polling",
             Self::EndForAll => "end_for_all",
         }
     }
@@ -174,6 +191,10 @@ pub enum Denial {
     NoEndTime,
     #[error("a meeting runs at most 24 hours")]
     TooLong,
+    #[error("only a participant with a picture can be broadcast")]
+    NoPicture,
+    #[error("polling changes sites every 5 to 300 seconds")]
+    BadInterval,
 }
 
 impl Denial {
@@ -188,6 +209,8 @@ impl Denial {
             Self::BadName => "bad_name",
             Self::NoEndTime => "no_end_time",
             Self::TooLong => "meeting_too_long",
+            Self::NoPicture => "no_picture",
+            Self::BadInterval => "bad_interval",
         }
     }
 
@@ -195,8 +218,8 @@ impl Denial {
     pub fn status(self) -> u16 {
         match self {
             Self::NoParticipant | Self::NotInProgress => 404,
-            Self::BadName => 400,
-            Self::NoEndTime | Self::TooLong => 409,
+            Self::BadName | Self::BadInterval => 400,
+            Self::NoEndTime | Self::TooLong | Self::NoPicture => 409,
             _ => 403,
         }
     }

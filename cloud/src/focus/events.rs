@@ -217,6 +217,7 @@ impl Focus {
         subscription.version += 1;
         let conference = self.conference(&subscription.meeting_id);
         let sharer = conference.as_ref().and_then(|c| c.content_owner());
+        let broadcast = conference.as_ref().and_then(|c| c.broadcasting());
         let members: Vec<Member> = self
             .roster(&subscription.meeting_id)
             .into_iter()
@@ -251,6 +252,10 @@ impl Focus {
             controls,
             you: Some(subscription.participant),
             deadline: self.deadline(&subscription.meeting_id),
+            broadcast,
+            polling: self
+                .polling(&subscription.meeting_id)
+                .map(|p| p.interval_secs),
         });
         let mut out = Outgoing::new(Method::Notify, cseq);
         out.extra = vec![
@@ -311,5 +316,7 @@ fn denial_phrase(denial: Denial) -> &'static str {
         Denial::BadName => "Bad Name",
         Denial::NoEndTime => "No End Time",
         Denial::TooLong => "Meeting Too Long",
+        Denial::NoPicture => "No Picture",
+        Denial::BadInterval => "Bad Interval",
     }
 }

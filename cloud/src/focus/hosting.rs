@@ -5,6 +5,7 @@
 //! participant by a roster NOTIFY.
 
 use super::control::{self, Action, Actor, Denial, Role, Standing};
+use super::timing;
 use super::{Controls, Focus, Live, Refusal, RosterEntry};
 use crate::lock;
 use crate::media::ParticipantId;
@@ -173,6 +174,36 @@ impl Focus {
             }
             Action::Lock | Action::Unlock => live.controls.locked = *action == Action::Lock,
             Action::Extend => live.deadline = live.deadline.extended(self.clock.now_secs())?,
+            Action::Broadcast { participant } => {
+                let shown = roster
+                    .iter()
+                    .any(|e| e.participant == *participant && e.video && !e.video_stopped);
+                if !shown {
+                    return Err(Denial::NoPicture);
+                }
+                live.polling = None;
+                if let Err(err) = live.conference.broadcast(Some(*participant)) {
+                    tracing::warn!(%err, "cannot broadcast");
+                    return Err(Denial::NoPicture);
+                }
+            }
+            Action::StopBroadcast | Action::StopPolling => {
+                live.polling = None;
+                if let Err(err) = live.conference.broadcast(None) {
+                    tracing::warn!(%err, "cannot stop the broadcast");
+                }
+            }
+            Action::Poll { interval_secs } => {
+                if !timing::POLL_INTERVALS.contains(interval_secs) {
+                    return Err(Denial::BadInterval);
+                }
+                let now = self.clock.now_secs();
+                live.polling = Some(timing::Polling {
+                    interval_secs: *interval_secs,
+                    next_at: now,
+                });
+                self.poll_next(live, now);
+            }
             Action::EndForAll => return Ok(After::EndForAll),
         }
         Ok(After::Nothing)

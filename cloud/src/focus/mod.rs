@@ -40,6 +40,8 @@ pub mod roster;
 pub mod sdp;
 pub mod target;
 mod timing;
+
+pub use timing::Polling;
 mod waiting;
 
 use std::collections::HashMap;
@@ -176,6 +178,9 @@ struct Live {
     removed: std::collections::HashSet<String>,
     /// When the meeting ends unless extended (`timing.rs`).
     deadline: timing::Deadline,
+    /// The host's polling: every `interval` seconds the next site is
+    /// broadcast (`timing.rs`).
+    polling: Option<timing::Polling>,
 }
 
 /// What [`Focus::new`] needs.
@@ -370,6 +375,7 @@ impl Focus {
                 controls: Controls::default(),
                 removed: Default::default(),
                 deadline: timing::Deadline::Unknown,
+                polling: None,
             },
         );
         self.meetings.set_running(meeting_id, true);

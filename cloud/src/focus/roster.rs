@@ -8,6 +8,8 @@
 //! content was replaced, or stopped for it, learns so here), the host's
 //! settings (`<locked>`, `<self-unmute>`), the meeting's end
 //! (`<ends-at>`, seconds, and `<ending-soon>` within 15 minutes of it),
+//! the site broadcast (`<broadcast>`, its id) and polling (`<polling>`,
+//! its interval),
 //! the subscriber's own
 //! participant id (`<you>`, what its host actions name) and, per user,
 //! `<state id=… muted=… by-host=… video-stopped=… hand=…/>`.
@@ -64,6 +66,9 @@ pub struct Roster<'a> {
     /// When the meeting ends (seconds since the epoch; `None`: no end) and
     /// whether that is 15 minutes away or less.
     pub deadline: (Option<i64>, bool),
+    /// The site the host broadcasts, and the polling interval if polling.
+    pub broadcast: Option<crate::media::ParticipantId>,
+    pub polling: Option<u32>,
 }
 
 /// The `conference-info` document.
@@ -102,6 +107,16 @@ pub fn conference_info(roster: &Roster<'_>) -> String {
         xml.push_str(&format!(
             "  <ends-at xmlns=\"{LAYOUT_NS}\">{end}</ends-at>\n  \
              <ending-soon xmlns=\"{LAYOUT_NS}\">{soon}</ending-soon>\n"
+        ));
+    }
+    if let Some(site) = roster.broadcast {
+        xml.push_str(&format!(
+            "  <broadcast xmlns=\"{LAYOUT_NS}\">{site}</broadcast>\n"
+        ));
+    }
+    if let Some(secs) = roster.polling {
+        xml.push_str(&format!(
+            "  <polling xmlns=\"{LAYOUT_NS}\">{secs}</polling>\n"
         ));
     }
     if let Some(you) = roster.you {
@@ -220,7 +235,11 @@ mod tests {
             },
             you: Some(2),
             deadline: (Some(1_796_380_800), true),
+            broadcast: Some(1),
+            polling: Some(15),
         });
+        assert!(xml.contains(&format!("<broadcast xmlns=\"{LAYOUT_NS}\">1</broadcast>")));
+        assert!(xml.contains(&format!("<polling xmlns=\"{LAYOUT_NS}\">15</polling>")));
         assert!(xml.contains(&format!(
             "<ends-at xmlns=\"{LAYOUT_NS}\">1796380800</ends-at>"
         )));

@@ -1,3 +1,6 @@
+//! A meeting's clock. Polling: every `interval` seconds the next site
+//! with a picture is broadcast, in join order, round and round.
+//!
 //! A scheduled meeting's time: its conference ends at the end of the
 //! occurrence it started in, unless the host extends it (30 minutes a
 //! time, the meeting at most 24 hours long); 15 minutes before, every
@@ -19,6 +22,30 @@ pub const NOTICE_SECS: i64 = 15 * 60;
 pub const EXTENSION_SECS: i64 = 30 * 60;
 /// The longest a meeting may run, extensions included.
 pub const MAX_LENGTH_SECS: i64 = 24 * 3600;
+
+/// Polling as the host set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Polling {
+    pub interval_secs: u32,
+    /// When the next site is broadcast (seconds).
+    pub next_at: i64,
+}
+
+/// Polling intervals a host may set, in seconds.
+pub const POLL_INTERVALS: std::ops::RangeInclusive<u32> = 5..=300;
+
+/// The site after `now` among `sites` (join order), round and round;
+/// the first when `now` is none of them.
+pub(super) fn next_site(
+    sites: &[crate::media::ParticipantId],
+    now: Option<crate::media::ParticipantId>,
+) -> Option<crate::media::ParticipantId> {
+    let at = now.and_then(|n| sites.iter().position(|s| *s == n));
+    match at {
+        Some(i) => sites.get((i + 1) % sites.len()).copied(),
+        None => sites.first().copied(),
+    }
+}
 
 /// When a running meeting ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,9 +98,13 @@ enum Due {
     LookUp,
     Notice,
     End,
+    NextSite,
 }
 
 fn due(live: &Live, now: i64) -> Due {
+    if live.polling.is_some_and(|p| now >= p.next_at) {
+        return Due::NextSite;
+    }
     match live.deadline {
         Deadline::Unknown => Due::LookUp,
         Deadline::Open => Due::Nothing,
@@ -115,8 +146,33 @@ impl Focus {
                         let why = Refusal::plain(410, "Meeting Time Is Up");
                         self.end_meeting(&meeting_id, &why);
                     }
+                    Due::NextSite => {
+                        if let Some(live) = lock(&self.conferences).get_mut(&meeting_id) {
+                            self.poll_next(live, now);
+                        }
+                        self.notify_meeting(&meeting_id);
+                    }
                 }
             }
+        }
+    }
+
+    /// Broadcasts the next site of a polling meeting and sets when the
+    /// one after comes.
+    pub(super) fn poll_next(&self, live: &mut Live, now: i64) {
+        let Some(polling) = live.polling.as_mut() else {
+            return;
+        };
+        polling.next_at = now + i64::from(polling.interval_secs);
+        let sites: Vec<_> = live
+            .roster
+            .iter()
+            .filter(|e| e.video && !e.video_stopped)
+            .map(|e| e.participant)
+            .collect();
+        let next = next_site(&sites, live.conference.broadcasting());
+        if let Err(err) = live.conference.broadcast(next) {
+            tracing::warn!(%err, "polling cannot broadcast the next site");
         }
     }
 
@@ -142,6 +198,11 @@ impl Focus {
         self.notify_meeting(meeting_id);
     }
 
+    /// The meeting's polling, if the host set it.
+    pub fn polling(&self, meeting_id: &str) -> Option<Polling> {
+        lock(&self.conferences).get(meeting_id)?.polling
+    }
+
     /// When the meeting ends (seconds) and whether that is near.
     pub fn deadline(&self, meeting_id: &str) -> (Option<i64>, bool) {
         let now = self.clock.now_secs();
@@ -155,6 +216,16 @@ impl Focus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn polling_goes_round_the_sites_in_join_order() {
+        assert_eq!(next_site(&[], None), None);
+        assert_eq!(next_site(&[4, 7, 9], None), Some(4));
+        assert_eq!(next_site(&[4, 7, 9], Some(4)), Some(7));
+        assert_eq!(next_site(&[4, 7, 9], Some(9)), Some(4));
+        // The site broadcast left: start again.
+        assert_eq!(next_site(&[4, 7, 9], Some(5)), Some(4));
+    }
 
     #[test]
     fn extensions_come_in_half_hours_up_to_a_day_and_rooms_have_none() {

@@ -37,6 +37,7 @@ pub fn apply(state: &ParticipantsPageState, ui: &UiState) {
             muted: m.muted,
             video_stopped: m.video_stopped,
             hand_raised: m.hand_raised,
+            broadcast: panel.broadcast == Some(m.id),
             me: m.me,
         })
         .collect();
@@ -49,6 +50,8 @@ pub fn apply(state: &ParticipantsPageState, ui: &UiState) {
     state.set_picked_muted(picked.is_some_and(|p| p.muted));
     state.set_picked_video_stopped(picked.is_some_and(|p| p.video_stopped));
     state.set_picked_co_host(picked.is_some_and(|p| p.co_host));
+    state.set_picked_broadcast(picked.is_some_and(|p| panel.broadcast == Some(p.id)));
+    state.set_polling(panel.polling);
     state.set_my_hand_raised(panel.members.iter().any(|m| m.me && m.hand_raised));
     state.set_locked(panel.locked);
     state.set_allow_self_unmute(panel.allow_self_unmute);

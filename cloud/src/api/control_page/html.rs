@@ -86,6 +86,7 @@ pub fn control(lang: Lang, meeting: &str, css: &str, js: &str) -> Markup {
                 button #unmute-all type="button" { (t("unmute_all")) }
                 label.check { input #mute-on-entry type="checkbox"; (t("mute_on_entry")) }
                 button #lock type="button" { (t("lock")) }
+                button #poll type="button" { (t("poll")) }
                 button #extend type="button" { (t("extend")) }
                 button #end.danger type="button" { (t("end_for_all")) }
             }

@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use gst::prelude::*;
 use roomterm_rtp::{Rtp, SessionStats};
 
+mod broadcast;
 mod moderation;
 mod sharing;
 mod watching;
@@ -78,6 +79,8 @@ struct State {
     content_watchers: HashMap<ParticipantId, ContentOutput>,
     /// Pictures the host took out of the composition (`moderation.rs`).
     hidden: std::collections::HashSet<ParticipantId>,
+    /// The site the host puts in front of everyone (`broadcast.rs`).
+    broadcast: Option<broadcast::Broadcast>,
 }
 
 struct Participant {
@@ -92,6 +95,9 @@ struct Participant {
     /// The composition it watches and its place among that view's
     /// watchers.
     watching: Option<(ViewKey, Watcher)>,
+    /// The layout it watches when nothing is broadcast: its own choice,
+    /// or the meeting's.
+    layout: LayoutKind,
     /// Into a tee the others' mixes take it from.
     audio_in: Chain<gst::Element>,
     /// From its own mixer.
@@ -150,8 +156,12 @@ fn display_order(state: &State, kind: LayoutKind) -> Vec<ParticipantId> {
 
 /// Moves every picture to its place in every view.
 fn apply_layouts(state: &State) {
-    for view in state.views.values() {
-        view.arrange(&display_order(state, view.kind()));
+    for (key, view) in &state.views {
+        match key.lead {
+            // A broadcast's view: that one picture, full screen.
+            Some(lead) => view.arrange(&[lead]),
+            None => view.arrange(&display_order(state, view.kind())),
+        };
     }
 }
 
@@ -283,6 +293,7 @@ impl Conference {
             rtp: rtp.clone(),
             video_in,
             watching: None,
+            layout: LayoutKind::default(),
             audio_in,
             audio_out,
             inbound: HashMap::new(),
@@ -309,6 +320,7 @@ impl Conference {
             .ok_or(MediaError::UnknownParticipant(id))?;
         state.order.retain(|p| *p != id);
         state.hidden.remove(&id);
+        self.broadcast_without(&mut state, id);
         lock(&self.speakers).remove(id);
         if state.speaker == Some(id) {
             state.speaker = None;

@@ -24,6 +24,9 @@ use super::{apply_layouts, pictures, Conference, State};
 pub(super) struct ViewKey {
     pub(super) kind: LayoutKind,
     pub(super) content_apart: bool,
+    /// While the host broadcasts a site: the one picture shown full
+    /// screen (the site for everyone, the site's previous speaker for it).
+    pub(super) lead: Option<ParticipantId>,
 }
 
 impl ViewKey {
@@ -33,11 +36,18 @@ impl ViewKey {
     }
 }
 
-/// The composition `id` sees when it watches `kind`.
+/// The composition `id` sees when it watches `kind`: while a site is
+/// broadcast, one picture full screen whatever the layout.
 fn view_key(state: &State, id: ParticipantId, kind: LayoutKind) -> ViewKey {
+    let lead = state.broadcast.as_ref().and_then(|b| b.lead_for(id));
     ViewKey {
-        kind,
+        kind: if lead.is_some() {
+            LayoutKind::PictureInPicture
+        } else {
+            kind
+        },
         content_apart: state.content_watchers.contains_key(&id),
+        lead,
     }
 }
 
@@ -51,13 +61,15 @@ impl Conference {
         id: ParticipantId,
         kind: LayoutKind,
     ) -> Result<(), MediaError> {
-        let Some(participant) = state.participants.get(&id) else {
+        let Some(participant) = state.participants.get_mut(&id) else {
             return Err(MediaError::UnknownParticipant(id));
         };
+        participant.layout = kind;
         let Some(to) = participant.spec.video_to else {
             return Ok(());
         };
         let key = view_key(state, id, kind);
+        let participant = &state.participants[&id];
         if participant
             .watching
             .as_ref()
@@ -120,7 +132,7 @@ impl Conference {
             .participants
             .get(&id)
             .and_then(|p| p.watching.as_ref());
-        if let Some(kind) = kind.map(|(key, _)| key.kind) {
+        if let Some(kind) = kind.map(|_| state.participants[&id].layout) {
             if let Err(err) = self.watch(&mut state, id, kind) {
                 tracing::warn!(%err, participant = id, "cannot leave the content out");
             }
@@ -149,13 +161,14 @@ impl Conference {
         }
     }
 
-    /// The layout `id` watches (`None`: audio only, or not here).
+    /// The layout `id` watches, its own or the meeting's (`None`: audio
+    /// only, or not here); a broadcast shows over it for a while.
     pub fn watching(&self, id: ParticipantId) -> Option<LayoutKind> {
         let state = lock(&self.state);
         state
             .participants
             .get(&id)
-            .and_then(|p| p.watching.as_ref().map(|(key, _)| key.kind))
+            .and_then(|p| p.watching.as_ref().map(|_| p.layout))
     }
 
     /// Whether `id`'s composed picture carries the shared content (false
