@@ -273,7 +273,20 @@ async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
     let ui = remote.keys(&["right", "right", "ok", "volume_down"]).await;
     assert_eq!(ui["focused"], "volume_down");
     assert_eq!(remote.get("/status").await["speaker_volume"], 60);
-    remote.keys(&["right", "right", "ok"]).await;
+    // In a meeting the bar holds Participants (and Host, for the host)
+    // before Leave, once the roster is in: wait for it, then walk right.
+    remote
+        .wait_status(|s| s["call"]["roster"]["you"].is_number())
+        .await;
+    let mut ui = remote.get("/ui").await;
+    for _ in 0..4 {
+        if ui["focused"] == "leave" {
+            break;
+        }
+        ui = remote.keys(&["right"]).await;
+    }
+    assert_eq!(ui["focused"], "leave", "{ui}");
+    remote.keys(&["ok"]).await;
     remote.ui_page("home").await;
     assert_eq!(
         remote.call_state("ended").await["call"]["reason"],
