@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes the meeting password prompts the focus plays to callers who dial a
-# meeting without its password (Chinese, then English): espeak-ng speaks,
+# Makes the prompts the focus plays in its waiting rooms: to callers who dial a
+# meeting without its password, and to callers the host has not let in yet
+# (Chinese, then English): espeak-ng speaks,
 # GStreamer encodes Ogg Opus, mono, 24 kbit/s. The .ogg files are committed;
 # run this again after changing a text.
 #
@@ -28,3 +29,5 @@ prompt() { # name, Chinese text, English text
 prompt password "请输入会议密码，并以井号键结束。" "Please enter the meeting password, followed by the pound key."
 prompt wrong "密码错误，请重新输入。" "That password is not correct. Please try again."
 prompt goodbye "密码错误次数过多，再见。" "Too many wrong passwords. Goodbye."
+prompt hold "请稍候，主持人将允许您入会。" "Please wait. The host will let you in shortly."
+prompt denied "主持人未允许您入会，再见。" "The host did not let you in. Goodbye."

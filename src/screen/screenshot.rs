@@ -341,6 +341,9 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         ending_soon: false,
         broadcast: None,
         polling: None,
+        waiting: Vec::new(),
+        held: false,
+        waiting_room: false,
     });
     states.push(("in-call", in_call.clone(), in_call_status.clone()));
     states.push((CONTENT_SHOT, in_call.clone(), in_call_status.clone()));
@@ -411,7 +414,8 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
 }
 
 /// A meeting this room hosts: the Participants page with a guest picked,
-/// the Host menu, and a guest room the host muted (its notice).
+/// the Host menu, a guest room the host muted (its notice), and one its
+/// waiting room holds.
 fn host_states(
     in_call: &UiState,
     online: &TerminalStatus,
@@ -454,6 +458,12 @@ fn host_states(
         ending_soon: false,
         broadcast: Some(3),
         polling: None,
+        waiting: vec![crate::sip::conference::WaitingMember {
+            id: 5,
+            name: "Lobby guest".into(),
+        }],
+        held: false,
+        waiting_room: true,
     };
     let mut status = online.clone();
     status.call = Some(CallState::Established {
@@ -468,7 +478,10 @@ fn host_states(
     participants.focus = (1, 0);
     let mut host_status = status.clone();
     host_status.call_roster = Some(roster(1));
-    states.push(("participants", participants, host_status.clone()));
+    states.push(("participants", participants.clone(), host_status.clone()));
+    let mut admitting = participants;
+    admitting.pick(4);
+    states.push(("participants-waiting", admitting, host_status.clone()));
     let mut menu = host.clone();
     menu.page = Page::HostMenu;
     menu.meeting.allow_self_unmute = false;
@@ -477,7 +490,19 @@ fn host_states(
     guest.roster_changed(&roster(2));
     let mut guest_status = status;
     guest_status.call_roster = Some(roster(2));
-    states.push(("in-call-muted-by-host", guest, guest_status));
+    states.push(("in-call-muted-by-host", guest, guest_status.clone()));
+    // A room the host's waiting room holds: alone, told it waits.
+    let held = Roster {
+        members: Vec::new(),
+        count: 0,
+        waiting: Vec::new(),
+        held: true,
+        ..roster(5)
+    };
+    let mut waiting = in_call.clone();
+    waiting.roster_changed(&held);
+    guest_status.call_roster = Some(held);
+    states.push(("in-call-waiting-for-host", waiting, guest_status));
     states
 }
 

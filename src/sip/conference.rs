@@ -6,7 +6,8 @@
 //! whether the meeting's content is this room's own, the host's settings
 //! (locked, self-unmute allowed), the meeting's end and whether it is near,
 //! this room's own participant id and each
-//! member's state (muted, by the host or not, video stopped, hand raised).
+//! member's state (muted, by the host or not, video stopped, hand raised),
+//! who waits for the host to let them in and whether this room does.
 //! Pure; bytes from the network, so it is fuzzed.
 //!
 //! Only full-state documents are sent by our focus; a partial one (another
@@ -117,6 +118,19 @@ pub struct Roster {
     pub broadcast: Option<u64>,
     /// The host's polling interval in seconds, while polling.
     pub polling: Option<u32>,
+    /// Who waits for the host to let them in (at most 64 listed).
+    pub waiting: Vec<WaitingMember>,
+    /// This room waits for the host to let it in.
+    pub held: bool,
+    /// Guests wait for the host to let them in.
+    pub waiting_room: bool,
+}
+
+/// Someone waiting for the host, by the id `admit` and `deny` name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaitingMember {
+    pub id: u64,
+    pub name: String,
 }
 
 impl Roster {
@@ -144,6 +158,9 @@ pub fn parse(xml: &str) -> Option<Roster> {
         ending_soon: false,
         broadcast: None,
         polling: None,
+        waiting: Vec::new(),
+        held: false,
+        waiting_room: false,
     };
     let mut user_count: Option<u32> = None;
     let mut users = 0u32;
@@ -170,6 +187,22 @@ pub fn parse(xml: &str) -> Option<Roster> {
                 if name == b"user" && path.last().is_some_and(|p| p == b"users") {
                     users += 1;
                     member = Some(RosterMember::named(""));
+                }
+                if name == b"waiting"
+                    && path.last().is_some_and(|p| p == b"conference-state")
+                    && roster.waiting.len() < MAX_MEMBERS
+                {
+                    let id = element
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.local_name().as_ref() == b"id")
+                        .and_then(|a| a.unescape_value().ok()?.trim().parse().ok());
+                    if let Some(id) = id {
+                        roster.waiting.push(WaitingMember {
+                            id,
+                            name: String::new(),
+                        });
+                    }
                 }
                 // An endpoint's content stream (RFC 4575 §5.7.1 `media`).
                 let content_media = name == b"media"
@@ -238,6 +271,17 @@ pub fn parse(xml: &str) -> Option<Roster> {
                     roster.broadcast = text.parse().ok();
                 } else if at(&[b"conference-state", b"polling"]) {
                     roster.polling = text.parse().ok();
+                } else if at(&[b"conference-state", b"waiting-room"]) {
+                    roster.waiting_room = text == "true";
+                } else if at(&[b"conference-state", b"held"]) {
+                    roster.held = text == "true";
+                } else if at(&[b"conference-state", b"waiting"]) {
+                    if let Some(waiting) = roster.waiting.last_mut() {
+                        if waiting.name.is_empty() {
+                            waiting.name =
+                                text.chars().filter(|c| !c.is_control()).take(64).collect();
+                        }
+                    }
                 } else if at(&[b"user", b"roles", b"entry"]) {
                     if let Some(member) = member.as_mut() {
                         member.host |= text.eq_ignore_ascii_case("host");
@@ -289,6 +333,7 @@ mod tests {
   <ending-soon xmlns="urn:roomterm:params:xml:ns:conference-layout">true</ending-soon>
   <broadcast xmlns="urn:roomterm:params:xml:ns:conference-layout">1</broadcast>
   <polling xmlns="urn:roomterm:params:xml:ns:conference-layout">15</polling>
+  <waiting xmlns="urn:roomterm:params:xml:ns:conference-layout" id="7">Lobby &lt;guest&gt;</waiting>
  </conference-state>
  <users>
   <user entity="sip:100001@roomcloud.local" state="full">

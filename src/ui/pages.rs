@@ -132,7 +132,7 @@ impl Page {
             Page::HostMenu => &[
                 &[MuteAll, SelfUnmute, UnmuteAll],
                 &[LockMeeting, PollMeeting, ExtendMeeting, EndForAll],
-                &[Back],
+                &[WaitingRoom, Back],
             ],
             Page::Dial => &[
                 &[NumberField],
@@ -296,6 +296,8 @@ pub enum Control {
     LockMeeting,
     /// Broadcast each site in turn, or stop.
     PollMeeting,
+    /// Guests wait for the host to let them in, or not (a toggle).
+    WaitingRoom,
     ExtendMeeting,
     EndForAll,
     /// On-screen keyboard: erase the last character.

@@ -30,6 +30,8 @@ pub struct PanelMember {
     pub hand_raised: bool,
     /// This room.
     pub me: bool,
+    /// Waits for the host to let it in (Admit and Deny act on it).
+    pub waiting: bool,
 }
 
 /// The meeting as the pages show it.
@@ -50,6 +52,7 @@ pub struct MeetingPanel {
     /// The participant broadcast to everyone, and whether the host polls.
     pub broadcast: Option<u64>,
     pub polling: bool,
+    pub waiting_room: bool,
 }
 
 impl Default for MeetingPanel {
@@ -64,6 +67,7 @@ impl Default for MeetingPanel {
             ends_at: None,
             broadcast: None,
             polling: false,
+            waiting_room: false,
         }
     }
 }
@@ -99,8 +103,20 @@ impl UiState {
                     video_stopped: m.video_stopped,
                     hand_raised: m.hand_raised,
                     me: m.id.is_some() && m.id == roster.you,
+                    waiting: false,
                 })
             })
+            .chain(roster.waiting.iter().map(|w| PanelMember {
+                id: w.id,
+                name: w.name.clone(),
+                host: false,
+                co_host: false,
+                muted: false,
+                video_stopped: false,
+                hand_raised: false,
+                me: false,
+                waiting: true,
+            }))
             .collect();
         if panel.picked().is_none() {
             panel.selected = panel.members.first().map(|m| m.id);
@@ -109,6 +125,7 @@ impl UiState {
         panel.ends_at = roster.ends_at;
         panel.broadcast = roster.broadcast;
         panel.polling = roster.polling.is_some();
+        panel.waiting_room = roster.waiting_room;
         let had_rights = panel.host_rights;
         panel.host_rights = roster.me().is_some_and(|me| me.host || me.co_host);
         if had_rights != panel.host_rights {
@@ -159,6 +176,20 @@ impl UiState {
                     (Some(i), _) => (i + 1) % n,
                 };
                 self.pick_participant(next);
+                None
+            }
+            // Someone waiting: Mute's place lets it in, Remove's does not.
+            Control::ParticipantMute if picked.as_ref()?.waiting => on_picked("admit"),
+            Control::ParticipantRemove if picked.as_ref()?.waiting => on_picked("deny"),
+            _ if picked.as_ref().is_some_and(|p| p.waiting)
+                && matches!(
+                    control,
+                    Control::ParticipantVideo
+                        | Control::ParticipantBroadcast
+                        | Control::ParticipantCoHost
+                        | Control::ParticipantHost
+                ) =>
+            {
                 None
             }
             Control::ParticipantMute => {
@@ -215,6 +246,9 @@ impl UiState {
                 None
             }
             Control::UnmuteAll => Some(Effect::Host(json!({ "action": "unmute_all" }))),
+            Control::WaitingRoom => Some(Effect::Host(
+                json!({ "action": "waiting_room", "on": !panel.waiting_room }),
+            )),
             Control::LockMeeting => {
                 let action = if panel.locked { "unlock" } else { "lock" };
                 Some(Effect::Host(json!({ "action": action })))
@@ -292,6 +326,37 @@ mod tests {
         ui.activate(Control::ParticipantPrev);
         assert_eq!(ui.meeting.picked().unwrap().name, "Huddle");
         assert!(ui.meeting.picked().unwrap().me);
+    }
+
+    #[test]
+    fn someone_waiting_is_let_in_or_not_and_nothing_else() {
+        let mut r = roster(true);
+        r.waiting.push(crate::sip::conference::WaitingMember {
+            id: 9,
+            name: "Lobby".into(),
+        });
+        let mut ui = in_meeting(true);
+        ui.roster_changed(&r);
+        ui.activate(Control::Participants);
+        ui.pick(3);
+        assert!(ui.meeting.picked().unwrap().waiting);
+        assert_eq!(
+            ui.activate(Control::ParticipantMute),
+            Some(Effect::Host(json!({ "action": "admit", "participant": 9 })))
+        );
+        assert_eq!(
+            ui.activate(Control::ParticipantRemove),
+            Some(Effect::Host(json!({ "action": "deny", "participant": 9 })))
+        );
+        assert_eq!(ui.activate(Control::ParticipantHost), None);
+        ui.activate(Control::Back);
+        ui.activate(Control::HostMenu);
+        assert_eq!(
+            ui.activate(Control::WaitingRoom),
+            Some(Effect::Host(
+                json!({ "action": "waiting_room", "on": true })
+            ))
+        );
     }
 
     #[test]

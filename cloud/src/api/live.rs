@@ -27,6 +27,8 @@ pub struct LiveView {
     pub broadcast: Option<ParticipantId>,
     /// The host's polling (the interval, when the next site comes).
     pub polling: Option<crate::focus::Polling>,
+    /// Callers waiting for the host to let them in.
+    pub waiting: Vec<crate::focus::Held>,
     pub layout: LayoutKind,
     /// Who is talking (the big picture in the speaker views).
     pub active_speaker: Option<ParticipantId>,
@@ -71,6 +73,7 @@ pub(super) fn live_view(state: &AppState, id: &str) -> CloudResult<LiveView> {
         ending_soon: state.focus.deadline(id).1,
         broadcast: conference.broadcasting(),
         polling: state.focus.polling(id),
+        waiting: state.focus.held(id),
         layout: conference.layout_kind(),
         active_speaker: conference.active_speaker(),
         participants,

@@ -26,16 +26,27 @@ pub(super) struct Joined {
     pub sdp: String,
 }
 
+/// What a caller in a waiting room waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WaitingFor {
+    /// To type the meeting password.
+    Password,
+    /// The host to let it in.
+    Host,
+}
+
 /// What an INVITE to a meeting comes to, if not a refusal.
 pub(super) enum Decided {
     Joined(Joined),
-    /// In the waiting room, typing the password.
+    /// In a waiting room: typing the password, or until the host lets it
+    /// in (`holding.rs`).
     Waiting {
         call: Box<waiting::WaitingCall>,
         lobby: crate::media::Lobby,
         /// The answer, naming the waiting room's ports.
         sdp: String,
         events: mpsc::UnboundedReceiver<waiting::WaitingEvent>,
+        purpose: WaitingFor,
     },
 }
 
@@ -112,6 +123,10 @@ impl Focus {
         match admitted {
             Ok((host, reservation)) => {
                 let call = call(read_offer()?);
+                // The host's waiting room: guests wait to be let in.
+                if !host && self.holds(&call.target.meeting_id) {
+                    return self.hold(call);
+                }
                 let joined = self.enter(&call, host, None, reservation)?;
                 Ok(Decided::Joined(joined))
             }
@@ -127,7 +142,7 @@ impl Focus {
                 }
                 let call = call(offer);
                 let (events_tx, events) = mpsc::unbounded_channel();
-                let (lobby, sdp) = self.open_waiting_room(&call, events_tx.clone())?;
+                let (lobby, sdp) = self.open_waiting_room(&call, Some(events_tx.clone()))?;
                 lock(&self.waiting).insert(call.call_id.clone(), events_tx);
                 tracing::info!(meeting = %call.target.meeting_id, "waiting for the password");
                 Ok(Decided::Waiting {
@@ -135,6 +150,7 @@ impl Focus {
                     lobby,
                     sdp,
                     events,
+                    purpose: WaitingFor::Password,
                 })
             }
             Err(refusal) => Err(refusal),
@@ -176,6 +192,24 @@ impl Focus {
             self.judge(target, caller, counted).await?
         };
         Ok((host, reservation))
+    }
+
+    /// A place for a caller the host lets in from its waiting room: the
+    /// meeting's decision again, the lock aside (the host chose it).
+    pub(super) async fn admit_held(
+        &self,
+        target: &target::Target,
+        caller: &caller::Caller,
+    ) -> Result<Reservation, Refusal> {
+        let reservation = Reservation::new(&self.joining, &target.meeting_id);
+        let now = self.live_counts(&target.meeting_id);
+        let counted = LiveState {
+            participants: now.participants + reservation.others,
+            locked: false,
+            ..now
+        };
+        self.judge(target, caller, counted).await?;
+        Ok(reservation)
     }
 
     /// The admitted caller into the conference media (on `ports` when a

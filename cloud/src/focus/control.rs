@@ -87,6 +87,18 @@ pub enum Action {
     Remove {
         participant: ParticipantId,
     },
+    /// Guests wait until the host lets them in (on), or join at once.
+    WaitingRoom {
+        on: bool,
+    },
+    /// Lets a waiting caller in (its id in the waiting list), or not.
+    Admit {
+        participant: ParticipantId,
+    },
+    Deny {
+        participant: ParticipantId,
+    },
+    AdmitAll,
     /// Nobody new joins while locked.
     Lock,
     Unlock,
@@ -141,6 +153,10 @@ impl Action {
             Self::Rename { .. } => "rename",
             Self::SetRole { .. } => "set_role",
             Self::Remove { .. } => "remove",
+            Self::WaitingRoom { .. } => "waiting_room",
+            Self::Admit { .. } => "admit",
+            Self::Deny { .. } => "deny",
+            Self::AdmitAll => "admit_all",
             Self::Lock => "lock",
             Self::Unlock => "unlock",
             Self::Extend => "extend",

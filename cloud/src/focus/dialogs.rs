@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rsip::common::uri::Param;
 use tokio::sync::watch;
 
-use super::admission::Decided;
+use super::admission::{Decided, WaitingFor};
 use super::{Focus, Refusal};
 use crate::dialog::address::{target_of, with_tag};
 use crate::dialog::contacts::contact;
@@ -60,6 +60,7 @@ impl Focus {
                     }
                     Decided::Waiting { call, .. } => {
                         lock(&self.waiting).remove(&call.call_id);
+                        self.unhold(&call.target.meeting_id, call.participant);
                     }
                 }
                 Err(Refusal::plain(487, "Request Terminated"))
@@ -107,9 +108,20 @@ impl Focus {
                         call,
                         lobby,
                         events,
+                        purpose: WaitingFor::Password,
                         ..
                     } => {
                         tokio::spawn(self.clone().wait_for_password(*call, lobby, events));
+                    }
+                    Decided::Waiting {
+                        call,
+                        lobby,
+                        events,
+                        purpose: WaitingFor::Host,
+                        ..
+                    } => {
+                        self.notify_meeting(&meeting_id);
+                        tokio::spawn(self.clone().wait_for_host(*call, lobby, events));
                     }
                 }
                 answer

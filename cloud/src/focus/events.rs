@@ -242,6 +242,11 @@ impl Focus {
                 ContentOwner::Theirs
             }
         });
+        let held = self.held(&subscription.meeting_id);
+        let waiting: Vec<_> = held
+            .iter()
+            .map(|h| (h.participant, h.name.clone()))
+            .collect();
         let conference = sip_uri(&subscription.meeting_id, self.domain()).to_string();
         let body = roster::conference_info(&Roster {
             conference: &conference,
@@ -256,6 +261,10 @@ impl Focus {
             polling: self
                 .polling(&subscription.meeting_id)
                 .map(|p| p.interval_secs),
+            waiting: &waiting,
+            held: held
+                .iter()
+                .any(|h| h.participant == subscription.participant),
         });
         let mut out = Outgoing::new(Method::Notify, cseq);
         out.extra = vec![

@@ -173,6 +173,21 @@ impl Focus {
                 return Ok(After::Remove(*participant));
             }
             Action::Lock | Action::Unlock => live.controls.locked = *action == Action::Lock,
+            Action::WaitingRoom { on } => live.controls.waiting_room = *on,
+            Action::Admit { participant } | Action::Deny { participant } => {
+                let call_id = live
+                    .held
+                    .iter()
+                    .find(|h| h.participant == *participant)
+                    .map(|h| h.call_id.clone())
+                    .ok_or(Denial::NoParticipant)?;
+                self.decide_held(&call_id, matches!(action, Action::Admit { .. }));
+            }
+            Action::AdmitAll => {
+                for held in &live.held {
+                    self.decide_held(&held.call_id, true);
+                }
+            }
             Action::Extend => live.deadline = live.deadline.extended(self.clock.now_secs())?,
             Action::Broadcast { participant } => {
                 let shown = roster

@@ -17,6 +17,7 @@
 //! | `ending.rs` | a meeting ended from the cloud: every call sent a BYE saying why (and the BYE itself, shared with the waiting room) |
 //! | `control.rs` | host controls, pure: roles, actions, who may take which |
 //! | `hosting.rs` | a permitted host action carried out: the roster, the media (mute, pictures), BYEs, the audit log, the roster NOTIFYs |
+//! | `holding.rs` | the host's waiting room: guests held (a prompt, no media) until let in or not |
 //! | `timing.rs` | a scheduled meeting's end: the 15-minute notice, the end at its time, the host's extensions |
 //!
 //! The synchronous SIP core answers `100 Trying` and hands these requests
@@ -33,6 +34,7 @@ mod dialogs;
 pub mod dtmf;
 mod ending;
 mod events;
+mod holding;
 mod hosting;
 mod reinvite;
 pub mod reject;
@@ -41,6 +43,7 @@ pub mod sdp;
 pub mod target;
 mod timing;
 
+pub use holding::Held;
 pub use timing::Polling;
 mod waiting;
 
@@ -157,6 +160,8 @@ pub struct Controls {
     pub allow_self_unmute: bool,
     /// Newcomers join muted by the host.
     pub mute_on_entry: bool,
+    /// Guests wait until the host lets them in.
+    pub waiting_room: bool,
 }
 
 impl Default for Controls {
@@ -165,6 +170,7 @@ impl Default for Controls {
             locked: false,
             allow_self_unmute: true,
             mute_on_entry: false,
+            waiting_room: false,
         }
     }
 }
@@ -181,6 +187,8 @@ struct Live {
     /// The host's polling: every `interval` seconds the next site is
     /// broadcast (`timing.rs`).
     polling: Option<timing::Polling>,
+    /// Callers waiting for the host to let them in (`holding.rs`).
+    held: Vec<holding::Held>,
 }
 
 /// What [`Focus::new`] needs.
@@ -376,6 +384,7 @@ impl Focus {
                 removed: Default::default(),
                 deadline: timing::Deadline::Unknown,
                 polling: None,
+                held: Vec::new(),
             },
         );
         self.meetings.set_running(meeting_id, true);

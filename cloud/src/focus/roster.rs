@@ -6,10 +6,11 @@
 //! in `conference-state` and `user` — the layout the subscriber watches,
 //! whether the meeting's content is the subscriber's own (a room whose
 //! content was replaced, or stopped for it, learns so here), the host's
-//! settings (`<locked>`, `<self-unmute>`), the meeting's end
+//! settings (`<locked>`, `<self-unmute>`, `<waiting-room>`), the meeting's end
 //! (`<ends-at>`, seconds, and `<ending-soon>` within 15 minutes of it),
 //! the site broadcast (`<broadcast>`, its id) and polling (`<polling>`,
-//! its interval),
+//! its interval), who waits for the host (`<waiting id=…>name`) and
+//! whether the subscriber itself does (`<held>`),
 //! the subscriber's own
 //! participant id (`<you>`, what its host actions name) and, per user,
 //! `<state id=… muted=… by-host=… video-stopped=… hand=…/>`.
@@ -69,6 +70,10 @@ pub struct Roster<'a> {
     /// The site the host broadcasts, and the polling interval if polling.
     pub broadcast: Option<crate::media::ParticipantId>,
     pub polling: Option<u32>,
+    /// Who waits for the host to let them in: (id, name).
+    pub waiting: &'a [(crate::media::ParticipantId, String)],
+    /// The subscriber itself waits for the host.
+    pub held: bool,
 }
 
 /// The `conference-info` document.
@@ -100,8 +105,9 @@ pub fn conference_info(roster: &Roster<'_>) -> String {
     let controls = &roster.controls;
     xml.push_str(&format!(
         "  <locked xmlns=\"{LAYOUT_NS}\">{}</locked>\n  \
-         <self-unmute xmlns=\"{LAYOUT_NS}\">{}</self-unmute>\n",
-        controls.locked, controls.allow_self_unmute
+         <self-unmute xmlns=\"{LAYOUT_NS}\">{}</self-unmute>\n  \
+         <waiting-room xmlns=\"{LAYOUT_NS}\">{}</waiting-room>\n",
+        controls.locked, controls.allow_self_unmute, controls.waiting_room
     ));
     if let (Some(end), soon) = roster.deadline {
         xml.push_str(&format!(
@@ -118,6 +124,15 @@ pub fn conference_info(roster: &Roster<'_>) -> String {
         xml.push_str(&format!(
             "  <polling xmlns=\"{LAYOUT_NS}\">{secs}</polling>\n"
         ));
+    }
+    for (id, name) in roster.waiting {
+        xml.push_str(&format!(
+            "  <waiting xmlns=\"{LAYOUT_NS}\" id=\"{id}\">{}</waiting>\n",
+            escape(name)
+        ));
+    }
+    if roster.held {
+        xml.push_str(&format!("  <held xmlns=\"{LAYOUT_NS}\">true</held>\n"));
     }
     if let Some(you) = roster.you {
         xml.push_str(&format!("  <you xmlns=\"{LAYOUT_NS}\">{you}</you>\n"));
@@ -232,12 +247,22 @@ mod tests {
                 locked: true,
                 allow_self_unmute: false,
                 mute_on_entry: false,
+                waiting_room: true,
             },
             you: Some(2),
             deadline: (Some(1_796_380_800), true),
             broadcast: Some(1),
             polling: Some(15),
+            waiting: &[(9, "Lobby <guest>".into())],
+            held: false,
         });
+        assert!(xml.contains(&format!(
+            "<waiting xmlns=\"{LAYOUT_NS}\" id=\"9\">Lobby &lt;guest&gt;</waiting>"
+        )));
+        assert!(!xml.contains("<held"));
+        assert!(xml.contains(&format!(
+            "<waiting-room xmlns=\"{LAYOUT_NS}\">true</waiting-room>"
+        )));
         assert!(xml.contains(&format!("<broadcast xmlns=\"{LAYOUT_NS}\">1</broadcast>")));
         assert!(xml.contains(&format!("<polling xmlns=\"{LAYOUT_NS}\">15</polling>")));
         assert!(xml.contains(&format!(

@@ -32,6 +32,9 @@ pub(super) enum WaitingEvent {
     Key(char),
     /// The caller hung up (BYE).
     Gone,
+    /// The host let the caller in, or did not (`holding.rs`).
+    Admitted,
+    Denied,
 }
 
 /// A caller in the waiting room, as the task that keeps it needs it.
@@ -45,13 +48,14 @@ pub(super) struct WaitingCall {
 }
 
 impl Focus {
-    /// Opens the waiting room for a caller who can type (its offer has
-    /// telephone-events): its media ports held, its keys read. Returns the
-    /// room and the answer naming its ports.
+    /// Opens a waiting room for a caller: its media ports held (nothing of
+    /// the meeting reaches it), and — for a caller who can type (its offer
+    /// has telephone-events) — its keys read into `keys`. Returns the room
+    /// and the answer naming its ports.
     pub(super) fn open_waiting_room(
         &self,
         call: &WaitingCall,
-        events: mpsc::UnboundedSender<WaitingEvent>,
+        keys: Option<mpsc::UnboundedSender<WaitingEvent>>,
     ) -> Result<(Lobby, String), Refusal> {
         let unavailable = |err: crate::media::MediaError| {
             tracing::error!(%err, "cannot open the waiting room");
@@ -62,10 +66,11 @@ impl Focus {
             .audio
             .clone()
             .ok_or_else(|| Refusal::plain(488, "Not Acceptable Here"))?;
-        let (event_pt, _) = audio
-            .telephone_event
-            .ok_or_else(|| Refusal::plain(488, "Not Acceptable Here"))?;
-        let reader = Mutex::new(DtmfReader::new(event_pt));
+        let reader = match (&keys, audio.telephone_event) {
+            (Some(_), Some((event_pt, _))) => Some(Mutex::new(DtmfReader::new(event_pt))),
+            (Some(_), None) => return Err(Refusal::plain(488, "Not Acceptable Here")),
+            (None, _) => None,
+        };
         let spec = LobbySpec {
             bind: self.config.media_ip,
             audio_to: audio.to,
@@ -74,8 +79,9 @@ impl Focus {
             video: call.offer.video.is_some(),
         };
         let lobby = Lobby::start(&spec, move |packet| {
-            if let Some(key) = lock(&reader).packet(packet) {
-                let _ = events.send(WaitingEvent::Key(key));
+            let key = reader.as_ref().and_then(|r| lock(r).packet(packet));
+            if let (Some(key), Some(keys)) = (key, &keys) {
+                let _ = keys.send(WaitingEvent::Key(key));
             }
         })
         .map_err(unavailable)?;
@@ -126,13 +132,14 @@ impl Focus {
             let typed = tokio::select! {
                 event = events.recv() => match event {
                     Some(WaitingEvent::Key(key)) => entry.key(key),
+                    Some(WaitingEvent::Admitted | WaitingEvent::Denied) => None,
                     Some(WaitingEvent::Gone) | None => return,
                 },
                 _ = tokio::time::sleep(wait) => match entry.take() {
                     Some(password) => Some(password),
                     None => {
                         tracing::info!(call = %call.call_id, "nothing typed: let go");
-                        self.let_go(&call, lobby.take(), None).await;
+                        self.let_go(&call, lobby.take(), Prompt::Goodbye, None).await;
                         return;
                     }
                 },
@@ -153,7 +160,8 @@ impl Focus {
                             return;
                         }
                         Err(refusal) => {
-                            self.let_go(&call, None, Some(&refusal)).await;
+                            self.let_go(&call, None, Prompt::Goodbye, Some(&refusal))
+                                .await;
                             return;
                         }
                     }
@@ -162,7 +170,8 @@ impl Focus {
                     wrong += 1;
                     tracing::info!(call = %call.call_id, wrong, "wrong password typed");
                     if wrong >= ATTEMPTS {
-                        self.let_go(&call, lobby.take(), Some(&refusal)).await;
+                        self.let_go(&call, lobby.take(), Prompt::Goodbye, Some(&refusal))
+                            .await;
                         return;
                     }
                     if let Some(lobby) = &lobby {
@@ -170,19 +179,26 @@ impl Focus {
                     }
                 }
                 Err(refusal) => {
-                    self.let_go(&call, lobby.take(), Some(&refusal)).await;
+                    self.let_go(&call, lobby.take(), Prompt::Goodbye, Some(&refusal))
+                        .await;
                     return;
                 }
             }
         }
     }
 
-    /// Says goodbye (when the room is still open) and hangs up: a BYE with
-    /// why, if there is a refusal to tell.
-    async fn let_go(&self, call: &WaitingCall, lobby: Option<Lobby>, why: Option<&Refusal>) {
+    /// Says `goodbye` (when the room is still open) and hangs up: a BYE
+    /// with why, if there is a refusal to tell.
+    pub(super) async fn let_go(
+        &self,
+        call: &WaitingCall,
+        lobby: Option<Lobby>,
+        goodbye: Prompt,
+        why: Option<&Refusal>,
+    ) {
         lock(&self.waiting).remove(&call.call_id);
         if let Some(lobby) = lobby {
-            lobby.say(Prompt::Goodbye);
+            lobby.say(goodbye);
             let deadline = Instant::now() + GOODBYE_WAIT;
             while lobby.speaking() && Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_millis(100)).await;

@@ -1,5 +1,5 @@
-//! The spoken prompts of the meeting password's waiting room (Chinese,
-//! then English; made by `cloud/prompts/make.sh`, built into the binary as
+//! The spoken prompts of the waiting rooms — the meeting password's, and
+//! the host's before letting a caller in (Chinese, then English; made by `cloud/prompts/make.sh`, built into the binary as
 //! Ogg Opus), decoded once into 48 kHz mono samples.
 
 use std::sync::{Arc, OnceLock};
@@ -18,6 +18,10 @@ pub enum Prompt {
     Wrong,
     /// "Too many wrong passwords. Goodbye."
     Goodbye,
+    /// "Please wait. The host will let you in shortly."
+    Hold,
+    /// "The host did not let you in. Goodbye."
+    Denied,
 }
 
 impl Prompt {
@@ -26,15 +30,24 @@ impl Prompt {
             Prompt::Password => include_bytes!("../../prompts/password.ogg"),
             Prompt::Wrong => include_bytes!("../../prompts/wrong.ogg"),
             Prompt::Goodbye => include_bytes!("../../prompts/goodbye.ogg"),
+            Prompt::Hold => include_bytes!("../../prompts/hold.ogg"),
+            Prompt::Denied => include_bytes!("../../prompts/denied.ogg"),
         }
     }
 
     /// The prompt as 48 kHz mono S16 samples (empty if it cannot be
     /// decoded: the waiting room then works in silence, with a warning).
     pub fn samples(self) -> Arc<[i16]> {
-        static DECODED: OnceLock<[Arc<[i16]>; 3]> = OnceLock::new();
+        static DECODED: OnceLock<[Arc<[i16]>; 5]> = OnceLock::new();
         let all = DECODED.get_or_init(|| {
-            [Prompt::Password, Prompt::Wrong, Prompt::Goodbye].map(|prompt| {
+            [
+                Prompt::Password,
+                Prompt::Wrong,
+                Prompt::Goodbye,
+                Prompt::Hold,
+                Prompt::Denied,
+            ]
+            .map(|prompt| {
                 decode(prompt.ogg())
                     .inspect_err(|err| tracing::warn!(%err, ?prompt, "no spoken prompt"))
                     .unwrap_or_default()

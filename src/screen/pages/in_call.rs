@@ -46,10 +46,13 @@ pub fn apply(state: &InCallPageState, view: &StatusView) {
 }
 
 /// The one notice the meeting shows the room, the most pressing first:
-/// its end near, the host's mute on this room, the lock.
+/// waiting to be let in, its end near, the host's mute on this room, the
+/// lock.
 fn meeting_notice(roster: &Roster) -> &'static str {
     let muted_by_host = roster.me().is_some_and(|me| me.muted_by_host);
-    if roster.ending_soon {
+    if roster.held {
+        "waiting_for_host"
+    } else if roster.ending_soon {
         "ending_soon"
     } else if muted_by_host && roster.self_unmute {
         "muted_may_unmute"

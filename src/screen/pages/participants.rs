@@ -38,13 +38,16 @@ pub fn apply(state: &ParticipantsPageState, ui: &UiState) {
             video_stopped: m.video_stopped,
             hand_raised: m.hand_raised,
             broadcast: panel.broadcast == Some(m.id),
+            waiting: m.waiting,
             me: m.me,
         })
         .collect();
     state.set_members(ModelRc::new(VecModel::from(members)));
     state.set_offset(first as i32);
     state.set_selected(selected.map_or(-1, |i| i as i32));
-    state.set_count(panel.members.len() as i32);
+    let waiting = panel.members.iter().filter(|m| m.waiting).count();
+    state.set_count((panel.members.len() - waiting) as i32);
+    state.set_waiting_count(waiting as i32);
     state.set_host_rights(panel.host_rights);
     let picked = panel.picked();
     state.set_picked_muted(picked.is_some_and(|p| p.muted));
@@ -52,6 +55,8 @@ pub fn apply(state: &ParticipantsPageState, ui: &UiState) {
     state.set_picked_co_host(picked.is_some_and(|p| p.co_host));
     state.set_picked_broadcast(picked.is_some_and(|p| panel.broadcast == Some(p.id)));
     state.set_polling(panel.polling);
+    state.set_picked_waiting(picked.is_some_and(|p| p.waiting));
+    state.set_waiting_room(panel.waiting_room);
     state.set_my_hand_raised(panel.members.iter().any(|m| m.me && m.hand_raised));
     state.set_locked(panel.locked);
     state.set_allow_self_unmute(panel.allow_self_unmute);
