@@ -134,6 +134,7 @@ pub fn follow(
                 status.send_modify(|s| {
                     s.call = state;
                     if ended.is_some() {
+                        s.call_ended_at = Some(std::time::Instant::now());
                         s.call_quality = None;
                         s.call_roster = None;
                         s.call_devices = Default::default();

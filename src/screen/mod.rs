@@ -14,12 +14,14 @@
 //! | `qr.rs` | the casting page's address as a QR code image |
 //! | `window.rs` | the window: the event loop, input back to the runtime, the video tick |
 //! | `screenshot.rs` | offscreen renders of named states (docs, tests) |
+//! | `screenshot_states.rs` | the meeting and casting states among them |
 //! | `connectors.rs` | which displays sysfs says are connected |
 
 pub mod connectors;
 mod pages;
 mod qr;
 mod screenshot;
+mod screenshot_states;
 mod status;
 mod window;
 
@@ -78,7 +80,8 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     state.set_editing(ui.editing.map(field_id).unwrap_or_default().into());
     state.set_keyboard_rows(keyboard_rows(ui));
     status::apply_device(&window.global::<DeviceStatus>(), &view, clock);
-    status::apply_call(&window.global::<CallStatus>(), ui, &view);
+    let ended_by = status::ended_by(status);
+    status::apply_call(&window.global::<CallStatus>(), ui, &view, ended_by);
     pages::wizard::apply_network(&window.global::<NetworkPageState>(), ui);
     pages::wizard::apply_server(&window.global::<ServerPageState>(), ui);
     pages::wizard::apply_activation(&window.global::<ActivationPageState>(), ui, &view);

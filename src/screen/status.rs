@@ -2,8 +2,11 @@
 //! outcome, in the codes the control API documents (the pages translate
 //! them).
 
+use std::time::Duration;
+
 use super::{CallStatus, DeviceStatus};
-use crate::status::StatusView;
+use crate::sip::{CallEnd, CallState};
+use crate::status::{StatusView, TerminalStatus};
 use crate::ui::{Page, UiState};
 
 pub fn apply_device(state: &DeviceStatus, view: &StatusView, clock: &str) {
@@ -29,7 +32,24 @@ pub fn apply_device(state: &DeviceStatus, view: &StatusView, clock: &str) {
     state.set_update_progress(update.and_then(|u| u.progress).map_or(-1, i32::from));
 }
 
-pub fn apply_call(state: &CallStatus, ui: &UiState, view: &StatusView) {
+/// How long Home says why the cloud ended the last call.
+const ENDED_NOTICE: Duration = Duration::from_secs(30);
+
+/// The cloud's reason for ending the last call (`removed`,
+/// `ended_by_host`, …) while Home still says it; empty otherwise.
+pub fn ended_by(status: &TerminalStatus) -> &str {
+    match (&status.call, status.call_ended_at) {
+        (Some(CallState::Ended(CallEnd::RemoteHungUp { code: Some(code) })), Some(at))
+            if at.elapsed() < ENDED_NOTICE =>
+        {
+            code
+        }
+        _ => "",
+    }
+}
+
+pub fn apply_call(state: &CallStatus, ui: &UiState, view: &StatusView, ended_by: &str) {
+    state.set_ended_by(ended_by.into());
     let (peer, is_meeting) = match ui.call_from {
         Page::Dial => (ui.dial_number.as_str(), false),
         Page::Incoming => (ui.caller_name.as_str(), false),

@@ -425,7 +425,9 @@ impl OutgoingCall {
         }
         let code = match (msg.method.as_str(), &self.state) {
             ("BYE", CallState::Established { .. }) => {
-                self.state = CallState::Ended(CallEnd::RemoteHungUp);
+                self.state = CallState::Ended(CallEnd::RemoteHungUp {
+                    code: msg.header("warning").and_then(warning_code),
+                });
                 (200, "OK")
             }
             ("BYE", _) => (481, "Call/Transaction Does Not Exist"),

@@ -25,8 +25,10 @@ pub enum CallEnd {
     Timeout,
     /// We hung up.
     HungUp,
-    /// The far end hung up (BYE).
-    RemoteHungUp,
+    /// The far end hung up (BYE); `code` is the cloud's stable reason for
+    /// ending it (its `Warning: 399`, e.g. `removed`, `ended_by_host`),
+    /// if it gave one.
+    RemoteHungUp { code: Option<String> },
     /// An incoming call we declined.
     Declined,
     /// An incoming call that stopped ringing unanswered (the caller gave

@@ -153,7 +153,10 @@ fn the_far_end_hangs_up_and_strays_are_ignored() {
     let ok = call.on_request(bye.as_bytes()).unwrap();
     assert!(text(&ok).starts_with("SIP/2.0 200 OK"));
     assert!(text(&ok).contains("CSeq: 7 BYE"));
-    assert_eq!(call.state(), &CallState::Ended(CallEnd::RemoteHungUp));
+    assert_eq!(
+        call.state(),
+        &CallState::Ended(CallEnd::RemoteHungUp { code: None })
+    );
 }
 
 #[test]
@@ -354,4 +357,27 @@ fn a_refused_or_unanswered_reinvite_leaves_the_session_as_it_was() {
     // Not established: nothing to offer again in.
     call.hang_up();
     assert_eq!(call.reinvite("v=0\r\n", now), None);
+}
+
+#[test]
+fn a_bye_from_the_cloud_says_why_by_its_code() {
+    let now = Instant::now();
+    let (mut call, invite) = call_to(SipTransport::Udp, "123456789", now);
+    call.on_response(&answer(&invite, "200 OK", "", "v=0\r\n"))
+        .unwrap();
+    let bye = format!(
+        "BYE sip:100001@127.0.0.1:40000 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKy\r\n\
+         From: <sip:123456789@roomcloud.local>;tag=focus1\r\nTo: <sip:100001@roomcloud.local>;tag={}\r\n\
+         Call-ID: {}\r\nCSeq: 8 BYE\r\nReason: SIP;cause=403;text=\"Removed From Meeting\"\r\n\
+         Warning: 399 roomcloud.local \"removed\"\r\nContent-Length: 0\r\n\r\n",
+        call.from_tag,
+        call.call_id()
+    );
+    call.on_request(bye.as_bytes()).unwrap();
+    assert_eq!(
+        call.state(),
+        &CallState::Ended(CallEnd::RemoteHungUp {
+            code: Some("removed".into())
+        })
+    );
 }

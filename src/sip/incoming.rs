@@ -11,7 +11,7 @@ use rsip::{Method, Uri};
 
 use super::account::{Account, SipTransport};
 use super::call_state::{CallEnd, CallState, Caller};
-use super::message::Message;
+use super::message::{warning_code, Message};
 use super::wire::{self, has_tag, Local};
 use super::{random_hex, T1, T2};
 
@@ -180,7 +180,9 @@ impl IncomingCall {
             }
             ("CANCEL", _) => vec![self.respond(&msg, 200, "OK", true)],
             ("BYE", CallState::Established { .. }) => {
-                self.state = CallState::Ended(CallEnd::RemoteHungUp);
+                self.state = CallState::Ended(CallEnd::RemoteHungUp {
+                    code: msg.header("warning").and_then(warning_code),
+                });
                 self.retransmit = None;
                 vec![self.respond(&msg, 200, "OK", false)]
             }
@@ -379,7 +381,10 @@ mod tests {
         // The caller hangs up.
         let answers = call.on_request(&in_call(&call, "BYE", true));
         assert!(text(&answers[0]).starts_with("SIP/2.0 200 OK"));
-        assert_eq!(call.state(), &CallState::Ended(CallEnd::RemoteHungUp));
+        assert_eq!(
+            call.state(),
+            &CallState::Ended(CallEnd::RemoteHungUp { code: None })
+        );
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub struct TerminalStatus {
     pub cast: Option<CastStatus>,
     /// How the last cast ended, and when (the screen says why for a while).
     pub cast_ended: Option<(roomterm_proto::CastEnd, std::time::Instant)>,
+    /// When the last call ended (the screen says why for a while when the
+    /// cloud ended it).
+    pub call_ended_at: Option<std::time::Instant>,
 }
 
 /// A cast on screen.
@@ -121,6 +124,7 @@ impl TerminalStatus {
             cast_code: None,
             cast: None,
             cast_ended: None,
+            call_ended_at: None,
         }
     }
 

@@ -140,7 +140,9 @@ fn call_view(s: &TerminalStatus) -> CallView {
             } => ("ended", Some(format!("{status} {reason}")), code.clone()),
             CallEnd::Timeout => ("ended", Some("no answer".into()), None),
             CallEnd::HungUp => ("ended", Some("hung up".into()), None),
-            CallEnd::RemoteHungUp => ("ended", Some("the other side hung up".into()), None),
+            CallEnd::RemoteHungUp { code } => {
+                ("ended", Some("the other side hung up".into()), code.clone())
+            }
             CallEnd::Declined => ("ended", Some("declined".into()), None),
             CallEnd::Missed => ("ended", Some("missed".into()), None),
         },

@@ -55,7 +55,10 @@ pub async fn cancel(
 ) -> CloudResult<Json<MeetingView>> {
     let cancelled = state.meetings.cancel(&id).await?;
     // A meeting cancelled while it runs ends for everyone in it.
-    let why = crate::focus::reject::Refusal::plain(410, "Meeting Cancelled");
+    let why = crate::focus::reject::Refusal::ending(
+        crate::focus::reject::Ending::Cancelled,
+        state.focus.host(),
+    );
     state.focus.end_meeting(&cancelled.meeting_id, &why);
     Ok(Json(cancelled))
 }

@@ -23,6 +23,7 @@ pub(super) fn send_bye(dialog: &Dialog, why: Option<&Refusal>) {
     let mut bye = Outgoing::new(Method::Bye, cseq);
     if let Some(refusal) = why {
         bye.extra.push(reason_header(refusal.code, &refusal.reason));
+        bye.extra.extend(refusal.warning.clone());
     }
     dialog.path.send(Arc::new(dialog.leg.print(&bye)));
 }

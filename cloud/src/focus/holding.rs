@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use super::admission::{Decided, WaitingFor};
 use super::waiting::{WaitingCall, WaitingEvent};
-use super::{Focus, Refusal};
+use super::{Ending, Focus, Refusal};
 use crate::lock;
 use crate::media::{Lobby, ParticipantId, Prompt};
 
@@ -122,7 +122,7 @@ impl Focus {
                 _ = repeat.tick() => lobby.say(Prompt::Hold),
                 _ = tokio::time::sleep_until(gave_up) => {
                     self.unhold(&meeting_id, call.participant);
-                    let why = Refusal::plain(408, "Nobody Let You In");
+                    let why = Refusal::ending(Ending::NotLetIn, &self.host);
                     self.let_go(&call, Some(lobby), Prompt::Denied, Some(&why)).await;
                     return;
                 }
@@ -134,7 +134,7 @@ impl Focus {
                     }
                     Some(WaitingEvent::Denied) => {
                         self.unhold(&meeting_id, call.participant);
-                        let why = Refusal::plain(403, "Denied By Host");
+                        let why = Refusal::ending(Ending::Denied, &self.host);
                         self.let_go(&call, Some(lobby), Prompt::Denied, Some(&why)).await;
                         return;
                     }

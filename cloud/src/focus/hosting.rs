@@ -6,7 +6,7 @@
 
 use super::control::{self, Action, Actor, Denial, Role, Standing};
 use super::timing;
-use super::{Controls, Focus, Live, Refusal, RosterEntry};
+use super::{Controls, Ending, Focus, Live, Refusal, RosterEntry};
 use crate::lock;
 use crate::media::ParticipantId;
 use crate::meetings::join::RejectReason;
@@ -47,7 +47,7 @@ impl Focus {
                 self.end_calls(meeting_id, Some(participant), &why);
             }
             After::EndForAll => {
-                let why = Refusal::plain(410, "Meeting Ended By Host");
+                let why = Refusal::ending(Ending::EndedByHost, &self.host);
                 self.end_meeting(meeting_id, &why);
                 if let Err(err) = self.meetings.end(meeting_id).await {
                     tracing::warn!(%err, meeting = %meeting_id, "cannot mark the meeting ended");

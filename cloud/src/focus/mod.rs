@@ -66,7 +66,7 @@ use crate::sip::transaction::Transactions;
 use crate::sip::{Deferred, Location};
 use crate::store::Store;
 use control::Role;
-use reject::Refusal;
+use reject::{Ending, Refusal};
 use sdp::VideoClass;
 
 /// How long a participant may send no media before it is dropped.
@@ -351,6 +351,11 @@ impl Focus {
 
     fn domain(&self) -> &str {
         &self.domain
+    }
+
+    /// The host name the focus's `Warning` headers name.
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     /// Sets the meeting's layout for everyone and tells the subscribers;

@@ -55,6 +55,54 @@ impl Refusal {
     }
 }
 
+/// Why the cloud ends a call it had let in (a BYE's `Reason`, and its
+/// stable code in a `Warning: 399` for a terminal to say in words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    EndedByHost,
+    TimeUp,
+    Cancelled,
+    /// The host did not let a held caller in.
+    Denied,
+    /// Nobody let a held caller in in time.
+    NotLetIn,
+}
+
+impl Ending {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::EndedByHost => "ended_by_host",
+            Self::TimeUp => "time_up",
+            Self::Cancelled => "cancelled",
+            Self::Denied => "denied",
+            Self::NotLetIn => "not_let_in",
+        }
+    }
+
+    fn status(self) -> (u16, &'static str) {
+        match self {
+            Self::EndedByHost => (410, "Meeting Ended By Host"),
+            Self::TimeUp => (410, "Meeting Time Is Up"),
+            Self::Cancelled => (410, "Meeting Cancelled"),
+            Self::Denied => (403, "Denied By Host"),
+            Self::NotLetIn => (408, "Nobody Let You In"),
+        }
+    }
+}
+
+impl Refusal {
+    /// The cloud ending an answered call: the BYE's reason and code.
+    pub fn ending(why: Ending, host: &str) -> Self {
+        let (code, phrase) = why.status();
+        Self {
+            code,
+            reason: phrase.to_string(),
+            warning: Some(crate::dialog::warning_header(host, why.code())),
+            reason_code: Some(why.code()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::control::Denial;
-use super::{Focus, Live, Refusal};
+use super::{Ending, Focus, Live, Refusal};
 use crate::lock;
 
 /// Participants are told this long before the end.
@@ -143,7 +143,7 @@ impl Focus {
                         self.notify_meeting(&meeting_id);
                     }
                     Due::End => {
-                        let why = Refusal::plain(410, "Meeting Time Is Up");
+                        let why = Refusal::ending(Ending::TimeUp, &self.host);
                         self.end_meeting(&meeting_id, &why);
                     }
                     Due::NextSite => {
