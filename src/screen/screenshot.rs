@@ -353,6 +353,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         waiting: Vec::new(),
         held: false,
         waiting_room: false,
+        host_only_share: false,
     });
     states.push(("in-call", in_call.clone(), in_call_status.clone()));
     states.push((CONTENT_SHOT, in_call.clone(), in_call_status.clone()));

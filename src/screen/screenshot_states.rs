@@ -57,6 +57,7 @@ pub(super) fn host_states(
         }],
         held: false,
         waiting_room: true,
+        host_only_share: true,
     };
     let mut status = online.clone();
     status.call = Some(CallState::Established {

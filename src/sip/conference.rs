@@ -124,6 +124,8 @@ pub struct Roster {
     pub held: bool,
     /// Guests wait for the host to let them in.
     pub waiting_room: bool,
+    /// Only the host and co-hosts may share content.
+    pub host_only_share: bool,
 }
 
 /// Someone waiting for the host, by the id `admit` and `deny` name.
@@ -161,6 +163,7 @@ pub fn parse(xml: &str) -> Option<Roster> {
         waiting: Vec::new(),
         held: false,
         waiting_room: false,
+        host_only_share: false,
     };
     let mut user_count: Option<u32> = None;
     let mut users = 0u32;
@@ -273,6 +276,8 @@ pub fn parse(xml: &str) -> Option<Roster> {
                     roster.polling = text.parse().ok();
                 } else if at(&[b"conference-state", b"waiting-room"]) {
                     roster.waiting_room = text == "true";
+                } else if at(&[b"conference-state", b"host-only-share"]) {
+                    roster.host_only_share = text == "true";
                 } else if at(&[b"conference-state", b"held"]) {
                     roster.held = text == "true";
                 } else if at(&[b"conference-state", b"waiting"]) {

@@ -132,7 +132,7 @@ impl Page {
             Page::HostMenu => &[
                 &[MuteAll, SelfUnmute, UnmuteAll],
                 &[LockMeeting, PollMeeting, ExtendMeeting, EndForAll],
-                &[WaitingRoom, Back],
+                &[WaitingRoom, HostOnlyShare, Back],
             ],
             Page::Dial => &[
                 &[NumberField],
@@ -298,6 +298,8 @@ pub enum Control {
     PollMeeting,
     /// Guests wait for the host to let them in, or not (a toggle).
     WaitingRoom,
+    /// Only the host and co-hosts may share, or everyone (a toggle).
+    HostOnlyShare,
     ExtendMeeting,
     EndForAll,
     /// On-screen keyboard: erase the last character.

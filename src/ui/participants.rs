@@ -53,6 +53,7 @@ pub struct MeetingPanel {
     pub broadcast: Option<u64>,
     pub polling: bool,
     pub waiting_room: bool,
+    pub host_only_share: bool,
 }
 
 impl Default for MeetingPanel {
@@ -68,6 +69,7 @@ impl Default for MeetingPanel {
             broadcast: None,
             polling: false,
             waiting_room: false,
+            host_only_share: false,
         }
     }
 }
@@ -126,6 +128,7 @@ impl UiState {
         panel.broadcast = roster.broadcast;
         panel.polling = roster.polling.is_some();
         panel.waiting_room = roster.waiting_room;
+        panel.host_only_share = roster.host_only_share;
         let had_rights = panel.host_rights;
         panel.host_rights = roster.me().is_some_and(|me| me.host || me.co_host);
         if had_rights != panel.host_rights {
@@ -249,6 +252,9 @@ impl UiState {
             Control::WaitingRoom => Some(Effect::Host(
                 json!({ "action": "waiting_room", "on": !panel.waiting_room }),
             )),
+            Control::HostOnlyShare => Some(Effect::Host(
+                json!({ "action": "host_only_share", "on": !panel.host_only_share }),
+            )),
             Control::LockMeeting => {
                 let action = if panel.locked { "unlock" } else { "lock" };
                 Some(Effect::Host(json!({ "action": action })))
@@ -355,6 +361,12 @@ mod tests {
             ui.activate(Control::WaitingRoom),
             Some(Effect::Host(
                 json!({ "action": "waiting_room", "on": true })
+            ))
+        );
+        assert_eq!(
+            ui.activate(Control::HostOnlyShare),
+            Some(Effect::Host(
+                json!({ "action": "host_only_share", "on": true })
             ))
         );
     }

@@ -19,6 +19,7 @@ mod control_api_limits;
 mod demo;
 mod host_control_page;
 mod host_controls;
+mod host_sharing;
 mod host_waiting_room;
 mod image_boot;
 mod image_update;

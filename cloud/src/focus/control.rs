@@ -99,6 +99,11 @@ pub enum Action {
         participant: ParticipantId,
     },
     AdmitAll,
+    /// Only the host and co-hosts may share content (on); a guest sharing
+    /// stops.
+    HostOnlyShare {
+        on: bool,
+    },
     /// Nobody new joins while locked.
     Lock,
     Unlock,
@@ -157,6 +162,7 @@ impl Action {
             Self::Admit { .. } => "admit",
             Self::Deny { .. } => "deny",
             Self::AdmitAll => "admit_all",
+            Self::HostOnlyShare { .. } => "host_only_share",
             Self::Lock => "lock",
             Self::Unlock => "unlock",
             Self::Extend => "extend",

@@ -174,6 +174,13 @@ impl Focus {
             }
             Action::Lock | Action::Unlock => live.controls.locked = *action == Action::Lock,
             Action::WaitingRoom { on } => live.controls.waiting_room = *on,
+            Action::HostOnlyShare { on } => {
+                live.controls.host_only_share = *on;
+                let sharer = live.conference.content_owner();
+                if let Some(guest) = sharer.filter(|s| *on && !may_share(live, *s)) {
+                    live.conference.stop_content(guest);
+                }
+            }
             Action::Admit { participant } | Action::Deny { participant } => {
                 let call_id = live
                     .held
@@ -252,6 +259,15 @@ impl Focus {
             tracing::warn!(%err, "cannot write the audit log");
         }
     }
+}
+
+/// Whether `participant` may share content in the meeting now.
+pub(super) fn may_share(live: &Live, participant: ParticipantId) -> bool {
+    !live.controls.host_only_share
+        || live
+            .roster
+            .iter()
+            .any(|e| e.participant == participant && e.role != Role::Guest)
 }
 
 fn actor_id(actor: Actor) -> Option<ParticipantId> {

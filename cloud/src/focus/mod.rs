@@ -162,6 +162,8 @@ pub struct Controls {
     pub mute_on_entry: bool,
     /// Guests wait until the host lets them in.
     pub waiting_room: bool,
+    /// Only the host and co-hosts may share content.
+    pub host_only_share: bool,
 }
 
 impl Default for Controls {
@@ -171,6 +173,7 @@ impl Default for Controls {
             allow_self_unmute: true,
             mute_on_entry: false,
             waiting_room: false,
+            host_only_share: false,
         }
     }
 }

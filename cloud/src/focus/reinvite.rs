@@ -50,6 +50,18 @@ impl Focus {
                         return self.refuse(d, &local_tag, 488, "Not Acceptable Here");
                     }
                 };
+                if offer.content.is_some() && !self.may_share(&meeting_id, participant) {
+                    let warning = dialog::warning_header(&self.host, "host_only_share");
+                    let answer = dialog::respond(
+                        d,
+                        &local_tag,
+                        403,
+                        "Only The Host May Share",
+                        vec![warning],
+                        None,
+                    );
+                    return dialog::complete(&self.transactions, d, answer);
+                }
                 let content_port = share(&conference, participant, &offer);
                 let local = sdp::Local {
                     ip: self.config.media_ip,
@@ -79,6 +91,14 @@ impl Focus {
         if offered {
             self.notify_meeting(&meeting_id);
         }
+    }
+
+    /// Whether the participant may share content now (the host's
+    /// "only the host shares" aside, anyone may).
+    fn may_share(&self, meeting_id: &str, participant: ParticipantId) -> bool {
+        lock(&self.conferences)
+            .get(meeting_id)
+            .is_none_or(|live| super::hosting::may_share(live, participant))
     }
 
     fn refuse(&self, d: &Deferred, tag: &str, code: u16, reason: &str) {

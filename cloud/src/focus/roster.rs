@@ -6,7 +6,8 @@
 //! in `conference-state` and `user` — the layout the subscriber watches,
 //! whether the meeting's content is the subscriber's own (a room whose
 //! content was replaced, or stopped for it, learns so here), the host's
-//! settings (`<locked>`, `<self-unmute>`, `<waiting-room>`), the meeting's end
+//! settings (`<locked>`, `<self-unmute>`, `<waiting-room>`,
+//! `<host-only-share>`), the meeting's end
 //! (`<ends-at>`, seconds, and `<ending-soon>` within 15 minutes of it),
 //! the site broadcast (`<broadcast>`, its id) and polling (`<polling>`,
 //! its interval), who waits for the host (`<waiting id=…>name`) and
@@ -106,8 +107,12 @@ pub fn conference_info(roster: &Roster<'_>) -> String {
     xml.push_str(&format!(
         "  <locked xmlns=\"{LAYOUT_NS}\">{}</locked>\n  \
          <self-unmute xmlns=\"{LAYOUT_NS}\">{}</self-unmute>\n  \
-         <waiting-room xmlns=\"{LAYOUT_NS}\">{}</waiting-room>\n",
-        controls.locked, controls.allow_self_unmute, controls.waiting_room
+         <waiting-room xmlns=\"{LAYOUT_NS}\">{}</waiting-room>\n  \
+         <host-only-share xmlns=\"{LAYOUT_NS}\">{}</host-only-share>\n",
+        controls.locked,
+        controls.allow_self_unmute,
+        controls.waiting_room,
+        controls.host_only_share
     ));
     if let (Some(end), soon) = roster.deadline {
         xml.push_str(&format!(
@@ -248,6 +253,7 @@ mod tests {
                 allow_self_unmute: false,
                 mute_on_entry: false,
                 waiting_room: true,
+                host_only_share: true,
             },
             you: Some(2),
             deadline: (Some(1_796_380_800), true),
@@ -262,6 +268,9 @@ mod tests {
         assert!(!xml.contains("<held"));
         assert!(xml.contains(&format!(
             "<waiting-room xmlns=\"{LAYOUT_NS}\">true</waiting-room>"
+        )));
+        assert!(xml.contains(&format!(
+            "<host-only-share xmlns=\"{LAYOUT_NS}\">true</host-only-share>"
         )));
         assert!(xml.contains(&format!("<broadcast xmlns=\"{LAYOUT_NS}\">1</broadcast>")));
         assert!(xml.contains(&format!("<polling xmlns=\"{LAYOUT_NS}\">15</polling>")));

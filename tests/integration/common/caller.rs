@@ -204,6 +204,26 @@ impl Caller {
         answer
     }
 
+    /// Offers `sdp` again in the call (a re-INVITE); returns the final
+    /// answer (ACKed).
+    pub async fn reinvite(&mut self, user: &str, sdp: &str) -> Answer {
+        self.cseq += 1;
+        let uri = format!("sip:{user}@{}", self.domain);
+        let to = self.dialog_to.clone().expect("a call");
+        let branch = Self::branch();
+        let invite = self.request("INVITE", &uri, &to, &branch, self.cseq, sdp);
+        self.send(&invite).await;
+        let answer = self.final_answer("INVITE", self.cseq).await;
+        let ack_branch = if answer.code < 300 {
+            Self::branch()
+        } else {
+            branch
+        };
+        let ack = self.request("ACK", &uri, &to, &ack_branch, self.cseq, "");
+        self.send(&ack).await;
+        answer
+    }
+
     /// Sends an INFO in the call with `body` of type `kind`; returns its
     /// answer.
     pub async fn info(&mut self, user: &str, kind: &str, body: &str) -> Answer {
