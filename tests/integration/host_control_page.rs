@@ -1,8 +1,9 @@
 //! The conference-control page in a real browser (Debian's chromium,
 //! headless): an admin signs in with the admin token, sees the meeting's
 //! two rooms live, mutes one — and that room's own status says the host
-//! muted it, and the other room no longer hears it. The page in both
-//! languages goes to `target/tmp/control-screenshots`.
+//! muted it, and the other room no longer hears it; turns the waiting
+//! room on, sees a third room wait and lets it in from the Chinese page.
+//! The page in both languages goes to `target/tmp/control-screenshots`.
 
 use std::time::{Duration, Instant};
 
@@ -65,7 +66,7 @@ async fn screenshot(page: &CastPage, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
     let cloud_dir = tempfile::tempdir().unwrap();
-    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
     let id = create_meeting(
         &admin,
@@ -182,7 +183,34 @@ async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
         .unwrap();
     assert_eq!(audit.last().unwrap()["actor"], "admin", "{audit:?}");
 
-    // The same page in Chinese.
+    // The waiting room on from the page: a third room is held, and the
+    // page lists it with Admit and Deny.
+    page.click("#waiting-room").await;
+    yellow
+        .remote
+        .wait_status(|s| s["call"]["roster"]["waiting_room"] == true)
+        .await;
+    let cyan = Room::start(
+        dirs[2].path(),
+        &cloud,
+        &admin,
+        "SN-W3",
+        [0, 255, 255],
+        880.0,
+    )
+    .await;
+    join(&cyan, &id).await;
+    cyan.remote
+        .wait_status(|s| s["call"]["roster"]["held"] == true)
+        .await;
+    until(
+        &page,
+        "!document.getElementById('waiting').hidden && document.querySelectorAll('#waiting-list li').length === 1",
+        "the waiting list",
+    )
+    .await;
+
+    // The same page in Chinese, someone waiting; admitted from there.
     let zh = CastPage(
         laptop
             .open_with(&url(&format!("/control/{id}?lang=zh-CN")), "")
@@ -194,7 +222,29 @@ async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
         "the Chinese page",
     )
     .await;
+    until(
+        &zh,
+        "document.querySelectorAll('#waiting-list li').length === 1",
+        "the Chinese waiting list",
+    )
+    .await;
     screenshot(&zh, "control-zh").await;
+    zh.click("#waiting-list li button[data-action='admit']")
+        .await;
+    cyan.remote
+        .wait_status(|s| s["call"]["roster"]["held"] == false)
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cloud.focus.roster(&id).len() != 3 {
+        assert!(Instant::now() < deadline, "not let in");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    until(
+        &zh,
+        "document.getElementById('waiting').hidden",
+        "the list emptied",
+    )
+    .await;
     laptop.close().await;
     cloud.shutdown().await;
 }

@@ -128,6 +128,17 @@ function participantRow(p) {
   return row;
 }
 
+function waitingRow(held) {
+  const item = document.createElement('li');
+  item.dataset.participant = String(held.participant);
+  const name = document.createElement('span');
+  name.textContent = held.name;
+  item.append(name,
+    button(t('admit'), { action: 'admit', participant: held.participant }),
+    button(t('deny'), { action: 'deny', participant: held.participant }, true));
+  return item;
+}
+
 function render(next) {
   view = next;
   if (!next.not_in_progress) {
@@ -136,6 +147,7 @@ function render(next) {
   if (next.not_in_progress) {
     setState('idle', t('not_in_progress'));
     $('roster').tBodies[0].replaceChildren();
+    $('waiting').hidden = true;
     return;
   }
   const parts = [t('count', { n: next.participants.length })];
@@ -153,6 +165,12 @@ function render(next) {
   }
   $('lock').textContent = next.controls.locked ? t('unlock') : t('lock');
   $('mute-on-entry').checked = next.controls.mute_on_entry;
+  $('waiting-room').checked = next.controls.waiting_room;
+  $('host-only-share').checked = next.controls.host_only_share;
+  const waiting = next.waiting || [];
+  $('waiting').hidden = waiting.length === 0;
+  $('waiting-title').textContent = t('waiting_title', { n: waiting.length });
+  $('waiting-list').replaceChildren(...waiting.map(waitingRow));
   $('roster').tBodies[0].replaceChildren(...next.participants.map(participantRow));
 }
 
@@ -172,6 +190,11 @@ $('mute-all').addEventListener('click', () =>
 $('unmute-all').addEventListener('click', () => act({ action: 'unmute_all' }));
 $('mute-on-entry').addEventListener('change', (event) =>
   act({ action: 'mute_on_entry', on: event.target.checked }));
+$('waiting-room').addEventListener('change', (event) =>
+  act({ action: 'waiting_room', on: event.target.checked }));
+$('host-only-share').addEventListener('change', (event) =>
+  act({ action: 'host_only_share', on: event.target.checked }));
+$('admit-all').addEventListener('click', () => act({ action: 'admit_all' }));
 $('lock').addEventListener('click', () =>
   act({ action: view && view.controls && view.controls.locked ? 'unlock' : 'lock' }));
 $('extend').addEventListener('click', () => act({ action: 'extend' }));

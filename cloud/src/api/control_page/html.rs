@@ -85,12 +85,20 @@ pub fn control(lang: Lang, meeting: &str, css: &str, js: &str) -> Markup {
                 label.check { input #allow-self-unmute type="checkbox" checked; (t("allow_self_unmute")) }
                 button #unmute-all type="button" { (t("unmute_all")) }
                 label.check { input #mute-on-entry type="checkbox"; (t("mute_on_entry")) }
+                label.check { input #waiting-room type="checkbox"; (t("waiting_room")) }
+                label.check { input #host-only-share type="checkbox"; (t("host_only_share")) }
                 button #lock type="button" { (t("lock")) }
                 button #poll type="button" { (t("poll")) }
                 button #extend type="button" { (t("extend")) }
                 button #end.danger type="button" { (t("end_for_all")) }
             }
             p #notice.error role="alert" {}
+            // Who waits for the host (shown while anyone does).
+            section #waiting hidden aria-labelledby="waiting-title" {
+                h2 #waiting-title {}
+                button #admit-all type="button" { (t("admit_all")) }
+                ul #waiting-list {}
+            }
             table #roster {
                 thead { tr {
                     th scope="col" { (t("col_name")) }
@@ -140,6 +148,9 @@ mod tests {
             "mute-all",
             "unmute-all",
             "lock",
+            "waiting-room",
+            "host-only-share",
+            "waiting-list",
             "extend",
             "end",
             "roster",
