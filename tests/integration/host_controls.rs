@@ -24,7 +24,7 @@ const HEARD: f64 = 0.05;
 const ABSENT: f64 = 0.01;
 const BARESIP_TONE: f64 = 1000.0;
 
-async fn join(room: &Room, meeting_id: &str) {
+pub(crate) async fn join(room: &Room, meeting_id: &str) {
     room.remote
         .post(
             "/join",
@@ -59,7 +59,7 @@ fn hears(room: &Room, tones: &[f64], settled: impl Fn(&[f64]) -> bool) -> Vec<f6
 }
 
 /// This room as its own roster lists it.
-fn me(status: &Value) -> Value {
+pub(crate) fn me(status: &Value) -> Value {
     let roster = &status["call"]["roster"];
     let you = roster["you"].clone();
     roster["members"]

@@ -327,5 +327,7 @@ fn denial_phrase(denial: Denial) -> &'static str {
         Denial::TooLong => "Meeting Too Long",
         Denial::NoPicture => "No Picture",
         Denial::BadInterval => "Bad Interval",
+        Denial::WrongPassword => "Wrong Host Password",
+        Denial::TooManyTries => "Too Many Tries",
     }
 }

@@ -28,14 +28,27 @@ impl Focus {
     /// Takes `action` on the running meeting as `actor` asks; every
     /// outcome is audited.
     pub async fn act(&self, meeting_id: &str, actor: Actor, action: &Action) -> Result<(), Denial> {
+        // A claim checks a password first, off the conferences' lock.
+        let claimed = match action {
+            Action::ClaimHost { password } => Some(
+                self.claim_host(meeting_id, actor, password)
+                    .await
+                    .map(|()| After::Nothing),
+            ),
+            _ => None,
+        };
         let (names, outcome) = match lock(&self.conferences).get_mut(meeting_id) {
-            None => ((None, None), Err(Denial::NotInProgress)),
+            None => ((None, None), claimed.unwrap_or(Err(Denial::NotInProgress))),
             Some(live) => {
                 let names = (
                     name_of(live, actor_id(actor)),
                     action.target().and_then(|t| name_of(live, Some(t))),
                 );
-                (names, self.apply(live, actor, action))
+                let outcome = match claimed {
+                    Some(outcome) => outcome,
+                    None => self.apply(live, actor, action),
+                };
+                (names, outcome)
             }
         };
         self.audit(meeting_id, actor, action, names, &outcome).await;
@@ -227,6 +240,8 @@ impl Focus {
                 self.poll_next(live, now);
             }
             Action::EndForAll => return Ok(After::EndForAll),
+            // Taken by `claim_host` before (it checks a password).
+            Action::ClaimHost { .. } => {}
         }
         Ok(After::Nothing)
     }
@@ -249,7 +264,11 @@ impl Focus {
             actor,
             action: action.name().to_string(),
             target: target_name,
-            detail: serde_json::to_string(action).unwrap_or_default(),
+            // A password is never written down.
+            detail: match action {
+                Action::ClaimHost { .. } => r#"{"action":"claim_host"}"#.to_string(),
+                _ => serde_json::to_string(action).unwrap_or_default(),
+            },
             outcome: match outcome {
                 Ok(_) => "ok".to_string(),
                 Err(denial) => denial.code().to_string(),

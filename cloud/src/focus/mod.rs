@@ -17,6 +17,7 @@
 //! | `ending.rs` | a meeting ended from the cloud: every call sent a BYE saying why (and the BYE itself, shared with the waiting room) |
 //! | `control.rs` | host controls, pure: roles, actions, who may take which |
 //! | `hosting.rs` | a permitted host action carried out: the roster, the media (mute, pictures), BYEs, the audit log, the roster NOTIFYs |
+//! | `claiming.rs` | a participant claims host with the host password; three wrong ones bar it for 3 minutes |
 //! | `holding.rs` | the host's waiting room: guests held (a prompt, no media) until let in or not |
 //! | `timing.rs` | a scheduled meeting's end: the 15-minute notice, the end at its time, the host's extensions |
 //!
@@ -29,6 +30,7 @@
 
 mod admission;
 pub mod caller;
+mod claiming;
 pub mod control;
 mod dialogs;
 pub mod dtmf;
@@ -192,6 +194,8 @@ struct Live {
     polling: Option<timing::Polling>,
     /// Callers waiting for the host to let them in (`holding.rs`).
     held: Vec<holding::Held>,
+    /// Wrong host passwords by identity (`claiming.rs`).
+    claims: std::collections::HashMap<String, claiming::Tries>,
 }
 
 /// What [`Focus::new`] needs.
@@ -393,6 +397,7 @@ impl Focus {
                 deadline: timing::Deadline::Unknown,
                 polling: None,
                 held: Vec::new(),
+                claims: Default::default(),
             },
         );
         self.meetings.set_running(meeting_id, true);
