@@ -5,6 +5,7 @@
 //! A one-off scheduled meeting the host ends for all is over (`ended`,
 //! stored). A recurring one goes on with its next occurrence, and a
 //! device's meeting room is always open: ending them ends the calls only.
+//! A participant may claim host with the host password.
 //! A meeting everyone simply left before its end stays joinable.
 
 use std::collections::HashSet;
@@ -32,6 +33,16 @@ impl Running {
 }
 
 impl Meetings {
+    /// Whether `password` is the meeting's host password (a participant
+    /// claiming host in the running meeting).
+    pub async fn is_host_password(&self, meeting_id: &str, password: &str) -> CloudResult<bool> {
+        let row = self.row(meeting_id).await?;
+        if password.is_empty() {
+            return Ok(false);
+        }
+        super::verify(password.into(), row.host_password_hash).await
+    }
+
     /// The focus says the meeting's conference started (`true`) or ended.
     pub fn set_running(&self, meeting_id: &str, running: bool) {
         let mut set = lock(&self.running.0);

@@ -540,16 +540,6 @@ impl Meetings {
         self.show(&row.meeting_id).await
     }
 
-    /// Whether `password` is the meeting's host password (a participant
-    /// claiming host in the running meeting).
-    pub async fn is_host_password(&self, meeting_id: &str, password: &str) -> CloudResult<bool> {
-        let row = self.row(meeting_id).await?;
-        if password.is_empty() {
-            return Ok(false);
-        }
-        verify(password.into(), row.host_password_hash).await
-    }
-
     /// Whether a caller may join now, and as what (see [`join`]).
     pub async fn join_decision(
         &self,
