@@ -140,6 +140,7 @@ fn measure(plan: &MediaPlan, seconds: u64, path: Path) -> anyhow::Result<Summary
                     bitrate_kbps: VideoClass::Hd720.bitrate_kbps(),
                 },
                 ports: None,
+                name: "Glass".into(),
             })?;
             (
                 local(ports.video.expect("a video participant")),

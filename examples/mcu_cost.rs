@@ -181,6 +181,7 @@ fn measure(
                 bitrate_kbps: VideoClass::Hd720.bitrate_kbps(),
             },
             ports: None,
+            name: format!("Site {id}"),
         })?;
         let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
         senders.push(Sender::start(

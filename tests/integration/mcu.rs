@@ -69,6 +69,7 @@ pub(crate) fn join_with(
             audio_codec: AudioCodec::Opus,
             class: SMALL,
             ports: None,
+            name: format!("Site {id}"),
         })
         .unwrap();
     media
@@ -386,4 +387,67 @@ fn a_room_picks_its_own_layout_and_the_others_keep_theirs() {
     assert_layout(&conference, &frame, &[&red, &green]);
     let error = conference.bus_error();
     assert!(error.is_none(), "{error:?}");
+}
+
+/// The share of pixels in rows `from`..`to` (fractions of its height) of
+/// `rect` that are far from `rgb`.
+fn off_colour(frame: &RgbFrame, rect: &Rect, (from, to): (f64, f64), rgb: [u8; 3]) -> f64 {
+    let sx = f64::from(frame.width) / f64::from(CANVAS.0);
+    let sy = f64::from(frame.height) / f64::from(CANVAS.1);
+    let x0 = (f64::from(rect.x) * sx) as u32;
+    let x1 = ((f64::from(rect.x + rect.width) * sx) as u32).min(frame.width);
+    let y0 = ((f64::from(rect.y) + f64::from(rect.height) * from) * sy) as u32;
+    let y1 = (((f64::from(rect.y) + f64::from(rect.height) * to) * sy) as u32).min(frame.height);
+    let (mut off, mut all) = (0u32, 0u32);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            all += 1;
+            if RgbFrame::distance(frame.pixel(x, y), rgb) > 80 {
+                off += 1;
+            }
+        }
+    }
+    f64::from(off) / f64::from(all.max(1))
+}
+
+/// Every site's picture carries its name, bottom left on a shaded band
+/// (as every MCU draws it): the bottom of a tile is not all its colour, the
+/// top is; a longer name after a rename takes more of the bottom.
+#[test]
+fn every_tile_carries_its_sites_name_and_a_rename_redraws_it() {
+    let plan = crate::common::media_plan();
+    let config = ConferenceConfig::probe(CANVAS.0, CANVAS.1, 30, [127, 0, 0, 1].into()).unwrap();
+    let conference = Conference::start(config).unwrap();
+    let red = join(&conference, &plan, 1, [255, 0, 0], 440.0);
+    let green = join(&conference, &plan, 2, [0, 255, 0], 660.0);
+    let rect = |id| {
+        conference
+            .layout()
+            .into_iter()
+            .find(|(p, _)| *p == id)
+            .unwrap()
+            .1
+    };
+    let bottom = (0.82, 1.0);
+    let named = |want: &dyn Fn(f64) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let frame = wait_for_layout(&conference, &red, &[&red, &green]);
+            let band = off_colour(&frame, &rect(green.id), bottom, green.rgb);
+            let top = off_colour(&frame, &rect(green.id), (0.0, 0.18), green.rgb);
+            if want(band) && top < 0.02 {
+                return band;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "green's tile: {band:.3} of its bottom, {top:.3} of its top off its colour"
+            );
+        }
+    };
+    let short = named(&|band| band > 0.03);
+    conference
+        .rename(green.id, "长江厅 Yangtze Conference Room, 3F")
+        .unwrap();
+    let long = named(&|band| band > short * 1.5);
+    assert!(long > short * 1.5, "{short:.3} → {long:.3}");
 }

@@ -39,9 +39,11 @@ async fn cancelling_a_running_meeting_ends_every_call_in_it() {
         .unwrap();
     assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
 
-    // The room's call ends (the far end hung up) and it is back Home.
+    // The room's call ends (the far end hung up, saying why) and it is
+    // back Home.
     let ended = remote.call_state("ended").await;
-    assert!(ended["call"]["code"].is_null(), "not a refusal: {ended}");
+    assert_eq!(ended["call"]["reason"], "the other side hung up", "{ended}");
+    assert_eq!(ended["call"]["code"], "cancelled", "{ended}");
     remote.ui_page("home").await;
     let deadline = Instant::now() + Duration::from_secs(5);
     while cloud.focus.conference(&id).is_some() {

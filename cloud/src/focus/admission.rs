@@ -238,6 +238,7 @@ impl Focus {
             audio_codec: audio.codec,
             class: self.class_spec(video.as_ref().map_or(VideoClass::Cif4, |v| v.class)),
             ports,
+            name: call.caller.name.clone(),
         };
         let meeting_id = &call.target.meeting_id;
         let conference = self.conference_for(meeting_id).map_err(|err| {

@@ -166,6 +166,9 @@ impl Focus {
             Action::Rename { participant, name } => {
                 let name = control::clean_name(name)?;
                 if let Some(at) = one(roster, *participant) {
+                    if let Err(err) = live.conference.rename(*participant, &name) {
+                        tracing::warn!(%err, "cannot redraw a name");
+                    }
                     roster[at].name = name;
                 }
             }

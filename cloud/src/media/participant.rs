@@ -3,7 +3,7 @@
 //! chains on either side of it.
 //!
 //! ```text
-//! in:  leg session 1 → rtph264depay → <decoder> → videoconvert → tee (→ each view's compositor, view.rs)
+//! in:  leg session 1 → rtph264depay → <decoder> → videoconvert → textoverlay (its name) → tee (→ each view's compositor, view.rs)
 //!      leg session 0 → depay → decoder → audioconvert → audioresample → caps → tee (→ the others' mixers)
 //! out: silence + the others' tees → audiomixer → audioconvert → audioresample → caps → encoder → payloader → leg session 0
 //!      its class's tee → queue → leg session 1 (encoders.rs)
@@ -114,6 +114,8 @@ pub struct ParticipantSpec {
     /// Receive on these ports (a waiting room held them, and the answer
     /// named them); `None`: free ones.
     pub ports: Option<MediaPorts>,
+    /// The site's name, drawn on its picture wherever it is shown.
+    pub name: String,
 }
 
 /// Where the participant sends its media to us (RTP; RTCP on the next
@@ -149,12 +151,9 @@ pub(super) fn video_input(
     depay.set_property("request-keyframe", true);
     let tee = make("tee")?;
     tee.set_property("allow-not-linked", true);
-    let elements = vec![
-        depay.clone(),
-        make(decoder)?,
-        make("videoconvert")?,
-        tee.clone(),
-    ];
+    let mut elements = vec![depay.clone(), make(decoder)?, make("videoconvert")?];
+    elements.extend(name_label(&spec.name));
+    elements.push(tee.clone());
     add_linked(pipeline, &elements)?;
     let medium = MediumSpec {
         session: VIDEO,
@@ -170,6 +169,34 @@ pub(super) fn video_input(
         .receive(medium, bind, &depay)
         .map_err(|e| MediaError::Pipeline(e.to_string()))?;
     Ok((Chain { elements, end: tee }, port))
+}
+
+/// The factory that draws a site's name on its picture.
+pub(super) const LABEL: &str = "textoverlay";
+
+/// The site's name at the bottom left of its picture, on a shaded band, in
+/// a font with CJK glyphs; sized with the picture, so it stays in
+/// proportion in any tile. `None` (and a warning) where the Pango plugin
+/// is missing: the pictures are composed unnamed.
+fn name_label(name: &str) -> Option<gst::Element> {
+    let label = match make(LABEL) {
+        Ok(label) => label,
+        Err(err) => {
+            tracing::warn!(%err, "site names are not drawn (gstreamer1.0-x is missing)");
+            return None;
+        }
+    };
+    label.set_property("text", gst::glib::markup_escape_text(name).as_str());
+    label.set_property("font-desc", "Noto Sans CJK SC, Sans 14");
+    label.set_property_from_str("halignment", "left");
+    label.set_property_from_str("valignment", "bottom");
+    label.set_property("xpad", 8i32);
+    label.set_property("ypad", 6i32);
+    label.set_property("shaded-background", true);
+    label.set_property("shading-value", 160u32);
+    label.set_property("draw-shadow", false);
+    label.set_property("draw-outline", false);
+    Some(label)
 }
 
 /// The participant's sound: its leg's audio session → a gate (`volume`,

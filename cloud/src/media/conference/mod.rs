@@ -107,6 +107,14 @@ struct Participant {
 }
 
 impl Participant {
+    /// What draws its name on its picture, if anything does.
+    fn label(&self) -> Option<&gst::Element> {
+        self.video_in.as_ref()?.elements.iter().find(|e| {
+            e.factory()
+                .is_some_and(|f| f.name() == super::participant::LABEL)
+        })
+    }
+
     fn picture(&self) -> Option<&gst::Element> {
         self.video_in.as_ref().map(|chain| &chain.end)
     }

@@ -1,7 +1,8 @@
 //! What the host enforces in the media, so it holds for any endpoint: a
 //! muted participant's sound is silenced before anyone's mix (and before
 //! the speaker detection), a participant whose video is stopped is out of
-//! every composition. Both are undone in place; nothing is rebuilt.
+//! every composition. Both are undone in place; nothing is rebuilt. A
+//! rename redraws the name on the participant's picture.
 
 use gst::prelude::*;
 
@@ -23,6 +24,20 @@ impl Conference {
         participant.gate().set_property("mute", muted);
         if muted {
             lock(&self.speakers).remove(id);
+        }
+        Ok(())
+    }
+
+    /// Draws `name` on the participant's picture from now on (nothing
+    /// for an audio-only one, or where names are not drawn).
+    pub fn rename(&self, id: ParticipantId, name: &str) -> Result<(), MediaError> {
+        let state = lock(&self.state);
+        let participant = state
+            .participants
+            .get(&id)
+            .ok_or(MediaError::UnknownParticipant(id))?;
+        if let Some(label) = participant.label() {
+            label.set_property("text", gst::glib::markup_escape_text(name).as_str());
         }
         Ok(())
     }
