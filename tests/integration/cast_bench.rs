@@ -28,6 +28,7 @@ use serde_json::json;
 use crate::cast::{wait_for, wait_page, Lan};
 use crate::common::browser::{CastPage, Laptop};
 use crate::common::room::Room;
+use crate::common::summary::Summary;
 use crate::common::{self, create_meeting};
 
 /// Before the page's scripts: the screen picker's stand-in, a 1920×1080
@@ -73,42 +74,6 @@ fn now_ms() -> f64 {
         .unwrap()
         .as_secs_f64()
         * 1000.0
-}
-
-/// Median, p95, min, max (ms) and how many.
-struct Summary {
-    count: usize,
-    median: f64,
-    p95: f64,
-    min: f64,
-    max: f64,
-}
-
-impl Summary {
-    fn of(mut ms: Vec<f64>) -> Self {
-        assert!(!ms.is_empty(), "nothing measured");
-        ms.sort_by(f64::total_cmp);
-        let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
-        Self {
-            count: ms.len(),
-            median: at(0.5),
-            p95: at(0.95),
-            min: ms[0],
-            max: ms[ms.len() - 1],
-        }
-    }
-
-    fn row(&self, name: &str) -> String {
-        format!(
-            "{name:<44}{:>7}{:>9.0}ms{:>9.0}ms{:>9.0}ms{:>9.0}ms",
-            self.count, self.median, self.p95, self.min, self.max
-        )
-    }
-
-    fn json(&self) -> serde_json::Value {
-        json!({ "count": self.count, "median_ms": self.median, "p95_ms": self.p95,
-                "min_ms": self.min, "max_ms": self.max })
-    }
 }
 
 /// Pictures from `next` for `seconds`: (number, when decoded) of each

@@ -12,6 +12,7 @@ pub mod picture;
 pub mod qemu;
 pub mod remote;
 pub mod room;
+pub mod summary;
 
 use reqwest::Method;
 use roomcloud::client::AdminClient;
