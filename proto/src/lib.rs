@@ -97,6 +97,10 @@ pub struct DeviceConfig {
     /// A software update the cloud wants installed (absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<UpdateOffer>,
+    /// The room's own meeting room (its meeting ID): Start meeting joins
+    /// it, as host (absent: a cloud without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_room: Option<String>,
 }
 
 /// A signed update bundle (RAUC) for the terminal to install.

@@ -245,6 +245,20 @@ impl Runtime {
                     self.published.ui(|ui| ui.call_ended(true));
                 }
             }
+            Some(Effect::StartMeeting) => {
+                let room = self.published.status.borrow().meeting_room.clone();
+                let placed = match room {
+                    Some(room) => {
+                        self.published.ui(|ui| ui.meeting_id = room.clone());
+                        self.place(dial_user(&room, ""), true).await
+                    }
+                    None => Err("the cloud gave this room no meeting room".to_string()),
+                };
+                if let Err(err) = placed {
+                    tracing::error!(%err, "cannot start a meeting");
+                    self.published.ui(|ui| ui.call_ended(true));
+                }
+            }
             Some(Effect::LoadDirectory) => directory::load(&self.options.data, &self.published),
             Some(Effect::Dial { number }) => {
                 if let Err(err) = self.place(number, false).await {

@@ -117,6 +117,7 @@ impl Session {
             s.provisioning = ProvisioningStatus::Connecting;
             s.room_name = Some(credentials.config.name.clone());
             s.number = Some(credentials.config.number.clone());
+            s.meeting_room = credentials.config.meeting_room.clone();
         });
         let session = Self {
             agent,
@@ -182,6 +183,7 @@ impl Session {
                 published.status(|s| {
                     s.room_name = Some(config.name.clone());
                     s.number = Some(config.number.clone());
+                    s.meeting_room = config.meeting_room.clone();
                 });
                 self.offers.send_replace(config.update.clone());
             }

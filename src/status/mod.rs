@@ -38,6 +38,8 @@ pub struct TerminalStatus {
     pub sip_domain: Option<String>,
     pub room_name: Option<String>,
     pub number: Option<String>,
+    /// The room's own meeting room (Start meeting joins it as host).
+    pub meeting_room: Option<String>,
     /// The outcome of the last activation attempt, for the wizard's error page.
     pub activation_error: Option<ActivationError>,
     /// When an IP lockout ends (from the cloud's Retry-After), so the
@@ -109,6 +111,7 @@ impl TerminalStatus {
             sip_domain: None,
             room_name: None,
             number: None,
+            meeting_room: None,
             activation_error: None,
             locked_until: None,
             network: Vec::new(),

@@ -54,6 +54,8 @@ pub enum Effect {
     },
     FactoryReset,
     PingServer,
+    /// Join the room's own meeting room, as its host.
+    StartMeeting,
     /// Dial the meeting (`password` empty: none).
     Join {
         meeting_id: String,

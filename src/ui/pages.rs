@@ -86,7 +86,7 @@ impl Page {
                 &[Delete, Key0, Activate],
                 &[Back],
             ],
-            Page::Home => &[&[Join, Call, Share, Settings]],
+            Page::Home => &[&[Join, Call, Share, Settings], &[StartMeeting]],
             Page::Settings => &[
                 &[
                     SettingsNetwork,
@@ -228,6 +228,8 @@ pub enum Control {
     Next,
     Back,
     Join,
+    /// Home: a meeting in the room's own meeting room, as host.
+    StartMeeting,
     Call,
     Share,
     Settings,

@@ -11,7 +11,7 @@ use crate::common::remote::Remote;
 use std::time::{Duration, Instant};
 
 use roomterm::media::{tone_rms, CallMedia, CallMediaConfig, RgbFrame};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminal_joins_a_meeting_by_its_control_api_and_is_seen_and_heard() {
@@ -318,5 +318,57 @@ async fn a_room_user_joins_with_the_remote_sees_a_refusal_and_leaves() {
         remote.post("/hang-up", json!({})).await;
         remote.call_state("ended").await;
     }
+    cloud.shutdown().await;
+}
+
+/// Start meeting on Home: one touch, and the room is in its own meeting
+/// room as its host; a second room joining it is a guest, seen and heard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_meeting_puts_the_room_in_its_own_meeting_room_as_host() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
+    let plan = common::media_plan();
+    let media = CallMediaConfig::small(&plan, 0xff0000ff, 880.0);
+    let owner = common::registered_terminal(dirs[0].path(), &cloud, &admin, "SN-O1", media).await;
+    let room: Value = admin
+        .call(reqwest::Method::GET, "/devices/SN-O1/meeting-room", None)
+        .await
+        .unwrap();
+    let room_id = room["meeting_id"].as_str().unwrap().to_string();
+    owner.ui_page("home").await;
+    owner
+        .post("/tap", json!({ "control": "start_meeting" }))
+        .await;
+    owner.call_state("in_call").await;
+    let status = owner
+        .wait_status(|s| s["call"]["roster"]["you"].is_number())
+        .await;
+    let me = &status["call"]["roster"]["members"][0];
+    assert_eq!(me["host"], true, "{status}");
+    assert_eq!(owner.get("/ui").await["meeting_id"], room_id);
+    let roster = cloud.focus.roster(&room_id);
+    assert_eq!(roster.len(), 1);
+    assert_eq!(roster[0].role.as_str(), "host");
+
+    // Another room dials the room's meeting ID: a guest, in with it.
+    let media = CallMediaConfig::small(&plan, 0xffff0000, 440.0);
+    let guest = common::registered_terminal(dirs[1].path(), &cloud, &admin, "SN-O2", media).await;
+    guest
+        .post("/join", json!({ "meeting_id": room_id, "password": "" }))
+        .await;
+    guest.call_state("in_call").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cloud.focus.roster(&room_id).len() != 2 {
+        assert!(Instant::now() < deadline, "the guest is not in");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let roles: Vec<_> = cloud
+        .focus
+        .roster(&room_id)
+        .iter()
+        .map(|e| e.role.as_str().to_string())
+        .collect();
+    assert_eq!(roles, ["host", "guest"]);
     cloud.shutdown().await;
 }

@@ -212,6 +212,7 @@ impl Devices {
             number: row.number.clone(),
             heartbeat_secs: HEARTBEAT_SECS,
             update: Self::update_offer(row),
+            meeting_room: Some(crate::meetings::room_id(&row.number)),
         }
     }
 }
