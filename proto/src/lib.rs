@@ -28,6 +28,18 @@ pub struct DirectoryEntry {
     pub online: bool,
 }
 
+/// `GET {DEVICE_API}/meetings`: a meeting this room owns or is invited to,
+/// running now or starting within a day, at its current or next
+/// occurrence.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ScheduledMeeting {
+    pub meeting_id: String,
+    pub subject: String,
+    /// Unix seconds.
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
 /// `POST {DEVICE_API}/activate`
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ActivateRequest {
@@ -171,6 +183,9 @@ pub enum ServerMessage {
     HeartbeatAck { server_time: i64 },
     /// The device was removed or unbound: the terminal must forget its credentials.
     Unbound { message: String },
+    /// A meeting of the room's enterprise was made, changed or cancelled:
+    /// the room fetches its meetings of the day again.
+    ScheduleChanged,
     /// The room's casting code: on open and on every rotation.
     CastCode { code: CastCode },
     /// A browser offers to cast (SDP offer, WebRTC). The room answers with

@@ -36,6 +36,7 @@ mod media_controls;
 mod network;
 mod published;
 mod runtime;
+mod schedule;
 pub mod service;
 mod session;
 

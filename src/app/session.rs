@@ -27,6 +27,8 @@ pub struct Session {
     channel_was_up: bool,
     /// Messages to the cloud on the channel (casting answers, reports).
     reports: mpsc::Sender<roomterm_proto::DeviceMessage>,
+    /// Asks for the meetings of the day again (a config came).
+    schedule_again: watch::Sender<()>,
 }
 
 /// What a session reports to the runtime: the channel's events and the
@@ -105,7 +107,10 @@ impl Session {
             reports.clone(),
         );
         let (calls_tx, calls) = mpsc::channel(8);
+        let (schedule_again, again) = watch::channel(());
+        let ca = options.data.pinned_ca();
         let tasks = vec![
+            super::schedule::follow(credentials, ca, published.clone(), again),
             channel,
             updater,
             mirror_registration(agent.status.clone(), published.clone()),
@@ -125,6 +130,7 @@ impl Session {
             offers,
             channel_was_up: false,
             reports,
+            schedule_again,
         };
         let events = SessionEvents {
             channel: channel_events,
@@ -180,6 +186,7 @@ impl Session {
                         }
                     }
                 }
+                self.schedule_again.send_replace(());
                 published.status(|s| {
                     s.room_name = Some(config.name.clone());
                     s.number = Some(config.number.clone());
@@ -188,6 +195,9 @@ impl Session {
                 self.offers.send_replace(config.update.clone());
             }
             ChannelEvent::Unbound(reason) => return Some(Unbound(reason)),
+            ChannelEvent::ScheduleChanged => {
+                self.schedule_again.send_replace(());
+            }
             // The runtime hands casting to its cast part before this.
             ChannelEvent::Cast(_) => {}
         }

@@ -28,6 +28,8 @@ pub enum ChannelEvent {
     Unbound(String),
     /// Casting signalling for the room (the runtime's cast part acts on it).
     Cast(CastSignal),
+    /// The room's meetings may have changed: fetch the day's again.
+    ScheduleChanged,
 }
 
 /// What the cloud says about casting to this room.
@@ -184,6 +186,11 @@ async fn session(
                     }
                     Ok(ServerMessage::HeartbeatAck { .. }) => {}
                     Ok(ServerMessage::Unbound { message }) => return End::Unbound(message),
+                    Ok(ServerMessage::ScheduleChanged) => {
+                        if events.send(ChannelEvent::ScheduleChanged).await.is_err() {
+                            return End::Lost("terminal shutting down".into());
+                        }
+                    }
                     Ok(cast) => {
                         let Some(signal) = cast_signal(cast) else { continue };
                         if events.send(ChannelEvent::Cast(signal)).await.is_err() {
@@ -240,6 +247,7 @@ fn cast_signal(message: ServerMessage) -> Option<CastSignal> {
         ServerMessage::CastStop { session, reason } => CastSignal::Stop { session, reason },
         ServerMessage::Config { .. }
         | ServerMessage::HeartbeatAck { .. }
-        | ServerMessage::Unbound { .. } => return None,
+        | ServerMessage::Unbound { .. }
+        | ServerMessage::ScheduleChanged => return None,
     })
 }

@@ -1,9 +1,10 @@
-//! The enterprise directory: the rooms this terminal can call, fetched from
-//! the cloud with the device token over the pinned CA.
+//! The enterprise directory (the rooms this terminal can call) and this
+//! room's meetings of the day, fetched from the cloud with the device
+//! token over the pinned CA.
 
 use std::time::Duration;
 
-use roomterm_proto::{DirectoryEntry, DEVICE_API};
+use roomterm_proto::{DirectoryEntry, ScheduledMeeting, DEVICE_API};
 
 use super::tls;
 
@@ -36,7 +37,26 @@ pub async fn fetch_directory(
     device_token: &str,
     ca_pem: Option<&str>,
 ) -> Result<Vec<DirectoryEntry>, String> {
-    let url = format!("{}{DEVICE_API}/directory", server_url.trim_end_matches('/'));
+    fetch(server_url, "directory", device_token, ca_pem).await
+}
+
+/// Fetches this room's meetings of the day (today's, on Home).
+pub async fn fetch_meetings(
+    server_url: &str,
+    device_token: &str,
+    ca_pem: Option<&str>,
+) -> Result<Vec<ScheduledMeeting>, String> {
+    fetch(server_url, "meetings", device_token, ca_pem).await
+}
+
+/// `GET {DEVICE_API}/{what}` as JSON, with the device token.
+async fn fetch<T: serde::de::DeserializeOwned>(
+    server_url: &str,
+    what: &str,
+    device_token: &str,
+    ca_pem: Option<&str>,
+) -> Result<T, String> {
+    let url = format!("{}{DEVICE_API}/{what}", server_url.trim_end_matches('/'));
     let client = device_client(&url, ca_pem, Some(Duration::from_secs(10)))?;
     let response = client
         .get(&url)
@@ -51,5 +71,5 @@ pub async fn fetch_directory(
     response
         .json()
         .await
-        .map_err(|e| format!("invalid directory: {e}"))
+        .map_err(|e| format!("invalid {what}: {e}"))
 }

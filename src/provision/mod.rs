@@ -10,4 +10,4 @@ pub mod tls;
 pub use backoff::Backoff;
 pub use channel::{run as run_channel, CastSignal, ChannelEvent, ChannelSettings};
 pub use client::{activate, ActivationError};
-pub use directory::{device_client, fetch_directory};
+pub use directory::{device_client, fetch_directory, fetch_meetings};

@@ -116,6 +116,7 @@ pub const SIZES: [(u32, u32); 2] = [(1920, 1080), (1280, 800)];
 pub fn standard_shots() -> Vec<Screenshot> {
     let docs_small = [
         "home",
+        "home-meetings",
         "home-updating",
         "activation-wrong-code",
         "server-keyboard",
@@ -234,6 +235,24 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         ("settings", base_ui(Page::Settings), online.clone()),
         ("confirm-reset", base_ui(Page::ConfirmReset), online.clone()),
     ];
+    // Home with the room's meetings of the day.
+    let mut planned = base_ui(Page::Home);
+    planned.schedule = vec![
+        roomterm_proto::ScheduledMeeting {
+            meeting_id: "8100002".into(),
+            subject: "Quarterly review".into(),
+            starts_at: 1_796_637_600,
+            ends_at: 1_796_641_200,
+        },
+        roomterm_proto::ScheduledMeeting {
+            meeting_id: "8100007".into(),
+            subject: "产品路线图评审 Product roadmap".into(),
+            starts_at: 1_796_652_000,
+            ends_at: 1_796_657_400,
+        },
+    ];
+    planned.focus = (1, 1);
+    states.push(("home-meetings", planned, online.clone()));
     // Back Home after the host removed the room: Home says so.
     let mut removed = online.clone();
     removed.call = Some(CallState::Ended(crate::sip::CallEnd::RemoteHungUp {

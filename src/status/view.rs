@@ -13,6 +13,8 @@ pub struct StatusView {
     pub sn: String,
     pub room_name: Option<String>,
     pub number: Option<String>,
+    /// The room's own meeting room (Home's Start meeting joins it).
+    pub meeting_room: Option<String>,
     /// `connected` with the addresses as reason, or `no_address`.
     pub network: LineView,
     pub addresses: Vec<InterfaceAddress>,
@@ -274,6 +276,7 @@ impl StatusView {
             sn: s.sn.clone(),
             room_name: s.room_name.clone(),
             number: s.number.clone(),
+            meeting_room: s.meeting_room.clone(),
             network,
             addresses: s.network.clone(),
             provisioning,

@@ -123,6 +123,9 @@ pub struct UiState {
     /// the one picked (its number fills `dial_number`).
     pub directory: Vec<roomterm_proto::DirectoryEntry>,
     pub directory_selected: Option<usize>,
+    /// The room's meetings of the day, soonest first (Home offers the
+    /// first `Page::HOME_MEETINGS` with a button each).
+    pub schedule: Vec<roomterm_proto::ScheduledMeeting>,
     /// Where the call came from: Join or Dial (a refusal returns there),
     /// or Incoming (answered here).
     pub call_from: Page,
@@ -184,6 +187,7 @@ impl UiState {
             dial_number: String::new(),
             directory: Vec::new(),
             directory_selected: None,
+            schedule: Vec::new(),
             call_from: Page::Join,
             caller_name: String::new(),
             caller_number: String::new(),
@@ -203,6 +207,7 @@ impl UiState {
             Some(field) => field.keyboard(),
             // A call with one room: no Participants, no Host menu.
             None if self.page == Page::InCall && !self.meeting.in_meeting => Page::CALL_ROWS,
+            None if self.page == Page::Home => Page::home_rows(self.schedule.len()),
             None if self.meeting.host_rights => self.page.rows(),
             None => self.page.guest_rows(),
         }

@@ -150,6 +150,23 @@ impl Page {
         }
     }
 
+    /// How many of the day's meetings Home offers a button for.
+    pub const HOME_MEETINGS: usize = 2;
+
+    /// Home's rows with `meetings` of the day listed (a button each for the
+    /// first `HOME_MEETINGS`).
+    pub fn home_rows(meetings: usize) -> &'static [&'static [Control]] {
+        use Control::*;
+        match meetings {
+            0 => Page::Home.rows(),
+            1 => &[&[Join, Call, Share, Settings], &[StartMeeting, Meeting0]],
+            _ => &[
+                &[Join, Call, Share, Settings],
+                &[StartMeeting, Meeting0, Meeting1],
+            ],
+        }
+    }
+
     /// The in-call rows of a call with a single room (not a meeting).
     pub const CALL_ROWS: &'static [&'static [Control]] = &[&[
         Control::Mute,
@@ -230,6 +247,9 @@ pub enum Control {
     Join,
     /// Home: a meeting in the room's own meeting room, as host.
     StartMeeting,
+    /// Home: the first and second of the day's meetings.
+    Meeting0,
+    Meeting1,
     Call,
     Share,
     Settings,

@@ -43,6 +43,10 @@ pub fn ui_view(terminal: &Terminal) -> serde_json::Value {
         "number": status.number,
         "sn": status.sn,
         "activation_error": status.activation_error,
+        // Home's Start meeting (the room's own meeting room) and the
+        // room's meetings of the day (`meeting0`, `meeting1` join them).
+        "meeting_room": status.meeting_room,
+        "schedule": ui.schedule,
         // The Join page: the password shows as dots, so only its length.
         "meeting_id": ui.meeting_id,
         "meeting_password_length": ui.meeting_password.len(),

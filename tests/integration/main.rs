@@ -17,6 +17,7 @@ mod cast_receiver;
 mod control_api;
 mod control_api_limits;
 mod demo;
+mod home_meetings;
 mod host_bench;
 mod host_claim;
 mod host_control_page;

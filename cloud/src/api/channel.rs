@@ -50,6 +50,7 @@ async fn run(
     let devices = &state.devices;
     let _connected = devices.presence.connect(row.id);
     let mut events = devices.presence.subscribe();
+    let mut schedules = devices.presence.schedule_events();
     devices.heartbeat(row.id, None, None).await?;
     let mut sent_version = row.config_version;
     send(
@@ -110,6 +111,11 @@ async fn run(
                     Err(err) => return Err(err.into()),
                 }
             }
+            schedule = schedules.recv() => match schedule {
+                Ok(enterprise) if enterprise != row.enterprise_id => {}
+                Ok(_) | Err(RecvError::Lagged(_)) => send(&mut socket, &ServerMessage::ScheduleChanged).await?,
+                Err(RecvError::Closed) => return Ok(()),
+            },
             Some(message) = cast.outbox.recv() => send(&mut socket, &message).await?,
             _ = cast_tick.tick() => cast.tick(),
             _ = devices.presence.closed() => {

@@ -26,6 +26,14 @@ pub async fn directory(
     Ok(Json(state.devices.directory_for(&row).await?))
 }
 
+/// The room's meetings of the day (Home lists them).
+pub async fn meetings(
+    State(state): State<AppState>,
+    Device(row, _): Device,
+) -> CloudResult<Json<Vec<roomterm_proto::ScheduledMeeting>>> {
+    Ok(Json(state.meetings.of_the_day(&row.sn).await?))
+}
+
 /// The current config, for terminals that want it without opening the channel.
 pub async fn config(
     State(state): State<AppState>,

@@ -17,10 +17,18 @@ pub async fn create(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewMeeting>,
 ) -> CloudResult<(StatusCode, Json<MeetingView>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.meetings.create(&body).await?),
-    ))
+    let created = state.meetings.create(&body).await?;
+    scheduled(&state, &created);
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// The rooms of the meeting's enterprise fetch their meetings of the day
+/// again (Home shows the change at once).
+fn scheduled(state: &AppState, meeting: &MeetingView) {
+    state
+        .devices
+        .presence
+        .schedule_changed(meeting.enterprise_id);
 }
 
 pub async fn list(
@@ -45,7 +53,9 @@ pub async fn edit(
     ApiPath(id): ApiPath,
     ApiJson(body): ApiJson<MeetingUpdate>,
 ) -> CloudResult<Json<MeetingView>> {
-    Ok(Json(state.meetings.edit(&id, &body).await?))
+    let edited = state.meetings.edit(&id, &body).await?;
+    scheduled(&state, &edited);
+    Ok(Json(edited))
 }
 
 pub async fn cancel(
@@ -60,6 +70,7 @@ pub async fn cancel(
         state.focus.host(),
     );
     state.focus.end_meeting(&cancelled.meeting_id, &why);
+    scheduled(&state, &cancelled);
     Ok(Json(cancelled))
 }
 

@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/activate", post(device::activate))
         .route("/config", get(device::config))
         .route("/directory", get(device::directory))
+        .route("/meetings", get(device::meetings))
         .route("/updates/{name}", get(updates::download))
         .route("/channel", get(channel::open));
     let admin = Router::new()

@@ -9,6 +9,8 @@ use tokio::sync::{broadcast, watch};
 pub struct Presence {
     open: Mutex<HashMap<i64, usize>>,
     events: broadcast::Sender<i64>,
+    /// Enterprises whose meetings changed (their rooms refetch the day's).
+    schedules: broadcast::Sender<i64>,
     /// Set when the cloud shuts down: every open channel closes.
     closing: watch::Sender<bool>,
 }
@@ -18,6 +20,7 @@ impl Default for Presence {
         Self {
             open: Mutex::new(HashMap::new()),
             events: broadcast::channel(1024).0,
+            schedules: broadcast::channel(256).0,
             closing: watch::channel(false).0,
         }
     }
@@ -60,6 +63,16 @@ impl Presence {
 
     pub fn subscribe(&self) -> broadcast::Receiver<i64> {
         self.events.subscribe()
+    }
+
+    /// Tells the open channels of `enterprise_id`'s rooms that its
+    /// meetings changed.
+    pub fn schedule_changed(&self, enterprise_id: i64) {
+        let _ = self.schedules.send(enterprise_id);
+    }
+
+    pub fn schedule_events(&self) -> broadcast::Receiver<i64> {
+        self.schedules.subscribe()
     }
 
     /// Tells open channels of `device_id` that its record changed (renamed,

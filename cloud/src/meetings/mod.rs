@@ -12,6 +12,7 @@
 //! The rules are pure ([`rules`], [`recurrence`], [`join`]); this file is
 //! the shell around them: store, clock, password hashing.
 
+mod day;
 pub mod join;
 mod live;
 pub mod recurrence;

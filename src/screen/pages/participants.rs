@@ -61,16 +61,11 @@ pub fn apply(state: &ParticipantsPageState, ui: &UiState) {
     state.set_my_hand_raised(panel.members.iter().any(|m| m.me && m.hand_raised));
     state.set_locked(panel.locked);
     state.set_allow_self_unmute(panel.allow_self_unmute);
-    state.set_ends_at(panel.ends_at.map(clock_time).unwrap_or_default().into());
-}
-
-/// `HH:MM` of a time in seconds, in the terminal's local time (as the
-/// clock on Home shows it).
-fn clock_time(secs: i64) -> String {
-    use chrono::TimeZone;
-    chrono::Local
-        .timestamp_opt(secs, 0)
-        .single()
-        .map(|t| t.format("%H:%M").to_string())
-        .unwrap_or_default()
+    state.set_ends_at(
+        panel
+            .ends_at
+            .map(super::clock_time)
+            .unwrap_or_default()
+            .into(),
+    );
 }
