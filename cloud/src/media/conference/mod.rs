@@ -29,9 +29,11 @@ use roomterm_rtp::{Rtp, SessionStats};
 
 mod broadcast;
 mod moderation;
+mod ordering;
 mod sharing;
 mod watching;
 
+use ordering::display_order;
 use watching::ViewKey;
 
 use super::config::ConferenceConfig;
@@ -69,6 +71,8 @@ struct State {
     order: Vec<ParticipantId>,
     /// The active speaker, as last applied to the layouts.
     speaker: Option<ParticipantId>,
+    /// Who spoke lately, most recent first (`ordering.rs`).
+    recent: Vec<ParticipantId>,
     participants: HashMap<ParticipantId, Participant>,
     /// The compositions someone watches.
     views: HashMap<ViewKey, View>,
@@ -139,27 +143,6 @@ struct Branch {
     tee_pad: gst::Pad,
     queue: gst::Element,
     mixer_pad: gst::Pad,
-}
-
-/// The display order of `kind`: join order, with the speaker first in the
-/// speaker views (the gallery keeps its tiles still while people talk).
-fn display_order(state: &State, kind: LayoutKind) -> Vec<ParticipantId> {
-    let mut order: Vec<ParticipantId> = state
-        .order
-        .iter()
-        .copied()
-        .filter(|p| !state.hidden.contains(p))
-        .collect();
-    if kind != LayoutKind::Gallery {
-        if let Some(at) = state
-            .speaker
-            .and_then(|s| order.iter().position(|p| *p == s))
-        {
-            let speaker = order.remove(at);
-            order.insert(0, speaker);
-        }
-    }
-    order
 }
 
 /// Moves every picture to its place in every view.
@@ -327,6 +310,7 @@ impl Conference {
             .remove(&id)
             .ok_or(MediaError::UnknownParticipant(id))?;
         state.order.retain(|p| *p != id);
+        state.recent.retain(|p| *p != id);
         state.hidden.remove(&id);
         self.broadcast_without(&mut state, id);
         lock(&self.speakers).remove(id);
@@ -504,6 +488,9 @@ impl Conference {
             if let Ok(mut state) = state.try_lock() {
                 if state.speaker != speaker {
                     state.speaker = speaker;
+                    if let Some(speaker) = speaker {
+                        ordering::spoke(&mut state, speaker);
+                    }
                     apply_layouts(&state);
                 }
             }
