@@ -373,6 +373,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         held: false,
         waiting_room: false,
         host_only_share: false,
+        mute_on_entry: false,
     });
     states.push(("in-call", in_call.clone(), in_call_status.clone()));
     states.push((CONTENT_SHOT, in_call.clone(), in_call_status.clone()));

@@ -58,6 +58,7 @@ pub(super) fn host_states(
         held: false,
         waiting_room: true,
         host_only_share: true,
+        mute_on_entry: false,
     };
     let mut status = online.clone();
     status.call = Some(CallState::Established {

@@ -126,6 +126,8 @@ pub struct Roster {
     pub waiting_room: bool,
     /// Only the host and co-hosts may share content.
     pub host_only_share: bool,
+    /// Newcomers join muted by the host.
+    pub mute_on_entry: bool,
 }
 
 /// Someone waiting for the host, by the id `admit` and `deny` name.
@@ -164,6 +166,7 @@ pub fn parse(xml: &str) -> Option<Roster> {
         held: false,
         waiting_room: false,
         host_only_share: false,
+        mute_on_entry: false,
     };
     let mut user_count: Option<u32> = None;
     let mut users = 0u32;
@@ -276,6 +279,8 @@ pub fn parse(xml: &str) -> Option<Roster> {
                     roster.polling = text.parse().ok();
                 } else if at(&[b"conference-state", b"waiting-room"]) {
                     roster.waiting_room = text == "true";
+                } else if at(&[b"conference-state", b"mute-on-entry"]) {
+                    roster.mute_on_entry = text == "true";
                 } else if at(&[b"conference-state", b"host-only-share"]) {
                     roster.host_only_share = text == "true";
                 } else if at(&[b"conference-state", b"held"]) {
@@ -339,6 +344,9 @@ mod tests {
   <broadcast xmlns="urn:roomterm:params:xml:ns:conference-layout">1</broadcast>
   <polling xmlns="urn:roomterm:params:xml:ns:conference-layout">15</polling>
   <waiting xmlns="urn:roomterm:params:xml:ns:conference-layout" id="7">Lobby &lt;guest&gt;</waiting>
+  <waiting-room xmlns="urn:roomterm:params:xml:ns:conference-layout">true</waiting-room>
+  <host-only-share xmlns="urn:roomterm:params:xml:ns:conference-layout">true</host-only-share>
+  <mute-on-entry xmlns="urn:roomterm:params:xml:ns:conference-layout">true</mute-on-entry>
  </conference-state>
  <users>
   <user entity="sip:100001@roomcloud.local" state="full">
@@ -389,6 +397,14 @@ mod tests {
             ]
         );
         assert!(roster.locked && !roster.self_unmute);
+        assert!(roster.waiting_room && roster.host_only_share && roster.mute_on_entry);
+        assert_eq!(
+            roster.waiting,
+            [WaitingMember {
+                id: 7,
+                name: "Lobby <guest>".into()
+            }]
+        );
         assert_eq!(
             (roster.ends_at, roster.ending_soon),
             (Some(1_796_380_800), true)

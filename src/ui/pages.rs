@@ -132,7 +132,8 @@ impl Page {
             Page::HostMenu => &[
                 &[MuteAll, SelfUnmute, UnmuteAll],
                 &[LockMeeting, PollMeeting, ExtendMeeting, EndForAll],
-                &[WaitingRoom, HostOnlyShare, Back],
+                &[WaitingRoom, HostOnlyShare, MuteOnEntry],
+                &[Back],
             ],
             Page::Dial => &[
                 &[NumberField],
@@ -322,6 +323,8 @@ pub enum Control {
     WaitingRoom,
     /// Only the host and co-hosts may share, or everyone (a toggle).
     HostOnlyShare,
+    /// Newcomers join muted, or not (a toggle).
+    MuteOnEntry,
     ExtendMeeting,
     EndForAll,
     /// On-screen keyboard: erase the last character.

@@ -54,6 +54,7 @@ pub struct MeetingPanel {
     pub polling: bool,
     pub waiting_room: bool,
     pub host_only_share: bool,
+    pub mute_on_entry: bool,
 }
 
 impl Default for MeetingPanel {
@@ -70,6 +71,7 @@ impl Default for MeetingPanel {
             polling: false,
             waiting_room: false,
             host_only_share: false,
+            mute_on_entry: false,
         }
     }
 }
@@ -129,6 +131,7 @@ impl UiState {
         panel.polling = roster.polling.is_some();
         panel.waiting_room = roster.waiting_room;
         panel.host_only_share = roster.host_only_share;
+        panel.mute_on_entry = roster.mute_on_entry;
         let had_rights = panel.host_rights;
         panel.host_rights = roster.me().is_some_and(|me| me.host || me.co_host);
         if had_rights != panel.host_rights {
@@ -252,6 +255,9 @@ impl UiState {
             Control::WaitingRoom => Some(Effect::Host(
                 json!({ "action": "waiting_room", "on": !panel.waiting_room }),
             )),
+            Control::MuteOnEntry => Some(Effect::Host(
+                json!({ "action": "mute_on_entry", "on": !panel.mute_on_entry }),
+            )),
             Control::HostOnlyShare => Some(Effect::Host(
                 json!({ "action": "host_only_share", "on": !panel.host_only_share }),
             )),
@@ -361,6 +367,12 @@ mod tests {
             ui.activate(Control::WaitingRoom),
             Some(Effect::Host(
                 json!({ "action": "waiting_room", "on": true })
+            ))
+        );
+        assert_eq!(
+            ui.activate(Control::MuteOnEntry),
+            Some(Effect::Host(
+                json!({ "action": "mute_on_entry", "on": true })
             ))
         );
         assert_eq!(

@@ -7,7 +7,7 @@
 //! whether the meeting's content is the subscriber's own (a room whose
 //! content was replaced, or stopped for it, learns so here), the host's
 //! settings (`<locked>`, `<self-unmute>`, `<waiting-room>`,
-//! `<host-only-share>`), the meeting's end
+//! `<host-only-share>`, `<mute-on-entry>`), the meeting's end
 //! (`<ends-at>`, seconds, and `<ending-soon>` within 15 minutes of it),
 //! the site broadcast (`<broadcast>`, its id) and polling (`<polling>`,
 //! its interval), who waits for the host (`<waiting id=…>name`) and
@@ -108,11 +108,13 @@ pub fn conference_info(roster: &Roster<'_>) -> String {
         "  <locked xmlns=\"{LAYOUT_NS}\">{}</locked>\n  \
          <self-unmute xmlns=\"{LAYOUT_NS}\">{}</self-unmute>\n  \
          <waiting-room xmlns=\"{LAYOUT_NS}\">{}</waiting-room>\n  \
-         <host-only-share xmlns=\"{LAYOUT_NS}\">{}</host-only-share>\n",
+         <host-only-share xmlns=\"{LAYOUT_NS}\">{}</host-only-share>\n  \
+         <mute-on-entry xmlns=\"{LAYOUT_NS}\">{}</mute-on-entry>\n",
         controls.locked,
         controls.allow_self_unmute,
         controls.waiting_room,
-        controls.host_only_share
+        controls.host_only_share,
+        controls.mute_on_entry
     ));
     if let (Some(end), soon) = roster.deadline {
         xml.push_str(&format!(
@@ -271,6 +273,9 @@ mod tests {
         )));
         assert!(xml.contains(&format!(
             "<host-only-share xmlns=\"{LAYOUT_NS}\">true</host-only-share>"
+        )));
+        assert!(xml.contains(&format!(
+            "<mute-on-entry xmlns=\"{LAYOUT_NS}\">false</mute-on-entry>"
         )));
         assert!(xml.contains(&format!("<broadcast xmlns=\"{LAYOUT_NS}\">1</broadcast>")));
         assert!(xml.contains(&format!("<polling xmlns=\"{LAYOUT_NS}\">15</polling>")));

@@ -58,6 +58,7 @@ pub fn apply(state: &ParticipantsPageState, ui: &UiState) {
     state.set_picked_waiting(picked.is_some_and(|p| p.waiting));
     state.set_waiting_room(panel.waiting_room);
     state.set_host_only_share(panel.host_only_share);
+    state.set_mute_on_entry(panel.mute_on_entry);
     state.set_my_hand_raised(panel.members.iter().any(|m| m.me && m.hand_raised));
     state.set_locked(panel.locked);
     state.set_allow_self_unmute(panel.allow_self_unmute);
