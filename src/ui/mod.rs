@@ -208,6 +208,13 @@ impl UiState {
             // A call with one room: no Participants, no Host menu.
             None if self.page == Page::InCall && !self.meeting.in_meeting => Page::CALL_ROWS,
             None if self.page == Page::Home => Page::home_rows(self.schedule.len()),
+            // Someone waiting is let in or not; nothing else applies yet.
+            None if self.page == Page::Participants
+                && self.meeting.host_rights
+                && self.meeting.picked().is_some_and(|p| p.waiting) =>
+            {
+                Page::WAITING_ROWS
+            }
             None if self.meeting.host_rights => self.page.rows(),
             None => self.page.guest_rows(),
         }

@@ -151,6 +151,18 @@ impl Page {
         }
     }
 
+    /// The Participants page's rows for a host with someone waiting
+    /// picked: Admit (Mute's place) and Deny (Remove's).
+    pub const WAITING_ROWS: &'static [&'static [Control]] = &[
+        &[Control::ParticipantPrev, Control::ParticipantNext],
+        &[Control::ParticipantMute],
+        &[
+            Control::ParticipantRemove,
+            Control::RaiseHand,
+            Control::Back,
+        ],
+    ];
+
     /// How many of the day's meetings Home offers a button for.
     pub const HOME_MEETINGS: usize = 2;
 
