@@ -162,6 +162,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         .with_responses(responses_tx);
     let transactions = core.transactions();
     let flows = core.flows.clone();
+    let focus_flows = flows.clone();
     let sip = SipServer::start(config.sip_listen, Arc::new(core)).await?;
     let mut media = FocusConfig::new(media_ip(&public_host, config.sip_listen.ip()));
     media.canvas = config.media_canvas;
@@ -188,6 +189,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         contacts,
         domain: config.domain.clone(),
         location: location.clone(),
+        flows: focus_flows,
         store: store.clone(),
         clock: clock.clone(),
     });

@@ -35,8 +35,8 @@ pub struct Calls {
     media: MediaControls,
     /// The call under way (placed or answered).
     call: Option<ActiveCall>,
-    /// The offer of the incoming call ringing now.
-    ringing: Option<String>,
+    /// The incoming call ringing now.
+    ringing: Option<Ringing>,
     /// Our last offer in the call we placed (a re-INVITE offers it again,
     /// changed: content shared into a meeting); `None` in a call we
     /// answered.
@@ -52,6 +52,15 @@ pub type SharedOffer = std::sync::Arc<std::sync::Mutex<Option<Offers>>>;
 pub struct Offers {
     pub first: String,
     pub last: String,
+}
+
+/// A call ringing here.
+#[derive(Debug, Clone)]
+struct Ringing {
+    /// The caller's offer; empty for a delayed offer (ours goes first).
+    offer: String,
+    /// A meeting rings the room into it.
+    meeting: bool,
 }
 
 /// H.264's payload type on the content line (the camera's is 96).
@@ -134,7 +143,10 @@ impl Calls {
         match &state {
             CallState::Incoming { caller, offer } => {
                 tracing::info!(name = %caller.name, number = %caller.number, "incoming call");
-                self.ringing = Some(offer.clone());
+                self.ringing = Some(Ringing {
+                    offer: offer.clone(),
+                    meeting: caller.meeting,
+                });
                 self.call = None;
                 self.published.status(|s| {
                     s.call = Some(state.clone());
@@ -158,12 +170,16 @@ impl Calls {
     /// Answers the ringing call: media bound with the offer's payload
     /// types, our SDP sent in the `200 OK`, the call followed from there.
     pub async fn answer(&mut self, agent: &SipAgent) -> Result<(), String> {
-        let Some(offer) = self.ringing.clone() else {
+        let Some(ringing) = self.ringing.clone() else {
             return Err("no call is ringing".into());
         };
         let Some(mut config) = self.config.clone() else {
             return Err("this terminal has no call media".into());
         };
+        if ringing.offer.trim().is_empty() {
+            return self.offer_first(agent, config, ringing.meeting).await;
+        }
+        let offer = ringing.offer;
         let Some(offered) = crate::sip::sdp::offered_payloads(&offer) else {
             agent.command(AgentCommand::Decline).await;
             return Err("the caller offers no H.264 and Opus".into());
@@ -184,6 +200,30 @@ impl Calls {
         let mut agent_call = agent.call.clone();
         agent_call.mark_unchanged();
         agent.command(AgentCommand::Answer { sdp: answer }).await;
+        self.follow(agent, prepared, agent_call);
+        Ok(())
+    }
+
+    /// Answers a delayed offer (a meeting ringing the room) with our own
+    /// offer, as when placing the call: the answer comes in the ACK.
+    async fn offer_first(
+        &mut self,
+        agent: &SipAgent,
+        mut config: CallMediaConfig,
+        meeting: bool,
+    ) -> Result<(), String> {
+        config.content_pt = meeting.then_some(CONTENT_PT);
+        let prepared = active_call::prepare(&config).map_err(|e| e.to_string())?;
+        self.media.ready(&prepared.media);
+        let offer = prepared.sdp.clone();
+        self.ringing = None;
+        *crate::lock(&self.offer) = Some(Offers {
+            first: offer.clone(),
+            last: offer.clone(),
+        });
+        let mut agent_call = agent.call.clone();
+        agent_call.mark_unchanged();
+        agent.command(AgentCommand::Answer { sdp: offer }).await;
         self.follow(agent, prepared, agent_call);
         Ok(())
     }

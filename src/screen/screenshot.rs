@@ -429,6 +429,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
     let caller = crate::sip::Caller {
         name: "Boardroom 3F".into(),
         number: "100001".into(),
+        meeting: false,
     };
     let mut incoming = base_ui(Page::Incoming);
     incoming.call_incoming(&caller);
@@ -438,7 +439,20 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         caller,
         offer: String::new(),
     });
+    let invitation = crate::sip::Caller {
+        name: "Weekly sync".into(),
+        number: "900123".into(),
+        meeting: true,
+    };
+    let mut invited = base_ui(Page::Incoming);
+    invited.call_incoming(&invitation);
+    let mut invited_status = ringing_status.clone();
+    invited_status.call = Some(CallState::Incoming {
+        caller: invitation,
+        offer: String::new(),
+    });
     states.push(("incoming", incoming, ringing_status));
+    states.push(("incoming-meeting", invited, invited_status));
     states.extend(screenshot_states::cast_states(&online_for_cast));
     states
 }

@@ -400,7 +400,11 @@ impl Agent {
             .as_ref()
             .is_some_and(|c| call_id_of(message).as_deref() == Some(c.call_id()));
         let out = match &mut self.call {
-            Some(call) if is_request && ours => call.on_request(message),
+            Some(call) if is_request && ours => {
+                let out = call.on_request(message);
+                self.meeting_answered();
+                out
+            }
             _ if is_request => return self.on_new_request(message).await,
             Some(call) if !is_for_register(message) => {
                 call.on_response(message).into_iter().collect()
@@ -414,6 +418,29 @@ impl Agent {
         for out in out {
             self.send(&out).await;
         }
+    }
+
+    /// A meeting that rang this room, now answered (the ACK came): the
+    /// call goes on as a meeting call.
+    fn meeting_answered(&mut self) {
+        let Some(Call::In(call)) = &self.call else {
+            return;
+        };
+        let CallState::Established { remote_sdp } = call.state() else {
+            return;
+        };
+        if !call.from_focus() {
+            return;
+        }
+        let local = self.link.local().unwrap_or(self.reg.account().proxy);
+        let meeting = OutgoingCall::answered(
+            self.reg.account(),
+            local,
+            call.dialog(),
+            remote_sdp.clone(),
+            Instant::now(),
+        );
+        self.call = Some(Call::Out(Box::new(meeting)));
     }
 
     /// UDP: ICMP unreachable. TCP: the flow ended (closed, reset, keep-alive

@@ -20,6 +20,7 @@ use rsip::{Header, Method, Uri};
 use super::account::{Account, SipTransport};
 use super::call_state::{CallEnd, CallState};
 use super::conference::{self, Roster};
+use super::incoming::AnsweredDialog;
 use super::message::{warning_code, Message};
 use super::pending::Pending;
 use super::wire::{self, Local};
@@ -142,6 +143,43 @@ impl OutgoingCall {
         call.invite = call.request(Method::Invite, to, &branch, 1, Some(sdp));
         let invite = call.invite.clone();
         (call, invite)
+    }
+
+    /// A meeting call a focus rang this room into, answered here: it goes
+    /// on in `dialog` as a placed meeting call (roster, host actions…).
+    pub fn answered(
+        account: &Account,
+        local: SocketAddr,
+        dialog: AnsweredDialog,
+        remote_sdp: String,
+        now: Instant,
+    ) -> Self {
+        let aor = Uri::try_from(dialog.local_uri.as_str())
+            .unwrap_or_else(|_| wire::sip_uri(Some(&account.username), &account.domain));
+        Self {
+            transport: account.transport,
+            local,
+            user: account.username.clone(),
+            target: dialog.remote_target,
+            aor,
+            call_id: dialog.call_id,
+            from_tag: dialog.local_tag,
+            // Our own requests in the dialog count on from here.
+            cseq: 1,
+            branch: new_branch(),
+            invite: Vec::new(),
+            started: now,
+            next_retransmit: None,
+            interval: T1,
+            remote_to: Some(dialog.remote),
+            state: CallState::Established { remote_sdp },
+            subscription: Subscription::Due(now),
+            roster: None,
+            pending: Pending::default(),
+            reinviting: None,
+            renegotiation: Renegotiation::None,
+            host_answer: HostAnswer::None,
+        }
     }
 
     pub fn state(&self) -> &CallState {

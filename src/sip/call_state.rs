@@ -7,8 +7,12 @@
 pub struct Caller {
     /// The display name (the cloud puts the calling room's name there).
     pub name: String,
-    /// The SIP user: the calling room's number.
+    /// The SIP user: the calling room's number (a meeting's ID when a
+    /// meeting rings the room).
     pub number: String,
+    /// A meeting's focus rings the room into the meeting (`isfocus` on
+    /// its Contact, RFC 4579): answered, the call is a meeting call.
+    pub meeting: bool,
 }
 
 /// Why a call ended, as the terminal says it.
@@ -40,7 +44,8 @@ pub enum CallEnd {
 pub enum CallState {
     Calling,
     Ringing,
-    /// An incoming call ringing here, with the caller's offer.
+    /// An incoming call ringing here, with the caller's offer (empty: a
+    /// delayed offer, ours goes in the `200 OK`).
     Incoming {
         caller: Caller,
         offer: String,

@@ -3,6 +3,11 @@
 //! answers with our SDP — `200 OK`, repeated over UDP until the ACK — or
 //! declines (`603`). The caller may CANCEL while it rings; either side may
 //! hang up once answered. Time is a parameter; sockets live in the agent.
+//!
+//! An INVITE without SDP (a delayed offer, RFC 3264 §5: how a meeting's
+//! focus rings a room) is answered with our offer, and the call is
+//! established by the ACK carrying the caller's answer. A call from a
+//! focus is handed to the agent as a meeting call ([`IncomingCall::dialog`]).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -39,6 +44,25 @@ pub struct IncomingCall {
     answered_at: Option<Instant>,
     rang_at: Instant,
     state: CallState,
+    /// Our offer went in the `200 OK` (a delayed offer): the answer is
+    /// due in the ACK.
+    awaiting_answer: bool,
+    /// A meeting's focus rang.
+    meeting: bool,
+}
+
+/// The dialog of an answered call, as a meeting call goes on in it.
+#[derive(Debug, Clone)]
+pub struct AnsweredDialog {
+    pub call_id: String,
+    /// Our tag (the From tag of requests we send).
+    pub local_tag: String,
+    /// Their From, with their tag: the To of requests we send.
+    pub remote: String,
+    /// Their Contact: where requests go.
+    pub remote_target: Uri,
+    /// The address they called (their To, our From).
+    pub local_uri: String,
 }
 
 impl IncomingCall {
@@ -60,7 +84,11 @@ impl IncomingCall {
         }
         let call_id = invite.header("call-id")?.to_string();
         let from = invite.header("from")?.to_string();
-        let caller = caller_of(&from);
+        let mut caller = caller_of(&from);
+        caller.meeting = invite
+            .header("contact")
+            .is_some_and(|c| c.to_ascii_lowercase().contains("isfocus"));
+        let meeting = caller.meeting;
         // Our BYE goes to the caller's Contact: an INVITE must carry one
         // that is a SIP URI (RFC 3261 §8.1.1.8), else it is refused.
         let remote_target = invite.header("contact").and_then(uri_of)?;
@@ -88,6 +116,8 @@ impl IncomingCall {
             answered_at: None,
             rang_at: now,
             state: CallState::Incoming { caller, offer },
+            awaiting_answer: false,
+            meeting,
             invite,
         };
         call.last_answer = call.answer_invite(180, "Ringing", None);
@@ -103,7 +133,9 @@ impl IncomingCall {
         &self.call_id
     }
 
-    /// Answers with `sdp`; `None` unless it is ringing.
+    /// Answers with `sdp` (our answer, or our offer to a delayed offer:
+    /// the call is then `Calling` until the ACK brings the answer); `None`
+    /// unless it is ringing.
     pub fn answer(&mut self, sdp: &str, now: Instant) -> Option<Vec<u8>> {
         let CallState::Incoming { offer, .. } = &self.state else {
             return None;
@@ -114,8 +146,33 @@ impl IncomingCall {
             self.retransmit = Some((now + T1, T1));
         }
         self.answered_at = Some(now);
-        self.state = CallState::Established { remote_sdp: offer };
+        self.awaiting_answer = offer.trim().is_empty();
+        self.state = match self.awaiting_answer {
+            true => CallState::Calling,
+            false => CallState::Established { remote_sdp: offer },
+        };
         Some(self.last_answer.clone())
+    }
+
+    /// Whether a meeting's focus rang (its Contact says `isfocus`).
+    pub fn from_focus(&self) -> bool {
+        self.meeting
+    }
+
+    /// The answered call's dialog, for a meeting call to go on in.
+    pub fn dialog(&self) -> AnsweredDialog {
+        AnsweredDialog {
+            call_id: self.call_id.clone(),
+            local_tag: self.local_tag.clone(),
+            remote: self.remote.clone(),
+            remote_target: self.remote_target.clone(),
+            local_uri: self
+                .invite
+                .header("to")
+                .and_then(uri_of)
+                .unwrap_or_default()
+                .to_string(),
+        }
     }
 
     /// Declines the ringing call (`603 Decline`).
@@ -131,8 +188,17 @@ impl IncomingCall {
     pub fn next_wakeup(&self) -> Option<Instant> {
         match self.state {
             CallState::Incoming { .. } => Some(self.rang_at + RING_LIMIT),
+            // Given up at Timer H if the answer never comes.
+            CallState::Calling => [self.retransmit.map(|(at, _)| at), self.ack_deadline()]
+                .into_iter()
+                .flatten()
+                .min(),
             _ => self.retransmit.map(|(at, _)| at),
         }
+    }
+
+    fn ack_deadline(&self) -> Option<Instant> {
+        self.answered_at.map(|at| at + ACK_WAIT)
     }
 
     /// Repeats the unacknowledged `200 OK` (T1 doubling to T2, until Timer
@@ -142,6 +208,13 @@ impl IncomingCall {
             self.state = CallState::Ended(CallEnd::Missed);
             self.last_answer = self.answer_invite(480, "Temporarily Unavailable", None);
             return Some(self.last_answer.clone());
+        }
+        // Our offer was never answered (no ACK): the call cannot go on.
+        if self.state == CallState::Calling && self.ack_deadline().is_some_and(|at| now >= at) {
+            self.retransmit = None;
+            self.state = CallState::Ended(CallEnd::Timeout);
+            self.cseq += 1;
+            return Some(self.request(Method::Bye, self.cseq));
         }
         let (due, interval) = self.retransmit?;
         if now < due {
@@ -166,6 +239,21 @@ impl IncomingCall {
             return Vec::new();
         }
         match (msg.method.as_str(), &self.state) {
+            ("ACK", CallState::Calling) if self.awaiting_answer => {
+                self.retransmit = None;
+                self.awaiting_answer = false;
+                if msg.body.trim().is_empty() {
+                    // No answer to our offer: nothing to send media by.
+                    tracing::warn!("a delayed offer's ACK without an answer");
+                    self.state = CallState::Ended(CallEnd::HungUp);
+                    self.cseq += 1;
+                    return vec![self.request(Method::Bye, self.cseq)];
+                }
+                self.state = CallState::Established {
+                    remote_sdp: msg.body.clone(),
+                };
+                Vec::new()
+            }
             ("ACK", _) => {
                 self.retransmit = None;
                 Vec::new()
@@ -179,7 +267,7 @@ impl IncomingCall {
                 vec![ok, self.last_answer.clone()]
             }
             ("CANCEL", _) => vec![self.respond(&msg, 200, "OK", true)],
-            ("BYE", CallState::Established { .. }) => {
+            ("BYE", CallState::Established { .. } | CallState::Calling) => {
                 self.state = CallState::Ended(CallEnd::RemoteHungUp {
                     code: msg.header("warning").and_then(warning_code),
                 });
@@ -198,7 +286,7 @@ impl IncomingCall {
     /// Hangs up: BYE once answered, a decline while it rings.
     pub fn hang_up(&mut self) -> Option<Vec<u8>> {
         match self.state {
-            CallState::Established { .. } => {
+            CallState::Established { .. } | CallState::Calling => {
                 self.state = CallState::Ended(CallEnd::HungUp);
                 self.retransmit = None;
                 self.cseq += 1;
@@ -275,7 +363,11 @@ fn caller_of(from: &str) -> Caller {
     } else {
         name
     };
-    Caller { name, number }
+    Caller {
+        name,
+        number,
+        meeting: false,
+    }
 }
 
 /// Whether `uri` is a SIP URI we can put on a request line: the scheme,
@@ -309,140 +401,5 @@ fn param(value: &str, name: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn account(transport: SipTransport) -> Account {
-        Account::for_tests("100002", transport)
-    }
-
-    const INVITE: &str = "INVITE sip:100002@127.0.0.1:40000 SIP/2.0\r\n\
-        Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKcloud1;rport\r\n\
-        Max-Forwards: 70\r\n\
-        From: \"Boardroom\" <sip:100001@roomcloud.local>;tag=c1\r\n\
-        To: <sip:100002@roomcloud.local>\r\n\
-        Call-ID: b2b@roomcloud\r\n\
-        CSeq: 1 INVITE\r\n\
-        Contact: <sip:calls@127.0.0.1:5060>\r\n\
-        Content-Type: application/sdp\r\n\
-        Content-Length: 5\r\n\r\nv=0\r\n";
-
-    fn text(bytes: &[u8]) -> String {
-        String::from_utf8_lossy(bytes).into_owned()
-    }
-
-    fn ringing(transport: SipTransport, now: Instant) -> (IncomingCall, Vec<u8>) {
-        let local = "127.0.0.1:40000".parse().unwrap();
-        IncomingCall::ring(&account(transport), local, INVITE.as_bytes(), now).unwrap()
-    }
-
-    /// `request` for this call with a changed method line and CSeq.
-    fn in_call(call: &IncomingCall, method: &str, tagged: bool) -> Vec<u8> {
-        let to = if tagged {
-            format!("To: <sip:100002@roomcloud.local>;tag={}", call.local_tag)
-        } else {
-            "To: <sip:100002@roomcloud.local>".into()
-        };
-        INVITE
-            .replace("INVITE sip:", &format!("{method} sip:"))
-            .replace("CSeq: 1 INVITE", &format!("CSeq: 1 {method}"))
-            .replace("To: <sip:100002@roomcloud.local>", &to)
-            .replace(
-                "Content-Length: 5\r\n\r\nv=0\r\n",
-                "Content-Length: 0\r\n\r\n",
-            )
-            .into_bytes()
-    }
-
-    #[test]
-    fn it_rings_with_the_caller_named_then_answers_until_acked() {
-        let now = Instant::now();
-        let (mut call, ringing) = ringing(SipTransport::Udp, now);
-        assert!(text(&ringing).starts_with("SIP/2.0 180 Ringing\r\n"));
-        assert!(text(&ringing).contains(&format!("tag={}", call.local_tag)));
-        let CallState::Incoming { caller, offer } = call.state().clone() else {
-            panic!("not ringing");
-        };
-        assert_eq!(caller.name, "Boardroom");
-        assert_eq!(caller.number, "100001");
-        assert_eq!(offer, "v=0\r\n");
-        let ok = call.answer("v=0\r\nanswer\r\n", now).unwrap();
-        let ok_text = text(&ok);
-        assert!(ok_text.starts_with("SIP/2.0 200 OK\r\n"));
-        assert!(ok_text.contains("Contact: <sip:100002@127.0.0.1:40000>"));
-        assert!(ok_text.ends_with("v=0\r\nanswer\r\n"));
-        // Repeated until the ACK (UDP).
-        assert_eq!(
-            call.poll(now + Duration::from_millis(600)),
-            Some(ok.clone())
-        );
-        assert!(call.on_request(&in_call(&call, "ACK", true)).is_empty());
-        assert_eq!(call.poll(now + Duration::from_secs(3)), None);
-        // The caller hangs up.
-        let answers = call.on_request(&in_call(&call, "BYE", true));
-        assert!(text(&answers[0]).starts_with("SIP/2.0 200 OK"));
-        assert_eq!(
-            call.state(),
-            &CallState::Ended(CallEnd::RemoteHungUp { code: None })
-        );
-    }
-
-    #[test]
-    fn a_cancel_while_ringing_is_a_missed_call_with_487() {
-        let (mut call, _) = ringing(SipTransport::Tcp, Instant::now());
-        let answers = call.on_request(&in_call(&call, "CANCEL", false));
-        assert_eq!(answers.len(), 2);
-        assert!(text(&answers[0]).starts_with("SIP/2.0 200 OK"));
-        assert!(text(&answers[0]).contains("CSeq: 1 CANCEL"));
-        assert!(text(&answers[1]).starts_with("SIP/2.0 487 Request Terminated"));
-        assert!(text(&answers[1]).contains("CSeq: 1 INVITE"));
-        assert_eq!(call.state(), &CallState::Ended(CallEnd::Missed));
-        assert_eq!(call.answer("v=0\r\n", Instant::now()), None);
-    }
-
-    #[test]
-    fn declining_and_hanging_up_say_so_to_the_caller() {
-        let now = Instant::now();
-        let (mut call, _) = ringing(SipTransport::Udp, now);
-        // A retransmitted INVITE gets the 180 again.
-        let again = call.on_request(INVITE.as_bytes());
-        assert!(text(&again[0]).starts_with("SIP/2.0 180"));
-        let declined = call.decline().unwrap();
-        assert!(text(&declined).starts_with("SIP/2.0 603 Decline"));
-        assert_eq!(call.state(), &CallState::Ended(CallEnd::Declined));
-
-        let (mut answered, _) = ringing(SipTransport::Tcp, now);
-        answered.answer("v=0\r\n", now).unwrap();
-        assert_eq!(answered.poll(now + Duration::from_secs(1)), None, "TCP");
-        let bye = text(&answered.hang_up().unwrap());
-        assert!(
-            bye.starts_with("BYE sip:calls@127.0.0.1:5060 SIP/2.0"),
-            "{bye}"
-        );
-        assert!(bye.contains("To: \"Boardroom\" <sip:100001@roomcloud.local>;tag=c1"));
-        assert!(bye.contains(&format!(
-            "From: <sip:100002@roomcloud.local>;tag={}",
-            answered.local_tag
-        )));
-        assert!(bye.contains("CSeq: 1 BYE"));
-        assert_eq!(answered.state(), &CallState::Ended(CallEnd::HungUp));
-    }
-
-    #[test]
-    fn an_unanswered_call_stops_ringing_and_garbage_is_ignored() {
-        let now = Instant::now();
-        let (mut call, _) = ringing(SipTransport::Udp, now);
-        assert!(call.on_request(b"\x00garbage").is_empty());
-        let gave_up = call.poll(now + RING_LIMIT).unwrap();
-        assert!(text(&gave_up).starts_with("SIP/2.0 480"));
-        assert_eq!(call.state(), &CallState::Ended(CallEnd::Missed));
-        let local = "127.0.0.1:40000".parse().unwrap();
-        let acct = account(SipTransport::Udp);
-        assert!(IncomingCall::ring(&acct, local, b"garbage", now).is_none());
-        let tagged = INVITE.replace(
-            "To: <sip:100002@roomcloud.local>",
-            "To: <sip:100002@roomcloud.local>;tag=x",
-        );
-        assert!(IncomingCall::ring(&acct, local, tagged.as_bytes(), now).is_none());
-    }
-}
+#[path = "incoming_tests.rs"]
+mod tests;

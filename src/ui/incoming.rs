@@ -1,5 +1,6 @@
-//! A call ringing here: who calls, Answer (focused) or Decline; the
-//! remote's Call and hang-up keys, and Back, do the same.
+//! A call ringing here: who calls (a room, or a meeting ringing the room
+//! into it), Answer (focused) or Decline; the remote's Call and hang-up
+//! keys, and Back, do the same.
 
 use super::{Control, Effect, Page, UiState};
 
@@ -17,6 +18,7 @@ impl UiState {
     pub fn call_incoming(&mut self, caller: &crate::sip::Caller) {
         self.caller_name = caller.name.clone();
         self.caller_number = caller.number.clone();
+        self.caller_meeting = caller.meeting;
         self.call_from = Page::Incoming;
         if !self.in_wizard() {
             self.go(Page::Incoming);

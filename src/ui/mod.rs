@@ -132,6 +132,9 @@ pub struct UiState {
     /// Who calls, while a call rings here.
     pub caller_name: String,
     pub caller_number: String,
+    /// A meeting rings the room into it (the name is its subject, the
+    /// number its ID).
+    pub caller_meeting: bool,
     /// Incoming calls are answered without asking.
     pub auto_answer: bool,
     /// Who may replace a cast that is showing.
@@ -191,6 +194,7 @@ impl UiState {
             call_from: Page::Join,
             caller_name: String::new(),
             caller_number: String::new(),
+            caller_meeting: false,
             auto_answer: settings.auto_answer,
             cast_take_over: settings.cast_take_over,
             cast_return: Page::Home,

@@ -12,6 +12,13 @@ use crate::common::remote::Remote;
 use crate::common::{self, create_meeting};
 
 /// Waits up to 10 s for Home's list to satisfy `ready`.
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 async fn schedule_until(remote: &Remote, ready: impl Fn(&[Value]) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -41,7 +48,9 @@ async fn a_meeting_made_for_the_room_shows_on_home_at_once_and_joins_in_one_touc
 
     let id = create_meeting(
         &admin,
+        // Ten minutes ahead (joinable already): not rung at its start yet.
         json!({ "subject": "Design review", "duration_mins": 45, "join_before_host": true,
+                "start_at": now_secs() + 600,
                 "invitees": { "devices": ["SN-D1"] } }),
     )
     .await;

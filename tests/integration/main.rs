@@ -22,6 +22,7 @@ mod host_bench;
 mod host_claim;
 mod host_control_page;
 mod host_controls;
+mod host_invite;
 mod host_sharing;
 mod host_waiting_room;
 mod image_boot;

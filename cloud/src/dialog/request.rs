@@ -40,6 +40,8 @@ pub struct Outgoing<'a> {
     pub extra: Vec<rsip::Header>,
     /// `(content type, bytes)`.
     pub body: Option<(&'a str, &'a [u8])>,
+    /// An INVITE's Contact instead of the leg's (the focus's, `isfocus`).
+    pub contact: Option<rsip::Header>,
 }
 
 impl<'a> Outgoing<'a> {
@@ -51,6 +53,7 @@ impl<'a> Outgoing<'a> {
             to: None,
             extra: Vec::new(),
             body: None,
+            contact: None,
         }
     }
 }
@@ -112,7 +115,7 @@ impl LegIdentity {
             .into(),
         );
         if out.method == Method::Invite {
-            headers.push(self.contact());
+            headers.push(out.contact.clone().unwrap_or_else(|| self.contact()));
         }
         for header in &out.extra {
             headers.push(header.clone());

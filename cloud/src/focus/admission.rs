@@ -173,7 +173,7 @@ impl Focus {
             return Err(Refusal::rejected(RejectReason::Removed, &self.host));
         }
         let before = self.live_counts(&target.meeting_id);
-        let host = self.judge(target, caller, before).await?;
+        let host = self.judge(target, caller, before, false).await?;
         // The place and the count it is checked against, read together.
         let (reservation, now) = {
             let conferences = lock(&self.conferences);
@@ -189,7 +189,7 @@ impl Focus {
                 participants: now.participants + reservation.others,
                 ..now
             };
-            self.judge(target, caller, counted).await?
+            self.judge(target, caller, counted, false).await?
         };
         Ok((host, reservation))
     }
@@ -208,8 +208,54 @@ impl Focus {
             locked: false,
             ..now
         };
-        self.judge(target, caller, counted).await?;
+        self.judge(target, caller, counted, false).await?;
         Ok(reservation)
+    }
+
+    /// A place for a callee the focus rang (`dialling.rs`): the meeting's
+    /// decision for an invitee — no password, the lock aside (the host
+    /// chose it), and a removal lifted (the host allows it back).
+    pub(super) async fn admit_invited(
+        &self,
+        target: &target::Target,
+        caller: &caller::Caller,
+    ) -> Result<Reservation, Refusal> {
+        let identity = caller_identity(caller.device_sn.as_deref(), &caller.uri);
+        if let Some(live) = lock(&self.conferences).get_mut(&target.meeting_id) {
+            live.removed.remove(&identity);
+        }
+        let reservation = Reservation::new(&self.joining, &target.meeting_id);
+        let now = self.live_counts(&target.meeting_id);
+        let counted = LiveState {
+            participants: now.participants + reservation.others,
+            locked: false,
+            ..now
+        };
+        self.judge(target, caller, counted, true).await?;
+        Ok(reservation)
+    }
+
+    /// Whether an invitation of `caller` would be let in now (before it
+    /// is rung: nobody is rung into a refusal).
+    pub(super) async fn may_invite(
+        &self,
+        meeting_id: &str,
+        device_sn: Option<&str>,
+    ) -> Result<(), Refusal> {
+        let target = target::Target {
+            meeting_id: meeting_id.to_string(),
+            password: None,
+        };
+        let caller = caller::Caller {
+            uri: String::new(),
+            name: String::new(),
+            device_sn: device_sn.map(str::to_string),
+        };
+        let now = LiveState {
+            locked: false,
+            ..self.live_counts(meeting_id)
+        };
+        self.judge(&target, &caller, now, true).await.map(|_| ())
     }
 
     /// The admitted caller into the conference media (on `ports` when a
@@ -313,8 +359,10 @@ impl Focus {
         target: &target::Target,
         caller: &caller::Caller,
         live: LiveState,
+        invited: bool,
     ) -> Result<bool, Refusal> {
         let query = JoinQuery {
+            invited,
             device_sn: caller.device_sn.clone(),
             password: target.password.clone(),
             host_present: live.host_present,

@@ -126,6 +126,11 @@ pub enum Action {
         interval_secs: u32,
     },
     StopPolling,
+    /// The focus rings a room or SIP account (its number) or any SIP URI
+    /// into the meeting; it joins as an invitee.
+    Invite {
+        to: String,
+    },
     /// Every call ends; a one-off meeting is over.
     EndForAll,
 }
@@ -176,6 +181,7 @@ impl Action {
             Self::StopBroadcast => "stop_broadcast",
             Self::Poll { .. } => "poll",
             Self::StopPolling => "stop_polling",
+            Self::Invite { .. } => "invite",
             Self::EndForAll => "end_for_all",
         }
     }
@@ -227,6 +233,12 @@ pub enum Denial {
     WrongPassword,
     #[error("three wrong host passwords: try again in a few minutes")]
     TooManyTries,
+    #[error("not a number or a SIP URI")]
+    BadAddress,
+    #[error("that room or address cannot be reached now")]
+    Unreachable,
+    #[error("the meeting would not let them in now")]
+    NotJoinable,
 }
 
 impl Denial {
@@ -245,6 +257,9 @@ impl Denial {
             Self::BadInterval => "bad_interval",
             Self::WrongPassword => "wrong_password",
             Self::TooManyTries => "too_many_tries",
+            Self::BadAddress => "bad_address",
+            Self::Unreachable => "unreachable",
+            Self::NotJoinable => "not_joinable",
         }
     }
 
@@ -252,8 +267,9 @@ impl Denial {
     pub fn status(self) -> u16 {
         match self {
             Self::NoParticipant | Self::NotInProgress => 404,
-            Self::BadName | Self::BadInterval => 400,
-            Self::NoEndTime | Self::TooLong | Self::NoPicture => 409,
+            Self::BadName | Self::BadInterval | Self::BadAddress => 400,
+            Self::Unreachable => 404,
+            Self::NoEndTime | Self::TooLong | Self::NoPicture | Self::NotJoinable => 409,
             _ => 403,
         }
     }

@@ -118,7 +118,7 @@ impl Focus {
     /// `INFO` in a meeting call's dialog: the participant's layout, a host
     /// action it takes, or a key it pressed (for the waiting room's
     /// password).
-    pub(super) async fn info(&self, d: Deferred) {
+    pub(super) async fn info(self: &Arc<Self>, d: Deferred) {
         let Some((dialog_tag, meeting_id, participant, _, _)) = self.dialog_of(&d) else {
             return self.no_dialog(&d);
         };
@@ -205,8 +205,12 @@ impl Focus {
         lock(&self.subscriptions).remove(call_id);
     }
 
-    /// A response to one of our NOTIFYs stops its repetition.
+    /// A response to one of our NOTIFYs stops its repetition (one to a
+    /// call out goes to its call).
     pub fn on_response(&self, response: &Response) {
+        if self.to_dialling(response) {
+            return;
+        }
         if let Some((cseq, _)) = response.cseq() {
             self.unanswered.stop(response.call_id(), cseq);
         }
@@ -327,6 +331,9 @@ fn denial_phrase(denial: Denial) -> &'static str {
         Denial::TooLong => "Meeting Too Long",
         Denial::NoPicture => "No Picture",
         Denial::BadInterval => "Bad Interval",
+        Denial::BadAddress => "Bad Address",
+        Denial::Unreachable => "Unreachable",
+        Denial::NotJoinable => "Would Not Be Let In",
         Denial::WrongPassword => "Wrong Host Password",
         Denial::TooManyTries => "Too Many Tries",
     }

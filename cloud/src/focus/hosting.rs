@@ -4,6 +4,8 @@
 //! for all), written to the audit log — refusals too — and told to every
 //! participant by a roster NOTIFY.
 
+use std::sync::Arc;
+
 use super::control::{self, Action, Actor, Denial, Role, Standing};
 use super::timing;
 use super::{Controls, Ending, Focus, Live, Refusal, RosterEntry};
@@ -22,12 +24,19 @@ enum After {
     /// End this participant's calls; it may not come back.
     Remove(ParticipantId),
     EndForAll,
+    /// Ring this number or URI into the meeting (`dialling.rs`).
+    Invite(String),
 }
 
 impl Focus {
     /// Takes `action` on the running meeting as `actor` asks; every
     /// outcome is audited.
-    pub async fn act(&self, meeting_id: &str, actor: Actor, action: &Action) -> Result<(), Denial> {
+    pub async fn act(
+        self: &Arc<Self>,
+        meeting_id: &str,
+        actor: Actor,
+        action: &Action,
+    ) -> Result<(), Denial> {
         // A claim checks a password first, off the conferences' lock.
         let claimed = match action {
             Action::ClaimHost { password } => Some(
@@ -51,10 +60,19 @@ impl Focus {
                 (names, outcome)
             }
         };
+        // An invitation is only taken once the callee is found and would
+        // be let in (nobody is rung into a refusal).
+        let outcome = match outcome {
+            Ok(After::Invite(to)) => self
+                .invite_into(meeting_id, &to)
+                .await
+                .map(|()| After::Nothing),
+            other => other,
+        };
         self.audit(meeting_id, actor, action, names, &outcome).await;
         let after = outcome?;
         match after {
-            After::Nothing => {}
+            After::Nothing | After::Invite(_) => {}
             After::Remove(participant) => {
                 let why = Refusal::rejected(RejectReason::Removed, &self.host);
                 self.end_calls(meeting_id, Some(participant), &why);
@@ -69,6 +87,23 @@ impl Focus {
         }
         self.notify_meeting(meeting_id);
         tracing::info!(meeting = %meeting_id, actor = %actor.label(), action = action.name(), "host action");
+        Ok(())
+    }
+
+    /// Rings `to` into the running meeting, once found and let in.
+    async fn invite_into(self: &Arc<Self>, meeting_id: &str, to: &str) -> Result<(), Denial> {
+        let callee = self.reach(to).await?;
+        self.may_invite(meeting_id, callee.device_sn.as_deref())
+            .await
+            .map_err(|refusal| {
+                tracing::info!(reason = %refusal.reason, "an invitation that would be refused");
+                Denial::NotJoinable
+            })?;
+        let subject = match self.meetings.show(meeting_id).await {
+            Ok(meeting) => meeting.subject,
+            Err(_) => meeting_id.to_string(),
+        };
+        self.dial(meeting_id, &subject, callee);
         Ok(())
     }
 
@@ -243,6 +278,7 @@ impl Focus {
                 self.poll_next(live, now);
             }
             Action::EndForAll => return Ok(After::EndForAll),
+            Action::Invite { to } => return Ok(After::Invite(to.clone())),
             // Taken by `claim_host` before (it checks a password).
             Action::ClaimHost { .. } => {}
         }

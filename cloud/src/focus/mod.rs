@@ -19,6 +19,8 @@
 //! | `hosting.rs` | a permitted host action carried out: the roster, the media (mute, pictures), BYEs, the audit log, the roster NOTIFYs |
 //! | `claiming.rs` | a participant claims host with the host password; three wrong ones bar it for 3 minutes |
 //! | `holding.rs` | the host's waiting room: guests held (a prompt, no media) until let in or not |
+//! | `dialling.rs` | the focus calls out (a host's invitation, a scheduled meeting's invitees): an offerless INVITE, the callee's offer in its `200 OK` admitted as an invitee, our answer in the ACK |
+//! | `ringing.rs` | a scheduled meeting's invitees rung at its start |
 //! | `timing.rs` | a scheduled meeting's end: the 15-minute notice, the end at its time, the host's extensions |
 //!
 //! The synchronous SIP core answers `100 Trying` and hands these requests
@@ -32,6 +34,7 @@ mod admission;
 pub mod caller;
 mod claiming;
 pub mod control;
+mod dialling;
 mod dialogs;
 pub mod dtmf;
 mod ending;
@@ -40,6 +43,7 @@ mod holding;
 mod hosting;
 mod reinvite;
 pub mod reject;
+mod ringing;
 pub mod roster;
 pub mod sdp;
 pub mod target;
@@ -65,7 +69,7 @@ use crate::media::{Conference, ConferenceConfig, ParticipantId};
 use crate::meetings::join::LiveState;
 use crate::meetings::Meetings;
 use crate::sip::transaction::Transactions;
-use crate::sip::{Deferred, Location};
+use crate::sip::{Deferred, Flows, Location};
 use crate::store::Store;
 use control::Role;
 use reject::{Ending, Refusal};
@@ -210,6 +214,8 @@ pub struct FocusParts {
     pub domain: String,
     /// Who is registered from where: a room calling in is known by it.
     pub location: Arc<Location>,
+    /// The flows registered rooms are reached down (calls out).
+    pub flows: Arc<Flows>,
     pub store: Store,
     pub clock: SharedClock,
 }
@@ -222,12 +228,18 @@ pub struct Focus {
     host: String,
     domain: String,
     location: Arc<Location>,
+    flows: Arc<Flows>,
     store: Store,
     clock: SharedClock,
     /// Roster subscriptions, by their call's Call-ID.
     subscriptions: Mutex<HashMap<String, events::Subscription>>,
     /// NOTIFYs sent over UDP and not yet answered.
     unanswered: Repeats,
+    /// Calls out still ringing (or just answered), by Call-ID: the
+    /// responses to their INVITE go to their task.
+    dialling: Mutex<HashMap<String, mpsc::UnboundedSender<crate::sip::message::Response>>>,
+    /// Scheduled occurrences whose invitees were rung (`ringing.rs`).
+    rung: Mutex<std::collections::HashSet<(String, i64)>>,
     /// Callers in the waiting room for the password, by Call-ID.
     waiting: Mutex<HashMap<String, mpsc::UnboundedSender<waiting::WaitingEvent>>>,
     conferences: Mutex<HashMap<String, Live>>,
@@ -254,6 +266,9 @@ impl Focus {
             contacts: parts.contacts,
             domain: parts.domain,
             location: parts.location,
+            flows: parts.flows,
+            dialling: Mutex::new(HashMap::new()),
+            rung: Mutex::default(),
             subscriptions: Mutex::new(HashMap::new()),
             unanswered: Repeats::default(),
             waiting: Mutex::new(HashMap::new()),
@@ -273,12 +288,14 @@ impl Focus {
     pub async fn run(self: Arc<Self>, mut requests: mpsc::UnboundedReceiver<Deferred>) {
         let sweeper = tokio::spawn(self.clone().drop_silent());
         let timekeeper = tokio::spawn(self.clone().keep_time());
+        let ringer = tokio::spawn(self.clone().ring_invitees());
         while let Some(deferred) = requests.recv().await {
             let focus = self.clone();
             tokio::spawn(async move { focus.handle(deferred).await });
         }
         sweeper.abort();
         timekeeper.abort();
+        ringer.abort();
     }
 
     /// Drops participants whose media stopped without a BYE, checking a

@@ -567,7 +567,8 @@ impl Meetings {
             } else {
                 Credential::WrongPassword
             }
-        } else if caller.is_some_and(|sn| invitees.device_sns.iter().any(|s| s == sn)) {
+        } else if q.invited || caller.is_some_and(|sn| invitees.device_sns.iter().any(|s| s == sn))
+        {
             Credential::Invitee
         } else {
             Credential::NoPassword

@@ -119,6 +119,10 @@ pub struct JoinQuery {
     pub participants: u32,
     #[serde(default)]
     pub locked: bool,
+    /// The focus rings this caller on the host's invitation: it joins as
+    /// an invited room does, without a password.
+    #[serde(default)]
+    pub invited: bool,
 }
 
 /// The answer: `decision` is `host`, `guest` or `rejected`; `reason` is a

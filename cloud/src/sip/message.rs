@@ -207,7 +207,7 @@ impl Request {
 }
 
 /// A response to a request the cloud sent (a call it forwards to a room).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Response {
     pub status: u16,
     /// The phrase as sent (rsip would substitute the standard one).

@@ -20,7 +20,14 @@ impl Baresip {
     /// Starts baresip dialling `uri`, its microphone a `tone_hz` sine.
     pub fn dial(uri: &str, tone_hz: u32) -> Self {
         let account = "<sip:baresip@127.0.0.1>;regint=0";
-        Self::start(account, Some(uri), tone_hz)
+        Self::start(account, Some(uri), tone_hz, 0)
+    }
+
+    /// Starts baresip registered nowhere, listening at
+    /// `sip:baresip@127.0.0.1:<port>` and answering calls at once.
+    pub fn answering(port: u16, tone_hz: u32) -> Self {
+        let account = "<sip:baresip@127.0.0.1>;regint=0;answermode=auto";
+        Self::start(account, None, tone_hz, port)
     }
 
     /// Starts baresip registered to the cloud at `cloud` as `user` (a
@@ -36,15 +43,15 @@ impl Baresip {
             "<sip:{user}@{domain}>;auth_user={user};auth_pass={password};\
              outbound=\"sip:{cloud}\";regint=600;answermode=auto"
         );
-        Self::start(&account, None, tone_hz)
+        Self::start(&account, None, tone_hz, 0)
     }
 
-    fn start(account: &str, dial: Option<&str>, tone_hz: u32) -> Self {
+    fn start(account: &str, dial: Option<&str>, tone_hz: u32, port: u16) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = format!(
             "poll_method epoll\n\
              net_interface 127.0.0.1\n\
-             sip_listen 127.0.0.1:0\n\
+             sip_listen 127.0.0.1:{port}\n\
              audio_player alsa,null\n\
              audio_alert alsa,null\n\
              audio_source ausine,{tone_hz}\n\
@@ -64,7 +71,7 @@ impl Baresip {
              module_app account.so\n\
              module_app menu.so\n\
              snd_path {}\n",
-            dir.path().display()
+            dir.path().display(),
         );
         std::fs::write(dir.path().join("config"), config).unwrap();
         std::fs::write(dir.path().join("accounts"), format!("{account}\n")).unwrap();
