@@ -425,6 +425,16 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         reason: "Decline".into(),
         code: Some("declined".into()),
     }));
+    // The host rings a room into the meeting (Host menu, Invite).
+    let mut inviting = dial.clone();
+    inviting.call_refused = false;
+    inviting.inviting = true;
+    inviting.pick_contact(2);
+    let mut in_meeting = online.clone();
+    in_meeting.call = Some(CallState::Established {
+        remote_sdp: String::new(),
+    });
+    states.push(("dial-invite", inviting, in_meeting));
     states.push(("dial-declined", dial, declined_status));
     let caller = crate::sip::Caller {
         name: "Boardroom 3F".into(),

@@ -1,6 +1,7 @@
 //! The Dial page: a room's number on the keypad, or picked from the
 //! enterprise directory (previous/next, or a tap on the list); called with
-//! Call, OK on the number, or the remote's Call key.
+//! Call, OK on the number, or the remote's Call key — or, opened from the
+//! Host menu, rung into the meeting (Invite).
 
 use super::{Control, Effect, Page, UiState};
 
@@ -24,6 +25,15 @@ impl UiState {
             }
             Control::Delete => {
                 self.dial_number.pop();
+            }
+            // Opened from the Host menu: the number is rung into the
+            // meeting, and the host watches it join.
+            Control::PlaceCall if self.inviting && !self.dial_number.is_empty() => {
+                self.inviting = false;
+                self.go(Page::Participants);
+                return Some(Effect::Host(
+                    serde_json::json!({ "action": "invite", "to": self.dial_number }),
+                ));
             }
             Control::PlaceCall if !self.dial_number.is_empty() => {
                 self.call_from = Page::Dial;

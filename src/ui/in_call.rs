@@ -40,10 +40,13 @@ impl UiState {
     /// corrected; anything else goes Home.
     pub fn call_ended(&mut self, refused: bool) {
         self.meeting = Default::default();
-        if matches!(
-            self.page,
-            Page::InCall | Page::Incoming | Page::Participants | Page::HostMenu
-        ) {
+        let inviting = std::mem::take(&mut self.inviting) && self.page == Page::Dial;
+        if inviting
+            || matches!(
+                self.page,
+                Page::InCall | Page::Incoming | Page::Participants | Page::HostMenu
+            )
+        {
             self.meeting_password.clear();
             if refused {
                 let back = if self.call_from == Page::Dial {

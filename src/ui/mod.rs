@@ -119,6 +119,9 @@ pub struct UiState {
     pub call_refused: bool,
     /// The Dial page's number as typed (or picked from the directory).
     pub dial_number: String,
+    /// The Dial page rings the number into the meeting (opened from the
+    /// Host menu) instead of calling it.
+    pub inviting: bool,
     /// The rooms of the enterprise, as the cloud last listed them, and
     /// the one picked (its number fills `dial_number`).
     pub directory: Vec<roomterm_proto::DirectoryEntry>,
@@ -195,6 +198,7 @@ impl UiState {
             caller_name: String::new(),
             caller_number: String::new(),
             caller_meeting: false,
+            inviting: false,
             auto_answer: settings.auto_answer,
             cast_take_over: settings.cast_take_over,
             cast_return: Page::Home,
@@ -257,6 +261,9 @@ impl UiState {
 
     /// Where Back leads from the current page.
     fn back_target(&self) -> Option<Page> {
+        if self.page == Page::Dial && self.inviting {
+            return Some(Page::HostMenu);
+        }
         match self.return_to {
             Some(to) if self.in_wizard() => Some(to),
             _ => self.page.parent(),
@@ -265,6 +272,7 @@ impl UiState {
 
     fn back(&mut self) {
         if let Some(target) = self.back_target() {
+            self.inviting = false;
             if target == Page::Settings {
                 self.return_to = None;
             }

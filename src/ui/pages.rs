@@ -133,7 +133,7 @@ impl Page {
                 &[MuteAll, SelfUnmute, UnmuteAll],
                 &[LockMeeting, PollMeeting, ExtendMeeting, EndForAll],
                 &[WaitingRoom, HostOnlyShare, MuteOnEntry],
-                &[Back],
+                &[Invite, Back],
             ],
             Page::Dial => &[
                 &[NumberField],
@@ -337,6 +337,8 @@ pub enum Control {
     HostOnlyShare,
     /// Newcomers join muted, or not (a toggle).
     MuteOnEntry,
+    /// The Dial page, to ring a room (or number) into the meeting.
+    Invite,
     ExtendMeeting,
     EndForAll,
     /// On-screen keyboard: erase the last character.

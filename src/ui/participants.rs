@@ -255,6 +255,14 @@ impl UiState {
             Control::WaitingRoom => Some(Effect::Host(
                 json!({ "action": "waiting_room", "on": !panel.waiting_room }),
             )),
+            Control::Invite => {
+                self.inviting = true;
+                self.dial_number.clear();
+                self.directory_selected = None;
+                self.call_refused = false;
+                self.go(Page::Dial);
+                Some(Effect::LoadDirectory)
+            }
             Control::MuteOnEntry => Some(Effect::Host(
                 json!({ "action": "mute_on_entry", "on": !panel.mute_on_entry }),
             )),
@@ -449,5 +457,32 @@ mod tests {
         // The next call starts without the last meeting's people.
         assert!(!ui.meeting.in_meeting && ui.meeting.members.is_empty());
         assert!(!ui.on_screen(Control::Participants) || ui.page != Page::InCall);
+    }
+
+    #[test]
+    fn the_host_invites_from_the_dial_page_and_back_returns_to_the_host_menu() {
+        let mut ui = in_meeting(true);
+        ui.activate(Control::HostMenu);
+        assert_eq!(ui.activate(Control::Invite), Some(Effect::LoadDirectory));
+        assert_eq!((ui.page, ui.inviting), (Page::Dial, true));
+        ui.activate(Control::Back);
+        assert_eq!((ui.page, ui.inviting), (Page::HostMenu, false));
+        ui.activate(Control::Invite);
+        ui.type_text("100003");
+        assert_eq!(
+            ui.key(crate::keys::Key::Call),
+            Some(Effect::Host(json!({ "action": "invite", "to": "100003" })))
+        );
+        assert_eq!((ui.page, ui.inviting), (Page::Participants, false));
+        // The call ends while inviting: Home, and the Dial page calls again.
+        ui.activate(Control::Back);
+        ui.activate(Control::HostMenu);
+        ui.activate(Control::Invite);
+        ui.call_ended(false);
+        assert_eq!((ui.page, ui.inviting), (Page::Home, false));
+        // A guest has no Invite.
+        let mut guest = in_meeting(false);
+        guest.activate(Control::HostMenu);
+        assert!(!guest.on_screen(Control::Invite));
     }
 }

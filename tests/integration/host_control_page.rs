@@ -2,7 +2,8 @@
 //! headless): an admin signs in with the admin token, sees the meeting's
 //! two rooms live, mutes one — and that room's own status says the host
 //! muted it, and the other room no longer hears it; turns the waiting
-//! room on, sees a third room wait and lets it in from the Chinese page.
+//! room on, sees a third room wait and lets it in from the Chinese page,
+//! then rings a fourth room in from there.
 //! The page in both languages goes to `target/tmp/control-screenshots`.
 
 use std::time::{Duration, Instant};
@@ -66,7 +67,7 @@ async fn screenshot(page: &CastPage, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
     let cloud_dir = tempfile::tempdir().unwrap();
-    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
     let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
     let id = create_meeting(
         &admin,
@@ -243,6 +244,32 @@ async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
         &zh,
         "document.getElementById('waiting').hidden",
         "the list emptied",
+    )
+    .await;
+
+    // Ringing someone in from the page: an offline number is refused in
+    // words; a fourth room's number rings it, and answered it is in.
+    zh.fill("#invite-to", "199999").await;
+    zh.click("#invite").await;
+    until(
+        &zh,
+        "document.getElementById('notice').textContent.includes('无法接通')",
+        "the unreachable notice",
+    )
+    .await;
+    let green = Room::start(dirs[3].path(), &cloud, &admin, "SN-W4", [0, 255, 0], 990.0).await;
+    zh.fill("#invite-to", &green.number).await;
+    zh.click("#invite").await;
+    green.remote.call_state("incoming").await;
+    green.remote.post("/call/answer", json!({})).await;
+    green
+        .remote
+        .wait_status(|s| s["call"]["roster"]["you"].is_number())
+        .await;
+    until(
+        &zh,
+        "document.querySelectorAll('#roster tbody tr').length === 4",
+        "the rung room on the roster",
     )
     .await;
     laptop.close().await;

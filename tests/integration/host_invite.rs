@@ -1,8 +1,8 @@
 //! The cloud rings people into a meeting (it dials out with a delayed
 //! offer). The host room invites a SIP phone by its URI over its own call
-//! (SIP INFO), and the admin a room by its number: each is rung, answers,
-//! and is heard in the meeting — the room as a full meeting call, with its
-//! roster. A guest's invitation is refused through its call, as are an
+//! (SIP INFO, from the control API), and a room by its number from its
+//! touchscreen: each is rung, answers, and is heard in the meeting — the
+//! room as a full meeting call, with its roster. A guest's invitation is refused through its call, as are an
 //! address that is none and a room that is offline. A scheduled meeting
 //! rings its invited room and SIP URI at its start.
 
@@ -134,15 +134,21 @@ async fn a_host_rings_a_phone_and_a_room_into_the_meeting() {
         phone.log()
     );
 
-    // The admin invites the idle room by its number: it rings, is
-    // answered, and is in the meeting as a meeting call (its roster).
-    admin_act(
-        &admin,
-        &id,
-        json!({ "action": "invite", "to": magenta.number }),
-    )
-    .await
-    .unwrap();
+    // The host invites the idle room from its screen (Host menu, Invite,
+    // the room's number): it rings, is answered, and is in the meeting as
+    // a meeting call (its roster).
+    let tap = |control: &'static str| {
+        let remote = &yellow.remote;
+        async move {
+            remote.post("/tap", json!({ "control": control })).await;
+        }
+    };
+    tap("host_menu").await;
+    tap("invite").await;
+    yellow.remote.ui_page("dial").await;
+    yellow.remote.text(&magenta.number).await;
+    tap("place_call").await;
+    yellow.remote.ui_page("participants").await;
     let ringing = magenta.remote.call_state("incoming").await;
     assert_eq!(ringing["call"]["caller"]["name"], "Board", "{ringing}");
     answer_into_meeting(&magenta).await;

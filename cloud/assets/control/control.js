@@ -35,6 +35,7 @@ function showError(code) {
   $('notice').textContent = strings[key] ? t(key) : t('err_other', { code });
 }
 
+// Posts `action`; true when the cloud took it.
 async function act(action) {
   $('notice').textContent = '';
   try {
@@ -48,8 +49,10 @@ async function act(action) {
       const body = await response.json().catch(() => ({}));
       showError(body.error ? body.error.code : String(response.status));
     }
+    return response.ok;
   } catch (err) {
     showError('network');
+    return false;
   }
 }
 
@@ -198,6 +201,14 @@ $('admit-all').addEventListener('click', () => act({ action: 'admit_all' }));
 $('lock').addEventListener('click', () =>
   act({ action: view && view.controls && view.controls.locked ? 'unlock' : 'lock' }));
 $('extend').addEventListener('click', () => act({ action: 'extend' }));
+$('invite-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const to = $('invite-to').value.trim();
+  if (to && (await act({ action: 'invite', to }))) {
+    $('invite-to').value = '';
+    $('status').textContent = t('invited', { to });
+  }
+});
 $('poll').addEventListener('click', () =>
   act(view && view.polling ? { action: 'stop_polling' } : { action: 'poll', interval_secs: 15 }));
 $('end').addEventListener('click', () => {

@@ -11,6 +11,7 @@ const DIRECTORY_SHOWN: usize = 5;
 
 pub fn apply(state: &DialPageState, ui: &UiState) {
     state.set_number(ui.dial_number.as_str().into());
+    state.set_inviting(ui.inviting);
     let first = ui
         .directory_selected
         .map_or(0, |i| i.saturating_sub(DIRECTORY_SHOWN / 2))

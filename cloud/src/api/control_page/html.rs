@@ -92,6 +92,13 @@ pub fn control(lang: Lang, meeting: &str, css: &str, js: &str) -> Markup {
                 button #extend type="button" { (t("extend")) }
                 button #end.danger type="button" { (t("end_for_all")) }
             }
+            // Ring someone in: a room's number or any SIP URI.
+            form #invite-form.invite {
+                label for="invite-to" { (t("invite_label")) }
+                input #invite-to type="text" autocomplete="off" required
+                    placeholder=(t("invite_placeholder"));
+                button #invite type="submit" { (t("invite")) }
+            }
             p #notice.error role="alert" {}
             // Who waits for the host (shown while anyone does).
             section #waiting hidden aria-labelledby="waiting-title" {
@@ -153,6 +160,7 @@ mod tests {
             "waiting-list",
             "extend",
             "end",
+            "invite-to",
             "roster",
             "status",
             "strings",
