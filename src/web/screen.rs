@@ -54,9 +54,12 @@ pub fn ui_view(terminal: &Terminal) -> serde_json::Value {
         "call_refused": ui.call_refused,
         // The Dial page, and who calls while a call rings here.
         "dial_number": ui.dial_number,
+        // Opened from the Host menu: Call rings the number into the meeting.
+        "inviting": ui.inviting,
         "directory": ui.directory,
         "directory_selected": ui.directory_selected,
-        "caller": {"name": ui.caller_name, "number": ui.caller_number},
+        "caller": {"name": ui.caller_name, "number": ui.caller_number,
+                   "meeting": ui.caller_meeting},
         "auto_answer": ui.auto_answer,
         // The Participants page and the Host menu.
         "meeting": ui.meeting,

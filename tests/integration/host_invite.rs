@@ -145,12 +145,15 @@ async fn a_host_rings_a_phone_and_a_room_into_the_meeting() {
     };
     tap("host_menu").await;
     tap("invite").await;
-    yellow.remote.ui_page("dial").await;
+    let dial = yellow.remote.ui_page("dial").await;
+    assert_eq!(dial["inviting"], true, "{dial}");
     yellow.remote.text(&magenta.number).await;
     tap("place_call").await;
     yellow.remote.ui_page("participants").await;
     let ringing = magenta.remote.call_state("incoming").await;
     assert_eq!(ringing["call"]["caller"]["name"], "Board", "{ringing}");
+    let invitation = magenta.remote.ui_page("incoming").await;
+    assert_eq!(invitation["caller"]["meeting"], true, "{invitation}");
     answer_into_meeting(&magenta).await;
     let roster = roster_of(&cloud, &id, 3).await;
     let room = roster
