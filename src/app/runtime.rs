@@ -275,11 +275,19 @@ impl Runtime {
             Some(Effect::HangUp) => self.hang_up().await,
             Some(Effect::Host(action)) => {
                 let answer = self.host_action(action).await;
+                let published = self.published.clone();
+                // The pages say why the meeting refused it.
                 tokio::spawn(async move {
-                    match answer.await {
-                        Ok(outcome) if outcome.status < 300 => {}
-                        outcome => tracing::info!(?outcome, "the meeting refused a host action"),
+                    let refused = match answer.await {
+                        Ok(outcome) if outcome.status < 300 => None,
+                        Ok(outcome) => Some(outcome.code.unwrap_or_else(|| "refused".into())),
+                        Err(super::HostActionError::NoAnswer) => Some("no_answer".into()),
+                        Err(_) => Some("not_in_meeting".into()),
+                    };
+                    if let Some(code) = &refused {
+                        tracing::info!(code, "the meeting refused a host action");
                     }
+                    published.ui(|ui| ui.host_answered(refused));
                 });
             }
             Some(Effect::ToggleMute) => self.set_muted(!self.media.muted_anywhere()).await,

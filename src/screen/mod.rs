@@ -95,6 +95,7 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
     in_call.set_in_meeting(ui.meeting.in_meeting);
     in_call.set_host_rights(ui.meeting.host_rights);
     pages::participants::apply(&window.global::<ParticipantsPageState>(), ui);
+    pages::participants::apply_claim(&window.global::<ClaimHostPageState>(), ui);
     let now = pages::cast::unix_now();
     pages::home::apply(&window.global::<HomePageState>(), ui, now);
     pages::cast::apply_share(&window.global::<SharePageState>(), status, now);

@@ -85,7 +85,15 @@ pub(super) fn host_states(
     guest.roster_changed(&roster(2));
     let mut guest_status = status;
     guest_status.call_roster = Some(roster(2));
-    states.push(("in-call-muted-by-host", guest, guest_status.clone()));
+    states.push(("in-call-muted-by-host", guest.clone(), guest_status.clone()));
+    // A guest claims host: a wrong password, said in words.
+    let mut claiming = guest;
+    claiming.activate(crate::ui::Control::Participants);
+    claiming.activate(crate::ui::Control::BecomeHost);
+    claiming.type_text("135");
+    claiming.host_answered(Some("wrong_password".into()));
+    claiming.focus = (4, 2);
+    states.push(("claim-host", claiming, guest_status.clone()));
     // A room the host's waiting room holds: alone, told it waits.
     let held = Roster {
         members: Vec::new(),

@@ -52,6 +52,8 @@ pub fn apply_call(state: &CallStatus, ui: &UiState, view: &StatusView, ended_by:
     state.set_ended_by(ended_by.into());
     let (peer, is_meeting) = match ui.call_from {
         Page::Dial => (ui.dial_number.as_str(), false),
+        // A meeting that rang the room: named by its ID, as one joined.
+        Page::Incoming if ui.caller_meeting => (ui.caller_number.as_str(), true),
         Page::Incoming => (ui.caller_name.as_str(), false),
         _ => (ui.meeting_id.as_str(), true),
     };
@@ -61,4 +63,5 @@ pub fn apply_call(state: &CallStatus, ui: &UiState, view: &StatusView, ended_by:
     state.set_reason(view.call.reason.clone().unwrap_or_default().into());
     state.set_code(view.call.code.clone().unwrap_or_default().into());
     state.set_refused(ui.call_refused);
+    state.set_host_refused(ui.meeting.refused.clone().unwrap_or_default().into());
 }

@@ -30,6 +30,7 @@ impl UiState {
     /// unless the wizard is on screen.
     pub fn call_started(&mut self) {
         self.meeting = Default::default();
+        self.claim_password.clear();
         if !self.in_wizard() {
             self.go(Page::InCall);
         }
@@ -44,7 +45,11 @@ impl UiState {
         if inviting
             || matches!(
                 self.page,
-                Page::InCall | Page::Incoming | Page::Participants | Page::HostMenu
+                Page::InCall
+                    | Page::Incoming
+                    | Page::Participants
+                    | Page::HostMenu
+                    | Page::ClaimHost
             )
         {
             self.meeting_password.clear();

@@ -122,6 +122,8 @@ pub struct UiState {
     /// The Dial page rings the number into the meeting (opened from the
     /// Host menu) instead of calling it.
     pub inviting: bool,
+    /// The host password as typed on the Claim host page (shown as dots).
+    pub claim_password: String,
     /// The rooms of the enterprise, as the cloud last listed them, and
     /// the one picked (its number fills `dial_number`).
     pub directory: Vec<roomterm_proto::DirectoryEntry>,
@@ -199,6 +201,7 @@ impl UiState {
             caller_number: String::new(),
             caller_meeting: false,
             inviting: false,
+            claim_password: String::new(),
             auto_answer: settings.auto_answer,
             cast_take_over: settings.cast_take_over,
             cast_return: Page::Home,
@@ -343,6 +346,8 @@ impl UiState {
             self.join_text_mut().0.pop();
         } else if self.page == Page::Dial && !self.dial_number.is_empty() {
             self.dial_number.pop();
+        } else if self.page == Page::ClaimHost && !self.claim_password.is_empty() {
+            self.claim_password.pop();
         } else if self.page == Page::Incoming {
             return Some(Effect::Decline);
         } else {
@@ -368,6 +373,7 @@ impl UiState {
             (None, Control::CodeField) => Control::Activate,
             (None, Control::MeetingIdField | Control::PasswordField) => Control::JoinMeeting,
             (None, Control::NumberField) => Control::PlaceCall,
+            (None, Control::ClaimHostField) => Control::ClaimHost,
             (_, focused) => focused,
         };
         self.activate(submit)
@@ -391,6 +397,7 @@ impl UiState {
             Page::Activation => self.type_code_digit(digit),
             Page::Join => self.type_join_digit(digit),
             Page::Dial => self.type_number_digit(digit),
+            Page::ClaimHost => self.type_claim_digit(digit),
             _ => {
                 // Digits on a focused address field type straight into it.
                 if let Some(field) = Field::of(self.focused()) {
@@ -407,7 +414,7 @@ impl UiState {
         if let Some(field) = self.editing.or_else(|| Field::of(self.focused())) {
             self.type_into(field, text);
         } else if self.focused() == Control::CodeField
-            || matches!(self.page, Page::Join | Page::Dial)
+            || matches!(self.page, Page::Join | Page::Dial | Page::ClaimHost)
         {
             for digit in text.chars().filter(char::is_ascii_digit) {
                 self.type_digit(digit);
@@ -450,7 +457,7 @@ impl UiState {
             Page::Incoming => self.incoming_control(control),
             Page::InCall => self.in_call_control(control),
             Page::Share | Page::Casting | Page::CastRequest => self.cast_control(control),
-            Page::Participants | Page::HostMenu => self.meeting_control(control),
+            Page::Participants | Page::HostMenu | Page::ClaimHost => self.meeting_control(control),
         }
     }
 

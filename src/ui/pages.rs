@@ -40,11 +40,14 @@ pub enum Page {
     Participants,
     /// In a meeting, for a host: mute all, lock, extend, end for all.
     HostMenu,
+    /// In a meeting, for a participant who is not host: the host password
+    /// on the keypad, to become host.
+    ClaimHost,
 }
 
 impl Page {
     /// Every page, in the order the wizard and the menus meet them.
-    pub const ALL: [Page; 18] = [
+    pub const ALL: [Page; 19] = [
         Page::Language,
         Page::Network,
         Page::NetworkStatic,
@@ -63,6 +66,7 @@ impl Page {
         Page::CastRequest,
         Page::Participants,
         Page::HostMenu,
+        Page::ClaimHost,
     ];
 
     /// Controls in rows, top to bottom, left to right.
@@ -145,6 +149,14 @@ impl Page {
                 &[Back],
             ],
             Page::Incoming => &[&[Answer, Decline]],
+            Page::ClaimHost => &[
+                &[ClaimHostField],
+                &[Key1, Key2, Key3],
+                &[Key4, Key5, Key6],
+                &[Key7, Key8, Key9],
+                &[Delete, Key0, ClaimHost],
+                &[Back],
+            ],
             Page::Share => &[&[Back]],
             Page::Casting => &[&[StopCast]],
             Page::CastRequest => &[&[AllowCast, DeclineCast]],
@@ -204,7 +216,10 @@ impl Page {
                 Participants,
                 Leave,
             ]],
-            Page::Participants => &[&[ParticipantPrev, ParticipantNext], &[RaiseHand, Back]],
+            Page::Participants => &[
+                &[ParticipantPrev, ParticipantNext],
+                &[RaiseHand, BecomeHost, Back],
+            ],
             Page::HostMenu => &[&[Back]],
             other => other.rows(),
         }
@@ -226,6 +241,7 @@ impl Page {
             Page::Settings | Page::Join | Page::Dial | Page::Share => Some(Page::Home),
             Page::Diagnostics | Page::ConfirmReset => Some(Page::Settings),
             Page::Participants | Page::HostMenu => Some(Page::InCall),
+            Page::ClaimHost => Some(Page::Participants),
         }
     }
 }
@@ -339,6 +355,11 @@ pub enum Control {
     MuteOnEntry,
     /// The Dial page, to ring a room (or number) into the meeting.
     Invite,
+    /// On the Participants page of a participant who is not host: the
+    /// Claim host page; there, the typed host password sent.
+    BecomeHost,
+    ClaimHostField,
+    ClaimHost,
     ExtendMeeting,
     EndForAll,
     /// On-screen keyboard: erase the last character.

@@ -4,8 +4,9 @@
 //! host acts on the one picked (mute, picture, co-host, host, remove) and,
 //! in the Host menu, on the meeting (mute all with or without
 //! self-unmute, lock, extend, end for all). A participant without host
-//! rights sees the list and raises its hand; the host's controls are not
-//! on its screen (`Page::guest_rows`). Every action is an
+//! rights sees the list and raises its hand, or claims host with the host
+//! password (the Claim host page); the host's controls are not on its
+//! screen (`Page::guest_rows`). A refusal's reason shows on these pages. Every action is an
 //! [`Effect::Host`] in the cloud's JSON form; the roster the cloud sends
 //! back is what the pages show.
 
@@ -14,6 +15,9 @@ use serde_json::json;
 
 use super::{Control, Effect, Page, UiState};
 use crate::sip::conference::Roster;
+
+/// Longest host password typed on the Claim host page.
+const CLAIM_MAX: usize = 32;
 
 /// How long each site shows when the room's host starts polling.
 pub const POLL_SECS: u32 = 15;
@@ -55,6 +59,9 @@ pub struct MeetingPanel {
     pub waiting_room: bool,
     pub host_only_share: bool,
     pub mute_on_entry: bool,
+    /// Why the meeting refused this room's last host action, by its code
+    /// (`wrong_password`, `unreachable`, …), until the next one.
+    pub refused: Option<String>,
 }
 
 impl Default for MeetingPanel {
@@ -72,6 +79,7 @@ impl Default for MeetingPanel {
             waiting_room: false,
             host_only_share: false,
             mute_on_entry: false,
+            refused: None,
         }
     }
 }
@@ -138,6 +146,9 @@ impl UiState {
             // The rows changed under the focus.
             if self.page == Page::HostMenu && !self.meeting.host_rights {
                 self.go(Page::InCall);
+            } else if self.page == Page::ClaimHost && self.meeting.host_rights {
+                // The claim was taken: the host's controls at once.
+                self.go(Page::HostMenu);
             } else {
                 self.focus = (0, 0);
             }
@@ -152,6 +163,19 @@ impl UiState {
         } else {
             self.pick_contact(index);
         }
+    }
+
+    /// A digit of the host password on the Claim host page.
+    pub(super) fn type_claim_digit(&mut self, digit: char) {
+        if self.claim_password.len() < CLAIM_MAX {
+            self.claim_password.push(digit);
+        }
+    }
+
+    /// How the meeting answered this room's host action: its refusal's
+    /// code shows on the meeting's pages until the next answer.
+    pub fn host_answered(&mut self, refused: Option<String>) {
+        self.meeting.refused = refused;
     }
 
     /// Picks participant `index` of the list (a tap on it).
@@ -255,6 +279,22 @@ impl UiState {
             Control::WaitingRoom => Some(Effect::Host(
                 json!({ "action": "waiting_room", "on": !panel.waiting_room }),
             )),
+            Control::BecomeHost => {
+                self.claim_password.clear();
+                self.meeting.refused = None;
+                self.go(Page::ClaimHost);
+                None
+            }
+            Control::Delete if self.page == Page::ClaimHost => {
+                self.claim_password.pop();
+                None
+            }
+            Control::ClaimHost if !self.claim_password.is_empty() => {
+                let password = std::mem::take(&mut self.claim_password);
+                Some(Effect::Host(
+                    json!({ "action": "claim_host", "password": password }),
+                ))
+            }
             Control::Invite => {
                 self.inviting = true;
                 self.dial_number.clear();
@@ -484,5 +524,35 @@ mod tests {
         let mut guest = in_meeting(false);
         guest.activate(Control::HostMenu);
         assert!(!guest.on_screen(Control::Invite));
+    }
+
+    #[test]
+    fn a_guest_claims_host_on_the_keypad_and_sees_why_not() {
+        let mut ui = in_meeting(false);
+        ui.activate(Control::Participants);
+        assert!(ui.on_screen(Control::BecomeHost));
+        ui.activate(Control::BecomeHost);
+        assert_eq!(ui.page, Page::ClaimHost);
+        assert_eq!(ui.activate(Control::ClaimHost), None, "nothing typed");
+        ui.type_text("12x34");
+        assert_eq!(ui.claim_password, "1234");
+        ui.key(crate::keys::Key::Back);
+        assert_eq!(ui.claim_password, "123", "Back erases first");
+        ui.activate(Control::Key9);
+        // OK on the field sends it; the password is not kept.
+        ui.focus = (0, 0);
+        assert_eq!(
+            ui.key(crate::keys::Key::Ok),
+            Some(Effect::Host(
+                json!({ "action": "claim_host", "password": "1239" })
+            ))
+        );
+        assert!(ui.claim_password.is_empty());
+        ui.host_answered(Some("wrong_password".into()));
+        assert_eq!(ui.meeting.refused.as_deref(), Some("wrong_password"));
+        // Taken: the roster makes the room host, and the Host menu opens.
+        ui.roster_changed(&roster(true));
+        assert_eq!(ui.page, Page::HostMenu);
+        assert!(!ui.on_screen(Control::BecomeHost));
     }
 }

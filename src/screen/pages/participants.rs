@@ -1,10 +1,11 @@
-//! The Participants page and the Host menu: the meeting's people around
-//! the one picked (as many as fit), what the host's buttons would do to
-//! it, and the meeting's lock, self-unmute choice and end time.
+//! The Participants page, the Host menu and the Claim host page: the
+//! meeting's people around the one picked (as many as fit), what the
+//! host's buttons would do to it, the meeting's lock, self-unmute choice
+//! and end time, and how much of the host password is typed.
 
 use slint::{ModelRc, VecModel};
 
-use crate::screen::{MeetingMember, ParticipantsPageState};
+use crate::screen::{ClaimHostPageState, MeetingMember, ParticipantsPageState};
 use crate::ui::UiState;
 
 /// How many participants the page lists at once (fits 1280×800; the
@@ -69,4 +70,8 @@ pub fn apply(state: &ParticipantsPageState, ui: &UiState) {
             .unwrap_or_default()
             .into(),
     );
+}
+
+pub fn apply_claim(state: &ClaimHostPageState, ui: &UiState) {
+    state.set_password_length(ui.claim_password.chars().count() as i32);
 }
