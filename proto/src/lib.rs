@@ -35,6 +35,9 @@ pub struct DirectoryEntry {
 pub struct ScheduledMeeting {
     pub meeting_id: String,
     pub subject: String,
+    /// Who booked it (empty: nobody named; absent from an older cloud).
+    #[serde(default)]
+    pub organiser: String,
     /// Unix seconds.
     pub starts_at: i64,
     pub ends_at: i64,

@@ -241,12 +241,14 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         roomterm_proto::ScheduledMeeting {
             meeting_id: "8100002".into(),
             subject: "Quarterly review".into(),
+            organiser: "Li Na".into(),
             starts_at: 1_796_637_600,
             ends_at: 1_796_641_200,
         },
         roomterm_proto::ScheduledMeeting {
             meeting_id: "8100007".into(),
             subject: "产品路线图评审 Product roadmap".into(),
+            organiser: "王芳".into(),
             starts_at: 1_796_652_000,
             ends_at: 1_796_657_400,
         },

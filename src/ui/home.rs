@@ -57,6 +57,7 @@ mod tests {
         ui.schedule = vec![roomterm_proto::ScheduledMeeting {
             meeting_id: "8100001".into(),
             subject: "Standup".into(),
+            organiser: String::new(),
             starts_at: 0,
             ends_at: 900,
         }];

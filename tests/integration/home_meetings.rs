@@ -49,7 +49,7 @@ async fn a_meeting_made_for_the_room_shows_on_home_at_once_and_joins_in_one_touc
     let id = create_meeting(
         &admin,
         // Ten minutes ahead (joinable already): not rung at its start yet.
-        json!({ "subject": "Design review", "duration_mins": 45, "join_before_host": true,
+        json!({ "subject": "Design review", "organiser": "Li Na", "duration_mins": 45, "join_before_host": true,
                 "start_at": now_secs() + 600,
                 "invitees": { "devices": ["SN-D1"] } }),
     )
@@ -58,6 +58,7 @@ async fn a_meeting_made_for_the_room_shows_on_home_at_once_and_joins_in_one_touc
     let listed = &ui["schedule"][0];
     assert_eq!(listed["meeting_id"], id.as_str(), "{listed}");
     assert_eq!(listed["subject"], "Design review");
+    assert_eq!(listed["organiser"], "Li Na");
     let length = listed["ends_at"].as_i64().unwrap() - listed["starts_at"].as_i64().unwrap();
     assert_eq!(length, 45 * 60);
 

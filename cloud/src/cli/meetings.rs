@@ -22,6 +22,9 @@ pub(super) enum MeetingCmd {
         enterprise: String,
         #[arg(long)]
         subject: String,
+        /// Who booked it, as rooms show it.
+        #[arg(long)]
+        organiser: Option<String>,
         #[command(flatten)]
         times: TimeArgs,
         /// Invite a device (SN) or a SIP URI (sip:user@host); repeatable.
@@ -61,6 +64,9 @@ pub(super) enum MeetingCmd {
         id: String,
         #[arg(long)]
         subject: Option<String>,
+        /// Who booked it; "" names nobody.
+        #[arg(long)]
+        organiser: Option<String>,
         #[command(flatten)]
         times: TimeArgs,
         /// Replace the invitees with these (SN or SIP URI); repeatable.
@@ -125,6 +131,7 @@ pub(super) async fn run(out: Output, client: &AdminClient, cmd: &MeetingCmd) -> 
         MeetingCmd::Create {
             enterprise,
             subject,
+            organiser,
             times,
             invite,
             host_password,
@@ -133,7 +140,7 @@ pub(super) async fn run(out: Output, client: &AdminClient, cmd: &MeetingCmd) -> 
             party_limit,
         } => {
             let body = json!({
-                "enterprise": enterprise, "subject": subject,
+                "enterprise": enterprise, "subject": subject, "organiser": organiser,
                 "start_at": times.start, "duration_mins": times.duration,
                 "utc_offset_minutes": times.utc_offset, "recurrence": times.recurrence(),
                 "invitees": invitees(invite),
@@ -195,6 +202,7 @@ pub(super) async fn run(out: Output, client: &AdminClient, cmd: &MeetingCmd) -> 
         MeetingCmd::Edit {
             id,
             subject,
+            organiser,
             times,
             invite,
             no_invitees,
@@ -210,6 +218,7 @@ pub(super) async fn run(out: Output, client: &AdminClient, cmd: &MeetingCmd) -> 
                 }
             };
             set("subject", json!(subject));
+            set("organiser", json!(organiser));
             set("start_at", json!(times.start));
             set("duration_mins", json!(times.duration));
             set("utc_offset_minutes", json!(times.utc_offset));

@@ -110,6 +110,7 @@ pub(super) fn meeting_details(m: &MeetingView) -> String {
         format!("meeting ID     {}  ({})", m.meeting_id, m.sip_uri),
         format!("kind           {}", m.kind),
         format!("subject        {}", m.subject),
+        format!("organiser      {}", m.organiser),
         format!("enterprise     {}", m.enterprise),
         format!("state          {}", m.state),
     ];

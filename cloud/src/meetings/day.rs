@@ -34,6 +34,7 @@ impl Meetings {
                     starts_at,
                     meeting_id: m.meeting_id,
                     subject: m.subject,
+                    organiser: m.organiser,
                 })
             })
             .take(LISTED)

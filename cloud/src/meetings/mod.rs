@@ -16,6 +16,7 @@ mod day;
 pub mod join;
 mod live;
 pub mod recurrence;
+mod rooms;
 pub mod rules;
 mod views;
 
@@ -170,6 +171,7 @@ impl Meetings {
             meeting_id: row.meeting_id.clone(),
             kind: row.kind.clone(),
             subject: row.subject.clone(),
+            organiser: row.organiser.clone(),
             enterprise: row.enterprise.clone(),
             enterprise_id: row.enterprise_id,
             owner_sn: row.owner_sn.clone(),
@@ -221,6 +223,7 @@ impl Meetings {
     pub async fn create(&self, req: &NewMeeting) -> CloudResult<MeetingView> {
         let now = self.now();
         let subject = rules::check_subject(&req.subject)?;
+        let organiser = rules::check_organiser(req.organiser.as_deref().unwrap_or_default())?;
         let start_at = rules::check_start(req.start_at.unwrap_or(now), now)?;
         let duration_secs =
             rules::check_duration(req.duration_mins.unwrap_or(DEFAULT_DURATION_MINS))?;
@@ -252,6 +255,7 @@ impl Meetings {
             .await?;
         let fields = MeetingFields {
             subject,
+            organiser,
             start_at: Some(start_at),
             duration_secs: Some(duration_secs),
             utc_offset_minutes: i64::from(offset),
@@ -300,77 +304,6 @@ impl Meetings {
             Err(StoreError::NotFound) => self.room_on_first_use(meeting_id).await,
             other => other.map_err(CloudError::from_store("meeting")),
         }
-    }
-
-    /// A room ID whose device exists but whose room was never used.
-    async fn room_on_first_use(&self, meeting_id: &str) -> CloudResult<MeetingRow> {
-        let number = meeting_id
-            .strip_prefix(ROOM_PREFIX)
-            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or(CloudError::NotFound("meeting"))?;
-        let device = self
-            .store
-            .device_by_number(number)
-            .await
-            .map_err(CloudError::from_store("meeting"))?;
-        self.ensure_room(
-            device.id,
-            device.enterprise_id,
-            &device.number,
-            &device.name,
-        )
-        .await
-    }
-
-    async fn ensure_room(
-        &self,
-        device_id: i64,
-        enterprise_id: i64,
-        number: &str,
-        name: &str,
-    ) -> CloudResult<MeetingRow> {
-        let defaults = MeetingFields {
-            subject: name.to_string(),
-            start_at: None,
-            duration_secs: None,
-            utc_offset_minutes: 0,
-            recur_freq: "none".into(),
-            recur_weekdays: 0,
-            recur_until: None,
-            recur_count: None,
-            host_password_hash: None,
-            guest_password_hash: None,
-            join_before_host: true,
-            party_limit: i64::from(rules::DEFAULT_PARTY_LIMIT),
-        };
-        Ok(self
-            .store
-            .ensure_room(
-                &room_id(number),
-                enterprise_id,
-                device_id,
-                &defaults,
-                self.now(),
-            )
-            .await?)
-    }
-
-    /// The meeting room of a device (created on first use).
-    pub async fn device_room(&self, sn: &str) -> CloudResult<MeetingView> {
-        let device = self
-            .store
-            .device_by_sn(sn)
-            .await
-            .map_err(CloudError::from_store("device"))?;
-        let row = self
-            .ensure_room(
-                device.id,
-                device.enterprise_id,
-                &device.number,
-                &device.name,
-            )
-            .await?;
-        self.view(&row, None).await
     }
 
     pub async fn show(&self, meeting_id: &str) -> CloudResult<MeetingView> {
@@ -453,6 +386,9 @@ impl Meetings {
         let mut f = MeetingFields::of(&row);
         if let Some(subject) = &req.subject {
             f.subject = rules::check_subject(subject)?;
+        }
+        if let Some(organiser) = &req.organiser {
+            f.organiser = rules::check_organiser(organiser)?;
         }
         if let Some(start) = req.start_at {
             f.start_at = Some(rules::check_start(start, now)?);

@@ -18,6 +18,7 @@ pub const MAX_UTC_OFFSET_MINS: i32 = 14 * 60;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MeetingError {
     Subject,
+    Organiser,
     StartInPast,
     Duration,
     PartyLimit,
@@ -39,6 +40,7 @@ impl MeetingError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Subject => "invalid_subject",
+            Self::Organiser => "invalid_organiser",
             Self::StartInPast => "start_in_past",
             Self::Duration => "invalid_duration",
             Self::PartyLimit => "invalid_party_limit",
@@ -55,6 +57,9 @@ impl MeetingError {
         match self {
             Self::Subject => {
                 "subject must be 1 to 128 characters without control characters".into()
+            }
+            Self::Organiser => {
+                "organiser must be at most 64 characters without control characters".into()
             }
             Self::StartInPast => "start_at is in the past".into(),
             Self::Duration => {
@@ -88,6 +93,16 @@ pub fn check_subject(subject: &str) -> RuleResult<String> {
         return Err(MeetingError::Subject);
     }
     Ok(subject.to_string())
+}
+
+/// Who booked a meeting: up to 64 characters, no control characters;
+/// empty names nobody.
+pub fn check_organiser(organiser: &str) -> RuleResult<String> {
+    let organiser = organiser.trim();
+    if organiser.chars().count() > 64 || organiser.chars().any(char::is_control) {
+        return Err(MeetingError::Organiser);
+    }
+    Ok(organiser.to_string())
 }
 
 pub fn check_start(start_at: i64, now: i64) -> RuleResult<i64> {
@@ -203,6 +218,14 @@ mod tests {
             "invalid_subject"
         );
         assert_eq!(check_subject(" Weekly sync ").unwrap(), "Weekly sync");
+        assert_eq!(check_organiser(" Li Na ").unwrap(), "Li Na");
+        assert_eq!(check_organiser("").unwrap(), "", "nobody named");
+        for bad in ["a\nb".to_string(), "x".repeat(65)] {
+            assert_eq!(
+                check_organiser(&bad).unwrap_err().code(),
+                "invalid_organiser"
+            );
+        }
         assert_eq!(check_start(99, 100).unwrap_err().code(), "start_in_past");
         assert_eq!(check_start(100, 100), Ok(100));
         assert_eq!(check_duration(14).unwrap_err().code(), "invalid_duration");

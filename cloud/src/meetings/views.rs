@@ -24,6 +24,8 @@ pub struct MeetingView {
     /// `room` (a device's meeting room) or `scheduled`.
     pub kind: String,
     pub subject: String,
+    /// Who booked it (empty: nobody named).
+    pub organiser: String,
     pub enterprise: String,
     pub enterprise_id: i64,
     /// The device whose room this is (`room` only).
@@ -61,6 +63,8 @@ pub struct MeetingView {
 pub struct NewMeeting {
     pub enterprise: String,
     pub subject: String,
+    /// Who booked it, as rooms show it (up to 64 characters).
+    pub organiser: Option<String>,
     /// Unix seconds; default now.
     pub start_at: Option<i64>,
     pub duration_mins: Option<i64>,
@@ -80,6 +84,8 @@ pub struct NewMeeting {
 #[serde(deny_unknown_fields)]
 pub struct MeetingUpdate {
     pub subject: Option<String>,
+    /// Empty: nobody named.
+    pub organiser: Option<String>,
     pub start_at: Option<i64>,
     pub duration_mins: Option<i64>,
     pub utc_offset_minutes: Option<i32>,

@@ -10,6 +10,7 @@ pub struct MeetingRow {
     pub owner_device_id: Option<i64>,
     pub owner_sn: Option<String>,
     pub subject: String,
+    pub organiser: String,
     pub start_at: Option<i64>,
     pub duration_secs: Option<i64>,
     pub utc_offset_minutes: i64,
@@ -31,6 +32,8 @@ pub struct MeetingRow {
 #[derive(Debug, Clone)]
 pub struct MeetingFields {
     pub subject: String,
+    /// Who booked it (empty: nobody named).
+    pub organiser: String,
     pub start_at: Option<i64>,
     pub duration_secs: Option<i64>,
     pub utc_offset_minutes: i64,
@@ -48,6 +51,7 @@ impl MeetingFields {
     pub fn of(row: &MeetingRow) -> Self {
         Self {
             subject: row.subject.clone(),
+            organiser: row.organiser.clone(),
             start_at: row.start_at,
             duration_secs: row.duration_secs,
             utc_offset_minutes: row.utc_offset_minutes,
@@ -98,7 +102,7 @@ pub struct MeetingQuery {
 }
 
 const SELECT_MEETING: &str = "SELECT m.id, m.meeting_id, m.kind, m.enterprise_id,
-        e.name AS enterprise, m.owner_device_id, d.sn AS owner_sn, m.subject, m.start_at,
+        e.name AS enterprise, m.owner_device_id, d.sn AS owner_sn, m.subject, m.organiser, m.start_at,
         m.duration_secs, m.utc_offset_minutes, m.recur_freq, m.recur_weekdays, m.recur_until,
         m.recur_count, m.host_password_hash, m.guest_password_hash, m.join_before_host,
         m.party_limit, m.state, m.created_at, m.updated_at
@@ -118,10 +122,11 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO meetings (meeting_id, kind, enterprise_id, owner_device_id, subject,
-                start_at, duration_secs, utc_offset_minutes, recur_freq, recur_weekdays,
-                recur_until, recur_count, host_password_hash, guest_password_hash,
-                join_before_host, party_limit, state, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)
+                organiser, start_at, duration_secs, utc_offset_minutes, recur_freq,
+                recur_weekdays, recur_until, recur_count, host_password_hash,
+                guest_password_hash, join_before_host, party_limit, state, created_at,
+                updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)
              RETURNING id",
         )
         .bind(key.meeting_id)
@@ -129,6 +134,7 @@ impl Store {
         .bind(key.enterprise_id)
         .bind(key.owner_device_id)
         .bind(&fields.subject)
+        .bind(&fields.organiser)
         .bind(fields.start_at)
         .bind(fields.duration_secs)
         .bind(fields.utc_offset_minutes)
@@ -210,13 +216,14 @@ impl Store {
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE meetings SET subject = ?, start_at = ?, duration_secs = ?,
+            "UPDATE meetings SET subject = ?, organiser = ?, start_at = ?, duration_secs = ?,
                 utc_offset_minutes = ?, recur_freq = ?, recur_weekdays = ?, recur_until = ?,
                 recur_count = ?, host_password_hash = ?, guest_password_hash = ?,
                 join_before_host = ?, party_limit = ?, updated_at = ?
              WHERE id = ?",
         )
         .bind(&fields.subject)
+        .bind(&fields.organiser)
         .bind(fields.start_at)
         .bind(fields.duration_secs)
         .bind(fields.utc_offset_minutes)

@@ -1,5 +1,5 @@
 //! Home's meetings of the day: the first ones, each with its time in the
-//! room's local time and whether it runs now.
+//! room's local time, whether it runs now, and who booked it.
 
 use slint::{ModelRc, VecModel};
 
@@ -19,6 +19,7 @@ pub fn apply(state: &HomePageState, ui: &UiState, now_unix: i64) {
             )
             .into(),
             subject: m.subject.as_str().into(),
+            organiser: m.organiser.as_str().into(),
             live: (m.starts_at..m.ends_at).contains(&now_unix),
         })
         .collect();
