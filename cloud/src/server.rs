@@ -42,6 +42,8 @@ pub struct CloudConfig {
     pub media_canvas: (u32, u32),
     /// A participant sending no media this long is dropped.
     pub media_timeout: std::time::Duration,
+    /// Pictures a gallery page holds (25; tests turn pages with fewer).
+    pub media_gallery_page: usize,
     /// Deadlines and shares on the HTTP APIs (slow or greedy clients).
     pub http_limits: http_guard::Limits,
     /// How long a room's casting code works before the next one.
@@ -63,6 +65,7 @@ impl CloudConfig {
             plain_http: false,
             media_canvas: (1280, 720),
             media_timeout: crate::focus::MEDIA_TIMEOUT,
+            media_gallery_page: crate::media::GALLERY_PAGE,
             http_limits: http_guard::Limits::default(),
             cast_code_period: crate::cast::CODE_PERIOD,
             cast_answer_timeout: crate::cast::ANSWER_TIMEOUT,
@@ -167,6 +170,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     let mut media = FocusConfig::new(media_ip(&public_host, config.sip_listen.ip()));
     media.canvas = config.media_canvas;
     media.media_timeout = config.media_timeout;
+    media.gallery_page = config.media_gallery_page;
     // In-dialog requests (ACK, BYE) come back to the Contact: it names the
     // ports really bound (the listen port may have been 0).
     let contacts = Contacts::new(&public_host, sip.udp_addr.port(), sip.tcp_addr.port());

@@ -389,6 +389,45 @@ fn a_room_picks_its_own_layout_and_the_others_keep_theirs() {
     assert!(error.is_none(), "{error:?}");
 }
 
+/// Past one gallery page (2 here, 25 in a meeting), the host turns the
+/// pages: each page shows only its pictures, the last page wraps to the
+/// first, and stopping brings the first page back.
+#[test]
+fn the_gallery_pages_turn_for_everyone() {
+    let plan = crate::common::media_plan();
+    let mut config =
+        ConferenceConfig::probe(CANVAS.0, CANVAS.1, 30, [127, 0, 0, 1].into()).unwrap();
+    config.gallery_page = 2;
+    let conference = Conference::start(config).unwrap();
+    let red = join(&conference, &plan, 1, [255, 0, 0], 440.0);
+    let green = join(&conference, &plan, 2, [0, 255, 0], 660.0);
+    let blue = join(&conference, &plan, 3, [0, 0, 255], 880.0);
+    assert_eq!(conference.gallery_pages(), 2);
+    let frame = wait_for_layout(&conference, &red, &[&red, &green]);
+    assert_layout(&conference, &frame, &[&red, &green]);
+
+    // Page 2: blue alone, full screen, at every viewer.
+    conference.show_gallery_page(Some(1));
+    for viewer in [&red, &blue] {
+        let frame = wait_for_layout(&conference, viewer, &[&blue]);
+        assert_layout(&conference, &frame, &[&blue]);
+        assert!(
+            close(frame.pixel(4, 4), blue.rgb),
+            "blue is not full screen"
+        );
+    }
+    // Page 3 is page 1 again; stopping keeps it.
+    conference.show_gallery_page(Some(2));
+    let frame = wait_for_layout(&conference, &blue, &[&red, &green]);
+    assert_layout(&conference, &frame, &[&red, &green]);
+    conference.show_gallery_page(None);
+    assert_eq!(conference.gallery_page(), None);
+    let frame = wait_for_layout(&conference, &green, &[&red, &green]);
+    assert_layout(&conference, &frame, &[&red, &green]);
+    let error = conference.bus_error();
+    assert!(error.is_none(), "{error:?}");
+}
+
 /// The share of pixels in rows `from`..`to` (fractions of its height) of
 /// `rect` that are far from `rgb`.
 fn off_colour(frame: &RgbFrame, rect: &Rect, (from, to): (f64, f64), rgb: [u8; 3]) -> f64 {

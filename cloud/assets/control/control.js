@@ -146,6 +146,7 @@ function render(next) {
   view = next;
   if (!next.not_in_progress) {
     $('poll').textContent = next.polling ? t('stop_polling') : t('poll');
+    $('poll-pages').hidden = Boolean(next.polling);
   }
   if (next.not_in_progress) {
     setState('idle', t('not_in_progress'));
@@ -211,6 +212,8 @@ $('invite-form').addEventListener('submit', async (event) => {
 });
 $('poll').addEventListener('click', () =>
   act(view && view.polling ? { action: 'stop_polling' } : { action: 'poll', interval_secs: 15 }));
+$('poll-pages').addEventListener('click', () =>
+  act({ action: 'poll', interval_secs: 15, pages: true }));
 $('end').addEventListener('click', () => {
   if (window.confirm(t('confirm_end'))) {
     act({ action: 'end_for_all' });

@@ -121,9 +121,12 @@ pub enum Action {
     },
     StopBroadcast,
     /// Broadcast each site with a picture in turn, `interval_secs` (5 to
-    /// 300) each.
+    /// 300) each — or, with `pages`, turn everyone's gallery to its next
+    /// page of pictures each time (past 25 people).
     Poll {
         interval_secs: u32,
+        #[serde(default)]
+        pages: bool,
     },
     StopPolling,
     /// The focus rings a room or SIP account (its number) or any SIP URI

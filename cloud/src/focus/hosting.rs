@@ -255,6 +255,7 @@ impl Focus {
                     return Err(Denial::NoPicture);
                 }
                 live.polling = None;
+                live.conference.show_gallery_page(None);
                 if let Err(err) = live.conference.broadcast(Some(*participant)) {
                     tracing::warn!(%err, "cannot broadcast");
                     return Err(Denial::NoPicture);
@@ -262,18 +263,33 @@ impl Focus {
             }
             Action::StopBroadcast | Action::StopPolling => {
                 live.polling = None;
+                live.conference.show_gallery_page(None);
                 if let Err(err) = live.conference.broadcast(None) {
                     tracing::warn!(%err, "cannot stop the broadcast");
                 }
             }
-            Action::Poll { interval_secs } => {
+            Action::Poll {
+                interval_secs,
+                pages,
+            } => {
                 if !timing::POLL_INTERVALS.contains(interval_secs) {
                     return Err(Denial::BadInterval);
                 }
                 let now = self.clock.now_secs();
+                // Sites in turn, or everyone's gallery a page at a time.
+                if *pages {
+                    if let Err(err) = live.conference.broadcast(None) {
+                        tracing::warn!(%err, "cannot stop the broadcast");
+                    }
+                    live.conference
+                        .set_layout(crate::media::LayoutKind::Gallery);
+                } else {
+                    live.conference.show_gallery_page(None);
+                }
                 live.polling = Some(timing::Polling {
                     interval_secs: *interval_secs,
                     next_at: now,
+                    pages: *pages,
                 });
                 self.poll_next(live, now);
             }

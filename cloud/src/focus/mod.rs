@@ -91,6 +91,8 @@ pub struct FocusConfig {
     /// A participant from whom no RTP arrives this long is dropped (a
     /// terminal that lost power sends no BYE).
     pub media_timeout: Duration,
+    /// Pictures a gallery page holds.
+    pub gallery_page: usize,
 }
 
 impl FocusConfig {
@@ -101,6 +103,7 @@ impl FocusConfig {
             fps: 30,
             max_class: VideoClass::Hd720,
             media_timeout: MEDIA_TIMEOUT,
+            gallery_page: crate::media::GALLERY_PAGE,
         }
     }
 }
@@ -402,7 +405,8 @@ impl Focus {
             return Ok(live.conference.clone());
         }
         let (w, h) = self.config.canvas;
-        let config = ConferenceConfig::probe(w, h, self.config.fps, self.config.media_ip)?;
+        let mut config = ConferenceConfig::probe(w, h, self.config.fps, self.config.media_ip)?;
+        config.gallery_page = self.config.gallery_page;
         let conference = Arc::new(Conference::start(config)?);
         conferences.insert(
             meeting_id.to_string(),

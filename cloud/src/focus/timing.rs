@@ -1,5 +1,6 @@
 //! A meeting's clock. Polling: every `interval` seconds the next site
-//! with a picture is broadcast, in join order, round and round.
+//! with a picture is broadcast, in join order, round and round — or,
+//! polling the pages, everyone's gallery turns to its next page.
 //!
 //! A scheduled meeting's time: its conference ends at the end of the
 //! occurrence it started in, unless the host extends it (30 minutes a
@@ -27,8 +28,10 @@ pub const MAX_LENGTH_SECS: i64 = 24 * 3600;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Polling {
     pub interval_secs: u32,
-    /// When the next site is broadcast (seconds).
+    /// When the next site is broadcast, or the next page shown (seconds).
     pub next_at: i64,
+    /// The gallery's pages are turned, not the sites broadcast.
+    pub pages: bool,
 }
 
 /// Polling intervals a host may set, in seconds.
@@ -164,6 +167,12 @@ impl Focus {
             return;
         };
         polling.next_at = now + i64::from(polling.interval_secs);
+        if polling.pages {
+            let conference = &live.conference;
+            let next = conference.gallery_page().map_or(0, |page| page + 1);
+            conference.show_gallery_page(Some(next % conference.gallery_pages()));
+            return;
+        }
         let sites: Vec<_> = live
             .roster
             .iter()

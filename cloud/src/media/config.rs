@@ -16,6 +16,8 @@ pub struct ConferenceConfig {
     pub bind: IpAddr,
     pub encoder: String,
     pub decoder: String,
+    /// How many pictures a gallery page holds (25; tests use fewer).
+    pub gallery_page: usize,
 }
 
 impl ConferenceConfig {
@@ -30,6 +32,7 @@ impl ConferenceConfig {
             bind,
             encoder: first_installed("H.264 encoder", &["x264enc", "openh264enc"])?,
             decoder: first_installed("H.264 decoder", &["avdec_h264", "openh264dec"])?,
+            gallery_page: super::layout::GALLERY_PAGE,
         })
     }
 }

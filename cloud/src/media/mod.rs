@@ -42,7 +42,7 @@ pub use config::ConferenceConfig;
 pub use content::ContentSpec;
 pub use content_out::ContentWatch;
 pub use elements::{init, MediaError};
-pub use layout::{LayoutKind, Rect};
+pub use layout::{LayoutKind, Rect, GALLERY_PAGE};
 pub use lobby::{Lobby, LobbySpec};
 pub use participant::{AudioCodec, ClassSpec, MediaPorts, ParticipantId, ParticipantSpec};
 pub use prompts::Prompt;

@@ -221,18 +221,22 @@ impl View {
         }
     }
 
-    /// Places the pictures: `order` first to last (the layout's capacity
-    /// decides how many show; the rest are hidden). With content, the
+    /// Places the pictures: the first `shown` of `order` (the layout's
+    /// capacity bounds it too; the rest are hidden). With content, the
     /// content is large and the first of `order` are thumbnails below it,
     /// whatever this view's layout.
-    pub(super) fn arrange(&self, order: &[ParticipantId]) -> Vec<(ParticipantId, Rect)> {
+    pub(super) fn arrange(
+        &self,
+        order: &[ParticipantId],
+        shown: usize,
+    ) -> Vec<(ParticipantId, Rect)> {
         let (w, h) = self.canvas;
         let rects = match (&self.content, with_content(order.len(), w, h)) {
             (Some(content), Some((region, people))) => {
                 place(&content.compositor_pad, &region, 1);
                 people
             }
-            _ => arrange(self.kind, order.len(), w, h),
+            _ => arrange(self.kind, shown.min(order.len()), w, h),
         };
         let shown: Vec<(ParticipantId, Rect)> = order.iter().copied().zip(rects).collect();
         for (index, id) in order.iter().enumerate() {

@@ -89,6 +89,7 @@ pub fn control(lang: Lang, meeting: &str, css: &str, js: &str) -> Markup {
                 label.check { input #host-only-share type="checkbox"; (t("host_only_share")) }
                 button #lock type="button" { (t("lock")) }
                 button #poll type="button" { (t("poll")) }
+                button #poll-pages type="button" { (t("poll_pages")) }
                 button #extend type="button" { (t("extend")) }
                 button #end.danger type="button" { (t("end_for_all")) }
             }
@@ -161,6 +162,7 @@ mod tests {
             "extend",
             "end",
             "invite-to",
+            "poll-pages",
             "roster",
             "status",
             "strings",

@@ -30,10 +30,11 @@ use roomterm_rtp::{Rtp, SessionStats};
 mod broadcast;
 mod moderation;
 mod ordering;
+mod paging;
 mod sharing;
 mod watching;
 
-use ordering::display_order;
+use ordering::{display_order, shown};
 use watching::ViewKey;
 
 use super::config::ConferenceConfig;
@@ -85,6 +86,11 @@ struct State {
     hidden: std::collections::HashSet<ParticipantId>,
     /// The site the host puts in front of everyone (`broadcast.rs`).
     broadcast: Option<broadcast::Broadcast>,
+    /// How many a gallery page holds (`ConferenceConfig::gallery_page`).
+    page_size: usize,
+    /// The gallery page everyone's gallery shows while the host turns the
+    /// pages (`paging.rs`); `None`: the first, recent speakers kept on it.
+    page: Option<usize>,
 }
 
 struct Participant {
@@ -150,8 +156,11 @@ fn apply_layouts(state: &State) {
     for (key, view) in &state.views {
         match key.lead {
             // A broadcast's view: that one picture, full screen.
-            Some(lead) => view.arrange(&[lead]),
-            None => view.arrange(&display_order(state, view.kind())),
+            Some(lead) => view.arrange(&[lead], 1),
+            None => {
+                let order = display_order(state, view.kind());
+                view.arrange(&order, shown(state, view.kind(), order.len()))
+            }
         };
     }
 }
@@ -165,10 +174,14 @@ impl Conference {
         pipeline
             .set_state(gst::State::Playing)
             .map_err(|e| MediaError::Pipeline(format!("cannot start: {e}")))?;
+        let state = State {
+            page_size: config.gallery_page.max(1),
+            ..State::default()
+        };
         Ok(Self {
             config,
             pipeline,
-            state: Arc::new(Mutex::new(State::default())),
+            state: Arc::new(Mutex::new(state)),
             speakers: Arc::default(),
             epoch: Instant::now(),
         })
@@ -388,7 +401,7 @@ impl Conference {
         let order = display_order(&state, kind);
         let rects = super::layout::arrange(
             kind,
-            order.len(),
+            shown(&state, kind, order.len()),
             self.config.width as i32,
             self.config.height as i32,
         );

@@ -1,10 +1,12 @@
 //! Who is shown in which place. Join order keeps the tiles still while
 //! people talk; the speaker views put the speaker first. A gallery with more
-//! people than one page holds (`GALLERY_PAGE`) keeps whoever spoke lately
-//! on the page: a recent speaker past it takes the place of the page's
-//! least recent one, so the people talking are seen however many joined.
+//! people than one page holds (`State::page_size`, 25) keeps whoever spoke
+//! lately on the page: a recent speaker past it takes the place of the
+//! page's least recent one, so the people talking are seen however many
+//! joined. While the host turns the pages, the gallery shows one page of
+//! join order at a time, and nobody else.
 
-use super::super::layout::{LayoutKind, GALLERY_PAGE};
+use super::super::layout::LayoutKind;
 use super::super::participant::ParticipantId;
 use super::State;
 
@@ -17,7 +19,10 @@ pub(super) fn display_order(state: &State, kind: LayoutKind) -> Vec<ParticipantI
         .filter(|p| !state.hidden.contains(p))
         .collect();
     if kind == LayoutKind::Gallery {
-        return gallery(&order, &state.recent, GALLERY_PAGE);
+        return match state.page {
+            Some(page) => page_first(&order, page, state.page_size),
+            None => gallery(&order, &state.recent, state.page_size),
+        };
     }
     if let Some(at) = state
         .speaker
@@ -33,7 +38,36 @@ pub(super) fn display_order(state: &State, kind: LayoutKind) -> Vec<ParticipantI
 pub(super) fn spoke(state: &mut State, speaker: ParticipantId) {
     state.recent.retain(|p| *p != speaker);
     state.recent.insert(0, speaker);
-    state.recent.truncate(GALLERY_PAGE);
+    state.recent.truncate(state.page_size);
+}
+
+/// How many of a display order of `len` get a place in `kind`: a gallery
+/// page's worth (the page turned to: those on it), everyone otherwise.
+pub(super) fn shown(state: &State, kind: LayoutKind, len: usize) -> usize {
+    if kind != LayoutKind::Gallery {
+        return len;
+    }
+    let size = state.page_size.max(1);
+    match state.page {
+        Some(page) => (len - (page % pages(len, size)) * size).min(size),
+        None => len.min(size),
+    }
+}
+
+/// How many gallery pages `len` pictures fill.
+pub(super) fn pages(len: usize, size: usize) -> usize {
+    len.div_ceil(size.max(1)).max(1)
+}
+
+/// `order` with page `page` (wrapping) first.
+fn page_first(order: &[ParticipantId], page: usize, size: usize) -> Vec<ParticipantId> {
+    let first = (page % pages(order.len(), size)) * size.max(1);
+    let first = first.min(order.len());
+    order[first..]
+        .iter()
+        .chain(&order[..first])
+        .copied()
+        .collect()
 }
 
 /// `order` (join order) with its first `page` places given to the most
@@ -67,6 +101,17 @@ fn gallery(order: &[ParticipantId], recent: &[ParticipantId], page: usize) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_turn_through_join_order_and_wrap() {
+        let order: Vec<u64> = (1..=5).collect();
+        assert_eq!(pages(5, 2), 3);
+        assert_eq!(pages(0, 25), 1);
+        assert_eq!(page_first(&order, 1, 2), [3, 4, 5, 1, 2]);
+        assert_eq!(page_first(&order, 2, 2), [5, 1, 2, 3, 4]);
+        assert_eq!(page_first(&order, 3, 2), order, "round again");
+        assert_eq!(page_first(&[], 4, 2), Vec::<u64>::new());
+    }
 
     #[test]
     fn a_gallery_within_one_page_keeps_join_order() {
