@@ -62,6 +62,7 @@ pub(super) async fn run(data: &Path, args: &ServeArgs) -> anyhow::Result<()> {
         plain_http: args.plain_http,
         media_canvas: (1280, 720),
         media_timeout: roomcloud::focus::MEDIA_TIMEOUT,
+        media_gallery_page: roomcloud::media::GALLERY_PAGE,
         http_limits: roomterm_http_guard::Limits {
             connections_per_address: args.http_connections_per_address,
             ..Default::default()
