@@ -372,6 +372,7 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         broadcast: None,
         polling: None,
         waiting: Vec::new(),
+        ringing: Vec::new(),
         held: false,
         waiting_room: false,
         host_only_share: false,

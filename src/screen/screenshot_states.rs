@@ -55,6 +55,10 @@ pub(super) fn host_states(
             id: 5,
             name: "Lobby guest".into(),
         }],
+        ringing: vec![crate::sip::conference::WaitingMember {
+            id: 6,
+            name: "Training Room".into(),
+        }],
         held: false,
         waiting_room: true,
         host_only_share: true,

@@ -120,6 +120,9 @@ pub struct Roster {
     pub polling: Option<u32>,
     /// Who waits for the host to let them in (at most 64 listed).
     pub waiting: Vec<WaitingMember>,
+    /// Who the meeting is ringing in (at most 64 listed; `cancel_invite`
+    /// names them by id).
+    pub ringing: Vec<WaitingMember>,
     /// This room waits for the host to let it in.
     pub held: bool,
     /// Guests wait for the host to let them in.
@@ -163,6 +166,7 @@ pub fn parse(xml: &str) -> Option<Roster> {
         broadcast: None,
         polling: None,
         waiting: Vec::new(),
+        ringing: Vec::new(),
         held: false,
         waiting_room: false,
         host_only_share: false,
@@ -194,17 +198,21 @@ pub fn parse(xml: &str) -> Option<Roster> {
                     users += 1;
                     member = Some(RosterMember::named(""));
                 }
-                if name == b"waiting"
-                    && path.last().is_some_and(|p| p == b"conference-state")
-                    && roster.waiting.len() < MAX_MEMBERS
-                {
+                let pending = match name.as_slice() {
+                    b"waiting" => Some(&mut roster.waiting),
+                    b"ringing" => Some(&mut roster.ringing),
+                    _ => None,
+                };
+                if let Some(list) = pending.filter(|l| {
+                    path.last().is_some_and(|p| p == b"conference-state") && l.len() < MAX_MEMBERS
+                }) {
                     let id = element
                         .attributes()
                         .flatten()
                         .find(|a| a.key.local_name().as_ref() == b"id")
                         .and_then(|a| a.unescape_value().ok()?.trim().parse().ok());
                     if let Some(id) = id {
-                        roster.waiting.push(WaitingMember {
+                        list.push(WaitingMember {
                             id,
                             name: String::new(),
                         });
@@ -285,8 +293,14 @@ pub fn parse(xml: &str) -> Option<Roster> {
                     roster.host_only_share = text == "true";
                 } else if at(&[b"conference-state", b"held"]) {
                     roster.held = text == "true";
-                } else if at(&[b"conference-state", b"waiting"]) {
-                    if let Some(waiting) = roster.waiting.last_mut() {
+                } else if at(&[b"conference-state", b"waiting"])
+                    || at(&[b"conference-state", b"ringing"])
+                {
+                    let list = match path.last().map(Vec::as_slice) {
+                        Some(b"ringing") => &mut roster.ringing,
+                        _ => &mut roster.waiting,
+                    };
+                    if let Some(waiting) = list.last_mut() {
                         if waiting.name.is_empty() {
                             waiting.name =
                                 text.chars().filter(|c| !c.is_control()).take(64).collect();
@@ -344,6 +358,7 @@ mod tests {
   <broadcast xmlns="urn:roomterm:params:xml:ns:conference-layout">1</broadcast>
   <polling xmlns="urn:roomterm:params:xml:ns:conference-layout">15</polling>
   <waiting xmlns="urn:roomterm:params:xml:ns:conference-layout" id="7">Lobby &lt;guest&gt;</waiting>
+  <ringing xmlns="urn:roomterm:params:xml:ns:conference-layout" id="8">Huddle &amp; co</ringing>
   <waiting-room xmlns="urn:roomterm:params:xml:ns:conference-layout">true</waiting-room>
   <host-only-share xmlns="urn:roomterm:params:xml:ns:conference-layout">true</host-only-share>
   <mute-on-entry xmlns="urn:roomterm:params:xml:ns:conference-layout">true</mute-on-entry>
@@ -403,6 +418,13 @@ mod tests {
             [WaitingMember {
                 id: 7,
                 name: "Lobby <guest>".into()
+            }]
+        );
+        assert_eq!(
+            roster.ringing,
+            [WaitingMember {
+                id: 8,
+                name: "Huddle & co".into()
             }]
         );
         assert_eq!(

@@ -226,6 +226,13 @@ impl UiState {
             {
                 Page::WAITING_ROWS
             }
+            // Someone rung in: only stopping the ringing applies.
+            None if self.page == Page::Participants
+                && self.meeting.host_rights
+                && self.meeting.picked().is_some_and(|p| p.ringing) =>
+            {
+                Page::RINGING_ROWS
+            }
             None if self.meeting.host_rights => self.page.rows(),
             None => self.page.guest_rows(),
         }

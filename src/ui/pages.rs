@@ -175,6 +175,17 @@ impl Page {
         ],
     ];
 
+    /// The Participants page's rows for a host with someone being rung
+    /// in picked: Remove's place stops the ringing.
+    pub const RINGING_ROWS: &'static [&'static [Control]] = &[
+        &[Control::ParticipantPrev, Control::ParticipantNext],
+        &[
+            Control::ParticipantRemove,
+            Control::RaiseHand,
+            Control::Back,
+        ],
+    ];
+
     /// How many of the day's meetings Home offers a button for.
     pub const HOME_MEETINGS: usize = 2;
 

@@ -2,7 +2,8 @@
 //! offer). The host room invites a SIP phone by its URI over its own call
 //! (SIP INFO, from the control API), and a room by its number from its
 //! touchscreen: each is rung, answers, and is heard in the meeting — the
-//! room as a full meeting call, with its roster. A guest's invitation is refused through its call, as are an
+//! room as a full meeting call, with its roster. A phone that only rings
+//! is listed as ringing until the host calls it off. A guest's invitation is refused through its call, as are an
 //! address that is none and a room that is offline. A scheduled meeting
 //! rings its invited room and SIP URI at its start.
 
@@ -170,6 +171,63 @@ async fn a_host_rings_a_phone_and_a_room_into_the_meeting() {
         at_room[0] > HEARD && at_room[2] > HEARD,
         "the rung room does not hear the meeting: {at_room:?}"
     );
+
+    // A phone that only rings is listed as ringing (the live view, the
+    // rooms' rosters) until the host calls it off from its Participants
+    // page.
+    let ringer_port = free_udp_port();
+    let ringer = Baresip::ringing(ringer_port);
+    let ringer_uri = format!("sip:baresip@127.0.0.1:{ringer_port}");
+    let (status, body) = yellow
+        .remote
+        .try_post(
+            "/call/host",
+            json!({ "action": "invite", "to": ringer_uri }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let status = yellow
+        .remote
+        .wait_status(|s| {
+            s["call"]["roster"]["ringing"]
+                .as_array()
+                .is_some_and(|r| r.len() == 1)
+        })
+        .await;
+    let rung = status["call"]["roster"]["ringing"][0]["id"].clone();
+    let live: Value = admin
+        .call(Method::GET, &format!("/meetings/{id}/live"), None)
+        .await
+        .unwrap();
+    assert_eq!(live["ringing"][0]["to"], ringer_uri.as_str(), "{live}");
+    // (The host's screen is still on Participants since its invite.)
+    yellow.remote.ui_page("participants").await;
+    for _ in 0..6 {
+        if yellow.remote.get("/ui").await["meeting"]["selected"] == rung {
+            break;
+        }
+        tap("participant_next").await;
+    }
+    tap("participant_remove").await;
+    yellow
+        .remote
+        .wait_status(|s| {
+            s["call"]["roster"]["ringing"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+        })
+        .await;
+    // (baresip says a CANCEL closed the session.)
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ringer.log().contains("session closed") {
+        assert!(
+            Instant::now() < deadline,
+            "never called off:\n{}",
+            ringer.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(cloud.focus.roster(&id).len(), 3);
 
     // A guest may not invite (refused through its call); an address that
     // is none and a room that is offline are refused with their reasons.

@@ -142,6 +142,16 @@ function waitingRow(held) {
   return item;
 }
 
+function ringingRow(rung) {
+  const item = document.createElement('li');
+  item.dataset.participant = String(rung.participant);
+  const name = document.createElement('span');
+  name.textContent = t('ringing_name', { name: rung.name });
+  item.append(name,
+    button(t('stop_ringing'), { action: 'cancel_invite', participant: rung.participant }, true));
+  return item;
+}
+
 function render(next) {
   view = next;
   if (!next.not_in_progress) {
@@ -152,6 +162,7 @@ function render(next) {
     setState('idle', t('not_in_progress'));
     $('roster').tBodies[0].replaceChildren();
     $('waiting').hidden = true;
+    $('ringing-list').replaceChildren();
     return;
   }
   const parts = [t('count', { n: next.participants.length })];
@@ -175,6 +186,7 @@ function render(next) {
   $('waiting').hidden = waiting.length === 0;
   $('waiting-title').textContent = t('waiting_title', { n: waiting.length });
   $('waiting-list').replaceChildren(...waiting.map(waitingRow));
+  $('ringing-list').replaceChildren(...(next.ringing || []).map(ringingRow));
   $('roster').tBodies[0].replaceChildren(...next.participants.map(participantRow));
 }
 

@@ -29,6 +29,8 @@ pub struct LiveView {
     pub polling: Option<crate::focus::Polling>,
     /// Callers waiting for the host to let them in.
     pub waiting: Vec<crate::focus::Held>,
+    /// Invitees being rung (the host's invite, or the meeting's start).
+    pub ringing: Vec<crate::focus::Ringing>,
     pub layout: LayoutKind,
     /// Who is talking (the big picture in the speaker views).
     pub active_speaker: Option<ParticipantId>,
@@ -74,6 +76,7 @@ pub(super) fn live_view(state: &AppState, id: &str) -> CloudResult<LiveView> {
         broadcast: conference.broadcasting(),
         polling: state.focus.polling(id),
         waiting: state.focus.held(id),
+        ringing: state.focus.ringing(id),
         layout: conference.layout_kind(),
         active_speaker: conference.active_speaker(),
         participants,

@@ -134,6 +134,11 @@ pub enum Action {
     Invite {
         to: String,
     },
+    /// Stops ringing someone invited (its id in the live view's
+    /// `ringing`).
+    CancelInvite {
+        participant: ParticipantId,
+    },
     /// Every call ends; a one-off meeting is over.
     EndForAll,
 }
@@ -185,6 +190,7 @@ impl Action {
             Self::Poll { .. } => "poll",
             Self::StopPolling => "stop_polling",
             Self::Invite { .. } => "invite",
+            Self::CancelInvite { .. } => "cancel_invite",
             Self::EndForAll => "end_for_all",
         }
     }

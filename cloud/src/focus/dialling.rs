@@ -28,6 +28,7 @@ use super::{ending, sdp, waiting, Focus};
 use crate::dialog::address::{name_addr, new_call_id, quoted, uri_of};
 use crate::dialog::{new_branch, LegIdentity, Outgoing, T1, T2, TRANSACTION_WAIT};
 use crate::lock;
+use crate::media::ParticipantId;
 use crate::sip::location::{Source, Transport};
 use crate::sip::message::Response;
 use crate::sip::{random_tag, ReplyPath};
@@ -54,7 +55,78 @@ pub(super) struct Callee {
     pub path: ReplyPath,
 }
 
+/// What a call out's task is told.
+pub(super) enum DialEvent {
+    Response(Response),
+    /// The host called it off while it rang.
+    Cancel,
+}
+
+/// A call out, as the focus keeps it while its task runs.
+pub(super) struct Dialling {
+    events: mpsc::UnboundedSender<DialEvent>,
+    /// Who is rung, as the roster and the live view list them.
+    ringing: Ringing,
+    meeting_id: String,
+    /// Still ringing (not answered, refused or given up).
+    shown: bool,
+}
+
+/// Someone the focus is ringing into a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Ringing {
+    /// The participant ID it joins as (`cancel_invite` names it).
+    pub participant: ParticipantId,
+    pub name: String,
+    /// Whom the INVITE is to.
+    pub to: String,
+    pub since_ms: i64,
+}
+
 impl Focus {
+    /// Who is being rung into `meeting_id` now.
+    pub fn ringing(&self, meeting_id: &str) -> Vec<Ringing> {
+        let mut ringing: Vec<Ringing> = lock(&self.dialling)
+            .values()
+            .filter(|d| d.shown && d.meeting_id == meeting_id)
+            .map(|d| d.ringing.clone())
+            .collect();
+        ringing.sort_by_key(|r| r.participant);
+        ringing
+    }
+
+    /// Calls off ringing `participant` into `meeting_id`; `false` if it
+    /// is not being rung.
+    pub(super) fn cancel_ringing(&self, meeting_id: &str, participant: ParticipantId) -> bool {
+        lock(&self.dialling)
+            .values()
+            .find(|d| d.shown && d.meeting_id == meeting_id && d.ringing.participant == participant)
+            .is_some_and(|d| d.events.send(DialEvent::Cancel).is_ok())
+    }
+
+    /// Calls off everyone being rung into `meeting_id` (it ended).
+    pub(super) fn cancel_all_ringing(&self, meeting_id: &str) {
+        for d in lock(&self.dialling).values() {
+            if d.shown && d.meeting_id == meeting_id {
+                let _ = d.events.send(DialEvent::Cancel);
+            }
+        }
+    }
+
+    /// The call out `call_id` no longer rings: off the lists.
+    fn stop_ringing(&self, call_id: &str) {
+        let meeting = match lock(&self.dialling).get_mut(call_id) {
+            Some(d) if d.shown => {
+                d.shown = false;
+                Some(d.meeting_id.clone())
+            }
+            _ => None,
+        };
+        if let Some(meeting_id) = meeting {
+            self.notify_meeting(&meeting_id);
+        }
+    }
+
     /// Where `to` — a room's or SIP account's number, or a SIP URI — is
     /// reached now: a registered one down the flow it registered over, any
     /// other URI over UDP at its host.
@@ -136,12 +208,28 @@ impl Focus {
             transport,
             sent_by,
         };
-        let (responses_tx, responses) = mpsc::unbounded_channel();
-        lock(&self.dialling).insert(call_id.clone(), responses_tx);
+        let (events, responses) = mpsc::unbounded_channel();
+        let participant = self.next_participant.fetch_add(1, Ordering::Relaxed);
+        lock(&self.dialling).insert(
+            call_id.clone(),
+            Dialling {
+                events,
+                ringing: Ringing {
+                    participant,
+                    name: callee.name.clone(),
+                    to: uri_of(&callee.uri).unwrap_or(&callee.uri).to_string(),
+                    since_ms: self.clock.now_ms(),
+                },
+                meeting_id: meeting_id.to_string(),
+                shown: true,
+            },
+        );
+        self.notify_meeting(meeting_id);
         tracing::info!(meeting = %meeting_id, callee = %callee.uri, call = %call_id, "ringing out");
         let call = OutCall {
             focus: self.clone(),
             meeting_id: meeting_id.to_string(),
+            participant,
             callee,
             leg,
             branch: new_branch(),
@@ -162,7 +250,7 @@ impl Focus {
     pub(super) fn to_dialling(&self, response: &Response) -> bool {
         match lock(&self.dialling).get(response.call_id()) {
             Some(call) => {
-                let _ = call.send(response.clone());
+                let _ = call.events.send(DialEvent::Response(response.clone()));
                 true
             }
             None => false,
@@ -183,6 +271,9 @@ async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
 enum State {
     Calling,
     Ringing,
+    /// Called off before any provisional response: the CANCEL waits for
+    /// one (RFC 3261 §9.1), the INVITE still repeated meanwhile.
+    CancelWanted,
     /// Given up while ringing: waiting for the callee's 487.
     Cancelling,
     /// Answered (the ACK sent) or failed: only repeats are answered.
@@ -193,6 +284,8 @@ enum State {
 struct OutCall {
     focus: Arc<Focus>,
     meeting_id: String,
+    /// The participant ID it joins as.
+    participant: ParticipantId,
     callee: Callee,
     leg: LegIdentity,
     /// The INVITE's branch: its CANCEL and a failure's ACK share it.
@@ -208,7 +301,7 @@ struct OutCall {
 }
 
 impl OutCall {
-    async fn run(mut self, mut responses: mpsc::UnboundedReceiver<Response>) {
+    async fn run(mut self, mut events: mpsc::UnboundedReceiver<DialEvent>) {
         let mut invite = Outgoing::new(Method::Invite, 1);
         invite.branch = Some(&self.branch);
         invite.contact = Some(self.focus.contact(&self.callee.path));
@@ -220,8 +313,18 @@ impl OutCall {
                 .as_ref()
                 .map_or(self.deadline, |(_, at, _)| (*at).min(self.deadline));
             tokio::select! {
-                response = responses.recv() => match response {
-                    Some(response) => self.on_response(response).await,
+                event = events.recv() => match event {
+                    Some(DialEvent::Response(response)) => self.on_response(response).await,
+                    Some(DialEvent::Cancel) if self.state == State::Calling => {
+                        tracing::info!(callee = %self.callee.uri, "ringing called off");
+                        self.focus.stop_ringing(&self.leg.call_id);
+                        self.state = State::CancelWanted;
+                    }
+                    Some(DialEvent::Cancel) if self.state == State::Ringing => {
+                        tracing::info!(callee = %self.callee.uri, "ringing called off");
+                        self.cancel();
+                    }
+                    Some(DialEvent::Cancel) => {}
                     None => return,
                 },
                 _ = tokio::time::sleep_until(wake) => {
@@ -257,8 +360,9 @@ impl OutCall {
             return true;
         }
         match self.state {
-            State::Calling => {
+            State::Calling | State::CancelWanted => {
                 tracing::info!(callee = %self.callee.uri, "never answered: not rung");
+                self.focus.stop_ringing(&self.leg.call_id);
                 false
             }
             State::Ringing => {
@@ -271,6 +375,7 @@ impl OutCall {
     }
 
     fn cancel(&mut self) {
+        self.focus.stop_ringing(&self.leg.call_id);
         let mut cancel = Outgoing::new(Method::Cancel, 1);
         cancel.branch = Some(&self.branch);
         let bytes = Arc::new(self.leg.print(&cancel));
@@ -289,13 +394,14 @@ impl OutCall {
             return;
         }
         match (response.status, self.state) {
+            (100..=199, State::CancelWanted) => self.cancel(),
             (101..=199, State::Calling) => {
                 self.state = State::Ringing;
                 self.deadline = Instant::now() + RING_LIMIT;
             }
             (200..=299, State::Calling | State::Ringing) => self.answered(&response).await,
             // It answered as the CANCEL crossed: take the call down.
-            (200..=299, State::Cancelling) => {
+            (200..=299, State::Cancelling | State::CancelWanted) => {
                 self.leg.remote = response.header("to").unwrap_or_default().to_string();
                 self.acknowledge(&response, None);
                 self.bye(None);
@@ -383,7 +489,7 @@ impl OutCall {
             },
             from: self.leg.remote.clone(),
             offer,
-            participant: self.focus.next_participant.fetch_add(1, Ordering::Relaxed),
+            participant: self.participant,
         };
         let place = self.focus.admit_invited(&call.target, &call.caller).await?;
         let joined = self.focus.enter(&call, false, None, place)?;
@@ -419,6 +525,7 @@ impl OutCall {
     }
 
     fn done(&mut self) {
+        self.focus.stop_ringing(&self.leg.call_id);
         self.state = State::Done;
         self.deadline = Instant::now() + LINGER;
     }

@@ -31,6 +31,7 @@ pub(super) fn send_bye(dialog: &Dialog, why: Option<&Refusal>) {
 impl Focus {
     /// Ends every call in `meeting_id`, saying `why`; how many there were.
     pub fn end_meeting(&self, meeting_id: &str, why: &Refusal) -> usize {
+        self.cancel_all_ringing(meeting_id);
         self.end_calls(meeting_id, None, why)
     }
 

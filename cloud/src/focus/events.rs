@@ -251,6 +251,11 @@ impl Focus {
             .iter()
             .map(|h| (h.participant, h.name.clone()))
             .collect();
+        let ringing: Vec<_> = self
+            .ringing(&subscription.meeting_id)
+            .into_iter()
+            .map(|r| (r.participant, r.name))
+            .collect();
         let conference = sip_uri(&subscription.meeting_id, self.domain()).to_string();
         let body = roster::conference_info(&Roster {
             conference: &conference,
@@ -266,6 +271,7 @@ impl Focus {
                 .polling(&subscription.meeting_id)
                 .map(|p| p.interval_secs),
             waiting: &waiting,
+            ringing: &ringing,
             held: held
                 .iter()
                 .any(|h| h.participant == subscription.participant),

@@ -26,6 +26,8 @@ enum After {
     EndForAll,
     /// Ring this number or URI into the meeting (`dialling.rs`).
     Invite(String),
+    /// Stop ringing this invitee.
+    CancelInvite(ParticipantId),
 }
 
 impl Focus {
@@ -67,12 +69,18 @@ impl Focus {
                 .invite_into(meeting_id, &to)
                 .await
                 .map(|()| After::Nothing),
+            Ok(After::CancelInvite(participant)) => {
+                match self.cancel_ringing(meeting_id, participant) {
+                    true => Ok(After::Nothing),
+                    false => Err(Denial::NoParticipant),
+                }
+            }
             other => other,
         };
         self.audit(meeting_id, actor, action, names, &outcome).await;
         let after = outcome?;
         match after {
-            After::Nothing | After::Invite(_) => {}
+            After::Nothing | After::Invite(_) | After::CancelInvite(_) => {}
             After::Remove(participant) => {
                 let why = Refusal::rejected(RejectReason::Removed, &self.host);
                 self.end_calls(meeting_id, Some(participant), &why);
@@ -295,6 +303,7 @@ impl Focus {
             }
             Action::EndForAll => return Ok(After::EndForAll),
             Action::Invite { to } => return Ok(After::Invite(to.clone())),
+            Action::CancelInvite { participant } => return Ok(After::CancelInvite(*participant)),
             // Taken by `claim_host` before (it checks a password).
             Action::ClaimHost { .. } => {}
         }

@@ -49,6 +49,7 @@ pub mod sdp;
 pub mod target;
 mod timing;
 
+pub use dialling::Ringing;
 pub use holding::Held;
 pub use timing::Polling;
 mod waiting;
@@ -240,7 +241,7 @@ pub struct Focus {
     unanswered: Repeats,
     /// Calls out still ringing (or just answered), by Call-ID: the
     /// responses to their INVITE go to their task.
-    dialling: Mutex<HashMap<String, mpsc::UnboundedSender<crate::sip::message::Response>>>,
+    dialling: Mutex<HashMap<String, dialling::Dialling>>,
     /// Scheduled occurrences whose invitees were rung (`ringing.rs`).
     rung: Mutex<std::collections::HashSet<(String, i64)>>,
     /// Callers in the waiting room for the password, by Call-ID.

@@ -11,7 +11,8 @@
 //! (`<ends-at>`, seconds, and `<ending-soon>` within 15 minutes of it),
 //! the site broadcast (`<broadcast>`, its id) and polling (`<polling>`,
 //! its interval), who waits for the host (`<waiting id=…>name`) and
-//! whether the subscriber itself does (`<held>`),
+//! whether the subscriber itself does (`<held>`), who is being rung in
+//! (`<ringing id=…>name`),
 //! the subscriber's own
 //! participant id (`<you>`, what its host actions name) and, per user,
 //! `<state id=… muted=… by-host=… video-stopped=… hand=…/>`.
@@ -73,6 +74,8 @@ pub struct Roster<'a> {
     pub polling: Option<u32>,
     /// Who waits for the host to let them in: (id, name).
     pub waiting: &'a [(crate::media::ParticipantId, String)],
+    /// Who is being rung into the meeting: (id, name).
+    pub ringing: &'a [(crate::media::ParticipantId, String)],
     /// The subscriber itself waits for the host.
     pub held: bool,
 }
@@ -135,6 +138,12 @@ pub fn conference_info(roster: &Roster<'_>) -> String {
     for (id, name) in roster.waiting {
         xml.push_str(&format!(
             "  <waiting xmlns=\"{LAYOUT_NS}\" id=\"{id}\">{}</waiting>\n",
+            escape(name)
+        ));
+    }
+    for (id, name) in roster.ringing {
+        xml.push_str(&format!(
+            "  <ringing xmlns=\"{LAYOUT_NS}\" id=\"{id}\">{}</ringing>\n",
             escape(name)
         ));
     }
@@ -262,10 +271,14 @@ mod tests {
             broadcast: Some(1),
             polling: Some(15),
             waiting: &[(9, "Lobby <guest>".into())],
+            ringing: &[(11, "Huddle & co".into())],
             held: false,
         });
         assert!(xml.contains(&format!(
             "<waiting xmlns=\"{LAYOUT_NS}\" id=\"9\">Lobby &lt;guest&gt;</waiting>"
+        )));
+        assert!(xml.contains(&format!(
+            "<ringing xmlns=\"{LAYOUT_NS}\" id=\"11\">Huddle &amp; co</ringing>"
         )));
         assert!(!xml.contains("<held"));
         assert!(xml.contains(&format!(

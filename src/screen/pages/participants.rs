@@ -40,6 +40,7 @@ pub fn apply(state: &ParticipantsPageState, ui: &UiState) {
             hand_raised: m.hand_raised,
             broadcast: panel.broadcast == Some(m.id),
             waiting: m.waiting,
+            ringing: m.ringing,
             me: m.me,
         })
         .collect();
@@ -47,7 +48,8 @@ pub fn apply(state: &ParticipantsPageState, ui: &UiState) {
     state.set_offset(first as i32);
     state.set_selected(selected.map_or(-1, |i| i as i32));
     let waiting = panel.members.iter().filter(|m| m.waiting).count();
-    state.set_count((panel.members.len() - waiting) as i32);
+    let ringing = panel.members.iter().filter(|m| m.ringing).count();
+    state.set_count((panel.members.len() - waiting - ringing) as i32);
     state.set_waiting_count(waiting as i32);
     state.set_host_rights(panel.host_rights);
     let picked = panel.picked();
@@ -57,6 +59,7 @@ pub fn apply(state: &ParticipantsPageState, ui: &UiState) {
     state.set_picked_broadcast(picked.is_some_and(|p| panel.broadcast == Some(p.id)));
     state.set_polling(panel.polling);
     state.set_picked_waiting(picked.is_some_and(|p| p.waiting));
+    state.set_picked_ringing(picked.is_some_and(|p| p.ringing));
     state.set_waiting_room(panel.waiting_room);
     state.set_host_only_share(panel.host_only_share);
     state.set_mute_on_entry(panel.mute_on_entry);

@@ -24,6 +24,14 @@ impl Baresip {
     }
 
     /// Starts baresip registered nowhere, listening at
+    /// `sip:baresip@127.0.0.1:<port>`: a call rings there and is never
+    /// answered.
+    pub fn ringing(port: u16) -> Self {
+        let account = "<sip:baresip@127.0.0.1>;regint=0;answermode=manual";
+        Self::start(account, None, 500, port)
+    }
+
+    /// Starts baresip registered nowhere, listening at
     /// `sip:baresip@127.0.0.1:<port>` and answering calls at once.
     pub fn answering(port: u16, tone_hz: u32) -> Self {
         let account = "<sip:baresip@127.0.0.1>;regint=0;answermode=auto";

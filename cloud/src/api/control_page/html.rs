@@ -100,6 +100,8 @@ pub fn control(lang: Lang, meeting: &str, css: &str, js: &str) -> Markup {
                     placeholder=(t("invite_placeholder"));
                 button #invite type="submit" { (t("invite")) }
             }
+            // Who is being rung in, each with Stop ringing.
+            ul #ringing-list.ringing aria-live="polite" {}
             p #notice.error role="alert" {}
             // Who waits for the host (shown while anyone does).
             section #waiting hidden aria-labelledby="waiting-title" {

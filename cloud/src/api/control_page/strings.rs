@@ -101,6 +101,8 @@ const EN: &[(&str, &str)] = &[
     ("invite_placeholder", "Room number or sip:name@host"),
     ("invite", "Ring in"),
     ("invited", "Ringing {to}…"),
+    ("ringing_name", "Ringing {name}…"),
+    ("stop_ringing", "Stop ringing"),
     ("err_bad_address", "That is not a room number or a SIP URI."),
     (
         "err_unreachable",
@@ -192,6 +194,8 @@ const ZH_CN: &[(&str, &str)] = &[
     ("invite_placeholder", "会场号码或 sip:名称@主机"),
     ("invite", "呼叫入会"),
     ("invited", "正在呼叫 {to}…"),
+    ("ringing_name", "正在呼叫 {name}…"),
+    ("stop_ringing", "取消呼叫"),
     ("err_bad_address", "这不是会场号码或 SIP 地址。"),
     ("err_unreachable", "该会场或地址当前无法接通。"),
     ("err_not_joinable", "会议当前不允许其加入。"),
