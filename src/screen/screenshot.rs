@@ -433,6 +433,8 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
     inviting.call_refused = false;
     inviting.inviting = true;
     inviting.pick_contact(2);
+    inviting.directory_query = "room".into();
+    inviting.focus = (5, 2);
     let mut in_meeting = online.clone();
     in_meeting.call = Some(CallState::Established {
         remote_sdp: String::new(),

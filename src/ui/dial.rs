@@ -1,5 +1,6 @@
 //! The Dial page: a room's number on the keypad, or picked from the
-//! enterprise directory (previous/next, or a tap on the list); called with
+//! enterprise directory (previous/next, or a tap on the list; searched by
+//! part of a name or number on the keyboard, as an address book is); called with
 //! Call, OK on the number, or the remote's Call key — or, opened from the
 //! Host menu, rung into the meeting (Invite).
 
@@ -12,15 +13,19 @@ impl UiState {
     pub(super) fn dial_control(&mut self, control: Control) -> Option<Effect> {
         match control {
             Control::DirectoryPrev | Control::DirectoryNext => {
-                let n = self.directory.len();
+                let listed = self.directory_matches();
+                let n = listed.len();
                 if n > 0 {
-                    let next = match (self.directory_selected, control) {
+                    let at = self
+                        .directory_selected
+                        .and_then(|i| listed.iter().position(|l| *l == i));
+                    let next = match (at, control) {
                         (None, Control::DirectoryPrev) => n - 1,
                         (None, _) => 0,
                         (Some(i), Control::DirectoryPrev) => (i + n - 1) % n,
                         (Some(i), _) => (i + 1) % n,
                     };
-                    self.pick_contact(next);
+                    self.pick_contact(listed[next]);
                 }
             }
             Control::Delete => {
@@ -63,6 +68,29 @@ impl UiState {
         self.directory = rooms;
         self.directory_selected =
             picked.and_then(|number| self.directory.iter().position(|e| e.number == number));
+    }
+
+    /// The directory's rooms the search matches (indices into it): part
+    /// of a name or number, any case; all with no search.
+    pub fn directory_matches(&self) -> Vec<usize> {
+        let query = self.directory_query.trim().to_lowercase();
+        self.directory
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                query.is_empty()
+                    || e.name.to_lowercase().contains(&query)
+                    || e.number.contains(&query)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Picks the `index`th room the list shows (a tap on it).
+    pub fn pick_listed(&mut self, index: usize) {
+        if let Some(&at) = self.directory_matches().get(index) {
+            self.pick_contact(at);
+        }
     }
 
     /// Picks room `index` of the directory: its number fills the Dial
@@ -130,5 +158,40 @@ mod tests {
         assert_eq!(ui.key(Ok), dial);
         ui.call_ended(true);
         assert_eq!(press(&mut ui, &[Down, Call]), dial);
+    }
+
+    #[test]
+    fn the_directory_is_searched_by_part_of_a_name_or_number() {
+        let room = |name: &str, n: &str| roomterm_proto::DirectoryEntry {
+            name: name.into(),
+            number: n.into(),
+            online: true,
+        };
+        let mut ui = UiState::new(&Settings::default(), true);
+        ui.activate(Control::Call);
+        ui.directory_loaded(vec![
+            room("Boardroom 3F", "100002"),
+            room("Huddle 2", "100007"),
+            room("培训室 Training", "100004"),
+        ]);
+        ui.activate(Control::DirectorySearchField);
+        assert_eq!(ui.editing, Some(super::super::Field::DirectorySearch));
+        ui.type_text("hud");
+        assert_eq!(ui.directory_matches(), [1]);
+        ui.activate(Control::Done);
+        ui.activate(Control::DirectoryNext);
+        assert_eq!(ui.dial_number, "100007", "next walks the matches only");
+        ui.activate(Control::DirectoryNext);
+        assert_eq!(ui.dial_number, "100007", "and round");
+        ui.directory_query = "培训".into();
+        ui.pick_listed(0);
+        assert_eq!(ui.dial_number, "100004");
+        ui.directory_query = "0000".into();
+        assert_eq!(ui.directory_matches(), [0, 1, 2], "numbers match too");
+        ui.pick_listed(9);
+        assert_eq!(
+            ui.dial_number, "100004",
+            "a tap past the list picks nothing"
+        );
     }
 }

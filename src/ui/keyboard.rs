@@ -1,5 +1,5 @@
 //! The on-screen keyboards: a text field (the server's address, a static
-//! address) opens one over the page; its keys type into the field, Back or
+//! address, the Dial page's directory search) opens one over the page; its keys type into the field, Back or
 //! Done close it with the text kept and the focus back where it was.
 
 use serde::Serialize;
@@ -15,6 +15,8 @@ pub enum Field {
     Gateway,
     Dns,
     Dns2,
+    /// The Dial page's search of the directory (a name or a number).
+    DirectorySearch,
 }
 
 impl Field {
@@ -25,6 +27,7 @@ impl Field {
             Control::GatewayField => Field::Gateway,
             Control::DnsField => Field::Dns,
             Control::Dns2Field => Field::Dns2,
+            Control::DirectorySearchField => Field::DirectorySearch,
             _ => return None,
         })
     }
@@ -34,6 +37,7 @@ impl Field {
     pub fn keyboard(self) -> &'static [&'static [Control]] {
         match self {
             Field::Server => URL_KEYBOARD,
+            Field::DirectorySearch => NAME_KEYBOARD,
             _ => IP_KEYBOARD,
         }
     }
@@ -42,6 +46,8 @@ impl Field {
     pub fn accepts(self, c: char) -> bool {
         match self {
             Field::Server => c.is_ascii_graphic(),
+            // Any script: a name typed through the control API may be CJK.
+            Field::DirectorySearch => !c.is_control(),
             Field::Address => c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '/'),
             _ => c.is_ascii_hexdigit() || matches!(c, '.' | ':'),
         }
@@ -50,6 +56,7 @@ impl Field {
     pub fn max_len(self) -> usize {
         match self {
             Field::Server => 200,
+            Field::DirectorySearch => 32,
             _ => 43, // the longest IPv6 address with a prefix
         }
     }
@@ -117,6 +124,25 @@ const URL_KEYBOARD: &[&[Control]] = &[
     &[Control::Https, Control::Backspace, Control::Done],
 ];
 
+/// Letters and digits, to search names and numbers.
+const NAME_KEYBOARD: &[&[Control]] = &[
+    URL_KEYBOARD[0],
+    URL_KEYBOARD[1],
+    &[
+        C('a'),
+        C('s'),
+        C('d'),
+        C('f'),
+        C('g'),
+        C('h'),
+        C('j'),
+        C('k'),
+        C('l'),
+    ],
+    &[C('z'), C('x'), C('c'), C('v'), C('b'), C('n'), C('m')],
+    &[Control::Backspace, Control::Done],
+];
+
 impl UiState {
     /// The text of a field.
     pub fn field(&self, field: Field) -> &str {
@@ -126,6 +152,7 @@ impl UiState {
             Field::Gateway => &self.gateway,
             Field::Dns => &self.dns,
             Field::Dns2 => &self.dns2,
+            Field::DirectorySearch => &self.directory_query,
         }
     }
 
@@ -136,6 +163,7 @@ impl UiState {
             Field::Gateway => &mut self.gateway,
             Field::Dns => &mut self.dns,
             Field::Dns2 => &mut self.dns2,
+            Field::DirectorySearch => &mut self.directory_query,
         }
     }
 
@@ -148,7 +176,7 @@ impl UiState {
             }
             value.push(c);
         }
-        if field != Field::Server {
+        if !matches!(field, Field::Server | Field::DirectorySearch) {
             self.network_error = None;
         }
     }

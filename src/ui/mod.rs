@@ -122,6 +122,9 @@ pub struct UiState {
     /// The Dial page rings the number into the meeting (opened from the
     /// Host menu) instead of calling it.
     pub inviting: bool,
+    /// What the Dial page's directory is searched for (part of a name or
+    /// number, any case; empty: every room).
+    pub directory_query: String,
     /// The host password as typed on the Claim host page (shown as dots).
     pub claim_password: String,
     /// The rooms of the enterprise, as the cloud last listed them, and
@@ -201,6 +204,7 @@ impl UiState {
             caller_number: String::new(),
             caller_meeting: false,
             inviting: false,
+            directory_query: String::new(),
             claim_password: String::new(),
             auto_answer: settings.auto_answer,
             cast_take_over: settings.cast_take_over,

@@ -146,7 +146,7 @@ impl Page {
                 &[Key4, Key5, Key6],
                 &[Key7, Key8, Key9],
                 &[Delete, Key0, PlaceCall],
-                &[Back],
+                &[Back, DirectorySearchField],
             ],
             Page::Incoming => &[&[Answer, Decline]],
             Page::ClaimHost => &[
@@ -371,6 +371,9 @@ pub enum Control {
     BecomeHost,
     ClaimHostField,
     ClaimHost,
+    /// On the Dial page: search the directory by name or number (opens
+    /// the keyboard).
+    DirectorySearchField,
     ExtendMeeting,
     EndForAll,
     /// On-screen keyboard: erase the last character.

@@ -172,7 +172,7 @@ impl UiState {
         if self.page == Page::Participants {
             self.pick_participant(index);
         } else {
-            self.pick_contact(index);
+            self.pick_listed(index);
         }
     }
 
@@ -324,6 +324,7 @@ impl UiState {
             Control::Invite => {
                 self.inviting = true;
                 self.dial_number.clear();
+                self.directory_query.clear();
                 self.directory_selected = None;
                 self.call_refused = false;
                 self.go(Page::Dial);

@@ -58,6 +58,9 @@ pub fn ui_view(terminal: &Terminal) -> serde_json::Value {
         "inviting": ui.inviting,
         "directory": ui.directory,
         "directory_selected": ui.directory_selected,
+        // The directory's search, and the rooms it leaves (indices).
+        "directory_query": ui.directory_query,
+        "directory_matches": ui.directory_matches(),
         "caller": {"name": ui.caller_name, "number": ui.caller_number,
                    "meeting": ui.caller_meeting},
         "auto_answer": ui.auto_answer,

@@ -136,8 +136,9 @@ async fn a_host_rings_a_phone_and_a_room_into_the_meeting() {
     );
 
     // The host invites the idle room from its screen (Host menu, Invite,
-    // the room's number): it rings, is answered, and is in the meeting as
-    // a meeting call (its roster).
+    // the room found by searching the directory for part of its name): it
+    // rings, is answered, and is in the meeting as a meeting call (its
+    // roster).
     let tap = |control: &'static str| {
         let remote = &yellow.remote;
         async move {
@@ -148,7 +149,26 @@ async fn a_host_rings_a_phone_and_a_room_into_the_meeting() {
     tap("invite").await;
     let dial = yellow.remote.ui_page("dial").await;
     assert_eq!(dial["inviting"], true, "{dial}");
-    yellow.remote.text(&magenta.number).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while yellow.remote.get("/ui").await["directory"]
+        .as_array()
+        .is_none_or(Vec::is_empty)
+    {
+        assert!(Instant::now() < deadline, "no directory");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tap("directory_search_field").await;
+    yellow.remote.text("i2").await;
+    tap("done").await;
+    let ui = yellow.remote.get("/ui").await;
+    assert_eq!(
+        ui["directory_matches"].as_array().map(Vec::len),
+        Some(1),
+        "{ui}"
+    );
+    tap("directory_next").await;
+    let ui = yellow.remote.get("/ui").await;
+    assert_eq!(ui["dial_number"], magenta.number.as_str(), "{ui}");
     tap("place_call").await;
     yellow.remote.ui_page("participants").await;
     let ringing = magenta.remote.call_state("incoming").await;

@@ -1,5 +1,5 @@
-//! The Dial page: the number, and the directory's rooms around the picked
-//! one (as many as fit beside the keypad).
+//! The Dial page: the number, the directory's search, and the rooms it
+//! matches around the picked one (as many as fit beside the keypad).
 
 use slint::{ModelRc, VecModel};
 
@@ -12,15 +12,20 @@ const DIRECTORY_SHOWN: usize = 5;
 pub fn apply(state: &DialPageState, ui: &UiState) {
     state.set_number(ui.dial_number.as_str().into());
     state.set_inviting(ui.inviting);
-    let first = ui
+    state.set_query(ui.directory_query.as_str().into());
+    // Positions below are in the list the search leaves.
+    let listed = ui.directory_matches();
+    let selected = ui
         .directory_selected
+        .and_then(|i| listed.iter().position(|l| *l == i));
+    let first = selected
         .map_or(0, |i| i.saturating_sub(DIRECTORY_SHOWN / 2))
-        .min(ui.directory.len().saturating_sub(DIRECTORY_SHOWN));
-    let rooms: Vec<DirectoryRoom> = ui
-        .directory
+        .min(listed.len().saturating_sub(DIRECTORY_SHOWN));
+    let rooms: Vec<DirectoryRoom> = listed
         .iter()
         .skip(first)
         .take(DIRECTORY_SHOWN)
+        .map(|&i| &ui.directory[i])
         .map(|e| DirectoryRoom {
             name: e.name.as_str().into(),
             number: e.number.as_str().into(),
@@ -29,5 +34,6 @@ pub fn apply(state: &DialPageState, ui: &UiState) {
         .collect();
     state.set_directory(ModelRc::new(VecModel::from(rooms)));
     state.set_directory_offset(first as i32);
-    state.set_directory_selected(ui.directory_selected.map_or(-1, |i| i as i32));
+    state.set_directory_selected(selected.map_or(-1, |i| i as i32));
+    state.set_matches(listed.len() as i32);
 }
