@@ -149,7 +149,24 @@ async fn activates_registers_follows_renames_and_survives_restarts() {
     let status = until(&term, "registered after terminal restart", ready).await;
     assert_eq!(status.room_name.as_deref(), Some("Yangtze Room"));
 
-    // Removed in the cloud: the terminal forgets its credentials.
+    // Removed in the cloud: the terminal forgets its credentials. (Once
+    // the cloud has the restarted terminal's channel: the terminal may
+    // see it open a moment before the cloud lists it.)
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let device: Value = admin
+            .call(Method::GET, "/devices/SN-E1", None)
+            .await
+            .unwrap();
+        if device["provisioning_connected"] == true {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "channel never listed: {device}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let _: Value = admin
         .call(Method::DELETE, "/devices/SN-E1", None)
         .await

@@ -48,9 +48,11 @@ async fn run(
     state: AppState,
 ) -> anyhow::Result<()> {
     let devices = &state.devices;
-    let _connected = devices.presence.connect(row.id);
+    // Listening before the channel counts as open: whoever sees it open
+    // (the admin API) may change the device, and that must reach it.
     let mut events = devices.presence.subscribe();
     let mut schedules = devices.presence.schedule_events();
+    let _connected = devices.presence.connect(row.id);
     devices.heartbeat(row.id, None, None).await?;
     let mut sent_version = row.config_version;
     send(
