@@ -7,7 +7,8 @@
 //! (ringing here) and then the same bytes as an in-dialog request, a
 //! response to a placed call and to a REGISTER, the far end's SDP (answer
 //! and offer), the meeting roster a focus NOTIFYs (as a whole request in a
-//! meeting call's dialog, and as its body), and an RTP header. None may panic; what they send back must
+//! meeting call's dialog, and as its body), an RTP header, and a room
+//! controller's lines (the line protocol). None may panic; what they send back must
 //! be a SIP message rsip parses again.
 
 #![allow(dead_code)]
@@ -45,6 +46,8 @@ pub fn check_sent(input: &[u8], sent: &[u8]) {
 
 /// Everything the terminal does with `data` arriving from the network.
 pub fn run(data: &[u8]) {
+    // The SDP reader is GStreamer's: it needs the library set up (once).
+    roomterm::media::init().expect("GStreamer");
     let now = Instant::now();
     let later = now + Duration::from_secs(1);
     for transport in [SipTransport::Udp, SipTransport::Tcp] {
@@ -118,6 +121,13 @@ pub fn run(data: &[u8]) {
     let _ = sdp::offered_payloads(&text);
     let _ = roomterm::sip::conference::parse(&text);
     let _ = roomterm::media::rtp_packet(data);
+    // A room controller's line (the line protocol), each line of it.
+    for text in String::from_utf8_lossy(data).split('\n') {
+        if let Ok(command) = roomterm::line::grammar::parse(text) {
+            let _ = format!("{command:?}");
+        }
+        let _ = roomterm::line::grammar::quote(text);
+    }
 }
 
 /// The header line `name:` of `request`, as sent.

@@ -5,8 +5,8 @@
 //! map): `keys`, `store`, `board` (profiles) → `net`, `provision`, `sip`,
 //! `media`, `cast` (a browser's screen cast, on `media`), `update` →
 //! `status` (what every view reads) and `ui` (the pure page state
-//! machine) → `app` (the runtime) → `web`, `screen`, `input`, `gpio` (its
-//! faces and inputs) and `self_check`.
+//! machine) → `app` (the runtime) → `web`, `line`, `screen`, `input`,
+//! `gpio` (its faces and inputs) and `self_check`.
 
 pub use roomterm_proto as proto;
 
@@ -16,6 +16,7 @@ pub mod cast;
 pub mod gpio;
 pub mod input;
 pub mod keys;
+pub mod line;
 pub mod media;
 pub mod net;
 pub mod provision;

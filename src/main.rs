@@ -38,6 +38,10 @@ struct Cli {
     /// Control API address (HTTP + WebSocket; token in <data>/control-token).
     #[arg(long, default_value = "127.0.0.1:7070")]
     control: std::net::SocketAddr,
+    /// Room-controller line protocol address (TCP, xAPI-style lines; the
+    /// control token signs in). Off unless given.
+    #[arg(long, value_name = "ADDR")]
+    line_listen: Option<std::net::SocketAddr>,
     /// Render pages to PNG files in this folder, then exit: the docs' set,
     /// or with --shot the named states (both languages, both sizes).
     #[arg(long, value_name = "DIR")]
@@ -151,7 +155,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // The screen first: a terminal without one (no display connected, no
     // DRM device, no desktop session) runs headless rather than not at all.
     let window = if cli.headless { None } else { open_window() };
-    // The control API serves as long as `_api` lives.
+    // The control API (and the line protocol) serve as long as `_api` lives.
     let (terminal, _api) = runtime.block_on(start(&cli, data, window.is_none()))?;
     let mut display_connected = None;
     match window {
@@ -259,7 +263,13 @@ async fn start(
     cli: &Cli,
     data: DataDir,
     headless: bool,
-) -> anyhow::Result<(Terminal, roomterm::web::ControlApi)> {
+) -> anyhow::Result<(
+    Terminal,
+    (
+        roomterm::web::ControlApi,
+        Option<roomterm::line::LineServer>,
+    ),
+)> {
     let device_tree = std::fs::read("/proc/device-tree/compatible").ok();
     let board = BoardProfile::select(&cli.boards, cli.board.as_deref(), device_tree.as_deref())?;
     let sn = match &cli.sn {
@@ -310,7 +320,16 @@ async fn start(
         roomterm::app::service::spawn_status_file(&terminal, path.clone());
     }
     let token = roomterm::web::load_or_create_token(&cli.data)?;
-    let api = roomterm::web::ControlApi::start(cli.control, terminal.clone(), token).await?;
+    let api =
+        roomterm::web::ControlApi::start(cli.control, terminal.clone(), token.clone()).await?;
+    let line = match cli.line_listen {
+        Some(listen) => {
+            let line = roomterm::line::LineServer::start(listen, terminal.clone(), token).await?;
+            println!("room-controller line protocol on {}", line.addr);
+            Some(line)
+        }
+        None => None,
+    };
     println!(
         "control API http://{}/api/v1  (token in {})",
         api.addr,
@@ -336,7 +355,7 @@ async fn start(
         );
         tokio::spawn(join_when_registered(terminal.clone(), id, password));
     }
-    Ok((terminal, api))
+    Ok((terminal, (api, line)))
 }
 
 async fn join_when_registered(terminal: Terminal, id: String, password: Option<String>) {

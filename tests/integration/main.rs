@@ -28,6 +28,7 @@ mod host_waiting_room;
 mod image_boot;
 mod image_update;
 mod input;
+mod line_protocol;
 mod mcu;
 mod mcu_content;
 mod media;

@@ -1,0 +1,211 @@
+//! A room controller drives a room over the line protocol, on a real TCP
+//! connection: it must sign in (a wrong token refused, three close the
+//! connection), reads the status, follows events as another room calls
+//! in, answers, mutes (the caller stops hearing the room), sets the
+//! volume, hangs up, dials out and sees the refusal's code; bad and
+//! over-long lines are refused.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::common::room::Room;
+use crate::common::{self};
+
+const TOKEN: &str = "rtc_line_protocol_test_token";
+
+struct Controller {
+    reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
+    writer: tokio::net::tcp::OwnedWriteHalf,
+}
+
+impl Controller {
+    async fn connect(addr: std::net::SocketAddr) -> Self {
+        let (read, writer) = TcpStream::connect(addr).await.unwrap().into_split();
+        let mut controller = Self {
+            reader: BufReader::new(read),
+            writer,
+        };
+        let banner = controller.line().await.unwrap();
+        assert!(banner.contains("xLogin"), "{banner}");
+        controller
+    }
+
+    /// The next line, or `None` once the room closed the connection.
+    async fn line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        let n = tokio::time::timeout(Duration::from_secs(20), self.reader.read_line(&mut line))
+            .await
+            .expect("the room said nothing for 20 s")
+            .unwrap();
+        (n > 0).then(|| line.trim_end().to_string())
+    }
+
+    /// Sends `command`; the reply's lines up to `** end` (events that
+    /// arrive in between are skipped).
+    async fn send(&mut self, command: &str) -> Vec<String> {
+        self.writer
+            .write_all(format!("{command}\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut reply = Vec::new();
+        loop {
+            let line = self.line().await.expect("closed");
+            if line == "** end" {
+                if reply.iter().any(|l: &String| !l.starts_with("*e")) {
+                    return reply.into_iter().filter(|l| !l.starts_with("*e")).collect();
+                }
+                reply.clear();
+                continue;
+            }
+            reply.push(line);
+        }
+    }
+
+    /// Reads until an event line equal to `want` (30 s).
+    async fn event(&mut self, want: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            let line = self.line().await.expect("closed");
+            if line == want {
+                return;
+            }
+            seen.push(line);
+        }
+        panic!("never got {want:?}; got {seen:?}");
+    }
+}
+
+fn ok(reply: &[String], name: &str) {
+    assert_eq!(reply, [format!("*r {name}Result (status=OK)")], "{reply:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_controller_answers_mutes_and_hangs_up_a_call_over_the_line_protocol() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
+    let yellow = Room::start(
+        dirs[0].path(),
+        &cloud,
+        &admin,
+        "SN-L1",
+        [255, 255, 0],
+        440.0,
+    )
+    .await;
+    let magenta = Room::start(
+        dirs[1].path(),
+        &cloud,
+        &admin,
+        "SN-L2",
+        [255, 0, 255],
+        660.0,
+    )
+    .await;
+    let server = roomterm::line::LineServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        yellow.remote.terminal.clone(),
+        TOKEN.into(),
+    )
+    .await
+    .unwrap();
+
+    // Signing in: nothing before it; three wrong tokens close the line.
+    let mut wrong = Controller::connect(server.addr).await;
+    let reply = wrong.send("xStatus").await;
+    assert!(
+        reply[0].contains("status=Error") && reply[0].contains("sign in"),
+        "{reply:?}"
+    );
+    for _ in 0..2 {
+        let reply = wrong.send("xLogin Token: guess").await;
+        assert!(
+            reply[0].starts_with("*r LoginResult (status=Error)"),
+            "{reply:?}"
+        );
+    }
+    wrong
+        .writer
+        .write_all(b"xLogin Token: guess\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    while let Some(line) = wrong.line().await {
+        rest.push(line);
+    }
+    assert!(rest.iter().any(|l| l.contains("closing")), "{rest:?}");
+
+    let mut line = Controller::connect(server.addr).await;
+    ok(&line.send(&format!("xLogin Token: {TOKEN}")).await, "Login");
+    let status = line.send("xStatus").await;
+    assert!(
+        status.contains(&"*s Sip Registration: registered".to_string()),
+        "{status:?}"
+    );
+    assert!(
+        status.contains(&"*s Call State: none".to_string()),
+        "{status:?}"
+    );
+    ok(&line.send("xFeedback Register").await, "Feedback");
+
+    // Magenta calls in: the controller hears of it, with the caller.
+    magenta
+        .remote
+        .post("/dial", json!({ "number": yellow.number }))
+        .await;
+    line.event("*e Call State: incoming").await;
+    ok(&line.send("xCommand Answer").await, "Answer");
+    line.event("*e Call State: in_call").await;
+    magenta.remote.call_state("in_call").await;
+    let tones = [yellow.tone];
+    let heard = common::levels_once(
+        Duration::from_secs(5),
+        || magenta.hears(&tones),
+        |l| l[0] > 0.05,
+    );
+    assert!(heard[0] > 0.05, "magenta does not hear the room: {heard:?}");
+
+    // Muted from the controller: the caller no longer hears the room.
+    ok(&line.send("xCommand Mute State: On").await, "Mute");
+    line.event("*e Audio Mute: On").await;
+    let heard = common::levels_once(
+        Duration::from_secs(5),
+        || magenta.hears(&tones),
+        |l| l[0] < 0.01,
+    );
+    assert!(heard[0] < 0.01, "still heard after the mute: {heard:?}");
+    ok(&line.send("xCommand Volume Level: 30").await, "Volume");
+    line.event("*e Audio Volume: 30").await;
+
+    // Hung up from the controller; then it dials magenta, which declines.
+    ok(&line.send("xCommand HangUp").await, "HangUp");
+    line.event("*e Call State: ended").await;
+    magenta.remote.call_state("ended").await;
+    ok(
+        &line
+            .send(&format!("xCommand Dial Number: {}", magenta.number))
+            .await,
+        "Dial",
+    );
+    magenta.remote.call_state("incoming").await;
+    magenta.remote.post("/call/decline", json!({})).await;
+    line.event("*e Call Code: declined").await;
+
+    // Bad lines are refused with a reason; a line past 1 KiB closes it.
+    let reply = line.send("xCommand Volume Level: loud").await;
+    assert!(reply[0].contains("bad value for Level"), "{reply:?}");
+    let reply = line.send("xCommand Explode").await;
+    assert!(reply[0].contains("unknown command"), "{reply:?}");
+    let long = format!("xCommand Dial Number: {}\r\n", "9".repeat(2000));
+    line.writer.write_all(long.as_bytes()).await.unwrap();
+    let mut rest = Vec::new();
+    while let Some(l) = line.line().await {
+        rest.push(l);
+    }
+    assert!(rest.iter().any(|l| l.contains("line too long")), "{rest:?}");
+    cloud.shutdown().await;
+}
