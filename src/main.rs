@@ -268,6 +268,7 @@ async fn start(
     (
         roomterm::web::ControlApi,
         Option<roomterm::line::LineServer>,
+        Option<roomterm::line::SerialLine>,
     ),
 )> {
     let device_tree = std::fs::read("/proc/device-tree/compatible").ok();
@@ -324,9 +325,28 @@ async fn start(
         roomterm::web::ControlApi::start(cli.control, terminal.clone(), token.clone()).await?;
     let line = match cli.line_listen {
         Some(listen) => {
-            let line = roomterm::line::LineServer::start(listen, terminal.clone(), token).await?;
+            let line =
+                roomterm::line::LineServer::start(listen, terminal.clone(), token.clone()).await?;
             println!("room-controller line protocol on {}", line.addr);
             Some(line)
+        }
+        None => None,
+    };
+    // A room controller wired to the board's serial port, if it has one.
+    let serial = match &board.control.serial {
+        Some(path) => {
+            match roomterm::line::SerialLine::start(
+                path,
+                board.control.baud,
+                terminal.clone(),
+                token,
+            ) {
+                Ok(serial) => Some(serial),
+                Err(err) => {
+                    tracing::warn!(%err, path = %path.display(), "no serial room control");
+                    None
+                }
+            }
         }
         None => None,
     };
@@ -355,7 +375,7 @@ async fn start(
         );
         tokio::spawn(join_when_registered(terminal.clone(), id, password));
     }
-    Ok((terminal, (api, line)))
+    Ok((terminal, (api, line, serial)))
 }
 
 async fn join_when_registered(terminal: Terminal, id: String, password: Option<String>) {

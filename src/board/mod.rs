@@ -30,6 +30,9 @@ pub struct BoardProfile {
     pub audio: AudioDevices,
     pub gpio: GpioPins,
     pub input: InputDevices,
+    /// A room controller's serial port, if the board has one wired.
+    #[serde(default)]
+    pub control: ControlPort,
     /// Loaded from the file `input.ir_keymap` names.
     #[serde(skip)]
     pub ir_keymap: IrKeymap,
@@ -75,6 +78,25 @@ pub enum GpioBackend {
     Rppal,
     /// No hardware: tests and PCs.
     Simulated,
+}
+
+/// Where a room controller connects by wire: the line protocol on a
+/// serial port (`crate::line`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ControlPort {
+    /// e.g. `/dev/ttyS3`; none: no serial control.
+    pub serial: Option<PathBuf>,
+    pub baud: u32,
+}
+
+impl Default for ControlPort {
+    fn default() -> Self {
+        Self {
+            serial: None,
+            baud: 115_200,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

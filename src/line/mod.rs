@@ -1,15 +1,19 @@
 //! The room-controller line protocol: Crestron, Extron and AMX-style
-//! controllers drive the room over TCP, one line per command, and may
-//! follow its state as unsolicited events. Off unless the terminal is
-//! started with `--line-listen`; every connection signs in with the
-//! control token first.
+//! controllers drive the room over TCP or a serial port, one line per
+//! command, and may follow its state as unsolicited events. Off unless
+//! the terminal is started with `--line-listen` or its board profile names
+//! a serial port (`[control] serial`); every conversation signs in with
+//! the control token first.
 //!
 //! | file | job |
 //! |---|---|
 //! | `grammar.rs` | the lines in (xAPI-style commands) and how values are written out, pure |
 //! | `server.rs` | the listener and one task per connection: sign-in, commands carried out on the `Terminal`, `xStatus`, events from the status watch |
+//! | `serial.rs` | the same conversations on a serial port, set raw at the profile's speed |
 
 pub mod grammar;
+mod serial;
 mod server;
 
+pub use serial::SerialLine;
 pub use server::LineServer;

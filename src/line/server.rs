@@ -1,4 +1,5 @@
-//! The line protocol's listener: one task per connection. A connection
+//! The line protocol's listener (and its serial port, `serial.rs`): one
+//! task per connection. A connection
 //! signs in with the control token first (three wrong ones close it);
 //! then each line is a command, answered `*r … (status=OK|Error)` and
 //! `** end`. `xStatus` answers the room's state as `*s` lines; after
@@ -7,8 +8,8 @@
 
 use std::net::SocketAddr;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
 
 use super::grammar::{parse, quote, Command, MAX_LINE};
 use crate::app::Terminal;
@@ -46,7 +47,8 @@ impl LineServer {
                     Ok((stream, peer)) => {
                         let (terminal, token) = (terminal.clone(), token.clone());
                         tokio::spawn(async move {
-                            if let Err(err) = serve(stream, &terminal, &token).await {
+                            let (read, write) = stream.into_split();
+                            if let Err(err) = serve(read, write, &terminal, &token).await {
                                 tracing::info!(%peer, %err, "line protocol connection ended");
                             }
                         });
@@ -111,9 +113,7 @@ enum Read {
     Closed,
 }
 
-async fn read_line(
-    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
-) -> std::io::Result<Read> {
+async fn read_line(reader: &mut BufReader<impl AsyncRead + Unpin>) -> std::io::Result<Read> {
     let mut bytes = Vec::new();
     let limit = (MAX_LINE + 1) as u64;
     let n = (&mut *reader)
@@ -133,8 +133,13 @@ async fn read_line(
     ))
 }
 
-async fn serve(stream: TcpStream, terminal: &Terminal, token: &str) -> std::io::Result<()> {
-    let (read, mut write) = stream.into_split();
+/// One conversation: lines from `read`, replies and events to `write`.
+pub(super) async fn serve(
+    read: impl AsyncRead + Unpin + Send + 'static,
+    mut write: impl AsyncWrite + Unpin,
+    terminal: &Terminal,
+    token: &str,
+) -> std::io::Result<()> {
     // Lines are read in a task of their own: reading is not cancel-safe,
     // a channel is (the select below also waits for status changes).
     let (lines_tx, mut lines) = tokio::sync::mpsc::channel(4);
@@ -155,7 +160,7 @@ async fn serve(stream: TcpStream, terminal: &Terminal, token: &str) -> std::io::
 
 async fn converse(
     lines: &mut tokio::sync::mpsc::Receiver<Read>,
-    write: &mut tokio::net::tcp::OwnedWriteHalf,
+    write: &mut (impl AsyncWrite + Unpin),
     terminal: &Terminal,
     token: &str,
 ) -> std::io::Result<()> {

@@ -209,3 +209,97 @@ async fn a_controller_answers_mutes_and_hangs_up_a_call_over_the_line_protocol()
     assert!(rest.iter().any(|l| l.contains("line too long")), "{rest:?}");
     cloud.shutdown().await;
 }
+
+/// Writes `command` to the port; the reply's lines up to `** end`.
+async fn serial_reply(
+    reader: &mut BufReader<tokio::fs::File>,
+    writer: &mut tokio::fs::File,
+    command: String,
+) -> Vec<String> {
+    writer.write_all(command.as_bytes()).await.unwrap();
+    writer.flush().await.unwrap();
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        tokio::time::timeout(Duration::from_secs(20), reader.read_line(&mut line))
+            .await
+            .expect("the port said nothing for 20 s")
+            .unwrap();
+        let line = line.trim_end().to_string();
+        if line == "** end" {
+            return lines;
+        }
+        if !line.is_empty() && !line.starts_with("roomterm line protocol") {
+            lines.push(line);
+        }
+    }
+}
+
+/// The same protocol on a serial port (a pseudo-terminal stands in for
+/// the board's RS-232 port): the room is driven and reports back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_controller_on_the_serial_port_signs_in_and_sets_the_volume() {
+    use std::os::fd::FromRawFd;
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
+    let room = Room::start(dir.path(), &cloud, &admin, "SN-L3", [0, 255, 255], 550.0).await;
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty fills two descriptors we own from here on.
+    let opened = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(opened, 0, "{}", std::io::Error::last_os_error());
+    // SAFETY: `slave` is an open terminal descriptor; ttyname's buffer is
+    // copied out at once.
+    let path = unsafe { std::ffi::CStr::from_ptr(libc::ttyname(slave)) }
+        .to_string_lossy()
+        .into_owned();
+    // SAFETY: both descriptors are ours alone; the files close them.
+    let (master, _slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    };
+    let _serial = roomterm::line::SerialLine::start(
+        std::path::Path::new(&path),
+        115_200,
+        room.remote.terminal.clone(),
+        TOKEN.into(),
+    )
+    .unwrap();
+    let mut reader = BufReader::new(tokio::fs::File::from_std(master.try_clone().unwrap()));
+    let mut writer = tokio::fs::File::from_std(master);
+    let login = serial_reply(
+        &mut reader,
+        &mut writer,
+        format!("xLogin Token: {TOKEN}\r\n"),
+    )
+    .await;
+    assert_eq!(login, ["*r LoginResult (status=OK)"], "{login:?}");
+    let volume = serial_reply(
+        &mut reader,
+        &mut writer,
+        "xCommand Volume Level: 25\r\n".into(),
+    )
+    .await;
+    assert_eq!(volume, ["*r VolumeResult (status=OK)"], "{volume:?}");
+    let status = serial_reply(&mut reader, &mut writer, "xStatus\r\n".into()).await;
+    assert!(
+        status.contains(&"*s Audio Volume: 25".to_string()),
+        "{status:?}"
+    );
+    assert!(
+        status.contains(&format!("*s Room Number: {}", room.number)),
+        "{status:?}"
+    );
+    assert_eq!(room.remote.get("/status").await["speaker_volume"], 25);
+    cloud.shutdown().await;
+}
