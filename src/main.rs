@@ -190,6 +190,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if stopped.is_err() {
         tracing::warn!("stopped without unregistering (no answer within 3 s)");
     }
+    // Not while casting's start-up work runs: exiting under it crashes.
+    roomterm::cast::warm::wait_prepared();
     if let Some(connector) = display_connected {
         println!("display connected ({connector}): restarting to show the pages there");
         std::process::exit(EXIT_DISPLAY_CONNECTED);

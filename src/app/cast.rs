@@ -93,11 +93,7 @@ impl Casting {
         // The first cast's plugin loading and DTLS certificate, paid now
         // rather than by the first person pressing Share (1.4 s → 0.4 s).
         if let Some(config) = config.clone() {
-            std::thread::spawn(move || {
-                if let Err(err) = crate::cast::prepare(&config) {
-                    tracing::warn!(%err, "casting will not work");
-                }
-            });
+            crate::cast::warm::prepare_in_background(config);
         }
         let casting = Self {
             published,

@@ -25,7 +25,7 @@ mod link;
 mod negotiate;
 mod offer;
 mod receiver;
-mod warm;
+pub mod warm;
 mod watch;
 
 pub use candidate::{Address, Candidate};

@@ -291,7 +291,15 @@ async fn a_controller_on_the_serial_port_signs_in_and_sets_the_volume() {
     )
     .await;
     assert_eq!(volume, ["*r VolumeResult (status=OK)"], "{volume:?}");
-    let status = serial_reply(&mut reader, &mut writer, "xStatus\r\n".into()).await;
+    // The room applies it a moment later: asked again until it has.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        let status = serial_reply(&mut reader, &mut writer, "xStatus\r\n".into()).await;
+        if status.contains(&"*s Audio Volume: 25".to_string()) || Instant::now() > deadline {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert!(
         status.contains(&"*s Audio Volume: 25".to_string()),
         "{status:?}"
