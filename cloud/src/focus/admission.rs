@@ -201,15 +201,7 @@ impl Focus {
         target: &target::Target,
         caller: &caller::Caller,
     ) -> Result<Reservation, Refusal> {
-        let reservation = Reservation::new(&self.joining, &target.meeting_id);
-        let now = self.live_counts(&target.meeting_id);
-        let counted = LiveState {
-            participants: now.participants + reservation.others,
-            locked: false,
-            ..now
-        };
-        self.judge(target, caller, counted, false).await?;
-        Ok(reservation)
+        self.place_chosen_by_host(target, caller, false).await
     }
 
     /// A place for a callee the focus rang (`dialling.rs`): the meeting's
@@ -224,6 +216,17 @@ impl Focus {
         if let Some(live) = lock(&self.conferences).get_mut(&target.meeting_id) {
             live.removed.remove(&identity);
         }
+        self.place_chosen_by_host(target, caller, true).await
+    }
+
+    /// A place held for someone the host chose (let in, or invited): the
+    /// meeting's decision counting the joins under way, the lock aside.
+    async fn place_chosen_by_host(
+        &self,
+        target: &target::Target,
+        caller: &caller::Caller,
+        invited: bool,
+    ) -> Result<Reservation, Refusal> {
         let reservation = Reservation::new(&self.joining, &target.meeting_id);
         let now = self.live_counts(&target.meeting_id);
         let counted = LiveState {
@@ -231,7 +234,7 @@ impl Focus {
             locked: false,
             ..now
         };
-        self.judge(target, caller, counted, true).await?;
+        self.judge(target, caller, counted, invited).await?;
         Ok(reservation)
     }
 

@@ -511,17 +511,8 @@ impl OutCall {
 
     /// Ends the answered call at once, saying why if there is a refusal.
     fn bye(&self, why: Option<&Refusal>) {
-        let dialog = Dialog {
-            meeting_id: self.meeting_id.clone(),
-            participant: 0,
-            local_tag: String::new(),
-            sdp: String::new(),
-            sdp_version: 1,
-            leg: self.leg.clone(),
-            path: self.callee.path.clone(),
-            cseq: Arc::new(AtomicU32::new(1)),
-        };
-        ending::send_bye(&dialog, why);
+        // Our INVITE was CSeq 1.
+        ending::send_bye_on(&self.leg, &self.callee.path, 2, why);
     }
 
     fn done(&mut self) {

@@ -20,12 +20,22 @@ use crate::media::ParticipantId;
 /// to tell (a phone shows it).
 pub(super) fn send_bye(dialog: &Dialog, why: Option<&Refusal>) {
     let cseq = dialog.cseq.fetch_add(1, Ordering::Relaxed) + 1;
+    send_bye_on(&dialog.leg, &dialog.path, cseq, why);
+}
+
+/// A BYE with CSeq `cseq` on `leg`, down `path`, saying why if told.
+pub(super) fn send_bye_on(
+    leg: &crate::dialog::LegIdentity,
+    path: &crate::sip::ReplyPath,
+    cseq: u32,
+    why: Option<&Refusal>,
+) {
     let mut bye = Outgoing::new(Method::Bye, cseq);
     if let Some(refusal) = why {
         bye.extra.push(reason_header(refusal.code, &refusal.reason));
         bye.extra.extend(refusal.warning.clone());
     }
-    dialog.path.send(Arc::new(dialog.leg.print(&bye)));
+    path.send(Arc::new(leg.print(&bye)));
 }
 
 impl Focus {
