@@ -2,7 +2,8 @@
 //! enterprise directory (previous/next, or a tap on the list; searched by
 //! part of a name or number on the keyboard, as an address book is); called with
 //! Call, OK on the number, or the remote's Call key — or, opened from the
-//! Host menu, rung into the meeting (Invite).
+//! Host menu, rung into the meeting (Invite): a room, or any SIP address
+//! typed into the search.
 
 use super::{Control, Effect, Page, UiState};
 
@@ -53,6 +54,10 @@ impl UiState {
     }
 
     pub(super) fn type_number_digit(&mut self, digit: char) {
+        // A typed SIP address gives way to a number.
+        if self.dial_number.contains('@') {
+            self.dial_number.clear();
+        }
         if self.dial_number.len() < NUMBER_MAX {
             self.dial_number.push(digit);
         }
@@ -84,6 +89,31 @@ impl UiState {
             })
             .map(|(i, _)| i)
             .collect()
+    }
+
+    /// The SIP address the search holds, when it holds one rather than
+    /// part of a name (`alice@example.com` or `sip:…`): as the cloud dials
+    /// it, scheme first.
+    pub fn typed_address(&self) -> Option<String> {
+        let typed = self.directory_query.trim();
+        let (user, host) = typed
+            .strip_prefix("sip:")
+            .unwrap_or(typed)
+            .split_once('@')?;
+        if user.is_empty() || host.is_empty() || typed.contains(char::is_whitespace) {
+            return None;
+        }
+        Some(format!("sip:{user}@{host}"))
+    }
+
+    /// The search's keyboard closed: while inviting, a SIP address typed
+    /// there is what Invite rings (it shows in the number's field).
+    pub(super) fn search_closed(&mut self) {
+        if let Some(address) = self.typed_address().filter(|_| self.inviting) {
+            self.dial_number = address;
+            self.directory_selected = None;
+            self.call_refused = false;
+        }
     }
 
     /// Picks the `index`th room the list shows (a tap on it).
@@ -193,5 +223,42 @@ mod tests {
             ui.dial_number, "100004",
             "a tap past the list picks nothing"
         );
+    }
+
+    #[test]
+    fn a_sip_address_typed_into_the_search_is_invited() {
+        let mut ui = UiState::new(&Settings::default(), true);
+        ui.activate(Control::Call);
+        ui.activate(Control::DirectorySearchField);
+        ui.type_text("alice@example.com:5070");
+        ui.activate(Control::Done);
+        assert_eq!(ui.dial_number, "", "a room's call cannot ring an address");
+        ui.inviting = true;
+        ui.activate(Control::DirectorySearchField);
+        for c in ['@', '.', '-'] {
+            assert!(
+                super::super::Field::DirectorySearch
+                    .keyboard()
+                    .iter()
+                    .any(|row| row.contains(&Control::Char(c))),
+                "{c} on the keyboard"
+            );
+        }
+        ui.activate(Control::Done);
+        assert_eq!(ui.dial_number, "sip:alice@example.com:5070");
+        assert_eq!(
+            ui.activate(Control::PlaceCall),
+            Some(Effect::Host(serde_json::json!({
+                "action": "invite",
+                "to": "sip:alice@example.com:5070"
+            })))
+        );
+        // Part of a name is a search, not an address; a digit typed after
+        // an address starts a number.
+        ui.directory_query = "sip:@host".into();
+        assert_eq!(ui.typed_address(), None);
+        ui.dial_number = "sip:a@b".into();
+        ui.type_number_digit('1');
+        assert_eq!(ui.dial_number, "1");
     }
 }

@@ -1,6 +1,7 @@
 //! The on-screen keyboards: a text field (the server's address, a static
-//! address, the Dial page's directory search) opens one over the page; its keys type into the field, Back or
-//! Done close it with the text kept and the focus back where it was.
+//! address, the Dial page's directory search) opens one over the page; its
+//! keys type into the field, Back or Done close it with the text kept and
+//! the focus back where it was.
 
 use serde::Serialize;
 
@@ -56,7 +57,7 @@ impl Field {
     pub fn max_len(self) -> usize {
         match self {
             Field::Server => 200,
-            Field::DirectorySearch => 32,
+            Field::DirectorySearch => 64,
             _ => 43, // the longest IPv6 address with a prefix
         }
     }
@@ -124,22 +125,24 @@ const URL_KEYBOARD: &[&[Control]] = &[
     &[Control::Https, Control::Backspace, Control::Done],
 ];
 
-/// Letters and digits, to search names and numbers.
+/// Letters and digits, to search names and numbers, and what a SIP
+/// address needs (`alice@example.com:5060`) for inviting one.
 const NAME_KEYBOARD: &[&[Control]] = &[
     URL_KEYBOARD[0],
     URL_KEYBOARD[1],
+    URL_KEYBOARD[2],
     &[
-        C('a'),
-        C('s'),
-        C('d'),
-        C('f'),
-        C('g'),
-        C('h'),
-        C('j'),
-        C('k'),
-        C('l'),
+        C('z'),
+        C('x'),
+        C('c'),
+        C('v'),
+        C('b'),
+        C('n'),
+        C('m'),
+        C('.'),
+        C('-'),
+        C('@'),
     ],
-    &[C('z'), C('x'), C('c'), C('v'), C('b'), C('n'), C('m')],
     &[Control::Backspace, Control::Done],
 ];
 
@@ -208,7 +211,12 @@ impl UiState {
                     value.insert_str(0, "https://");
                 }
             }
-            Control::Done | Control::Back => self.close_keyboard(),
+            Control::Done | Control::Back => {
+                self.close_keyboard();
+                if field == Field::DirectorySearch {
+                    self.search_closed();
+                }
+            }
             _ => {}
         }
     }

@@ -1,11 +1,12 @@
 //! The cloud rings people into a meeting (it dials out with a delayed
-//! offer). The host room invites a SIP phone by its URI over its own call
-//! (SIP INFO, from the control API), and a room by its number from its
-//! touchscreen: each is rung, answers, and is heard in the meeting — the
-//! room as a full meeting call, with its roster. A phone that only rings
-//! is listed as ringing until the host calls it off. A guest's invitation is refused through its call, as are an
-//! address that is none and a room that is offline. A scheduled meeting
-//! rings its invited room and SIP URI at its start.
+//! offer). The host room invites, from its touchscreen, a SIP phone by the
+//! address typed into the Dial page's search and a room found by part of
+//! its name: each is rung, answers, and is heard in the meeting — the room
+//! as a full meeting call, with its roster. A phone that only rings (rung
+//! over the control API) is listed as ringing until the host calls it off.
+//! A guest's invitation is refused through its call, as are an address
+//! that is none and a room that is offline. A scheduled meeting rings its
+//! invited room and SIP URI at its start.
 
 use std::time::{Duration, Instant};
 
@@ -116,15 +117,31 @@ async fn a_host_rings_a_phone_and_a_room_into_the_meeting() {
         .wait_status(|s| s["call"]["roster"]["you"].is_number())
         .await;
 
-    // The host invites a SIP phone by its URI, through its own call.
+    // The host invites a SIP phone by typing its address on the screen
+    // (Host menu, Invite, the search field's keyboard).
     let port = free_udp_port();
     let phone = Baresip::answering(port, PHONE_TONE as u32);
-    let uri = format!("sip:baresip@127.0.0.1:{port}");
-    let (status, body) = yellow
+    let tap = |control: &'static str| {
+        let remote = &yellow.remote;
+        async move {
+            remote.post("/tap", json!({ "control": control })).await;
+        }
+    };
+    tap("host_menu").await;
+    tap("invite").await;
+    tap("directory_search_field").await;
+    yellow
         .remote
-        .try_post("/call/host", json!({ "action": "invite", "to": uri }))
+        .text(&format!("baresip@127.0.0.1:{port}"))
         .await;
-    assert_eq!(status, 200, "{body}");
+    tap("done").await;
+    let ui = yellow.remote.get("/ui").await;
+    assert_eq!(
+        ui["dial_number"],
+        format!("sip:baresip@127.0.0.1:{port}"),
+        "{ui}"
+    );
+    tap("place_call").await;
     let roster = roster_of(&cloud, &id, 2).await;
     assert_eq!(roster[1].kind, "sip", "{roster:?}");
     assert_eq!(roster[1].name, "baresip");
@@ -139,12 +156,9 @@ async fn a_host_rings_a_phone_and_a_room_into_the_meeting() {
     // the room found by searching the directory for part of its name): it
     // rings, is answered, and is in the meeting as a meeting call (its
     // roster).
-    let tap = |control: &'static str| {
-        let remote = &yellow.remote;
-        async move {
-            remote.post("/tap", json!({ "control": control })).await;
-        }
-    };
+    yellow.remote.ui_page("participants").await;
+    tap("back").await;
+    yellow.remote.ui_page("in_call").await;
     tap("host_menu").await;
     tap("invite").await;
     let dial = yellow.remote.ui_page("dial").await;
@@ -259,7 +273,10 @@ async fn a_host_rings_a_phone_and_a_room_into_the_meeting() {
     // is none and a room that is offline are refused with their reasons.
     let (status, body) = magenta
         .remote
-        .try_post("/call/host", json!({ "action": "invite", "to": uri }))
+        .try_post(
+            "/call/host",
+            json!({ "action": "invite", "to": ringer_uri }),
+        )
         .await;
     assert_eq!(
         (status.as_u16(), body["error"]["code"].as_str()),

@@ -90,16 +90,23 @@ pub(crate) fn colour_at(frame: &RgbFrame, rect: &Rect) -> [u8; 3] {
     picture::colour_at(frame, CANVAS, rect)
 }
 
-/// Waits (up to 10 s) for a picture in which every participant's region
-/// shows its colour; returns the last picture seen otherwise.
+/// Waits (up to 20 s: a loaded machine starts pictures late) for a
+/// picture in which every participant's region shows its colour; returns
+/// the last picture seen otherwise.
 pub(crate) fn wait_for_layout(
     conference: &Conference,
     viewer: &Person,
     people: &[&Person],
 ) -> RgbFrame {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let frame = viewer.media.next_frame(Duration::from_secs(5)).unwrap();
+        let frame = match viewer.media.next_frame(Duration::from_secs(2)) {
+            Ok(frame) => frame,
+            Err(err) => {
+                assert!(Instant::now() < deadline, "no picture in 20 s: {err:?}");
+                continue;
+            }
+        };
         let layout = conference.layout();
         let all_there = people.iter().all(|p| {
             layout

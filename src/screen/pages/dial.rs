@@ -13,6 +13,7 @@ pub fn apply(state: &DialPageState, ui: &UiState) {
     state.set_number(ui.dial_number.as_str().into());
     state.set_inviting(ui.inviting);
     state.set_query(ui.directory_query.as_str().into());
+    state.set_address(ui.typed_address().unwrap_or_default().into());
     // Positions below are in the list the search leaves.
     let listed = ui.directory_matches();
     let selected = ui
