@@ -1,6 +1,7 @@
 //! roomcloud: the cloud a roomterm terminal activates with, registers to over
 //! SIP, and meets through. See docs/ARCHITECTURE.md.
 
+pub mod accounts;
 pub mod api;
 pub mod calls;
 pub mod cast;

@@ -99,6 +99,8 @@ pub struct RunningCloud {
     pub router: Arc<Router>,
     /// Casting: the rooms' codes and the browsers' sessions.
     pub casting: Arc<Casting>,
+    /// Console accounts.
+    pub accounts: Arc<crate::accounts::Accounts>,
     http: HttpServer,
     _sip: SipServer,
 }
@@ -151,6 +153,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         domain: config.domain.clone(),
         aliases,
     };
+    let accounts = crate::accounts::Accounts::new(store.clone(), clock.clone());
     let meetings = Arc::new(Meetings::new(
         store.clone(),
         clock.clone(),
@@ -252,6 +255,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         casting: casting.clone(),
         admin_token_hash: secrets::hash_token(&admin_token),
         control: Arc::new(api::ControlSessions::new(clock.clone())),
+        accounts: accounts.clone(),
     });
     let http = HttpServer::start(
         listener,
@@ -274,6 +278,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         focus,
         router,
         casting,
+        accounts,
         http,
         _sip: sip,
     })

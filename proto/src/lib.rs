@@ -6,6 +6,7 @@
 
 pub mod cast;
 pub mod digest;
+pub mod password;
 
 pub use cast::{CastCode, CastEnd, CastRefusal, TakeOver};
 

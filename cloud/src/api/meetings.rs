@@ -24,7 +24,7 @@ pub async fn create(
 
 /// The rooms of the meeting's enterprise fetch their meetings of the day
 /// again (Home shows the change at once).
-fn scheduled(state: &AppState, meeting: &MeetingView) {
+pub(super) fn scheduled(state: &AppState, meeting: &MeetingView) {
     state
         .devices
         .presence
@@ -63,15 +63,20 @@ pub async fn cancel(
     State(state): State<AppState>,
     ApiPath(id): ApiPath,
 ) -> CloudResult<Json<MeetingView>> {
-    let cancelled = state.meetings.cancel(&id).await?;
-    // A meeting cancelled while it runs ends for everyone in it.
+    Ok(Json(cancel_meeting(&state, &id).await?))
+}
+
+/// Cancels a meeting: one that runs ends for everyone in it, and its
+/// rooms hear of the change.
+pub(super) async fn cancel_meeting(state: &AppState, id: &str) -> CloudResult<MeetingView> {
+    let cancelled = state.meetings.cancel(id).await?;
     let why = crate::focus::reject::Refusal::ending(
         crate::focus::reject::Ending::Cancelled,
         state.focus.host(),
     );
     state.focus.end_meeting(&cancelled.meeting_id, &why);
-    scheduled(&state, &cancelled);
-    Ok(Json(cancelled))
+    scheduled(state, &cancelled);
+    Ok(cancelled)
 }
 
 pub async fn join_check(

@@ -1,11 +1,14 @@
 //! The HTTP APIs: the device API (activation, config channel), the admin
-//! API (devices, enterprises, SIP accounts, casts) and casting (its page
-//! and its WHIP-shaped signalling). Documented in docs/API.md.
+//! API (devices, enterprises, SIP accounts, casts), casting (its page and
+//! its WHIP-shaped signalling), and the pages people use: the web console
+//! and the conference-control page. Documented in docs/API.md.
 
+mod accounts;
 mod admin;
 mod cast;
 mod cast_page;
 mod channel;
+mod console;
 mod control_page;
 pub use control_page::Sessions as ControlSessions;
 mod device;
@@ -37,6 +40,8 @@ pub struct AppState {
     pub admin_token_hash: String,
     /// Who is signed in to the conference-control page.
     pub control: Arc<control_page::Sessions>,
+    /// Console accounts and their sessions.
+    pub accounts: Arc<crate::accounts::Accounts>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -52,6 +57,8 @@ pub fn router(state: AppState) -> Router {
             "/enterprises",
             get(admin::list_enterprises).post(admin::create_enterprise),
         )
+        .route("/accounts", get(accounts::list).post(accounts::create))
+        .route("/accounts/{username}", delete(accounts::remove))
         .route("/devices", get(admin::list_devices).post(admin::add_device))
         .route(
             "/devices/{sn}",
@@ -99,6 +106,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest(DEVICE_API, device)
         .nest("/control", control)
+        .nest("/console", console::routes())
+        // Typed with a slash, the console all the same.
+        .route(
+            "/console/",
+            get(|| async { console::see_other("/console/meetings") }),
+        )
         .nest(ADMIN_API, admin)
         .nest("/cast", casting)
         // Typed with a slash, the page all the same.

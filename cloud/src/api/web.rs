@@ -1,4 +1,5 @@
-//! What every page of the cloud shares (`cast_page/`, `control_page/`):
+//! What every page of the cloud shares (`cast_page/`, `control_page/`,
+//! `console/`):
 //! assets embedded in the binary and served by versioned URL, the
 //! security headers, the language a request gets.
 
@@ -37,6 +38,38 @@ pub fn accept_language(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
+}
+
+/// The value of the request's cookie `name`, if it sent one.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then_some(value.trim())
+        })
+}
+
+/// A request a page's own script or form sent, not another site's: the browser
+/// says the request is same-origin (`Sec-Fetch-Site`), or its `Origin`
+/// names this host. With the SameSite=Strict cookie this keeps other
+/// sites from acting through a signed-in browser.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if let Some(site) = fetch_site {
+        return site == "same-origin";
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    match (host, origin) {
+        (Some(host), Some(origin)) => origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host)),
+        _ => false,
+    }
 }
 
 /// The headers every page and asset carries.
@@ -103,4 +136,31 @@ pub fn serve(
     }
     secure(h);
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn only_the_pages_own_requests_count_as_same_origin() {
+        let mut h = HeaderMap::new();
+        assert!(!same_origin(&h));
+        h.insert(header::HOST, HeaderValue::from_static("cloud.example:8443"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://cloud.example:8443"),
+        );
+        assert!(same_origin(&h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!same_origin(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!same_origin(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_origin(&h));
+    }
 }

@@ -5,9 +5,10 @@
 //! |---|---|
 //! | `mod.rs` | the command tree and dispatch |
 //! | `serve.rs` | `serve` (and `--demo`): run the cloud until a signal |
-//! | `enterprises.rs`, `devices.rs`, `sip_accounts.rs`, `meetings.rs`, `casts.rs` | one command group each: arguments to an admin API call |
+//! | `enterprises.rs`, `devices.rs`, `sip_accounts.rs`, `meetings.rs`, `casts.rs`, `accounts.rs` | one command group each: arguments to an admin API call |
 //! | `tables.rs` | what results look like: tables for people, JSON with `--json` |
 
+mod accounts;
 mod casts;
 mod devices;
 mod enterprises;
@@ -67,6 +68,9 @@ enum Command {
     /// Schedule and manage meetings.
     #[command(subcommand)]
     Meeting(meetings::MeetingCmd),
+    /// Console accounts: the people who sign in to the web console.
+    #[command(subcommand)]
+    Account(accounts::AccountCmd),
     /// Screens cast to rooms now: list, stop.
     #[command(subcommand, name = "casts")]
     Casts(casts::CastsCmd),
@@ -86,6 +90,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::SipAccount(cmd) => sip_accounts::run(out, &client, cmd).await,
         Command::Meeting(cmd) => meetings::run(out, &client, cmd).await,
         Command::Casts(cmd) => casts::run(out, &client, cmd).await,
+        Command::Account(cmd) => accounts::run(out, &client, cmd).await,
     }
 }
 

@@ -162,6 +162,11 @@ async fn demo(cloud: &RunningCloud, data_dir: &Path) -> anyhow::Result<()> {
         "  casting      {}  (in a desktop browser; type the code the room shows)",
         cloud.casting.page()
     );
+    let password = demo_admin(cloud, data_dir).await?;
+    println!(
+        "  console      {}/console  (sign in as {DEMO_ADMIN}, password {password})",
+        cloud.endpoints.api_url.trim_end_matches('/')
+    );
     match issued {
         Some(issued) => println!(
             "  demo device  SN {}  activation code {}  (valid until {})",
@@ -174,6 +179,46 @@ async fn demo(cloud: &RunningCloud, data_dir: &Path) -> anyhow::Result<()> {
         ),
     }
     Ok(())
+}
+
+/// The demo enterprise's console admin.
+const DEMO_ADMIN: &str = "admin";
+
+/// Ensures the demo's console admin exists: its password is generated the
+/// first time and kept (owner-only) beside the database, so every start
+/// prints the same login.
+async fn demo_admin(cloud: &RunningCloud, data_dir: &Path) -> anyhow::Result<String> {
+    let file = data_dir.join("demo-admin-password");
+    if let Ok(password) = std::fs::read_to_string(&file) {
+        let known = cloud.accounts.list(Some(DEMO_ENTERPRISE)).await?;
+        if known.iter().any(|a| a.username == DEMO_ADMIN) {
+            return Ok(password.trim().to_string());
+        }
+    }
+    let password = roomcloud::accounts::generate_password();
+    let _ = cloud.accounts.remove(DEMO_ADMIN).await;
+    cloud
+        .accounts
+        .create(
+            DEMO_ENTERPRISE,
+            DEMO_ADMIN,
+            Some("Demo Admin"),
+            roomcloud::accounts::Role::Admin,
+            &password,
+        )
+        .await?;
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&file)?;
+        out.write_all(password.as_bytes())?;
+    }
+    Ok(password)
 }
 
 async fn shutdown_signal() {

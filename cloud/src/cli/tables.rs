@@ -3,6 +3,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use roomcloud::accounts::AccountView;
 use roomcloud::cast::CastView;
 use roomcloud::devices::{DeviceView, IssuedCode, SipAccountView};
 use roomcloud::meetings::MeetingView;
@@ -48,6 +49,23 @@ pub(super) fn sip_account_table(list: &[SipAccountView]) -> String {
             a.display_name,
             a.device_sn.as_deref().unwrap_or("-"),
             if a.sip_registered { "registered" } else { "-" }
+        ));
+    }
+    out.trim_end().to_string()
+}
+
+pub(super) fn account_table(list: &[AccountView]) -> String {
+    let mut out = format!(
+        "{:<20} {:<24} {:<6} {}\n",
+        "USERNAME", "NAME", "ROLE", "ENTERPRISE"
+    );
+    for a in list {
+        out.push_str(&format!(
+            "{:<20} {:<24} {:<6} {}\n",
+            a.username,
+            a.display_name,
+            a.role.as_str(),
+            a.enterprise_id
         ));
     }
     out.trim_end().to_string()

@@ -352,6 +352,18 @@ impl Focus {
             .unwrap_or_default()
     }
 
+    /// Which meeting each room in one is in, by the room's SN.
+    pub fn rooms_in_meetings(&self) -> std::collections::HashMap<String, String> {
+        lock(&self.conferences)
+            .iter()
+            .flat_map(|(meeting_id, live)| {
+                live.roster
+                    .iter()
+                    .filter_map(|e| Some((e.device_sn.clone()?, meeting_id.clone())))
+            })
+            .collect()
+    }
+
     /// Every change to a running meeting, by its ID (a slow reader that
     /// falls behind hears `Lagged` and reads the meeting afresh).
     pub fn changes(&self) -> tokio::sync::broadcast::Receiver<String> {

@@ -26,6 +26,9 @@ pub struct MeetingView {
     pub subject: String,
     /// Who booked it (empty: nobody named).
     pub organiser: String,
+    /// The console account that booked it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organiser_account_id: Option<i64>,
     pub enterprise: String,
     pub enterprise_id: i64,
     /// The device whose room this is (`room` only).
@@ -65,6 +68,10 @@ pub struct NewMeeting {
     pub subject: String,
     /// Who booked it, as rooms show it (up to 64 characters).
     pub organiser: Option<String>,
+    /// The console account booking it (the console sets it; not in the
+    /// API's JSON).
+    #[serde(skip)]
+    pub organiser_account_id: Option<i64>,
     /// Unix seconds; default now.
     pub start_at: Option<i64>,
     pub duration_mins: Option<i64>,

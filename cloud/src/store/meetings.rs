@@ -11,6 +11,8 @@ pub struct MeetingRow {
     pub owner_sn: Option<String>,
     pub subject: String,
     pub organiser: String,
+    /// The console account that booked it.
+    pub organiser_account_id: Option<i64>,
     pub start_at: Option<i64>,
     pub duration_secs: Option<i64>,
     pub utc_offset_minutes: i64,
@@ -91,6 +93,8 @@ pub struct MeetingKey<'a> {
     pub enterprise_id: i64,
     /// The device whose room this is.
     pub owner_device_id: Option<i64>,
+    /// The console account that booked it.
+    pub organiser_account_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -102,7 +106,8 @@ pub struct MeetingQuery {
 }
 
 const SELECT_MEETING: &str = "SELECT m.id, m.meeting_id, m.kind, m.enterprise_id,
-        e.name AS enterprise, m.owner_device_id, d.sn AS owner_sn, m.subject, m.organiser, m.start_at,
+        e.name AS enterprise, m.owner_device_id, d.sn AS owner_sn, m.subject, m.organiser,
+        m.organiser_account_id, m.start_at,
         m.duration_secs, m.utc_offset_minutes, m.recur_freq, m.recur_weekdays, m.recur_until,
         m.recur_count, m.host_password_hash, m.guest_password_hash, m.join_before_host,
         m.party_limit, m.state, m.created_at, m.updated_at
@@ -125,8 +130,8 @@ impl Store {
                 organiser, start_at, duration_secs, utc_offset_minutes, recur_freq,
                 recur_weekdays, recur_until, recur_count, host_password_hash,
                 guest_password_hash, join_before_host, party_limit, state, created_at,
-                updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)
+                updated_at, organiser_account_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)
              RETURNING id",
         )
         .bind(key.meeting_id)
@@ -148,6 +153,7 @@ impl Store {
         .bind(fields.party_limit)
         .bind(now)
         .bind(now)
+        .bind(key.organiser_account_id)
         .fetch_one(&mut *tx)
         .await
         .map_err(conflict_as("meeting ID"))?;
@@ -290,6 +296,7 @@ impl Store {
                     kind: "room",
                     enterprise_id,
                     owner_device_id: Some(device_id),
+                    organiser_account_id: None,
                 },
                 defaults,
                 &InviteeIds::default(),

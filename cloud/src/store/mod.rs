@@ -3,6 +3,7 @@
 //! queries stick to SQL that PostgreSQL also accepts so a `PgPool` variant can
 //! be added here without touching callers.
 
+mod accounts;
 mod audit;
 mod devices;
 mod enterprises;
@@ -10,6 +11,7 @@ mod meetings;
 mod sip_accounts;
 mod updates;
 
+pub use accounts::{AccountRow, NewAccount};
 pub use audit::HostActionRow;
 pub use devices::{DeviceRow, NewDevice, DEVICE_ALGORITHMS};
 pub use enterprises::Enterprise;

@@ -17,13 +17,11 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
-use chromiumoxide::page::ScreenshotParams;
 use chromiumoxide::Page;
 use common::cast::Room;
+use common::chromium::{self, click, eval, Chromium};
 use common::TestCloud;
-use futures_util::StreamExt;
 use roomterm_proto::{CastEnd, CastRefusal, DeviceMessage, ServerMessage};
 
 /// Before any of the page's scripts: the screen picker's stand-in.
@@ -52,47 +50,12 @@ navigator.mediaDevices.getDisplayMedia = async (constraints) => {
 };
 "#;
 
-struct Chromium {
-    browser: Browser,
-    _profile: tempfile::TempDir,
-}
-
-impl Chromium {
-    async fn launch() -> Self {
-        let profile = tempfile::tempdir().unwrap();
-        let config = BrowserConfig::builder()
-            .chrome_executable("/usr/bin/chromium")
-            .new_headless_mode()
-            .no_sandbox()
-            .user_data_dir(profile.path())
-            .window_size(1280, 900)
-            .build()
-            .unwrap();
-        let (browser, mut handler) = Browser::launch(config).await.expect("chromium starts");
-        tokio::spawn(async move { while handler.next().await.is_some() {} });
-        Chromium {
-            browser,
-            _profile: profile,
-        }
-    }
-}
-
-impl Chromium {
-    /// A tab on `url` whose screen picker is [`PICKER`].
-    async fn open(&self, url: &str) -> Page {
-        let page = self.browser.new_page("about:blank").await.unwrap();
-        page.evaluate_on_new_document(PICKER).await.unwrap();
-        page.goto(url).await.unwrap();
-        page
-    }
-}
-
-async fn eval<T: serde::de::DeserializeOwned>(page: &Page, expression: &str) -> T {
-    page.evaluate(expression)
-        .await
-        .unwrap_or_else(|err| panic!("{expression}: {err}"))
-        .into_value()
-        .unwrap()
+/// A tab on `url` whose screen picker is [`PICKER`].
+async fn open(chromium: &Chromium, url: &str) -> Page {
+    let page = chromium.browser.new_page("about:blank").await.unwrap();
+    page.evaluate_on_new_document(PICKER).await.unwrap();
+    page.goto(url).await.unwrap();
+    page
 }
 
 /// Waits until the page is in `state`; returns its status line.
@@ -123,15 +86,6 @@ async fn visible(page: &Page) -> Vec<String> {
         "['share', 'stop', 'take-over', 'cancel'].filter(id => document.getElementById(id).offsetParent !== null)",
     )
     .await
-}
-
-async fn click(page: &Page, selector: &str) {
-    page.find_element(selector)
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
 }
 
 /// What the room would answer, as far as the browser checks before media:
@@ -173,13 +127,7 @@ async fn answer_next(room: &mut Room) -> (String, bool) {
 }
 
 async fn screenshot(page: &Page, name: &str) {
-    let png = page
-        .screenshot(ScreenshotParams::builder().full_page(true).build())
-        .await
-        .unwrap();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cast-screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    chromium::screenshot(page, "cast-screenshots", name).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -187,7 +135,7 @@ async fn a_browser_casts_is_ended_by_the_room_takes_over_and_stops() {
     let t = TestCloud::start_plain().await;
     let mut room = Room::open(&t, "SN-CB1").await;
     let chromium = Chromium::launch().await;
-    let page = chromium.open(&t.url("/cast?lang=en")).await;
+    let page = open(&chromium, &t.url("/cast?lang=en")).await;
     page.execute(SetDeviceMetricsOverrideParams::new(1280, 800, 1.0, false))
         .await
         .unwrap();
@@ -309,7 +257,7 @@ async fn the_chinese_page_says_why_in_chinese() {
     let t = TestCloud::start_plain().await;
     let mut room = Room::open(&t, "SN-CB2").await;
     let chromium = Chromium::launch().await;
-    let page = chromium.open(&t.url("/cast?lang=zh-CN")).await;
+    let page = open(&chromium, &t.url("/cast?lang=zh-CN")).await;
     state(&page, "idle").await;
     let name: String = eval(&page, "document.getElementById('name').placeholder").await;
     assert_eq!(name, "访客");

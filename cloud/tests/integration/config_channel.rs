@@ -29,7 +29,7 @@ pub(crate) async fn open_channel(t: &TestCloud, token: &str) -> Socket {
     socket
 }
 
-async fn next_message(socket: &mut Socket, within: Duration) -> ServerMessage {
+pub(crate) async fn next_message(socket: &mut Socket, within: Duration) -> ServerMessage {
     loop {
         let frame = tokio::time::timeout(within, socket.next())
             .await

@@ -1,6 +1,7 @@
 //! The conference-control page (会控): `GET /control/{meeting_id}` for an
-//! enterprise admin signed in with the admin token (user accounts come
-//! with the console). The meeting's roster live over a WebSocket
+//! operator signed in here with the admin token, or signed in to the web
+//! console as an admin of the meeting's enterprise or the user who booked
+//! it. The meeting's roster live over a WebSocket
 //! (`/control/{meeting_id}/live`: the live view at once and after every
 //! change), and every host action (`POST /control/{meeting_id}/action`,
 //! the API's JSON) taken as the admin. Server-rendered (`html.rs`), words
@@ -9,7 +10,7 @@
 //!
 //! Security: the session cookie is Secure, HttpOnly, SameSite=Strict and
 //! scoped to `/control`; an action or the live stream must come from the
-//! page's own origin (`session::same_origin`); wrong tokens lock the
+//! page's own origin (`web::same_origin`); wrong tokens lock the
 //! address out as wrong activation codes do; the CSP allows this origin's
 //! files only.
 
@@ -31,11 +32,11 @@ use tokio::sync::broadcast::error::RecvError;
 use super::cast_page::strings::Lang;
 use super::extract::{ApiJson, ApiPath, ApiQuery, ApiWebSocket};
 use super::live::{live_view, refused};
-use super::web::{self, Asset, AssetQuery};
+use super::web::{self, same_origin, Asset, AssetQuery};
 use super::AppState;
 use crate::error::CloudError;
 use crate::focus::control::{Action, Actor};
-use session::{same_origin, set_cookie, SignInError};
+use session::{set_cookie, SignInError};
 
 pub use session::Sessions;
 
@@ -80,7 +81,7 @@ pub async fn page(
 ) -> Result<Response, CloudError> {
     let meeting = meeting_id(&meeting)?;
     let lang = Lang::choose(query.lang.as_deref(), web::accept_language(&headers));
-    let markup = if state.control.signed_in(&headers) {
+    let markup = if may_control(&state, &headers, meeting).await {
         html::control(lang, meeting, &CSS.url(ASSETS), &JS.url(ASSETS))
     } else {
         html::sign_in(lang, meeting, None, &CSS.url(ASSETS))
@@ -172,9 +173,29 @@ pub async fn sign_out(
     Ok(response)
 }
 
+/// Signed in here with the admin token, or to the console as an admin of
+/// the meeting's enterprise or the user who booked it.
+async fn may_control(state: &AppState, headers: &HeaderMap, meeting: &str) -> bool {
+    if state.control.signed_in(headers) {
+        return true;
+    }
+    let Some(id) = web::cookie(headers, super::console::COOKIE) else {
+        return false;
+    };
+    let Some(me) = state.accounts.session(id).await else {
+        return false;
+    };
+    let Ok(booked) = state.meetings.show(meeting).await else {
+        return false;
+    };
+    let me = &me.account;
+    booked.enterprise_id == me.enterprise_id
+        && (me.role == crate::accounts::Role::Admin || booked.organiser_account_id == Some(me.id))
+}
+
 /// Signed in, from the page's own origin.
-fn allowed(state: &AppState, headers: &HeaderMap) -> Result<(), CloudError> {
-    if !state.control.signed_in(headers) {
+async fn allowed(state: &AppState, headers: &HeaderMap, meeting: &str) -> Result<(), CloudError> {
+    if !may_control(state, headers, meeting).await {
         return Err(CloudError::Coded {
             status: 401,
             code: "signed_out",
@@ -199,7 +220,7 @@ pub async fn act(
     ApiJson(action): ApiJson<Action>,
 ) -> Result<Json<Option<super::live::LiveView>>, CloudError> {
     let meeting = meeting_id(&meeting)?;
-    allowed(&state, &headers)?;
+    allowed(&state, &headers, meeting).await?;
     state
         .focus
         .act(meeting, Actor::Admin, &action)
@@ -217,7 +238,7 @@ pub async fn live(
     ApiWebSocket(ws): ApiWebSocket,
 ) -> Result<Response, CloudError> {
     let meeting = meeting_id(&meeting)?.to_string();
-    allowed(&state, &headers)?;
+    allowed(&state, &headers, &meeting).await?;
     Ok(ws
         .max_message_size(4 * 1024)
         .on_upgrade(move |socket| follow(state, meeting, socket)))

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 
 use crate::clock::SharedClock;
 use crate::devices::lockout::Lockout;
@@ -112,15 +112,7 @@ impl Sessions {
 
 /// The session cookie's value in the request, if any.
 fn cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == COOKIE).then_some(value.trim())
-        })
+    crate::api::web::cookie(headers, COOKIE)
 }
 
 /// The `Set-Cookie` value that starts (`Some(id)`) or ends a session.
@@ -133,30 +125,11 @@ pub fn set_cookie(id: Option<&str>) -> String {
     }
 }
 
-/// A request the page's own script sent, not another site's: the browser
-/// says the request is same-origin (`Sec-Fetch-Site`), or its `Origin`
-/// names this host. With the SameSite=Strict cookie this keeps other
-/// sites from acting through a signed-in browser.
-pub fn same_origin(headers: &HeaderMap) -> bool {
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    if let Some(site) = fetch_site {
-        return site == "same-origin";
-    }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    match (host, origin) {
-        (Some(host), Some(origin)) => origin
-            .split_once("://")
-            .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host)),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use axum::http::HeaderValue;
+    use axum::http::{header, HeaderValue};
 
     fn with_cookie(value: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -201,26 +174,5 @@ mod tests {
         ));
         let other: IpAddr = "192.0.2.10".parse().unwrap();
         assert!(sessions.sign_in("rta_secret", &hash, other).is_ok());
-    }
-
-    #[test]
-    fn only_the_pages_own_requests_count_as_same_origin() {
-        let mut h = HeaderMap::new();
-        assert!(!same_origin(&h));
-        h.insert(header::HOST, HeaderValue::from_static("cloud.example:8443"));
-        h.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("https://cloud.example:8443"),
-        );
-        assert!(same_origin(&h));
-        h.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("https://evil.example"),
-        );
-        assert!(!same_origin(&h));
-        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
-        assert!(!same_origin(&h));
-        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
-        assert!(same_origin(&h));
     }
 }

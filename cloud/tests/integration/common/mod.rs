@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cast;
+pub mod chromium;
 pub mod meetings;
 pub mod ua;
 
