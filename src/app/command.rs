@@ -55,6 +55,12 @@ pub enum Command {
         action: serde_json::Value,
         reply: oneshot::Sender<Result<super::HostOutcome, super::HostActionError>>,
     },
+    /// Ends the cast showing (as the room's Stop does).
+    StopCast,
+    /// Standby on (if the room may sleep now) or off.
+    Standby(bool),
+    /// Idle minutes before standby (0: never; saved in the settings).
+    SetStandbyMinutes(u32),
     /// Answered once everything queued before it is handled.
     Barrier(oneshot::Sender<()>),
     /// Unregister and stop, answered when done.

@@ -204,6 +204,26 @@ impl Terminal {
     }
 
     /// Turns auto-answer on or off (saved; shown in the UI's settings).
+    /// Ends the cast showing in the room, if any (the caster is told the
+    /// room stopped it).
+    pub async fn stop_cast(&self) {
+        let _ = self.commands.send(Command::StopCast).await;
+    }
+
+    /// Standby on (when the room may sleep: not in a call or cast) or off;
+    /// shows in `status.standby`.
+    pub async fn set_standby(&self, on: bool) {
+        let _ = self.commands.send(Command::Standby(on)).await;
+    }
+
+    /// Idle minutes before standby (0: never), saved in the settings.
+    pub async fn set_standby_minutes(&self, minutes: u32) {
+        let _ = self
+            .commands
+            .send(Command::SetStandbyMinutes(minutes))
+            .await;
+    }
+
     pub async fn set_auto_answer(&self, enabled: bool) {
         let _ = self.commands.send(Command::SetAutoAnswer(enabled)).await;
     }

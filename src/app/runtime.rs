@@ -34,7 +34,12 @@ pub struct Runtime {
     network: Network,
     casting: Casting,
     cast_events: mpsc::Receiver<CastEvent>,
+    /// The last touch, key or text (standby counts from it).
+    last_input: tokio::time::Instant,
 }
+
+/// How often the idle time is checked against the standby setting.
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Receivers that never yield: the session's events before it starts.
 fn no_events() -> SessionEvents {
@@ -88,6 +93,7 @@ impl Runtime {
             network,
             casting,
             cast_events,
+            last_input: tokio::time::Instant::now(),
         }
     }
 
@@ -101,8 +107,12 @@ impl Runtime {
         }
         // A cast showing follows the room into and out of meetings.
         let mut status = self.published.status.subscribe();
+        let mut screen = self.published.ui.subscribe();
+        let mut idle = tokio::time::interval(IDLE_CHECK);
         loop {
             tokio::select! {
+                _ = idle.tick() => self.idle_check(),
+                Ok(()) = screen.changed() => self.mirror_standby(),
                 command = commands.recv() => match command {
                     Some(Command::Shutdown(done)) => {
                         self.stop_session().await;
@@ -135,6 +145,40 @@ impl Runtime {
         self.stop_session().await;
     }
 
+    /// Notes an input; whether it only woke the screen.
+    fn woken(&mut self) -> bool {
+        self.last_input = tokio::time::Instant::now();
+        let woken = self.published.ui_with(UiState::wake);
+        self.mirror_standby();
+        woken
+    }
+
+    /// Idle past the settings' standby time: the screen goes dark (if the
+    /// room may sleep now; else the time counts again).
+    fn idle_check(&mut self) {
+        let Some(after) = self.options.data.load_settings().standby_after() else {
+            return;
+        };
+        if self.last_input.elapsed() >= after && !self.published.ui.borrow().standby {
+            self.last_input = tokio::time::Instant::now();
+            if self.published.ui_with(UiState::enter_standby) {
+                tracing::info!("idle: standby");
+            }
+            self.mirror_standby();
+        }
+    }
+
+    /// The status says what the screen shows (the line protocol's and the
+    /// control API's `standby`).
+    fn mirror_standby(&self) {
+        let standby = self.published.ui.borrow().standby;
+        self.published.status.send_if_modified(|status| {
+            let changed = status.standby != standby;
+            status.standby = standby;
+            changed
+        });
+    }
+
     async fn command(&mut self, command: Command) {
         match command {
             Command::Activate {
@@ -148,6 +192,9 @@ impl Runtime {
             Command::FactoryReset { reply } => {
                 let _ = reply.send(self.factory_reset().await);
             }
+            // The first input in standby only wakes the screen.
+            Command::Key(_) | Command::Tap(_) | Command::Text(_) | Command::PickContact(_)
+                if self.woken() => {}
             Command::Key(key) => {
                 let effect = self.published.ui_with(|ui| ui.key(key));
                 self.effect(effect).await;
@@ -164,6 +211,25 @@ impl Runtime {
             }
             Command::Text(text) => self.published.ui(|ui| ui.type_text(&text)),
             Command::PickContact(index) => self.published.ui(|ui| ui.pick(index)),
+            Command::StopCast => self.effect(Some(Effect::StopCast)).await,
+            Command::Standby(on) => {
+                self.last_input = tokio::time::Instant::now();
+                self.published.ui(|ui| {
+                    if on {
+                        ui.enter_standby();
+                    } else {
+                        ui.wake();
+                    }
+                });
+                self.mirror_standby();
+            }
+            Command::SetStandbyMinutes(minutes) => {
+                let mut settings = self.options.data.load_settings();
+                settings.standby_minutes = Some(minutes);
+                if let Err(err) = self.options.data.save_settings(&settings) {
+                    tracing::error!(%err, "cannot save settings");
+                }
+            }
             Command::Join { user, peer, reply } => {
                 self.calls.show_peer(&peer);
                 let meeting = matches!(peer, CallPeer::Meeting(_));
@@ -217,6 +283,7 @@ impl Runtime {
             Some(Effect::SaveSettings(mut settings)) => {
                 let before = self.options.data.load_settings();
                 settings.speaker_volume = before.speaker_volume;
+                settings.standby_minutes = before.standby_minutes;
                 if let Err(err) = self.options.data.save_settings(&settings) {
                     tracing::error!(%err, "cannot save settings");
                 }

@@ -48,6 +48,12 @@ pub enum Command {
     Key {
         key: Key,
     },
+    /// `xCommand Standby Activate|Deactivate`: the screen dark, or awake.
+    Standby {
+        on: bool,
+    },
+    /// `xCommand Presentation Stop`: the cast showing ends.
+    PresentationStop,
     /// `xStatus`: the whole status, as `*s` lines.
     Status,
     /// `xFeedback Register` / `Deregister`: events (`*e`) on or off.
@@ -148,6 +154,15 @@ fn command(rest: &[&str]) -> Result<Command, ParseError> {
             }
             Command::Layout { name }
         }
+        "standby" => match first(args).as_deref() {
+            Some("activate") => Command::Standby { on: true },
+            Some("deactivate") => Command::Standby { on: false },
+            _ => return Err(ParseError::Missing("Activate|Deactivate")),
+        },
+        "presentation" => match first(args).as_deref() {
+            Some("stop") => Command::PresentationStop,
+            _ => return Err(ParseError::Missing("Stop")),
+        },
         "key" => Command::Key {
             key: serde_json::from_value(serde_json::Value::String(
                 need("Name")?.to_ascii_lowercase(),
@@ -245,6 +260,22 @@ mod tests {
             })
         );
         assert_eq!(parse("  xCommand HangUp  "), Ok(Command::HangUp));
+        assert_eq!(
+            parse("xCommand Standby Activate"),
+            Ok(Command::Standby { on: true })
+        );
+        assert_eq!(
+            parse("xcommand standby deactivate"),
+            Ok(Command::Standby { on: false })
+        );
+        assert_eq!(
+            parse("xCommand Presentation Stop"),
+            Ok(Command::PresentationStop)
+        );
+        assert_eq!(
+            parse("xCommand Standby"),
+            Err(ParseError::Missing("Activate|Deactivate"))
+        );
         assert_eq!(
             parse("xCommand Mute State: On"),
             Ok(Command::Mute { on: true })

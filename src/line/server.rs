@@ -82,6 +82,10 @@ fn snapshot(view: &StatusView) -> Vec<(&'static str, String)> {
         ("Sip Registration", view.sip.state.to_string()),
         ("Provisioning", view.provisioning.state.to_string()),
         ("Casting", view.cast.state.to_string()),
+        (
+            "Standby State",
+            if view.standby { "Standby" } else { "Off" }.to_string(),
+        ),
         ("Room Name", view.room_name.clone().unwrap_or_default()),
         ("Room Number", view.number.clone().unwrap_or_default()),
     ]
@@ -286,6 +290,20 @@ async fn carry_out(terminal: &Terminal, command: Command) -> (&'static str, Resu
         Command::Key { key } => {
             terminal.key(key).await;
             ("Key", Ok(()))
+        }
+        Command::Standby { on } => {
+            terminal.set_standby(on).await;
+            terminal.barrier().await;
+            let asleep = terminal.status.borrow().standby;
+            let outcome = match (on, asleep) {
+                (true, false) => Err("the room is in a call or showing a cast".into()),
+                _ => Ok(()),
+            };
+            ("Standby", outcome)
+        }
+        Command::PresentationStop => {
+            terminal.stop_cast().await;
+            ("Presentation", Ok(()))
         }
         Command::Login { .. } | Command::Status | Command::Feedback { .. } | Command::Bye => {
             ("Command", Err("not a command here".into()))

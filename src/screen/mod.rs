@@ -78,6 +78,7 @@ pub fn apply(window: &AppWindow, ui: &UiState, status: &TerminalStatus, clock: &
         .into(),
     );
     state.set_editing(ui.editing.map(field_id).unwrap_or_default().into());
+    state.set_standby(ui.standby);
     state.set_keyboard_rows(keyboard_rows(ui));
     status::apply_device(&window.global::<DeviceStatus>(), &view, clock);
     let ended_by = status::ended_by(status);

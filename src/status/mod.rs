@@ -57,6 +57,8 @@ pub struct TerminalStatus {
     pub camera_off: bool,
     /// The speaker's level, 0–100 (kept across calls and restarts).
     pub speaker_volume: u8,
+    /// The screen is in standby (dark until a touch, a key or a call).
+    pub standby: bool,
     /// The network quality of the call in progress.
     pub call_quality: Option<crate::media::QualityReport>,
     /// The meeting's roster (who, how many, the layout this room watches)
@@ -120,6 +122,7 @@ impl TerminalStatus {
             mic_muted: false,
             camera_off: false,
             speaker_volume: crate::store::DEFAULT_VOLUME,
+            standby: false,
             call_quality: None,
             call_roster: None,
             call_devices: Default::default(),

@@ -28,6 +28,8 @@ pub struct StatusView {
     pub call: CallView,
     /// The speaker's level, 0–100.
     pub speaker_volume: u8,
+    /// The screen is in standby.
+    pub standby: bool,
     /// A software update under way; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update: Option<UpdateView>,
@@ -293,6 +295,7 @@ impl StatusView {
             ping,
             call: call_view(s),
             speaker_volume: s.speaker_volume,
+            standby: s.standby,
             cast: cast_view(s),
             update: s.update.as_ref().map(|u| UpdateView {
                 version: u.version.clone(),

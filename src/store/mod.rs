@@ -56,12 +56,23 @@ pub struct Settings {
     pub speaker_volume: Option<u8>,
     /// Who may replace a cast that is showing.
     pub cast_take_over: roomterm_proto::TakeOver,
+    /// Idle minutes before the screen goes to standby (`None`:
+    /// [`DEFAULT_STANDBY_MINUTES`]; 0: never).
+    pub standby_minutes: Option<u32>,
 }
 
 /// The speaker's level out of the box, in percent.
 pub const DEFAULT_VOLUME: u8 = 80;
+/// Idle minutes before standby out of the box.
+pub const DEFAULT_STANDBY_MINUTES: u32 = 30;
 
 impl Settings {
+    /// The idle time before standby; `None`: never.
+    pub fn standby_after(&self) -> Option<std::time::Duration> {
+        let minutes = self.standby_minutes.unwrap_or(DEFAULT_STANDBY_MINUTES);
+        (minutes > 0).then(|| std::time::Duration::from_secs(u64::from(minutes) * 60))
+    }
+
     pub fn volume(&self) -> u8 {
         self.speaker_volume.unwrap_or(DEFAULT_VOLUME).min(100)
     }

@@ -31,6 +31,7 @@ mod keyboard;
 mod pages;
 mod participants;
 mod settings;
+mod standby;
 mod wizard;
 
 pub use join::JoinField;
@@ -149,6 +150,8 @@ pub struct UiState {
     pub cast_take_over: roomterm_proto::TakeOver,
     /// The page a cast replaced: where the room returns when it ends.
     pub cast_return: Page,
+    /// The screen is dark (standby, `standby.rs`).
+    pub standby: bool,
     /// The meeting as the roster last said: who is in it, the one picked
     /// on the Participants page, this room's rights and the host's
     /// settings (`participants.rs`).
@@ -210,6 +213,7 @@ impl UiState {
             cast_take_over: settings.cast_take_over,
             cast_return: Page::Home,
             meeting: MeetingPanel::default(),
+            standby: false,
             network: settings.network.clone(),
             focus_under_keyboard: (0, 0),
         }
@@ -254,6 +258,13 @@ impl UiState {
     }
 
     fn go(&mut self, page: Page) {
+        // A call or a cast reaching the screen wakes it.
+        if matches!(
+            page,
+            Page::Incoming | Page::InCall | Page::Casting | Page::CastRequest
+        ) {
+            self.standby = false;
+        }
         self.page = page;
         self.call_refused = false;
         self.focus = (0, 0);
@@ -268,8 +279,9 @@ impl UiState {
             network: self.network.clone(),
             auto_answer: self.auto_answer,
             cast_take_over: self.cast_take_over,
-            // Not the screen's to set: the runtime keeps the saved level.
+            // Not the screen's to set: the runtime keeps the saved values.
             speaker_volume: None,
+            standby_minutes: None,
         }
     }
 

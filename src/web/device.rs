@@ -85,6 +85,55 @@ pub async fn auto_answer(
     Json(ui_view(&state.terminal)).into_response()
 }
 
+#[derive(Deserialize)]
+pub struct StandbyBody {
+    active: bool,
+}
+
+/// Standby on or off; the status after (`standby` stays off while a call
+/// or a cast keeps the room awake).
+pub async fn standby(
+    _: Authorized,
+    State(state): State<ApiState>,
+    standby: Body<StandbyBody>,
+) -> Response {
+    let standby = match body(standby) {
+        Ok(s) => s,
+        Err(response) => return *response,
+    };
+    state.terminal.set_standby(standby.active).await;
+    settle(&state.terminal).await;
+    Json(StatusView::from(&*state.terminal.status.borrow())).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandbyMinutesBody {
+    minutes: u32,
+}
+
+/// Idle minutes before standby (0: never; at most a day).
+pub async fn standby_minutes(
+    _: Authorized,
+    State(state): State<ApiState>,
+    minutes: Body<StandbyMinutesBody>,
+) -> Response {
+    let minutes = match body(minutes) {
+        Ok(m) => m.minutes,
+        Err(response) => return *response,
+    };
+    if minutes > 24 * 60 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_minutes",
+            "standby minutes must be 0 (never) to 1440",
+        );
+    }
+    state.terminal.set_standby_minutes(minutes).await;
+    settle(&state.terminal).await;
+    Json(json!({ "minutes": minutes })).into_response()
+}
+
 /// Sends the status and the screen now, then each again on every change.
 pub async fn events(
     _: Authorized,

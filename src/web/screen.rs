@@ -64,6 +64,8 @@ pub fn ui_view(terminal: &Terminal) -> serde_json::Value {
         "caller": {"name": ui.caller_name, "number": ui.caller_number,
                    "meeting": ui.caller_meeting},
         "auto_answer": ui.auto_answer,
+        // Dark until a touch, a key or a call.
+        "standby": ui.standby,
         // The Participants page and the Host menu.
         "meeting": ui.meeting,
         "call": status.call,

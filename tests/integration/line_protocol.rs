@@ -152,14 +152,23 @@ async fn a_controller_answers_mutes_and_hangs_up_a_call_over_the_line_protocol()
     );
     ok(&line.send("xFeedback Register").await, "Feedback");
 
+    // Standby from the controller: the screen is dark until a call rings.
+    ok(&line.send("xCommand Standby Activate").await, "Standby");
+    line.event("*e Standby State: Standby").await;
+    assert_eq!(yellow.remote.get("/ui").await["standby"], true);
+
     // Magenta calls in: the controller hears of it, with the caller.
     magenta
         .remote
         .post("/dial", json!({ "number": yellow.number }))
         .await;
     line.event("*e Call State: incoming").await;
+    line.event("*e Standby State: Off").await;
     ok(&line.send("xCommand Answer").await, "Answer");
     line.event("*e Call State: in_call").await;
+    // A room in a call does not go to standby.
+    let reply = line.send("xCommand Standby Activate").await;
+    assert!(reply[0].contains("status=Error"), "{reply:?}");
     magenta.remote.call_state("in_call").await;
     let tones = [yellow.tone];
     let heard = common::levels_once(
