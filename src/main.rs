@@ -39,7 +39,8 @@ struct Cli {
     #[arg(long, default_value = "127.0.0.1:7070")]
     control: std::net::SocketAddr,
     /// Room-controller line protocol address (TCP, xAPI-style lines; the
-    /// control token signs in). Off unless given.
+    /// control token signs in). Given, it pins the address; else the
+    /// settings say (off out of the box).
     #[arg(long, value_name = "ADDR")]
     line_listen: Option<std::net::SocketAddr>,
     /// Render pages to PNG files in this folder, then exit: the docs' set,
@@ -325,6 +326,8 @@ async fn start(
     let token = roomterm::web::load_or_create_token(&cli.data)?;
     let api =
         roomterm::web::ControlApi::start(cli.control, terminal.clone(), token.clone()).await?;
+    // Pinned on the command line, or as the settings say (off out of the
+    // box; the control API turns it on and off).
     let line = match cli.line_listen {
         Some(listen) => {
             let line =
@@ -332,7 +335,10 @@ async fn start(
             println!("room-controller line protocol on {}", line.addr);
             Some(line)
         }
-        None => None,
+        None => {
+            roomterm::line::follow_settings(terminal.clone(), token.clone());
+            None
+        }
     };
     // A room controller wired to the board's serial port, if it has one.
     let serial = match &board.control.serial {

@@ -59,6 +59,8 @@ pub enum Command {
     StopCast,
     /// Standby on (if the room may sleep now) or off.
     Standby(bool),
+    /// Where the line protocol listens (`None`: off), saved.
+    SetLineProtocol(Option<std::net::SocketAddr>),
     /// Idle minutes before standby (0: never; saved in the settings).
     SetStandbyMinutes(u32),
     /// Answered once everything queued before it is handled.

@@ -87,6 +87,7 @@ impl Terminal {
     pub fn start(options: TerminalOptions) -> Self {
         let mut first = TerminalStatus::new(&options.sn);
         first.speaker_volume = options.data.load_settings().volume();
+        first.line_protocol = options.data.load_settings().line_protocol;
         let (status_tx, status) = watch::channel(first);
         let activated = options.data.load_credentials().is_some();
         let (ui_tx, ui) = watch::channel(UiState::new(&options.data.load_settings(), activated));
@@ -214,6 +215,12 @@ impl Terminal {
     /// shows in `status.standby`.
     pub async fn set_standby(&self, on: bool) {
         let _ = self.commands.send(Command::Standby(on)).await;
+    }
+
+    /// Where the room-controller line protocol listens (`None`: off),
+    /// saved in the settings; `line::LineSwitch` follows it.
+    pub async fn set_line_protocol(&self, listen: Option<std::net::SocketAddr>) {
+        let _ = self.commands.send(Command::SetLineProtocol(listen)).await;
     }
 
     /// Idle minutes before standby (0: never), saved in the settings.

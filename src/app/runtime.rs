@@ -223,6 +223,14 @@ impl Runtime {
                 });
                 self.mirror_standby();
             }
+            Command::SetLineProtocol(listen) => {
+                let mut settings = self.options.data.load_settings();
+                settings.line_protocol = listen;
+                if let Err(err) = self.options.data.save_settings(&settings) {
+                    tracing::error!(%err, "cannot save settings");
+                }
+                self.published.status(|s| s.line_protocol = listen);
+            }
             Command::SetStandbyMinutes(minutes) => {
                 let mut settings = self.options.data.load_settings();
                 settings.standby_minutes = Some(minutes);
@@ -284,6 +292,7 @@ impl Runtime {
                 let before = self.options.data.load_settings();
                 settings.speaker_volume = before.speaker_volume;
                 settings.standby_minutes = before.standby_minutes;
+                settings.line_protocol = before.line_protocol;
                 if let Err(err) = self.options.data.save_settings(&settings) {
                     tracing::error!(%err, "cannot save settings");
                 }

@@ -59,6 +59,8 @@ pub struct TerminalStatus {
     pub speaker_volume: u8,
     /// The screen is in standby (dark until a touch, a key or a call).
     pub standby: bool,
+    /// Where the settings want the line protocol to listen (`None`: off).
+    pub line_protocol: Option<std::net::SocketAddr>,
     /// The network quality of the call in progress.
     pub call_quality: Option<crate::media::QualityReport>,
     /// The meeting's roster (who, how many, the layout this room watches)
@@ -123,6 +125,7 @@ impl TerminalStatus {
             camera_off: false,
             speaker_volume: crate::store::DEFAULT_VOLUME,
             standby: false,
+            line_protocol: None,
             call_quality: None,
             call_roster: None,
             call_devices: Default::default(),

@@ -59,6 +59,9 @@ pub struct Settings {
     /// Idle minutes before the screen goes to standby (`None`:
     /// [`DEFAULT_STANDBY_MINUTES`]; 0: never).
     pub standby_minutes: Option<u32>,
+    /// Where the room-controller line protocol listens on the network
+    /// (`None`: off, as out of the box).
+    pub line_protocol: Option<std::net::SocketAddr>,
 }
 
 /// The speaker's level out of the box, in percent.

@@ -282,6 +282,7 @@ impl UiState {
             // Not the screen's to set: the runtime keeps the saved values.
             speaker_volume: None,
             standby_minutes: None,
+            line_protocol: None,
         }
     }
 

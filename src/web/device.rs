@@ -134,6 +134,44 @@ pub async fn standby_minutes(
     Json(json!({ "minutes": minutes })).into_response()
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineProtocolBody {
+    /// `"0.0.0.0:4998"`, or `null` for off.
+    listen: Option<String>,
+}
+
+/// Where the room-controller line protocol listens (`null`: off); saved,
+/// applied at once.
+pub async fn line_protocol(
+    _: Authorized,
+    State(state): State<ApiState>,
+    line: Body<LineProtocolBody>,
+) -> Response {
+    let line = match body(line) {
+        Ok(l) => l,
+        Err(response) => return *response,
+    };
+    let listen = match line
+        .listen
+        .as_deref()
+        .map(str::parse::<std::net::SocketAddr>)
+    {
+        None => None,
+        Some(Ok(addr)) if addr.port() != 0 => Some(addr),
+        Some(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "bad_listen",
+                "listen must be an address with a port, e.g. 0.0.0.0:4998, or null",
+            )
+        }
+    };
+    state.terminal.set_line_protocol(listen).await;
+    settle(&state.terminal).await;
+    Json(json!({ "listen": listen })).into_response()
+}
+
 /// Sends the status and the screen now, then each again on every change.
 pub async fn events(
     _: Authorized,

@@ -32,7 +32,9 @@ use calls::{
     answer, camera, decline, dial, hang_up, host_action, join, layout, mute, snapshot, volume,
 };
 use common::error;
-use device::{activate, auto_answer, events, factory_reset, standby, standby_minutes, status};
+use device::{
+    activate, auto_answer, events, factory_reset, line_protocol, standby, standby_minutes, status,
+};
 use screen::{keys, tap, text, ui_state};
 
 #[derive(Clone)]
@@ -114,6 +116,7 @@ impl ControlApi {
             .route("/api/v1/settings/auto-answer", post(auto_answer))
             .route("/api/v1/standby", post(standby))
             .route("/api/v1/settings/standby", post(standby_minutes))
+            .route("/api/v1/settings/line-protocol", post(line_protocol))
             .route("/api/v1/call/snapshot", get(snapshot))
             .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
             .with_state(ApiState {

@@ -320,3 +320,66 @@ async fn a_controller_on_the_serial_port_signs_in_and_sets_the_volume() {
     assert_eq!(room.remote.get("/status").await["speaker_volume"], 25);
     cloud.shutdown().await;
 }
+
+/// A port nobody listens on now.
+fn free_tcp_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_line_protocol_is_off_until_the_settings_turn_it_on() {
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cloud, admin) = common::start_meeting_cloud(cloud_dir.path()).await;
+    let room = Room::start(dir.path(), &cloud, &admin, "SN-L4", [0, 255, 255], 550.0).await;
+    roomterm::line::follow_settings(room.remote.terminal.clone(), TOKEN.into());
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_tcp_port()).parse().unwrap();
+    // Out of the box nothing listens.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(TcpStream::connect(addr).await.is_err(), "listening unasked");
+
+    let (status, body) = room
+        .remote
+        .try_post("/settings/line-protocol", json!({ "listen": "nowhere" }))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    room.remote
+        .post(
+            "/settings/line-protocol",
+            json!({ "listen": addr.to_string() }),
+        )
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut line = loop {
+        if let Ok(stream) = TcpStream::connect(addr).await {
+            drop(stream);
+            break Controller::connect(addr).await;
+        }
+        assert!(Instant::now() < deadline, "never listened on {addr}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    ok(&line.send(&format!("xLogin Token: {TOKEN}")).await, "Login");
+    let status = line.send("xStatus").await;
+    assert!(
+        status.contains(&"*s Standby State: Off".to_string()),
+        "{status:?}"
+    );
+    // Saved: a restart listens there again.
+    let saved = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    assert!(saved.contains(&addr.to_string()), "{saved}");
+
+    // Off again: no new connection is taken.
+    room.remote
+        .post("/settings/line-protocol", json!({ "listen": null }))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while TcpStream::connect(addr).await.is_ok() {
+        assert!(Instant::now() < deadline, "still listening");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    cloud.shutdown().await;
+}

@@ -48,6 +48,22 @@ fn check_version(version: &str) -> CloudResult<&str> {
 }
 
 impl Devices {
+    /// The bundles in the updates folder that may be offered, by name.
+    pub fn bundles(&self) -> Vec<String> {
+        let Some(dir) = &self.updates_dir else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .filter(|name| self.bundle_path(name).is_ok())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// The bundle file `name` in the updates folder; only plain file names
     /// ending in `.raucb` (no paths).
     pub fn bundle_path(&self, name: &str) -> CloudResult<PathBuf> {

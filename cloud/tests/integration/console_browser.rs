@@ -2,7 +2,8 @@
 //! enterprise admin made over the admin API signs in (a wrong password
 //! first), adds a room and reads its activation code off the page — the
 //! code activates the room, and the page shows it online once its channel
-//! opens —, renames it (the room's channel hears the new name), schedules
+//! opens —, renames it and offers it an update (its channel hears both),
+//! schedules
 //! a meeting inviting it in the browser's own time zone, and cancels it.
 //! Without a browser: three wrong passwords lock an account, a user sees
 //! only meetings, and forms from elsewhere or without the session's token
@@ -155,6 +156,32 @@ async fn an_admin_adds_a_room_sees_it_come_online_and_schedules_a_meeting_for_it
             }
         }
         assert!(std::time::Instant::now() < deadline, "no new name pushed");
+    }
+
+    // An update offered from the same box: the room hears of it.
+    let updates = t.data_dir().join("updates");
+    std::fs::create_dir_all(&updates).unwrap();
+    std::fs::write(updates.join("roomterm-2.0.raucb"), b"a bundle").unwrap();
+    page.goto(t.url("/console/rooms")).await.unwrap();
+    let _: Value = eval(
+        &page,
+        &format!("document.querySelector('{row} details').open = true"),
+    )
+    .await;
+    fill(&page, &format!("{row} input[name=version]"), "2.0").await;
+    click(&page, &format!("{row} form[action$=update] button")).await;
+    wait_for(&page, "location.search === '?done=offered'").await;
+    assert_eq!(t.device("SN-CON1").await.update.unwrap().version, "2.0");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if let ServerMessage::Config { config } =
+            next_message(&mut room, Duration::from_secs(5)).await
+        {
+            if config.update.as_ref().is_some_and(|u| u.version == "2.0") {
+                break;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "no offer pushed");
     }
 
     // A meeting two hours from now on the browser's (Shanghai's) clock,

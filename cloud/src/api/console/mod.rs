@@ -78,6 +78,8 @@ pub fn routes() -> Router<AppState> {
         .route("/rooms/{sn}/rename", post(rooms::rename))
         .route("/rooms/{sn}/reset-code", post(rooms::reset_code))
         .route("/rooms/{sn}/remove", post(rooms::remove))
+        .route("/rooms/{sn}/update", post(rooms::offer_update))
+        .route("/rooms/{sn}/update/withdraw", post(rooms::withdraw_update))
         .route("/meetings", get(meetings::page).post(meetings::schedule))
         .route("/meetings/{id}/cancel", post(meetings::cancel))
         .route("/sip-accounts", get(sip::page).post(sip::add))

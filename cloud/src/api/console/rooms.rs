@@ -1,6 +1,7 @@
 //! The rooms page (admins): the enterprise's rooms with their live state,
 //! adding one by SN (its activation code shown once, also as a QR code),
-//! a new code, renaming, removing. `GET /console/rooms/live` gives the
+//! a new code, renaming, removing, offering a software update (a bundle
+//! of the updates folder) or withdrawing it. `GET /console/rooms/live` gives the
 //! live columns as JSON for `console.js` to refresh in place.
 
 use std::collections::HashMap;
@@ -62,6 +63,8 @@ fn done_notice(lang: Lang, done: Option<&str>) -> Option<Notice> {
     let key = match done? {
         "renamed" => "room_renamed",
         "removed" => "room_removed",
+        "offered" => "update_offered",
+        "withdrawn" => "update_withdrawn",
         _ => return None,
     };
     Some(Notice::ok(text(lang, key)))
@@ -88,9 +91,10 @@ async fn render(
 ) -> Result<Response, CloudError> {
     let rooms = rooms(state, console).await?;
     let now = state.devices.now_secs();
+    let bundles = state.devices.bundles();
     Ok(console.page(
         status,
-        html::rooms::page(console, &rooms, now, notice, issued.as_ref()),
+        html::rooms::page(console, &rooms, &bundles, now, notice, issued.as_ref()),
     ))
 }
 
@@ -231,4 +235,46 @@ pub async fn remove(
     own_room(&state, &console, &sn).await?;
     state.devices.remove_device(&sn).await?;
     Ok(see_other("/console/rooms?done=removed"))
+}
+
+#[derive(Deserialize)]
+pub struct UpdateForm {
+    csrf: String,
+    bundle: String,
+    version: String,
+}
+
+/// Offers a bundle of the updates folder to the room (it installs it when
+/// no call is on, as from the CLI).
+pub async fn offer_update(
+    State(state): State<AppState>,
+    console: Console,
+    ApiPath(sn): ApiPath,
+    posted: Result<Form<UpdateForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, CloudError> {
+    let posted = form(posted)?;
+    console.check_form(&posted.csrf)?;
+    console.require_admin()?;
+    own_room(&state, &console, &sn).await?;
+    match state
+        .devices
+        .offer_update(&sn, &posted.version, &posted.bundle)
+        .await
+    {
+        Ok(_) => Ok(see_other("/console/rooms?done=offered")),
+        Err(err) => refused(&state, &console, err).await,
+    }
+}
+
+pub async fn withdraw_update(
+    State(state): State<AppState>,
+    console: Console,
+    ApiPath(sn): ApiPath,
+    posted: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, CloudError> {
+    console.check_form(&form(posted)?.csrf)?;
+    console.require_admin()?;
+    own_room(&state, &console, &sn).await?;
+    state.devices.cancel_update(&sn).await?;
+    Ok(see_other("/console/rooms?done=withdrawn"))
 }

@@ -169,6 +169,19 @@ const EN: &[(&str, &str)] = &[
     ),
     ("no_sip", "No SIP accounts yet."),
     ("digest", "Digest"),
+    (
+        "update_offered",
+        "Update offered: the room installs it when no call is on.",
+    ),
+    ("update_withdrawn", "Update offer withdrawn."),
+    ("withdraw_update", "Withdraw the update"),
+    (
+        "no_bundles",
+        "No update bundles: put .raucb files in the cloud's updates folder.",
+    ),
+    ("bundle", "Bundle"),
+    ("bundle_version", "Its version"),
+    ("offer_update", "Offer update"),
 ];
 
 const ZH_CN: &[(&str, &str)] = &[
@@ -303,6 +316,16 @@ const ZH_CN: &[(&str, &str)] = &[
     ),
     ("no_sip", "还没有 SIP 账号。"),
     ("digest", "摘要算法"),
+    ("update_offered", "已推送升级：终端会在没有通话时安装。"),
+    ("update_withdrawn", "已撤回升级。"),
+    ("withdraw_update", "撤回升级"),
+    (
+        "no_bundles",
+        "没有升级包：请把 .raucb 文件放进云端的 updates 目录。",
+    ),
+    ("bundle", "升级包"),
+    ("bundle_version", "版本号"),
+    ("offer_update", "推送升级"),
 ];
 
 #[cfg(test)]

@@ -175,7 +175,7 @@ fn issued_panel(lang: Lang, issued: &Issued) -> Markup {
     }
 }
 
-fn room_actions(console: &Console, room: &RoomRow) -> Markup {
+fn room_actions(console: &Console, room: &RoomRow, bundles: &[String]) -> Markup {
     let t = |key| text(console.lang, key);
     let sn = &room.device.sn;
     html! {
@@ -190,6 +190,23 @@ fn room_actions(console: &Console, room: &RoomRow) -> Markup {
                 (csrf(console))
                 button.secondary type="submit" { (t("new_code")) }
             }
+            @if room.device.update.is_some() {
+                form.inline method="post" action=(format!("/console/rooms/{sn}/update/withdraw")) {
+                    (csrf(console))
+                    button.secondary type="submit" { (t("withdraw_update")) }
+                }
+            } @else if bundles.is_empty() {
+                p.hint { (t("no_bundles")) }
+            } @else {
+                form.inline method="post" action=(format!("/console/rooms/{sn}/update")) {
+                    (csrf(console))
+                    label { (t("bundle")) " "
+                        select name="bundle" { @for b in bundles { option value=(b) { (b) } } } }
+                    label { (t("bundle_version")) " "
+                        input name="version" required maxlength="64" size="12" spellcheck="false"; }
+                    button.secondary type="submit" { (t("offer_update")) }
+                }
+            }
             form.inline method="post" action=(format!("/console/rooms/{sn}/remove")) {
                 (csrf(console))
                 label { input type="checkbox" required; " " (t("remove_confirm")) }
@@ -202,6 +219,7 @@ fn room_actions(console: &Console, room: &RoomRow) -> Markup {
 pub fn page(
     console: &Console,
     rooms: &[RoomRow],
+    bundles: &[String],
     now: i64,
     notice: Option<Notice>,
     issued: Option<&Issued>,
@@ -251,7 +269,7 @@ pub fn page(
                                         }
                                     }
                                     td { (d.software_version.as_deref().unwrap_or("—")) }
-                                    td { (room_actions(console, room)) }
+                                    td { (room_actions(console, room, bundles)) }
                                 }
                             }
                         }
