@@ -414,6 +414,49 @@ async fn wrong_passwords_lock_users_see_their_meetings_and_foreign_forms_are_ref
             .await,
         StatusCode::CREATED
     );
+    // The admin adds someone from the accounts page: the first password
+    // shown there signs them in; removing them ends their session. The
+    // admin may not remove itself.
+    let (_, page, _) = ada.get(&t, "/console/accounts").await;
+    let token = csrf(&page);
+    let add = [
+        ("csrf", token.as_str()),
+        ("username", "cy"),
+        ("display_name", "Cy"),
+        ("role", "user"),
+    ];
+    let added = client()
+        .post(t.url("/console/accounts"))
+        .header(header::COOKIE, &ada.cookie)
+        .header(header::ORIGIN, &ada.origin)
+        .form(&add)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let page = added.text().await.unwrap();
+    let at = page
+        .find("id=\"first-password\">")
+        .expect("the first password")
+        + 20;
+    let first = &page[at..at + page[at..].find('<').unwrap()];
+    let cy = Session::of(&t, "cy", first).await;
+    assert_eq!(cy.get(&t, "/console/meetings").await.0, StatusCode::OK);
+    let own = [("csrf", token.as_str())];
+    assert_eq!(
+        ada.post(&t, "/console/accounts/ada/remove", &ada.origin, &own)
+            .await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        ada.post(&t, "/console/accounts/cy/remove", &ada.origin, &own)
+            .await,
+        StatusCode::SEE_OTHER
+    );
+    let (status, _, to) = cy.get(&t, "/console/meetings").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(to.unwrap().starts_with("/console/sign-in"));
+
     // A sign-in posted from another site is refused.
     let foreign = client()
         .post(t.url("/console/sign-in"))

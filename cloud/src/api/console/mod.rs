@@ -1,8 +1,8 @@
 //! The web console (`/console`): enterprise admins and users sign in with
 //! a password (`crate::accounts`) and manage what the admin API manages —
-//! rooms with their live state, meetings, SIP accounts — in English or
+//! rooms with their live state, meetings, SIP accounts, who may sign in — in English or
 //! Chinese. Server-rendered (`html/`), words in `strings.rs`, handlers by
-//! page (`rooms.rs`, `meetings.rs`, `sip.rs`, `account.rs`), assets inside
+//! page (`rooms.rs`, `meetings.rs`, `sip.rs`, `people.rs`, `account.rs`), assets inside
 //! the binary (`../web.rs`); `console.js` only refreshes the rooms' live
 //! columns and fills the browser's time zone into forms — every page works
 //! without it.
@@ -16,6 +16,7 @@
 mod account;
 mod html;
 mod meetings;
+mod people;
 mod rooms;
 mod schedule_form;
 mod sip;
@@ -83,6 +84,8 @@ pub fn routes() -> Router<AppState> {
         .route("/meetings", get(meetings::page).post(meetings::schedule))
         .route("/meetings/{id}/cancel", post(meetings::cancel))
         .route("/sip-accounts", get(sip::page).post(sip::add))
+        .route("/accounts", get(people::page).post(people::add))
+        .route("/accounts/{username}/remove", post(people::remove))
         .route("/sip-accounts/{username}/remove", post(sip::remove))
         .route("/assets/{name}", get(asset))
 }

@@ -182,6 +182,21 @@ const EN: &[(&str, &str)] = &[
     ("bundle", "Bundle"),
     ("bundle_version", "Its version"),
     ("offer_update", "Offer update"),
+    ("accounts", "Accounts"),
+    (
+        "account_added",
+        "Account added. Pass on its first password; it can change it on its Password page.",
+    ),
+    ("account_removed", "Account removed; its sessions ended."),
+    ("not_yourself", "You cannot remove your own account."),
+    ("first_password", "First password"),
+    (
+        "first_password_hint",
+        "Shown only now: pass it on in person or by a trusted channel.",
+    ),
+    ("add_account", "Add someone"),
+    ("role", "Role"),
+    ("since", "Since"),
 ];
 
 const ZH_CN: &[(&str, &str)] = &[
@@ -326,6 +341,21 @@ const ZH_CN: &[(&str, &str)] = &[
     ("bundle", "升级包"),
     ("bundle_version", "版本号"),
     ("offer_update", "推送升级"),
+    ("accounts", "账号"),
+    (
+        "account_added",
+        "账号已添加。请转交初始密码，对方可在“密码”页修改。",
+    ),
+    ("account_removed", "账号已删除，其登录会话已结束。"),
+    ("not_yourself", "不能删除自己的账号。"),
+    ("first_password", "初始密码"),
+    (
+        "first_password_hint",
+        "仅显示这一次：请当面或通过可信渠道转交。",
+    ),
+    ("add_account", "添加账号"),
+    ("role", "角色"),
+    ("since", "创建时间"),
 ];
 
 #[cfg(test)]
@@ -352,6 +382,8 @@ mod tests {
             include_str!("rooms.rs"),
             include_str!("meetings.rs"),
             include_str!("sip.rs"),
+            include_str!("people.rs"),
+            include_str!("html/people.rs"),
             include_str!("schedule_form.rs"),
             include_str!("html/mod.rs"),
             include_str!("html/rooms.rs"),

@@ -3,6 +3,7 @@
 //! module per page. Its look is `assets/console/console.css`.
 
 pub mod meetings;
+pub mod people;
 pub mod rooms;
 pub mod sign_in;
 pub mod sip;
@@ -42,6 +43,7 @@ pub enum Section {
     Rooms,
     Meetings,
     SipAccounts,
+    Accounts,
     Password,
 }
 
@@ -93,6 +95,7 @@ pub fn frame(
         Section::Rooms => "rooms",
         Section::Meetings => "meetings",
         Section::SipAccounts => "sip_accounts",
+        Section::Accounts => "accounts",
         Section::Password => "password",
     });
     let link = |to: Section, href: &str, key: &'static str| {
@@ -115,6 +118,7 @@ pub fn frame(
                     (link(Section::Meetings, "/console/meetings", "meetings"))
                     @if console.is_admin() {
                         (link(Section::SipAccounts, "/console/sip-accounts", "sip_accounts"))
+                        (link(Section::Accounts, "/console/accounts", "accounts"))
                     }
                 }
                 div.who {
