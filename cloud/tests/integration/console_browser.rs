@@ -3,8 +3,8 @@
 //! first), adds a room and reads its activation code off the page — the
 //! code activates the room, and the page shows it online once its channel
 //! opens —, renames it and offers it an update (its channel hears both),
-//! schedules
-//! a meeting inviting it in the browser's own time zone, and cancels it.
+//! schedules a meeting inviting it in the browser's own time zone, changes
+//! it, and cancels it.
 //! Without a browser: three wrong passwords lock an account, a user sees
 //! only meetings, and forms from elsewhere or without the session's token
 //! are refused. Screenshots of each page in both languages go to
@@ -224,6 +224,29 @@ async fn an_admin_adds_a_room_sees_it_come_online_and_schedules_a_meeting_for_it
     let listed =
         format!("document.querySelector('tr[data-meeting=\"{id}\"] td:nth-child(3)').textContent");
     assert_eq!(eval::<String>(&page, &listed).await, wall.replace('T', " "));
+
+    // Changed from its row: the form comes filled on the meeting's own
+    // clock; the start stays where it was.
+    click(&page, &format!("tr[data-meeting=\"{id}\"] a[href$=edit]")).await;
+    wait_for(&page, "!!document.getElementById('save-meeting')").await;
+    assert_eq!(
+        eval::<String>(&page, "document.getElementById('start').value").await,
+        wall
+    );
+    fill(&page, "#subject", "Quarterly review (moved)").await;
+    fill(&page, "#duration", "30").await;
+    screenshot(&page, SHOTS, "console-edit-en").await;
+    click(&page, "#save-meeting").await;
+    wait_for(&page, "location.search === '?done=saved'").await;
+    let edited: Value = t
+        .admin
+        .call(Method::GET, &format!("/meetings/{id}"), None)
+        .await
+        .unwrap();
+    assert_eq!(edited["subject"], "Quarterly review (moved)");
+    assert_eq!(edited["duration_mins"], 30);
+    assert_eq!(edited["start_at"], start, "{edited}");
+    assert_eq!(edited["invitees"]["devices"], json!(["SN-CON1"]));
 
     // The same pages in Chinese.
     page.goto(t.url("/console/meetings?lang=zh-CN"))

@@ -1,8 +1,9 @@
 //! The meetings page: the meetings to come (an admin's: the enterprise's;
 //! a user's: those it booked), scheduling one (subject, start in the
 //! browser's time zone, duration, recurrence, invited rooms and SIP URIs,
-//! passwords, join before host, party limit), cancelling one, and a live
-//! one's link to its conference-control page.
+//! passwords, join before host, party limit), changing one (the same form,
+//! filled, on the meeting's own clock), cancelling one, and a live one's
+//! link to its conference-control page.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -47,8 +48,11 @@ pub async fn page(
     console: Console,
     axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> Result<Response, CloudError> {
-    let notice = (done.done.as_deref() == Some("cancelled"))
-        .then(|| Notice::ok(text(console.lang, "meeting_cancelled")));
+    let notice = match done.done.as_deref() {
+        Some("cancelled") => Some(Notice::ok(text(console.lang, "meeting_cancelled"))),
+        Some("saved") => Some(Notice::ok(text(console.lang, "meeting_saved"))),
+        _ => None,
+    };
     render(
         &state,
         &console,
@@ -68,12 +72,32 @@ async fn render(
     booked: Option<Booked>,
     typed: &Fields,
 ) -> Result<Response, CloudError> {
+    render_form(state, console, status, notice, booked, typed, None).await
+}
+
+async fn render_form(
+    state: &AppState,
+    console: &Console,
+    status: StatusCode,
+    notice: Option<Notice>,
+    booked: Option<Booked>,
+    typed: &Fields,
+    editing: Option<&str>,
+) -> Result<Response, CloudError> {
     let meetings = visible(state, console).await?;
     let enterprise = console.me.account.enterprise_id.to_string();
     let rooms = state.devices.list_devices(Some(&enterprise)).await?;
     Ok(console.page(
         status,
-        html::meetings::page(console, &meetings, &rooms, notice, booked.as_ref(), typed),
+        html::meetings::page(
+            console,
+            &meetings,
+            &rooms,
+            notice,
+            booked.as_ref(),
+            typed,
+            editing,
+        ),
     ))
 }
 
@@ -150,10 +174,86 @@ pub async fn cancel(
     posted: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, CloudError> {
     console.check_form(&form(posted)?.csrf)?;
-    let meeting = state.meetings.show(&id).await?;
-    if !may_manage(&console, &meeting) {
-        return Err(CloudError::NotFound("meeting"));
-    }
+    own_meeting(&state, &console, &id).await?;
     cancel_meeting(&state, &id).await?;
     Ok(see_other("/console/meetings?done=cancelled"))
+}
+
+/// A meeting the account may change, or not found.
+async fn own_meeting(
+    state: &AppState,
+    console: &Console,
+    id: &str,
+) -> Result<MeetingView, CloudError> {
+    let meeting = state.meetings.show(id).await?;
+    if meeting.kind != "scheduled" || !may_manage(console, &meeting) {
+        return Err(CloudError::NotFound("meeting"));
+    }
+    Ok(meeting)
+}
+
+/// The meetings page with the form filled from the meeting, to change it.
+pub async fn edit_page(
+    State(state): State<AppState>,
+    console: Console,
+    ApiPath(id): ApiPath,
+) -> Result<Response, CloudError> {
+    let meeting = own_meeting(&state, &console, &id).await?;
+    let typed = Fields::from_view(&meeting);
+    render_form(
+        &state,
+        &console,
+        StatusCode::OK,
+        None,
+        None,
+        &typed,
+        Some(&id),
+    )
+    .await
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    console: Console,
+    ApiPath(id): ApiPath,
+    posted: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, CloudError> {
+    let fields = Fields::from_pairs(form(posted)?);
+    console.check_form(&fields.csrf)?;
+    own_meeting(&state, &console, &id).await?;
+    let lang = console.lang;
+    let refused = |why: String, status| {
+        let fields = &fields;
+        let state = &state;
+        let console = &console;
+        let id = id.as_str();
+        async move {
+            let why = Notice::error(&why);
+            render_form(state, console, status, Some(why), None, fields, Some(id)).await
+        }
+    };
+    let update = match fields.update() {
+        Ok(update) => update,
+        Err(key) => return refused(text(lang, key).into(), StatusCode::BAD_REQUEST).await,
+    };
+    match state.meetings.edit(&id, &update).await {
+        Ok(edited) => {
+            scheduled(&state, &edited);
+            Ok(see_other("/console/meetings?done=saved"))
+        }
+        Err(CloudError::Coded {
+            status, message, ..
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            refused(format!("{} {message}", text(lang, "not_done")), status).await
+        }
+        Err(err @ CloudError::InvalidInput(_)) => {
+            refused(
+                format!("{} {err}", text(lang, "not_done")),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(err) => Err(err),
+    }
 }

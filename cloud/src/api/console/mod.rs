@@ -83,6 +83,10 @@ pub fn routes() -> Router<AppState> {
         .route("/rooms/{sn}/update/withdraw", post(rooms::withdraw_update))
         .route("/meetings", get(meetings::page).post(meetings::schedule))
         .route("/meetings/{id}/cancel", post(meetings::cancel))
+        .route(
+            "/meetings/{id}/edit",
+            get(meetings::edit_page).post(meetings::edit),
+        )
         .route("/sip-accounts", get(sip::page).post(sip::add))
         .route("/accounts", get(people::page).post(people::add))
         .route("/accounts/{username}/remove", post(people::remove))

@@ -197,6 +197,15 @@ const EN: &[(&str, &str)] = &[
     ("add_account", "Add someone"),
     ("role", "Role"),
     ("since", "Since"),
+    ("edit_meeting", "Edit the meeting"),
+    ("edit", "Edit"),
+    ("save", "Save"),
+    ("back", "Back"),
+    ("unchanged", "unchanged"),
+    (
+        "meeting_saved",
+        "Meeting changed. Its rooms show the change.",
+    ),
 ];
 
 const ZH_CN: &[(&str, &str)] = &[
@@ -356,6 +365,12 @@ const ZH_CN: &[(&str, &str)] = &[
     ("add_account", "添加账号"),
     ("role", "角色"),
     ("since", "创建时间"),
+    ("edit_meeting", "修改会议"),
+    ("edit", "修改"),
+    ("save", "保存"),
+    ("back", "返回"),
+    ("unchanged", "不变"),
+    ("meeting_saved", "会议已修改，受邀终端会显示新的安排。"),
 ];
 
 #[cfg(test)]

@@ -51,19 +51,46 @@ fn booked_panel(console: &Console, booked: &Booked) -> Markup {
     }
 }
 
-fn schedule_form(console: &Console, rooms: &[DeviceView], typed: &Fields) -> Markup {
+/// The schedule form; `editing`: the meeting it changes (its own wall
+/// clock, its offset said beside the start).
+fn schedule_form(
+    console: &Console,
+    rooms: &[DeviceView],
+    typed: &Fields,
+    editing: Option<&str>,
+) -> Markup {
     let t = |key| text(console.lang, key);
+    let action = match editing {
+        Some(id) => format!("/console/meetings/{id}/edit"),
+        None => "/console/meetings".into(),
+    };
+    let offset = format!(
+        "UTC{}{:02}:{:02}",
+        if typed.tz < 0 { '-' } else { '+' },
+        typed.tz.abs() / 60,
+        typed.tz.abs() % 60
+    );
     let repeat = |value: &str, key| {
         html! { option value=(value) selected[typed.repeat == value] { (t(key)) } }
     };
     html! {
         details.add open[!typed.subject.is_empty()] {
-            summary #schedule-open { (t("schedule_meeting")) }
-            form.grid method="post" action="/console/meetings" {
+            summary #schedule-open {
+                @if editing.is_some() { (t("edit_meeting")) } @else { (t("schedule_meeting")) }
+            }
+            form.grid method="post" action=(action) {
                 (csrf(console))
-                input type="hidden" name="tz" value=(typed.tz) data-tz;
+                @if editing.is_some() {
+                    // The meeting's own wall clock, not the browser's.
+                    input type="hidden" name="tz" value=(typed.tz);
+                    input type="hidden" name="repeat_was" value=(typed.repeat_was);
+                } @else {
+                    input type="hidden" name="tz" value=(typed.tz) data-tz;
+                }
                 label.wide { (t("subject")) input #subject name="subject" value=(typed.subject) required maxlength="128"; }
-                label { (t("start")) input #start name="start" type="datetime-local" value=(typed.start) required; }
+                label { (t("start"))
+                    @if editing.is_some() { " (" (offset) ")" }
+                    input #start name="start" type="datetime-local" value=(typed.start) required; }
                 label { (t("duration_mins"))
                     input #duration name="duration" type="number" min="5" max="1440" step="5"
                         value=(if typed.duration.is_empty() { "60" } else { &typed.duration }); }
@@ -76,10 +103,11 @@ fn schedule_form(console: &Console, rooms: &[DeviceView], typed: &Fields) -> Mar
                 label { (t("party_limit"))
                     input name="party_limit" type="number" min="2" max="1000"
                         value=(if typed.party_limit.is_empty() { "100" } else { &typed.party_limit }); }
+                @let unchanged = t("unchanged");
                 label { (t("host_password")) input name="host_password" inputmode="numeric" pattern="[0-9]{4,8}"
-                    value=(typed.host_password) placeholder=(t("generated")) autocomplete="off"; }
+                    value=(typed.host_password) placeholder=(if editing.is_some() { unchanged } else { t("generated") }) autocomplete="off"; }
                 label { (t("guest_password")) input name="guest_password" inputmode="numeric" pattern="[0-9]{4,8}"
-                    value=(typed.guest_password) placeholder=(t("none")) autocomplete="off"; }
+                    value=(typed.guest_password) placeholder=(if editing.is_some() { unchanged } else { t("none") }) autocomplete="off"; }
                 label.check.wide { input type="checkbox" name="join_before_host" checked[typed.join_before_host]; " " (t("join_before_host")) }
                 fieldset.wide {
                     legend { (t("invite_rooms")) }
@@ -93,7 +121,14 @@ fn schedule_form(console: &Console, rooms: &[DeviceView], typed: &Fields) -> Mar
                 }
                 label.wide { (t("invite_sip"))
                     textarea name="sip_uris" rows="2" placeholder="sip:alice@example.com" spellcheck="false" { (typed.sip_uris) } }
-                button #schedule type="submit" { (t("schedule")) }
+                @if editing.is_some() {
+                    div.form-actions.wide {
+                        button #save-meeting type="submit" { (t("save")) }
+                        a href="/console/meetings" { (t("back")) }
+                    }
+                } @else {
+                    button #schedule type="submit" { (t("schedule")) }
+                }
             }
         }
     }
@@ -132,6 +167,9 @@ fn meeting_row(console: &Console, m: &MeetingView) -> Markup {
                 @if m.state == "live" {
                     a.button href=(format!("/control/{}", m.meeting_id)) { (t("control")) }
                 }
+                @if m.state == "scheduled" {
+                    a.button.secondary href=(format!("/console/meetings/{}/edit", m.meeting_id)) { (t("edit")) }
+                }
                 @if open {
                     form.inline method="post" action=(format!("/console/meetings/{}/cancel", m.meeting_id)) {
                         (csrf(console))
@@ -150,6 +188,7 @@ pub fn page(
     notice: Option<Notice>,
     booked: Option<&Booked>,
     typed: &Fields,
+    editing: Option<&str>,
 ) -> Markup {
     let t = |key| text(console.lang, key);
     frame(
@@ -160,7 +199,7 @@ pub fn page(
             @if let Some(booked) = booked {
                 (booked_panel(console, booked))
             }
-            (schedule_form(console, rooms, typed))
+            (schedule_form(console, rooms, typed, editing))
             @if meetings.is_empty() {
                 p.empty { (t("no_meetings")) }
             } @else {
