@@ -99,7 +99,7 @@ impl Store {
         password_hash: &str,
         keep: Option<&str>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let changed = sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
             .bind(id)
@@ -134,7 +134,7 @@ impl Store {
         expires_at: i64,
         now: i64,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query("DELETE FROM console_sessions WHERE expires_at <= ?")
             .bind(now)
             .execute(&mut *tx)

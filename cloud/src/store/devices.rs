@@ -62,7 +62,7 @@ impl Store {
     /// Adds a device in state `pending`, with its device number and an
     /// (as yet credential-less) SIP account.
     pub async fn insert_device(&self, new: &NewDevice<'_>, now: i64) -> StoreResult<DeviceRow> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO devices (sn, enterprise_id, name, model, state, number, code_hash,
                                   code_created_at, code_expires_at, created_at)
@@ -161,7 +161,7 @@ impl Store {
 
     /// Renames a device (and its SIP display name) and bumps its config version.
     pub async fn rename_device(&self, sn: &str, name: &str) -> StoreResult<DeviceRow> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let id: i64 = sqlx::query_scalar(
             "UPDATE devices SET name = ?, config_version = config_version + 1 WHERE sn = ? RETURNING id",
         )
@@ -225,7 +225,7 @@ impl Store {
         software_version: Option<&str>,
         now: i64,
     ) -> StoreResult<DeviceRow> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE devices SET state = 'active', code_used_at = ?, token_hash = ?, activated_at = ?,
                     last_seen_at = ?, model = COALESCE(?, model), software_version = COALESCE(?, software_version)

@@ -124,7 +124,7 @@ impl Store {
         invitees: &InviteeIds,
         now: i64,
     ) -> StoreResult<MeetingRow> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO meetings (meeting_id, kind, enterprise_id, owner_device_id, subject,
                 organiser, start_at, duration_secs, utc_offset_minutes, recur_freq,
@@ -220,7 +220,7 @@ impl Store {
         invitees: Option<&InviteeIds>,
         now: i64,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE meetings SET subject = ?, organiser = ?, start_at = ?, duration_secs = ?,
                 utc_offset_minutes = ?, recur_freq = ?, recur_weekdays = ?, recur_until = ?,

@@ -41,7 +41,7 @@ impl Store {
         digest_algorithms: &str,
         now: i64,
     ) -> StoreResult<SipAccountRow> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         // Device numbers are reserved even before activation.
         let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM devices WHERE number = ?")
             .bind(username)
