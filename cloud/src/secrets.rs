@@ -1,5 +1,5 @@
 //! Generation and hashing of the secrets the cloud hands out: activation
-//! codes, bearer tokens and SIP passwords.
+//! codes, console passwords, bearer tokens and SIP passwords.
 //!
 //! Activation codes are short and typed on a remote, so they are hashed with
 //! Argon2id (slow on purpose). Tokens and generated passwords carry 256 bits
@@ -67,6 +67,23 @@ pub fn verify_code(code: &str, stored: Option<&str>) -> bool {
             false
         }
     }
+}
+
+/// [`hash_code`] off the async workers (Argon2 is slow on purpose).
+pub async fn hash_code_blocking(code: String) -> crate::error::CloudResult<String> {
+    tokio::task::spawn_blocking(move || hash_code(&code))
+        .await
+        .map_err(|e| crate::error::CloudError::Internal(e.into()))
+}
+
+/// [`verify_code`] off the async workers.
+pub async fn verify_code_blocking(
+    code: String,
+    stored: Option<String>,
+) -> crate::error::CloudResult<bool> {
+    tokio::task::spawn_blocking(move || verify_code(&code, stored.as_deref()))
+        .await
+        .map_err(|e| crate::error::CloudError::Internal(e.into()))
 }
 
 /// A random URL-safe secret with the given prefix, e.g. `rtd_…`.

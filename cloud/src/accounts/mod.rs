@@ -125,7 +125,7 @@ impl Accounts {
             .find_enterprise(enterprise)
             .await
             .map_err(CloudError::from_store("enterprise"))?;
-        let password_hash = hash(password.to_string()).await?;
+        let password_hash = secrets::hash_code_blocking(password.to_string()).await?;
         let row = self
             .store
             .insert_account(
@@ -146,16 +146,11 @@ impl Accounts {
 
     /// The accounts of `enterprise` (id or name), or all.
     pub async fn list(&self, enterprise: Option<&str>) -> CloudResult<Vec<AccountView>> {
-        let enterprise_id = match enterprise {
-            Some(e) => Some(
-                self.store
-                    .find_enterprise(e)
-                    .await
-                    .map_err(CloudError::from_store("enterprise"))?
-                    .id,
-            ),
-            None => None,
-        };
+        let enterprise_id = self
+            .store
+            .enterprise_id(enterprise)
+            .await
+            .map_err(CloudError::from_store("enterprise"))?;
         let rows = self.store.list_accounts(enterprise_id).await?;
         Ok(rows.iter().map(AccountView::from).collect())
     }
@@ -185,7 +180,7 @@ impl Accounts {
         let Some(row) = row else {
             // As long as a wrong password takes: the time does not tell
             // which names exist.
-            verify(password.to_string(), None).await?;
+            secrets::verify_code_blocking(password.to_string(), None).await?;
             return Ok(SignIn::Wrong);
         };
         match row.locked_until {
@@ -194,7 +189,9 @@ impl Accounts {
             Some(_) => self.store.clear_failed_logins(row.id).await?,
             None => {}
         }
-        if !verify(password.to_string(), Some(row.password_hash.clone())).await? {
+        if !secrets::verify_code_blocking(password.to_string(), Some(row.password_hash.clone()))
+            .await?
+        {
             let row = self
                 .store
                 .record_failed_login(row.id, MAX_WRONG, now + LOCK_SECS)
@@ -256,7 +253,7 @@ impl Accounts {
             .account_by_username(&signed_in.account.username)
             .await
             .map_err(CloudError::from_store("account"))?;
-        if !verify(current.to_string(), Some(row.password_hash)).await? {
+        if !secrets::verify_code_blocking(current.to_string(), Some(row.password_hash)).await? {
             return Err(CloudError::Coded {
                 status: 403,
                 code: "wrong_password",
@@ -264,7 +261,7 @@ impl Accounts {
             });
         }
         weak(new)?;
-        let hash = hash(new.to_string()).await?;
+        let hash = secrets::hash_code_blocking(new.to_string()).await?;
         self.store
             .set_account_password(row.id, &hash, Some(&signed_in.session_hash))
             .await
@@ -291,19 +288,6 @@ fn weak(password: &str) -> CloudResult<()> {
         code: "weak_password",
         message: weakness.explain().into(),
     })
-}
-
-/// Argon2 is slow on purpose: off the async workers.
-async fn hash(password: String) -> CloudResult<String> {
-    tokio::task::spawn_blocking(move || secrets::hash_code(&password))
-        .await
-        .map_err(|e| CloudError::Internal(e.into()))
-}
-
-async fn verify(password: String, stored: Option<String>) -> CloudResult<bool> {
-    tokio::task::spawn_blocking(move || secrets::verify_code(&password, stored.as_deref()))
-        .await
-        .map_err(|e| CloudError::Internal(e.into()))
 }
 
 #[cfg(test)]

@@ -72,6 +72,16 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
+/// The `Set-Cookie` value that starts (`Some(id)`: for `max_age_secs`) or
+/// ends a session cookie `name` on `path`: Secure, HttpOnly, SameSite=Strict.
+pub fn session_cookie(name: &str, path: &str, max_age_secs: i64, id: Option<&str>) -> String {
+    let (value, age) = match id {
+        Some(id) => (id, max_age_secs),
+        None => ("", 0),
+    };
+    format!("{name}={value}; Path={path}; Max-Age={age}; Secure; HttpOnly; SameSite=Strict")
+}
+
 /// The headers every page and asset carries.
 pub fn secure(h: &mut HeaderMap) {
     h.insert(

@@ -121,10 +121,7 @@ impl Devices {
         // An unknown SN costs the same hashing as a wrong code (see
         // `verify_code`): its refusal must not come back sooner.
         let hash = row.as_ref().and_then(|row| row.code_hash.clone());
-        let matches =
-            tokio::task::spawn_blocking(move || secrets::verify_code(&code, hash.as_deref()))
-                .await
-                .map_err(|e| CloudError::Internal(e.into()))?;
+        let matches = secrets::verify_code_blocking(code, hash).await?;
         Ok(row.filter(|_| matches))
     }
 

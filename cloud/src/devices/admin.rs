@@ -30,7 +30,7 @@ impl Devices {
             .await
             .map_err(CloudError::from_store("enterprise"))?;
         let code = secrets::new_activation_code();
-        let code_hash = hash_blocking(code.clone()).await?;
+        let code_hash = secrets::hash_code_blocking(code.clone()).await?;
         let now = self.now();
         let row = self
             .store
@@ -58,7 +58,7 @@ impl Devices {
     /// An activated device keeps running until it activates again.
     pub async fn reset_code(&self, sn: &str) -> CloudResult<IssuedCode> {
         let code = secrets::new_activation_code();
-        let code_hash = hash_blocking(code.clone()).await?;
+        let code_hash = secrets::hash_code_blocking(code.clone()).await?;
         let now = self.now();
         let row = self
             .store
@@ -99,16 +99,11 @@ impl Devices {
     }
 
     pub async fn list_devices(&self, enterprise: Option<&str>) -> CloudResult<Vec<DeviceView>> {
-        let enterprise_id = match enterprise {
-            Some(e) => Some(
-                self.store
-                    .find_enterprise(e)
-                    .await
-                    .map_err(CloudError::from_store("enterprise"))?
-                    .id,
-            ),
-            None => None,
-        };
+        let enterprise_id = self
+            .store
+            .enterprise_id(enterprise)
+            .await
+            .map_err(CloudError::from_store("enterprise"))?;
         let rows = self.store.list_devices(enterprise_id).await?;
         Ok(rows.iter().map(|row| self.view(row)).collect())
     }
@@ -121,11 +116,4 @@ impl Devices {
             .map_err(CloudError::from_store("device"))?;
         Ok(self.view(&row))
     }
-}
-
-/// Argon2 is deliberately slow: keep it off the async workers.
-pub(super) async fn hash_blocking(code: String) -> CloudResult<String> {
-    tokio::task::spawn_blocking(move || secrets::hash_code(&code))
-        .await
-        .map_err(|e| CloudError::Internal(e.into()))
 }

@@ -23,6 +23,15 @@ impl Store {
             .await?)
     }
 
+    /// The id of the enterprise named by id or name, if one is named (a
+    /// listing's filter).
+    pub async fn enterprise_id(&self, id_or_name: Option<&str>) -> StoreResult<Option<i64>> {
+        match id_or_name {
+            Some(e) => Ok(Some(self.find_enterprise(e).await?.id)),
+            None => Ok(None),
+        }
+    }
+
     /// Finds an enterprise by numeric id or by exact name.
     pub async fn find_enterprise(&self, id_or_name: &str) -> StoreResult<Enterprise> {
         let by_id: Option<i64> = id_or_name.parse().ok();

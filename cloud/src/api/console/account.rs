@@ -8,7 +8,9 @@ use serde::Deserialize;
 
 use super::html::{self, Notice};
 use super::strings::text;
-use super::{form, language, page_response, see_other, session_cookie, set_lang_cookie, Console};
+use super::{
+    form, language, page_response, see_other, session_cookie, set_lang_cookie, Console, CsrfForm,
+};
 use crate::accounts::SignIn;
 use crate::api::web::same_origin;
 use crate::api::AppState;
@@ -85,11 +87,6 @@ pub async fn sign_in(
             Ok(response)
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn sign_out(

@@ -13,7 +13,7 @@ use axum::Form;
 use super::html::{self, meetings::Booked, Notice};
 use super::schedule_form::Fields;
 use super::strings::text;
-use super::{form, see_other, Console};
+use super::{form, see_other, Console, CsrfForm, Done};
 use crate::api::extract::ApiPath;
 use crate::api::meetings::{cancel_meeting, scheduled};
 use crate::api::AppState;
@@ -36,11 +36,6 @@ fn may_manage(console: &Console, meeting: &MeetingView) -> bool {
     let me = &console.me.account;
     meeting.enterprise_id == me.enterprise_id
         && (console.is_admin() || meeting.organiser_account_id == Some(me.id))
-}
-
-#[derive(serde::Deserialize)]
-pub struct Done {
-    done: Option<String>,
 }
 
 pub async fn page(
@@ -160,11 +155,6 @@ pub async fn schedule(
         }
         Err(err) => Err(err),
     }
-}
-
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn cancel(

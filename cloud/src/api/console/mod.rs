@@ -172,6 +172,19 @@ impl FromRequestParts<AppState> for Console {
     }
 }
 
+/// A form that only carries the session's token (a button).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// After a form, the redirect names what was done (`?done=…`); the page
+/// words it.
+#[derive(serde::Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
 /// `?lang=` (remembered in a cookie), then the cookie, then the browser's
 /// `Accept-Language`.
 fn language(headers: &HeaderMap, query: Option<&str>) -> (Lang, Option<Lang>) {
@@ -195,15 +208,10 @@ fn set_lang_cookie(h: &mut HeaderMap, lang: Lang) {
     }
 }
 
-/// The `Set-Cookie` value that starts (`Some(id)`) or ends a session.
+/// The `Set-Cookie` value that starts (`Some(id)`) or ends a session
+/// (Path `/`: the conference-control page takes it too).
 fn session_cookie(id: Option<&str>) -> String {
-    let secs = crate::accounts::SESSION_SECS;
-    match id {
-        Some(id) => {
-            format!("{COOKIE}={id}; Path=/; Max-Age={secs}; Secure; HttpOnly; SameSite=Strict")
-        }
-        None => format!("{COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict"),
-    }
+    web::session_cookie(COOKIE, "/", crate::accounts::SESSION_SECS, id)
 }
 
 fn page_response(status: StatusCode, markup: maud::Markup) -> Response {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::html::{self, people::Created, Notice};
 use super::strings::text;
-use super::{form, see_other, Console};
+use super::{form, see_other, Console, CsrfForm, Done};
 use crate::accounts::{generate_password, AccountView, Role};
 use crate::api::extract::ApiPath;
 use crate::api::AppState;
@@ -20,11 +20,6 @@ use crate::error::CloudError;
 async fn people(state: &AppState, console: &Console) -> Result<Vec<AccountView>, CloudError> {
     let enterprise = console.me.account.enterprise_id.to_string();
     state.accounts.list(Some(&enterprise)).await
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
 }
 
 pub async fn page(
@@ -100,11 +95,6 @@ pub async fn add(
         }
         Err(err) => Err(err),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn remove(

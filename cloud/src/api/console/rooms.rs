@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::html::rooms::{Issued, RoomRow};
 use super::html::{self, Notice};
 use super::strings::text;
-use super::{form, see_other, Console};
+use super::{form, see_other, Console, CsrfForm, Done};
 use crate::api::cast_page::strings::Lang;
 use crate::api::extract::ApiPath;
 use crate::api::AppState;
@@ -51,11 +51,6 @@ async fn own_room(state: &AppState, console: &Console, sn: &str) -> Result<Devic
         return Err(CloudError::NotFound("device"));
     }
     Ok(device)
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
 }
 
 /// What a redirect after a form says it did (only these words).
@@ -196,11 +191,6 @@ pub async fn rename(
         Ok(_) => Ok(see_other("/console/rooms?done=renamed")),
         Err(err) => refused(&state, &console, err).await,
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn reset_code(

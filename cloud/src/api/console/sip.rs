@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::html::{self, sip::Created, Notice};
 use super::strings::text;
-use super::{form, see_other, Console};
+use super::{form, see_other, Console, CsrfForm, Done};
 use crate::api::extract::ApiPath;
 use crate::api::AppState;
 use crate::devices::SipAccountView;
@@ -22,11 +22,6 @@ async fn accounts(state: &AppState, console: &Console) -> Result<Vec<SipAccountV
     let mut all = state.devices.list_sip_accounts().await?;
     all.retain(|a| a.device_sn.is_none() && a.enterprise_id == console.me.account.enterprise_id);
     Ok(all)
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
 }
 
 pub async fn page(
@@ -108,11 +103,6 @@ pub async fn add(
         }
         Err(err) => Err(err),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn remove(

@@ -117,12 +117,7 @@ fn cookie(headers: &HeaderMap) -> Option<&str> {
 
 /// The `Set-Cookie` value that starts (`Some(id)`) or ends a session.
 pub fn set_cookie(id: Option<&str>) -> String {
-    match id {
-        Some(id) => format!(
-            "{COOKIE}={id}; Path=/control; Max-Age={SESSION_SECS}; Secure; HttpOnly; SameSite=Strict"
-        ),
-        None => format!("{COOKIE}=; Path=/control; Max-Age=0; Secure; HttpOnly; SameSite=Strict"),
-    }
+    crate::api::web::session_cookie(COOKIE, "/control", SESSION_SECS, id)
 }
 
 #[cfg(test)]
