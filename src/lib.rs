@@ -17,6 +17,7 @@ pub mod gpio;
 pub mod input;
 pub mod keys;
 pub mod line;
+pub mod logs;
 pub mod media;
 pub mod net;
 pub mod provision;

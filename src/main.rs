@@ -43,6 +43,18 @@ struct Cli {
     /// settings say (off out of the box).
     #[arg(long, value_name = "ADDR")]
     line_listen: Option<std::net::SocketAddr>,
+    /// The web admin's address (HTTPS on the room's network; sign in as
+    /// `admin`, `Change_Me` the first time). The image serves it on 443.
+    #[arg(
+        long,
+        env = "ROOMTERM_ADMIN",
+        default_value = "0.0.0.0:9443",
+        value_name = "ADDR"
+    )]
+    admin: std::net::SocketAddr,
+    /// Serve no web admin.
+    #[arg(long)]
+    no_admin: bool,
     /// Render pages to PNG files in this folder, then exit: the docs' set,
     /// or with --shot the named states (both languages, both sizes).
     #[arg(long, value_name = "DIR")]
@@ -92,18 +104,25 @@ struct Cli {
     drm_dir: PathBuf,
 }
 
-/// The exit status that asks the service manager for a restart because a
-/// display was connected (EX_TEMPFAIL).
+/// The exit status that asks the service manager for a restart: a display
+/// was connected, or the web admin's Restart (EX_TEMPFAIL).
 const EXIT_DISPLAY_CONNECTED: i32 = 75;
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    tracing_subscriber::registry()
+        .with(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
-        .with_writer(std::io::stderr)
-        // Colours only for a person at a terminal, not for the journal.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                // Colours only for a person at a terminal, not for the journal.
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        )
+        // The web admin's log page and diagnostic bundle.
+        .with(roomterm::logs::Recent)
         .init();
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -156,8 +175,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // The screen first: a terminal without one (no display connected, no
     // DRM device, no desktop session) runs headless rather than not at all.
     let window = if cli.headless { None } else { open_window() };
-    // The control API (and the line protocol) serve as long as `_api` lives.
-    let (terminal, _api) = runtime.block_on(start(&cli, data, window.is_none()))?;
+    let mirror = window.as_ref().map(roomterm::screen::Mirror::of_window);
+    // The web admin's Restart: the service manager starts us again.
+    let (restart, mut restarting) = tokio::sync::watch::channel(false);
+    // Kept, so a terminal without Restart never sees the channel close.
+    let _restart_kept = restart.clone();
+    let restart: Option<std::sync::Arc<dyn Fn() + Send + Sync>> =
+        std::env::var_os("NOTIFY_SOCKET").is_some().then(|| {
+            std::sync::Arc::new(move || {
+                let _ = restart.send(true);
+                let _ = slint::invoke_from_event_loop(|| {
+                    let _ = slint::quit_event_loop();
+                });
+            }) as std::sync::Arc<dyn Fn() + Send + Sync>
+        });
+    // The control API (and the line protocol, the web admin) serve as long
+    // as `_api` lives.
+    let (terminal, _api) = runtime.block_on(start(&cli, data, mirror, restart))?;
     let mut display_connected = None;
     match window {
         None if !cli.headless && cli.restart_for_display => {
@@ -165,10 +199,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 tokio::select! {
                     () = print_status(terminal.clone()) => None,
                     name = wait_for_display(&terminal, cli.drm_dir.clone()) => Some(name),
+                    _ = restarting.wait_for(|r| *r) => None,
                 }
             });
         }
-        None => runtime.block_on(print_status(terminal.clone())),
+        None => runtime.block_on(async {
+            tokio::select! {
+                () = print_status(terminal.clone()) => {}
+                _ = restarting.wait_for(|r| *r) => {}
+            }
+        }),
         Some(window) => {
             // Status lines with a screen too: an image's serial console and
             // journal show what the screen shows.
@@ -195,6 +235,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     roomterm::cast::warm::wait_prepared();
     if let Some(connector) = display_connected {
         println!("display connected ({connector}): restarting to show the pages there");
+        std::process::exit(EXIT_DISPLAY_CONNECTED);
+    }
+    if *restarting.borrow() {
+        println!("restarting, as the web admin asked");
         std::process::exit(EXIT_DISPLAY_CONNECTED);
     }
     Ok(())
@@ -265,15 +309,10 @@ fn open_window() -> Option<roomterm::screen::AppWindow> {
 async fn start(
     cli: &Cli,
     data: DataDir,
-    headless: bool,
-) -> anyhow::Result<(
-    Terminal,
-    (
-        roomterm::web::ControlApi,
-        Option<roomterm::line::LineServer>,
-        Option<roomterm::line::SerialLine>,
-    ),
-)> {
+    window: Option<roomterm::screen::Mirror>,
+    restart: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
+) -> anyhow::Result<(Terminal, Serving)> {
+    let headless = window.is_none();
     let device_tree = std::fs::read("/proc/device-tree/compatible").ok();
     let board = BoardProfile::select(&cli.boards, cli.board.as_deref(), device_tree.as_deref())?;
     let sn = match &cli.sn {
@@ -324,8 +363,45 @@ async fn start(
         roomterm::app::service::spawn_status_file(&terminal, path.clone());
     }
     let token = roomterm::web::load_or_create_token(&cli.data)?;
-    let api =
-        roomterm::web::ControlApi::start(cli.control, terminal.clone(), token.clone()).await?;
+    // The screen the web remote shows: the window, or (headless) the pages
+    // drawn offscreen.
+    let mirror = window.unwrap_or_else(|| {
+        roomterm::screen::Mirror::offscreen(terminal.clone(), tokio::runtime::Handle::current())
+    });
+    let api = roomterm::web::ControlApi::start_showing(
+        cli.control,
+        terminal.clone(),
+        token.clone(),
+        mirror.clone(),
+    )
+    .await?;
+    let admin = if cli.no_admin {
+        None
+    } else {
+        let options = roomterm::web::admin::AdminOptions {
+            listen: cli.admin,
+            terminal: terminal.clone(),
+            data: DataDir::new(&cli.data)?,
+            sn: terminal.status.borrow().sn.clone(),
+            token: token.clone(),
+            mirror,
+            board: Some(board.clone()),
+            restart,
+        };
+        match roomterm::web::admin::WebAdmin::start(options).await {
+            Ok(admin) => {
+                println!(
+                    "web admin https://{}/  (admin, Change_Me the first time)",
+                    admin.addr
+                );
+                Some(admin)
+            }
+            Err(err) => {
+                tracing::warn!(%err, addr = %cli.admin, "no web admin");
+                None
+            }
+        }
+    };
     // Pinned on the command line, or as the settings say (off out of the
     // box; the control API turns it on and off).
     let line = match cli.line_listen {
@@ -383,8 +459,17 @@ async fn start(
         );
         tokio::spawn(join_when_registered(terminal.clone(), id, password));
     }
-    Ok((terminal, (api, line, serial)))
+    Ok((terminal, (api, line, serial, admin)))
 }
+
+/// What serves while the terminal runs: the control API, the line
+/// protocol (TCP, serial) and the web admin.
+type Serving = (
+    roomterm::web::ControlApi,
+    Option<roomterm::line::LineServer>,
+    Option<roomterm::line::SerialLine>,
+    Option<roomterm::web::admin::WebAdmin>,
+);
 
 async fn join_when_registered(terminal: Terminal, id: String, password: Option<String>) {
     let mut status = terminal.status.clone();

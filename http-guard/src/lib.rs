@@ -14,11 +14,13 @@
 //! | `server.rs` | [`HttpServer`]: the accept loop, TLS, hyper's HTTP/1.1 with its head deadline, shutdown |
 //! | `request.rs` | one request: the declared body size (413) and the body deadline (408) |
 //! | `per_address.rs` | open connections per client address (pure) |
+//! | `pages.rs` | what web pages share: embedded assets by versioned URL, security headers, cookies, the same-origin check |
 //!
 //! Both programs serve through it: the cloud's HTTPS API and the
 //! terminal's control API (plain HTTP on the room's network), each with
 //! its own [`Limits`].
 
+pub mod pages;
 mod per_address;
 mod request;
 mod server;

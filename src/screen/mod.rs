@@ -12,12 +12,18 @@
 //! | `pages/join.rs`, `dial.rs`, `incoming.rs`, `in_call.rs` | the call pages (and the in-call pictures) |
 //! | `pages/cast.rs` | the Share page (code, address, QR code), a cast on screen, the take-over question |
 //! | `qr.rs` | the casting page's address as a QR code image |
-//! | `window.rs` | the window: the event loop, input back to the runtime, the video tick |
+//! | `window.rs` | the window: the event loop, the video tick |
+//! | `inputs.rs` | a window's taps, keys and text back to the runtime, in order |
+//! | `mirror.rs` | the web remote's screen: the window's snapshot, or the pages drawn offscreen when headless; clicks pressed as taps |
 //! | `screenshot.rs` | offscreen renders of named states (docs, tests) |
+//! | `offscreen.rs` | the platform of one offscreen window, and PNG encoding |
 //! | `screenshot_states.rs` | the meeting and casting states among them |
 //! | `connectors.rs` | which displays sysfs says are connected |
 
 pub mod connectors;
+mod inputs;
+mod mirror;
+mod offscreen;
 mod pages;
 mod qr;
 mod screenshot;
@@ -25,6 +31,7 @@ mod screenshot_states;
 mod status;
 mod window;
 
+pub use mirror::{Mirror, ScreenPicture, HEADLESS_SIZE};
 pub use screenshot::{all_shots, render_pages, standard_shots, Frame, Screenshot, SIZES};
 pub use window::{open_window, run_window};
 

@@ -2,15 +2,13 @@
 //! for docs, reviews and the UI tests. One process can render many pages
 //! (Slint allows one platform per process, so they share one window).
 
-use std::path::Path;
-use std::rc::Rc;
-
 use rgb::FromSlice;
+use std::path::Path;
 
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
-use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize};
 
+use super::offscreen::Offscreen;
 use super::{
     apply, locale, screenshot_states, show_content, show_remote_video, show_self_view, AppWindow,
 };
@@ -39,14 +37,6 @@ pub struct Frame {
     pub width: u32,
     pub height: u32,
     pub rgb: Vec<u8>,
-}
-
-struct Offscreen(Rc<MinimalSoftwareWindow>);
-
-impl Platform for Offscreen {
-    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
-        Ok(self.0.clone())
-    }
 }
 
 /// Renders every shot; writes `<dir>/<name>.png` when `dir` is given.
@@ -92,12 +82,14 @@ pub fn render_pages(shots: &[Screenshot], dir: Option<&Path>) -> anyhow::Result<
         });
         if let Some(dir) = dir {
             std::fs::create_dir_all(dir)?;
-            let file = std::fs::File::create(dir.join(format!("{}.png", shot.name)))?;
-            let mut encoder =
-                png::Encoder::new(std::io::BufWriter::new(file), shot.width, shot.height);
-            encoder.set_color(png::ColorType::Rgb);
-            encoder.set_depth(png::BitDepth::Eight);
-            encoder.write_header()?.write_image_data(&rgb)?;
+            let png = super::offscreen::encode_png(
+                shot.width,
+                shot.height,
+                png::ColorType::Rgb,
+                &rgb,
+                png::Compression::Default,
+            )?;
+            std::fs::write(dir.join(format!("{}.png", shot.name)), png)?;
         }
         frames.push(Frame {
             width: shot.width,

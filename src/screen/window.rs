@@ -6,30 +6,17 @@ use std::sync::{Arc, Mutex};
 
 use slint::ComponentHandle;
 
-use super::{
-    apply, control_from_id, locale, show_remote_video, show_self_view, AppState, AppWindow,
-};
+use super::{apply, locale, show_remote_video, show_self_view, AppWindow};
 use crate::app::Terminal;
-use crate::keys::Key;
 use crate::lock;
 use crate::media::RgbFrame;
 use crate::store::Language;
-use crate::ui::Control;
 
 /// How often the in-call page looks for a new picture (30 fps).
 const VIDEO_TICK: std::time::Duration = std::time::Duration::from_millis(33);
 /// Shared content comes at a steady rate (15 pictures a second, a still
 /// slide too): this long without a picture, it has stopped.
 const CONTENT_GONE: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// What the window hands to the runtime, in the order the user gave it.
-enum Input {
-    Tap(Control),
-    Key(Key),
-    Text(String),
-    /// A room of the Dial page's directory, by its place in the list.
-    Pick(usize),
-}
 
 /// Opens the window: Slint's backend (winit, or LinuxKMS on the
 /// appliance) fails here when there is no display to show it on.
@@ -43,52 +30,7 @@ pub fn run_window(
     runtime: tokio::runtime::Handle,
     terminal: Terminal,
 ) -> anyhow::Result<()> {
-    let state = app.global::<AppState>();
-    // One queue and one forwarding task: a task per keystroke would let
-    // fast typing arrive out of order.
-    let (inputs, mut queue) = tokio::sync::mpsc::unbounded_channel::<Input>();
-    {
-        let terminal = terminal.clone();
-        runtime.spawn(async move {
-            while let Some(input) = queue.recv().await {
-                match input {
-                    Input::Tap(control) => terminal.tap(control).await,
-                    Input::Key(key) => terminal.key(key).await,
-                    Input::Text(text) => terminal.text(&text).await,
-                    Input::Pick(index) => terminal.pick_contact(index).await,
-                }
-            }
-        });
-    }
-    {
-        let inputs = inputs.clone();
-        state.on_tapped(move |id| {
-            if let Some(control) = control_from_id(&id) {
-                let _ = inputs.send(Input::Tap(control));
-            }
-        });
-    }
-    {
-        let inputs = inputs.clone();
-        state.on_key(move |name| {
-            let key: Option<Key> =
-                serde_json::from_value(serde_json::Value::String(name.to_string())).ok();
-            if let Some(key) = key {
-                let _ = inputs.send(Input::Key(key));
-            }
-        });
-    }
-    {
-        let inputs = inputs.clone();
-        state.on_picked(move |index| {
-            if let Ok(index) = usize::try_from(index) {
-                let _ = inputs.send(Input::Pick(index));
-            }
-        });
-    }
-    state.on_typed(move |text| {
-        let _ = inputs.send(Input::Text(text.to_string()));
-    });
+    super::inputs::forward(&app, &runtime, terminal.clone());
 
     // The far end's picture, at most at the display's pace: one frame
     // waits for the event loop at a time, newer ones replace it, so a slow

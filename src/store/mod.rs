@@ -167,7 +167,8 @@ impl DataDir {
         write_atomic(&self.ca_path(), pem.as_bytes())
     }
 
-    /// Forgets settings, credentials and the pinned CA — and the copies of
+    /// Forgets settings, credentials, the pinned CA, the web admin's
+    /// password and certificate — and the copies of
     /// them a corrupt load set aside (`<name>.corrupt-<time>`), which may
     /// still hold a device token or SIP password.
     pub fn factory_reset(&self) -> std::io::Result<()> {
@@ -179,6 +180,12 @@ impl DataDir {
             // the environment): its code is spent, and a reset terminal
             // must start the wizard, not retry it.
             self.root.join("seed.env"),
+            // The web admin's password: `Change_Me` again.
+            self.root.join("admin-password.json"),
+            // The web admin's certificate, signed for the enterprise it
+            // was activated with: a self-signed one is made at next start.
+            self.root.join("tls/admin.key"),
+            self.root.join("tls/admin.pem"),
         ];
         for entry in std::fs::read_dir(&self.root)? {
             let path = entry?.path();

@@ -21,8 +21,13 @@ pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-/// Proof of the bearer token.
+/// Proof of the bearer token — or, on the web admin, of a signed-in
+/// browser: its session cookie (the factory password changed), from the
+/// page's own origin, with the session's CSRF token on anything but a GET.
 pub struct Authorized;
+
+/// The header the web admin's script sends its session's CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 impl FromRequestParts<ApiState> for Authorized {
     type Rejection = Response;
@@ -34,7 +39,7 @@ impl FromRequestParts<ApiState> for Authorized {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         let ok = given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(state.token.as_bytes())));
-        if ok {
+        if ok || signed_in(parts, state) {
             Ok(Authorized)
         } else {
             Err(error(
@@ -44,6 +49,24 @@ impl FromRequestParts<ApiState> for Authorized {
             ))
         }
     }
+}
+
+fn signed_in(parts: &Parts, state: &ApiState) -> bool {
+    let Some(sessions) = &state.sessions else {
+        return false;
+    };
+    let h = &parts.headers;
+    let session =
+        roomterm_http_guard::pages::cookie(h, super::admin::COOKIE).and_then(|id| sessions.get(id));
+    let Some(session) = session else {
+        return false;
+    };
+    if session.must_change || !roomterm_http_guard::pages::same_origin(h) {
+        return false;
+    }
+    let csrf = h.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    parts.method == axum::http::Method::GET
+        || csrf.is_some_and(|c| bool::from(c.as_bytes().ct_eq(session.csrf.as_bytes())))
 }
 
 pub type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;

@@ -57,7 +57,13 @@ pub async fn activate(
 
 pub async fn factory_reset(_: Authorized, State(state): State<ApiState>) -> Response {
     match state.terminal.factory_reset().await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Ok(()) => {
+            // The admin password is the factory one again: nobody stays in.
+            if let Some(sessions) = &state.sessions {
+                sessions.end_all();
+            }
+            StatusCode::NO_CONTENT.into_response()
+        }
         Err(err) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "reset_failed",

@@ -10,11 +10,15 @@
 //! | `device.rs` | status, activation, factory reset, settings, the events WebSocket |
 //! | `screen.rs` | the UI state, keys, taps, text |
 //! | `calls.rs` | join, dial, answer, decline, hang up, mute, camera, volume, layout, snapshot |
-//! | `common.rs` | the token check, errors, JSON bodies |
+//! | `picture.rs` | the screen as pictures (one, or live over a WebSocket) and clicks on them |
+//! | `common.rs` | the token check (or a web admin's session), errors, JSON bodies |
+//! | `admin/` | the web admin: HTTPS pages on the room's network that drive these routes |
 
+pub mod admin;
 mod calls;
 mod common;
 mod device;
+mod picture;
 mod screen;
 
 use std::net::SocketAddr;
@@ -28,6 +32,7 @@ use roomterm_http_guard::HttpServer;
 pub use roomterm_http_guard::Limits;
 
 use crate::app::Terminal;
+use crate::screen::Mirror;
 use calls::{
     answer, camera, decline, dial, hang_up, host_action, join, layout, mute, snapshot, volume,
 };
@@ -41,6 +46,11 @@ use screen::{keys, tap, text, ui_state};
 pub(crate) struct ApiState {
     pub(crate) terminal: Terminal,
     pub(crate) token: String,
+    /// The screen the web remote shows and clicks on.
+    pub(crate) mirror: Mirror,
+    /// On the web admin: its signed-in browsers, which may use the routes
+    /// as the token's holder does.
+    pub(crate) sessions: Option<std::sync::Arc<admin::Sessions>>,
 }
 
 /// The running control API (stopped when dropped).
@@ -77,6 +87,8 @@ pub fn load_or_create_token(data: &Path) -> std::io::Result<String> {
 }
 
 impl ControlApi {
+    /// Serves on `listen`; a headless terminal's screen is drawn offscreen
+    /// for `/screen` (see [`start_showing`](Self::start_showing)).
     pub async fn start(
         listen: SocketAddr,
         terminal: Terminal,
@@ -92,37 +104,35 @@ impl ControlApi {
         token: String,
         limits: Limits,
     ) -> std::io::Result<Self> {
+        let mirror = Mirror::offscreen(terminal.clone(), tokio::runtime::Handle::current());
+        Self::serve(listen, terminal, token, mirror, limits).await
+    }
+
+    /// [`start`](Self::start), `/screen` showing `mirror` (the window).
+    pub async fn start_showing(
+        listen: SocketAddr,
+        terminal: Terminal,
+        token: String,
+        mirror: Mirror,
+    ) -> std::io::Result<Self> {
+        Self::serve(listen, terminal, token, mirror, LIMITS).await
+    }
+
+    async fn serve(
+        listen: SocketAddr,
+        terminal: Terminal,
+        token: String,
+        mirror: Mirror,
+        limits: Limits,
+    ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        let app = Router::new()
-            .route("/api/v1/status", get(status))
-            .route("/api/v1/activate", post(activate))
-            .route("/api/v1/factory-reset", post(factory_reset))
-            .route("/api/v1/events", get(events))
-            .route("/api/v1/ui", get(ui_state))
-            .route("/api/v1/keys", post(keys))
-            .route("/api/v1/tap", post(tap))
-            .route("/api/v1/text", post(text))
-            .route("/api/v1/join", post(join))
-            .route("/api/v1/hang-up", post(hang_up))
-            .route("/api/v1/mute", post(mute))
-            .route("/api/v1/dial", post(dial))
-            .route("/api/v1/camera", post(camera))
-            .route("/api/v1/call/layout", post(layout))
-            .route("/api/v1/call/host", post(host_action))
-            .route("/api/v1/volume", post(volume))
-            .route("/api/v1/call/answer", post(answer))
-            .route("/api/v1/call/decline", post(decline))
-            .route("/api/v1/settings/auto-answer", post(auto_answer))
-            .route("/api/v1/standby", post(standby))
-            .route("/api/v1/settings/standby", post(standby_minutes))
-            .route("/api/v1/settings/line-protocol", post(line_protocol))
-            .route("/api/v1/call/snapshot", get(snapshot))
-            .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
-            .with_state(ApiState {
-                terminal,
-                token: token.clone(),
-            });
+        let app = routes().with_state(ApiState {
+            terminal,
+            token: token.clone(),
+            mirror,
+            sessions: None,
+        });
         let server = HttpServer::start(listener, None, app, limits)?;
         tracing::info!(%addr, "control API listening");
         Ok(Self {
@@ -131,4 +141,36 @@ impl ControlApi {
             _server: server,
         })
     }
+}
+
+/// Every route of the control API (the web admin serves them too).
+pub(crate) fn routes() -> Router<ApiState> {
+    Router::new()
+        .route("/api/v1/status", get(status))
+        .route("/api/v1/activate", post(activate))
+        .route("/api/v1/factory-reset", post(factory_reset))
+        .route("/api/v1/events", get(events))
+        .route("/api/v1/ui", get(ui_state))
+        .route("/api/v1/keys", post(keys))
+        .route("/api/v1/tap", post(tap))
+        .route("/api/v1/text", post(text))
+        .route("/api/v1/screen", get(picture::picture))
+        .route("/api/v1/screen/live", get(picture::live))
+        .route("/api/v1/screen/click", post(picture::click))
+        .route("/api/v1/join", post(join))
+        .route("/api/v1/hang-up", post(hang_up))
+        .route("/api/v1/mute", post(mute))
+        .route("/api/v1/dial", post(dial))
+        .route("/api/v1/camera", post(camera))
+        .route("/api/v1/call/layout", post(layout))
+        .route("/api/v1/call/host", post(host_action))
+        .route("/api/v1/volume", post(volume))
+        .route("/api/v1/call/answer", post(answer))
+        .route("/api/v1/call/decline", post(decline))
+        .route("/api/v1/settings/auto-answer", post(auto_answer))
+        .route("/api/v1/standby", post(standby))
+        .route("/api/v1/settings/standby", post(standby_minutes))
+        .route("/api/v1/settings/line-protocol", post(line_protocol))
+        .route("/api/v1/call/snapshot", get(snapshot))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
 }

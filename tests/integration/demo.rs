@@ -31,6 +31,8 @@ fn the_demo_meets_and_a_sigterm_stops_everything_it_started() {
             "ROOMTERM_LOBBY_CONTROL",
             format!("127.0.0.1:{}", free_port()),
         )
+        .env("ROOMTERM_ADMIN", format!("127.0.0.1:{}", free_port()))
+        .env("ROOMTERM_LOBBY_ADMIN", format!("127.0.0.1:{}", free_port()))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

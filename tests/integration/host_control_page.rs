@@ -8,8 +8,6 @@
 
 use std::time::{Duration, Instant};
 
-use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
-use chromiumoxide::page::ScreenshotParams;
 use serde_json::{json, Value};
 
 use crate::common::browser::{CastPage, Laptop};
@@ -26,42 +24,6 @@ async fn join(room: &Room, meeting_id: &str) {
         )
         .await;
     room.remote.call_state("in_call").await;
-}
-
-/// Evaluates `js` until it is true (10 s), else fails saying `what`. An
-/// evaluation while the page navigates (the sign-in form's answer) fails;
-/// it is tried again.
-async fn until(page: &CastPage, js: &str, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let done = match page.0.evaluate(js).await {
-            Ok(value) => value.into_value::<bool>().unwrap_or(false),
-            Err(_) => false,
-        };
-        if done {
-            return;
-        }
-        if Instant::now() > deadline {
-            let body: String = page.eval("document.body.innerText").await;
-            panic!("{what} never happened; the page says:\n{body}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn screenshot(page: &CastPage, name: &str) {
-    page.0
-        .execute(SetDeviceMetricsOverrideParams::new(1280, 800, 1.0, false))
-        .await
-        .unwrap();
-    let png = page
-        .0
-        .screenshot(ScreenshotParams::builder().full_page(true).build())
-        .await
-        .unwrap();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("control-screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,21 +87,19 @@ async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
     // A wrong token is told; the right one signs in.
     page.fill("#token", "rta_wrong").await;
     page.click("#sign-in").await;
-    until(
-        &page,
+    page.until(
         "!!document.querySelector('.error')",
         "the wrong token's refusal",
     )
     .await;
     page.fill("#token", &cloud.admin_token).await;
     page.click("#sign-in").await;
-    until(
-        &page,
+    page.until(
         "document.body.dataset.state === 'live' && document.querySelectorAll('#roster tbody tr').length === 2",
         "the live roster",
     )
     .await;
-    screenshot(&page, "control-en").await;
+    page.screenshot("control-screenshots", "control-en").await;
 
     // Mute magenta from the page: its own status says the host did, and
     // the host's room no longer hears it.
@@ -166,8 +126,7 @@ async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
     );
     assert!(levels[0] < 0.01, "magenta still heard: {levels:?}");
     // The page follows within a second: magenta's row says it is muted.
-    until(
-        &page,
+    page.until(
         &format!(
             "!!document.querySelector(\"tr[data-participant='{magenta_id}'] button[data-action='unmute']\")"
         ),
@@ -204,8 +163,7 @@ async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
     cyan.remote
         .wait_status(|s| s["call"]["roster"]["held"] == true)
         .await;
-    until(
-        &page,
+    page.until(
         "!document.getElementById('waiting').hidden && document.querySelectorAll('#waiting-list li').length === 1",
         "the waiting list",
     )
@@ -217,19 +175,17 @@ async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
             .open_with(&url(&format!("/control/{id}?lang=zh-CN")), "")
             .await,
     );
-    until(
-        &zh,
+    zh.until(
         "document.body.dataset.state === 'live' && document.documentElement.lang === 'zh-CN'",
         "the Chinese page",
     )
     .await;
-    until(
-        &zh,
+    zh.until(
         "document.querySelectorAll('#waiting-list li').length === 1",
         "the Chinese waiting list",
     )
     .await;
-    screenshot(&zh, "control-zh").await;
+    zh.screenshot("control-screenshots", "control-zh").await;
     zh.click("#waiting-list li button[data-action='admit']")
         .await;
     cyan.remote
@@ -240,8 +196,7 @@ async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
         assert!(Instant::now() < deadline, "not let in");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    until(
-        &zh,
+    zh.until(
         "document.getElementById('waiting').hidden",
         "the list emptied",
     )
@@ -251,8 +206,7 @@ async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
     // words; a fourth room's number rings it, and answered it is in.
     zh.fill("#invite-to", "199999").await;
     zh.click("#invite").await;
-    until(
-        &zh,
+    zh.until(
         "document.getElementById('notice').textContent.includes('无法接通')",
         "the unreachable notice",
     )
@@ -266,8 +220,7 @@ async fn an_admin_signs_in_sees_the_rooms_live_and_mutes_one() {
         .remote
         .wait_status(|s| s["call"]["roster"]["you"].is_number())
         .await;
-    until(
-        &zh,
+    zh.until(
         "document.querySelectorAll('#roster tbody tr').length === 4",
         "the rung room on the roster",
     )

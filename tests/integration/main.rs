@@ -49,4 +49,5 @@ mod terminal_call;
 mod translations;
 mod updates;
 mod waiting_room;
+mod web_admin;
 mod wizard;

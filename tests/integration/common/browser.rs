@@ -124,6 +124,45 @@ impl CastPage {
         self.0.evaluate(js).await.unwrap().into_value().unwrap()
     }
 
+    /// Evaluates `js` until it is true (10 s), else fails saying `what`. An
+    /// evaluation while the page navigates (a form's answer) fails; it is
+    /// tried again.
+    pub async fn until(&self, js: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let done = match self.0.evaluate(js).await {
+                Ok(value) => value.into_value::<bool>().unwrap_or(false),
+                Err(_) => false,
+            };
+            if done {
+                return;
+            }
+            if Instant::now() > deadline {
+                let body: String = self.eval("document.body.innerText").await;
+                panic!("{what} never happened; the page says:\n{body}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The whole page at 1280×800 into `target/tmp/<folder>/<name>.png`.
+    pub async fn screenshot(&self, folder: &str, name: &str) {
+        use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+        use chromiumoxide::page::ScreenshotParams;
+        self.0
+            .execute(SetDeviceMetricsOverrideParams::new(1280, 800, 1.0, false))
+            .await
+            .unwrap();
+        let png = self
+            .0
+            .screenshot(ScreenshotParams::builder().full_page(true).build())
+            .await
+            .unwrap();
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(folder);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
     /// Sets a field's value as typing would.
     pub async fn fill(&self, selector: &str, value: &str) {
         let js = format!(

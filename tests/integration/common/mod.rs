@@ -13,6 +13,7 @@ pub mod qemu;
 pub mod remote;
 pub mod room;
 pub mod summary;
+pub mod web_admin;
 
 use reqwest::Method;
 use roomcloud::client::AdminClient;

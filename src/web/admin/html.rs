@@ -1,0 +1,299 @@
+//! The web admin's markup (maud): one frame (title, the sections, the
+//! language switch, a notice) and a function per page. Its look is
+//! `assets/admin/admin.css`; `admin.js` makes the status live and runs
+//! the web remote, and every page but the remote works without it.
+
+use maud::{html, Markup, DOCTYPE};
+
+use super::strings::{Lang, Words};
+use crate::status::StatusView;
+
+/// The signed-in pages, as the sections list them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Status,
+    Remote,
+    Diagnostics,
+    Maintenance,
+    Password,
+}
+
+/// A line above the page's content: what a form did, or why not.
+pub struct Notice {
+    pub ok: bool,
+    pub text: String,
+}
+
+impl Notice {
+    pub fn error(text: &str) -> Self {
+        Self {
+            ok: false,
+            text: text.into(),
+        }
+    }
+}
+
+/// What every signed-in page is drawn with.
+pub struct Frame<'a> {
+    pub lang: Lang,
+    pub csrf: &'a str,
+    pub sn: String,
+    pub notice: Option<Notice>,
+}
+
+fn document(lang: Lang, title: &str, body: Markup) -> Markup {
+    let (css, js) = super::asset_urls();
+    html! {
+        (DOCTYPE)
+        html lang=(if lang == Lang::Zh { "zh-CN" } else { "en" }) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (title) " · " (lang.words().product) }
+                link rel="icon" href="data:,";
+                link rel="stylesheet" href=(css);
+                script src=(js) defer {}
+            }
+            body { (body) }
+        }
+    }
+}
+
+fn lang_switch(lang: Lang) -> Markup {
+    let (code, name) = lang.other();
+    html! {
+        a.lang href={ "?lang=" (code) } hreflang=(code) lang=(code) { (name) }
+    }
+}
+
+fn notice(notice: &Option<Notice>) -> Markup {
+    html! {
+        @if let Some(n) = notice {
+            p.notice.ok[n.ok].error[!n.ok] role=(if n.ok { "status" } else { "alert" }) { (n.text) }
+        }
+    }
+}
+
+/// A signed-in page: the bar with the sections, then `content`.
+fn page(frame: &Frame, section: Section, title: &str, content: Markup) -> Markup {
+    let w = frame.lang.words();
+    let link = |s: Section, href: &str, label: &str| {
+        html! { a href=(href) aria-current=[(s == section).then_some("page")] { (label) } }
+    };
+    let body = html! {
+        header.bar {
+            span.product { (w.product) " " span.sn { (&frame.sn) } }
+            nav.sections {
+                (link(Section::Status, "/", w.status))
+                (link(Section::Remote, "/remote", w.remote))
+                (link(Section::Diagnostics, "/diagnostics", w.diagnostics))
+                (link(Section::Maintenance, "/maintenance", w.maintenance))
+                (link(Section::Password, "/password", w.change_password))
+            }
+            div.who {
+                (lang_switch(frame.lang))
+                form method="post" action="/sign-out" {
+                    input type="hidden" name="csrf" value=(frame.csrf);
+                    button.link type="submit" { (w.sign_out) }
+                }
+            }
+        }
+        main data-csrf=(frame.csrf) {
+            h1 { (title) }
+            (notice(&frame.notice))
+            (content)
+        }
+    };
+    document(frame.lang, title, body)
+}
+
+pub fn sign_in(lang: Lang, message: Option<Notice>) -> Markup {
+    let w = lang.words();
+    let body = html! {
+        main.narrow {
+            div.card {
+                h1 { (w.product) " · " (w.sign_in) }
+                (notice(&message))
+                form method="post" action="/sign-in" {
+                    label { (w.user) input name="user" autocomplete="username" value="admin" required; }
+                    label { (w.password) input name="password" type="password" autocomplete="current-password" required autofocus; }
+                    button type="submit" { (w.sign_in) }
+                }
+                p { (lang_switch(lang)) }
+            }
+        }
+    };
+    document(lang, w.sign_in, body)
+}
+
+pub fn password(frame: &Frame, forced: bool) -> Markup {
+    let w = frame.lang.words();
+    let content = html! {
+        @if forced { p.notice.warn role="alert" { (w.forced_change) } }
+        form.card method="post" action="/password" {
+            input type="hidden" name="csrf" value=(frame.csrf);
+            label { (w.current_password) input name="current" type="password" autocomplete="current-password" required; }
+            label { (w.new_password) input name="new" type="password" autocomplete="new-password" required minlength="8"; }
+            label { (w.repeat_password) input name="repeat" type="password" autocomplete="new-password" required minlength="8"; }
+            p.hint { (w.rule) }
+            button type="submit" { (w.save) }
+        }
+    };
+    page(frame, Section::Password, w.change_password, content)
+}
+
+fn line(words: &Words, state: &str, reason: Option<&str>) -> Markup {
+    let _ = words;
+    let good = matches!(state, "connected" | "registered" | "in_call" | "showing");
+    html! {
+        span.state.good[good] { (state) }
+        @if let Some(reason) = reason { " " span.reason { (reason) } }
+    }
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map_or("–".into(), |v| format!("{:.1} %", v * 100.0))
+}
+
+pub fn status(frame: &Frame, view: &StatusView) -> Markup {
+    let w = frame.lang.words();
+    let quality = view.call.quality.as_ref();
+    let content = html! {
+        div.live data-live="status" {
+            section.card {
+                h2 { (w.device) }
+                dl {
+                    dt { (w.serial) } dd { (view.sn) }
+                    dt { (w.room) } dd { (view.room_name.as_deref().unwrap_or("–")) }
+                    dt { (w.number) } dd { (view.number.as_deref().unwrap_or("–")) }
+                    dt { (w.version) } dd { (crate::app::service::release()) }
+                }
+            }
+            section.card {
+                h2 { (w.network) }
+                dl {
+                    dt { (w.network) } dd { (line(w, view.network.state, view.network.reason.as_deref())) }
+                    dt { (w.cloud) } dd #cloud { (line(w, view.provisioning.state, view.provisioning.reason.as_deref())) }
+                    dt { (w.sip) } dd #sip { (line(w, view.sip.state, view.sip.reason.as_deref())) }
+                }
+            }
+            section.card {
+                h2 { (w.call) }
+                dl {
+                    dt { (w.call) } dd #call { (line(w, view.call.state, view.call.reason.as_deref())) }
+                    dt { (w.casting) } dd { (line(w, view.cast.state, view.cast.caster.as_deref())) }
+                    dt { (w.update) }
+                    dd { @match &view.update {
+                        Some(u) => { (u.version) " " (u.state) @if let Some(p) = u.progress { " " (p) " %" } }
+                        None => { (w.none) }
+                    } }
+                }
+                @if let Some(q) = quality {
+                    table.streams {
+                        thead { tr { th { (w.stream) } th { (w.loss) } th { (w.jitter) } th { (w.latency) } } }
+                        tbody {
+                            tr { th { (w.audio) } td { (percent(q.audio_loss)) } td { (format!("{:.0} ms", q.jitter_ms)) }
+                                 td { (q.latency_ms.map_or("–".into(), |l| format!("{l:.0} ms"))) } }
+                            tr { th { (w.video) } td { (percent(q.video_loss)) } td { (format!("{:.0} ms", q.jitter_ms)) }
+                                 td { (q.latency_ms.map_or("–".into(), |l| format!("{l:.0} ms"))) } }
+                        }
+                    }
+                    p.hint {
+                        (w.quality) " " (format!("{:?}", q.level).to_lowercase()) " · "
+                        (w.recovered) " " (q.recovered_packets) " · "
+                        (w.key_frames) " " (q.key_frame_requests)
+                    }
+                }
+            }
+        }
+    };
+    page(frame, Section::Status, w.status, content)
+}
+
+pub fn remote(frame: &Frame) -> Markup {
+    let w = frame.lang.words();
+    let key =
+        |name: &str, label: &str| html! { button.key type="button" data-key=(name) { (label) } };
+    let content = html! {
+        p.hint { (w.remote_hint) }
+        div.remote {
+            div.screen {
+                img #screen alt=(w.remote) src="/api/v1/screen";
+            }
+            div.keys role="group" aria-label=(w.keys) {
+                div.dpad {
+                    span {} (key("up", "▲")) span {}
+                    (key("left", "◀")) (key("ok", "OK")) (key("right", "▶"))
+                    span {} (key("down", "▼")) span {}
+                }
+                div.row { (key("back", "↩")) (key("home", "⌂")) (key("volume_down", "−")) (key("volume_up", "+")) }
+                div.row.digits {
+                    @for d in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"] {
+                        (key(&format!("digit{d}"), d))
+                    }
+                }
+                div.row { (key("call", w.call_key)) (key("hang_up", w.hang_up_key)) (key("mute", w.mute_key)) }
+            }
+        }
+    };
+    page(frame, Section::Remote, w.remote, content)
+}
+
+pub fn diagnostics(frame: &Frame, log: &[String]) -> Markup {
+    let w = frame.lang.words();
+    let content = html! {
+        section.card {
+            h2 { (w.bundle) }
+            p { (w.bundle_hint) }
+            a.button #bundle href="/diagnostics/bundle" download { (w.download) }
+        }
+        section.card {
+            h2 { (w.logs) }
+            @if log.is_empty() { p { (w.no_logs) } }
+            @else { pre.log { @for l in log { (l) "\n" } } }
+        }
+    };
+    page(frame, Section::Diagnostics, w.diagnostics, content)
+}
+
+pub fn maintenance(frame: &Frame, can_restart: bool) -> Markup {
+    let w = frame.lang.words();
+    let content = html! {
+        section.card {
+            h2 { (w.restart) }
+            @if can_restart {
+                p { (w.restart_hint) }
+                form method="post" action="/maintenance/restart" {
+                    input type="hidden" name="csrf" value=(frame.csrf);
+                    button type="submit" { (w.restart) }
+                }
+            } @else { p { (w.cannot_restart) } }
+        }
+        section.card.danger {
+            h2 { (w.factory_reset) }
+            p { (w.factory_reset_hint) }
+            form method="post" action="/maintenance/factory-reset" {
+                input type="hidden" name="csrf" value=(frame.csrf);
+                label.check { input type="checkbox" name="confirm" value="yes" required; " " (w.factory_reset_confirm) }
+                button.danger type="submit" { (w.factory_reset) }
+            }
+        }
+    };
+    page(frame, Section::Maintenance, w.maintenance, content)
+}
+
+/// A page after which nobody is signed in (a factory reset, a restart).
+pub fn farewell(lang: Lang, text: &str) -> Markup {
+    let w = lang.words();
+    let body = html! {
+        main.narrow {
+            div.card {
+                h1 { (w.product) }
+                p.notice.ok role="status" { (text) }
+                p { a href="/sign-in" { (w.sign_in) } }
+            }
+        }
+    };
+    document(lang, w.product, body)
+}

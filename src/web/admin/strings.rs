@@ -1,0 +1,286 @@
+//! The web admin's words in both languages, and which one a request gets:
+//! `?lang=` (kept in a cookie), else the browser's `Accept-Language`,
+//! else Chinese, as the room's own screen out of the box. One struct per
+//! language, so a word missing in one is a compile error.
+
+use axum::http::HeaderMap;
+
+/// The cookie that keeps a chosen language.
+pub const LANG_COOKIE: &str = "roomterm_lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `?lang=` first, then the cookie, then `Accept-Language`.
+    pub fn of(query: Option<&str>, headers: &HeaderMap) -> Self {
+        let chosen = query.or_else(|| roomterm_http_guard::pages::cookie(headers, LANG_COOKIE));
+        match chosen {
+            Some("en") => return Lang::En,
+            Some("zh") => return Lang::Zh,
+            _ => {}
+        }
+        let accept = roomterm_http_guard::pages::accept_language(headers).unwrap_or("zh");
+        let first = accept
+            .split(',')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if first.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language's code and name, for the switch.
+    pub fn other(self) -> (&'static str, &'static str) {
+        match self {
+            Lang::Zh => ("en", "English"),
+            Lang::En => ("zh", "中文"),
+        }
+    }
+
+    pub fn words(self) -> &'static Words {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+}
+
+pub struct Words {
+    pub product: &'static str,
+    pub sign_in: &'static str,
+    pub user: &'static str,
+    pub password: &'static str,
+    pub wrong_password: &'static str,
+    /// Followed by the minutes left.
+    pub locked: &'static str,
+    pub minutes: &'static str,
+    pub sign_out: &'static str,
+    pub change_password: &'static str,
+    pub forced_change: &'static str,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub repeat_password: &'static str,
+    pub rule: &'static str,
+    pub not_repeated: &'static str,
+    pub too_short: &'static str,
+    pub too_long: &'static str,
+    pub too_plain: &'static str,
+    pub factory_password: &'static str,
+    pub wrong_current: &'static str,
+    pub not_saved: &'static str,
+    pub save: &'static str,
+    pub status: &'static str,
+    pub remote: &'static str,
+    pub diagnostics: &'static str,
+    pub maintenance: &'static str,
+    pub device: &'static str,
+    pub serial: &'static str,
+    pub room: &'static str,
+    pub number: &'static str,
+    pub version: &'static str,
+    pub network: &'static str,
+    pub cloud: &'static str,
+    pub sip: &'static str,
+    pub call: &'static str,
+    pub casting: &'static str,
+    pub update: &'static str,
+    pub none: &'static str,
+    pub stream: &'static str,
+    pub audio: &'static str,
+    pub video: &'static str,
+    pub loss: &'static str,
+    pub jitter: &'static str,
+    pub latency: &'static str,
+    pub recovered: &'static str,
+    pub key_frames: &'static str,
+    pub quality: &'static str,
+    pub remote_hint: &'static str,
+    pub keys: &'static str,
+    pub call_key: &'static str,
+    pub hang_up_key: &'static str,
+    pub mute_key: &'static str,
+    pub bundle: &'static str,
+    pub bundle_hint: &'static str,
+    pub download: &'static str,
+    pub logs: &'static str,
+    pub no_logs: &'static str,
+    pub factory_reset: &'static str,
+    pub factory_reset_hint: &'static str,
+    pub factory_reset_confirm: &'static str,
+    pub factory_reset_done: &'static str,
+    pub restart: &'static str,
+    pub restart_hint: &'static str,
+    pub restarting: &'static str,
+    pub cannot_restart: &'static str,
+}
+
+pub const EN: Words = Words {
+    product: "Room terminal",
+    sign_in: "Sign in",
+    user: "User",
+    password: "Password",
+    wrong_password: "Wrong user or password.",
+    locked: "Too many wrong passwords. Signing in is locked for",
+    minutes: "min",
+    sign_out: "Sign out",
+    change_password: "Change password",
+    forced_change: "This terminal still has its factory password. Choose your own before going on.",
+    current_password: "Current password",
+    new_password: "New password",
+    repeat_password: "New password again",
+    rule: "At least 8 characters, with three of: upper case, lower case, digits, symbols.",
+    not_repeated: "The two new passwords differ.",
+    too_short: "The new password needs at least 8 characters.",
+    too_long: "The new password may have at most 128 characters.",
+    too_plain: "The new password needs three of: upper case, lower case, digits, symbols.",
+    factory_password: "The new password cannot be the factory password.",
+    wrong_current: "The current password is wrong.",
+    not_saved: "The password could not be saved. Try again.",
+    save: "Save",
+    status: "Status",
+    remote: "Web remote",
+    diagnostics: "Diagnostics",
+    maintenance: "Maintenance",
+    device: "Device",
+    serial: "Serial number",
+    room: "Room",
+    number: "Number",
+    version: "Software",
+    network: "Network",
+    cloud: "Cloud",
+    sip: "SIP",
+    call: "Call",
+    casting: "Casting",
+    update: "Update",
+    none: "none",
+    stream: "Stream",
+    audio: "Audio",
+    video: "Video",
+    loss: "Loss",
+    jitter: "Jitter",
+    latency: "Latency",
+    recovered: "Recovered packets",
+    key_frames: "Key frames asked",
+    quality: "Quality",
+    remote_hint: "The room's screen, live. Click it to tap; use the keys as the remote's.",
+    keys: "Remote keys",
+    call_key: "Call",
+    hang_up_key: "Hang up",
+    mute_key: "Mute",
+    bundle: "Diagnostic bundle",
+    bundle_hint: "Logs, settings without secrets, versions and a self-check, in one file for support.",
+    download: "Download",
+    logs: "Recent log",
+    no_logs: "No log lines yet.",
+    factory_reset: "Factory reset",
+    factory_reset_hint: "Erases the activation, settings, logs and this password. The terminal starts its setup again.",
+    factory_reset_confirm: "I understand that everything on this terminal is erased",
+    factory_reset_done: "Reset done. The terminal shows its setup; this password is Change_Me again.",
+    restart: "Restart",
+    restart_hint: "Restarts the terminal's software (a call in progress ends).",
+    restarting: "Restarting. This page comes back in a few seconds.",
+    cannot_restart: "This terminal is not run by a service manager that restarts it.",
+};
+
+pub const ZH: Words = Words {
+    product: "会议室终端",
+    sign_in: "登录",
+    user: "用户名",
+    password: "密码",
+    wrong_password: "用户名或密码错误。",
+    locked: "密码错误次数过多，登录已锁定",
+    minutes: "分钟",
+    sign_out: "退出登录",
+    change_password: "修改密码",
+    forced_change: "本终端仍在使用出厂密码，请先设置新密码再继续。",
+    current_password: "当前密码",
+    new_password: "新密码",
+    repeat_password: "再次输入新密码",
+    rule: "至少 8 个字符，包含大写字母、小写字母、数字、符号中的三种。",
+    not_repeated: "两次输入的新密码不一致。",
+    too_short: "新密码至少需要 8 个字符。",
+    too_long: "新密码最多 128 个字符。",
+    too_plain: "新密码需包含大写字母、小写字母、数字、符号中的三种。",
+    factory_password: "新密码不能与出厂密码相同。",
+    wrong_current: "当前密码错误。",
+    not_saved: "密码未能保存，请重试。",
+    save: "保存",
+    status: "状态",
+    remote: "网页遥控器",
+    diagnostics: "诊断",
+    maintenance: "维护",
+    device: "设备",
+    serial: "序列号",
+    room: "会议室",
+    number: "号码",
+    version: "软件版本",
+    network: "网络",
+    cloud: "云端",
+    sip: "SIP",
+    call: "通话",
+    casting: "投屏",
+    update: "升级",
+    none: "无",
+    stream: "媒体流",
+    audio: "音频",
+    video: "视频",
+    loss: "丢包",
+    jitter: "抖动",
+    latency: "时延",
+    recovered: "已恢复的包",
+    key_frames: "请求关键帧",
+    quality: "质量",
+    remote_hint: "会议室屏幕实时画面。点击画面即触摸，按键与遥控器相同。",
+    keys: "遥控器按键",
+    call_key: "呼叫",
+    hang_up_key: "挂断",
+    mute_key: "静音",
+    bundle: "诊断包",
+    bundle_hint: "日志、不含密钥的配置、版本信息和自检结果，打包为一个文件供技术支持使用。",
+    download: "下载",
+    logs: "最近日志",
+    no_logs: "暂无日志。",
+    factory_reset: "恢复出厂设置",
+    factory_reset_hint: "清除激活信息、设置、日志和本密码，终端将重新开始初始设置。",
+    factory_reset_confirm: "我已知晓终端上的所有数据都将被清除",
+    factory_reset_done: "已恢复出厂设置。终端显示初始设置；本页密码恢复为 Change_Me。",
+    restart: "重启",
+    restart_hint: "重启终端软件（进行中的通话将结束）。",
+    restarting: "正在重启，几秒后本页将恢复。",
+    cannot_restart: "本终端不由服务管理器运行，无法自动重启。",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn the_query_then_the_cookie_then_the_browser_choose() {
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::of(None, &h), Lang::Zh);
+        h.insert(
+            "accept-language",
+            HeaderValue::from_static("en-GB,en;q=0.8"),
+        );
+        assert_eq!(Lang::of(None, &h), Lang::En);
+        h.insert("cookie", HeaderValue::from_static("roomterm_lang=zh"));
+        assert_eq!(Lang::of(None, &h), Lang::Zh);
+        assert_eq!(Lang::of(Some("en"), &h), Lang::En);
+    }
+}
