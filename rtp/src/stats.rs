@@ -20,6 +20,10 @@ pub struct SessionStats {
     /// Key-frame requests (PLIs and FIRs) we sent. (GStreamer does not
     /// count those it receives.)
     pub key_frame_requests_sent: u64,
+    /// RTP payload bytes we sent, and received from the far end, since the
+    /// session started (the rates are their differences over time).
+    pub octets_sent: u64,
+    pub octets_received: u64,
     pub receive: ReceiveStats,
 }
 
@@ -78,6 +82,11 @@ impl SessionStats {
             stats.key_frame_requests_sent +=
                 count(source, "sent-pli-count") + count(source, "sent-fir-count");
             let internal = source.get::<bool>("internal").unwrap_or(false);
+            if internal {
+                stats.octets_sent += count(source, "octets-sent");
+            } else {
+                stats.octets_received += count(source, "octets-received");
+            }
             let has_report = source.get::<bool>("have-rb").unwrap_or(false);
             if internal || !has_report {
                 continue;
@@ -120,11 +129,14 @@ mod tests {
     #[test]
     fn the_round_trip_and_loss_come_from_the_far_ends_reports() {
         gst::init().unwrap();
-        let ours = structure("source, internal=(boolean)true, sent-pli-count=(uint)2");
+        let ours = structure(
+            "source, internal=(boolean)true, sent-pli-count=(uint)2, octets-sent=(guint64)1200",
+        );
         // 0.25 s in 1/65536 s; 64/256 lost.
         let far = structure(
             "source, internal=(boolean)false, have-rb=(boolean)true, \
-             rb-round-trip=(uint)16384, rb-fractionlost=(uint)64, sent-fir-count=(uint)1",
+             rb-round-trip=(uint)16384, rb-fractionlost=(uint)64, sent-fir-count=(uint)1, \
+             octets-received=(guint64)900",
         );
         let session = structure("session, sent-nack-count=(uint)5, recv-nack-count=(uint)3");
         let stats = SessionStats::from_parts(&session, &[ours, far]);
@@ -132,6 +144,7 @@ mod tests {
         assert_eq!(stats.remote_loss, Some(0.25));
         assert_eq!((stats.nacks_sent, stats.nacks_received), (5, 3));
         assert_eq!(stats.key_frame_requests_sent, 3);
+        assert_eq!((stats.octets_sent, stats.octets_received), (1200, 900));
     }
 
     #[test]

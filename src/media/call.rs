@@ -108,7 +108,12 @@ pub struct CallMedia {
     /// What arrives, measured for the network-quality indicator.
     quality: Arc<Mutex<QualityMeter>>,
     epoch: Instant,
+    /// The RTP byte counts at the last quality measurement, for the rates.
+    counted: Mutex<Option<(Instant, Octets)>>,
 }
+
+/// RTP payload bytes so far: (audio, video) × (in, out).
+type Octets = [u64; 4];
 
 impl CallMedia {
     /// Starts the receivers on free port pairs of `config.local`.
@@ -217,6 +222,7 @@ impl CallMedia {
             last_sample: Mutex::new(None),
             quality,
             epoch,
+            counted: Mutex::new(None),
         })
     }
 
@@ -403,8 +409,33 @@ impl CallMedia {
         let mut meter = lock(&self.quality);
         meter.latency_ms = round_trip.map(|rtt| rtt / 2.0);
         let mut report = meter.report(self.epoch.elapsed().as_millis() as u64);
+        drop(meter);
         report.recovered_packets = video.receive.retransmissions_recovered;
         report.key_frame_requests = video.key_frame_requests_sent;
+        let now = Instant::now();
+        let octets = [
+            audio.octets_received,
+            audio.octets_sent,
+            video.octets_received,
+            video.octets_sent,
+        ];
+        let before = lock(&self.counted).replace((now, octets));
+        let rates = before.map(|(then, was)| {
+            let secs = now.duration_since(then).as_secs_f64().max(0.001);
+            let kbps = |i: usize| {
+                (octets[i].saturating_sub(was[i]) as f64 * 8.0 / 1000.0 / secs).round() as u32
+            };
+            [kbps(0), kbps(1), kbps(2), kbps(3)]
+        });
+        for (figures, stats, at) in [
+            (&mut report.audio, &audio, 0),
+            (&mut report.video, &video, 2),
+        ] {
+            figures.kbps_in = rates.map(|r| r[at]);
+            figures.kbps_out = rates.map(|r| r[at + 1]);
+            figures.loss_out = stats.remote_loss;
+            figures.rtt_ms = stats.rtt_ms;
+        }
         report
     }
 

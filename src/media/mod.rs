@@ -61,7 +61,8 @@ pub use probe::{
     element_exists, package_hint, require, MediaPlan, MissingRole, ProbeError, Source, SourceMode,
 };
 pub use quality::{
-    rtp_packet, LossIcon, QualityLevel, QualityMeter, QualityReport, RtpHeader, StreamStats,
+    rtp_packet, LossIcon, QualityLevel, QualityMeter, QualityReport, RtpHeader, StreamFigures,
+    StreamStats,
 };
 
 /// Initialises GStreamer once per process (idempotent, thread-safe).

@@ -158,6 +158,24 @@ pub enum LossIcon {
     Red,
 }
 
+/// One stream's figures (audio or video), as the web admin's status and
+/// the control API show them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct StreamFigures {
+    /// Received from the far end and sent to it, kbit/s of RTP payload
+    /// over the last measurement (about a second); `None` at the first.
+    pub kbps_in: Option<u32>,
+    pub kbps_out: Option<u32>,
+    /// What we lost of the far end's stream (over 6 s), and what the far
+    /// end's receiver reports say it lost of ours.
+    pub loss_in: Option<f64>,
+    pub loss_out: Option<f64>,
+    /// The far end's stream's interarrival jitter (RFC 3550).
+    pub jitter_ms: f64,
+    /// The RTCP round trip on this stream's session.
+    pub rtt_ms: Option<f64>,
+}
+
 /// What the in-call screen and the control API show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QualityReport {
@@ -176,6 +194,9 @@ pub struct QualityReport {
     pub recovered_packets: u64,
     /// Key frames asked of the far end after losses nothing recovered.
     pub key_frame_requests: u64,
+    /// Each stream on its own.
+    pub audio: StreamFigures,
+    pub video: StreamFigures,
 }
 
 /// The call's two incoming streams and the warning's clock.
@@ -243,6 +264,16 @@ impl QualityMeter {
             latency_ms: self.latency_ms,
             recovered_packets: 0,
             key_frame_requests: 0,
+            audio: StreamFigures {
+                loss_in: audio_loss,
+                jitter_ms: self.audio.jitter_ms(),
+                ..StreamFigures::default()
+            },
+            video: StreamFigures {
+                loss_in: video_loss,
+                jitter_ms: self.video.jitter_ms(),
+                ..StreamFigures::default()
+            },
         }
     }
 }

@@ -340,6 +340,8 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         latency_ms: Some(12.0),
         recovered_packets: 0,
         key_frame_requests: 0,
+        audio: Default::default(),
+        video: Default::default(),
     });
     let member = |name: &str, host: bool| crate::sip::conference::RosterMember {
         host,
@@ -391,6 +393,8 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
         latency_ms: Some(140.0),
         recovered_packets: 412,
         key_frame_requests: 9,
+        audio: Default::default(),
+        video: Default::default(),
     });
     states.push(("in-call-lossy", in_call.clone(), lossy));
     states.extend(screenshot_states::host_states(&in_call, &online));

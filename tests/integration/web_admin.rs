@@ -4,7 +4,8 @@
 //! the factory password and is made to change it (a weak one refused); the
 //! status page shows the room registered; the diagnostic bundle downloads
 //! with the session and holds its files and neither the SIP password nor
-//! the device token; the web remote's picture is the terminal's own
+//! the device token; in a meeting, it shows each stream's rates both
+//! ways; the web remote's picture is the terminal's own
 //! screenshot, the page's D-pad moves the focus on the terminal, and a
 //! click on the picture taps what is under it. The pages in both languages
 //! go to `target/tmp/admin-screenshots`.
@@ -109,12 +110,27 @@ async fn an_installer_signs_in_changes_the_password_and_drives_the_room() {
 
     // The status page: registered, and live.
     page.until(
-        "location.pathname === '/' && (document.getElementById('sip') || {}).innerText === 'registered'",
+        "location.pathname === '/' && (document.querySelector('#sip [data-state]') || {dataset: {}}).dataset.state === 'registered'",
         "SIP registered on the status page",
     )
     .await;
+    // In a meeting: each stream's rates, both ways.
+    let meeting = common::create_meeting(
+        &admin,
+        json!({ "subject": "Web admin", "join_before_host": true }),
+    )
+    .await;
+    room.post("/join", json!({ "meeting_id": meeting })).await;
+    room.call_state("in_call").await;
+    let rates = "(() => { const rows = document.querySelectorAll('#streams tbody tr');
+        if (rows.length !== 2) return false;
+        return [...rows].every(r => [...r.querySelectorAll('td')].slice(0, 2)
+          .every(c => parseInt(c.innerText) > 0)); })()";
+    page.until(rates, "both streams' rates, in and out").await;
     page.screenshot("admin-screenshots", "admin-status-en")
         .await;
+    room.post("/hang-up", json!({})).await;
+    room.ui_page("home").await;
 
     // The diagnostic bundle, downloaded with the session.
     let bundle = download_bundle(&page).await;

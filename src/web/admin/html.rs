@@ -5,7 +5,7 @@
 
 use maud::{html, Markup, DOCTYPE};
 
-use super::strings::{Lang, Words};
+use super::strings::Lang;
 use crate::status::StatusView;
 
 /// The signed-in pages, as the sections list them.
@@ -143,12 +143,24 @@ pub fn password(frame: &Frame, forced: bool) -> Markup {
     page(frame, Section::Password, w.change_password, content)
 }
 
-fn line(words: &Words, state: &str, reason: Option<&str>) -> Markup {
-    let _ = words;
+fn line(lang: Lang, state: &str, reason: Option<&str>) -> Markup {
     let good = matches!(state, "connected" | "registered" | "in_call" | "showing");
     html! {
-        span.state.good[good] { (state) }
+        span.state.good[good].idle[state == "none"] data-state=(state) { (lang.state(state)) }
         @if let Some(reason) = reason { " " span.reason { (reason) } }
+    }
+}
+
+fn stream_row(name: &str, f: &crate::media::StreamFigures) -> Markup {
+    let kbps = |v: Option<u32>| v.map_or("–".into(), |v| format!("{v} kbit/s"));
+    let ms = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.0} ms"));
+    html! {
+        tr {
+            th { (name) }
+            td { (kbps(f.kbps_in)) } td { (kbps(f.kbps_out)) }
+            td { (percent(f.loss_in)) } td { (percent(f.loss_out)) }
+            td { (ms(Some(f.jitter_ms))) } td { (ms(f.rtt_ms)) }
+        }
     }
 }
 
@@ -173,34 +185,38 @@ pub fn status(frame: &Frame, view: &StatusView) -> Markup {
             section.card {
                 h2 { (w.network) }
                 dl {
-                    dt { (w.network) } dd { (line(w, view.network.state, view.network.reason.as_deref())) }
-                    dt { (w.cloud) } dd #cloud { (line(w, view.provisioning.state, view.provisioning.reason.as_deref())) }
-                    dt { (w.sip) } dd #sip { (line(w, view.sip.state, view.sip.reason.as_deref())) }
+                    dt { (w.network) } dd { (line(frame.lang, view.network.state, view.network.reason.as_deref())) }
+                    dt { (w.cloud) } dd #cloud { (line(frame.lang, view.provisioning.state, view.provisioning.reason.as_deref())) }
+                    dt { (w.sip) } dd #sip { (line(frame.lang, view.sip.state, view.sip.reason.as_deref())) }
                 }
             }
             section.card {
                 h2 { (w.call) }
                 dl {
-                    dt { (w.call) } dd #call { (line(w, view.call.state, view.call.reason.as_deref())) }
-                    dt { (w.casting) } dd { (line(w, view.cast.state, view.cast.caster.as_deref())) }
+                    dt { (w.call) } dd #call { (line(frame.lang, view.call.state, view.call.reason.as_deref())) }
+                    dt { (w.casting) } dd { (line(frame.lang, view.cast.state, view.cast.caster.as_deref())) }
                     dt { (w.update) }
                     dd { @match &view.update {
                         Some(u) => { (u.version) " " (u.state) @if let Some(p) = u.progress { " " (p) " %" } }
                         None => { (w.none) }
                     } }
                 }
-                @if let Some(q) = quality {
-                    table.streams {
-                        thead { tr { th { (w.stream) } th { (w.loss) } th { (w.jitter) } th { (w.latency) } } }
+            }
+            @if let Some(q) = quality {
+                section.card.wide {
+                    h2 { (w.stream) }
+                    table.streams #streams {
+                        thead { tr {
+                            th {} th { (w.kbps_in) } th { (w.kbps_out) } th { (w.loss_in) }
+                            th { (w.loss_out) } th { (w.jitter) } th { (w.rtt) }
+                        } }
                         tbody {
-                            tr { th { (w.audio) } td { (percent(q.audio_loss)) } td { (format!("{:.0} ms", q.jitter_ms)) }
-                                 td { (q.latency_ms.map_or("–".into(), |l| format!("{l:.0} ms"))) } }
-                            tr { th { (w.video) } td { (percent(q.video_loss)) } td { (format!("{:.0} ms", q.jitter_ms)) }
-                                 td { (q.latency_ms.map_or("–".into(), |l| format!("{l:.0} ms"))) } }
+                            (stream_row(w.audio, &q.audio))
+                            (stream_row(w.video, &q.video))
                         }
                     }
                     p.hint {
-                        (w.quality) " " (format!("{:?}", q.level).to_lowercase()) " · "
+                        (w.quality) " " (frame.lang.state(&format!("{:?}", q.level).to_lowercase())) " · "
                         (w.recovered) " " (q.recovered_packets) " · "
                         (w.key_frames) " " (q.key_frame_requests)
                     }

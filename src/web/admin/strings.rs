@@ -60,6 +60,44 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// A status line's state code in words (an unknown code as it is: the
+    /// control API's codes are documented).
+    pub fn state(self, code: &str) -> &str {
+        let (en, zh) = match code {
+            "connected" => ("connected", "已连接"),
+            "connecting" => ("connecting", "连接中"),
+            "disconnected" => ("disconnected", "已断开"),
+            "no_address" => ("no address", "无地址"),
+            "not_activated" => ("not activated", "未激活"),
+            "not_configured" => ("not configured", "未配置"),
+            "registered" => ("registered", "已注册"),
+            "registering" => ("registering", "注册中"),
+            "unreachable" | "server_unreachable" => ("unreachable", "无法连接"),
+            "wrong_credentials" => ("wrong credentials", "凭据错误"),
+            "none" => ("none", "无"),
+            "calling" => ("calling", "呼叫中"),
+            "ringing" => ("ringing", "振铃中"),
+            "incoming" => ("incoming call", "来电"),
+            "in_call" => ("in a call", "通话中"),
+            "ended" => ("ended", "已结束"),
+            "showing" => ("showing", "投屏中"),
+            "good" => ("good", "良好"),
+            "fair" => ("fair", "一般"),
+            "poor" => ("poor", "较差"),
+            _ => return code_as_is(code),
+        };
+        match self {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+}
+
+fn code_as_is(code: &str) -> &str {
+    code
+}
+
 pub struct Words {
     pub product: &'static str,
     pub sign_in: &'static str,
@@ -103,9 +141,12 @@ pub struct Words {
     pub stream: &'static str,
     pub audio: &'static str,
     pub video: &'static str,
-    pub loss: &'static str,
     pub jitter: &'static str,
-    pub latency: &'static str,
+    pub rtt: &'static str,
+    pub loss_out: &'static str,
+    pub loss_in: &'static str,
+    pub kbps_out: &'static str,
+    pub kbps_in: &'static str,
     pub recovered: &'static str,
     pub key_frames: &'static str,
     pub quality: &'static str,
@@ -168,12 +209,15 @@ pub const EN: Words = Words {
     casting: "Casting",
     update: "Update",
     none: "none",
-    stream: "Stream",
+    stream: "Streams",
     audio: "Audio",
     video: "Video",
-    loss: "Loss",
     jitter: "Jitter",
-    latency: "Latency",
+    rtt: "Round trip",
+    loss_out: "Loss out (reported)",
+    loss_in: "Loss in",
+    kbps_out: "Sent",
+    kbps_in: "Received",
     recovered: "Recovered packets",
     key_frames: "Key frames asked",
     quality: "Quality",
@@ -239,9 +283,12 @@ pub const ZH: Words = Words {
     stream: "媒体流",
     audio: "音频",
     video: "视频",
-    loss: "丢包",
     jitter: "抖动",
-    latency: "时延",
+    rtt: "往返时延",
+    loss_out: "发送丢包（对端报告）",
+    loss_in: "接收丢包",
+    kbps_out: "发送",
+    kbps_in: "接收",
     recovered: "已恢复的包",
     key_frames: "请求关键帧",
     quality: "质量",
