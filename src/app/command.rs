@@ -63,6 +63,10 @@ pub enum Command {
     SetLineProtocol(Option<std::net::SocketAddr>),
     /// Idle minutes before standby (0: never; saved in the settings).
     SetStandbyMinutes(u32),
+    /// A checked network configuration, saved and applied.
+    SetNetwork(crate::store::NetworkSettings),
+    /// The cloud to activate with (before activation only; checked).
+    SetServer(String),
     /// Answered once everything queued before it is handled.
     Barrier(oneshot::Sender<()>),
     /// Unregister and stop, answered when done.

@@ -231,6 +231,29 @@ impl Terminal {
             .await;
     }
 
+    /// Saves and applies a network configuration (checked by the caller
+    /// with `net::parse_static`, as the wizard checks it).
+    pub async fn set_network(&self, network: crate::store::NetworkSettings) {
+        let _ = self.commands.send(Command::SetNetwork(network)).await;
+    }
+
+    /// Sets the cloud the wizard activates with; refused once activated
+    /// (a terminal moves to another cloud through a factory reset).
+    pub async fn set_server(&self, url: &str) -> Result<(), &'static str> {
+        use crate::status::ProvisioningStatus::{NotActivated, Unbound};
+        if !matches!(
+            self.status.borrow().provisioning,
+            NotActivated | Unbound { .. }
+        ) {
+            return Err("already_activated");
+        }
+        let _ = self
+            .commands
+            .send(Command::SetServer(url.to_string()))
+            .await;
+        Ok(())
+    }
+
     pub async fn set_auto_answer(&self, enabled: bool) {
         let _ = self.commands.send(Command::SetAutoAnswer(enabled)).await;
     }

@@ -231,6 +231,23 @@ impl Runtime {
                 }
                 self.published.status(|s| s.line_protocol = listen);
             }
+            Command::SetNetwork(network) => {
+                let mut settings = self.options.data.load_settings();
+                settings.network = network;
+                if let Err(err) = self.options.data.save_settings(&settings) {
+                    tracing::error!(%err, "cannot save settings");
+                }
+                self.network.apply(&settings.network).await;
+                self.published.ui(|ui| ui.settings_changed(&settings));
+            }
+            Command::SetServer(url) => {
+                let mut settings = self.options.data.load_settings();
+                settings.server_url = Some(url);
+                if let Err(err) = self.options.data.save_settings(&settings) {
+                    tracing::error!(%err, "cannot save settings");
+                }
+                self.published.ui(|ui| ui.settings_changed(&settings));
+            }
             Command::SetStandbyMinutes(minutes) => {
                 let mut settings = self.options.data.load_settings();
                 settings.standby_minutes = Some(minutes);

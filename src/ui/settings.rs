@@ -3,8 +3,24 @@
 //! reset behind a confirmation with Back focused.
 
 use super::{Control, Effect, Page, UiState};
+use crate::store::Settings;
 
 impl UiState {
+    /// The network or server changed elsewhere (the web admin, the control
+    /// API): the pages show the new values, and what they save next keeps
+    /// them.
+    pub fn settings_changed(&mut self, settings: &Settings) {
+        let fresh = UiState::new(settings, false);
+        self.dhcp = fresh.dhcp;
+        self.address = fresh.address;
+        self.gateway = fresh.gateway;
+        self.dns = fresh.dns;
+        self.dns2 = fresh.dns2;
+        self.network = fresh.network;
+        self.network_error = None;
+        self.server_url = fresh.server_url;
+    }
+
     pub(super) fn settings_control(&mut self, control: Control) -> Option<Effect> {
         use Control::*;
         match control {
@@ -36,7 +52,7 @@ impl UiState {
 mod tests {
     use super::*;
     use crate::keys::Key;
-    use crate::store::{Language, Settings};
+    use crate::store::Language;
 
     #[test]
     fn settings_pages_return_to_settings() {

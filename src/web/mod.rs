@@ -10,6 +10,7 @@
 //! | `device.rs` | status, activation, factory reset, settings, the events WebSocket |
 //! | `screen.rs` | the UI state, keys, taps, text |
 //! | `calls.rs` | join, dial, answer, decline, hang up, mute, camera, volume, layout, snapshot |
+//! | `settings.rs` | the network and the cloud to activate with, checked as the wizard checks them |
 //! | `picture.rs` | the screen as pictures (one, or live over a WebSocket) and clicks on them |
 //! | `common.rs` | the token check (or a web admin's session), errors, JSON bodies |
 //! | `admin/` | the web admin: HTTPS pages on the room's network that drive these routes |
@@ -20,6 +21,7 @@ mod common;
 mod device;
 mod picture;
 mod screen;
+pub(crate) mod settings;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -171,6 +173,8 @@ pub(crate) fn routes() -> Router<ApiState> {
         .route("/api/v1/standby", post(standby))
         .route("/api/v1/settings/standby", post(standby_minutes))
         .route("/api/v1/settings/line-protocol", post(line_protocol))
+        .route("/api/v1/settings/network", post(settings::network))
+        .route("/api/v1/settings/server", post(settings::server))
         .route("/api/v1/call/snapshot", get(snapshot))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
 }

@@ -212,6 +212,7 @@ async fn an_installer_signs_in_changes_the_password_and_drives_the_room() {
     for (path, name) in [
         ("/?lang=zh", "admin-status-zh"),
         ("/remote", "admin-remote-zh"),
+        ("/settings", "admin-settings-zh"),
         ("/diagnostics", "admin-diagnostics-zh"),
         ("/maintenance", "admin-maintenance-zh"),
     ] {
@@ -230,8 +231,19 @@ async fn an_installer_signs_in_changes_the_password_and_drives_the_room() {
         }
         page.screenshot("admin-screenshots", name).await;
     }
+    let (status, answer) = room
+        .try_post(
+            "/settings/server",
+            json!({ "url": "https://10.0.0.5:8443" }),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), answer["error"]["code"].clone()),
+        (409, json!("already_activated"))
+    );
     for (path, name) in [
-        ("/diagnostics?lang=en", "admin-diagnostics-en"),
+        ("/settings?lang=en", "admin-settings-en"),
+        ("/diagnostics", "admin-diagnostics-en"),
         ("/maintenance", "admin-maintenance-en"),
     ] {
         page.0.goto(format!("{base}{path}")).await.unwrap();
@@ -411,4 +423,118 @@ async fn a_click_on_the_screens_picture_is_a_tap_where_it_falls() {
         .try_post("/screen/click", json!({ "x": -1.0, "y": 5.0 }))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// Signs in with the factory password and changes it; the CSRF token.
+async fn signed_in(visitor: &mut Visitor) -> String {
+    let own = visitor.base.clone();
+    visitor
+        .form(
+            "/sign-in",
+            &own,
+            &[("user", "admin"), ("password", "Change_Me")],
+        )
+        .await;
+    let csrf = visitor.csrf("/password").await;
+    let changed = visitor
+        .form(
+            "/password",
+            &own,
+            &[
+                ("csrf", &csrf),
+                ("current", "Change_Me"),
+                ("new", NEW_PASSWORD),
+                ("repeat", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(changed.headers()[LOCATION], "/");
+    csrf
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_network_and_server_are_set_as_the_wizard_checks_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let room = Remote::start(dir.path(), "SN-ADM5", Default::default()).await;
+    let web = start_admin(&room, dir.path()).await;
+    let mut visitor = Visitor::new(&web);
+    let own = visitor.base.clone();
+    let csrf = signed_in(&mut visitor).await;
+    // A gateway outside the address's network is refused, and said why.
+    let outside = visitor
+        .form(
+            "/settings/network?lang=en",
+            &own,
+            &[
+                ("csrf", &csrf),
+                ("mode", "static"),
+                ("address", "192.168.1.20/24"),
+                ("gateway", "10.0.0.1"),
+                ("dns1", "192.168.1.1"),
+                ("dns2", ""),
+            ],
+        )
+        .await;
+    assert_eq!(outside.status(), StatusCode::BAD_REQUEST);
+    assert!(outside
+        .text()
+        .await
+        .unwrap()
+        .contains("outside the address"));
+    assert_eq!(room.get("/ui").await["dhcp"], true);
+    let saved = visitor
+        .form(
+            "/settings/network",
+            &own,
+            &[
+                ("csrf", &csrf),
+                ("mode", "static"),
+                ("address", "192.168.1.20/24"),
+                ("gateway", "192.168.1.1"),
+                ("dns1", "192.168.1.1"),
+                ("dns2", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    // Saved, and the room's own settings pages show it.
+    let ui = room.get("/ui").await;
+    assert_eq!(
+        (ui["dhcp"].clone(), ui["address"].clone()),
+        (json!(false), json!("192.168.1.20/24"))
+    );
+    let file = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    assert!(file.contains("192.168.1.1"), "{file}");
+    // The cloud to activate with: https only.
+    let plain = visitor
+        .form(
+            "/settings/server",
+            &own,
+            &[("csrf", &csrf), ("url", "http://10.0.0.5:8443")],
+        )
+        .await;
+    assert_eq!(plain.status(), StatusCode::BAD_REQUEST);
+    let server = visitor
+        .form(
+            "/settings/server",
+            &own,
+            &[("csrf", &csrf), ("url", "https://10.0.0.5:8443/")],
+        )
+        .await;
+    assert_eq!(server.status(), StatusCode::OK);
+    assert_eq!(room.get("/ui").await["server_url"], "https://10.0.0.5:8443");
+    // The control API takes the same, checked alike.
+    let (status, answer) = room
+        .try_post(
+            "/settings/network",
+            json!({ "dhcp": false, "address": "300.1.1.1/24" }),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["error"]["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("invalid_address"))
+    );
+    room.post("/settings/network", json!({ "dhcp": true }))
+        .await;
+    assert_eq!(room.get("/ui").await["dhcp"], true);
 }

@@ -13,6 +13,7 @@ use crate::status::StatusView;
 pub enum Section {
     Status,
     Remote,
+    Settings,
     Diagnostics,
     Maintenance,
     Password,
@@ -25,6 +26,13 @@ pub struct Notice {
 }
 
 impl Notice {
+    pub fn ok(text: &str) -> Self {
+        Self {
+            ok: true,
+            text: text.into(),
+        }
+    }
+
     pub fn error(text: &str) -> Self {
         Self {
             ok: false,
@@ -87,6 +95,7 @@ fn page(frame: &Frame, section: Section, title: &str, content: Markup) -> Markup
             nav.sections {
                 (link(Section::Status, "/", w.status))
                 (link(Section::Remote, "/remote", w.remote))
+                (link(Section::Settings, "/settings", w.settings))
                 (link(Section::Diagnostics, "/diagnostics", w.diagnostics))
                 (link(Section::Maintenance, "/maintenance", w.maintenance))
                 (link(Section::Password, "/password", w.change_password))
@@ -254,6 +263,60 @@ pub fn remote(frame: &Frame) -> Markup {
         }
     };
     page(frame, Section::Remote, w.remote, content)
+}
+
+/// What the Settings page shows.
+pub struct SettingsView {
+    pub network: crate::store::NetworkSettings,
+    /// The wizard's server (before activation).
+    pub server_url: String,
+    /// The cloud it is activated with, if it is.
+    pub activated_with: Option<String>,
+}
+
+pub fn settings(frame: &Frame, view: &SettingsView) -> Markup {
+    use crate::store::NetworkSettings;
+    let w = frame.lang.words();
+    let (dhcp, address, gateway, dns) = match &view.network {
+        NetworkSettings::Dhcp => (true, "", "", &[][..]),
+        NetworkSettings::Static {
+            address,
+            gateway,
+            dns,
+        } => (false, address.as_str(), gateway.as_str(), dns.as_slice()),
+    };
+    let dns_at = |i: usize| dns.get(i).map_or("", String::as_str);
+    let content = html! {
+        form.card #network method="post" action="/settings/network" {
+            h2 { (w.network) }
+            input type="hidden" name="csrf" value=(frame.csrf);
+            label.check { input type="radio" name="mode" value="dhcp" checked[dhcp]; " " (w.dhcp) }
+            label.check { input type="radio" name="mode" value="static" checked[!dhcp]; " " (w.static_address) }
+            div.fields {
+                label { (w.address) input name="address" value=(address) placeholder="192.168.1.20/24"; }
+                label { (w.gateway) input name="gateway" value=(gateway) placeholder="192.168.1.1"; }
+                label { (w.dns) " 1" input name="dns1" value=(dns_at(0)) placeholder="192.168.1.1"; }
+                label { (w.dns) " 2" input name="dns2" value=(dns_at(1)); }
+            }
+            p.hint { (w.network_hint) }
+            button type="submit" { (w.save) }
+        }
+        form.card #server method="post" action="/settings/server" {
+            h2 { (w.server) }
+            input type="hidden" name="csrf" value=(frame.csrf);
+            @match &view.activated_with {
+                Some(url) => {
+                    p { (w.activated_with) " " code { (url) } }
+                    p.hint { (w.server_locked) }
+                }
+                None => {
+                    label { (w.server) input name="url" value=(view.server_url) placeholder="https://10.0.0.5:8443" required; }
+                    button type="submit" { (w.save) }
+                }
+            }
+        }
+    };
+    page(frame, Section::Settings, w.settings, content)
 }
 
 pub fn diagnostics(frame: &Frame, log: &[String]) -> Markup {

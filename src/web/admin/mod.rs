@@ -10,6 +10,7 @@
 //! |---|---|
 //! | `mod.rs` | the server: TLS, the routes, the assets of `assets/admin/` |
 //! | `pages.rs` | the handlers: sign-in/out, password, status, remote, diagnostics, maintenance |
+//! | `settings_page.rs` | the Settings page: network and server, checked as the wizard checks them |
 //! | `html.rs` | the markup (maud), one function per page over one frame |
 //! | `strings.rs` | both languages, and which one a request gets |
 //! | `password.rs` | the admin password: factory `Change_Me`, the rule, Argon2id, the 3-wrong lock |
@@ -22,6 +23,7 @@ mod html;
 mod pages;
 mod password;
 mod sessions;
+mod settings_page;
 mod strings;
 mod tls;
 
@@ -117,6 +119,9 @@ impl WebAdmin {
                 get(pages::password_form).post(pages::change_password),
             )
             .route("/remote", get(pages::remote))
+            .route("/settings", get(settings_page::settings))
+            .route("/settings/network", post(settings_page::network))
+            .route("/settings/server", post(settings_page::server))
             .route("/diagnostics", get(pages::diagnostics))
             .route("/diagnostics/bundle", get(pages::bundle))
             .route("/maintenance", get(pages::maintenance))

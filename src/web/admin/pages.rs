@@ -32,14 +32,14 @@ pub struct LangQuery {
 }
 
 /// A request's language and session.
-struct Visit {
-    lang: Lang,
+pub(super) struct Visit {
+    pub(super) lang: Lang,
     /// The language was chosen by `?lang=`: keep it in a cookie.
     chosen: Option<Lang>,
-    session: Option<(String, Session)>,
+    pub(super) session: Option<(String, Session)>,
 }
 
-fn visit(state: &AdminState, headers: &HeaderMap, query: &LangQuery) -> Visit {
+pub(super) fn visit(state: &AdminState, headers: &HeaderMap, query: &LangQuery) -> Visit {
     let lang = Lang::of(query.lang.as_deref(), headers);
     let session =
         cookie(headers, COOKIE).and_then(|id| Some((id.to_string(), state.sessions().get(id)?)));
@@ -50,7 +50,7 @@ fn visit(state: &AdminState, headers: &HeaderMap, query: &LangQuery) -> Visit {
     }
 }
 
-fn answer(status: StatusCode, visit: &Visit, markup: Markup) -> Response {
+pub(super) fn answer(status: StatusCode, visit: &Visit, markup: Markup) -> Response {
     let mut response = (status, markup).into_response();
     let h = response.headers_mut();
     page_headers(h, CSP);
@@ -66,12 +66,12 @@ fn answer(status: StatusCode, visit: &Visit, markup: Markup) -> Response {
     response
 }
 
-fn to(path: &str) -> Response {
+pub(super) fn to(path: &str) -> Response {
     Redirect::to(path).into_response()
 }
 
 /// Where a visitor must go before a signed-in page.
-enum Gate {
+pub(super) enum Gate {
     SignIn,
     ChangePassword,
 }
@@ -87,7 +87,11 @@ impl IntoResponse for Gate {
 
 /// The signed-in page's frame, or where the visitor must go first
 /// (`forced_ok`: the page is the forced change itself).
-fn frame<'a>(state: &'a AdminState, visit: &'a Visit, forced_ok: bool) -> Result<Frame<'a>, Gate> {
+pub(super) fn frame<'a>(
+    state: &'a AdminState,
+    visit: &'a Visit,
+    forced_ok: bool,
+) -> Result<Frame<'a>, Gate> {
     match &visit.session {
         None => Err(Gate::SignIn),
         Some((_, s)) if s.must_change && !forced_ok => Err(Gate::ChangePassword),
@@ -101,14 +105,14 @@ fn frame<'a>(state: &'a AdminState, visit: &'a Visit, forced_ok: bool) -> Result
 }
 
 /// A form's proof: the session's CSRF token, from the page's own origin.
-fn form_allowed(visit: &Visit, headers: &HeaderMap, csrf: &str) -> bool {
+pub(super) fn form_allowed(visit: &Visit, headers: &HeaderMap, csrf: &str) -> bool {
     let Some((_, session)) = &visit.session else {
         return false;
     };
     same_origin(headers) && bool::from(csrf.as_bytes().ct_eq(session.csrf.as_bytes()))
 }
 
-fn forbidden(visit: &Visit) -> Response {
+pub(super) fn forbidden(visit: &Visit) -> Response {
     answer(
         StatusCode::FORBIDDEN,
         visit,

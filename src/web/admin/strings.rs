@@ -98,6 +98,41 @@ fn code_as_is(code: &str) -> &str {
     code
 }
 
+impl Lang {
+    /// An error code of the wizard's checks, the server's, the
+    /// activation's, in words.
+    pub fn error(self, code: &str) -> &'static str {
+        let (en, zh) = match code {
+            "invalid_address" => (
+                "The address is not an IP address with a prefix, e.g. 192.168.1.20/24.",
+                "地址不是带前缀长度的 IP 地址，例如 192.168.1.20/24。",
+            ),
+            "invalid_gateway" => ("The gateway is not an IP address.", "网关不是 IP 地址。"),
+            "gateway_outside_subnet" => (
+                "The gateway is outside the address's network.",
+                "网关不在该地址所在的网段内。",
+            ),
+            "invalid_dns" => ("A DNS server is not an IP address.", "DNS 服务器不是 IP 地址。"),
+            "not_https" => (
+                "The server must be an https:// address.",
+                "服务器地址必须以 https:// 开头。",
+            ),
+            "already_activated" => (
+                "This terminal is activated: a factory reset is needed to move it to another cloud.",
+                "本终端已激活，需恢复出厂设置后才能更换云端。",
+            ),
+            _ => (
+                "The server is not an address like https://10.0.0.5:8443.",
+                "服务器地址格式应类似 https://10.0.0.5:8443。",
+            ),
+        };
+        match self {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+}
+
 pub struct Words {
     pub product: &'static str,
     pub sign_in: &'static str,
@@ -122,6 +157,18 @@ pub struct Words {
     pub wrong_current: &'static str,
     pub not_saved: &'static str,
     pub save: &'static str,
+    pub server_locked: &'static str,
+    pub activated_with: &'static str,
+    pub server_saved: &'static str,
+    pub server: &'static str,
+    pub network_saved: &'static str,
+    pub network_hint: &'static str,
+    pub dns: &'static str,
+    pub gateway: &'static str,
+    pub address: &'static str,
+    pub static_address: &'static str,
+    pub dhcp: &'static str,
+    pub settings: &'static str,
     pub status: &'static str,
     pub remote: &'static str,
     pub diagnostics: &'static str,
@@ -193,6 +240,18 @@ pub const EN: Words = Words {
     wrong_current: "The current password is wrong.",
     not_saved: "The password could not be saved. Try again.",
     save: "Save",
+    server_locked: "To move this terminal to another cloud, reset it to factory settings.",
+    activated_with: "Activated with",
+    server_saved: "Server saved: the terminal activates with it.",
+    server: "Server",
+    network_saved: "Network saved and applied.",
+    network_hint: "Applied at once: the page may move to the new address.",
+    dns: "DNS",
+    gateway: "Gateway",
+    address: "Address",
+    static_address: "Static address",
+    dhcp: "Automatic (DHCP)",
+    settings: "Settings",
     status: "Status",
     remote: "Web remote",
     diagnostics: "Diagnostics",
@@ -264,6 +323,18 @@ pub const ZH: Words = Words {
     wrong_current: "当前密码错误。",
     not_saved: "密码未能保存，请重试。",
     save: "保存",
+    server_locked: "如需更换云端，请先恢复出厂设置。",
+    activated_with: "已激活到",
+    server_saved: "服务器已保存，终端将向其激活。",
+    server: "服务器",
+    network_saved: "网络设置已保存并生效。",
+    network_hint: "立即生效：本页面可能需要用新地址打开。",
+    dns: "DNS",
+    gateway: "网关",
+    address: "地址",
+    static_address: "静态地址",
+    dhcp: "自动获取（DHCP）",
+    settings: "设置",
     status: "状态",
     remote: "网页遥控器",
     diagnostics: "诊断",
