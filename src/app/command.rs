@@ -67,6 +67,8 @@ pub enum Command {
     SetNetwork(crate::store::NetworkSettings),
     /// The cloud to activate with (before activation only; checked).
     SetServer(String),
+    /// The web admin's reachability check.
+    CheckReachability(oneshot::Sender<super::network::Reachability>),
     /// Answered once everything queued before it is handled.
     Barrier(oneshot::Sender<()>),
     /// Unregister and stop, answered when done.

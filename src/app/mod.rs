@@ -32,6 +32,7 @@ mod content;
 mod directory;
 mod hosting;
 pub use hosting::{HostActionError, HostOutcome};
+pub use network::Reachability;
 mod media_controls;
 mod network;
 mod published;
@@ -252,6 +253,17 @@ impl Terminal {
             .send(Command::SetServer(url.to_string()))
             .await;
         Ok(())
+    }
+
+    /// Whether the cloud answers from here (API port, SIP over UDP and
+    /// TCP); takes a few seconds when something does not answer.
+    pub async fn check_reachability(&self) -> Option<network::Reachability> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::CheckReachability(reply))
+            .await
+            .ok()?;
+        answer.await.ok()
     }
 
     pub async fn set_auto_answer(&self, enabled: bool) {

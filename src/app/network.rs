@@ -1,6 +1,7 @@
 //! The terminal's own network: the saved settings applied to the OS, the
-//! network line kept current (netlink events, a poll as the fallback), and
-//! the diagnostics page's ping to the cloud.
+//! network line kept current (netlink events, a poll as the fallback), the
+//! diagnostics page's ping to the cloud, and the web admin's reachability
+//! check (the ping and the SIP port over UDP and TCP).
 
 use std::time::Duration;
 
@@ -14,6 +15,47 @@ use crate::store::NetworkSettings;
 /// How often the terminal's own addresses are read for the network line
 /// when no netlink event says they changed.
 const ADDRESS_CHECK: Duration = Duration::from_secs(10);
+
+/// Whether the cloud answers from here: its API port (TCP handshakes) and,
+/// once activated, its SIP port over UDP and over TCP (an OPTIONS each).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Reachability {
+    /// `None`: no server known yet.
+    pub api: Option<crate::net::PingReport>,
+    /// Empty before activation (no SIP account to probe with).
+    pub sip: Vec<crate::sip::ProbeReport>,
+}
+
+/// Checks the activated cloud, else the server typed in the wizard.
+pub async fn reachability(
+    credentials: Option<crate::store::Credentials>,
+    wizard_url: String,
+) -> Reachability {
+    let url = credentials
+        .as_ref()
+        .map(|c| c.server_url.clone())
+        .unwrap_or(wizard_url);
+    let api = async {
+        if url.is_empty() {
+            None
+        } else {
+            Some(crate::net::ping_server(&url).await)
+        }
+    };
+    let sip = async {
+        let Some(c) = &credentials else {
+            return Vec::new();
+        };
+        let (proxy, domain, user) = (&c.sip.proxy, &c.sip.domain, &c.sip.username);
+        let (udp, tcp) = tokio::join!(
+            crate::sip::probe(proxy, domain, user, crate::sip::SipTransport::Udp),
+            crate::sip::probe(proxy, domain, user, crate::sip::SipTransport::Tcp),
+        );
+        vec![udp, tcp]
+    };
+    let (api, sip) = tokio::join!(api, sip);
+    Reachability { api, sip }
+}
 
 pub struct Network {
     configurator: NetworkConfigurator,

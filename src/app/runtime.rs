@@ -248,6 +248,13 @@ impl Runtime {
                 }
                 self.published.ui(|ui| ui.settings_changed(&settings));
             }
+            Command::CheckReachability(reply) => {
+                let credentials = self.options.data.load_credentials();
+                let wizard_url = self.published.ui.borrow().server_url.clone();
+                tokio::spawn(async move {
+                    let _ = reply.send(super::network::reachability(credentials, wizard_url).await);
+                });
+            }
             Command::SetStandbyMinutes(minutes) => {
                 let mut settings = self.options.data.load_settings();
                 settings.standby_minutes = Some(minutes);

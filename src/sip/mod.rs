@@ -17,6 +17,7 @@ mod instance;
 mod link;
 mod message;
 mod pending;
+mod probe;
 mod register;
 pub mod sdp;
 mod tcp;
@@ -28,6 +29,7 @@ pub use call::{HostAnswer, OutgoingCall, Renegotiation};
 pub use call_state::{CallEnd, CallState, Caller};
 pub use incoming::IncomingCall;
 pub use instance::instance_urn;
+pub use probe::{probe, ProbeReport};
 pub use register::{RegFailure, RegStatus, Registration};
 
 /// RFC 3261 timers: the first retransmission interval, doubling up to T2.

@@ -175,6 +175,10 @@ pub(crate) fn routes() -> Router<ApiState> {
         .route("/api/v1/settings/line-protocol", post(line_protocol))
         .route("/api/v1/settings/network", post(settings::network))
         .route("/api/v1/settings/server", post(settings::server))
+        .route(
+            "/api/v1/diagnostics/reachability",
+            post(settings::reachability),
+        )
         .route("/api/v1/call/snapshot", get(snapshot))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
 }

@@ -1,6 +1,7 @@
 //! The installer's settings from afar, checked as the wizard checks them:
 //! the network (DHCP, or a static address whose gateway is inside its
-//! subnet) and, before activation, the cloud to activate with.
+//! subnet) and, before activation, the cloud to activate with; and whether
+//! that cloud answers from here.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -32,6 +33,19 @@ impl NetworkBody {
         }
         let dns: Vec<&str> = self.dns.iter().map(String::as_str).collect();
         crate::net::parse_static(&self.address, &self.gateway, &dns)
+    }
+}
+
+/// Whether the cloud answers from here: its API port and its SIP port
+/// over UDP and TCP (the web admin's Diagnostics).
+pub async fn reachability(_: Authorized, State(state): State<ApiState>) -> Response {
+    match state.terminal.check_reachability().await {
+        Some(report) => Json(report).into_response(),
+        None => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "stopping",
+            "the terminal is stopping",
+        ),
     }
 }
 

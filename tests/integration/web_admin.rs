@@ -231,6 +231,22 @@ async fn an_installer_signs_in_changes_the_password_and_drives_the_room() {
         }
         page.screenshot("admin-screenshots", name).await;
     }
+    // The cloud answers from here: HTTPS, and SIP over UDP and TCP.
+    page.0
+        .goto(format!("{base}/diagnostics?lang=en"))
+        .await
+        .unwrap();
+    page.click("#reachability button[type=submit]").await;
+    page.until(
+        "['api', 'sip-udp', 'sip-tcp'].every(c =>
+           (document.querySelector(`tr[data-check=${c}]`) || {dataset: {}}).dataset.ok === 'true')",
+        "the cloud reachable over HTTPS and SIP (UDP, TCP)",
+    )
+    .await;
+    page.screenshot("admin-screenshots", "admin-diagnostics-en")
+        .await;
+    let reach = room.post("/diagnostics/reachability", json!({})).await;
+    assert_eq!(reach["sip"][0]["status"], 200, "{reach}");
     let (status, answer) = room
         .try_post(
             "/settings/server",
@@ -243,7 +259,6 @@ async fn an_installer_signs_in_changes_the_password_and_drives_the_room() {
     );
     for (path, name) in [
         ("/settings?lang=en", "admin-settings-en"),
-        ("/diagnostics", "admin-diagnostics-en"),
         ("/maintenance", "admin-maintenance-en"),
     ] {
         page.0.goto(format!("{base}{path}")).await.unwrap();
@@ -537,4 +552,15 @@ async fn the_network_and_server_are_set_as_the_wizard_checks_them() {
     room.post("/settings/network", json!({ "dhcp": true }))
         .await;
     assert_eq!(room.get("/ui").await["dhcp"], true);
+    // Nothing answers there: the check says so (it can fail).
+    room.post("/settings/server", json!({ "url": "https://127.0.0.1:1" }))
+        .await;
+    let reach = room.post("/diagnostics/reachability", json!({})).await;
+    assert_eq!(reach["api"]["answered"], 0, "{reach}");
+    assert!(reach["api"]["error"].is_string(), "{reach}");
+    assert_eq!(
+        reach["sip"],
+        json!([]),
+        "not activated: no SIP account to probe"
+    );
 }

@@ -319,9 +319,50 @@ pub fn settings(frame: &Frame, view: &SettingsView) -> Markup {
     page(frame, Section::Settings, w.settings, content)
 }
 
-pub fn diagnostics(frame: &Frame, log: &[String]) -> Markup {
+pub fn diagnostics(
+    frame: &Frame,
+    log: &[String],
+    reach: Option<&crate::app::Reachability>,
+) -> Markup {
     let w = frame.lang.words();
+    let ms = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.0} ms"));
     let content = html! {
+        section.card #reachability {
+            h2 { (w.reachability) }
+            p { (w.reachability_hint) }
+            form method="post" action="/diagnostics/check" {
+                input type="hidden" name="csrf" value=(frame.csrf);
+                button type="submit" { (w.check) }
+            }
+            @if let Some(reach) = reach {
+                table.streams {
+                    thead { tr { th { (w.target) } th { (w.outcome) } th { (w.rtt) } } }
+                    tbody {
+                        @match &reach.api {
+                            Some(ping) => tr data-check="api" data-ok=(ping.answered > 0) {
+                                th { (w.cloud) " (HTTPS) " code { (ping.target) } }
+                                td { (ping.answered) " / " (ping.sent) " " (w.answered)
+                                     @if let Some(e) = &ping.error { " · " (e) } }
+                                td { (ms(ping.avg_ms)) }
+                            },
+                            None => tr { th { (w.cloud) } td { (w.no_server) } td {} },
+                        }
+                        @for probe in &reach.sip {
+                            tr data-check={ "sip-" (probe.transport) } data-ok=(probe.status.is_some()) {
+                                th { "SIP " (probe.transport.to_uppercase()) " " code { (probe.target) } }
+                                td { @match (probe.status, &probe.error) {
+                                    (Some(code), _) => { (w.answered) " " (code) },
+                                    (None, Some(e)) => { span.state { (e) } },
+                                    (None, None) => {},
+                                } }
+                                td { (ms(probe.round_trip_ms)) }
+                            }
+                        }
+                    }
+                }
+                @if reach.sip.is_empty() { p.hint { (w.sip_after_activation) } }
+            }
+        }
         section.card {
             h2 { (w.bundle) }
             p { (w.bundle_hint) }

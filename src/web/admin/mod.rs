@@ -124,6 +124,7 @@ impl WebAdmin {
             .route("/settings/server", post(settings_page::server))
             .route("/diagnostics", get(pages::diagnostics))
             .route("/diagnostics/bundle", get(pages::bundle))
+            .route("/diagnostics/check", post(pages::check))
             .route("/maintenance", get(pages::maintenance))
             .route("/maintenance/restart", post(pages::restart))
             .route("/maintenance/factory-reset", post(pages::factory_reset))

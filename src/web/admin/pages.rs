@@ -304,14 +304,42 @@ pub async fn diagnostics(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let visit = visit(&state, &headers, &q);
-    let frame = match frame(&state, &visit, false) {
+    show_diagnostics(&state, &visit, None)
+}
+
+fn show_diagnostics(
+    state: &AdminState,
+    visit: &Visit,
+    reach: Option<&crate::app::Reachability>,
+) -> Response {
+    let frame = match frame(state, visit, false) {
         Ok(f) => f,
         Err(r) => return r.into_response(),
     };
     let mut log = crate::logs::recent();
     let skip = log.len().saturating_sub(LOG_SHOWN);
     log.drain(..skip);
-    answer(StatusCode::OK, &visit, html::diagnostics(&frame, &log))
+    answer(
+        StatusCode::OK,
+        visit,
+        html::diagnostics(&frame, &log, reach),
+    )
+}
+
+/// Checks whether the cloud answers from here, and shows it.
+pub async fn check(
+    State(state): State<AdminState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let visit = visit(&state, &headers, &q);
+    let must_change = visit.session.as_ref().is_some_and(|(_, s)| s.must_change);
+    if !form_allowed(&visit, &headers, &form.csrf) || must_change {
+        return forbidden(&visit);
+    }
+    let reach = state.api.terminal.check_reachability().await;
+    show_diagnostics(&state, &visit, reach.as_ref())
 }
 
 /// The diagnostic bundle, as a download.

@@ -172,14 +172,25 @@ impl CastPage {
     }
 
     /// Clicks like a person (a real mouse event: getDisplayMedia needs one).
+    /// A page that was just replaced (a form's answer) can leave the
+    /// browser's node ids stale for a moment: the click is tried again.
     pub async fn click(&self, selector: &str) {
-        self.0
-            .find_element(selector)
-            .await
-            .unwrap_or_else(|e| panic!("{selector}: {e}"))
-            .click()
-            .await
-            .unwrap();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let clicked = match self.0.find_element(selector).await {
+                Ok(element) => element.click().await.map(|_| ()),
+                Err(err) => Err(err),
+            };
+            match clicked {
+                Ok(()) => return,
+                Err(err) if attempt < 20 => {
+                    let _ = err;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(err) => panic!("{selector}: {err}"),
+            }
+        }
     }
 
     /// `document.body.dataset.state`: idle, connecting, sharing, busy, ended, error.
