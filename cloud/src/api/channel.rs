@@ -29,8 +29,13 @@ pub async fn open(
 ) -> Response {
     ws.max_message_size(64 * 1024)
         .on_upgrade(move |socket| async move {
+            let (device_id, devices) = (row.id, state.devices.clone());
             if let Err(err) = run(socket, row, token, state).await {
                 tracing::debug!(%err, "config channel ended");
+            }
+            // Not when a newer channel of the room took over.
+            if !devices.presence.is_connected(device_id) && devices.exists(device_id).await {
+                devices.record(device_id, "offline", "").await;
             }
         })
 }
@@ -63,6 +68,7 @@ async fn run(
     )
     .await?;
     tracing::info!(sn = %row.sn, "config channel open");
+    devices.record(row.id, "online", "").await;
     let mut cast = state.casting.attach(row.id, &row.sn, &row.name);
     let mut cast_tick = tokio::time::interval(Duration::from_secs(1));
 

@@ -87,6 +87,7 @@ impl Devices {
         self.location.clear(&row.number);
         self.presence.publish(row.id);
         tracing::info!(sn = %row.sn, number = %row.number, %ip, "device activated");
+        self.record(row.id, "activated", &ip.to_string()).await;
 
         Ok(ActivateResponse {
             device_token: token,

@@ -48,6 +48,7 @@ impl Devices {
             .await
             .map_err(CloudError::from_store("device"))?;
         tracing::info!(sn = %row.sn, enterprise = %row.enterprise, "device added");
+        self.record(row.id, "added", "").await;
         Ok(IssuedCode {
             device: self.view(&row),
             activation_code: code,
@@ -66,6 +67,7 @@ impl Devices {
             .await
             .map_err(CloudError::from_store("device"))?;
         tracing::info!(%sn, "activation code reset");
+        self.record(row.id, "code_reset", "").await;
         Ok(IssuedCode {
             device: self.view(&row),
             activation_code: code,
@@ -79,6 +81,7 @@ impl Devices {
             .rename_device(sn, &name)
             .await
             .map_err(CloudError::from_store("device"))?;
+        self.record(row.id, "renamed", &name).await;
         self.presence.publish(row.id);
         Ok(self.view(&row))
     }

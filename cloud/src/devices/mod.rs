@@ -9,12 +9,14 @@
 mod accounts;
 mod activation;
 mod admin;
+mod events;
 pub mod lockout;
 pub mod presence;
 mod updates;
 
 pub use accounts::SipAccountView;
 pub use admin::IssuedCode;
+pub use events::EVENTS_SHOWN;
 pub use presence::{ChannelGuard, Presence};
 pub use updates::UpdateView;
 

@@ -124,6 +124,7 @@ impl Devices {
             .await
             .map_err(CloudError::from_store("device"))?;
         tracing::info!(sn, version, bundle, "update offered");
+        self.record(row.id, "update_offered", version).await;
         self.presence.publish(row.id);
         Ok(self.view(&row))
     }
@@ -135,6 +136,7 @@ impl Devices {
             .cancel_update(sn)
             .await
             .map_err(CloudError::from_store("device"))?;
+        self.record(row.id, "update_withdrawn", "").await;
         self.presence.publish(row.id);
         Ok(self.view(&row))
     }
@@ -164,6 +166,12 @@ impl Devices {
             .map_err(CloudError::from_store("device"))?;
         if recorded {
             tracing::info!(sn = %row.sn, offer, state, ?progress, ?message, "update report");
+            // Progress reports are many: a step's start and end are events.
+            if progress.is_none_or(|p| p == 0) {
+                let detail = message.as_deref().unwrap_or_default();
+                self.record(row.id, &format!("update_{state}"), detail)
+                    .await;
+            }
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod device_events;
 mod devices;
 mod enterprises;
 mod meetings;
@@ -13,6 +14,7 @@ mod updates;
 
 pub use accounts::{AccountRow, NewAccount};
 pub use audit::HostActionRow;
+pub use device_events::{DeviceEventRow, EVENTS_KEPT};
 pub use devices::{DeviceRow, NewDevice, DEVICE_ALGORITHMS};
 pub use enterprises::Enterprise;
 pub use meetings::{InviteeIds, InviteeRows, MeetingFields, MeetingKey, MeetingQuery, MeetingRow};

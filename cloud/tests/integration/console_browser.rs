@@ -3,6 +3,7 @@
 //! first), adds a room and reads its activation code off the page — the
 //! code activates the room, and the page shows it online once its channel
 //! opens —, renames it and offers it an update (its channel hears both),
+//! then reads the room's own page: its events, newest first,
 //! schedules a meeting inviting it in the browser's own time zone, changes
 //! it, and cancels it.
 //! Without a browser: three wrong passwords lock an account, a user sees
@@ -183,6 +184,27 @@ async fn an_admin_adds_a_room_sees_it_come_online_and_schedules_a_meeting_for_it
         }
         assert!(std::time::Instant::now() < deadline, "no offer pushed");
     }
+
+    // The room's own page: what happened to it, newest first.
+    click(&page, &format!("{row} a.name")).await;
+    wait_for(&page, "!!document.querySelector('#events')").await;
+    let kinds: Vec<String> = eval(
+        &page,
+        "[...document.querySelectorAll('#events tbody tr')].map(r => r.dataset.kind)",
+    )
+    .await;
+    assert_eq!(
+        kinds,
+        ["update_offered", "renamed", "online", "activated", "added"],
+        "the room's events"
+    );
+    let activated_from: String = eval(
+        &page,
+        "document.querySelector('#events tr[data-kind=activated] td:last-child').innerText",
+    )
+    .await;
+    assert_eq!(activated_from, "127.0.0.1");
+    screenshot(&page, SHOTS, "console-room-en").await;
 
     // A meeting two hours from now on the browser's (Shanghai's) clock,
     // inviting the room.

@@ -17,6 +17,7 @@ mod account;
 mod html;
 mod meetings;
 mod people;
+mod room;
 mod rooms;
 mod schedule_form;
 mod sip;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/rooms", get(rooms::page).post(rooms::add))
         .route("/rooms/live", get(rooms::live))
+        .route("/rooms/{sn}", get(room::page))
         .route("/rooms/{sn}/rename", post(rooms::rename))
         .route("/rooms/{sn}/reset-code", post(rooms::reset_code))
         .route("/rooms/{sn}/remove", post(rooms::remove))

@@ -23,7 +23,7 @@ use crate::devices::DeviceView;
 use crate::error::CloudError;
 
 /// The enterprise's rooms, with the meetings and casts they are in.
-async fn rooms(state: &AppState, console: &Console) -> Result<Vec<RoomRow>, CloudError> {
+pub(super) async fn rooms(state: &AppState, console: &Console) -> Result<Vec<RoomRow>, CloudError> {
     let enterprise = console.me.account.enterprise_id.to_string();
     let devices = state.devices.list_devices(Some(&enterprise)).await?;
     let mut meetings = state.focus.rooms_in_meetings();

@@ -4,6 +4,7 @@
 
 pub mod meetings;
 pub mod people;
+pub mod room;
 pub mod rooms;
 pub mod sign_in;
 pub mod sip;

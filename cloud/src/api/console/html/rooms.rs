@@ -256,7 +256,7 @@ pub fn page(
                             @for room in rooms {
                                 @let d = &room.device;
                                 tr data-sn=(d.sn) {
-                                    td { span.name { (d.name) } br; small.sn { (d.sn) } }
+                                    td { a.name href={ "/console/rooms/" (d.sn) } { (d.name) } br; small.sn { (d.sn) } }
                                     td { (d.number) }
                                     td {
                                         @if d.state == "active" { (t("active")) }
