@@ -170,17 +170,32 @@ impl Devices {
         &self,
         row: &DeviceRow,
     ) -> crate::error::CloudResult<Vec<roomterm_proto::DirectoryEntry>> {
+        let entries = self.directory(row.enterprise_id, Some(row.id)).await?;
+        Ok(entries.into_iter().map(|(entry, _)| entry).collect())
+    }
+
+    /// The enterprise's directory: its activated rooms (but `except`) and
+    /// third-party SIP endpoints, by name, each with whether it is
+    /// registered now and whether it is a room.
+    pub async fn directory(
+        &self,
+        enterprise_id: i64,
+        except: Option<i64>,
+    ) -> crate::error::CloudResult<Vec<(roomterm_proto::DirectoryEntry, bool)>> {
         let now = self.clock.now_ms();
-        let mut rooms: Vec<roomterm_proto::DirectoryEntry> = self
+        let mut rooms: Vec<(roomterm_proto::DirectoryEntry, bool)> = self
             .store
-            .list_devices(Some(row.enterprise_id))
+            .list_devices(Some(enterprise_id))
             .await?
             .into_iter()
-            .filter(|other| other.id != row.id && other.activated_at.is_some())
-            .map(|other| roomterm_proto::DirectoryEntry {
-                online: !self.location.bindings(&other.number, now).is_empty(),
-                name: other.name,
-                number: other.number,
+            .filter(|other| Some(other.id) != except && other.activated_at.is_some())
+            .map(|other| {
+                let entry = roomterm_proto::DirectoryEntry {
+                    online: !self.location.bindings(&other.number, now).is_empty(),
+                    name: other.name,
+                    number: other.number,
+                };
+                (entry, true)
             })
             .collect();
         // The enterprise's third-party SIP endpoints (Cisco, Polycom rooms,
@@ -190,7 +205,7 @@ impl Devices {
             .list_sip_accounts()
             .await?
             .into_iter()
-            .filter(|a| a.enterprise_id == row.enterprise_id && a.device_id.is_none())
+            .filter(|a| a.enterprise_id == enterprise_id && a.device_id.is_none())
             .map(|a| roomterm_proto::DirectoryEntry {
                 online: !self.location.bindings(&a.username, now).is_empty(),
                 name: if a.display_name.is_empty() {
@@ -199,9 +214,10 @@ impl Devices {
                     a.display_name
                 },
                 number: a.username,
-            });
+            })
+            .map(|entry| (entry, false));
         rooms.extend(endpoints);
-        rooms.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.number.cmp(&b.number)));
+        rooms.sort_by(|(a, _), (b, _)| a.name.cmp(&b.name).then_with(|| a.number.cmp(&b.number)));
         Ok(rooms)
     }
 

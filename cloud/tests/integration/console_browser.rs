@@ -206,6 +206,22 @@ async fn an_admin_adds_a_room_sees_it_come_online_and_schedules_a_meeting_for_it
     assert_eq!(activated_from, "127.0.0.1");
     screenshot(&page, SHOTS, "console-room-en").await;
 
+    // The directory: the room by part of its name, nobody by another.
+    page.goto(t.url("/console/directory?q=boardroom"))
+        .await
+        .unwrap();
+    let listed: Vec<String> = eval(
+        &page,
+        "[...document.querySelectorAll('#directory tbody tr')].map(r => r.dataset.number)",
+    )
+    .await;
+    assert_eq!(listed, ["100001"]);
+    screenshot(&page, SHOTS, "console-directory-en").await;
+    page.goto(t.url("/console/directory?q=nobody"))
+        .await
+        .unwrap();
+    assert!(eval::<bool>(&page, "!document.querySelector('#directory')").await);
+
     // A meeting two hours from now on the browser's (Shanghai's) clock,
     // inviting the room.
     let start = (t.clock.now_ms() / 1000 / 60 + 120) * 60;

@@ -14,6 +14,7 @@
 //! passwords) are shown once, in the answer that made them.
 
 mod account;
+mod directory;
 mod html;
 mod meetings;
 mod people;
@@ -90,6 +91,7 @@ pub fn routes() -> Router<AppState> {
             get(meetings::edit_page).post(meetings::edit),
         )
         .route("/sip-accounts", get(sip::page).post(sip::add))
+        .route("/directory", get(directory::page))
         .route("/accounts", get(people::page).post(people::add))
         .route("/accounts/{username}/remove", post(people::remove))
         .route("/sip-accounts/{username}/remove", post(sip::remove))

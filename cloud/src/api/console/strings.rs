@@ -17,6 +17,13 @@ pub fn text(lang: Lang, key: &'static str) -> &'static str {
 }
 
 const EN: &[(&str, &str)] = &[
+    ("directory", "Directory"),
+    ("search", "Search"),
+    ("directory_empty", "Nobody matches."),
+    ("name", "Name"),
+    ("kind", "Kind"),
+    ("kind_room", "room"),
+    ("kind_endpoint", "SIP endpoint"),
     ("recent_events", "Recent events"),
     ("no_events", "Nothing has happened yet."),
     ("when", "When"),
@@ -226,6 +233,13 @@ const EN: &[(&str, &str)] = &[
 ];
 
 const ZH_CN: &[(&str, &str)] = &[
+    ("directory", "通讯录"),
+    ("search", "搜索"),
+    ("directory_empty", "没有匹配的条目。"),
+    ("name", "名称"),
+    ("kind", "类型"),
+    ("kind_room", "会议室"),
+    ("kind_endpoint", "SIP 终端"),
     ("recent_events", "最近事件"),
     ("no_events", "暂无事件。"),
     ("when", "时间"),
@@ -437,6 +451,7 @@ mod tests {
             include_str!("html/mod.rs"),
             include_str!("html/rooms.rs"),
             include_str!("html/room.rs"),
+            include_str!("html/directory.rs"),
             include_str!("room.rs"),
             include_str!("html/meetings.rs"),
             include_str!("html/sip.rs"),

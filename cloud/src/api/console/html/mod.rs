@@ -2,6 +2,7 @@
 //! navigation, who is signed in, the language switch, a notice) and a
 //! module per page. Its look is `assets/console/console.css`.
 
+pub mod directory;
 pub mod meetings;
 pub mod people;
 pub mod room;
@@ -45,6 +46,7 @@ pub enum Section {
     Meetings,
     SipAccounts,
     Accounts,
+    Directory,
     Password,
 }
 
@@ -97,6 +99,7 @@ pub fn frame(
         Section::Meetings => "meetings",
         Section::SipAccounts => "sip_accounts",
         Section::Accounts => "accounts",
+        Section::Directory => "directory",
         Section::Password => "password",
     });
     let link = |to: Section, href: &str, key: &'static str| {
@@ -117,6 +120,7 @@ pub fn frame(
                         (link(Section::Rooms, "/console/rooms", "rooms"))
                     }
                     (link(Section::Meetings, "/console/meetings", "meetings"))
+                    (link(Section::Directory, "/console/directory", "directory"))
                     @if console.is_admin() {
                         (link(Section::SipAccounts, "/console/sip-accounts", "sip_accounts"))
                         (link(Section::Accounts, "/console/accounts", "accounts"))
