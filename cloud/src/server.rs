@@ -212,21 +212,23 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     ));
 
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
-    let devices = Arc::new(
-        Devices::new(
-            store,
-            clock.clone(),
-            directory,
-            location,
-            SipSettings {
-                domain: config.domain.clone(),
-                proxy: url_host(&public_host, sip.udp_addr),
-                transport: config.sip_transport,
-            },
-            ca_pem.clone(),
-        )
-        .with_updates_dir(config.data_dir.join("updates")),
-    );
+    let mut devices = Devices::new(
+        store,
+        clock.clone(),
+        directory,
+        location,
+        SipSettings {
+            domain: config.domain.clone(),
+            proxy: url_host(&public_host, sip.udp_addr),
+            transport: config.sip_transport,
+        },
+        ca_pem.clone(),
+    )
+    .with_updates_dir(config.data_dir.join("updates"));
+    if let Some(tls) = &tls {
+        devices = devices.with_device_certs(tls.device_certs.clone());
+    }
+    let devices = Arc::new(devices);
     // The listener first: the casting page's address names its port.
     let listener = tokio::net::TcpListener::bind(config.http_listen)
         .await

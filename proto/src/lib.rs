@@ -53,6 +53,10 @@ pub struct ActivateRequest {
     pub model: Option<String>,
     #[serde(default)]
     pub software_version: Option<String>,
+    /// The public key of the terminal's web admin (an uncompressed P-256
+    /// point, hex): the cloud's CA signs a certificate for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_public_key: Option<String>,
 }
 
 /// Answer to a successful activation. The SIP password and the device token are
@@ -67,6 +71,10 @@ pub struct ActivateResponse {
     pub ca_pem: String,
     /// Path of the config channel (WebSocket), relative to the API base URL.
     pub channel_path: String,
+    /// The web admin's certificate (PEM, then the CA's), signed by the
+    /// cloud's CA for `roomterm-<sn>.local`, when a key was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_certificate: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -17,11 +17,20 @@ pub async fn activate(
     server_url: String,
     code: String,
 ) -> Result<Credentials, ActivationError> {
+    // The web admin's key: the cloud's CA signs a certificate for it.
+    let admin_public_key = match options.data.admin_key() {
+        Ok(key) => Some(hex::encode(key.public_key_raw())),
+        Err(err) => {
+            tracing::warn!(%err, "no web admin key: it keeps its self-signed certificate");
+            None
+        }
+    };
     let request = ActivateRequest {
         sn: options.sn.clone(),
         code,
         model: Some(options.model.clone()),
         software_version: Some(options.software_version.clone()),
+        admin_public_key,
     };
     let answer = provision::activate(&server_url, &request).await?;
     let credentials = Credentials {
@@ -35,6 +44,11 @@ pub async fn activate(
     data.save_pinned_ca(&answer.ca_pem)
         .and_then(|()| data.save_credentials(&credentials))
         .map_err(|err| ActivationError::Refused(format!("cannot store credentials: {err}")))?;
+    if let Some(pem) = &answer.admin_certificate {
+        if let Err(err) = data.save_admin_certificate(pem) {
+            tracing::warn!(%err, "the web admin's certificate cannot be stored");
+        }
+    }
     Ok(credentials)
 }
 

@@ -11,6 +11,7 @@
 //! Every write is atomic; a missing or corrupt file means factory defaults
 //! (a corrupt one is kept aside, with a warning in the log).
 
+mod admin_key;
 mod atomic;
 mod journald;
 

@@ -87,6 +87,7 @@ fn a_new_local_address_is_registered_at_once() {
                     code: common::add_device(&admin, "SN-IP1").await,
                     model: None,
                     software_version: None,
+                    admin_public_key: None,
                 };
                 let answer = activate(&cloud.endpoints.api_url, &request).await.unwrap();
                 account_tx

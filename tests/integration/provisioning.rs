@@ -51,6 +51,7 @@ fn request(sn: &str, code: &str) -> ActivateRequest {
         code: code.into(),
         model: Some("generic-x86_64".into()),
         software_version: Some("0.1.0".into()),
+        admin_public_key: None,
     }
 }
 

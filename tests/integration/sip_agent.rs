@@ -35,6 +35,7 @@ async fn activated_account(cloud: &RunningCloud, admin: &AdminClient, sn: &str) 
         code: common::add_device(admin, sn).await,
         model: None,
         software_version: None,
+        admin_public_key: None,
     };
     let answer = activate(&cloud.endpoints.api_url, &request).await.unwrap();
     Account {

@@ -1,5 +1,6 @@
 //! The terminal's web admin, over HTTPS on a real socket.
 //!
+//! Activated, its certificate is the cloud CA's for `roomterm-<sn>.local`.
 //! In Debian's chromium (headless): the installer signs in as `admin` with
 //! the factory password and is made to change it (a weak one refused); the
 //! status page shows the room registered; the diagnostic bundle downloads
@@ -57,6 +58,31 @@ async fn an_installer_signs_in_changes_the_password_and_drives_the_room() {
     let room = common::registered_terminal(term_dir.path(), &cloud, &admin, "SN-ADM1", media).await;
     let web = start_admin(&room, term_dir.path()).await;
     let base = format!("https://{}", web.addr);
+    // Activated: the cloud's CA signed the web admin's certificate for the
+    // room's name — a browser trusting that CA needs no exception there —
+    // and for no other name.
+    let by_name = |host: &str| {
+        reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(cloud.ca_pem.as_bytes()).unwrap())
+            .resolve(host, web.addr)
+            .build()
+            .unwrap()
+    };
+    let trusted = by_name("roomterm-sn-adm1.local")
+        .get(format!(
+            "https://roomterm-sn-adm1.local:{}/sign-in",
+            web.addr.port()
+        ))
+        .send()
+        .await
+        .expect("the cloud's CA vouches for roomterm-sn-adm1.local");
+    assert_eq!(trusted.status(), 200);
+    let other_name = by_name("localhost")
+        .get(format!("https://localhost:{}/sign-in", web.addr.port()))
+        .send()
+        .await;
+    assert!(other_name.is_err(), "the certificate names the room only");
     let credentials = DataDir::new(term_dir.path())
         .unwrap()
         .load_credentials()

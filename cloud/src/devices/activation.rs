@@ -102,7 +102,21 @@ impl Devices {
             config: self.config_for(&row),
             ca_pem: self.ca_pem.clone(),
             channel_path: format!("{DEVICE_API}/channel"),
+            admin_certificate: self.admin_certificate(&row.sn, req),
         })
+    }
+
+    /// The terminal's web admin certificate, if it sent a usable key.
+    fn admin_certificate(&self, sn: &str, req: &ActivateRequest) -> Option<String> {
+        let (certs, key) = (
+            self.device_certs.as_ref()?,
+            req.admin_public_key.as_deref()?,
+        );
+        let chain = certs.issue(sn, key);
+        if chain.is_none() {
+            tracing::warn!(%sn, "the web admin key sent is not a P-256 point: no certificate");
+        }
+        chain
     }
 
     /// The device if `req` names an existing SN with its (current) code.

@@ -55,6 +55,8 @@ pub struct Devices {
     ca_pem: String,
     /// Where offered update bundles are (`<data>/updates/`).
     updates_dir: Option<std::path::PathBuf>,
+    /// Signs the terminals' web admin certificates (`None`: plain HTTP).
+    device_certs: Option<Arc<crate::tls::DeviceCerts>>,
 }
 
 /// A device as the admin API and CLI show it, with its live state.
@@ -107,7 +109,14 @@ impl Devices {
             sip,
             ca_pem,
             updates_dir: None,
+            device_certs: None,
         }
+    }
+
+    /// Signs the terminals' web admin certificates with `certs`.
+    pub fn with_device_certs(mut self, certs: Arc<crate::tls::DeviceCerts>) -> Self {
+        self.device_certs = Some(certs);
+        self
     }
 
     /// Serves update bundles from `dir`.

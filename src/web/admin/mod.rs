@@ -93,7 +93,7 @@ pub struct WebAdmin {
 
 impl WebAdmin {
     pub async fn start(options: AdminOptions) -> anyhow::Result<Self> {
-        let tls = tls::server_config(options.data.root(), &options.sn)?;
+        let tls = tls::server_config(&options.data, &options.sn)?;
         let listener = tokio::net::TcpListener::bind(options.listen).await?;
         let addr = listener.local_addr()?;
         let sessions = Arc::new(Sessions::default());
