@@ -25,6 +25,7 @@ mod host_controls;
 mod host_invite;
 mod host_sharing;
 mod host_waiting_room;
+mod idle_standby;
 mod image_boot;
 mod image_update;
 mod input;
