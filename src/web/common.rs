@@ -56,8 +56,8 @@ fn signed_in(parts: &Parts, state: &ApiState) -> bool {
         return false;
     };
     let h = &parts.headers;
-    let session =
-        roomterm_http_guard::pages::cookie(h, super::admin::COOKIE).and_then(|id| sessions.get(id));
+    let session = roomterm_http_guard::pages::cookie(h, super::sessions::COOKIE)
+        .and_then(|id| sessions.get(id));
     let Some(session) = session else {
         return false;
     };

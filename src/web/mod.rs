@@ -13,6 +13,7 @@
 //! | `settings.rs` | the network and the cloud to activate with, checked as the wizard checks them |
 //! | `picture.rs` | the screen as pictures (one, or live over a WebSocket) and clicks on them |
 //! | `common.rs` | the token check (or a web admin's session), errors, JSON bodies |
+//! | `sessions.rs` | the web admin's signed-in browsers (cookie, CSRF token), in memory: the token's stand-in there |
 //! | `admin/` | the web admin: HTTPS pages on the room's network that drive these routes |
 
 pub mod admin;
@@ -21,6 +22,7 @@ mod common;
 mod device;
 mod picture;
 mod screen;
+mod sessions;
 pub(crate) mod settings;
 
 use std::net::SocketAddr;
@@ -52,7 +54,7 @@ pub(crate) struct ApiState {
     pub(crate) mirror: Mirror,
     /// On the web admin: its signed-in browsers, which may use the routes
     /// as the token's holder does.
-    pub(crate) sessions: Option<std::sync::Arc<admin::Sessions>>,
+    pub(crate) sessions: Option<std::sync::Arc<sessions::Sessions>>,
 }
 
 /// The running control API (stopped when dropped).

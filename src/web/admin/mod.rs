@@ -14,7 +14,6 @@
 //! | `html.rs` | the markup (maud), one function per page over one frame |
 //! | `strings.rs` | both languages, and which one a request gets |
 //! | `password.rs` | the admin password: factory `Change_Me`, the rule, Argon2id, the 3-wrong lock |
-//! | `sessions.rs` | signed-in browsers (cookie, CSRF token), in memory |
 //! | `tls.rs` | the certificate (self-signed, made on first start) |
 //! | `bundle.rs` | the diagnostic bundle, secrets removed |
 
@@ -22,7 +21,6 @@ mod bundle;
 mod html;
 mod pages;
 mod password;
-mod sessions;
 mod settings_page;
 mod strings;
 mod tls;
@@ -38,8 +36,8 @@ use axum::Router;
 use roomterm_http_guard::pages::{Asset, AssetQuery};
 use roomterm_http_guard::HttpServer;
 
+pub use super::sessions::{Sessions, COOKIE};
 pub use password::{AdminPassword, FACTORY_PASSWORD, USER};
-pub use sessions::{Sessions, COOKIE};
 
 use super::{ApiState, LIMITS};
 use crate::app::Terminal;

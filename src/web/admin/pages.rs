@@ -16,10 +16,10 @@ use subtle::ConstantTimeEq;
 
 use super::html::{self, Frame, Notice};
 use super::password::{ChangeError, SignIn, FACTORY_PASSWORD};
-use super::sessions::{Session, COOKIE, LIFETIME};
 use super::strings::{Lang, LANG_COOKIE};
 use super::AdminState;
 use crate::status::StatusView;
+use crate::web::sessions::{Session, COOKIE, LIFETIME};
 use roomterm_proto::password::Weakness;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
