@@ -6,13 +6,14 @@
 //! `media`, `cast` (a browser's screen cast, on `media`), `update` →
 //! `status` (what every view reads) and `ui` (the pure page state
 //! machine) → `app` (the runtime) → `web`, `line`, `screen`, `input`,
-//! `gpio` (its faces and inputs) and `self_check`.
+//! `gpio`, `cec` (its faces and inputs) and `self_check`.
 
 pub use roomterm_proto as proto;
 
 pub mod app;
 pub mod board;
 pub mod cast;
+pub mod cec;
 pub mod gpio;
 pub mod input;
 pub mod keys;

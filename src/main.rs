@@ -355,6 +355,10 @@ async fn start(
         Ok(None) => {}
         Err(err) => tracing::warn!(%err, "no reset button or status LEDs"),
     }
+    // The display over HDMI-CEC, where the board has it wired.
+    if let Some(device) = &board.cec.device {
+        roomterm::cec::spawn(terminal.clone(), device.clone());
+    }
     if !cli.no_input_devices {
         let config = roomterm::input::InputConfig::new(&board, headless);
         roomterm::input::spawn(terminal.clone(), config);

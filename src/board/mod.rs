@@ -33,6 +33,9 @@ pub struct BoardProfile {
     /// A room controller's serial port, if the board has one wired.
     #[serde(default)]
     pub control: ControlPort,
+    /// HDMI-CEC with the display, if the board's HDMI has it wired.
+    #[serde(default)]
+    pub cec: CecPort,
     /// Loaded from the file `input.ir_keymap` names.
     #[serde(skip)]
     pub ir_keymap: IrKeymap,
@@ -88,6 +91,19 @@ pub struct ControlPort {
     /// e.g. `/dev/ttyS3`; none: no serial control.
     pub serial: Option<PathBuf>,
     pub baud: u32,
+}
+
+/// HDMI-CEC with the room's display (`crate::cec`): the kernel's CEC
+/// adapter, and the input device its remote-control passthrough appears as
+/// (rc-core's `rc-cec` keymap: the TV remote's arrows, OK, Back… as keys).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CecPort {
+    /// e.g. `/dev/cec0`; none: no CEC.
+    pub device: Option<PathBuf>,
+    /// evdev names of the adapter's remote-control input, as
+    /// `/proc/bus/input/devices` lists them.
+    pub input_names: Vec<String>,
 }
 
 impl Default for ControlPort {

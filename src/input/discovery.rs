@@ -12,6 +12,9 @@ use evdev::{Device, KeyCode};
 pub enum DeviceKind {
     /// An rc-core receiver: grabbed, scancodes through the board's keymap.
     IrReceiver,
+    /// An HDMI-CEC adapter's remote-control passthrough: the TV's remote,
+    /// grabbed, its keys already key codes (the kernel's `rc-cec` keymap).
+    CecRemote,
     Keyboard,
 }
 
@@ -20,6 +23,9 @@ pub enum DeviceKind {
 pub struct DiscoveryRules {
     /// evdev names of IR receivers (the profile's `input.ir_device_names`).
     pub ir_device_names: Vec<String>,
+    /// evdev names of CEC remote-control inputs (the profile's
+    /// `cec.input_names`).
+    pub cec_device_names: Vec<String>,
     /// Whether to read keyboards too.
     pub keyboards: bool,
 }
@@ -29,6 +35,9 @@ impl DiscoveryRules {
     pub fn classify(&self, name: &str, has_key: impl Fn(KeyCode) -> bool) -> Option<DeviceKind> {
         if self.ir_device_names.iter().any(|n| n == name) {
             return Some(DeviceKind::IrReceiver);
+        }
+        if self.cec_device_names.iter().any(|n| n == name) {
+            return Some(DeviceKind::CecRemote);
         }
         let keyboard = [
             KeyCode::KEY_ENTER,
@@ -79,6 +88,7 @@ mod tests {
     fn rules(keyboards: bool) -> DiscoveryRules {
         DiscoveryRules {
             ir_device_names: vec!["gpio_ir_recv".into()],
+            cec_device_names: vec!["vc4-hdmi-0".into()],
             keyboards,
         }
     }
@@ -101,6 +111,15 @@ mod tests {
         assert_eq!(rules(true).classify("Power Button", power), None);
         let no_arrows = |k: KeyCode| k == KeyCode::KEY_ENTER;
         assert_eq!(rules(true).classify("Numpad", no_arrows), None);
+    }
+
+    #[test]
+    fn the_tvs_remote_through_cec_is_read_with_a_window_too() {
+        // rc-cec's keys: OK, not Enter, so no keyboard; named by the profile.
+        let cec_keys = |k: KeyCode| matches!(k, KeyCode::KEY_OK | KeyCode::KEY_UP);
+        let cec = Some(DeviceKind::CecRemote);
+        assert_eq!(rules(false).classify("vc4-hdmi-0", cec_keys), cec);
+        assert_eq!(rules(true).classify("vc4-hdmi-1", cec_keys), None);
     }
 
     #[test]

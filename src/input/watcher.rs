@@ -30,6 +30,7 @@ impl InputConfig {
         Self {
             rules: DiscoveryRules {
                 ir_device_names: profile.input.ir_device_names.clone(),
+                cec_device_names: profile.cec.input_names.clone(),
                 keyboards: headless,
             },
             ir_keymap: profile.ir_keymap.clone(),
@@ -107,6 +108,12 @@ async fn read(found: Found, terminal: Terminal, keymap: IrKeymap) -> PathBuf {
                 tracing::warn!(device = %name, path = %path.display(), "cannot grab IR receiver: {err}");
             }
             Decoder::ir(&keymap)
+        }
+        DeviceKind::CecRemote => {
+            if let Err(err) = device.grab() {
+                tracing::warn!(device = %name, path = %path.display(), "cannot grab CEC remote: {err}");
+            }
+            Decoder::keyboard()
         }
         DeviceKind::Keyboard => Decoder::keyboard(),
     };

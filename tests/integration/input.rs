@@ -213,6 +213,7 @@ async fn the_watcher_carries_on_without_devices() {
     if !Path::new("/dev/input").exists() {
         let rules = DiscoveryRules {
             ir_device_names: vec!["gpio_ir_recv".into()],
+            cec_device_names: Vec::new(),
             keyboards: true,
         };
         assert!(roomterm::input::scan(&rules, &Default::default()).is_empty());
