@@ -212,6 +212,12 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     ));
 
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
+    // The media address's echo, for the rooms' diagnostics.
+    let echo = tokio::net::UdpSocket::bind((config.sip_listen.ip(), 0))
+        .await
+        .context("cannot bind the media echo")?;
+    let echo_addr = echo.local_addr()?;
+    tokio::spawn(crate::media::echo::serve(echo));
     let mut devices = Devices::new(
         store,
         clock.clone(),
@@ -221,6 +227,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
             domain: config.domain.clone(),
             proxy: url_host(&public_host, sip.udp_addr),
             transport: config.sip_transport,
+            media_echo: Some(url_host(&public_host, echo_addr)),
         },
         ca_pem.clone(),
     )

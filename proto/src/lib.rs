@@ -125,6 +125,10 @@ pub struct DeviceConfig {
     /// it, as host (absent: a cloud without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_room: Option<String>,
+    /// `host:port` of the cloud's media echo: the room's diagnostics
+    /// check UDP reaches the media address (absent: a cloud without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_echo: Option<String>,
 }
 
 /// A signed update bundle (RAUC) for the terminal to install.

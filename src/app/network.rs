@@ -24,6 +24,9 @@ pub struct Reachability {
     pub api: Option<crate::net::PingReport>,
     /// Empty before activation (no SIP account to probe with).
     pub sip: Vec<crate::sip::ProbeReport>,
+    /// UDP to the cloud's media address (its echo), once activated with
+    /// a cloud that has one.
+    pub media: Option<crate::net::EchoReport>,
 }
 
 /// Checks the activated cloud, else the server typed in the wizard.
@@ -53,8 +56,12 @@ pub async fn reachability(
         );
         vec![udp, tcp]
     };
-    let (api, sip) = tokio::join!(api, sip);
-    Reachability { api, sip }
+    let media = async {
+        let target = credentials.as_ref()?.config.media_echo.as_deref()?;
+        Some(crate::net::media_echo(target).await)
+    };
+    let (api, sip, media) = tokio::join!(api, sip, media);
+    Reachability { api, sip, media }
 }
 
 pub struct Network {

@@ -3,12 +3,14 @@
 //! appliance image), and reading which addresses the terminal has now.
 
 mod addresses;
+mod media_probe;
 mod networkd;
 mod ping;
 mod static_config;
 mod watch;
 
 pub use addresses::{current_addresses, InterfaceAddress};
+pub use media_probe::{media_echo, EchoReport};
 pub use networkd::{render_networkd, NetworkConfigurator};
 pub use ping::{ping_server, PingReport, PING_COUNT};
 pub use static_config::{parse_static, NetError};

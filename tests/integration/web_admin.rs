@@ -264,15 +264,16 @@ async fn an_installer_signs_in_changes_the_password_and_drives_the_room() {
         .unwrap();
     page.click("#reachability button[type=submit]").await;
     page.until(
-        "['api', 'sip-udp', 'sip-tcp'].every(c =>
+        "['api', 'sip-udp', 'sip-tcp', 'media'].every(c =>
            (document.querySelector(`tr[data-check=${c}]`) || {dataset: {}}).dataset.ok === 'true')",
-        "the cloud reachable over HTTPS and SIP (UDP, TCP)",
+        "the cloud reachable over HTTPS, SIP (UDP, TCP) and at its media address",
     )
     .await;
     page.screenshot("admin-screenshots", "admin-diagnostics-en")
         .await;
     let reach = room.post("/diagnostics/reachability", json!({})).await;
     assert_eq!(reach["sip"][0]["status"], 200, "{reach}");
+    assert_eq!(reach["media"]["answered"], true, "{reach}");
     let (status, answer) = room
         .try_post(
             "/settings/server",
@@ -588,5 +589,10 @@ async fn the_network_and_server_are_set_as_the_wizard_checks_them() {
         reach["sip"],
         json!([]),
         "not activated: no SIP account to probe"
+    );
+    assert_eq!(
+        reach["media"],
+        json!(null),
+        "not activated: no media address known"
     );
 }

@@ -42,6 +42,8 @@ pub struct SipSettings {
     /// `host:port` terminals send REGISTER to.
     pub proxy: String,
     pub transport: roomterm_proto::SipTransport,
+    /// `host:port` of the media echo (`media/echo.rs`).
+    pub media_echo: Option<String>,
 }
 
 pub struct Devices {
@@ -240,6 +242,7 @@ impl Devices {
             heartbeat_secs: HEARTBEAT_SECS,
             update: Self::update_offer(row),
             meeting_room: Some(crate::meetings::room_id(&row.number)),
+            media_echo: self.sip.media_echo.clone(),
         }
     }
 }

@@ -28,6 +28,7 @@ mod conference;
 mod config;
 mod content;
 mod content_out;
+pub mod echo;
 mod elements;
 mod encoders;
 pub mod layout;

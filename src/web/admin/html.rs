@@ -358,6 +358,14 @@ pub fn diagnostics(
                                 td { (ms(probe.round_trip_ms)) }
                             }
                         }
+                        @if let Some(media) = &reach.media {
+                            tr data-check="media" data-ok=(media.answered) {
+                                th { (w.media_udp) " " code { (media.target) } }
+                                td { @if media.answered { (w.answered) }
+                                     @else { span.state { (media.error.as_deref().unwrap_or("")) } } }
+                                td { (ms(media.round_trip_ms)) }
+                            }
+                        }
                     }
                 }
                 @if reach.sip.is_empty() { p.hint { (w.sip_after_activation) } }
