@@ -205,6 +205,9 @@ impl DataDir {
                 Err(err) => return Err(err),
             }
         }
+        // The web admin's folder, once its key and certificate are gone
+        // (left alone if anything else is in it).
+        let _ = std::fs::remove_dir(self.root.join("tls"));
         if let Some(dir) = &self.journal {
             let erased = journald::erase(dir)?;
             tracing::info!(erased, dir = %dir.display(), "journal erased");
