@@ -130,13 +130,6 @@ impl Tls {
             fs::write(&cert_path, ca_cert.pem())?;
         }
         let ca_pem = fs::read_to_string(&cert_path)?;
-        // Its own handle on the CA (the certificate re-made from the key).
-        let device_certs = Arc::new(DeviceCerts {
-            ca_cert: ca_params().self_signed(&ca_key)?,
-            ca_key: KeyPair::from_pem(&ca_key.serialize_pem())?,
-            ca_pem: ca_pem.clone(),
-            own_names: names.to_vec(),
-        });
 
         let mut params = CertificateParams::default();
         params
@@ -162,6 +155,13 @@ impl Tls {
                 vec![server_cert.der().clone(), ca_cert.der().clone()],
                 rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
             )?;
+        // The CA goes on signing the terminals' web admin certificates.
+        let device_certs = Arc::new(DeviceCerts {
+            ca_cert,
+            ca_key,
+            ca_pem: ca_pem.clone(),
+            own_names: names.to_vec(),
+        });
         Ok(Self {
             ca_pem,
             server_config: Arc::new(config),

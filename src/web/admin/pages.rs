@@ -39,6 +39,13 @@ pub(super) struct Visit {
     pub(super) session: Option<(String, Session)>,
 }
 
+impl Visit {
+    /// Signed in with the factory password: only its change is open.
+    pub(super) fn must_change(&self) -> bool {
+        self.session.as_ref().is_some_and(|(_, s)| s.must_change)
+    }
+}
+
 pub(super) fn visit(state: &AdminState, headers: &HeaderMap, query: &LangQuery) -> Visit {
     let lang = Lang::of(query.lang.as_deref(), headers);
     let session =
@@ -62,6 +69,15 @@ pub(super) fn answer(status: StatusCode, visit: &Visit, markup: Markup) -> Respo
         if let Ok(value) = HeaderValue::from_str(&value) {
             h.append(header::SET_COOKIE, value);
         }
+    }
+    response
+}
+
+/// `response` starting the session `id` in the browser (`None`: ending it).
+fn with_session_cookie(mut response: Response, id: Option<&str>) -> Response {
+    let cookie = session_cookie(COOKIE, "/", LIFETIME.as_secs() as i64, id);
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
 }
@@ -163,12 +179,8 @@ pub async fn sign_in(
     match state.password.sign_in(&form.user, &form.password).await {
         SignIn::Accepted { must_change } => {
             let id = state.sessions().start(must_change);
-            let mut response = to(if must_change { "/password" } else { "/" });
-            let cookie = session_cookie(COOKIE, "/", LIFETIME.as_secs() as i64, Some(&id));
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
+            let to_page = to(if must_change { "/password" } else { "/" });
+            with_session_cookie(to_page, Some(&id))
         }
         SignIn::Refused => answer(
             StatusCode::UNAUTHORIZED,
@@ -212,11 +224,7 @@ pub async fn sign_out(
     if let Some((id, _)) = &visit.session {
         state.sessions().end(id);
     }
-    let mut response = to("/sign-in");
-    if let Ok(value) = HeaderValue::from_str(&session_cookie(COOKIE, "/", 0, None)) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    with_session_cookie(to("/sign-in"), None)
 }
 
 pub async fn password_form(
@@ -227,7 +235,7 @@ pub async fn password_form(
     let visit = visit(&state, &headers, &q);
     match frame(&state, &visit, true) {
         Ok(frame) => {
-            let forced = visit.session.as_ref().is_some_and(|(_, s)| s.must_change);
+            let forced = visit.must_change();
             answer(StatusCode::OK, &visit, html::password(&frame, forced))
         }
         Err(r) => r.into_response(),
@@ -259,7 +267,7 @@ pub async fn change_password(
             Err(r) => return r.into_response(),
         };
         frame.notice = Some(Notice::error(text));
-        let forced = visit.session.as_ref().is_some_and(|(_, s)| s.must_change);
+        let forced = visit.must_change();
         answer(status, &visit, html::password(&frame, forced))
     };
     if form.new != form.repeat {
@@ -334,8 +342,7 @@ pub async fn check(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let visit = visit(&state, &headers, &q);
-    let must_change = visit.session.as_ref().is_some_and(|(_, s)| s.must_change);
-    if !form_allowed(&visit, &headers, &form.csrf) || must_change {
+    if !form_allowed(&visit, &headers, &form.csrf) || visit.must_change() {
         return forbidden(&visit);
     }
     let reach = state.api.terminal.check_reachability().await;
@@ -408,9 +415,7 @@ pub async fn restart(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let visit = visit(&state, &headers, &q);
-    if !form_allowed(&visit, &headers, &form.csrf)
-        || visit.session.as_ref().is_some_and(|(_, s)| s.must_change)
-    {
+    if !form_allowed(&visit, &headers, &form.csrf) || visit.must_change() {
         return forbidden(&visit);
     }
     let Some(restart) = state.restart.clone() else {
@@ -443,9 +448,7 @@ pub async fn factory_reset(
     Form(form): Form<ResetForm>,
 ) -> Response {
     let visit = visit(&state, &headers, &q);
-    if !form_allowed(&visit, &headers, &form.csrf)
-        || visit.session.as_ref().is_some_and(|(_, s)| s.must_change)
-    {
+    if !form_allowed(&visit, &headers, &form.csrf) || visit.must_change() {
         return forbidden(&visit);
     }
     let w = visit.lang.words();
@@ -467,13 +470,6 @@ pub async fn factory_reset(
     }
     state.sessions().end_all();
     debug_assert!(state.password.must_change(), "{FACTORY_PASSWORD} again");
-    let mut response = answer(
-        StatusCode::OK,
-        &visit,
-        html::farewell(visit.lang, w.factory_reset_done),
-    );
-    if let Ok(value) = HeaderValue::from_str(&session_cookie(COOKIE, "/", 0, None)) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    let done = html::farewell(visit.lang, w.factory_reset_done);
+    with_session_cookie(answer(StatusCode::OK, &visit, done), None)
 }

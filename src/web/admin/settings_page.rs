@@ -69,7 +69,7 @@ pub async fn network(
     Form(form): Form<NetworkForm>,
 ) -> Response {
     let visit = visit(&state, &headers, &q);
-    if !form_allowed(&visit, &headers, &form.csrf) || must_change(&visit) {
+    if !form_allowed(&visit, &headers, &form.csrf) || visit.must_change() {
         return forbidden(&visit);
     }
     let w = visit.lang.words();
@@ -116,7 +116,7 @@ pub async fn server(
     Form(form): Form<ServerForm>,
 ) -> Response {
     let visit = visit(&state, &headers, &q);
-    if !form_allowed(&visit, &headers, &form.csrf) || must_change(&visit) {
+    if !form_allowed(&visit, &headers, &form.csrf) || visit.must_change() {
         return forbidden(&visit);
     }
     let w = visit.lang.words();
@@ -149,8 +149,4 @@ pub async fn server(
             )
         }
     }
-}
-
-fn must_change(visit: &Visit) -> bool {
-    visit.session.as_ref().is_some_and(|(_, s)| s.must_change)
 }
