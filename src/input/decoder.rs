@@ -32,7 +32,7 @@ pub const REPEAT_INTERVAL: Duration = Duration::from_millis(125);
 /// Turns one device's events into keys.
 #[derive(Debug, Clone)]
 pub struct Decoder {
-    /// Scancode → key, for IR receivers; `None` for keyboards.
+    /// Scancode → key, for IR receivers and CEC; `None` for keyboards.
     ir_keymap: Option<BTreeMap<u32, Key>>,
     frame: Frame,
     held: Option<Held>,
@@ -64,6 +64,15 @@ impl Decoder {
             ir_keymap: None,
             frame: Frame::default(),
             held: None,
+        }
+    }
+
+    /// For an HDMI-CEC adapter's remote-control input: its scancodes are
+    /// CEC's UI commands, read through their standard table.
+    pub fn cec() -> Self {
+        Self {
+            ir_keymap: Some(super::cec_keys::cec_keymap()),
+            ..Self::keyboard()
         }
     }
 
@@ -201,6 +210,19 @@ mod tests {
         assert_eq!(run(&mut d, key(ms(300), KeyCode::KEY_A, 1)), []);
         let motion = vec![event(ms(400), EventType::RELATIVE, 0, 5), syn(ms(400))];
         assert_eq!(run(&mut d, motion), []);
+    }
+
+    #[test]
+    fn a_tv_remote_through_cec_is_read_by_its_ui_commands() {
+        let mut d = Decoder::cec();
+        // As the kernel reports a CEC press when the rc device's table does
+        // not know the code (another keymap loaded onto it): a scancode only.
+        assert_eq!(run(&mut d, scan(ms(0), 0x04, None)), [Key::Right]);
+        // The same code with a key from some other table: CEC's meaning wins.
+        let other = Some((KeyCode::KEY_F13, 1));
+        assert_eq!(run(&mut d, scan(ms(700), 0x00, other)), [Key::Ok]);
+        // Play means nothing here.
+        assert_eq!(run(&mut d, scan(ms(1400), 0x44, None)), []);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //!
 //! | file | job |
 //! |---|---|
+//! | `cec_keys.rs` | HDMI-CEC UI command codes (a TV remote's scancodes) → keys |
 //! | `keycodes.rs` | Linux `KEY_*` codes → [`Key`](crate::keys::Key); which keys repeat |
 //! | `decoder.rs` | the pure core: timestamped evdev events → keys, one per frame at most; IR scancodes through the board's keymap with hold/repeat timing |
 //! | `discovery.rs` | which devices to read (IR receivers by name, keyboards when headless), opening them |
@@ -12,6 +13,7 @@
 //!
 //! The `evdev` crate (see Cargo.toml for why) does the device I/O.
 
+mod cec_keys;
 mod decoder;
 mod discovery;
 pub mod frames;

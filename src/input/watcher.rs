@@ -113,7 +113,7 @@ async fn read(found: Found, terminal: Terminal, keymap: IrKeymap) -> PathBuf {
             if let Err(err) = device.grab() {
                 tracing::warn!(device = %name, path = %path.display(), "cannot grab CEC remote: {err}");
             }
-            Decoder::keyboard()
+            Decoder::cec()
         }
         DeviceKind::Keyboard => Decoder::keyboard(),
     };

@@ -4,9 +4,12 @@
 //! with user-mode networking (the guest reaches the host's loopback as
 //! 10.0.2.2). The terminal must come up from the image's read-only root,
 //! activate, and register over SIP; the cloud's device list says so. Then
-//! a room user factory-resets it on the keyboard (QEMU's `sendkey`), the
-//! power button shuts it down, and the data partition, read back with
-//! debugfs, must hold nothing of the room.
+//! the TV on its HDMI-CEC bus (the kernel's vivid driver, loaded by the
+//! qemu-amd64 image; played through the QEMU guest agent) is told to sleep
+//! and wake with the room, and its remote opens Settings; a room user
+//! factory-resets it on the keyboard (QEMU's `sendkey`), the power button
+//! shuts it down, and the data partition, read back with debugfs, must
+//! hold nothing of the room.
 //! The boot is followed milestone by milestone on the serial console
 //! (`common::qemu`): slow is waited for, a hang names where it stopped.
 //! The qemu-arm64 image boots the same way under software emulation of
@@ -25,8 +28,10 @@ use serde_json::Value;
 
 use roomcloud::client::AdminClient;
 
+use crate::common::cec_tv::{Tv, TvKey};
 use crate::common::picture;
 use crate::common::qemu::{Guest, Milestone};
+use crate::common::web_admin::Visitor;
 use crate::common::{self, add_device};
 use roomterm::media::RgbFrame;
 
@@ -222,7 +227,7 @@ pub fn registered_in_cloud(
 
 #[test]
 fn the_image_boots_in_qemu_activates_and_registers() {
-    boots_grows_and_registers("qemu-amd64", "amd64", "generic-x86_64");
+    boots_grows_and_registers("qemu-amd64", "amd64", "qemu-x86_64");
 }
 
 #[test]
@@ -300,11 +305,108 @@ fn boots_grows_and_registers(target: &str, arch: &str, model: &str) {
         total as f64 / 1e9
     );
 
+    let page_turn = Duration::from_secs(30);
+    if model == "qemu-x86_64" {
+        restart_from_the_web_admin(&rt, &mut guest);
+        pages.wait_for(&mut guest, "home", Duration::from_secs(60));
+        display_over_cec(&rt, &mut guest, &pages);
+    } else {
+        guest.press(&["right", "right", "right", "ret"]);
+    }
+    pages.wait_for(&mut guest, "settings", page_turn);
     factory_reset_by_remote(&rt, guest, &pages, &admin, &device, &disk);
 }
 
-/// Settings → Factory reset → Erase, pressed on the guest's keyboard as on
-/// the room's remote, each page seen on the display: the terminal leaves
+/// The web admin's Restart under the image's systemd: the terminal ends
+/// with status 75, its unit starts it again at once (another process,
+/// counted as the unit's restart) and it registers again.
+fn restart_from_the_web_admin(rt: &tokio::runtime::Runtime, guest: &mut Guest) {
+    let agent = guest.agent();
+    agent.wait_ready(Duration::from_secs(120));
+    let unit = |property: &str| {
+        let args = ["show", "-p", property, "--value", "roomterm"];
+        agent
+            .check("systemctl", &args, CLOUD_BOUND)
+            .trim()
+            .to_string()
+    };
+    let (pid, restarts) = (unit("MainPID"), unit("NRestarts"));
+    let mut visitor = Visitor::at(guest.admin_url());
+    let own = visitor.base.clone();
+    rt.block_on(async {
+        let csrf = visitor.first_sign_in("Room-2026x").await;
+        let restarting = visitor
+            .form("/maintenance/restart", &own, &[("csrf", &csrf)])
+            .await;
+        assert_eq!(restarting.status(), reqwest::StatusCode::OK);
+    });
+    guest.reach(&Milestone::new(
+        "the terminal ending for its restart",
+        "restarting, as the web admin asked",
+        CLOUD_BOUND,
+    ));
+    guest.reach(&Milestone::registered());
+    assert_ne!(unit("MainPID"), pid, "the same process still runs");
+    let counted: u32 = unit("NRestarts").parse().unwrap();
+    assert_eq!(
+        counted,
+        restarts.parse::<u32>().unwrap() + 1,
+        "not restarted by its unit"
+    );
+}
+
+/// The room's display on vivid's HDMI-CEC bus: standby asked for through
+/// the control API puts the TV to sleep, waking the room wakes it and
+/// makes the terminal its source, and the TV's own remote, through the
+/// kernel's CEC input and the terminal's evdev path, moves the focus to
+/// Settings and opens it.
+fn display_over_cec(rt: &tokio::runtime::Runtime, guest: &mut Guest, pages: &Pages) {
+    let agent = guest.agent();
+    agent.wait_ready(Duration::from_secs(120));
+    let token = agent.check("cat", &["/data/roomterm/control-token"], CLOUD_BOUND);
+    let mut tv = Tv::switch_on(agent);
+    let ours = tv.terminal_adapter();
+    assert!(
+        ours.contains("'roomterm'") && ours.contains("1.0.0.0"),
+        "the terminal's adapter is not set up as the roomterm source:\n{ours}"
+    );
+    tv.listen();
+    let control = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let standby = |active: bool| {
+        let response = rt
+            .block_on(
+                control
+                    .post(format!("{}/api/v1/standby", guest.admin_url()))
+                    .bearer_auth(token.trim())
+                    .json(&serde_json::json!({ "active": active }))
+                    .send(),
+            )
+            .expect("the guest's control API");
+        assert!(response.status().is_success(), "{}", response.status());
+    };
+    standby(true);
+    tv.heard_until(CLOUD_BOUND, |heard| heard.contains("STANDBY"));
+    standby(false);
+    let heard = tv.heard_until(CLOUD_BOUND, |heard| heard.contains("ACTIVE_SOURCE"));
+    let at = |what: &str| heard.find(what).unwrap_or(usize::MAX);
+    assert!(
+        at("STANDBY") < at("IMAGE_VIEW_ON") && at("IMAGE_VIEW_ON") < at("ACTIVE_SOURCE"),
+        "asleep, then on, then our input, in that order:\n{heard}"
+    );
+    assert!(
+        heard.contains("1.0.0.0"),
+        "the source switched to is not ours:\n{heard}"
+    );
+    println!("the TV heard:\n{heard}");
+    pages.wait_for(guest, "home", Duration::from_secs(30));
+    tv.press(&[TvKey::Right, TvKey::Right, TvKey::Right, TvKey::Select]);
+}
+
+/// From Settings, Factory reset → Erase, pressed on the guest's keyboard
+/// as on the room's remote, each page seen on the display: the terminal leaves
 /// the registrar and returns to the wizard; after a clean power-off the
 /// data partition holds nothing of the room — no seed, no credentials, and
 /// a system journal without its number.
@@ -319,8 +421,6 @@ fn factory_reset_by_remote(
     let number = device["number"].as_str().unwrap();
     let before = guest.console_len();
     let page_turn = Duration::from_secs(30);
-    guest.press(&["right", "right", "right", "ret"]);
-    pages.wait_for(&mut guest, "settings", page_turn);
     guest.press(&["down", "right", "ret"]); // Factory reset
     pages.wait_for(&mut guest, "confirm-reset", page_turn);
     guest.press(&["right", "ret"]); // Erase and restart the wizard

@@ -373,28 +373,7 @@ async fn a_factory_reset_from_the_web_admin_brings_change_me_back() {
     let web = start_admin(&room, dir.path()).await;
     let mut visitor = Visitor::new(&web);
     let own = visitor.base.clone();
-    let signed_in = visitor
-        .form(
-            "/sign-in",
-            &own,
-            &[("user", "admin"), ("password", "Change_Me")],
-        )
-        .await;
-    assert_eq!(signed_in.headers()[LOCATION], "/password");
-    let csrf = visitor.csrf("/password").await;
-    let changed = visitor
-        .form(
-            "/password",
-            &own,
-            &[
-                ("csrf", &csrf),
-                ("current", "Change_Me"),
-                ("new", NEW_PASSWORD),
-                ("repeat", NEW_PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(changed.headers()[LOCATION], "/");
+    let csrf = visitor.first_sign_in(NEW_PASSWORD).await;
     // The API through the session: a key press needs the CSRF header.
     let api = |csrf: Option<&str>, origin: &str| {
         let mut request = visitor
@@ -467,33 +446,6 @@ async fn a_click_on_the_screens_picture_is_a_tap_where_it_falls() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
-/// Signs in with the factory password and changes it; the CSRF token.
-async fn signed_in(visitor: &mut Visitor) -> String {
-    let own = visitor.base.clone();
-    visitor
-        .form(
-            "/sign-in",
-            &own,
-            &[("user", "admin"), ("password", "Change_Me")],
-        )
-        .await;
-    let csrf = visitor.csrf("/password").await;
-    let changed = visitor
-        .form(
-            "/password",
-            &own,
-            &[
-                ("csrf", &csrf),
-                ("current", "Change_Me"),
-                ("new", NEW_PASSWORD),
-                ("repeat", NEW_PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(changed.headers()[LOCATION], "/");
-    csrf
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_network_and_server_are_set_as_the_wizard_checks_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -501,7 +453,7 @@ async fn the_network_and_server_are_set_as_the_wizard_checks_them() {
     let web = start_admin(&room, dir.path()).await;
     let mut visitor = Visitor::new(&web);
     let own = visitor.base.clone();
-    let csrf = signed_in(&mut visitor).await;
+    let csrf = visitor.first_sign_in(NEW_PASSWORD).await;
     // A gateway outside the address's network is refused, and said why.
     let outside = visitor
         .form(

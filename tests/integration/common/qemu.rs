@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use roomterm::media::RgbFrame;
 
 use super::picture;
+use super::qemu_agent::Agent;
 
 /// Power cycles a wait may make for a guest stuck before its kernel.
 const POWER_CYCLES: usize = 3;
@@ -160,13 +161,19 @@ pub struct Guest {
     cursor: usize,
     restarts: Vec<Restart>,
     off: bool,
+    /// The host's port to the guest's web admin (443).
+    admin_port: u16,
 }
 
 impl Guest {
     /// Powers on `disk` (used as is) with `sn` as the firmware's serial
     /// number; consoles, monitor and QMP sockets go to `dir`.
     pub fn boot(disk: &Path, arch: &str, sn: &str, dir: &Path) -> Self {
-        let run = launch(disk, arch, sn, dir, 1);
+        let admin_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let run = launch(disk, arch, sn, dir, 1, admin_port);
         Self {
             disk: disk.into(),
             arch: arch.into(),
@@ -177,7 +184,18 @@ impl Guest {
             cursor: 0,
             restarts: Vec::new(),
             off: false,
+            admin_port,
         }
+    }
+
+    /// The guest's web admin (and control API), from the host.
+    pub fn admin_url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.admin_port)
+    }
+
+    /// The guest agent (images that install it: qemu-amd64).
+    pub fn agent(&self) -> Agent {
+        Agent::new(&self.dir.join("agent.sock"))
     }
 
     pub fn sn(&self) -> &str {
@@ -366,7 +384,14 @@ impl Guest {
         self.earlier.push_str(&read(&self.run.serial));
         self.restarts.push(restart);
         let n = self.restarts.len() + 1;
-        self.run = launch(&self.disk, &self.arch, &self.sn, &self.dir, n);
+        self.run = launch(
+            &self.disk,
+            &self.arch,
+            &self.sn,
+            &self.dir,
+            n,
+            self.admin_port,
+        );
     }
 
     /// The console from the first power-on, every run after the other.
@@ -446,13 +471,16 @@ impl Drop for Guest {
 }
 
 /// Powers `disk` on: image/qemu in a process group of its own (it runs
-/// QEMU as its child), its console in `serial.N.log`.
-fn launch(disk: &Path, arch: &str, sn: &str, dir: &Path, n: usize) -> Run {
+/// QEMU as its child), its console in `serial.N.log`, the guest's port 443
+/// on the host's `admin_port`.
+fn launch(disk: &Path, arch: &str, sn: &str, dir: &Path, n: usize, admin_port: u16) -> Run {
     let serial = dir.join(format!("serial.{n}.log"));
     let (monitor, qmp) = (dir.join("monitor.sock"), dir.join("qmp.sock"));
+    let agent = dir.join("agent.sock");
     // A socket left by the last run would take the listener's connection.
-    let _ = std::fs::remove_file(&monitor);
-    let _ = std::fs::remove_file(&qmp);
+    for socket in [&monitor, &qmp, &agent] {
+        let _ = std::fs::remove_file(socket);
+    }
     let qemu = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("image/qemu"))
         .arg(disk)
         .args(["--arch", arch, "--sn", sn, "--exit-on-reset", "--serial"])
@@ -461,6 +489,9 @@ fn launch(disk: &Path, arch: &str, sn: &str, dir: &Path, n: usize) -> Run {
         .arg(&monitor)
         .arg("--qmp")
         .arg(&qmp)
+        .arg("--agent")
+        .arg(&agent)
+        .args(["--forward", &format!("{admin_port}:443")])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

@@ -130,22 +130,10 @@ pub fn focus_centre((w, h, rgb): &(u32, u32, Vec<u8>)) -> (f64, f64) {
 }
 
 pub fn base64_decode(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let bytes: Vec<u8> = text.bytes().filter(|&c| c != b'=').collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let v: Vec<u32> = chunk.iter().map(|&c| u32::from(value(c))).collect();
-        let n = v.iter().fold(0u32, |acc, &x| acc << 6 | x) << (6 * (4 - v.len()));
-        let take = v.len() * 6 / 8;
-        out.extend(&n.to_be_bytes()[1..1 + take]);
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64")
 }
 
 pub fn untar(bytes: &[u8]) -> Vec<(String, String)> {
@@ -172,13 +160,18 @@ pub struct Visitor {
 
 impl Visitor {
     pub fn new(web: &WebAdmin) -> Self {
+        Self::at(format!("https://{}", web.addr))
+    }
+
+    /// At `base` (`https://host:port`), whatever its certificate.
+    pub fn at(base: String) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .danger_accept_invalid_certs(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
-            base: format!("https://{}", web.addr),
+            base,
             cookie: None,
         }
     }
@@ -215,6 +208,30 @@ impl Visitor {
             request = request.header(COOKIE, cookie);
         }
         request.send().await.unwrap()
+    }
+
+    /// Signs in as `admin` the first time: `Change_Me`, then the forced
+    /// change to `password`; the session's CSRF token.
+    pub async fn first_sign_in(&mut self, password: &str) -> String {
+        let own = self.base.clone();
+        let signed_in = self
+            .form(
+                "/sign-in",
+                &own,
+                &[("user", "admin"), ("password", "Change_Me")],
+            )
+            .await;
+        assert_eq!(signed_in.headers()[reqwest::header::LOCATION], "/password");
+        let csrf = self.csrf("/password").await;
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("current", "Change_Me"),
+            ("new", password),
+            ("repeat", password),
+        ];
+        let changed = self.form("/password", &own, &fields).await;
+        assert_eq!(changed.headers()[reqwest::header::LOCATION], "/");
+        csrf
     }
 
     /// The CSRF token the page at `path` carries.
