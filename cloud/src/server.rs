@@ -44,6 +44,9 @@ pub struct CloudConfig {
     pub media_timeout: std::time::Duration,
     /// Pictures a gallery page holds (25; tests turn pages with fewer).
     pub media_gallery_page: usize,
+    /// The UDP ports of the media address (a firewall opens these): the
+    /// first pair is the media echo's, calls use the rest. `None`: any.
+    pub media_ports: Option<roomterm_rtp::PortRange>,
     /// Deadlines and shares on the HTTP APIs (slow or greedy clients).
     pub http_limits: http_guard::Limits,
     /// How long a room's casting code works before the next one.
@@ -66,6 +69,7 @@ impl CloudConfig {
             media_canvas: (1280, 720),
             media_timeout: crate::focus::MEDIA_TIMEOUT,
             media_gallery_page: crate::media::GALLERY_PAGE,
+            media_ports: None,
             http_limits: http_guard::Limits::default(),
             cast_code_period: crate::cast::CODE_PERIOD,
             cast_answer_timeout: crate::cast::ANSWER_TIMEOUT,
@@ -174,6 +178,10 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     media.canvas = config.media_canvas;
     media.media_timeout = config.media_timeout;
     media.gallery_page = config.media_gallery_page;
+    media.media_ports = match config.media_ports {
+        Some(range) => Some(range.after_first_pair().context("media ports: too few")?),
+        None => None,
+    };
     // In-dialog requests (ACK, BYE) come back to the Contact: it names the
     // ports really bound (the listen port may have been 0).
     let contacts = Contacts::new(&public_host, sip.udp_addr.port(), sip.tcp_addr.port());
@@ -212,8 +220,11 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     ));
 
     let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone()).unwrap_or_default();
-    // The media address's echo, for the rooms' diagnostics.
-    let echo = tokio::net::UdpSocket::bind((config.sip_listen.ip(), 0))
+    // The media address's echo, for the rooms' diagnostics: on the media
+    // ports' first, so what reaches it passes the same firewall rule as
+    // the calls' media.
+    let echo_port = config.media_ports.map_or(0, |range| range.first());
+    let echo = tokio::net::UdpSocket::bind((config.sip_listen.ip(), echo_port))
         .await
         .context("cannot bind the media echo")?;
     let echo_addr = echo.local_addr()?;

@@ -239,6 +239,7 @@ impl Camera {
                     bandwidth_kbps: config.class.bitrate_kbps(),
                     key_frames: true,
                     port: None,
+                    port_range: None,
                 };
                 let port = rtp.receive(spec, local, &nothing)?;
                 rtp.set_retransmission(1, retransmission);

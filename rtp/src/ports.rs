@@ -1,6 +1,10 @@
-//! Binding RTP on an even port and RTCP on the next one.
+//! Binding RTP on an even port and RTCP on the next one: anywhere the
+//! system hands out, or within a configured range (what a firewall in
+//! front of a media server opens).
 
+use std::fmt;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::str::FromStr;
 
 use gst::prelude::*;
 
@@ -10,6 +14,74 @@ use crate::error::{make, RtpError};
 /// pick and the bind.
 const ATTEMPTS: u32 = 32;
 
+/// UDP ports `first..=last` for media: pairs from an even `first`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortRange {
+    first: u16,
+    last: u16,
+}
+
+impl PortRange {
+    /// At least two pairs, from an even port of 1024 or above.
+    pub fn new(first: u16, last: u16) -> Result<Self, String> {
+        if first < 1024 || !first.is_multiple_of(2) {
+            return Err(format!(
+                "{first}: the range starts on an even port from 1024"
+            ));
+        }
+        if last < first.saturating_add(3) {
+            return Err(format!(
+                "{first}-{last}: at least two RTP/RTCP pairs (4 ports)"
+            ));
+        }
+        Ok(Self { first, last })
+    }
+
+    pub fn first(&self) -> u16 {
+        self.first
+    }
+
+    pub fn last(&self) -> u16 {
+        self.last
+    }
+
+    /// The range without its first pair (kept for something else).
+    pub fn after_first_pair(&self) -> Option<Self> {
+        Self::new(self.first + 2, self.last).ok()
+    }
+
+    /// Even ports of whole pairs, from `start`'s place, wrapping once.
+    fn pairs_from(&self, start: u16) -> impl Iterator<Item = u16> {
+        let count = u32::from(self.last - self.first + 1) / 2;
+        let first = u32::from(self.first);
+        let offset = u32::from(start.saturating_sub(self.first)) / 2 % count;
+        (0..count).map(move |i| (first + (offset + i) % count * 2) as u16)
+    }
+}
+
+impl FromStr for PortRange {
+    type Err = String;
+
+    /// `40000-40999`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (first, last) = text
+            .split_once('-')
+            .ok_or_else(|| format!("{text}: a range is FIRST-LAST, e.g. 40000-40999"))?;
+        let port = |p: &str| {
+            p.trim()
+                .parse::<u16>()
+                .map_err(|_| format!("{text}: {p} is not a port"))
+        };
+        Self::new(port(first)?, port(last)?)
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.first, self.last)
+    }
+}
+
 /// Two `udpsrc` bound (READY) on an even port and the next one of
 /// `local`, the first with `caps`; returns them and the even port.
 pub fn bind_pair(
@@ -17,6 +89,31 @@ pub fn bind_pair(
     caps: &gst::Caps,
 ) -> Result<(gst::Element, gst::Element, u16), RtpError> {
     bind(local, caps, None)
+}
+
+/// As [`bind_pair`], within `range` when one is given: a free pair found
+/// from a random place in it (so calls do not all probe the same ports).
+pub fn bind_pair_in(
+    local: IpAddr,
+    caps: &gst::Caps,
+    range: Option<PortRange>,
+) -> Result<(gst::Element, gst::Element, u16), RtpError> {
+    let Some(range) = range else {
+        return bind(local, caps, None);
+    };
+    let start = even_port(local).unwrap_or(range.first);
+    let start = range.first + start % (range.last - range.first + 1);
+    let mut tried = 0;
+    for port in range.pairs_from(start) {
+        tried += 1;
+        if let Ok(pair) = bind(local, caps, Some(port)) {
+            return Ok(pair);
+        }
+    }
+    Err(RtpError::NoPorts {
+        address: format!("{local} in {range}"),
+        attempts: tried,
+    })
 }
 
 /// As [`bind_pair`], on `port` and `port + 1` exactly (ports held until
@@ -82,6 +179,45 @@ fn udpsrc(local: IpAddr, port: u16, caps: gst::Caps) -> Result<gst::Element, Rtp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_parse_and_pairs_stay_inside() {
+        assert_eq!("40000-40999".parse(), PortRange::new(40000, 40999));
+        for bad in [
+            "40001-40999",
+            "40000-40002",
+            "80-200",
+            "40000",
+            "a-b",
+            "40000-70000",
+        ] {
+            assert!(bad.parse::<PortRange>().is_err(), "{bad}");
+        }
+        gst::init().unwrap();
+        let caps = gst::Caps::new_empty_simple("application/x-rtp");
+        let local = IpAddr::from([127, 0, 0, 1]);
+        // A free range of 3 pairs: 3 pairs fit, all inside, the 4th fails.
+        let range = (20_000..60_000)
+            .step_by(2)
+            .filter_map(|first| PortRange::new(first, first + 5).ok())
+            .find(|r| (r.first..=r.last).all(|p| UdpSocket::bind((local, p)).is_ok()))
+            .unwrap();
+        let pairs: Vec<_> = (0..3)
+            .map(|_| bind_pair_in(local, &caps, Some(range)).unwrap())
+            .collect();
+        let mut ports: Vec<u16> = pairs.iter().map(|(_, _, p)| *p).collect();
+        ports.sort_unstable();
+        assert_eq!(ports, [range.first, range.first + 2, range.first + 4]);
+        assert!(bind_pair_in(local, &caps, Some(range)).is_err());
+        assert_eq!(
+            range.after_first_pair(),
+            PortRange::new(range.first + 2, range.last).ok()
+        );
+        for (rtp, rtcp, _) in pairs {
+            rtp.set_state(gst::State::Null).unwrap();
+            rtcp.set_state(gst::State::Null).unwrap();
+        }
+    }
 
     #[test]
     fn pairs_are_even_and_consecutive_and_never_shared() {

@@ -29,6 +29,9 @@ pub struct MediumSpec {
     /// Receive on this RTP port (RTCP the next) rather than free ones: the
     /// ports an SDP answer already named.
     pub port: Option<u16>,
+    /// Free ports only within this range (a media server behind a
+    /// firewall); `None`: any the system hands out.
+    pub port_range: Option<crate::PortRange>,
 }
 
 impl MediumSpec {
@@ -127,6 +130,7 @@ mod tests {
             bandwidth_kbps: 512,
             key_frames: true,
             port: None,
+            port_range: None,
         };
         let own = caps_for(&spec, 96).unwrap();
         let own = own.structure(0).unwrap();

@@ -30,6 +30,7 @@ fn spec(rtx: bool) -> MediumSpec {
         bandwidth_kbps: 512,
         key_frames: true,
         port: None,
+        port_range: None,
     }
 }
 

@@ -146,6 +146,7 @@ impl CallMedia {
             bandwidth_kbps: config.class.bitrate_kbps(),
             key_frames: true,
             port: None,
+            port_range: None,
         };
         let audio_spec = MediumSpec {
             session: AUDIO,
@@ -156,6 +157,7 @@ impl CallMedia {
             bandwidth_kbps: AUDIO_KBPS,
             key_frames: false,
             port: None,
+            port_range: None,
         };
         let rtp_error = |e: roomterm_rtp::RtpError| running.error(e.to_string());
         let video_port = rtp
@@ -177,6 +179,7 @@ impl CallMedia {
                     bandwidth_kbps: CONTENT_KBPS,
                     key_frames: true,
                     port: None,
+                    port_range: None,
                 };
                 let port = rtp
                     .receive(spec, config.local, &decoding.input)

@@ -85,6 +85,7 @@ impl ContentSender {
             bandwidth_kbps: CONTENT_KBPS,
             key_frames: false,
             port: None,
+            port_range: None,
         };
         let port = rtp
             .receive(spec, config.local, &nothing)

@@ -33,6 +33,7 @@ mod line_protocol;
 mod mcu;
 mod mcu_content;
 mod media;
+mod media_ports;
 mod meeting_call;
 mod meeting_cancel;
 mod meeting_e2e;

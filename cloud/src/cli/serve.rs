@@ -37,6 +37,11 @@ pub(super) struct ServeArgs {
     #[arg(long, value_name = "SECS", default_value_t = roomcloud::cast::CODE_PERIOD.as_secs(),
           value_parser = clap::value_parser!(u64).range(10..=86_400))]
     cast_code_period: u64,
+    /// UDP ports of the media address, FIRST-LAST (e.g. 40000-40999): what
+    /// a firewall in front of the cloud opens. The first pair is the media
+    /// echo's (the rooms' diagnostics), calls use the rest. Default: any.
+    #[arg(long, value_name = "FIRST-LAST")]
+    media_ports: Option<roomterm_rtp::PortRange>,
     /// Create a demo enterprise and device and print its activation code.
     #[arg(long)]
     demo: bool,
@@ -63,6 +68,7 @@ pub(super) async fn run(data: &Path, args: &ServeArgs) -> anyhow::Result<()> {
         media_canvas: (1280, 720),
         media_timeout: roomcloud::focus::MEDIA_TIMEOUT,
         media_gallery_page: roomcloud::media::GALLERY_PAGE,
+        media_ports: args.media_ports,
         http_limits: roomterm_http_guard::Limits {
             connections_per_address: args.http_connections_per_address,
             ..Default::default()

@@ -94,6 +94,8 @@ pub struct FocusConfig {
     pub media_timeout: Duration,
     /// Pictures a gallery page holds.
     pub gallery_page: usize,
+    /// The UDP ports media is received on (`None`: any).
+    pub media_ports: Option<roomterm_rtp::PortRange>,
 }
 
 impl FocusConfig {
@@ -105,6 +107,15 @@ impl FocusConfig {
             max_class: VideoClass::Hd720,
             media_timeout: MEDIA_TIMEOUT,
             gallery_page: crate::media::GALLERY_PAGE,
+            media_ports: None,
+        }
+    }
+
+    /// Where the media pipelines receive.
+    pub fn media_bind(&self) -> crate::media::MediaBind {
+        crate::media::MediaBind {
+            ip: self.media_ip,
+            ports: self.media_ports,
         }
     }
 }
@@ -418,7 +429,7 @@ impl Focus {
             return Ok(live.conference.clone());
         }
         let (w, h) = self.config.canvas;
-        let mut config = ConferenceConfig::probe(w, h, self.config.fps, self.config.media_ip)?;
+        let mut config = ConferenceConfig::probe(w, h, self.config.fps, self.config.media_bind())?;
         config.gallery_page = self.config.gallery_page;
         let conference = Arc::new(Conference::start(config)?);
         conferences.insert(

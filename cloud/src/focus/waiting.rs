@@ -72,7 +72,7 @@ impl Focus {
             (None, _) => None,
         };
         let spec = LobbySpec {
-            bind: self.config.media_ip,
+            bind: self.config.media_bind(),
             audio_to: audio.to,
             audio_pt: audio.pt,
             audio_codec: audio.codec,

@@ -11,7 +11,7 @@
 //!                                  └→ each content watcher's leg (content_out.rs)
 //! ```
 
-use std::net::IpAddr;
+use super::config::MediaBind;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use gst::prelude::*;
@@ -54,7 +54,7 @@ impl ContentInput {
         pipeline: &gst::Pipeline,
         owner: ParticipantId,
         spec: &ContentSpec,
-        bind: IpAddr,
+        bind: MediaBind,
         decoder: &str,
     ) -> Result<Self, MediaError> {
         // rtpbin names are unique in the pipeline; a sharer may stop and
@@ -89,9 +89,10 @@ impl ContentInput {
                 bandwidth_kbps: spec.bitrate_kbps,
                 key_frames: true,
                 port: None,
+                port_range: bind.ports,
             };
             let port = rtp
-                .receive(medium, bind, &depay)
+                .receive(medium, bind.ip, &depay)
                 .map_err(|e| MediaError::Pipeline(e.to_string()))?;
             // Our RTCP (receiver reports, key-frame requests) to the sharer.
             rtp.send(CONTENT, spec.to, None)

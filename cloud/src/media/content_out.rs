@@ -15,7 +15,7 @@
 //! the content's depayloader, which asks the sharer; a watcher linked to
 //! content that is already flowing asks for one at once.
 
-use std::net::IpAddr;
+use super::config::MediaBind;
 
 use gst::prelude::*;
 use roomterm_rtp::{MediumSpec, Remote, Rtp};
@@ -56,7 +56,7 @@ impl ContentOutput {
         pipeline: &gst::Pipeline,
         id: ParticipantId,
         watch: &ContentWatch,
-        bind: IpAddr,
+        bind: MediaBind,
     ) -> Result<Self, MediaError> {
         let pipeline_error = |e: roomterm_rtp::RtpError| MediaError::Pipeline(e.to_string());
         let rtp = Rtp::new(pipeline, &format!("content-out-{id}")).map_err(pipeline_error)?;
@@ -83,8 +83,11 @@ impl ContentOutput {
                 bandwidth_kbps: CONTENT_KBPS,
                 key_frames: false,
                 port: None,
+                port_range: bind.ports,
             };
-            let port = rtp.receive(spec, bind, &nothing).map_err(pipeline_error)?;
+            let port = rtp
+                .receive(spec, bind.ip, &nothing)
+                .map_err(pipeline_error)?;
             rtp.send(SESSION, watch.to, Some(&payloader))
                 .map_err(pipeline_error)?;
             start(&elements)?;

@@ -11,13 +11,13 @@
 //! udpsrc (audio RTCP, video RTP/RTCP) → fakesink   (held)
 //! ```
 
-use std::net::IpAddr;
+use super::config::MediaBind;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
-use roomterm_rtp::{bind_pair, Remote};
+use roomterm_rtp::{bind_pair_in, Remote};
 
 use super::elements::{make, MediaError};
 use super::participant::{mono_s16, AudioCodec, MediaPorts};
@@ -30,7 +30,7 @@ const CHUNK: usize = 960;
 /// The caller as the offer/answer settled it.
 #[derive(Debug, Clone)]
 pub struct LobbySpec {
-    pub bind: IpAddr,
+    pub bind: MediaBind,
     pub audio_to: Remote,
     pub audio_pt: u8,
     pub audio_codec: AudioCodec,
@@ -64,13 +64,14 @@ impl Lobby {
         let failed = |e: String| MediaError::Pipeline(format!("waiting room: {e}"));
         let pipeline = gst::Pipeline::with_name("waiting-room");
         let any_rtp = gst::Caps::new_empty_simple("application/x-rtp");
-        let (audio, audio_rtcp, audio_port) =
-            bind_pair(spec.bind, &any_rtp).map_err(|e| failed(e.to_string()))?;
+        let (audio, audio_rtcp, audio_port) = bind_pair_in(spec.bind.ip, &any_rtp, spec.bind.ports)
+            .map_err(|e| failed(e.to_string()))?;
         let mut held = vec![audio_rtcp];
         let video_port = match spec.video {
             true => {
                 let (video, video_rtcp, port) =
-                    bind_pair(spec.bind, &any_rtp).map_err(|e| failed(e.to_string()))?;
+                    bind_pair_in(spec.bind.ip, &any_rtp, spec.bind.ports)
+                        .map_err(|e| failed(e.to_string()))?;
                 held.extend([video, video_rtcp]);
                 Some(port)
             }

@@ -39,7 +39,7 @@ pub mod speaker;
 mod view;
 
 pub use conference::Conference;
-pub use config::ConferenceConfig;
+pub use config::{ConferenceConfig, MediaBind};
 pub use content::ContentSpec;
 pub use content_out::ContentWatch;
 pub use elements::{init, MediaError};

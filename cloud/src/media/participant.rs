@@ -9,7 +9,7 @@
 //!      its class's tee → queue → leg session 1 (encoders.rs)
 //! ```
 
-use std::net::IpAddr;
+use super::config::MediaBind;
 
 use gst::prelude::*;
 use roomterm_rtp::{MediumSpec, Remote, Rtp};
@@ -141,7 +141,7 @@ pub(super) fn video_input(
     pipeline: &gst::Pipeline,
     rtp: &Rtp,
     spec: &ParticipantSpec,
-    bind: IpAddr,
+    bind: MediaBind,
     decoder: &str,
 ) -> Result<(Chain<gst::Element>, u16), MediaError> {
     let depay = make("rtph264depay")?;
@@ -164,9 +164,10 @@ pub(super) fn video_input(
         bandwidth_kbps: spec.class.bitrate_kbps,
         key_frames: true,
         port: spec.ports.and_then(|p| p.video),
+        port_range: bind.ports,
     };
     let port = rtp
-        .receive(medium, bind, &depay)
+        .receive(medium, bind.ip, &depay)
         .map_err(|e| MediaError::Pipeline(e.to_string()))?;
     Ok((Chain { elements, end: tee }, port))
 }
@@ -205,7 +206,7 @@ pub(super) fn audio_input(
     pipeline: &gst::Pipeline,
     rtp: &Rtp,
     spec: &ParticipantSpec,
-    bind: IpAddr,
+    bind: MediaBind,
 ) -> Result<(Chain<gst::Element>, u16), MediaError> {
     let (rate, name, [depay, decoder, _, _]) = spec.audio_codec.elements();
     let depay = make(depay)?;
@@ -233,9 +234,10 @@ pub(super) fn audio_input(
         bandwidth_kbps: AUDIO_KBPS,
         key_frames: false,
         port: spec.ports.map(|p| p.audio),
+        port_range: bind.ports,
     };
     let port = rtp
-        .receive(medium, bind, &depay)
+        .receive(medium, bind.ip, &depay)
         .map_err(|e| MediaError::Pipeline(e.to_string()))?;
     Ok((Chain { elements, end: tee }, port))
 }
