@@ -41,7 +41,7 @@ mod stats;
 pub use caps::{audio_caps, h264_caps, mono_s16_caps, AUDIO_RATE};
 pub use elements::ElementError;
 pub use error::RtpError;
-pub use ports::{bind_pair, bind_pair_at, bind_pair_in, PortRange};
+pub use ports::{bind_pair, bind_pair_at, PortRange};
 pub use session::Rtp;
 pub use spec::{MediumSpec, Remote};
 pub use stats::{ReceiveStats, SessionStats};

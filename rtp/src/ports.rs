@@ -50,11 +50,12 @@ impl PortRange {
         Self::new(self.first + 2, self.last).ok()
     }
 
-    /// Even ports of whole pairs, from `start`'s place, wrapping once.
-    fn pairs_from(&self, start: u16) -> impl Iterator<Item = u16> {
+    /// Every whole pair's even port once, from the pair `seed` picks,
+    /// wrapping around.
+    fn pairs_from(&self, seed: u16) -> impl Iterator<Item = u16> {
         let count = u32::from(self.last - self.first + 1) / 2;
         let first = u32::from(self.first);
-        let offset = u32::from(start.saturating_sub(self.first)) / 2 % count;
+        let offset = u32::from(seed) / 2 % count;
         (0..count).map(move |i| (first + (offset + i) % count * 2) as u16)
     }
 }
@@ -83,17 +84,11 @@ impl fmt::Display for PortRange {
 }
 
 /// Two `udpsrc` bound (READY) on an even port and the next one of
-/// `local`, the first with `caps`; returns them and the even port.
+/// `local`, the first with `caps`; returns them and the even port. The
+/// ports are any the system hands out, or with `range` a free pair in it,
+/// looked for from a place the system's own pick makes random (so calls do
+/// not all probe the same ports first).
 pub fn bind_pair(
-    local: IpAddr,
-    caps: &gst::Caps,
-) -> Result<(gst::Element, gst::Element, u16), RtpError> {
-    bind(local, caps, None)
-}
-
-/// As [`bind_pair`], within `range` when one is given: a free pair found
-/// from a random place in it (so calls do not all probe the same ports).
-pub fn bind_pair_in(
     local: IpAddr,
     caps: &gst::Caps,
     range: Option<PortRange>,
@@ -101,10 +96,9 @@ pub fn bind_pair_in(
     let Some(range) = range else {
         return bind(local, caps, None);
     };
-    let start = even_port(local).unwrap_or(range.first);
-    let start = range.first + start % (range.last - range.first + 1);
+    let seed = even_port(local).unwrap_or(range.first);
     let mut tried = 0;
-    for port in range.pairs_from(start) {
+    for port in range.pairs_from(seed) {
         tried += 1;
         if let Ok(pair) = bind(local, caps, Some(port)) {
             return Ok(pair);
@@ -203,12 +197,12 @@ mod tests {
             .find(|r| (r.first..=r.last).all(|p| UdpSocket::bind((local, p)).is_ok()))
             .unwrap();
         let pairs: Vec<_> = (0..3)
-            .map(|_| bind_pair_in(local, &caps, Some(range)).unwrap())
+            .map(|_| bind_pair(local, &caps, Some(range)).unwrap())
             .collect();
         let mut ports: Vec<u16> = pairs.iter().map(|(_, _, p)| *p).collect();
         ports.sort_unstable();
         assert_eq!(ports, [range.first, range.first + 2, range.first + 4]);
-        assert!(bind_pair_in(local, &caps, Some(range)).is_err());
+        assert!(bind_pair(local, &caps, Some(range)).is_err());
         assert_eq!(
             range.after_first_pair(),
             PortRange::new(range.first + 2, range.last).ok()
@@ -224,7 +218,9 @@ mod tests {
         gst::init().unwrap();
         let caps = gst::Caps::new_empty_simple("application/x-rtp");
         let local = IpAddr::from([127, 0, 0, 1]);
-        let pairs: Vec<_> = (0..8).map(|_| bind_pair(local, &caps).unwrap()).collect();
+        let pairs: Vec<_> = (0..8)
+            .map(|_| bind_pair(local, &caps, None).unwrap())
+            .collect();
         let mut ports: Vec<u16> = pairs.iter().map(|(_, _, p)| *p).collect();
         for (rtp, rtcp, port) in &pairs {
             assert_eq!(port % 2, 0);

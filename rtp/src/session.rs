@@ -13,7 +13,7 @@ use gst::glib;
 use gst::prelude::*;
 
 use crate::error::{make, RtpError};
-use crate::ports::{bind_pair_at, bind_pair_in};
+use crate::ports::{bind_pair, bind_pair_at};
 use crate::retransmission::retransmission_bin;
 use crate::spec::{caps_for, MediumSpec, Remote};
 use crate::stats::{ReceiveStats, SessionStats};
@@ -105,7 +105,7 @@ impl Rtp {
         let caps = spec.receive_caps();
         let (rtp_src, rtcp_src, port) = match spec.port {
             Some(port) => bind_pair_at(local, &caps, port)?,
-            None => bind_pair_in(local, &caps, spec.port_range)?,
+            None => bind_pair(local, &caps, spec.port_range)?,
         };
         let funnel = make("funnel")?;
         self.bin

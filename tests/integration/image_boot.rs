@@ -365,7 +365,7 @@ fn display_over_cec(rt: &tokio::runtime::Runtime, guest: &mut Guest, pages: &Pag
     agent.wait_ready(Duration::from_secs(120));
     let token = agent.check("cat", &["/data/roomterm/control-token"], CLOUD_BOUND);
     let mut tv = Tv::switch_on(agent);
-    let ours = tv.terminal_adapter();
+    let ours = &tv.terminal_adapter;
     assert!(
         ours.contains("'roomterm'") && ours.contains("1.0.0.0"),
         "the terminal's adapter is not set up as the roomterm source:\n{ours}"

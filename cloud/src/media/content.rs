@@ -11,12 +11,12 @@
 //!                                  └→ each content watcher's leg (content_out.rs)
 //! ```
 
-use super::config::MediaBind;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use gst::prelude::*;
 use roomterm_rtp::{MediumSpec, Remote, Rtp};
 
+use super::config::MediaBind;
 use super::elements::{add_linked, make, remove_all, start, MediaError};
 use super::participant::ParticipantId;
 

@@ -15,11 +15,10 @@
 //! the content's depayloader, which asks the sharer; a watcher linked to
 //! content that is already flowing asks for one at once.
 
-use super::config::MediaBind;
-
 use gst::prelude::*;
 use roomterm_rtp::{MediumSpec, Remote, Rtp};
 
+use super::config::MediaBind;
 use super::elements::{add_linked, make, remove_all, start, MediaError};
 use super::participant::ParticipantId;
 

@@ -11,14 +11,14 @@
 //! udpsrc (audio RTCP, video RTP/RTCP) → fakesink   (held)
 //! ```
 
-use super::config::MediaBind;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
-use roomterm_rtp::{bind_pair_in, Remote};
+use roomterm_rtp::{bind_pair, Remote};
 
+use super::config::MediaBind;
 use super::elements::{make, MediaError};
 use super::participant::{mono_s16, AudioCodec, MediaPorts};
 use super::prompts::Prompt;
@@ -64,14 +64,13 @@ impl Lobby {
         let failed = |e: String| MediaError::Pipeline(format!("waiting room: {e}"));
         let pipeline = gst::Pipeline::with_name("waiting-room");
         let any_rtp = gst::Caps::new_empty_simple("application/x-rtp");
-        let (audio, audio_rtcp, audio_port) = bind_pair_in(spec.bind.ip, &any_rtp, spec.bind.ports)
+        let (audio, audio_rtcp, audio_port) = bind_pair(spec.bind.ip, &any_rtp, spec.bind.ports)
             .map_err(|e| failed(e.to_string()))?;
         let mut held = vec![audio_rtcp];
         let video_port = match spec.video {
             true => {
-                let (video, video_rtcp, port) =
-                    bind_pair_in(spec.bind.ip, &any_rtp, spec.bind.ports)
-                        .map_err(|e| failed(e.to_string()))?;
+                let (video, video_rtcp, port) = bind_pair(spec.bind.ip, &any_rtp, spec.bind.ports)
+                    .map_err(|e| failed(e.to_string()))?;
                 held.extend([video, video_rtcp]);
                 Some(port)
             }

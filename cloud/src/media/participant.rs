@@ -9,11 +9,10 @@
 //!      its class's tee → queue → leg session 1 (encoders.rs)
 //! ```
 
-use super::config::MediaBind;
-
 use gst::prelude::*;
 use roomterm_rtp::{MediumSpec, Remote, Rtp};
 
+use super::config::MediaBind;
 use super::elements::{add_linked, capsfilter, link_to_request, make, MediaError};
 
 // Opus and the mixers run at 48 kHz mono, the format both sides share.

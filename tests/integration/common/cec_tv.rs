@@ -41,6 +41,8 @@ impl TvKey {
 
 pub struct Tv {
     agent: Agent,
+    /// The terminal's adapter as `cec-ctl` reported it when the TV came on.
+    pub terminal_adapter: String,
     /// The terminal's logical address on the bus.
     terminal: String,
     listening: Option<i64>,
@@ -56,14 +58,10 @@ impl Tv {
             .unwrap_or_else(|| panic!("the terminal's adapter has no logical address:\n{status}"));
         Self {
             agent,
+            terminal_adapter: status,
             terminal,
             listening: None,
         }
-    }
-
-    /// The terminal's adapter as `cec-ctl` reports it.
-    pub fn terminal_adapter(&self) -> String {
-        self.agent.check("cec-ctl", &["-d", TERMINAL], COMMAND)
     }
 
     /// Starts writing down everything the TV receives.

@@ -115,7 +115,7 @@ impl Agent {
     /// One command's `return`, or why there is none.
     fn request(&self, command: Value) -> Result<Value, String> {
         static IDS: AtomicU64 = AtomicU64::new(1);
-        let id = IDS.fetch_add(1, Ordering::Relaxed) + std::process::id() as u64 * 1_000_000;
+        let id = IDS.fetch_add(1, Ordering::Relaxed);
         let mut stream = UnixStream::connect(&self.socket).map_err(|e| e.to_string())?;
         stream
             .set_read_timeout(Some(ANSWER))
