@@ -90,6 +90,17 @@ pub(crate) fn remove_all(bin: &gst::Pipeline, elements: &[gst::Element]) {
     }
 }
 
+/// Makes `aggregator` (a compositor or a mixer added to a pipeline that
+/// already plays, with a live source of its own that paces it) start its
+/// output at its first input's running time. By default it starts at zero:
+/// one added an hour into a meeting would first compose an hour of empty
+/// output as fast as it can — black pictures or silence for as long as that
+/// takes, its inputs held back as "in the future" and, once their queues
+/// fill, the participants' pictures or sound everywhere else with them.
+pub(crate) fn start_at_first_input(aggregator: &gst::Element) {
+    aggregator.set_property_from_str("start-time-selection", "first");
+}
+
 /// Links `src` to a new request pad of `aggregator` (`sink_%u`).
 pub(crate) fn link_to_request(
     src: &gst::Element,

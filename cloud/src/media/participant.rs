@@ -13,7 +13,9 @@ use gst::prelude::*;
 use roomterm_rtp::{MediumSpec, Remote, Rtp};
 
 use super::config::MediaBind;
-use super::elements::{add_linked, capsfilter, link_to_request, make, MediaError};
+use super::elements::{
+    add_linked, capsfilter, link_to_request, make, start_at_first_input, MediaError,
+};
 
 // Opus and the mixers run at 48 kHz mono, the format both sides share.
 pub(super) use roomterm_rtp::{mono_s16_caps as mono_s16, AUDIO_RATE};
@@ -255,6 +257,7 @@ pub(super) fn audio_output(
     let silence_caps = capsfilter(mono_s16())?;
     let mixer = make("audiomixer")?;
     mixer.set_property("latency", mixer_latency_ns);
+    start_at_first_input(&mixer);
     let encoding = spec.audio_codec.encoding(spec.audio_pt)?;
     let pay = encoding.last().expect("a payloader ends the chain").clone();
     let mut chain = vec![mixer.clone()];

@@ -20,7 +20,8 @@ use gst::prelude::*;
 use roomterm_rtp::{Remote, Rtp};
 
 use super::elements::{
-    add_linked, capsfilter, link_to_request, make, remove_all, start, MediaError,
+    add_linked, capsfilter, link_to_request, make, remove_all, start, start_at_first_input,
+    MediaError,
 };
 use super::encoders::{ClassBranch, Membership};
 use super::layout::{arrange, with_content, LayoutKind, Rect};
@@ -86,6 +87,7 @@ impl View {
         let compositor = make("compositor")?;
         compositor.set_property_from_str("background", "black");
         compositor.set_property("latency", config.latency_ns);
+        start_at_first_input(&compositor);
         // I420 end to end: the decoders' format, the one the compositor
         // blends in place and the encoders take, so no picture is converted
         // on the way (converting to the compositor's default AYUV and back
@@ -328,4 +330,53 @@ fn place(pad: &gst::Pad, rect: &Rect, zorder: u32) {
     pad.set_property("height", rect.height);
     pad.set_property("zorder", zorder);
     pad.set_property("alpha", 1.0f64);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A view started while the meeting has been on for a while composes
+    /// from now: its first picture is stamped with the running time it
+    /// started at, not the meeting's start (it would otherwise first
+    /// compose, black, every picture in between).
+    #[test]
+    fn a_view_started_late_composes_from_now() {
+        super::super::init().unwrap();
+        let pipeline = gst::Pipeline::new();
+        pipeline.set_state(gst::State::Playing).unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        let config = ViewConfig {
+            width: 64,
+            height: 48,
+            fps: 30,
+            encoder: "x264enc",
+            latency_ns: 60_000_000,
+        };
+        let started = pipeline.current_running_time().unwrap();
+        let view = View::start(&pipeline, &config, LayoutKind::Gallery).unwrap();
+        let (sent, first) = std::sync::mpsc::sync_channel(1);
+        view.canvas_tee.static_pad("sink").unwrap().add_probe(
+            gst::PadProbeType::BUFFER,
+            move |_, info| {
+                if let Some(buffer) = info.buffer() {
+                    let _ = sent.try_send(buffer.pts());
+                }
+                gst::PadProbeReturn::Remove
+            },
+        );
+        let pts = first
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the view composes")
+            .expect("a stamped picture");
+        let frame = gst::ClockTime::from_mseconds(34);
+        assert!(
+            pts + frame >= started,
+            "first picture at {pts}, the view started at {started}"
+        );
+        view.stop(&pipeline, &HashMap::new(), None);
+        pipeline.set_state(gst::State::Null).unwrap();
+    }
 }
