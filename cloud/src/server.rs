@@ -25,6 +25,9 @@ use roomterm_http_guard::{self as http_guard, HttpServer};
 #[derive(Debug, Clone)]
 pub struct CloudConfig {
     pub data_dir: PathBuf,
+    /// The store: a PostgreSQL URL (several nodes share it), or `None`
+    /// for the embedded SQLite database in `data_dir`.
+    pub database: Option<String>,
     /// Address of the HTTP APIs.
     pub http_listen: SocketAddr,
     /// Address of the SIP registrar (UDP and TCP).
@@ -60,6 +63,7 @@ impl CloudConfig {
     pub fn local(data_dir: &Path) -> Self {
         Self {
             data_dir: data_dir.to_path_buf(),
+            database: None,
             http_listen: "127.0.0.1:0".parse().expect("valid address"),
             sip_listen: "127.0.0.1:0".parse().expect("valid address"),
             sip_transport: SipTransport::Udp,
@@ -128,7 +132,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
-    let store = crate::store::Store::open(&config.data_dir).await?;
+    let store = crate::store::Store::open(&config.data_dir, config.database.as_deref()).await?;
     let admin_token = load_or_create_admin_token(&config.data_dir)?;
     let public_host = config
         .public_host

@@ -3,7 +3,7 @@ use crate::clock::ManualClock;
 
 async fn accounts() -> (Arc<Accounts>, Arc<ManualClock>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).await.unwrap();
+    let store = crate::store::open_for_test(dir.path()).await;
     let clock = ManualClock::new();
     store.create_enterprise("Acme", 0).await.unwrap();
     (Accounts::new(store, clock.clone()), clock, dir)

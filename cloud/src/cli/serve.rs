@@ -42,6 +42,17 @@ pub(super) struct ServeArgs {
     /// echo's (the rooms' diagnostics), calls use the rest. Default: any.
     #[arg(long, value_name = "FIRST-LAST")]
     media_ports: Option<roomterm_rtp::PortRange>,
+    /// The shared store of several cloud nodes: a PostgreSQL URL
+    /// (postgres://user:password@host/db; from the environment keeps the
+    /// password out of the process list). Default: the embedded SQLite
+    /// database in the data directory.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ROOMCLOUD_DATABASE",
+        hide_env_values = true
+    )]
+    database: Option<String>,
     /// Create a demo enterprise and device and print its activation code.
     #[arg(long)]
     demo: bool,
@@ -59,6 +70,7 @@ fn parse_sip_transport(name: &str) -> Result<SipTransport, String> {
 pub(super) async fn run(data: &Path, args: &ServeArgs) -> anyhow::Result<()> {
     let config = CloudConfig {
         data_dir: data.to_path_buf(),
+        database: args.database.clone(),
         http_listen: args.http,
         sip_listen: args.sip,
         sip_transport: args.sip_transport,
@@ -100,6 +112,7 @@ fn print_banner(data: &Path, cloud: &RunningCloud) {
     );
     println!("  admin token  {}", data.join("admin-token").display());
     println!("  data         {}", data.display());
+    println!("  store        {}", cloud.devices.store().backend());
 }
 
 const DEMO_ENTERPRISE: &str = "Demo Enterprise";

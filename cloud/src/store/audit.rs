@@ -1,6 +1,6 @@
 //! The audit log of host actions on live meetings.
 
-use super::{Store, StoreResult};
+use super::{on_pool, Store, StoreResult};
 
 /// One host action, taken (`outcome` "ok") or refused (its reason code).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
@@ -20,20 +20,22 @@ pub struct HostActionRow {
 
 impl Store {
     pub async fn record_host_action(&self, row: &HostActionRow) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO host_actions (at_ms, meeting_id, actor, action, target, detail, outcome)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(row.at_ms)
-        .bind(&row.meeting_id)
-        .bind(&row.actor)
-        .bind(&row.action)
-        .bind(&row.target)
-        .bind(&row.detail)
-        .bind(&row.outcome)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO host_actions (at_ms, meeting_id, actor, action, target, detail, outcome)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(row.at_ms)
+            .bind(&row.meeting_id)
+            .bind(&row.actor)
+            .bind(&row.action)
+            .bind(&row.target)
+            .bind(&row.detail)
+            .bind(&row.outcome)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 
     /// The meeting's host actions, oldest first (at most `limit`, newest).
@@ -42,15 +44,17 @@ impl Store {
         meeting_id: &str,
         limit: i64,
     ) -> StoreResult<Vec<HostActionRow>> {
-        let mut rows: Vec<HostActionRow> = sqlx::query_as(
-            "SELECT at_ms, meeting_id, actor, action, target, detail, outcome FROM host_actions
-             WHERE meeting_id = ? ORDER BY id DESC LIMIT ?",
-        )
-        .bind(meeting_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.reverse();
-        Ok(rows)
+        on_pool!(self, |pool| {
+            let mut rows: Vec<HostActionRow> = sqlx::query_as(
+                "SELECT at_ms, meeting_id, actor, action, target, detail, outcome FROM host_actions
+                 WHERE meeting_id = $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(meeting_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.reverse();
+            Ok(rows)
+        })
     }
 }

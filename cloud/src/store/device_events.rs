@@ -1,6 +1,6 @@
 //! Each room's recent events (the console's room page).
 
-use super::{Store, StoreResult};
+use super::{on_pool, Store, StoreResult, WritePool};
 
 /// Events kept per device; older ones are deleted as new ones come.
 pub const EVENTS_KEPT: i64 = 200;
@@ -24,27 +24,29 @@ impl Store {
         kind: &str,
         detail: &str,
     ) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO device_events (device_id, at_ms, kind, detail) VALUES (?, ?, ?, ?)",
-        )
-        .bind(device_id)
-        .bind(at_ms)
-        .bind(kind)
-        .bind(detail)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "DELETE FROM device_events WHERE device_id = ? AND id <= (
-               SELECT id FROM device_events WHERE device_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-        )
-        .bind(device_id)
-        .bind(device_id)
-        .bind(EVENTS_KEPT)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO device_events (device_id, at_ms, kind, detail) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(device_id)
+            .bind(at_ms)
+            .bind(kind)
+            .bind(detail)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "DELETE FROM device_events WHERE device_id = $1 AND id <= (
+                   SELECT id FROM device_events WHERE device_id = $2 ORDER BY id DESC LIMIT 1 OFFSET $3)",
+            )
+            .bind(device_id)
+            .bind(device_id)
+            .bind(EVENTS_KEPT)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// The device's newest events first, at most `limit`.
@@ -53,14 +55,16 @@ impl Store {
         device_id: i64,
         limit: i64,
     ) -> StoreResult<Vec<DeviceEventRow>> {
-        Ok(sqlx::query_as(
-            "SELECT at_ms, kind, detail FROM device_events WHERE device_id = ?
-             ORDER BY id DESC LIMIT ?",
-        )
-        .bind(device_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT at_ms, kind, detail FROM device_events WHERE device_id = $1
+                 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(device_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
     }
 }
 
@@ -71,7 +75,7 @@ mod tests {
     #[tokio::test]
     async fn only_the_newest_events_are_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).await.unwrap();
+        let store = crate::store::open_for_test(dir.path()).await;
         let enterprise = store.create_enterprise("Acme", 0).await.unwrap();
         let device = store
             .insert_device(

@@ -1,4 +1,4 @@
-use super::{conflict_as, Ha1Pair, Store, StoreError, StoreResult};
+use super::{conflict_as, findable, on_pool, Ha1Pair, Store, StoreError, StoreResult, WritePool};
 
 /// First device number; numbers are `FIRST_NUMBER + id`, skipping any taken
 /// by a third-party SIP account.
@@ -62,121 +62,137 @@ impl Store {
     /// Adds a device in state `pending`, with its device number and an
     /// (as yet credential-less) SIP account.
     pub async fn insert_device(&self, new: &NewDevice<'_>, now: i64) -> StoreResult<DeviceRow> {
-        let mut tx = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO devices (sn, enterprise_id, name, model, state, number, code_hash,
-                                  code_created_at, code_expires_at, created_at)
-             VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(new.sn)
-        .bind(new.enterprise_id)
-        .bind(new.name)
-        .bind(new.model)
-        // Placeholder until the id is known; unique because SNs are.
-        .bind(format!("sn:{}", new.sn))
-        .bind(new.code_hash)
-        .bind(now)
-        .bind(new.code_expires_at)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(conflict_as("SN"))?;
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO devices (sn, enterprise_id, name, model, state, number, code_hash,
+                                      code_created_at, code_expires_at, created_at)
+                 VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(new.sn)
+            .bind(new.enterprise_id)
+            .bind(new.name)
+            .bind(new.model)
+            // Placeholder until the id is known; unique because SNs are.
+            .bind(format!("sn:{}", new.sn))
+            .bind(new.code_hash)
+            .bind(now)
+            .bind(new.code_expires_at)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(conflict_as("SN"))?;
 
-        let mut number = FIRST_NUMBER + id;
-        loop {
-            let taken: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM sip_accounts WHERE username = ?")
-                    .bind(number.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if taken.is_none() {
-                break;
+            let mut number = FIRST_NUMBER + id;
+            loop {
+                let taken: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM sip_accounts WHERE username = $1")
+                        .bind(number.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if taken.is_none() {
+                    break;
+                }
+                number += 1;
             }
-            number += 1;
-        }
-        let number = number.to_string();
-        sqlx::query("UPDATE devices SET number = ? WHERE id = ?")
+            let number = number.to_string();
+            sqlx::query("UPDATE devices SET number = $1 WHERE id = $2")
+                .bind(&number)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO sip_accounts (username, enterprise_id, device_id, display_name,
+                                           digest_algorithms, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
             .bind(&number)
+            .bind(new.enterprise_id)
             .bind(id)
+            .bind(new.name)
+            .bind(DEVICE_ALGORITHMS)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO sip_accounts (username, enterprise_id, device_id, display_name,
-                                       digest_algorithms, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&number)
-        .bind(new.enterprise_id)
-        .bind(id)
-        .bind(new.name)
-        .bind(DEVICE_ALGORITHMS)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        self.device_by_sn(new.sn).await
+            tx.commit().await?;
+            self.device_by_sn(new.sn).await
+        })
     }
 
     pub async fn device_by_sn(&self, sn: &str) -> StoreResult<DeviceRow> {
-        sqlx::query_as(&format!("{SELECT_DEVICE} WHERE d.sn = ?"))
-            .bind(sn)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)
+        findable(sn)?;
+        on_pool!(self, |pool| {
+            sqlx::query_as(&format!("{SELECT_DEVICE} WHERE d.sn = $1"))
+                .bind(sn)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
     }
 
     pub async fn device_by_id(&self, id: i64) -> StoreResult<DeviceRow> {
-        sqlx::query_as(&format!("{SELECT_DEVICE} WHERE d.id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)
+        on_pool!(self, |pool| {
+            sqlx::query_as(&format!("{SELECT_DEVICE} WHERE d.id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
     }
 
     pub async fn device_by_number(&self, number: &str) -> StoreResult<DeviceRow> {
-        sqlx::query_as(&format!("{SELECT_DEVICE} WHERE d.number = ?"))
-            .bind(number)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)
+        findable(number)?;
+        on_pool!(self, |pool| {
+            sqlx::query_as(&format!("{SELECT_DEVICE} WHERE d.number = $1"))
+                .bind(number)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
     }
 
     pub async fn device_by_token_hash(&self, token_hash: &str) -> StoreResult<DeviceRow> {
-        sqlx::query_as(&format!("{SELECT_DEVICE} WHERE d.token_hash = ?"))
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)
+        on_pool!(self, |pool| {
+            sqlx::query_as(&format!("{SELECT_DEVICE} WHERE d.token_hash = $1"))
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
     }
 
     pub async fn list_devices(&self, enterprise_id: Option<i64>) -> StoreResult<Vec<DeviceRow>> {
-        Ok(sqlx::query_as(&format!(
-            "{SELECT_DEVICE} WHERE ? IS NULL OR d.enterprise_id = ? ORDER BY d.id"
-        ))
-        .bind(enterprise_id)
-        .bind(enterprise_id)
-        .fetch_all(&self.pool)
-        .await?)
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(&format!(
+                "{SELECT_DEVICE} WHERE $1 IS NULL OR d.enterprise_id = $2 ORDER BY d.id"
+            ))
+            .bind(enterprise_id)
+            .bind(enterprise_id)
+            .fetch_all(pool)
+            .await?)
+        })
     }
 
     /// Renames a device (and its SIP display name) and bumps its config version.
     pub async fn rename_device(&self, sn: &str, name: &str) -> StoreResult<DeviceRow> {
-        let mut tx = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "UPDATE devices SET name = ?, config_version = config_version + 1 WHERE sn = ? RETURNING id",
-        )
-        .bind(name)
-        .bind(sn)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        sqlx::query("UPDATE sip_accounts SET display_name = ? WHERE device_id = ?")
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(
+                "UPDATE devices SET name = $1, config_version = config_version + 1 WHERE sn = $2 RETURNING id",
+            )
             .bind(name)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        self.device_by_sn(sn).await
+            .bind(sn)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            sqlx::query("UPDATE sip_accounts SET display_name = $1 WHERE device_id = $2")
+                .bind(name)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            self.device_by_sn(sn).await
+        })
     }
 
     /// Replaces the activation code; the old one stops working at once.
@@ -187,27 +203,29 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> StoreResult<DeviceRow> {
-        let done = sqlx::query(
-            "UPDATE devices SET code_hash = ?, code_created_at = ?, code_expires_at = ?, code_used_at = NULL
-             WHERE sn = ?",
-        )
-        .bind(code_hash)
-        .bind(now)
-        .bind(expires_at)
-        .bind(sn)
-        .execute(&self.pool)
-        .await?;
-        self.updated_device(&done, sn).await
+        on_pool!(self, |pool| {
+            let done = sqlx::query(
+                "UPDATE devices SET code_hash = $1, code_created_at = $2, code_expires_at = $3, code_used_at = NULL
+                 WHERE sn = $4",
+            )
+            .bind(code_hash)
+            .bind(now)
+            .bind(expires_at)
+            .bind(sn)
+            .execute(pool)
+            .await?;
+            self.updated_device(done.rows_affected(), sn).await
+        })
     }
 
     /// The device `sn` as an UPDATE of its row left it; `NotFound` when
     /// the UPDATE matched no row.
     pub(super) async fn updated_device(
         &self,
-        done: &sqlx::sqlite::SqliteQueryResult,
+        rows_affected: u64,
         sn: &str,
     ) -> StoreResult<DeviceRow> {
-        if done.rows_affected() == 0 {
+        if rows_affected == 0 {
             return Err(StoreError::NotFound);
         }
         self.device_by_sn(sn).await
@@ -225,32 +243,36 @@ impl Store {
         software_version: Option<&str>,
         now: i64,
     ) -> StoreResult<DeviceRow> {
-        let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE devices SET state = 'active', code_used_at = ?, token_hash = ?, activated_at = ?,
-                    last_seen_at = ?, model = COALESCE(?, model), software_version = COALESCE(?, software_version)
-             WHERE id = ? AND code_used_at IS NULL",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .bind(now)
-        .bind(now)
-        .bind(model)
-        .bind(software_version)
-        .bind(device_id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict("activation"));
-        }
-        sqlx::query("UPDATE sip_accounts SET ha1_md5 = ?, ha1_sha256 = ? WHERE device_id = ?")
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE devices SET state = 'active', code_used_at = $1, token_hash = $2, activated_at = $3,
+                        last_seen_at = $4, model = COALESCE($5, model), software_version = COALESCE($6, software_version)
+                 WHERE id = $7 AND code_used_at IS NULL",
+            )
+            .bind(now)
+            .bind(token_hash)
+            .bind(now)
+            .bind(now)
+            .bind(model)
+            .bind(software_version)
+            .bind(device_id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Conflict("activation"));
+            }
+            sqlx::query(
+                "UPDATE sip_accounts SET ha1_md5 = $1, ha1_sha256 = $2 WHERE device_id = $3",
+            )
             .bind(&ha1.md5)
             .bind(&ha1.sha256)
             .bind(device_id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        self.device_by_id(device_id).await
+            tx.commit().await?;
+            self.device_by_id(device_id).await
+        })
     }
 
     pub async fn touch_device(
@@ -260,31 +282,35 @@ impl Store {
         software_version: Option<&str>,
         storage: Option<roomterm_proto::Storage>,
     ) -> StoreResult<()> {
-        // SQLite integers are i64; a disk beyond 8 EiB is not a concern.
-        let bytes = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
-        sqlx::query(
-            "UPDATE devices SET last_seen_at = ?, software_version = COALESCE(?, software_version),
-                storage_total_bytes = COALESCE(?, storage_total_bytes),
-                storage_free_bytes = COALESCE(?, storage_free_bytes)
-             WHERE id = ?",
-        )
-        .bind(now)
-        .bind(software_version)
-        .bind(storage.map(|s| bytes(s.total_bytes)))
-        .bind(storage.map(|s| bytes(s.free_bytes)))
-        .bind(device_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            // SQLite integers are i64; a disk beyond 8 EiB is not a concern.
+            let bytes = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+            sqlx::query(
+                "UPDATE devices SET last_seen_at = $1, software_version = COALESCE($2, software_version),
+                    storage_total_bytes = COALESCE($3, storage_total_bytes),
+                    storage_free_bytes = COALESCE($4, storage_free_bytes)
+                 WHERE id = $5",
+            )
+            .bind(now)
+            .bind(software_version)
+            .bind(storage.map(|s| bytes(s.total_bytes)))
+            .bind(storage.map(|s| bytes(s.free_bytes)))
+            .bind(device_id)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 
     /// Removes a device and its SIP account; its SN becomes free again.
     pub async fn delete_device(&self, sn: &str) -> StoreResult<DeviceRow> {
-        let row = self.device_by_sn(sn).await?;
-        sqlx::query("DELETE FROM devices WHERE id = ?")
-            .bind(row.id)
-            .execute(&self.pool)
-            .await?;
-        Ok(row)
+        on_pool!(self, |pool| {
+            let row = self.device_by_sn(sn).await?;
+            sqlx::query("DELETE FROM devices WHERE id = $1")
+                .bind(row.id)
+                .execute(pool)
+                .await?;
+            Ok(row)
+        })
     }
 }

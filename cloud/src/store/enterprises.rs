@@ -1,4 +1,4 @@
-use super::{conflict_as, Store, StoreError, StoreResult};
+use super::{conflict_as, findable, on_pool, Store, StoreError, StoreResult};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Enterprise {
@@ -9,18 +9,22 @@ pub struct Enterprise {
 
 impl Store {
     pub async fn create_enterprise(&self, name: &str, now: i64) -> StoreResult<Enterprise> {
-        sqlx::query_as("INSERT INTO enterprises (name, created_at) VALUES (?, ?) RETURNING *")
-            .bind(name)
-            .bind(now)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(conflict_as("enterprise"))
+        on_pool!(self, |pool| {
+            sqlx::query_as("INSERT INTO enterprises (name, created_at) VALUES ($1, $2) RETURNING *")
+                .bind(name)
+                .bind(now)
+                .fetch_one(pool)
+                .await
+                .map_err(conflict_as("enterprise"))
+        })
     }
 
     pub async fn list_enterprises(&self) -> StoreResult<Vec<Enterprise>> {
-        Ok(sqlx::query_as("SELECT * FROM enterprises ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?)
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT * FROM enterprises ORDER BY id")
+                .fetch_all(pool)
+                .await?)
+        })
     }
 
     /// The id of the enterprise named by id or name, if one is named (a
@@ -34,12 +38,17 @@ impl Store {
 
     /// Finds an enterprise by numeric id or by exact name.
     pub async fn find_enterprise(&self, id_or_name: &str) -> StoreResult<Enterprise> {
-        let by_id: Option<i64> = id_or_name.parse().ok();
-        sqlx::query_as("SELECT * FROM enterprises WHERE id = ? OR name = ? ORDER BY id LIMIT 1")
+        findable(id_or_name)?;
+        on_pool!(self, |pool| {
+            let by_id: Option<i64> = id_or_name.parse().ok();
+            sqlx::query_as(
+                "SELECT * FROM enterprises WHERE id = $1 OR name = $2 ORDER BY id LIMIT 1",
+            )
             .bind(by_id)
             .bind(id_or_name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(pool)
             .await?
             .ok_or(StoreError::NotFound)
+        })
     }
 }

@@ -1,4 +1,4 @@
-use super::{conflict_as, Store, StoreError, StoreResult};
+use super::{conflict_as, findable, on_pool, Store, StoreError, StoreResult, WritePool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MeetingRow {
@@ -124,92 +124,101 @@ impl Store {
         invitees: &InviteeIds,
         now: i64,
     ) -> StoreResult<MeetingRow> {
-        let mut tx = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO meetings (meeting_id, kind, enterprise_id, owner_device_id, subject,
-                organiser, start_at, duration_secs, utc_offset_minutes, recur_freq,
-                recur_weekdays, recur_until, recur_count, host_password_hash,
-                guest_password_hash, join_before_host, party_limit, state, created_at,
-                updated_at, organiser_account_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)
-             RETURNING id",
-        )
-        .bind(key.meeting_id)
-        .bind(key.kind)
-        .bind(key.enterprise_id)
-        .bind(key.owner_device_id)
-        .bind(&fields.subject)
-        .bind(&fields.organiser)
-        .bind(fields.start_at)
-        .bind(fields.duration_secs)
-        .bind(fields.utc_offset_minutes)
-        .bind(&fields.recur_freq)
-        .bind(fields.recur_weekdays)
-        .bind(fields.recur_until)
-        .bind(fields.recur_count)
-        .bind(&fields.host_password_hash)
-        .bind(&fields.guest_password_hash)
-        .bind(fields.join_before_host)
-        .bind(fields.party_limit)
-        .bind(now)
-        .bind(now)
-        .bind(key.organiser_account_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(conflict_as("meeting ID"))?;
-        write_invitees(&mut tx, id, invitees).await?;
-        tx.commit().await?;
-        self.meeting(key.meeting_id).await
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO meetings (meeting_id, kind, enterprise_id, owner_device_id, subject,
+                    organiser, start_at, duration_secs, utc_offset_minutes, recur_freq,
+                    recur_weekdays, recur_until, recur_count, host_password_hash,
+                    guest_password_hash, join_before_host, party_limit, state, created_at,
+                    updated_at, organiser_account_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'scheduled', $18, $19, $20)
+                 RETURNING id",
+            )
+            .bind(key.meeting_id)
+            .bind(key.kind)
+            .bind(key.enterprise_id)
+            .bind(key.owner_device_id)
+            .bind(&fields.subject)
+            .bind(&fields.organiser)
+            .bind(fields.start_at)
+            .bind(fields.duration_secs)
+            .bind(fields.utc_offset_minutes)
+            .bind(&fields.recur_freq)
+            .bind(fields.recur_weekdays)
+            .bind(fields.recur_until)
+            .bind(fields.recur_count)
+            .bind(&fields.host_password_hash)
+            .bind(&fields.guest_password_hash)
+            .bind(fields.join_before_host)
+            .bind(fields.party_limit)
+            .bind(now)
+            .bind(now)
+            .bind(key.organiser_account_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(conflict_as("meeting ID"))?;
+            write_invitees!(tx, id, invitees);
+            tx.commit().await?;
+            self.meeting(key.meeting_id).await
+        })
     }
 
     pub async fn meeting(&self, meeting_id: &str) -> StoreResult<MeetingRow> {
-        sqlx::query_as(&format!("{SELECT_MEETING} WHERE m.meeting_id = ?"))
-            .bind(meeting_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)
+        findable(meeting_id)?;
+        on_pool!(self, |pool| {
+            sqlx::query_as(&format!("{SELECT_MEETING} WHERE m.meeting_id = $1"))
+                .bind(meeting_id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
     }
 
     pub async fn list_meetings(&self, q: &MeetingQuery) -> StoreResult<Vec<MeetingRow>> {
-        Ok(sqlx::query_as(&format!(
-            "{SELECT_MEETING}
-             WHERE (? IS NULL OR m.enterprise_id = ?)
-               AND (? IS NULL OR m.kind = ?)
-               AND (? IS NULL OR m.owner_device_id = ? OR EXISTS (
-                    SELECT 1 FROM meeting_invitees i WHERE i.meeting_id = m.id AND i.device_id = ?))
-             ORDER BY m.start_at, m.id"
-        ))
-        .bind(q.enterprise_id)
-        .bind(q.enterprise_id)
-        .bind(q.kind)
-        .bind(q.kind)
-        .bind(q.device_id)
-        .bind(q.device_id)
-        .bind(q.device_id)
-        .fetch_all(&self.pool)
-        .await?)
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(&format!(
+                "{SELECT_MEETING}
+                 WHERE ($1 IS NULL OR m.enterprise_id = $2)
+                   AND ($3 IS NULL OR m.kind = $4)
+                   AND ($5 IS NULL OR m.owner_device_id = $6 OR EXISTS (
+                        SELECT 1 FROM meeting_invitees i WHERE i.meeting_id = m.id AND i.device_id = $7))
+                 ORDER BY m.start_at NULLS FIRST, m.id"
+            ))
+            .bind(q.enterprise_id)
+            .bind(q.enterprise_id)
+            .bind(q.kind)
+            .bind(q.kind)
+            .bind(q.device_id)
+            .bind(q.device_id)
+            .bind(q.device_id)
+            .fetch_all(pool)
+            .await?)
+        })
     }
 
     pub async fn meeting_invitees(&self, id: i64) -> StoreResult<InviteeRows> {
-        let rows: Vec<(Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT i.device_id, d.sn, i.sip_uri FROM meeting_invitees i
-             LEFT JOIN devices d ON d.id = i.device_id
-             WHERE i.meeting_id = ? ORDER BY i.id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = InviteeRows::default();
-        for (device_id, sn, uri) in rows {
-            if let (Some(device_id), Some(sn)) = (device_id, sn) {
-                out.device_ids.push(device_id);
-                out.device_sns.push(sn);
+        on_pool!(self, |pool| {
+            let rows: Vec<(Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT i.device_id, d.sn, i.sip_uri FROM meeting_invitees i
+                 LEFT JOIN devices d ON d.id = i.device_id
+                 WHERE i.meeting_id = $1 ORDER BY i.id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+            let mut out = InviteeRows::default();
+            for (device_id, sn, uri) in rows {
+                if let (Some(device_id), Some(sn)) = (device_id, sn) {
+                    out.device_ids.push(device_id);
+                    out.device_sns.push(sn);
+                }
+                if let Some(uri) = uri {
+                    out.sip_uris.push(uri);
+                }
             }
-            if let Some(uri) = uri {
-                out.sip_uris.push(uri);
-            }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     /// Replaces a meeting's fields and (when given) its invitees.
@@ -220,56 +229,60 @@ impl Store {
         invitees: Option<&InviteeIds>,
         now: i64,
     ) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE meetings SET subject = ?, organiser = ?, start_at = ?, duration_secs = ?,
-                utc_offset_minutes = ?, recur_freq = ?, recur_weekdays = ?, recur_until = ?,
-                recur_count = ?, host_password_hash = ?, guest_password_hash = ?,
-                join_before_host = ?, party_limit = ?, updated_at = ?
-             WHERE id = ?",
-        )
-        .bind(&fields.subject)
-        .bind(&fields.organiser)
-        .bind(fields.start_at)
-        .bind(fields.duration_secs)
-        .bind(fields.utc_offset_minutes)
-        .bind(&fields.recur_freq)
-        .bind(fields.recur_weekdays)
-        .bind(fields.recur_until)
-        .bind(fields.recur_count)
-        .bind(&fields.host_password_hash)
-        .bind(&fields.guest_password_hash)
-        .bind(fields.join_before_host)
-        .bind(fields.party_limit)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        if let Some(invitees) = invitees {
-            sqlx::query("DELETE FROM meeting_invitees WHERE meeting_id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            write_invitees(&mut tx, id, invitees).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE meetings SET subject = $1, organiser = $2, start_at = $3, duration_secs = $4,
+                    utc_offset_minutes = $5, recur_freq = $6, recur_weekdays = $7, recur_until = $8,
+                    recur_count = $9, host_password_hash = $10, guest_password_hash = $11,
+                    join_before_host = $12, party_limit = $13, updated_at = $14
+                 WHERE id = $15",
+            )
+            .bind(&fields.subject)
+            .bind(&fields.organiser)
+            .bind(fields.start_at)
+            .bind(fields.duration_secs)
+            .bind(fields.utc_offset_minutes)
+            .bind(&fields.recur_freq)
+            .bind(fields.recur_weekdays)
+            .bind(fields.recur_until)
+            .bind(fields.recur_count)
+            .bind(&fields.host_password_hash)
+            .bind(&fields.guest_password_hash)
+            .bind(fields.join_before_host)
+            .bind(fields.party_limit)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            if let Some(invitees) = invitees {
+                sqlx::query("DELETE FROM meeting_invitees WHERE meeting_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                write_invitees!(tx, id, invitees);
+            }
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     pub async fn set_meeting_state(&self, id: i64, state: &str, now: i64) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE meetings SET state = ?, updated_at = ? WHERE id = ?")
-            .bind(state)
-            .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        on_pool!(self, |pool| {
+            let done = sqlx::query("UPDATE meetings SET state = $1, updated_at = $2 WHERE id = $3")
+                .bind(state)
+                .bind(now)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
     }
 
     /// The meeting room of a device, created on first use with `defaults`.
@@ -281,54 +294,56 @@ impl Store {
         defaults: &MeetingFields,
         now: i64,
     ) -> StoreResult<MeetingRow> {
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT meeting_id FROM meetings WHERE owner_device_id = ?")
-                .bind(device_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        if let Some(existing) = existing {
-            return self.meeting(&existing).await;
-        }
-        match self
-            .insert_meeting(
-                MeetingKey {
-                    meeting_id,
-                    kind: "room",
-                    enterprise_id,
-                    owner_device_id: Some(device_id),
-                    organiser_account_id: None,
-                },
-                defaults,
-                &InviteeIds::default(),
-                now,
-            )
-            .await
-        {
-            // Created concurrently: the first insert wins.
-            Err(StoreError::Conflict(_)) => self.meeting(meeting_id).await,
-            other => other,
-        }
+        on_pool!(self, |pool| {
+            let existing: Option<String> =
+                sqlx::query_scalar("SELECT meeting_id FROM meetings WHERE owner_device_id = $1")
+                    .bind(device_id)
+                    .fetch_optional(pool)
+                    .await?;
+            if let Some(existing) = existing {
+                return self.meeting(&existing).await;
+            }
+            match self
+                .insert_meeting(
+                    MeetingKey {
+                        meeting_id,
+                        kind: "room",
+                        enterprise_id,
+                        owner_device_id: Some(device_id),
+                        organiser_account_id: None,
+                    },
+                    defaults,
+                    &InviteeIds::default(),
+                    now,
+                )
+                .await
+            {
+                // Created concurrently: the first insert wins.
+                Err(StoreError::Conflict(_)) => self.meeting(meeting_id).await,
+                other => other,
+            }
+        })
     }
 }
 
-async fn write_invitees(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    id: i64,
-    invitees: &InviteeIds,
-) -> StoreResult<()> {
-    for device_id in &invitees.device_ids {
-        sqlx::query("INSERT INTO meeting_invitees (meeting_id, device_id) VALUES (?, ?)")
-            .bind(id)
-            .bind(device_id)
-            .execute(&mut **tx)
-            .await?;
-    }
-    for uri in &invitees.sip_uris {
-        sqlx::query("INSERT INTO meeting_invitees (meeting_id, sip_uri) VALUES (?, ?)")
-            .bind(id)
-            .bind(uri)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+/// Inserts a meeting's invitees in the open transaction `$tx` (a macro: the
+/// transaction's type is the backend's).
+macro_rules! write_invitees {
+    ($tx:expr, $id:expr, $invitees:expr) => {{
+        for device_id in &$invitees.device_ids {
+            sqlx::query("INSERT INTO meeting_invitees (meeting_id, device_id) VALUES ($1, $2)")
+                .bind($id)
+                .bind(device_id)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for uri in &$invitees.sip_uris {
+            sqlx::query("INSERT INTO meeting_invitees (meeting_id, sip_uri) VALUES ($1, $2)")
+                .bind($id)
+                .bind(uri)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
 }
+use write_invitees;

@@ -21,4 +21,5 @@ mod sip_garbage;
 mod sip_overload;
 mod sip_tcp_flood;
 mod sip_torture;
+mod store_schema;
 mod updates;

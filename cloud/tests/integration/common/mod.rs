@@ -37,6 +37,7 @@ impl TestCloud {
     pub async fn start_with(tweak: impl FnOnce(&mut CloudConfig)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = CloudConfig::local(dir.path());
+        config.database = roomcloud::store::database_for_tests().await;
         tweak(&mut config);
         let clock = ManualClock::new();
         let cloud = roomcloud::start(config, clock.clone())
