@@ -234,7 +234,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     let echo_addr = echo.local_addr()?;
     tokio::spawn(crate::media::echo::serve(echo));
     let mut devices = Devices::new(
-        store,
+        store.clone(),
         clock.clone(),
         directory,
         location,
@@ -271,6 +271,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
             answer_timeout: config.cast_answer_timeout,
         },
         clock.clone(),
+        store.clone(),
     ));
     let app = api::router(AppState {
         devices: devices.clone(),
@@ -278,7 +279,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         focus: focus.clone(),
         casting: casting.clone(),
         admin_token_hash: secrets::hash_token(&admin_token),
-        control: Arc::new(api::ControlSessions::new(clock.clone())),
+        control: Arc::new(api::ControlSessions::new(clock.clone(), store)),
         accounts: accounts.clone(),
     });
     let http = HttpServer::start(

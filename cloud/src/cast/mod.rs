@@ -34,6 +34,7 @@ use crate::clock::SharedClock;
 use crate::devices::lockout::Lockout;
 use crate::error::{CloudError, CloudResult};
 use crate::lock;
+use crate::store::Store;
 use codes::CodeBook;
 use relay::Links;
 use sessions::{Reply, Session, Sessions};
@@ -84,7 +85,7 @@ pub struct Casting {
     clock: SharedClock,
     state: Mutex<State>,
     /// Wrong codes per address (the activation rule, its own instance).
-    lockout: Mutex<Lockout>,
+    lockout: Lockout,
 }
 
 struct State {
@@ -94,7 +95,7 @@ struct State {
 }
 
 impl Casting {
-    pub fn new(settings: CastSettings, clock: SharedClock) -> Self {
+    pub fn new(settings: CastSettings, clock: SharedClock, store: Store) -> Self {
         let period = settings.code_period.as_secs().max(1) as i64;
         Self {
             settings,
@@ -104,7 +105,7 @@ impl Casting {
                 links: Links::default(),
                 sessions: Sessions::default(),
             }),
-            lockout: Mutex::new(Lockout::default()),
+            lockout: Lockout::new(store, "casting"),
         }
     }
 
@@ -206,19 +207,20 @@ impl Casting {
     /// the room's answer.
     pub async fn offer(&self, offer: Offer<'_>) -> CloudResult<Answer> {
         let now = self.now();
-        if let Some(retry_after_secs) = lock(&self.lockout).locked_for(offer.ip, now) {
+        if let Some(retry_after_secs) = self.lockout.locked_for(offer.ip, now).await? {
             return Err(CloudError::CastLocked { retry_after_secs });
         }
         let (sdp, mids) =
             sdp::offer(offer.sdp).map_err(|bad| CloudError::InvalidInput(bad.0.into()))?;
         let code = offer.code.ok_or_else(errors::code_missing)?;
         let id = new_session_id();
+        // The guard is not held across the wait below.
+        let room = lock(&self.state).codes.room_for(code, now);
+        let Some(room) = room else {
+            return Err(self.wrong_code(offer.ip, now).await);
+        };
         let reply = {
             let mut state = lock(&self.state);
-            let Some(room) = state.codes.room_for(code, now) else {
-                drop(state);
-                return Err(self.wrong_code(offer.ip, now));
-            };
             let sn = state
                 .links
                 .sn(room)
@@ -262,14 +264,15 @@ impl Casting {
         }
     }
 
-    fn wrong_code(&self, ip: IpAddr, now: i64) -> CloudError {
+    async fn wrong_code(&self, ip: IpAddr, now: i64) -> CloudError {
         tracing::warn!(%ip, "wrong casting code");
-        match lock(&self.lockout).record_failure(ip, now) {
-            Some(retry_after_secs) => {
+        match self.lockout.record_failure(ip, now).await {
+            Ok(Some(retry_after_secs)) => {
                 tracing::warn!(%ip, "address locked out of casting");
                 CloudError::CastLocked { retry_after_secs }
             }
-            None => errors::code_invalid(),
+            Ok(None) => errors::code_invalid(),
+            Err(err) => err.into(),
         }
     }
 

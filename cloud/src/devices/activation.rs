@@ -18,23 +18,14 @@ impl Devices {
         req: &ActivateRequest,
     ) -> CloudResult<ActivateResponse> {
         let now = self.now();
-        if let Some(retry_after_secs) = self
-            .lockout
-            .lock()
-            .expect("lockout lock")
-            .locked_for(ip, now)
-        {
+        if let Some(retry_after_secs) = self.lockout.locked_for(ip, now).await? {
             return Err(CloudError::IpLocked { retry_after_secs });
         }
         let row = match self.check_code(req).await? {
             Some(row) => row,
             None => {
                 tracing::warn!(%ip, sn = %req.sn, "wrong activation code");
-                let locked = self
-                    .lockout
-                    .lock()
-                    .expect("lockout lock")
-                    .record_failure(ip, now);
+                let locked = self.lockout.record_failure(ip, now).await?;
                 return Err(match locked {
                     Some(retry_after_secs) => {
                         tracing::warn!(%ip, "address locked out of activation");

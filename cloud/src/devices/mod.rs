@@ -20,7 +20,7 @@ pub use events::EVENTS_SHOWN;
 pub use presence::{ChannelGuard, Presence};
 pub use updates::UpdateView;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +49,7 @@ pub struct SipSettings {
 pub struct Devices {
     store: Store,
     clock: SharedClock,
-    lockout: Mutex<Lockout>,
+    lockout: Lockout,
     pub presence: Arc<Presence>,
     directory: Arc<Directory>,
     location: Arc<Location>,
@@ -102,9 +102,9 @@ impl Devices {
         ca_pem: String,
     ) -> Self {
         Self {
+            lockout: Lockout::new(store.clone(), "activation"),
             store,
             clock,
-            lockout: Mutex::new(Lockout::default()),
             presence: Arc::new(Presence::default()),
             directory,
             location,

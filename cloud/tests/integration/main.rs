@@ -10,6 +10,7 @@ mod activation;
 mod cast;
 mod cast_browser;
 mod cli;
+mod cluster;
 mod config_channel;
 mod console_browser;
 mod http_limits;

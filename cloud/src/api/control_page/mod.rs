@@ -117,6 +117,7 @@ pub async fn sign_in(
     match state
         .control
         .sign_in(&form.token, &state.admin_token_hash, peer.ip())
+        .await?
     {
         Ok(id) => {
             let to = format!("/control/{meeting}?lang={}", lang.tag());

@@ -14,6 +14,7 @@ use crate::clock::SharedClock;
 use crate::devices::lockout::Lockout;
 use crate::lock;
 use crate::secrets;
+use crate::store::{Store, StoreResult};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "roomcloud_control";
@@ -32,62 +33,57 @@ pub enum SignInError {
 
 pub struct Sessions {
     clock: SharedClock,
-    inner: Mutex<Inner>,
-}
-
-#[derive(Default)]
-struct Inner {
     /// Session id hash → when it expires (seconds).
-    sessions: HashMap<String, i64>,
+    sessions: Mutex<HashMap<String, i64>>,
+    /// Wrong tokens, counted with every node's.
     lockout: Lockout,
 }
 
 impl Sessions {
-    pub fn new(clock: SharedClock) -> Self {
+    pub fn new(clock: SharedClock, store: Store) -> Self {
         Self {
             clock,
-            inner: Mutex::default(),
+            sessions: Mutex::default(),
+            lockout: Lockout::new(store, "control"),
         }
     }
 
     /// Checks `token` against the admin token's hash; a new session id
-    /// when it is right.
-    pub fn sign_in(
+    /// when it is right. Fails (closed) when the store cannot say whether
+    /// the address is locked.
+    pub async fn sign_in(
         &self,
         token: &str,
         admin_hash: &str,
         ip: IpAddr,
-    ) -> Result<String, SignInError> {
+    ) -> StoreResult<Result<String, SignInError>> {
         let now = self.clock.now_secs();
-        let mut inner = lock(&self.inner);
-        if let Some(secs) = inner.lockout.locked_for(ip, now) {
-            return Err(SignInError::Locked(secs));
+        if let Some(secs) = self.lockout.locked_for(ip, now).await? {
+            return Ok(Err(SignInError::Locked(secs)));
         }
         let given = secrets::hash_token(token.trim());
         let right: bool =
             subtle::ConstantTimeEq::ct_eq(given.as_bytes(), admin_hash.as_bytes()).into();
         if !right {
-            return Err(match inner.lockout.record_failure(ip, now) {
+            return Ok(Err(match self.lockout.record_failure(ip, now).await? {
                 Some(secs) => SignInError::Locked(secs),
                 None => SignInError::Wrong,
-            });
+            }));
         }
-        inner.sessions.retain(|_, expires| *expires > now);
-        if inner.sessions.len() >= MAX_SESSIONS {
-            let oldest = inner
-                .sessions
+        let mut sessions = lock(&self.sessions);
+        sessions.retain(|_, expires| *expires > now);
+        if sessions.len() >= MAX_SESSIONS {
+            let oldest = sessions
                 .iter()
                 .min_by_key(|(_, expires)| **expires)
                 .map(|(id, _)| id.clone());
             if let Some(oldest) = oldest {
-                inner.sessions.remove(&oldest);
+                sessions.remove(&oldest);
             }
         }
         let id = secrets::new_token("rcs_");
-        inner
-            .sessions
-            .insert(secrets::hash_token(&id), now + SESSION_SECS);
-        Ok(id)
+        sessions.insert(secrets::hash_token(&id), now + SESSION_SECS);
+        Ok(Ok(id))
     }
 
     /// Whether the request's cookie names a live session.
@@ -96,8 +92,7 @@ impl Sessions {
             return false;
         };
         let now = self.clock.now_secs();
-        lock(&self.inner)
-            .sessions
+        lock(&self.sessions)
             .get(&secrets::hash_token(id))
             .is_some_and(|expires| *expires > now)
     }
@@ -105,7 +100,7 @@ impl Sessions {
     /// Ends the request's session.
     pub fn sign_out(&self, headers: &HeaderMap) {
         if let Some(id) = cookie(headers) {
-            lock(&self.inner).sessions.remove(&secrets::hash_token(id));
+            lock(&self.sessions).remove(&secrets::hash_token(id));
         }
     }
 }
@@ -132,42 +127,66 @@ mod tests {
         h
     }
 
-    #[test]
-    fn the_admin_token_signs_in_for_eight_hours_and_sign_out_ends_it() {
+    async fn sessions(clock: SharedClock) -> (Sessions, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::open_for_test(dir.path()).await;
+        (Sessions::new(clock, store), dir)
+    }
+
+    #[tokio::test]
+    async fn the_admin_token_signs_in_for_eight_hours_and_sign_out_ends_it() {
         let clock = ManualClock::new();
-        let sessions = Sessions::new(clock.clone());
+        let (sessions, _dir) = sessions(clock.clone()).await;
         let hash = secrets::hash_token("rta_secret");
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        assert_eq!(sessions.sign_in("nope", &hash, ip), Err(SignInError::Wrong));
-        let id = sessions.sign_in(" rta_secret ", &hash, ip).unwrap();
+        assert_eq!(
+            sessions.sign_in("nope", &hash, ip).await.unwrap(),
+            Err(SignInError::Wrong)
+        );
+        let id = sessions
+            .sign_in(" rta_secret ", &hash, ip)
+            .await
+            .unwrap()
+            .unwrap();
         let headers = with_cookie(&format!("a=b; {COOKIE}={id}"));
         assert!(sessions.signed_in(&headers));
         assert!(!sessions.signed_in(&with_cookie(&format!("{COOKIE}=rcs_forged"))));
         clock.advance_secs(SESSION_SECS);
         assert!(!sessions.signed_in(&headers));
-        let id = sessions.sign_in("rta_secret", &hash, ip).unwrap();
+        let id = sessions
+            .sign_in("rta_secret", &hash, ip)
+            .await
+            .unwrap()
+            .unwrap();
         let headers = with_cookie(&format!("{COOKIE}={id}"));
         sessions.sign_out(&headers);
         assert!(!sessions.signed_in(&headers));
     }
 
-    #[test]
-    fn ten_wrong_tokens_lock_the_address_even_for_the_right_one() {
-        let sessions = Sessions::new(ManualClock::new());
+    #[tokio::test]
+    async fn ten_wrong_tokens_lock_the_address_even_for_the_right_one() {
+        let (sessions, _dir) = sessions(ManualClock::new()).await;
         let hash = secrets::hash_token("rta_secret");
         let ip: IpAddr = "192.0.2.9".parse().unwrap();
         for _ in 0..9 {
-            assert_eq!(sessions.sign_in("x", &hash, ip), Err(SignInError::Wrong));
+            assert_eq!(
+                sessions.sign_in("x", &hash, ip).await.unwrap(),
+                Err(SignInError::Wrong)
+            );
         }
         assert!(matches!(
-            sessions.sign_in("x", &hash, ip),
+            sessions.sign_in("x", &hash, ip).await.unwrap(),
             Err(SignInError::Locked(_))
         ));
         assert!(matches!(
-            sessions.sign_in("rta_secret", &hash, ip),
+            sessions.sign_in("rta_secret", &hash, ip).await.unwrap(),
             Err(SignInError::Locked(_))
         ));
         let other: IpAddr = "192.0.2.10".parse().unwrap();
-        assert!(sessions.sign_in("rta_secret", &hash, other).is_ok());
+        assert!(sessions
+            .sign_in("rta_secret", &hash, other)
+            .await
+            .unwrap()
+            .is_ok());
     }
 }
