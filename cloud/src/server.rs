@@ -153,6 +153,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
 
     let directory = Arc::new(Directory::from_rows(&store.list_sip_accounts().await?));
     let location = Arc::new(Location::default());
+    crate::sip::directory_sync::follow(store.clone(), directory.clone(), location.clone());
     let mut aliases = vec![public_host.clone(), "localhost".into(), "127.0.0.1".into()];
     if !config.sip_listen.ip().is_unspecified() {
         aliases.push(config.sip_listen.ip().to_string());

@@ -7,7 +7,7 @@ use super::Devices;
 use crate::error::{check_name, check_token, CloudError, CloudResult};
 use crate::secrets;
 use crate::sip::digest::{format_algorithms, parse_algorithms};
-use crate::sip::Account;
+use crate::sip::{directory_sync, Account};
 use crate::store::{Enterprise, SipAccountRow};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -93,6 +93,7 @@ impl Devices {
             .map_err(CloudError::from_store("SIP account"))?;
         self.directory
             .set(&row.username, Account::new(ha1, &row.digest_algorithms));
+        directory_sync::announce(&self.store, &row.username).await;
         let mut view = self.account_view(&row, None);
         view.password = Some(password);
         Ok(view)
@@ -120,6 +121,7 @@ impl Devices {
             .map_err(CloudError::from_store("third-party SIP account"))?;
         self.directory.remove(username);
         self.location.clear(username);
+        directory_sync::announce(&self.store, username).await;
         Ok(())
     }
 

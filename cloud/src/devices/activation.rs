@@ -7,7 +7,7 @@ use roomterm_proto::{ActivateRequest, ActivateResponse, SipCredentials, DEVICE_A
 use super::Devices;
 use crate::error::{check_token, CloudError, CloudResult};
 use crate::secrets;
-use crate::sip::{Account, DEFAULT_EXPIRES};
+use crate::sip::{directory_sync, Account, DEFAULT_EXPIRES};
 use crate::store::DEVICE_ALGORITHMS;
 use crate::store::{DeviceRow, StoreError};
 
@@ -76,6 +76,7 @@ impl Devices {
         self.directory
             .set(&row.number, Account::new(ha1, DEVICE_ALGORITHMS));
         self.location.clear(&row.number);
+        directory_sync::announce(&self.store, &row.number).await;
         self.presence.publish(row.id);
         tracing::info!(sn = %row.sn, number = %row.number, %ip, "device activated");
         self.record(row.id, "activated", &ip.to_string()).await;

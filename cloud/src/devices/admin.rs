@@ -3,6 +3,7 @@
 use super::{DeviceView, Devices, CODE_VALID_SECS};
 use crate::error::{check_name, check_token, CloudError, CloudResult};
 use crate::secrets;
+use crate::sip::directory_sync;
 use crate::store::NewDevice;
 
 /// A device together with the activation code just issued for it. The code
@@ -95,6 +96,7 @@ impl Devices {
             .await
             .map_err(CloudError::from_store("device"))?;
         self.directory.remove(&row.number);
+        directory_sync::announce(&self.store, &row.number).await;
         self.location.clear(&row.number);
         self.presence.publish(row.id);
         tracing::info!(%sn, "device removed");

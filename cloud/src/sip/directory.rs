@@ -1,6 +1,7 @@
 //! The accounts the registrar authenticates against, kept in memory so that a
 //! REGISTER costs no database round-trip. The device service updates it
-//! whenever it changes an account in the store.
+//! whenever it changes an account in the store, and other nodes' changes
+//! come through `directory_sync.rs`.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -34,16 +35,14 @@ pub struct Directory {
 
 impl Directory {
     pub fn from_rows(rows: &[SipAccountRow]) -> Self {
-        let accounts = rows
-            .iter()
-            .filter_map(|row| {
-                let account = Account::new(row.ha1()?, &row.digest_algorithms);
-                Some((row.username.clone(), account))
-            })
-            .collect();
         Self {
-            accounts: RwLock::new(accounts),
+            accounts: RwLock::new(accounts(rows)),
         }
+    }
+
+    /// Every account as `rows` have them (the store read again).
+    pub fn replace(&self, rows: &[SipAccountRow]) {
+        *self.accounts.write().expect("directory lock") = accounts(rows);
     }
 
     pub fn get(&self, username: &str) -> Option<Account> {
@@ -67,4 +66,14 @@ impl Directory {
             .expect("directory lock")
             .remove(username);
     }
+}
+
+/// The accounts with credentials among `rows`, by user name.
+fn accounts(rows: &[SipAccountRow]) -> HashMap<String, Account> {
+    rows.iter()
+        .filter_map(|row| {
+            let account = Account::new(row.ha1()?, &row.digest_algorithms);
+            Some((row.username.clone(), account))
+        })
+        .collect()
 }

@@ -17,6 +17,7 @@ mod core;
 pub mod deferred;
 pub mod digest;
 pub mod directory;
+pub mod directory_sync;
 pub mod echo;
 pub mod flows;
 mod framing;

@@ -31,7 +31,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgNotification, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool, Transaction};
 
@@ -51,6 +51,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+    /// This store among the nodes sharing one database (random): what it
+    /// announces, it has applied already.
+    node: std::sync::Arc<str>,
 }
 
 #[derive(Clone, Debug)]
@@ -100,9 +103,7 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self {
-            db: Db::Sqlite(pool),
-        })
+        Ok(Self::with(Db::Sqlite(pool)))
     }
 
     async fn connect_postgres(url: &str) -> anyhow::Result<Self> {
@@ -125,9 +126,14 @@ impl Store {
         // Nodes starting together migrate one at a time: sqlx holds an
         // advisory lock for it.
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self {
-            db: Db::Postgres(pool),
-        })
+        Ok(Self::with(Db::Postgres(pool)))
+    }
+
+    fn with(db: Db) -> Self {
+        Self {
+            db,
+            node: format!("{:016x}", rand::random::<u64>()).into(),
+        }
     }
 
     /// Which backend this store runs on: `sqlite` or `postgres`.
@@ -184,6 +190,42 @@ pub(crate) async fn open_for_test(dir: &Path) -> Store {
     Store::open(dir, database.as_deref())
         .await
         .expect("store opens")
+}
+
+impl Store {
+    /// Tells the other nodes sharing this store something changed:
+    /// PostgreSQL's NOTIFY on `channel`. With SQLite there is one process
+    /// and nobody to tell.
+    pub async fn announce(&self, channel: &str, payload: &str) -> StoreResult<()> {
+        if let Db::Postgres(pool) = &self.db {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(channel)
+                .bind(format!("{} {payload}", self.node))
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Hears what the nodes sharing this store announce on `channel`
+    /// (`None` with SQLite); [`Store::from_elsewhere`] reads an
+    /// announcement. The listener reconnects by itself after PostgreSQL
+    /// restarts; what was announced meanwhile is lost, which its
+    /// `try_recv` reports as `Ok(None)`.
+    pub async fn listen(&self, channel: &str) -> StoreResult<Option<PgListener>> {
+        let Db::Postgres(pool) = &self.db else {
+            return Ok(None);
+        };
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.listen(channel).await?;
+        Ok(Some(listener))
+    }
+
+    /// What another node announced (`None`: this node's own announcement).
+    pub fn from_elsewhere<'a>(&self, notification: &'a PgNotification) -> Option<&'a str> {
+        let (node, payload) = notification.payload().split_once(' ')?;
+        (node != &*self.node).then_some(payload)
+    }
 }
 
 /// A database URL without its password, for messages and logs.

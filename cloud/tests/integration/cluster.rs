@@ -7,7 +7,12 @@ use reqwest::Method;
 use roomcloud::store::create_database;
 use serde_json::Value;
 
-use crate::common::{error_code, TestCloud};
+use std::time::{Duration, Instant};
+
+use crate::common::ua::Ua;
+use crate::common::{device_sip_account, error_code, third_party_account, TestCloud};
+
+const DOMAIN: &str = "roomcloud.local";
 
 /// Two nodes on one fresh database, each with its own data directory and
 /// clock (both read the wall clock's time at start).
@@ -52,4 +57,64 @@ async fn wrong_codes_spread_over_two_nodes_lock_the_address_on_both() {
         .await
         .unwrap();
     assert_eq!(device["state"], "active", "{device}");
+}
+
+/// REGISTERs `user` at `node` with digest credentials until the answer is
+/// `want` (another node's change reaches this one by an announcement, a
+/// moment after the change); the last answer.
+async fn register_until(node: &TestCloud, user: &str, password: &str, want: u16) -> u16 {
+    let ua = Ua::new(node.cloud.endpoints.sip_udp, user, password, DOMAIN).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let challenge = ua
+            .send(&ua.register(&[ua.contact("a")], Some(120), None))
+            .await;
+        let status = match challenge.status() {
+            401 => {
+                let nonce = challenge.challenges()[0].1.clone();
+                let algorithm = challenge.challenges()[0].0.clone();
+                let auth = ua.authorization(&algorithm, &nonce, 1);
+                ua.send(&ua.register(&[ua.contact("a")], Some(120), Some(&auth)))
+                    .await
+                    .status()
+            }
+            other => other,
+        };
+        if status == want || Instant::now() > deadline {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A SIP account added on one node registers on the other; removed there,
+/// the other refuses it; a room activated on one node registers on the
+/// other with its new credentials.
+#[tokio::test]
+async fn sip_accounts_changed_on_one_node_hold_on_the_other() {
+    let (a, b) = two_nodes().await;
+    third_party_account(&a, "phone1", "phone-password-1", None).await;
+    assert_eq!(
+        register_until(&b, "phone1", "phone-password-1", 200).await,
+        200
+    );
+
+    let _: Value = a
+        .admin
+        .call(Method::DELETE, "/sip-accounts/phone1", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        register_until(&b, "phone1", "phone-password-1", 403).await,
+        403
+    );
+
+    let (user, password) = device_sip_account(&a, "SN-C2").await;
+    assert_eq!(register_until(&b, &user, &password, 200).await, 200);
+    let room: Value = b
+        .admin
+        .call(Method::GET, "/devices/SN-C2", None)
+        .await
+        .unwrap();
+    assert_eq!(room["sip_registered"], true, "{room}");
 }
