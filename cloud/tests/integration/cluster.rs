@@ -21,11 +21,61 @@ async fn two_nodes() -> (TestCloud, TestCloud) {
         "this test needs PostgreSQL: run it through ./run test (which starts one on loopback), \
          or set ROOMCLOUD_TEST_POSTGRES to a server URL whose user may create databases",
     );
+    two_nodes_on(&server).await
+}
+
+async fn two_nodes_on(server: &str) -> (TestCloud, TestCloud) {
     let name = format!("cluster_{:016x}", rand::random::<u64>());
-    let url = create_database(&server, &name).await.unwrap();
+    let url = create_database(server, &name).await.unwrap();
     let first = TestCloud::start_with(|c| c.database = Some(url.clone())).await;
     let second = TestCloud::start_with(|c| c.database = Some(url)).await;
     (first, second)
+}
+
+/// A PostgreSQL server of the test's own (`tools/postgres`), to restart
+/// without disturbing the other tests'; stopped when dropped.
+struct OwnPostgres {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl OwnPostgres {
+    const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/postgres");
+
+    fn start() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("roomterm-pg")
+            .tempdir()
+            .unwrap();
+        let out = std::process::Command::new(Self::SCRIPT)
+            .args(["start".as_ref(), dir.path().as_os_str()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        Self { dir, url }
+    }
+
+    /// Stops the server, cutting every connection, and starts it again.
+    fn restart(&self) {
+        let status = std::process::Command::new(Self::SCRIPT)
+            .args(["restart".as_ref(), self.dir.path().as_os_str()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(Self::SCRIPT)
+            .args(["stop".as_ref(), self.dir.path().as_os_str()])
+            .status();
+    }
 }
 
 /// An attacker cannot spread wrong activation codes over two nodes: the
@@ -117,4 +167,30 @@ async fn sip_accounts_changed_on_one_node_hold_on_the_other() {
         .await
         .unwrap();
     assert_eq!(room["sip_registered"], true, "{room}");
+}
+
+/// PostgreSQL restarted under two nodes: both carry on (the next request
+/// is served), and their announcements resume (an account added on one
+/// registers on the other).
+#[tokio::test]
+async fn nodes_carry_on_after_postgresql_restarts() {
+    let postgres = OwnPostgres::start();
+    let (a, b) = two_nodes_on(&postgres.url).await;
+    a.enterprise("Acme").await;
+    a.add_device("SN-P1", "Acme").await.unwrap();
+
+    postgres.restart();
+    for node in [&a, &b] {
+        let device: Value = node
+            .admin
+            .call(Method::GET, "/devices/SN-P1", None)
+            .await
+            .unwrap();
+        assert_eq!(device["state"], "pending", "{device}");
+    }
+    third_party_account(&a, "phone2", "phone-password-2", None).await;
+    assert_eq!(
+        register_until(&b, "phone2", "phone-password-2", 200).await,
+        200
+    );
 }
