@@ -252,6 +252,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         devices = devices.with_device_certs(tls.device_certs.clone());
     }
     let devices = Arc::new(devices);
+    crate::devices::presence_sync::follow(store.clone(), devices.presence.clone());
     // The listener first: the casting page's address names its port.
     let listener = tokio::net::TcpListener::bind(config.http_listen)
         .await

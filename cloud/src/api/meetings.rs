@@ -18,17 +18,14 @@ pub async fn create(
     ApiJson(body): ApiJson<NewMeeting>,
 ) -> CloudResult<(StatusCode, Json<MeetingView>)> {
     let created = state.meetings.create(&body).await?;
-    scheduled(&state, &created);
+    scheduled(&state, &created).await;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// The rooms of the meeting's enterprise fetch their meetings of the day
 /// again (Home shows the change at once).
-pub(super) fn scheduled(state: &AppState, meeting: &MeetingView) {
-    state
-        .devices
-        .presence
-        .schedule_changed(meeting.enterprise_id);
+pub(super) async fn scheduled(state: &AppState, meeting: &MeetingView) {
+    state.devices.schedule_changed(meeting.enterprise_id).await;
 }
 
 pub async fn list(
@@ -54,7 +51,7 @@ pub async fn edit(
     ApiJson(body): ApiJson<MeetingUpdate>,
 ) -> CloudResult<Json<MeetingView>> {
     let edited = state.meetings.edit(&id, &body).await?;
-    scheduled(&state, &edited);
+    scheduled(&state, &edited).await;
     Ok(Json(edited))
 }
 
@@ -75,7 +72,7 @@ pub(super) async fn cancel_meeting(state: &AppState, id: &str) -> CloudResult<Me
         state.focus.host(),
     );
     state.focus.end_meeting(&cancelled.meeting_id, &why);
-    scheduled(state, &cancelled);
+    scheduled(state, &cancelled).await;
     Ok(cancelled)
 }
 

@@ -77,7 +77,7 @@ impl Devices {
             .set(&row.number, Account::new(ha1, DEVICE_ALGORITHMS));
         self.location.clear(&row.number);
         directory_sync::announce(&self.store, &row.number).await;
-        self.presence.publish(row.id);
+        self.changed(row.id).await;
         tracing::info!(sn = %row.sn, number = %row.number, %ip, "device activated");
         self.record(row.id, "activated", &ip.to_string()).await;
 

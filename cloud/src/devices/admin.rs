@@ -83,7 +83,7 @@ impl Devices {
             .await
             .map_err(CloudError::from_store("device"))?;
         self.record(row.id, "renamed", &name).await;
-        self.presence.publish(row.id);
+        self.changed(row.id).await;
         Ok(self.view(&row))
     }
 
@@ -98,7 +98,7 @@ impl Devices {
         self.directory.remove(&row.number);
         directory_sync::announce(&self.store, &row.number).await;
         self.location.clear(&row.number);
-        self.presence.publish(row.id);
+        self.changed(row.id).await;
         tracing::info!(%sn, "device removed");
         Ok(self.view(&row))
     }

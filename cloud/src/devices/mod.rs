@@ -12,6 +12,7 @@ mod admin;
 mod events;
 pub mod lockout;
 pub mod presence;
+pub mod presence_sync;
 mod updates;
 
 pub use accounts::SipAccountView;
@@ -133,6 +134,18 @@ impl Devices {
 
     fn now(&self) -> i64 {
         self.clock.now_secs()
+    }
+
+    /// The room's record changed: its config channel reloads it, on
+    /// whichever node it is open.
+    async fn changed(&self, device_id: i64) {
+        presence_sync::device_changed(&self.store, &self.presence, device_id).await;
+    }
+
+    /// The enterprise's meetings changed: its rooms fetch the day's again,
+    /// on whichever node their channels are open.
+    pub async fn schedule_changed(&self, enterprise_id: i64) {
+        presence_sync::schedule_changed(&self.store, &self.presence, enterprise_id).await;
     }
 
     /// The cloud's clock, in unix seconds.

@@ -81,6 +81,20 @@ impl Presence {
         // No receivers just means no channel is open.
         let _ = self.events.send(device_id);
     }
+
+    /// Every open channel reloads its room (changes may have been missed).
+    pub fn publish_all(&self) {
+        let open: Vec<i64> = self
+            .open
+            .lock()
+            .expect("presence lock")
+            .keys()
+            .copied()
+            .collect();
+        for device_id in open {
+            self.publish(device_id);
+        }
+    }
 }
 
 pub struct ChannelGuard {

@@ -125,7 +125,7 @@ impl Devices {
             .map_err(CloudError::from_store("device"))?;
         tracing::info!(sn, version, bundle, "update offered");
         self.record(row.id, "update_offered", version).await;
-        self.presence.publish(row.id);
+        self.changed(row.id).await;
         Ok(self.view(&row))
     }
 
@@ -137,7 +137,7 @@ impl Devices {
             .await
             .map_err(CloudError::from_store("device"))?;
         self.record(row.id, "update_withdrawn", "").await;
-        self.presence.publish(row.id);
+        self.changed(row.id).await;
         Ok(self.view(&row))
     }
 

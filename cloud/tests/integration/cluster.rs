@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use crate::common::ua::Ua;
 use crate::common::{device_sip_account, error_code, third_party_account, TestCloud};
+use crate::config_channel::{next_message, open_channel};
+use roomterm_proto::ServerMessage;
+use serde_json::json;
 
 const DOMAIN: &str = "roomcloud.local";
 
@@ -27,8 +30,13 @@ async fn two_nodes() -> (TestCloud, TestCloud) {
 async fn two_nodes_on(server: &str) -> (TestCloud, TestCloud) {
     let name = format!("cluster_{:016x}", rand::random::<u64>());
     let url = create_database(server, &name).await.unwrap();
-    let first = TestCloud::start_with(|c| c.database = Some(url.clone())).await;
-    let second = TestCloud::start_with(|c| c.database = Some(url)).await;
+    // Plain HTTP on loopback: the config channel's test client speaks ws://.
+    let node = |c: &mut roomcloud::CloudConfig, url: &str| {
+        c.database = Some(url.to_string());
+        c.plain_http = true;
+    };
+    let first = TestCloud::start_with(|c| node(c, &url)).await;
+    let second = TestCloud::start_with(|c| node(c, &url)).await;
     (first, second)
 }
 
@@ -193,4 +201,35 @@ async fn nodes_carry_on_after_postgresql_restarts() {
         register_until(&b, "phone2", "phone-password-2", 200).await,
         200
     );
+}
+
+/// A room's config channel open on one node hears of a change made on the
+/// other: renamed there, it gets its new config pushed here.
+#[tokio::test]
+async fn a_change_on_one_node_is_pushed_to_a_channel_open_on_the_other() {
+    let (a, b) = two_nodes().await;
+    let activation = a.activated_device("SN-C3").await;
+    let token = activation["device_token"].as_str().unwrap();
+    let mut socket = open_channel(&b, token).await;
+    let ServerMessage::Config { config } = next_message(&mut socket, Duration::from_secs(2)).await
+    else {
+        panic!("first message is the config");
+    };
+    assert_eq!(config.name, "SN-C3");
+
+    let _: Value = a
+        .admin
+        .call(
+            Method::PATCH,
+            "/devices/SN-C3",
+            Some(json!({ "name": "Board Room 7" })),
+        )
+        .await
+        .unwrap();
+    let ServerMessage::Config { config: renamed } =
+        next_message(&mut socket, Duration::from_secs(2)).await
+    else {
+        panic!("the rename pushes a config");
+    };
+    assert_eq!(renamed.name, "Board Room 7");
 }

@@ -121,7 +121,7 @@ pub async fn schedule(
     };
     match state.meetings.create(&meeting).await {
         Ok(created) => {
-            scheduled(&state, &created);
+            scheduled(&state, &created).await;
             let notice = Notice::ok(text(lang, "meeting_scheduled"));
             let booked = Booked::from(created);
             render(
@@ -228,7 +228,7 @@ pub async fn edit(
     };
     match state.meetings.edit(&id, &update).await {
         Ok(edited) => {
-            scheduled(&state, &edited);
+            scheduled(&state, &edited).await;
             Ok(see_other("/console/meetings?done=saved"))
         }
         Err(CloudError::Coded {
