@@ -5,10 +5,9 @@
 //! channels. With SQLite there is one node and the local fan-out is all.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::presence::Presence;
-use crate::store::Store;
+use crate::store::{Heard, Store};
 
 /// The PostgreSQL channel: `device <id>` or `schedule <enterprise id>`.
 const CHANNEL: &str = "roomcloud_channels";
@@ -36,43 +35,26 @@ async fn tell(store: &Store, what: &str) {
 /// Relays the other nodes' announcements to this node's channels for as
 /// long as the process runs.
 pub fn follow(store: Store, presence: Arc<Presence>) {
-    tokio::spawn(async move {
-        let mut listener = match store.listen(CHANNEL).await {
-            Ok(Some(listener)) => listener,
-            Ok(None) => return,
-            Err(err) => {
-                tracing::error!(%err, "cannot follow the other nodes' config changes");
-                return;
-            }
-        };
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(notification)) => {
-                    let Some(what) = store.from_elsewhere(&notification) else {
-                        continue;
-                    };
-                    match what.split_once(' ') {
-                        Some(("device", id)) => {
-                            if let Ok(id) = id.parse() {
-                                presence.publish(id);
-                            }
-                        }
-                        Some(("schedule", id)) => {
-                            if let Ok(id) = id.parse() {
-                                presence.schedule_changed(id);
-                            }
-                        }
-                        _ => tracing::debug!(what, "unknown config announcement"),
-                    }
-                }
-                // Announcements may have been lost while the connection was
-                // down: every open channel reloads its room.
-                Ok(None) => presence.publish_all(),
-                Err(err) => {
-                    tracing::warn!(%err, "store announcements");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
+    store.follow(CHANNEL, move |heard| {
+        let presence = presence.clone();
+        async move {
+            match heard {
+                Heard::Said(what) => relay(&presence, &what),
+                // Changes may have been missed: every open channel reloads
+                // its room.
+                Heard::Missed => presence.publish_all(),
             }
         }
     });
+}
+
+fn relay(presence: &Presence, what: &str) {
+    let parsed = what
+        .split_once(' ')
+        .and_then(|(kind, id)| Some((kind, id.parse::<i64>().ok()?)));
+    match parsed {
+        Some(("device", id)) => presence.publish(id),
+        Some(("schedule", id)) => presence.schedule_changed(id),
+        _ => tracing::debug!(what, "unknown config announcement"),
+    }
 }

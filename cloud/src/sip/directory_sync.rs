@@ -3,17 +3,14 @@
 //! credentials, removed) announces its user name, and every other node
 //! reads that account again, dropping the bindings made with credentials
 //! that no longer hold. With SQLite there is one node and nothing to do.
-//!
-//! An announcement lost while PostgreSQL restarted is made good by reading
-//! every account again once the listener is back.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Account, Directory, Location};
-use crate::store::{Store, StoreError};
+use crate::store::{Heard, Store, StoreError};
 
-/// The PostgreSQL channel of the announcements: the changed user names.
+/// The store's channel of the announcements: the changed user names.
 const CHANNEL: &str = "roomcloud_sip_accounts";
 
 /// Tells the other nodes `username`'s account changed (after the change is
@@ -25,38 +22,15 @@ pub async fn announce(store: &Store, username: &str) {
     }
 }
 
-/// Follows the other nodes' announcements for as long as the process runs.
+/// Follows the other nodes' changes for as long as the process runs.
 pub fn follow(store: Store, directory: Arc<Directory>, location: Arc<Location>) {
-    tokio::spawn(async move {
-        let mut listener = match store.listen(CHANNEL).await {
-            Ok(Some(listener)) => listener,
-            Ok(None) => return,
-            Err(err) => {
-                tracing::error!(%err, "cannot follow the other nodes' SIP accounts");
-                return;
-            }
-        };
-        // What changed between the start's reading and listening.
-        reload(&store, &directory).await;
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(notification)) => {
-                    if let Some(username) = store.from_elsewhere(&notification) {
-                        refresh(&store, &directory, &location, username).await;
-                    }
-                }
-                // The connection dropped (it reconnects on the next call):
-                // announcements may have been missed.
-                Ok(None) => {
-                    tracing::warn!(
-                        "lost the store's announcements; reading every SIP account again"
-                    );
-                    reload(&store, &directory).await;
-                }
-                Err(err) => {
-                    tracing::warn!(%err, "store announcements");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
+    let reader = store.clone();
+    store.follow(CHANNEL, move |heard| {
+        let (store, directory, location) = (reader.clone(), directory.clone(), location.clone());
+        async move {
+            match heard {
+                Heard::Said(username) => refresh(&store, &directory, &location, &username).await,
+                Heard::Missed => reload(&store, &directory).await,
             }
         }
     });

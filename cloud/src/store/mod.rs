@@ -8,6 +8,7 @@
 //! step (a test compares them).
 
 mod accounts;
+mod announcements;
 mod audit;
 mod device_events;
 mod devices;
@@ -18,6 +19,7 @@ mod sip_accounts;
 mod updates;
 
 pub use accounts::{AccountRow, NewAccount};
+pub use announcements::Heard;
 pub use audit::HostActionRow;
 pub use device_events::{DeviceEventRow, EVENTS_KEPT};
 pub use devices::{DeviceRow, NewDevice, DEVICE_ALGORITHMS};
@@ -31,7 +33,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgListener, PgNotification, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool, Transaction};
 
@@ -190,42 +192,6 @@ pub(crate) async fn open_for_test(dir: &Path) -> Store {
     Store::open(dir, database.as_deref())
         .await
         .expect("store opens")
-}
-
-impl Store {
-    /// Tells the other nodes sharing this store something changed:
-    /// PostgreSQL's NOTIFY on `channel`. With SQLite there is one process
-    /// and nobody to tell.
-    pub async fn announce(&self, channel: &str, payload: &str) -> StoreResult<()> {
-        if let Db::Postgres(pool) = &self.db {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(channel)
-                .bind(format!("{} {payload}", self.node))
-                .execute(pool)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Hears what the nodes sharing this store announce on `channel`
-    /// (`None` with SQLite); [`Store::from_elsewhere`] reads an
-    /// announcement. The listener reconnects by itself after PostgreSQL
-    /// restarts; what was announced meanwhile is lost, which its
-    /// `try_recv` reports as `Ok(None)`.
-    pub async fn listen(&self, channel: &str) -> StoreResult<Option<PgListener>> {
-        let Db::Postgres(pool) = &self.db else {
-            return Ok(None);
-        };
-        let mut listener = PgListener::connect_with(pool).await?;
-        listener.listen(channel).await?;
-        Ok(Some(listener))
-    }
-
-    /// What another node announced (`None`: this node's own announcement).
-    pub fn from_elsewhere<'a>(&self, notification: &'a PgNotification) -> Option<&'a str> {
-        let (node, payload) = notification.payload().split_once(' ')?;
-        (node != &*self.node).then_some(payload)
-    }
 }
 
 /// A database URL without its password, for messages and logs.
