@@ -10,6 +10,7 @@
 mod accounts;
 mod announcements;
 mod audit;
+mod control_sessions;
 mod device_events;
 mod devices;
 mod enterprises;

@@ -162,7 +162,7 @@ pub async fn sign_out(
 ) -> Result<Response, CloudError> {
     let Form(form) = form.map_err(|e| CloudError::InvalidInput(e.body_text()))?;
     let meeting = meeting_id(&form.meeting)?;
-    state.control.sign_out(&headers);
+    state.control.sign_out(&headers).await?;
     let mut response = StatusCode::SEE_OTHER.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -177,7 +177,7 @@ pub async fn sign_out(
 /// Signed in here with the admin token, or to the console as an admin of
 /// the meeting's enterprise or the user who booked it.
 async fn may_control(state: &AppState, headers: &HeaderMap, meeting: &str) -> bool {
-    if state.control.signed_in(headers) {
+    if state.control.signed_in(headers).await {
         return true;
     }
     let Some(id) = web::cookie(headers, super::console::COOKIE) else {

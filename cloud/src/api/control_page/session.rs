@@ -1,18 +1,16 @@
 //! Who is signed in to the conference-control page: an enterprise admin
 //! who gave the admin token gets a session (a random id in a Secure,
-//! HttpOnly, SameSite=Strict cookie; only its hash is kept), for 8 hours.
+//! HttpOnly, SameSite=Strict cookie; only its hash is kept, in the store so
+//! that every node knows it), for 8 hours.
 //! Wrong tokens are locked out per address as wrong activation codes are
 //! (10 in 5 minutes lock the address for 10 minutes).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 
 use axum::http::HeaderMap;
 
 use crate::clock::SharedClock;
 use crate::devices::lockout::Lockout;
-use crate::lock;
 use crate::secrets;
 use crate::store::{Store, StoreResult};
 
@@ -21,7 +19,7 @@ pub const COOKIE: &str = "roomcloud_control";
 /// How long a session lasts.
 pub const SESSION_SECS: i64 = 8 * 3600;
 /// At most this many sessions are kept (the oldest go first).
-const MAX_SESSIONS: usize = 1024;
+const MAX_SESSIONS: i64 = 1024;
 
 /// Why a sign-in failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +31,7 @@ pub enum SignInError {
 
 pub struct Sessions {
     clock: SharedClock,
-    /// Session id hash → when it expires (seconds).
-    sessions: Mutex<HashMap<String, i64>>,
+    store: Store,
     /// Wrong tokens, counted with every node's.
     lockout: Lockout,
 }
@@ -43,8 +40,8 @@ impl Sessions {
     pub fn new(clock: SharedClock, store: Store) -> Self {
         Self {
             clock,
-            sessions: Mutex::default(),
-            lockout: Lockout::new(store, "control"),
+            lockout: Lockout::new(store.clone(), "control"),
+            store,
         }
     }
 
@@ -70,38 +67,40 @@ impl Sessions {
                 None => SignInError::Wrong,
             }));
         }
-        let mut sessions = lock(&self.sessions);
-        sessions.retain(|_, expires| *expires > now);
-        if sessions.len() >= MAX_SESSIONS {
-            let oldest = sessions
-                .iter()
-                .min_by_key(|(_, expires)| **expires)
-                .map(|(id, _)| id.clone());
-            if let Some(oldest) = oldest {
-                sessions.remove(&oldest);
-            }
-        }
         let id = secrets::new_token("rcs_");
-        sessions.insert(secrets::hash_token(&id), now + SESSION_SECS);
+        self.store
+            .insert_control_session(
+                &secrets::hash_token(&id),
+                now + SESSION_SECS,
+                now,
+                MAX_SESSIONS,
+            )
+            .await?;
         Ok(Ok(id))
     }
 
-    /// Whether the request's cookie names a live session.
-    pub fn signed_in(&self, headers: &HeaderMap) -> bool {
+    /// Whether the request's cookie names a live session (not when the
+    /// store cannot say).
+    pub async fn signed_in(&self, headers: &HeaderMap) -> bool {
         let Some(id) = cookie(headers) else {
             return false;
         };
         let now = self.clock.now_secs();
-        lock(&self.sessions)
-            .get(&secrets::hash_token(id))
-            .is_some_and(|expires| *expires > now)
+        self.store
+            .control_session_live(&secrets::hash_token(id), now)
+            .await
+            .inspect_err(|err| tracing::warn!(%err, "cannot check a control-page session"))
+            .unwrap_or(false)
     }
 
     /// Ends the request's session.
-    pub fn sign_out(&self, headers: &HeaderMap) {
+    pub async fn sign_out(&self, headers: &HeaderMap) -> StoreResult<()> {
         if let Some(id) = cookie(headers) {
-            lock(&self.sessions).remove(&secrets::hash_token(id));
+            self.store
+                .delete_control_session(&secrets::hash_token(id))
+                .await?;
         }
+        Ok(())
     }
 }
 
@@ -149,18 +148,22 @@ mod tests {
             .unwrap()
             .unwrap();
         let headers = with_cookie(&format!("a=b; {COOKIE}={id}"));
-        assert!(sessions.signed_in(&headers));
-        assert!(!sessions.signed_in(&with_cookie(&format!("{COOKIE}=rcs_forged"))));
+        assert!(sessions.signed_in(&headers).await);
+        assert!(
+            !sessions
+                .signed_in(&with_cookie(&format!("{COOKIE}=rcs_forged")))
+                .await
+        );
         clock.advance_secs(SESSION_SECS);
-        assert!(!sessions.signed_in(&headers));
+        assert!(!sessions.signed_in(&headers).await);
         let id = sessions
             .sign_in("rta_secret", &hash, ip)
             .await
             .unwrap()
             .unwrap();
         let headers = with_cookie(&format!("{COOKIE}={id}"));
-        sessions.sign_out(&headers);
-        assert!(!sessions.signed_in(&headers));
+        sessions.sign_out(&headers).await.unwrap();
+        assert!(!sessions.signed_in(&headers).await);
     }
 
     #[tokio::test]
