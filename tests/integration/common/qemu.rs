@@ -221,6 +221,20 @@ impl Guest {
         }
     }
 
+    /// Waits for each of `milestones`' lines after the last milestone
+    /// reached, in whichever order the guest prints them (services that run
+    /// side by side); the next milestone is looked for after the last.
+    pub fn reach_unordered(&mut self, milestones: &[Milestone]) {
+        let start = self.cursor;
+        let mut end = start;
+        for milestone in milestones {
+            self.cursor = start;
+            self.reach(milestone);
+            end = end.max(self.cursor);
+        }
+        self.cursor = end;
+    }
+
     /// Waits for `milestone`'s line after the last milestone reached;
     /// returns that line.
     pub fn reach(&mut self, milestone: &Milestone) -> String {
