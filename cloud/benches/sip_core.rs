@@ -53,10 +53,7 @@ fn main() {
         Arc::new(Location::default()),
         Arc::new(SystemClock),
     );
-    let source = Source {
-        transport: Transport::Udp,
-        addr: "127.0.0.1:5070".parse().unwrap(),
-    };
+    let source = Source::direct(Transport::Udp, "127.0.0.1:5070".parse().unwrap());
     let rounds: u32 = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())

@@ -53,10 +53,7 @@ pub fn new_core() -> SipCore {
 }
 
 pub fn source() -> Source {
-    Source {
-        transport: Transport::Udp,
-        addr: SocketAddr::from(([192, 0, 2, 1], 5070)),
-    }
+    Source::direct(Transport::Udp, SocketAddr::from(([192, 0, 2, 1], 5070)))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -34,6 +34,10 @@ pub struct CloudConfig {
     pub sip_listen: SocketAddr,
     /// Transport terminals are told to register over (both are served).
     pub sip_transport: SipTransport,
+    /// The SIP edge in front of several nodes (Kamailio): terminals are
+    /// told to register there, and what it forwards is believed to come
+    /// from the device its Via names. `None`: terminals reach this node.
+    pub sip_edge: Option<SocketAddr>,
     /// SIP domain, also the digest realm.
     pub domain: String,
     /// Name or address terminals use to reach this cloud; derived from the
@@ -67,6 +71,7 @@ impl CloudConfig {
             http_listen: "127.0.0.1:0".parse().expect("valid address"),
             sip_listen: "127.0.0.1:0".parse().expect("valid address"),
             sip_transport: SipTransport::Udp,
+            sip_edge: None,
             domain: "roomcloud.local".into(),
             public_host: None,
             plain_http: false,
@@ -158,6 +163,11 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     if !config.sip_listen.ip().is_unspecified() {
         aliases.push(config.sip_listen.ip().to_string());
     }
+    if let Some(edge) = config.sip_edge {
+        aliases.push(edge.ip().to_string());
+        // The other nodes behind the edge find this node's rooms here.
+        crate::sip::location_sync::mirror(store.clone(), location.clone(), clock.clone());
+    }
     let realm = Realm {
         domain: config.domain.clone(),
         aliases,
@@ -172,9 +182,12 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
     // calls to rooms and passes the rest (meetings) to the conference focus.
     let (calls, dialog_requests) = tokio::sync::mpsc::unbounded_channel();
     let (responses_tx, responses) = tokio::sync::mpsc::unbounded_channel();
-    let core = SipCore::new(realm, directory.clone(), location.clone(), clock.clone())
+    let mut core = SipCore::new(realm, directory.clone(), location.clone(), clock.clone())
         .with_calls(calls)
         .with_responses(responses_tx);
+    if let Some(edge) = config.sip_edge {
+        core = core.with_edge(edge);
+    }
     let transactions = core.transactions();
     let flows = core.flows.clone();
     let focus_flows = flows.clone();
@@ -241,7 +254,10 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         location,
         SipSettings {
             domain: config.domain.clone(),
-            proxy: url_host(&public_host, sip.udp_addr),
+            proxy: match config.sip_edge {
+                Some(edge) => edge.to_string(),
+                None => url_host(&public_host, sip.udp_addr),
+            },
             transport: config.sip_transport,
             media_echo: Some(url_host(&public_host, echo_addr)),
         },

@@ -21,6 +21,7 @@ use crate::dialog::{
     self, complete, new_branch, respond, LegIdentity, Outgoing, T1, T2, TRANSACTION_WAIT,
 };
 use crate::sip::location::{Binding, Transport};
+use crate::sip::location_sync;
 use crate::sip::message::Response;
 use crate::sip::{random_tag, Deferred, ReplyPath};
 /// How long the callee may ring before the caller is told "no answer".
@@ -175,7 +176,9 @@ async fn callee_of(router: &Router, a: &Deferred) -> Result<Callee, Refusal> {
         .unwrap_or_default()
         .to_string();
     // Only a registered caller, from where it registered, may ring a room.
-    if !router.location.is_registered_from(&caller, a.source, now) {
+    if !location_sync::is_registered_from(&router.location, &router.store, &caller, a.source, now)
+        .await
+    {
         return Err((403, "Caller Not Registered", Some("not_registered")));
     }
     let user = a.request.uri.user().unwrap_or_default().to_string();
@@ -188,9 +191,8 @@ async fn callee_of(router: &Router, a: &Deferred) -> Result<Callee, Refusal> {
         return Err((488, "Not Acceptable Here", None));
     }
     // The binding refreshed last is the one most likely still reachable.
-    let reachable = router
-        .location
-        .bindings(&user, now)
+    let reachable = location_sync::bindings(&router.location, &router.store, &user, now)
+        .await
         .into_iter()
         .filter_map(|b| {
             let target = rsip::Uri::try_from(b.uri.as_str()).ok()?;

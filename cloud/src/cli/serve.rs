@@ -20,6 +20,11 @@ pub(super) struct ServeArgs {
     /// Transport terminals are told to register over: `udp` or `tcp`.
     #[arg(long, default_value = "udp", value_parser = parse_sip_transport)]
     sip_transport: SipTransport,
+    /// The SIP edge (Kamailio) in front of several nodes, IP:PORT:
+    /// terminals register through it, and this node believes the device
+    /// addresses it forwards (see docs/SCALING.md).
+    #[arg(long, value_name = "IP:PORT")]
+    sip_edge: Option<std::net::SocketAddr>,
     /// SIP domain and digest realm.
     #[arg(long, default_value = "roomcloud.local")]
     domain: String,
@@ -74,6 +79,7 @@ pub(super) async fn run(data: &Path, args: &ServeArgs) -> anyhow::Result<()> {
         http_listen: args.http,
         sip_listen: args.sip,
         sip_transport: args.sip_transport,
+        sip_edge: args.sip_edge,
         domain: args.domain.clone(),
         public_host: args.public_host.clone(),
         plain_http: args.plain_http,

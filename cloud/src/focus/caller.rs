@@ -9,7 +9,7 @@
 
 use crate::dialog::{uri_of, user_of};
 use crate::sip::message::Request;
-use crate::sip::{Location, Source};
+use crate::sip::{location_sync, Location, Source};
 use crate::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +33,8 @@ pub async fn identify(
     let from = request.header("from").unwrap_or_default();
     let uri = uri_of(from).unwrap_or_default().to_string();
     let user = user_of(&uri).unwrap_or_default().to_string();
-    let registered = !user.is_empty() && location.is_registered_from(&user, source, now_ms);
+    let registered = !user.is_empty()
+        && location_sync::is_registered_from(location, store, &user, source, now_ms).await;
     let device = match registered {
         true => store.device_by_number(&user).await.ok(),
         false => None,

@@ -31,7 +31,7 @@ use crate::lock;
 use crate::media::ParticipantId;
 use crate::sip::location::{Source, Transport};
 use crate::sip::message::Response;
-use crate::sip::{random_tag, ReplyPath};
+use crate::sip::{location_sync, random_tag, ReplyPath};
 
 /// How long a callee may ring before the call is given up.
 const RING_LIMIT: Duration = Duration::from_secs(60);
@@ -149,10 +149,7 @@ impl Focus {
         let addr = resolve(&host, port).await.ok_or(Denial::Unreachable)?;
         let path = self
             .flows
-            .path_to(Source {
-                transport: Transport::Udp,
-                addr,
-            })
+            .path_to(Source::direct(Transport::Udp, addr))
             .ok_or(Denial::Unreachable)?;
         Ok(Callee {
             name: user.unwrap_or_else(|| host.clone()),
@@ -167,9 +164,8 @@ impl Focus {
     /// likely still reachable.
     async fn reach_number(&self, number: &str) -> Result<Callee, Denial> {
         let now = self.clock.now_ms();
-        let (path, target) = self
-            .location
-            .bindings(number, now)
+        let (path, target) = location_sync::bindings(&self.location, &self.store, number, now)
+            .await
             .into_iter()
             .filter_map(|b| {
                 let target = rsip::Uri::try_from(b.uri.as_str()).ok()?;

@@ -51,6 +51,9 @@ pub struct SipCore {
     pub flows: Arc<Flows>,
     /// Keys the hashes behind stateless To tags and request fingerprints.
     hasher: RandomState,
+    /// The SIP edge (a proxy such as Kamailio) in front of this node: what
+    /// it forwards names the device in the Via below its own.
+    edge: Option<std::net::SocketAddr>,
 }
 
 /// How much state the core holds: what a flood could make grow.
@@ -80,7 +83,27 @@ impl SipCore {
             responses: None,
             flows: Arc::default(),
             hasher: RandomState::new(),
+            edge: None,
         }
+    }
+
+    /// Trusts the SIP edge at `edge` to say where the devices it forwards
+    /// are (only it: anyone else's Via is not believed).
+    pub fn with_edge(mut self, edge: std::net::SocketAddr) -> Self {
+        self.edge = Some(edge);
+        self
+    }
+
+    /// `source`, naming the device behind the edge when the edge forwarded
+    /// the request (its Via, then the device's, with `received`/`rport`).
+    fn through_edge(&self, request: &Request, mut source: Source) -> Source {
+        if self.edge == Some(source.addr) {
+            source.device = request
+                .header_values("via")
+                .get(1)
+                .and_then(|via| super::via::seen_at(via));
+        }
+        source
     }
 
     /// Serves calls: INVITE, ACK, BYE and CANCEL go to `calls`.
@@ -141,6 +164,7 @@ impl SipCore {
                 return None;
             }
         };
+        let source = self.through_edge(&request, source);
         let dialog_method = matches!(
             request.method,
             Method::Invite

@@ -59,10 +59,7 @@ mod tests {
     fn tcp_flows_are_found_while_open() {
         let flows = Flows::default();
         let peer: SocketAddr = "127.0.0.1:40000".parse().unwrap();
-        let source = Source {
-            transport: Transport::Tcp,
-            addr: peer,
-        };
+        let source = Source::direct(Transport::Tcp, peer);
         assert!(flows.path_to(source).is_none());
         let (writer, mut read) = mpsc::unbounded_channel();
         flows.open_tcp(peer, writer);
@@ -74,10 +71,7 @@ mod tests {
         flows.close_tcp(peer);
         assert!(flows.path_to(source).is_none());
         // UDP needs the socket first.
-        let udp = Source {
-            transport: Transport::Udp,
-            addr: peer,
-        };
+        let udp = Source::direct(Transport::Udp, peer);
         assert!(flows.path_to(udp).is_none());
         flows.set_udp(Arc::new(std::net::UdpSocket::bind("127.0.0.1:0").unwrap()));
         assert!(flows.path_to(udp).is_some());

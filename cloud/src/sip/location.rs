@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+
+use tokio::sync::mpsc;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,10 +23,33 @@ pub enum Transport {
 }
 
 /// Where a request came from: the address responses and later requests go to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
     pub transport: Transport,
+    /// The peer the bytes came from: the device, or the SIP edge that
+    /// forwarded them.
     pub addr: SocketAddr,
+    /// The device's own address as the edge saw it (its Via's `received`
+    /// and `rport`), when a trusted edge forwarded the request: what tells
+    /// one room behind the edge from another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<SocketAddr>,
+}
+
+impl Source {
+    /// A request straight from `addr`.
+    pub fn direct(transport: Transport, addr: SocketAddr) -> Self {
+        Self {
+            transport,
+            addr,
+            device: None,
+        }
+    }
+
+    /// Where the device is, whichever way its requests arrive.
+    pub fn device_addr(&self) -> SocketAddr {
+        self.device.unwrap_or(self.addr)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,9 +106,25 @@ pub enum UpdateError {
 #[derive(Default)]
 pub struct Location {
     aors: Mutex<HashMap<String, Vec<Binding>>>,
+    /// Told the AOR of every change, when someone watches (the store's
+    /// copy for the other nodes, `location_sync.rs`).
+    changes: OnceLock<mpsc::UnboundedSender<String>>,
 }
 
 impl Location {
+    /// The AORs whose bindings change from now on (one watcher).
+    pub fn watch(&self) -> mpsc::UnboundedReceiver<String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let _ = self.changes.set(tx);
+        rx
+    }
+
+    fn changed(&self, aor: &str) {
+        if let Some(changes) = self.changes.get() {
+            let _ = changes.send(aor.to_string());
+        }
+    }
+
     /// Live bindings of `aor` (the SIP user name).
     pub fn bindings(&self, aor: &str, now: Millis) -> Vec<Binding> {
         let aors = self.aors.lock().expect("location lock");
@@ -109,7 +150,7 @@ impl Location {
             .map(|b| BindingView {
                 contact: b.uri,
                 expires_in_secs: (b.expires_at - now).div_euclid(1000),
-                source: b.source.addr.to_string(),
+                source: b.source.device_addr().to_string(),
                 transport: b.source.transport,
                 user_agent: b.user_agent,
             })
@@ -164,12 +205,15 @@ impl Location {
         } else {
             aors.insert(aor.to_string(), list);
         }
+        drop(aors);
+        self.changed(aor);
         Ok(())
     }
 
     /// Removes every binding of `aor` (wildcard un-REGISTER, or account removed).
     pub fn clear(&self, aor: &str) {
         self.aors.lock().expect("location lock").remove(aor);
+        self.changed(aor);
     }
 
     /// Every address with a live binding over `transport`.
@@ -197,10 +241,7 @@ mod tests {
     use super::*;
 
     fn source() -> Source {
-        Source {
-            transport: Transport::Udp,
-            addr: "127.0.0.1:5070".parse().unwrap(),
-        }
+        Source::direct(Transport::Udp, "127.0.0.1:5070".parse().unwrap())
     }
 
     fn req(call_id: &str, cseq: u32) -> RegisterRequest<'_> {

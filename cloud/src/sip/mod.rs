@@ -7,6 +7,7 @@
 //! | `head.rs`, `message.rs` | a request's head before rsip (§7.3.1, request line), parsing, responses |
 //! | `registrar.rs`, `digest.rs`, `nonce.rs` | REGISTER (§10.3), digest auth, nonces and replay |
 //! | `location.rs`, `contact.rs`, `directory.rs` | bindings, Contact values, accounts |
+//! | `location_sync.rs`, `directory_sync.rs` | bindings and accounts across the nodes sharing a store |
 //! | `transaction.rs`, `deferred.rs`, `flows.rs` | what the call side needs: transactions, ways back |
 //! | `overload.rs`, `admission.rs` | pure policies: shedding UDP load, keeping TCP connections |
 //! | `framing.rs`, `transport/` | the stream framer; the sockets (UDP workers, TCP tasks) |
@@ -23,6 +24,7 @@ pub mod flows;
 mod framing;
 mod head;
 pub mod location;
+pub mod location_sync;
 pub mod message;
 mod nonce;
 mod overload;

@@ -69,9 +69,70 @@ impl TopVia {
     }
 }
 
+/// Where the sender of a Via hop really was, as the proxy that received
+/// it recorded: `received` (else the sent-by host, when an address) and
+/// `rport` (else the sent-by port, else 5060). `None` when neither names an
+/// address (a host name the proxy did not correct).
+pub fn seen_at(value: &str) -> Option<SocketAddr> {
+    let (_, rest) = value.trim().split_once(char::is_whitespace)?;
+    let mut params = rest.trim().split(';');
+    let sent_by = params.next()?.trim();
+    let (mut received, mut rport) = (None, None);
+    for param in params {
+        let (key, val) = param.split_once('=').unwrap_or((param, ""));
+        match key.trim().to_ascii_lowercase().as_str() {
+            "received" => received = val.trim().parse::<std::net::IpAddr>().ok(),
+            "rport" => rport = val.trim().parse::<u16>().ok(),
+            _ => {}
+        }
+    }
+    let (host, port) = match sent_by.parse::<SocketAddr>() {
+        Ok(addr) => (Some(addr.ip()), Some(addr.port())),
+        Err(_) => match sent_by.rsplit_once(':') {
+            Some((host, port)) if !host.contains(':') || host.ends_with(']') => (
+                host.trim_matches(['[', ']']).parse().ok(),
+                port.parse().ok(),
+            ),
+            _ => (sent_by.trim_matches(['[', ']']).parse().ok(), None),
+        },
+    };
+    let ip = received.or(host)?;
+    Some(SocketAddr::new(ip, rport.or(port).unwrap_or(5060)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hop_is_seen_where_the_proxy_says() {
+        let seen = |v: &str| seen_at(v).map(|a| a.to_string());
+        assert_eq!(
+            seen("SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bKa;received=198.51.100.9;rport=40123"),
+            Some("198.51.100.9:40123".into())
+        );
+        assert_eq!(
+            seen("SIP/2.0/UDP 127.0.0.1:5070;rport=5071;branch=z9hG4bKa"),
+            Some("127.0.0.1:5071".into())
+        );
+        assert_eq!(
+            seen("SIP/2.0/TCP 192.0.2.1;branch=z9hG4bKa"),
+            Some("192.0.2.1:5060".into())
+        );
+        assert_eq!(
+            seen("SIP/2.0/UDP [2001:db8::1]:5070;branch=z9hG4bKa"),
+            Some("[2001:db8::1]:5070".into())
+        );
+        assert_eq!(
+            seen("SIP/2.0/UDP room.example.com:5070;branch=z9hG4bKa"),
+            None
+        );
+        assert_eq!(
+            seen("SIP/2.0/UDP room.example.com;received=192.0.2.4"),
+            Some("192.0.2.4:5060".into())
+        );
+        assert_eq!(seen("garbage"), None);
+    }
 
     #[test]
     fn rport_and_received_are_filled_in() {

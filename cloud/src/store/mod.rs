@@ -17,6 +17,7 @@ mod enterprises;
 mod lockouts;
 mod meetings;
 mod sip_accounts;
+mod sip_bindings;
 mod updates;
 
 pub use accounts::{AccountRow, NewAccount};
@@ -28,6 +29,7 @@ pub use enterprises::Enterprise;
 pub use lockouts::LockRule;
 pub use meetings::{InviteeIds, InviteeRows, MeetingFields, MeetingKey, MeetingQuery, MeetingRow};
 pub use sip_accounts::{Ha1Pair, SipAccountRow};
+pub use sip_bindings::StoredBinding;
 pub use updates::{NewOffer, UpdateReport};
 
 use std::path::Path;
@@ -193,6 +195,17 @@ pub(crate) async fn open_for_test(dir: &Path) -> Store {
     Store::open(dir, database.as_deref())
         .await
         .expect("store opens")
+}
+
+#[cfg(test)]
+impl Store {
+    /// The same database as another node would see it.
+    pub(crate) fn as_other_node(&self) -> Store {
+        Store {
+            db: self.db.clone(),
+            node: format!("{:016x}", rand::random::<u64>()).into(),
+        }
+    }
 }
 
 /// A database URL without its password, for messages and logs.

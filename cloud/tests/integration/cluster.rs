@@ -5,6 +5,7 @@
 
 use reqwest::Method;
 use roomcloud::store::create_database;
+use roomcloud::CloudConfig;
 use serde_json::Value;
 
 use std::time::{Duration, Instant};
@@ -20,23 +21,29 @@ const DOMAIN: &str = "roomcloud.local";
 /// Two nodes on one fresh database, each with its own data directory and
 /// clock (both read the wall clock's time at start).
 async fn two_nodes() -> (TestCloud, TestCloud) {
+    two_nodes_with(|_| {}).await
+}
+
+/// [`two_nodes`], each configured further by `extra`.
+pub(crate) async fn two_nodes_with(extra: impl Fn(&mut CloudConfig)) -> (TestCloud, TestCloud) {
     let server = std::env::var("ROOMCLOUD_TEST_POSTGRES").expect(
         "this test needs PostgreSQL: run it through ./run test (which starts one on loopback), \
          or set ROOMCLOUD_TEST_POSTGRES to a server URL whose user may create databases",
     );
-    two_nodes_on(&server).await
+    two_nodes_on(&server, extra).await
 }
 
-async fn two_nodes_on(server: &str) -> (TestCloud, TestCloud) {
+async fn two_nodes_on(server: &str, extra: impl Fn(&mut CloudConfig)) -> (TestCloud, TestCloud) {
     let name = format!("cluster_{:016x}", rand::random::<u64>());
     let url = create_database(server, &name).await.unwrap();
     // Plain HTTP on loopback: the config channel's test client speaks ws://.
-    let node = |c: &mut roomcloud::CloudConfig, url: &str| {
-        c.database = Some(url.to_string());
+    let node = |c: &mut CloudConfig| {
+        c.database = Some(url.clone());
         c.plain_http = true;
+        extra(c);
     };
-    let first = TestCloud::start_with(|c| node(c, &url)).await;
-    let second = TestCloud::start_with(|c| node(c, &url)).await;
+    let first = TestCloud::start_with(node).await;
+    let second = TestCloud::start_with(node).await;
     (first, second)
 }
 
@@ -183,7 +190,7 @@ async fn sip_accounts_changed_on_one_node_hold_on_the_other() {
 #[tokio::test]
 async fn nodes_carry_on_after_postgresql_restarts() {
     let postgres = OwnPostgres::start();
-    let (a, b) = two_nodes_on(&postgres.url).await;
+    let (a, b) = two_nodes_on(&postgres.url, |_| {}).await;
     a.enterprise("Acme").await;
     a.add_device("SN-P1", "Acme").await.unwrap();
 

@@ -88,10 +88,7 @@ pub fn spawn_tcp(
             };
             let (core, table) = (core.clone(), table.clone());
             connections.spawn(async move {
-                let source = Source {
-                    transport: Transport::Tcp,
-                    addr,
-                };
+                let source = Source::direct(Transport::Tcp, addr);
                 let connection = Connection {
                     id,
                     source,

@@ -212,10 +212,7 @@ fn udp_worker(socket: &Arc<std::net::UdpSocket>, core: &SipCore, stop: &AtomicBo
         // Serving while overloaded is paid from its share of the CPU.
         let began = shedder.overloaded().then(thread_cpu);
         let response = response.or_else(|| {
-            let source = Source {
-                transport: Transport::Udp,
-                addr,
-            };
+            let source = Source::direct(Transport::Udp, addr);
             let reply = ReplyPath::Udp {
                 socket: socket.clone(),
                 to: addr,

@@ -5,6 +5,7 @@
 
 pub mod cast;
 pub mod chromium;
+pub mod edge;
 pub mod meetings;
 pub mod ua;
 
