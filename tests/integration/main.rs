@@ -14,6 +14,7 @@ mod cast_browser;
 mod cast_firefox;
 mod cast_meeting;
 mod cast_receiver;
+mod cluster_meeting;
 mod control_api;
 mod control_api_limits;
 mod demo;

@@ -18,21 +18,21 @@ use crate::common::room::Room;
 use crate::common::{self, create_meeting};
 
 const CANVAS: (u32, u32) = (320, 240);
-const PASSWORD: &str = "2468";
+pub(crate) const PASSWORD: &str = "2468";
 /// A tone of 0.5 full scale has an RMS near 0.35; absent is far below.
-const HEARD: f64 = 0.05;
-const ABSENT: f64 = 0.01;
+pub(crate) const HEARD: f64 = 0.05;
+pub(crate) const ABSENT: f64 = 0.01;
 /// Tones far apart, so that no mixing product of two lands on a third.
 const BARESIP_TONE: f64 = 1000.0;
 
 /// What a participant's region shows.
 #[derive(Debug, Clone, Copy)]
-enum Look {
+pub(crate) enum Look {
     Solid([u8; 3]),
     Bars,
 }
 
-async fn join(room: &Room, meeting_id: &str) {
+pub(crate) async fn join(room: &Room, meeting_id: &str) {
     room.remote
         .post(
             "/join",
@@ -54,7 +54,11 @@ fn shows(frame: &RgbFrame, rect: &roomcloud::media::Rect, look: Look) -> bool {
 
 /// Waits (up to 15 s) until `room` decodes a picture in which exactly
 /// `expected` have regions, each showing its look.
-fn wait_for_layout(conference: &Conference, room: &Room, expected: &[(ParticipantId, Look)]) {
+pub(crate) fn wait_for_layout(
+    conference: &Conference,
+    room: &Room,
+    expected: &[(ParticipantId, Look)],
+) {
     let media = room.media();
     let deadline = Instant::now() + Duration::from_secs(15);
     tokio::task::block_in_place(|| loop {

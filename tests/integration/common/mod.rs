@@ -8,6 +8,8 @@ pub mod caller;
 pub mod cast_page;
 pub mod caster;
 pub mod cec_tv;
+#[path = "../../../cloud/tests/integration/common/edge.rs"]
+pub mod edge;
 pub mod firefox;
 pub mod picture;
 pub mod qemu;

@@ -1,6 +1,7 @@
 //! Kamailio as the SIP edge of a cluster (`cloud/edge/kamailio.cfg`), on
 //! its own loopback address (127.0.0.2) so that the nodes can tell it
-//! from the rooms on 127.0.0.1; stopped when dropped.
+//! from the rooms on 127.0.0.1; stopped when dropped. The workspace's
+//! tests use it too.
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -33,10 +34,12 @@ impl Edge {
         std::fs::write(dir.path().join("nodes.list"), list).unwrap();
         std::fs::create_dir(dir.path().join("run")).unwrap();
         let log = std::fs::File::create(dir.path().join("kamailio.log")).unwrap();
-        let config = concat!(env!("CARGO_MANIFEST_DIR"), "/edge/kamailio.cfg");
+        let config = config_path();
         let define = |name: &str, value: String| ["-A".to_string(), format!("{name}={value}")];
         let child = Command::new("kamailio")
-            .args(["-f", config, "-DD", "-E", "-l", &format!("udp:{addr}")])
+            .arg("-f")
+            .arg(&config)
+            .args(["-DD", "-E", "-l", &format!("udp:{addr}")])
             .args(define(
                 "NODES_LIST",
                 format!("\"{}\"", dir.path().join("nodes.list").display()),
@@ -62,6 +65,17 @@ impl Edge {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("kamailio.log")).unwrap_or_default()
+    }
+}
+
+/// `cloud/edge/kamailio.cfg`, from the cloud's tests or the workspace's
+/// (this file serves both).
+fn config_path() -> std::path::PathBuf {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cloud = here.join("edge/kamailio.cfg");
+    match cloud.exists() {
+        true => cloud,
+        false => here.join("cloud/edge/kamailio.cfg"),
     }
 }
 
