@@ -3,8 +3,12 @@
 //! from that room, or to it, may land on another (a meeting's node). Each
 //! node copies its bindings to the store as they change, and looks there
 //! for what it does not hold itself. The registrar's hot path stays in
-//! memory: the copy is written behind it, one AOR at a time.
+//! memory: the copy is written behind it, one AOR at a time, and a
+//! refresh that changes nothing but the expiry is written only once the
+//! stored copy is past half its life (so it never lapses before the room's
+//! next refresh, and a registration storm costs the database little).
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::location::{Binding, Location, Source};
@@ -17,18 +21,68 @@ use crate::store::{Store, StoredBinding};
 pub fn mirror(store: Store, location: Arc<Location>, clock: SharedClock) {
     let mut changes = location.watch();
     tokio::spawn(async move {
-        while let Some(aor) = changes.recv().await {
-            let now = clock.now_ms();
-            let rows: Vec<StoredBinding> = location
-                .bindings(&aor, now)
-                .iter()
-                .filter_map(stored)
-                .collect();
-            if let Err(err) = store.replace_sip_bindings(&aor, &rows, now).await {
-                tracing::warn!(%err, aor, "cannot share a room's SIP binding with the other nodes");
+        let mut written: HashMap<String, Vec<StoredBinding>> = HashMap::new();
+        while let Some(first) = changes.recv().await {
+            // What piled up while the last write ran, each AOR once.
+            let mut pending = HashSet::from([first]);
+            while let Ok(aor) = changes.try_recv() {
+                pending.insert(aor);
+            }
+            for aor in pending {
+                let now = clock.now_ms();
+                let rows: Vec<StoredBinding> = location
+                    .bindings(&aor, now)
+                    .iter()
+                    .filter_map(stored)
+                    .collect();
+                if !worth_writing(written.get(&aor).map(Vec::as_slice), &rows, now) {
+                    continue;
+                }
+                match store.replace_sip_bindings(&aor, &rows, now).await {
+                    Ok(()) if rows.is_empty() => {
+                        written.remove(&aor);
+                    }
+                    Ok(()) => {
+                        written.insert(aor, rows);
+                    }
+                    Err(err) => {
+                        written.remove(&aor);
+                        tracing::warn!(%err, aor, "cannot share a room's SIP binding with the other nodes");
+                    }
+                }
             }
         }
     });
+}
+
+/// Whether `now_rows` differ from what the store holds (`written`) in
+/// anything but a later expiry, or the stored copy is past half its life.
+fn worth_writing(written: Option<&[StoredBinding]>, rows: &[StoredBinding], now: Millis) -> bool {
+    let Some(written) = written else {
+        return true;
+    };
+    let same = |a: &StoredBinding, b: &StoredBinding| {
+        (&a.contact_key, &a.uri, &a.params, &a.source)
+            == (&b.contact_key, &b.uri, &b.params, &b.source)
+    };
+    if written.len() != rows.len()
+        || !rows.iter().all(|row| {
+            written
+                .iter()
+                .any(|w| same(w, row) && w.expires_at <= row.expires_at)
+        })
+    {
+        return true;
+    }
+    // Half its life left: written at `now` with the row's full term, a
+    // copy lapses at `row.expires_at`; keep it well ahead of that.
+    rows.iter().any(|row| {
+        let stored = written
+            .iter()
+            .find(|w| same(w, row))
+            .map_or(0, |w| w.expires_at);
+        stored - now < (row.expires_at - now) / 2
+    })
 }
 
 /// The live bindings of `aor`: this node's, or else the other nodes'.
@@ -97,6 +151,46 @@ fn binding(row: StoredBinding) -> Option<Binding> {
 mod tests {
     use super::*;
     use crate::sip::location::Transport;
+
+    fn row(source: &str, expires_at: i64) -> StoredBinding {
+        StoredBinding {
+            node: String::new(),
+            contact_key: "sip:a@192.0.2.7".into(),
+            uri: "sip:a@192.0.2.7".into(),
+            params: String::new(),
+            source: source.into(),
+            expires_at,
+        }
+    }
+
+    /// A refresh that only moves the expiry is written once the stored
+    /// copy has less than half the new term left; any other change at once.
+    #[test]
+    fn refreshes_are_written_when_the_copy_ages() {
+        let stored = [row("s1", 3_600_000)];
+        assert!(worth_writing(None, &[row("s1", 3_600_000)], 0));
+        // 10 minutes on, refreshed for an hour: the copy has 50 min left.
+        assert!(!worth_writing(
+            Some(&stored),
+            &[row("s1", 4_200_000)],
+            600_000
+        ));
+        // 40 minutes on: 20 min left of a new hour's term.
+        assert!(worth_writing(
+            Some(&stored),
+            &[row("s1", 6_000_000)],
+            2_400_000
+        ));
+        assert!(
+            worth_writing(Some(&stored), &[row("s2", 4_200_000)], 600_000),
+            "moved"
+        );
+        assert!(worth_writing(Some(&stored), &[], 600_000), "unregistered");
+        assert!(
+            worth_writing(Some(&stored), &[row("s1", 1_000_000)], 600_000),
+            "shortened"
+        );
+    }
 
     /// What one node writes, another reads back the same; its own rows
     /// it does not read as "elsewhere".
