@@ -106,6 +106,9 @@ pub struct RunningCloud {
     pub ca_pem: String,
     pub devices: Arc<Devices>,
     pub meetings: Arc<Meetings>,
+    /// The registrar's bindings held by this node (behind a SIP edge, each
+    /// node holds those of the rooms whose REGISTERs it takes).
+    pub location: Arc<Location>,
     /// The conference focus: meeting calls and their media.
     pub focus: Arc<Focus>,
     /// Point-to-point calls between rooms.
@@ -251,7 +254,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         store.clone(),
         clock.clone(),
         directory,
-        location,
+        location.clone(),
         SipSettings {
             domain: config.domain.clone(),
             proxy: match config.sip_edge {
@@ -318,6 +321,7 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         ca_pem,
         devices,
         meetings,
+        location,
         focus,
         router,
         casting,

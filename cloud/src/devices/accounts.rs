@@ -1,6 +1,8 @@
 //! Enterprises and the SIP accounts of third-party endpoints (Cisco, Polycom,
 //! softphones) that join with manually configured credentials.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 
 use super::Devices;
@@ -94,7 +96,7 @@ impl Devices {
         self.directory
             .set(&row.username, Account::new(ha1, &row.digest_algorithms));
         directory_sync::announce(&self.store, &row.username).await;
-        let mut view = self.account_view(&row, None);
+        let mut view = self.account_view(&row, None, &HashSet::new());
         view.password = Some(password);
         Ok(view)
     }
@@ -102,6 +104,7 @@ impl Devices {
     pub async fn list_sip_accounts(&self) -> CloudResult<Vec<SipAccountView>> {
         let rows = self.store.list_sip_accounts().await?;
         let devices = self.store.list_devices(None).await?;
+        let elsewhere = self.registered_elsewhere().await;
         Ok(rows
             .iter()
             .map(|row| {
@@ -109,7 +112,7 @@ impl Devices {
                     .iter()
                     .find(|d| Some(d.id) == row.device_id)
                     .map(|d| d.sn.clone());
-                self.account_view(row, sn)
+                self.account_view(row, sn, &elsewhere)
             })
             .collect())
     }
@@ -125,7 +128,12 @@ impl Devices {
         Ok(())
     }
 
-    fn account_view(&self, row: &SipAccountRow, device_sn: Option<String>) -> SipAccountView {
+    fn account_view(
+        &self,
+        row: &SipAccountRow,
+        device_sn: Option<String>,
+        elsewhere: &HashSet<String>,
+    ) -> SipAccountView {
         SipAccountView {
             username: row.username.clone(),
             display_name: row.display_name.clone(),
@@ -134,7 +142,8 @@ impl Devices {
             sip_registered: !self
                 .location
                 .bindings(&row.username, self.clock.now_ms())
-                .is_empty(),
+                .is_empty()
+                || elsewhere.contains(&row.username),
             digest_algorithms: row.digest_algorithms.clone(),
             password: None,
         }

@@ -51,7 +51,7 @@ impl Devices {
         tracing::info!(sn = %row.sn, enterprise = %row.enterprise, "device added");
         self.record(row.id, "added", "").await;
         Ok(IssuedCode {
-            device: self.view(&row),
+            device: self.view(&row, &self.registered_elsewhere().await),
             activation_code: code,
         })
     }
@@ -70,7 +70,7 @@ impl Devices {
         tracing::info!(%sn, "activation code reset");
         self.record(row.id, "code_reset", "").await;
         Ok(IssuedCode {
-            device: self.view(&row),
+            device: self.view(&row, &self.registered_elsewhere().await),
             activation_code: code,
         })
     }
@@ -84,7 +84,7 @@ impl Devices {
             .map_err(CloudError::from_store("device"))?;
         self.record(row.id, "renamed", &name).await;
         self.changed(row.id).await;
-        Ok(self.view(&row))
+        Ok(self.view(&row, &self.registered_elsewhere().await))
     }
 
     /// Removes (unbinds) a device: its SN is free again, its SIP account and
@@ -100,7 +100,7 @@ impl Devices {
         self.location.clear(&row.number);
         self.changed(row.id).await;
         tracing::info!(%sn, "device removed");
-        Ok(self.view(&row))
+        Ok(self.view(&row, &self.registered_elsewhere().await))
     }
 
     pub async fn list_devices(&self, enterprise: Option<&str>) -> CloudResult<Vec<DeviceView>> {
@@ -110,7 +110,8 @@ impl Devices {
             .await
             .map_err(CloudError::from_store("enterprise"))?;
         let rows = self.store.list_devices(enterprise_id).await?;
-        Ok(rows.iter().map(|row| self.view(row)).collect())
+        let elsewhere = self.registered_elsewhere().await;
+        Ok(rows.iter().map(|row| self.view(row, &elsewhere)).collect())
     }
 
     pub async fn device(&self, sn: &str) -> CloudResult<DeviceView> {
@@ -119,6 +120,6 @@ impl Devices {
             .device_by_sn(sn)
             .await
             .map_err(CloudError::from_store("device"))?;
-        Ok(self.view(&row))
+        Ok(self.view(&row, &self.registered_elsewhere().await))
     }
 }

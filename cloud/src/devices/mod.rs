@@ -21,6 +21,7 @@ pub use events::EVENTS_SHOWN;
 pub use presence::{ChannelGuard, Presence};
 pub use updates::UpdateView;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -153,7 +154,21 @@ impl Devices {
         self.now()
     }
 
-    fn view(&self, row: &DeviceRow) -> DeviceView {
+    /// The SIP users registered on another node behind the SIP edge
+    /// (none with one node): registered, as far as a room's user cares.
+    async fn registered_elsewhere(&self) -> HashSet<String> {
+        match self.store.sip_aors_elsewhere(self.clock.now_ms()).await {
+            Ok(aors) => aors.into_iter().collect(),
+            Err(err) => {
+                tracing::warn!(%err, "cannot read the other nodes' registrations");
+                HashSet::new()
+            }
+        }
+    }
+
+    /// A room as the admin API shows it; `elsewhere` from
+    /// [`registered_elsewhere`](Self::registered_elsewhere).
+    fn view(&self, row: &DeviceRow, elsewhere: &HashSet<String>) -> DeviceView {
         let bindings = self.location.views(&row.number, self.clock.now_ms());
         DeviceView {
             sn: row.sn.clone(),
@@ -174,7 +189,7 @@ impl Devices {
             software_version: row.software_version.clone(),
             storage: Self::storage_view(row),
             provisioning_connected: self.presence.is_connected(row.id),
-            sip_registered: !bindings.is_empty(),
+            sip_registered: !bindings.is_empty() || elsewhere.contains(&row.number),
             sip_bindings: bindings,
             update: Self::update_view(row),
         }
@@ -207,6 +222,9 @@ impl Devices {
         except: Option<i64>,
     ) -> crate::error::CloudResult<Vec<(roomterm_proto::DirectoryEntry, bool)>> {
         let now = self.clock.now_ms();
+        let elsewhere = self.registered_elsewhere().await;
+        let online =
+            |user: &str| !self.location.bindings(user, now).is_empty() || elsewhere.contains(user);
         let mut rooms: Vec<(roomterm_proto::DirectoryEntry, bool)> = self
             .store
             .list_devices(Some(enterprise_id))
@@ -215,7 +233,7 @@ impl Devices {
             .filter(|other| Some(other.id) != except && other.activated_at.is_some())
             .map(|other| {
                 let entry = roomterm_proto::DirectoryEntry {
-                    online: !self.location.bindings(&other.number, now).is_empty(),
+                    online: online(&other.number),
                     name: other.name,
                     number: other.number,
                 };
@@ -231,7 +249,7 @@ impl Devices {
             .into_iter()
             .filter(|a| a.enterprise_id == enterprise_id && a.device_id.is_none())
             .map(|a| roomterm_proto::DirectoryEntry {
-                online: !self.location.bindings(&a.username, now).is_empty(),
+                online: online(&a.username),
                 name: if a.display_name.is_empty() {
                     a.username.clone()
                 } else {

@@ -126,7 +126,7 @@ impl Devices {
         tracing::info!(sn, version, bundle, "update offered");
         self.record(row.id, "update_offered", version).await;
         self.changed(row.id).await;
-        Ok(self.view(&row))
+        Ok(self.view(&row, &self.registered_elsewhere().await))
     }
 
     /// Withdraws the device's update offer.
@@ -138,7 +138,7 @@ impl Devices {
             .map_err(CloudError::from_store("device"))?;
         self.record(row.id, "update_withdrawn", "").await;
         self.changed(row.id).await;
-        Ok(self.view(&row))
+        Ok(self.view(&row, &self.registered_elsewhere().await))
     }
 
     /// A device's report on its config channel.

@@ -75,4 +75,19 @@ impl Store {
             .await?)
         })
     }
+
+    /// The AORs other nodes hold live bindings of: who is registered
+    /// elsewhere, for the lists that show registration.
+    pub async fn sip_aors_elsewhere(&self, now: i64) -> StoreResult<Vec<String>> {
+        let node = self.node.to_string();
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT DISTINCT aor FROM sip_bindings WHERE node <> $1 AND expires_at > $2",
+            )
+            .bind(&node)
+            .bind(now)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
 }

@@ -13,6 +13,7 @@ use crate::common::edge::{Edge, PROBE_SECS};
 use crate::common::third_party_account;
 use crate::common::ua::Ua;
 use crate::common::TestCloud;
+use roomcloud::clock::Clock;
 
 const DOMAIN: &str = "roomcloud.local";
 const PASSWORD: &str = "edge-password-1";
@@ -135,13 +136,17 @@ async fn rings(caller: &Ua, callee: &Ua, to: SocketAddr, call: u32) -> Result<()
     Err("the callee was not rung".into())
 }
 
-/// The node of the two holding `user`'s binding (exactly one must).
+/// The node of the two holding `user`'s binding (exactly one must); the
+/// admin API of both says it is registered.
 async fn holder(nodes: [&TestCloud; 2], user: &str) -> usize {
-    let held = [
-        nodes[0].sip_registered(user).await,
-        nodes[1].sip_registered(user).await,
-    ];
+    let held = nodes.map(|n| !n.cloud.location.bindings(user, n.clock.now_ms()).is_empty());
     assert!(held[0] != held[1], "{user} is bound on one node: {held:?}");
+    for node in nodes {
+        assert!(
+            node.sip_registered(user).await,
+            "{user} is registered, on either node"
+        );
+    }
     usize::from(held[1])
 }
 
@@ -216,7 +221,11 @@ async fn rooms_register_and_call_through_the_edge_and_survive_a_node() {
         "re-registered on the node left {:.1} s after the other stopped",
         stopped.elapsed().as_secs_f64()
     );
-    assert!(first.sip_registered(&y.user).await);
+    assert!(!first
+        .cloud
+        .location
+        .bindings(&y.user, first.clock.now_ms())
+        .is_empty());
     while receive(y, Duration::from_millis(100)).await.is_some() {}
     rings(x, y, edge.addr, 3)
         .await
