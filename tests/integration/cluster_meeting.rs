@@ -8,7 +8,7 @@
 
 use roomcloud::client::AdminClient;
 use roomcloud::devices::DeviceView;
-use roomcloud::{CloudConfig, RunningCloud};
+use roomcloud::RunningCloud;
 use serde_json::json;
 
 use crate::common::edge::Edge;
@@ -16,17 +16,17 @@ use crate::common::room::Room;
 use crate::common::{self, create_meeting};
 use crate::meeting_e2e::{join, wait_for_layout, Look, ABSENT, HEARD, PASSWORD};
 
+/// A node on `database` behind the edge at `edge`.
 async fn node(
     dir: &std::path::Path,
     database: &str,
     edge: std::net::SocketAddr,
 ) -> (RunningCloud, AdminClient) {
-    let mut config = CloudConfig::local(dir);
-    config.database = Some(database.to_string());
-    config.sip_edge = Some(edge);
-    config.media_canvas = (320, 240);
-    let clock = std::sync::Arc::new(roomcloud::clock::SystemClock);
-    common::start_configured(config, clock).await
+    common::start_meeting_cloud_with(dir, |c| {
+        c.database = Some(database.to_string());
+        c.sip_edge = Some(edge);
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -31,6 +31,7 @@ use super::message::{ParseError, Request, Response, ResponseBuilder};
 use super::nonce::NonceKeeper;
 use super::registrar::{Realm, Registrar, Reply};
 use super::transaction::{Begin, TransactionKey, Transactions};
+use super::via::TopVia;
 
 const ALLOW: &str = "REGISTER, OPTIONS";
 const ALLOW_WITH_CALLS: &str = "REGISTER, OPTIONS, INVITE, ACK, BYE, CANCEL, SUBSCRIBE, INFO";
@@ -101,7 +102,7 @@ impl SipCore {
             source.device = request
                 .header_values("via")
                 .get(1)
-                .and_then(|via| super::via::seen_at(via));
+                .and_then(|via| TopVia::parse(via)?.seen_at());
         }
         source
     }

@@ -55,8 +55,9 @@ pub fn mirror(store: Store, location: Arc<Location>, clock: SharedClock) {
     });
 }
 
-/// Whether `now_rows` differ from what the store holds (`written`) in
-/// anything but a later expiry, or the stored copy is past half its life.
+/// Whether `rows` differ from what the store holds (`written`) in
+/// anything but a later expiry, or the stored copy has less than half of
+/// the rows' term left.
 fn worth_writing(written: Option<&[StoredBinding]>, rows: &[StoredBinding], now: Millis) -> bool {
     let Some(written) = written else {
         return true;
@@ -65,24 +66,15 @@ fn worth_writing(written: Option<&[StoredBinding]>, rows: &[StoredBinding], now:
         (&a.contact_key, &a.uri, &a.params, &a.source)
             == (&b.contact_key, &b.uri, &b.params, &b.source)
     };
-    if written.len() != rows.len()
-        || !rows.iter().all(|row| {
-            written
-                .iter()
-                .any(|w| same(w, row) && w.expires_at <= row.expires_at)
-        })
-    {
-        return true;
-    }
-    // Half its life left: written at `now` with the row's full term, a
-    // copy lapses at `row.expires_at`; keep it well ahead of that.
-    rows.iter().any(|row| {
-        let stored = written
+    written.len() != rows.len()
+        || rows
             .iter()
-            .find(|w| same(w, row))
-            .map_or(0, |w| w.expires_at);
-        stored - now < (row.expires_at - now) / 2
-    })
+            .any(|row| match written.iter().find(|w| same(w, row)) {
+                Some(w) => {
+                    w.expires_at > row.expires_at || w.expires_at - now < (row.expires_at - now) / 2
+                }
+                None => true,
+            })
 }
 
 /// The live bindings of `aor`: this node's, or else the other nodes'.

@@ -1,6 +1,6 @@
 //! The top Via value: what the transaction layer keys on and where responses go.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopVia {
@@ -11,6 +11,10 @@ pub struct TopVia {
     pub branch: Option<String>,
     /// `rport` was present (RFC 3581): the client wants its source port back.
     pub rport: bool,
+    /// What a proxy that received this hop filled in: `received` and the
+    /// `rport` value.
+    received: Option<IpAddr>,
+    rport_value: Option<u16>,
     /// Everything after `SIP/2.0/XXX sent-by`, without the rport/received
     /// parameters (re-added when answering).
     other_params: Vec<String>,
@@ -35,14 +39,19 @@ impl TopVia {
             sent_by: sent_by.to_string(),
             branch: None,
             rport: false,
+            received: None,
+            rport_value: None,
             other_params: Vec::new(),
         };
         for param in params.map(str::trim).filter(|p| !p.is_empty()) {
             let (key, val) = param.split_once('=').unwrap_or((param, ""));
             match key.trim().to_ascii_lowercase().as_str() {
                 "branch" => via.branch = Some(val.trim().to_string()),
-                "rport" => via.rport = true,
-                "received" => {}
+                "rport" => {
+                    via.rport = true;
+                    via.rport_value = val.trim().parse().ok();
+                }
+                "received" => via.received = val.trim().parse().ok(),
                 _ => via.other_params.push(param.to_string()),
             }
         }
@@ -67,37 +76,26 @@ impl TopVia {
         }
         out
     }
-}
 
-/// Where the sender of a Via hop really was, as the proxy that received
-/// it recorded: `received` (else the sent-by host, when an address) and
-/// `rport` (else the sent-by port, else 5060). `None` when neither names an
-/// address (a host name the proxy did not correct).
-pub fn seen_at(value: &str) -> Option<SocketAddr> {
-    let (_, rest) = value.trim().split_once(char::is_whitespace)?;
-    let mut params = rest.trim().split(';');
-    let sent_by = params.next()?.trim();
-    let (mut received, mut rport) = (None, None);
-    for param in params {
-        let (key, val) = param.split_once('=').unwrap_or((param, ""));
-        match key.trim().to_ascii_lowercase().as_str() {
-            "received" => received = val.trim().parse::<std::net::IpAddr>().ok(),
-            "rport" => rport = val.trim().parse::<u16>().ok(),
-            _ => {}
-        }
+    /// Where the sender of this hop really was, as the proxy that received
+    /// it recorded: `received` (else the sent-by host, when an address) and
+    /// `rport` (else the sent-by port, else 5060). `None` when neither names
+    /// an address (a host name the proxy did not correct).
+    pub fn seen_at(&self) -> Option<SocketAddr> {
+        let sent_by = self.sent_by.as_str();
+        let (host, port) = match sent_by.parse::<SocketAddr>() {
+            Ok(addr) => (Some(addr.ip()), Some(addr.port())),
+            Err(_) => match sent_by.rsplit_once(':').filter(|(h, _)| !h.contains(':')) {
+                Some((name, port)) => (name.parse().ok(), port.parse().ok()),
+                None => (sent_by.trim_matches(['[', ']']).parse().ok(), None),
+            },
+        };
+        let ip = self.received.or(host)?;
+        Some(SocketAddr::new(
+            ip,
+            self.rport_value.or(port).unwrap_or(5060),
+        ))
     }
-    let (host, port) = match sent_by.parse::<SocketAddr>() {
-        Ok(addr) => (Some(addr.ip()), Some(addr.port())),
-        Err(_) => match sent_by.rsplit_once(':') {
-            Some((host, port)) if !host.contains(':') || host.ends_with(']') => (
-                host.trim_matches(['[', ']']).parse().ok(),
-                port.parse().ok(),
-            ),
-            _ => (sent_by.trim_matches(['[', ']']).parse().ok(), None),
-        },
-    };
-    let ip = received.or(host)?;
-    Some(SocketAddr::new(ip, rport.or(port).unwrap_or(5060)))
 }
 
 #[cfg(test)]
@@ -106,7 +104,7 @@ mod tests {
 
     #[test]
     fn a_hop_is_seen_where_the_proxy_says() {
-        let seen = |v: &str| seen_at(v).map(|a| a.to_string());
+        let seen = |v: &str| TopVia::parse(v)?.seen_at().map(|a| a.to_string());
         assert_eq!(
             seen("SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bKa;received=198.51.100.9;rport=40123"),
             Some("198.51.100.9:40123".into())
@@ -132,6 +130,10 @@ mod tests {
             Some("192.0.2.4:5060".into())
         );
         assert_eq!(seen("garbage"), None);
+        assert_eq!(
+            seen("SIP/2.0/UDP [2001:db8::1];branch=z9hG4bKa"),
+            Some("[2001:db8::1]:5060".into())
+        );
     }
 
     #[test]

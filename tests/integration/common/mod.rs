@@ -86,8 +86,17 @@ pub async fn device<T: serde::de::DeserializeOwned>(admin: &AdminClient, sn: &st
 /// A cloud for meeting tests: a small canvas (320×240) keeps the
 /// conference media cheap on 2 cores.
 pub async fn start_meeting_cloud(dir: &std::path::Path) -> (RunningCloud, AdminClient) {
+    start_meeting_cloud_with(dir, |_| {}).await
+}
+
+/// [`start_meeting_cloud`], configured further by `tweak`.
+pub async fn start_meeting_cloud_with(
+    dir: &std::path::Path,
+    tweak: impl FnOnce(&mut CloudConfig),
+) -> (RunningCloud, AdminClient) {
     let mut config = CloudConfig::local(dir);
     config.media_canvas = (320, 240);
+    tweak(&mut config);
     start_configured(config, std::sync::Arc::new(roomcloud::clock::SystemClock)).await
 }
 
