@@ -101,6 +101,34 @@ pub(crate) fn start_at_first_input(aggregator: &gst::Element) {
     aggregator.set_property_from_str("start-time-selection", "first");
 }
 
+/// Branches `tee` (playing) into `queue`, whose downstream is already
+/// linked: the queue is started first, then fed. Fed first, the tee's
+/// next push would meet a still-flushing pad, and `flushing` travels back
+/// up to the task that pushes it — the participant's jitter buffer or a
+/// class's encoder queue — which pauses for good: that picture or sound
+/// stops in every view and mix, not only the new one.
+pub(crate) fn branch_from_tee(
+    tee: &gst::Element,
+    queue: &gst::Element,
+) -> Result<gst::Pad, MediaError> {
+    start(std::slice::from_ref(queue))?;
+    let tee_pad = tee
+        .request_pad_simple("src_%u")
+        .ok_or_else(|| MediaError::Pipeline(format!("{} gave no src pad", tee.name())))?;
+    let sink = queue
+        .static_pad("sink")
+        .ok_or_else(|| MediaError::Pipeline("queue without sink pad".into()))?;
+    if let Err(err) = tee_pad.link(&sink) {
+        tee.release_request_pad(&tee_pad);
+        return Err(MediaError::Pipeline(format!(
+            "{} → {}: {err}",
+            tee.name(),
+            queue.name()
+        )));
+    }
+    Ok(tee_pad)
+}
+
 /// Links `src` to a new request pad of `aggregator` (`sink_%u`).
 pub(crate) fn link_to_request(
     src: &gst::Element,
@@ -116,4 +144,58 @@ pub(crate) fn link_to_request(
         MediaError::Pipeline(format!("{} → {}: {e}", src.name(), aggregator.name()))
     })?;
     Ok(pad)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// Branches added to a tee while it pushes as fast as it can never
+    /// stop what feeds it (a branch fed before it started would answer
+    /// `flushing`, and the source's task would pause for good).
+    #[test]
+    fn branching_a_busy_tee_keeps_its_source_flowing() {
+        init().unwrap();
+        let pipeline = gst::Pipeline::new();
+        let source = make("videotestsrc").unwrap();
+        let tee = make("tee").unwrap();
+        tee.set_property("allow-not-linked", true);
+        let sink = make("fakesink").unwrap();
+        sink.set_property("sync", false);
+        add_linked(&pipeline, &[source.clone(), tee.clone()]).unwrap();
+        pipeline.add(&sink).unwrap();
+        tee.link(&sink).unwrap();
+        let pushed = Arc::new(AtomicU64::new(0));
+        let counter = pushed.clone();
+        tee.static_pad("sink")
+            .unwrap()
+            .add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                gst::PadProbeReturn::Ok
+            });
+        pipeline.set_state(gst::State::Playing).unwrap();
+        for _ in 0..200 {
+            let queue = make("queue").unwrap();
+            let end = make("fakesink").unwrap();
+            end.set_property("sync", false);
+            end.set_property("async", false);
+            add_linked(&pipeline, &[queue.clone(), end.clone()]).unwrap();
+            start(std::slice::from_ref(&end)).unwrap();
+            branch_from_tee(&tee, &queue).unwrap();
+        }
+        let before = pushed.load(Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pushed.load(Ordering::Relaxed) < before + 100 {
+            assert!(
+                Instant::now() < deadline,
+                "the source stopped after {before} pictures"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        pipeline.set_state(gst::State::Null).unwrap();
+    }
 }

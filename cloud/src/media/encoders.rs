@@ -15,7 +15,7 @@ use gst::prelude::*;
 use roomterm_rtp::{Remote, Rtp};
 
 use super::elements::{
-    add_linked, capsfilter, make, remove_all, set_if_present, start, MediaError,
+    add_linked, branch_from_tee, capsfilter, make, remove_all, set_if_present, start, MediaError,
 };
 use super::participant::{ClassSpec, VIDEO};
 
@@ -112,16 +112,7 @@ impl ClassBranch {
             .map_err(|e| MediaError::Pipeline(e.to_string()))?;
         rtp.send(VIDEO, to, Some(&queue))
             .map_err(|e| MediaError::Pipeline(e.to_string()))?;
-        let pad = self
-            .out
-            .request_pad_simple("src_%u")
-            .ok_or_else(|| MediaError::Pipeline("class tee gave no src pad".into()))?;
-        let queue_sink = queue
-            .static_pad("sink")
-            .ok_or_else(|| MediaError::Pipeline("queue without sink pad".into()))?;
-        pad.link(&queue_sink)
-            .map_err(|e| MediaError::Pipeline(format!("class tee → member: {e}")))?;
-        start(std::slice::from_ref(&queue))?;
+        let pad = branch_from_tee(&self.out, &queue)?;
         self.members += 1;
         let key_frame = gst_video::UpstreamForceKeyUnitEvent::builder()
             .all_headers(true)

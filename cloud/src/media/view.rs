@@ -20,8 +20,8 @@ use gst::prelude::*;
 use roomterm_rtp::{Remote, Rtp};
 
 use super::elements::{
-    add_linked, capsfilter, link_to_request, make, remove_all, start, start_at_first_input,
-    MediaError,
+    add_linked, branch_from_tee, capsfilter, link_to_request, make, remove_all, start,
+    start_at_first_input, MediaError,
 };
 use super::encoders::{ClassBranch, Membership};
 use super::layout::{arrange, with_content, LayoutKind, Rect};
@@ -189,16 +189,7 @@ impl View {
         compositor_pad.set_property("converter-config", gst::Structure::from(scaling));
         // Hidden until the layout places it.
         compositor_pad.set_property("alpha", 0.0f64);
-        let tee_pad = picture
-            .request_pad_simple("src_%u")
-            .ok_or_else(|| MediaError::Pipeline("picture tee gave no src pad".into()))?;
-        let queue_sink = queue
-            .static_pad("sink")
-            .ok_or_else(|| MediaError::Pipeline("queue without sink pad".into()))?;
-        tee_pad
-            .link(&queue_sink)
-            .map_err(|e| MediaError::Pipeline(format!("picture → view: {e}")))?;
-        start(std::slice::from_ref(&queue))?;
+        let tee_pad = branch_from_tee(picture, &queue)?;
         Ok(Input {
             tee_pad,
             queue,

@@ -40,7 +40,7 @@ use watching::ViewKey;
 use super::config::ConferenceConfig;
 use super::content::ContentInput;
 use super::content_out::ContentOutput;
-use super::elements::{link_to_request, make, remove_all, start, MediaError};
+use super::elements::{branch_from_tee, link_to_request, make, remove_all, start, MediaError};
 use super::layout::{LayoutKind, Rect};
 use super::participant::{
     audio_input, audio_output, video_input, Chain, MediaPorts, ParticipantId, ParticipantSpec,
@@ -518,18 +518,7 @@ impl Conference {
             .add(&queue)
             .map_err(|e| MediaError::Pipeline(e.to_string()))?;
         let mixer_pad = link_to_request(&queue, mixer)?;
-        let tee_pad = tee
-            .request_pad_simple("src_%u")
-            .ok_or_else(|| MediaError::Pipeline("tee gave no src pad".into()))?;
-        let queue_sink = queue
-            .static_pad("sink")
-            .ok_or_else(|| MediaError::Pipeline("queue without sink pad".into()))?;
-        tee_pad
-            .link(&queue_sink)
-            .map_err(|e| MediaError::Pipeline(format!("tee → queue: {e}")))?;
-        queue
-            .sync_state_with_parent()
-            .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+        let tee_pad = branch_from_tee(tee, &queue)?;
         Ok(Branch {
             tee_pad,
             queue,
