@@ -5,8 +5,9 @@
 //! its media is published for the in-call screen while the call lasts.
 
 use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::published::Published;
 use crate::media::{CallMedia, CallMediaConfig, MediaError};
@@ -15,6 +16,29 @@ use crate::sip::{sdp, CallEnd, CallState};
 
 /// How often the network quality is measured (its warning counts seconds).
 const QUALITY_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A meeting's media that stops for this long means its node is gone: the
+/// MCU sends pictures and sound without pause, whoever speaks or not.
+pub const LOST_AFTER: Duration = Duration::from_secs(4);
+/// The pause before a failed attempt to place the call again is retried.
+const RETRY_PAUSE: Duration = Duration::from_secs(2);
+
+/// Why a call is to be placed again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lost {
+    /// Its media stopped.
+    Silent,
+    /// An attempt to place it again failed (no answer, a server error).
+    AttemptFailed,
+}
+
+/// A call that is placed again when lost: where to say so, and whether a
+/// failed attempt is worth another.
+#[derive(Debug, Clone)]
+pub struct Redial {
+    pub lost: mpsc::Sender<Lost>,
+    pub retry_failure: bool,
+}
 
 /// The live call's media, or `None` between calls.
 pub type LiveMedia = watch::Sender<Option<Arc<CallMedia>>>;
@@ -82,6 +106,7 @@ pub fn follow(
     mut roster: watch::Receiver<Option<crate::sip::conference::Roster>>,
     published: Published,
     live: Arc<LiveMedia>,
+    redial: Option<Redial>,
 ) -> ActiveCall {
     let Published { status, ui } = published;
     let Prepared { media, local, .. } = prepared;
@@ -92,6 +117,8 @@ pub fn follow(
         let live = live.clone();
         async move {
             let mut sending = false;
+            // Answered at, until its media is found lost (once).
+            let mut watching_since: Option<Instant> = None;
             let mut measure = tokio::time::interval(QUALITY_EVERY);
             // What the watch holds now may be the previous call's end: this
             // call's states start with the change the Dial makes (the
@@ -117,14 +144,26 @@ pub fn follow(
                                 match media.send_to(remote.video, remote.audio) {
                                     Ok(()) => {
                                         sending = true;
+                                        watching_since = Some(Instant::now());
                                         let devices = media.devices();
-                                        status.send_modify(|s| s.call_devices = devices);
+                                        status.send_modify(|s| {
+                                            s.call_devices = devices;
+                                            s.call_reconnecting = false;
+                                        });
                                     }
                                     Err(err) => tracing::error!(%err, "cannot send call media"),
                                 }
                             }
                             None => tracing::warn!("the answer names no usable media"),
                         }
+                    }
+                }
+                if let (Some(CallState::Ended(end)), Some(redial)) = (&state, &redial) {
+                    if redial.retry_failure && worth_retrying(end) {
+                        tracing::warn!(?end, "placing the lost call again failed: retrying");
+                        tokio::time::sleep(RETRY_PAUSE).await;
+                        let _ = redial.lost.send(Lost::AttemptFailed).await;
+                        return;
                     }
                 }
                 let ended = match &state {
@@ -134,6 +173,7 @@ pub fn follow(
                 status.send_modify(|s| {
                     s.call = state;
                     if ended.is_some() {
+                        s.call_reconnecting = false;
                         s.call_ended_at = Some(std::time::Instant::now());
                         s.call_quality = None;
                         s.call_roster = None;
@@ -165,6 +205,14 @@ pub fn follow(
                             status.send_modify(|s| s.call_roster = now);
                         }
                         _ = measure.tick(), if sending => {
+                            let lost = watching_since
+                                .is_some_and(|since| media.silent_for(since) >= LOST_AFTER);
+                            if let (true, Some(redial)) = (lost, &redial) {
+                                tracing::warn!("the meeting's media stopped: placing the call again");
+                                watching_since = None;
+                                status.send_modify(|s| s.call_reconnecting = true);
+                                let _ = redial.lost.send(Lost::Silent).await;
+                            }
                             let report = media.quality();
                             status.send_if_modified(|s| {
                                 let changed = s.call_quality.as_ref() != Some(&report);
@@ -181,5 +229,16 @@ pub fn follow(
         task,
         media: Arc::downgrade(&media),
         live,
+    }
+}
+
+/// An attempt that may succeed if made again: no answer, or a server
+/// error (a node the edge has not yet taken out of rotation). A refusal
+/// about the call itself (wrong password, meeting over) is final.
+fn worth_retrying(end: &CallEnd) -> bool {
+    match end {
+        CallEnd::Timeout => true,
+        CallEnd::Refused { status, .. } => *status == 408 || *status >= 500,
+        _ => false,
     }
 }

@@ -3,9 +3,9 @@
 //! so, answered or declined), hanging up. The call under way is followed
 //! by its [`ActiveCall`]; the agent (the session's) carries the SIP.
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
-use super::active_call::{self, ActiveCall, Prepared};
+use super::active_call::{self, ActiveCall, Lost, Prepared, Redial};
 use super::media_controls::MediaControls;
 use super::published::Published;
 use crate::media::CallMediaConfig;
@@ -41,7 +41,19 @@ pub struct Calls {
     /// changed: content shared into a meeting); `None` in a call we
     /// answered.
     offer: SharedOffer,
+    /// The meeting we dialled (`<id>[*<password>]`), placed again if its
+    /// media is lost; `None` in any other call.
+    placed_meeting: Option<String>,
+    /// Attempts at placing it again since it was lost.
+    redials: u32,
+    /// Where a followed call says it was lost (the runtime reads it).
+    lost: mpsc::Sender<Lost>,
 }
+
+/// Attempts at placing a lost meeting call again before the room gives up
+/// (with [`active_call`]'s pause between them: about 10 s in all, past
+/// the edge's probing of a dead node).
+const MAX_REDIALS: u32 = 5;
 
 /// Our offers in the call under way, shared with the casting part.
 pub type SharedOffer = std::sync::Arc<std::sync::Mutex<Option<Offers>>>;
@@ -67,19 +79,26 @@ struct Ringing {
 pub const CONTENT_PT: u8 = 100;
 
 impl Calls {
+    /// The calls, and where they report a meeting call lost (for
+    /// [`redial`](Self::redial)).
     pub fn new(
         config: Option<CallMediaConfig>,
         published: Published,
         media: MediaControls,
-    ) -> Self {
-        Self {
+    ) -> (Self, mpsc::Receiver<Lost>) {
+        let (lost, lost_calls) = mpsc::channel(4);
+        let calls = Self {
             config,
             published,
             media,
             call: None,
             ringing: None,
             offer: SharedOffer::default(),
-        }
+            placed_meeting: None,
+            redials: 0,
+            lost,
+        };
+        (calls, lost_calls)
     }
 
     /// A call from the control API shows on screen like one placed there:
@@ -107,6 +126,39 @@ impl Calls {
         user: String,
         meeting: bool,
     ) -> Result<(), String> {
+        self.placed_meeting = meeting.then(|| user.clone());
+        self.redials = 0;
+        self.dial(agent, user, meeting).await
+    }
+
+    /// The meeting call we placed was lost (its media stopped, or placing
+    /// it again failed): placed again through the same proxy — the edge
+    /// sends it to a node that answers — after registering again, up to
+    /// [`MAX_REDIALS`] times. The screen says it is reconnecting meanwhile.
+    pub async fn redial(&mut self, agent: &SipAgent, why: Lost) {
+        let Some(user) = self.placed_meeting.clone() else {
+            return;
+        };
+        if why == Lost::Silent {
+            self.redials = 0;
+        }
+        if self.redials >= MAX_REDIALS {
+            return;
+        }
+        self.redials += 1;
+        tracing::warn!(
+            attempt = self.redials,
+            "placing the lost meeting call again"
+        );
+        self.published.status(|s| s.call_reconnecting = true);
+        agent.command(AgentCommand::Reregister).await;
+        if let Err(err) = self.dial(agent, user, true).await {
+            tracing::warn!(%err, "cannot place the lost call again");
+        }
+    }
+
+    /// Places the call (see [`place`](Self::place)).
+    async fn dial(&mut self, agent: &SipAgent, user: String, meeting: bool) -> Result<(), String> {
         let Some(config) = &self.config else {
             return Err("this terminal has no call media".into());
         };
@@ -196,6 +248,7 @@ impl Calls {
             return Err("the caller's offer cannot be answered".into());
         };
         self.ringing = None;
+        self.placed_meeting = None;
         *crate::lock(&self.offer) = None;
         let mut agent_call = agent.call.clone();
         agent_call.mark_unchanged();
@@ -217,6 +270,7 @@ impl Calls {
         self.media.ready(&prepared.media);
         let offer = prepared.sdp.clone();
         self.ringing = None;
+        self.placed_meeting = None;
         *crate::lock(&self.offer) = Some(Offers {
             first: offer.clone(),
             last: offer.clone(),
@@ -235,7 +289,9 @@ impl Calls {
         }
     }
 
-    pub async fn hang_up(&self, agent: &SipAgent) {
+    pub async fn hang_up(&mut self, agent: &SipAgent) {
+        // Left on purpose: never placed again.
+        self.placed_meeting = None;
         agent.command(AgentCommand::HangUp).await;
     }
 
@@ -248,6 +304,7 @@ impl Calls {
     pub fn drop_all(&mut self) {
         self.call = None;
         self.ringing = None;
+        self.placed_meeting = None;
     }
 
     /// Shows the call's page and follows the call (placed or answered)
@@ -261,12 +318,19 @@ impl Calls {
         self.published.ui(UiState::call_started);
         let mut roster = agent.roster.clone();
         roster.mark_unchanged();
+        let redial = self.placed_meeting.as_ref().map(|_| Redial {
+            lost: self.lost.clone(),
+            // The first call is the user's: a refusal shows. Attempts at
+            // placing it again retry, up to the last.
+            retry_failure: self.redials > 0 && self.redials < MAX_REDIALS,
+        });
         self.call = Some(active_call::follow(
             prepared,
             agent_call,
             roster,
             self.published.clone(),
             self.media.live().clone(),
+            redial,
         ));
     }
 }

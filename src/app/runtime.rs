@@ -30,6 +30,8 @@ pub struct Runtime {
     /// The session's events; empty (never ready) without a session.
     events: SessionEvents,
     calls: Calls,
+    /// Meeting calls found lost, to place again.
+    lost_calls: mpsc::Receiver<super::active_call::Lost>,
     media: MediaControls,
     network: Network,
     casting: Casting,
@@ -68,7 +70,8 @@ impl Runtime {
             published.clone(),
             Arc::new(live_media),
         );
-        let calls = Calls::new(options.call_media.clone(), published.clone(), media.clone());
+        let (calls, lost_calls) =
+            Calls::new(options.call_media.clone(), published.clone(), media.clone());
         let network = Network::new(options.network.clone(), published.clone());
         // Content into a meeting: the call's encoder, on the call's address.
         let content = options.call_media.as_ref().map(|call| ContentConfig {
@@ -89,6 +92,7 @@ impl Runtime {
             session: None,
             events: no_events(),
             calls,
+            lost_calls,
             media,
             network,
             casting,
@@ -127,6 +131,11 @@ impl Runtime {
                     if let Some(session) = &self.session {
                         let auto_answer = self.options.data.load_settings().auto_answer;
                         self.calls.agent_state(session.agent(), state, auto_answer).await;
+                    }
+                }
+                Some(lost) = self.lost_calls.recv() => {
+                    if let Some(session) = &self.session {
+                        self.calls.redial(session.agent(), lost).await;
                     }
                 }
                 () = self.network.changed() => self.network.refresh().await,

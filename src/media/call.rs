@@ -400,6 +400,14 @@ impl CallMedia {
             .ok()
     }
 
+    /// How long no packet of ours has arrived (audio or video), counted
+    /// from `since` if none came after it.
+    pub fn silent_for(&self, since: Instant) -> Duration {
+        let ms = |at: Instant| at.saturating_duration_since(self.epoch).as_millis() as u64;
+        let silent = lock(&self.quality).silent_for_ms(ms(Instant::now()), ms(since));
+        Duration::from_millis(silent)
+    }
+
     /// The network quality of what arrives now (call it about once a
     /// second: the loss warning is timed by these calls). The latency is
     /// half the RTCP round trip.

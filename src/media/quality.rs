@@ -57,6 +57,8 @@ pub struct StreamStats {
     /// RFC 3550 jitter in timestamp units, and the last transit time.
     jitter: f64,
     last_transit: Option<f64>,
+    /// When the last packet arrived, ms.
+    last_ms: Option<u64>,
 }
 
 impl StreamStats {
@@ -67,6 +69,7 @@ impl StreamStats {
             highest: None,
             jitter: 0.0,
             last_transit: None,
+            last_ms: None,
         }
     }
 
@@ -75,6 +78,7 @@ impl StreamStats {
         let extended = self.extend(seq);
         self.highest = Some(self.highest.map_or(extended, |h| h.max(extended)));
         self.arrivals.push_back((now_ms, extended));
+        self.last_ms = Some(self.last_ms.map_or(now_ms, |last| last.max(now_ms)));
         self.expire(now_ms);
         // Transit in timestamp units; the jitter is its smoothed change.
         let arrival = now_ms as f64 * f64::from(self.clock_rate) / 1000.0;
@@ -220,6 +224,16 @@ impl QualityMeter {
         }
     }
 
+    /// How long nothing has arrived on either stream at `now_ms`, counted
+    /// from `since_ms` (the call's answer) if nothing arrived after it.
+    pub fn silent_for_ms(&self, now_ms: u64, since_ms: u64) -> u64 {
+        let last = [self.audio.last_ms, self.video.last_ms]
+            .into_iter()
+            .flatten()
+            .fold(since_ms, u64::max);
+        now_ms.saturating_sub(last)
+    }
+
     /// The quality at `now_ms`; call it regularly (once a second) so the
     /// warning's 5 s are timed.
     pub fn report(&mut self, now_ms: u64) -> QualityReport {
@@ -281,6 +295,23 @@ impl QualityMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn silence_counts_from_the_last_packet_of_either_stream() {
+        let mut meter = QualityMeter::new(48_000);
+        // Nothing yet: silent since the answer.
+        assert_eq!(meter.silent_for_ms(5_000, 1_000), 4_000);
+        meter.video.packet(2_000, 1, 0);
+        meter.audio.packet(3_000, 1, 0);
+        assert_eq!(meter.silent_for_ms(3_500, 1_000), 500);
+        // Video alone still counts as heard.
+        meter.video.packet(7_000, 2, 90_000);
+        assert_eq!(meter.silent_for_ms(7_000, 1_000), 0);
+        assert_eq!(meter.silent_for_ms(12_000, 1_000), 5_000);
+        // A late, reordered packet does not turn the clock back.
+        meter.audio.packet(6_000, 2, 960);
+        assert_eq!(meter.silent_for_ms(12_000, 1_000), 5_000);
+    }
 
     /// `count` packets 20 ms apart from `start_ms`, sequence numbers from
     /// `first`, skipping those `lost` says.

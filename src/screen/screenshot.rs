@@ -400,6 +400,10 @@ fn states() -> Vec<(&'static str, UiState, TerminalStatus)> {
     states.extend(screenshot_states::host_states(&in_call, &online));
     let mut calling_status = online.clone();
     calling_status.call = Some(CallState::Calling);
+    // The meeting's media stopped: the room places the call again.
+    let mut reconnecting = calling_status.clone();
+    reconnecting.call_reconnecting = true;
+    states.push(("reconnecting", in_call.clone(), reconnecting));
     states.push(("calling", in_call, calling_status));
 
     let mut dial = base_ui(Page::Dial);

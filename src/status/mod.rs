@@ -80,6 +80,9 @@ pub struct TerminalStatus {
     /// When the last call ended (the screen says why for a while when the
     /// cloud ended it).
     pub call_ended_at: Option<std::time::Instant>,
+    /// The meeting's media stopped and the room is placing the call again
+    /// (its cloud node may have gone; the edge takes it to another).
+    pub call_reconnecting: bool,
 }
 
 /// A cast on screen.
@@ -134,6 +137,7 @@ impl TerminalStatus {
             cast: None,
             cast_ended: None,
             call_ended_at: None,
+            call_reconnecting: false,
         }
     }
 

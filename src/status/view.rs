@@ -151,6 +151,11 @@ fn call_view(s: &TerminalStatus) -> CallView {
             CallEnd::Missed => ("ended", Some("missed".into()), None),
         },
     };
+    // Placed again after its media stopped: neither a new call nor ended.
+    let state = match state {
+        "calling" | "ringing" | "in_call" if s.call_reconnecting => "reconnecting",
+        state => state,
+    };
     CallView {
         state,
         reason,

@@ -1,17 +1,29 @@
-//! A meeting on a cluster: two cloud nodes on one PostgreSQL store behind
-//! Kamailio as their SIP edge, two terminals activated with the first
-//! node and registered through the edge. Both join one meeting: the edge
-//! brings both joins to one node, which knows each room (wherever it
-//! registered) and composes them; each room sees the other's colour and
-//! hears its tone. Needs PostgreSQL (`ROOMCLOUD_TEST_POSTGRES`) and
-//! Kamailio, both of which `./run test` provides.
+//! A meeting on a cluster: cloud nodes on one PostgreSQL store behind
+//! Kamailio as their SIP edge, two terminals activated with a node and
+//! registered through the edge.
+//!
+//! - Both join one meeting: the edge brings both joins to one node, which
+//!   knows each room (wherever it registered) and composes them; each room
+//!   sees the other's colour and hears its tone.
+//! - The meeting's node is killed (SIGKILL, a node in a process of its
+//!   own): both rooms find the meeting's media stopped, say they are
+//!   reconnecting, and dial again through the edge, which takes them to
+//!   the node left; they meet there again.
+//!
+//! Needs PostgreSQL (`ROOMCLOUD_TEST_POSTGRES`) and Kamailio, both of which
+//! `./run test` provides.
 
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
 use roomcloud::client::AdminClient;
 use roomcloud::devices::DeviceView;
 use roomcloud::RunningCloud;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::common::edge::Edge;
+use crate::common::node_process::NodeProcess;
+use crate::common::picture::{close, colour_near};
 use crate::common::room::Room;
 use crate::common::{self, create_meeting};
 use crate::meeting_e2e::{join, wait_for_layout, Look, ABSENT, HEARD, PASSWORD};
@@ -29,16 +41,36 @@ async fn node(
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_rooms_meet_on_one_node_of_two_behind_the_edge() {
+/// A fresh database on the test's PostgreSQL server, named `prefix_…`.
+async fn cluster_database(prefix: &str) -> String {
     let server = std::env::var("ROOMCLOUD_TEST_POSTGRES").expect(
         "this test needs PostgreSQL: run it through ./run test (which starts one on loopback), \
          or set ROOMCLOUD_TEST_POSTGRES to a server URL whose user may create databases",
     );
-    let name = format!("cluster_meeting_{:016x}", rand::random::<u64>());
-    let database = roomcloud::store::create_database(&server, &name)
+    let name = format!("{prefix}_{:016x}", rand::random::<u64>());
+    roomcloud::store::create_database(&server, &name)
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Each of `rooms` hears the others' tones and not its own.
+fn each_hears_the_others(rooms: &[&Room]) {
+    let tones: Vec<f64> = rooms.iter().map(|r| r.tone).collect();
+    for (i, room) in rooms.iter().enumerate() {
+        let expected = |levels: &[f64]| {
+            levels
+                .iter()
+                .enumerate()
+                .all(|(j, l)| if i == j { *l < ABSENT } else { *l > HEARD })
+        };
+        let levels = common::levels_once(Duration::from_secs(5), || room.hears(&tones), expected);
+        assert!(expected(&levels), "room {} hears {levels:?}", room.number);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_rooms_meet_on_one_node_of_two_behind_the_edge() {
+    let database = cluster_database("cluster_meeting").await;
     let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
     let edge_addr = Edge::reserve();
     let (first, admin) = node(dirs[0].path(), &database, edge_addr).await;
@@ -117,19 +149,157 @@ async fn two_rooms_meet_on_one_node_of_two_behind_the_edge() {
     for room in rooms {
         wait_for_layout(&conference, room, &everyone);
     }
-    let tones = [yellow.tone, magenta.tone];
-    for (i, room) in rooms.iter().enumerate() {
-        let expected = |levels: &[f64]| {
-            levels
-                .iter()
-                .enumerate()
-                .all(|(j, l)| if i == j { *l < ABSENT } else { *l > HEARD })
-        };
-        let levels = common::levels_once(
-            std::time::Duration::from_secs(5),
-            || room.hears(&tones),
-            expected,
+    each_hears_the_others(&rooms);
+}
+
+/// The meeting's node dies: both rooms are back in the meeting on the
+/// other node, seeing and hearing each other, within seconds — the
+/// media's silence (`LOST_AFTER`, 4 s) and a new call through the edge,
+/// which has probed the dead node out of its rotation by then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_whose_node_is_killed_carries_on_on_the_other() {
+    let database = cluster_database("cluster_failover").await;
+    let dirs: Vec<_> = (0..5).map(|_| tempfile::tempdir().unwrap()).collect();
+    let edge_addr = Edge::reserve();
+    // Activation and administration; the edge sends no calls here.
+    let (api_node, admin) = node(dirs[0].path(), &database, edge_addr).await;
+    let mut nodes = [
+        NodeProcess::start(dirs[1].path(), &database, edge_addr),
+        NodeProcess::start(dirs[2].path(), &database, edge_addr),
+    ];
+    let edge = Edge::start(
+        edge_addr,
+        &[nodes[0].addresses.sip_udp, nodes[1].addresses.sip_udp],
+    );
+    let id = create_meeting(
+        &admin,
+        json!({ "subject": "Failover", "host_password": PASSWORD, "join_before_host": true }),
+    )
+    .await;
+    let yellow = Room::start(
+        dirs[3].path(),
+        &api_node,
+        &admin,
+        "SN-F1",
+        [255, 255, 0],
+        440.0,
+    )
+    .await;
+    let magenta = Room::start(
+        dirs[4].path(),
+        &api_node,
+        &admin,
+        "SN-F2",
+        [255, 0, 255],
+        660.0,
+    )
+    .await;
+    let rooms = [&yellow, &magenta];
+    for room in rooms {
+        join(room, &id).await;
+    }
+    let admins = nodes.each_ref().map(NodeProcess::admin);
+    let host = hosting(&admins, &id, 2).await;
+    println!("the meeting is on node {}", host + 1);
+    each_sees_the_other(&rooms);
+    each_hears_the_others(&rooms);
+
+    let statuses = rooms.map(|r| r.remote.terminal.status.clone());
+    let killed = nodes[host].kill();
+    let mut back = Vec::new();
+    for status in statuses {
+        back.push(tokio::spawn(reconnected(status)));
+    }
+    for (room, back) in rooms.iter().zip(back) {
+        let (lost, again) = back
+            .await
+            .unwrap()
+            .unwrap_or_else(|err| panic!("room {}: {err}\nedge:\n{}", room.number, edge.log()));
+        println!(
+            "room {}: reconnecting {:.1} s after the kill, back in the meeting after {:.1} s",
+            room.number,
+            (lost - killed).as_secs_f64(),
+            (again - killed).as_secs_f64()
         );
-        assert!(expected(&levels), "room {} hears {levels:?}", room.number);
+    }
+    let survivor = 1 - host;
+    assert_eq!(hosting(&admins[survivor..=survivor], &id, 2).await, 0);
+    each_sees_the_other(&rooms);
+    each_hears_the_others(&rooms);
+}
+
+/// Which of the nodes `admins` hosts meeting `id` with `count` in it
+/// (waits up to 15 s for the roster).
+async fn hosting(admins: &[AdminClient], id: &str, count: usize) -> usize {
+    let path = format!("/meetings/{id}/live");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let mut seen = Vec::new();
+        for (i, admin) in admins.iter().enumerate() {
+            let live: Result<Value, _> = admin.call(Method::GET, &path, None).await;
+            let inside = live.map_or(0, |l| l["participants"].as_array().map_or(0, Vec::len));
+            if inside == count {
+                return i;
+            }
+            seen.push(inside);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no node holds the meeting with {count} in it: {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+type StatusWatch = tokio::sync::watch::Receiver<roomterm::status::TerminalStatus>;
+
+/// When the room said it was reconnecting, and when it was in the meeting
+/// again (its media flowing, the reconnecting over).
+async fn reconnected(mut status: StatusWatch) -> Result<(Instant, Instant), String> {
+    let lost = until(&mut status, "reconnecting", |s| s.call_reconnecting).await?;
+    let again = until(&mut status, "back in the meeting", |s| {
+        !s.call_reconnecting && matches!(s.call, Some(roomterm::sip::CallState::Established { .. }))
+    })
+    .await?;
+    Ok((lost, again))
+}
+
+/// When the status came to hold `ready` (up to a minute).
+async fn until(
+    status: &mut StatusWatch,
+    what: &str,
+    ready: impl FnMut(&roomterm::status::TerminalStatus) -> bool,
+) -> Result<Instant, String> {
+    let within = Duration::from_secs(60);
+    tokio::time::timeout(within, status.wait_for(ready))
+        .await
+        .map_err(|_| format!("never {what} in {within:?}"))?
+        .map_err(|_| "the terminal stopped".to_string())?;
+    Ok(Instant::now())
+}
+
+/// Each room decodes the other's colour somewhere in its picture (up to
+/// 20 s: a new call's first key frame).
+fn each_sees_the_other(rooms: &[&Room; 2]) {
+    for (i, room) in rooms.iter().enumerate() {
+        let other = rooms[1 - i].look;
+        let media = room.media();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        tokio::task::block_in_place(|| loop {
+            let seen = media.next_frame(Duration::from_secs(5)).ok().map(|frame| {
+                let points = (0..6).flat_map(|y| (0..8).map(move |x| (20 + x * 40, 20 + y * 40)));
+                points
+                    .map(|(x, y)| colour_near(&frame, (320, 240), x, y, 6))
+                    .any(|c| close(c, other))
+            });
+            if seen == Some(true) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "room {} never shows {other:?}",
+                room.number
+            );
+        });
     }
 }

@@ -78,6 +78,7 @@ impl Lang {
             "none" => ("none", "无"),
             "calling" => ("calling", "呼叫中"),
             "ringing" => ("ringing", "振铃中"),
+            "reconnecting" => ("reconnecting", "重新连接中"),
             "incoming" => ("incoming call", "来电"),
             "in_call" => ("in a call", "通话中"),
             "ended" => ("ended", "已结束"),

@@ -11,6 +11,7 @@ pub mod cec_tv;
 #[path = "../../../cloud/tests/integration/common/edge.rs"]
 pub mod edge;
 pub mod firefox;
+pub mod node_process;
 pub mod picture;
 pub mod qemu;
 pub mod qemu_agent;
