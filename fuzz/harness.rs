@@ -7,8 +7,9 @@
 //! (ringing here) and then the same bytes as an in-dialog request, a
 //! response to a placed call and to a REGISTER, the far end's SDP (answer
 //! and offer), the meeting roster a focus NOTIFYs (as a whole request in a
-//! meeting call's dialog, and as its body), an RTP header, and a room
-//! controller's lines (the line protocol). None may panic; what they send back must
+//! meeting call's dialog, and as its body), an RTP header, a room
+//! controller's lines (the line protocol), and a load balancer's PROXY
+//! protocol header (the HTTPS servers' `http-guard`). None may panic; what they send back must
 //! be a SIP message rsip parses again.
 
 #![allow(dead_code)]
@@ -46,6 +47,7 @@ pub fn check_sent(input: &[u8], sent: &[u8]) {
 
 /// Everything the terminal does with `data` arriving from the network.
 pub fn run(data: &[u8]) {
+    proxy_header(data);
     // The SDP reader is GStreamer's: it needs the library set up (once).
     roomterm::media::init().expect("GStreamer");
     let now = Instant::now();
@@ -170,4 +172,15 @@ fn notify_carrying(invite: &[u8], body: &[u8]) -> Vec<u8> {
     .into_bytes();
     request.extend_from_slice(body);
     request
+}
+
+/// The bytes as the start of a connection from a trusted balancer: read
+/// (a slice never waits, so one poll finishes it) and parsed.
+fn proxy_header(data: &[u8]) {
+    use std::future::Future;
+    let _ = roomterm_http_guard::proxy_protocol::client_of(data);
+    let mut bytes = data;
+    let mut read = std::pin::pin!(roomterm_http_guard::proxy_protocol::read_header(&mut bytes));
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(read.as_mut().poll(&mut context).is_ready());
 }

@@ -56,6 +56,10 @@ pub struct CloudConfig {
     pub media_ports: Option<roomterm_rtp::PortRange>,
     /// Deadlines and shares on the HTTP APIs (slow or greedy clients).
     pub http_limits: http_guard::Limits,
+    /// Load balancers in front of the HTTP(S) port (TCP mode, TLS passed
+    /// through): their connections open with the PROXY protocol, which
+    /// names the client each is for (lockouts, per-address shares).
+    pub http_proxies: Vec<std::net::IpAddr>,
     /// How long a room's casting code works before the next one.
     pub cast_code_period: std::time::Duration,
     /// How long a browser's offer waits for its room's answer.
@@ -80,6 +84,7 @@ impl CloudConfig {
             media_gallery_page: crate::media::GALLERY_PAGE,
             media_ports: None,
             http_limits: http_guard::Limits::default(),
+            http_proxies: Vec::new(),
             cast_code_period: crate::cast::CODE_PERIOD,
             cast_answer_timeout: crate::cast::ANSWER_TIMEOUT,
         }
@@ -303,11 +308,12 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         control: Arc::new(api::ControlSessions::new(clock.clone(), store)),
         accounts: accounts.clone(),
     });
-    let http = HttpServer::start(
+    let http = HttpServer::start_behind(
         listener,
         tls.map(|tls| tls.server_config),
         app,
         config.http_limits,
+        config.http_proxies.clone(),
     )?;
 
     let json = serde_json::to_vec_pretty(&endpoints)?;

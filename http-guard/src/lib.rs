@@ -3,7 +3,8 @@
 //! and each client address a share of the connections.
 //!
 //! ```text
-//! accept ─► per-address admission ─► TLS (handshake_timeout)
+//! accept ─► [from a trusted balancer: its PROXY header (handshake_timeout)]
+//!        ─► per-address admission ─► TLS (handshake_timeout)
 //!        ─► request head (header_timeout) ─► body (body_max, body_timeout)
 //!        ─► handler (no deadline) ─► response / upgrade (out of our care)
 //! ```
@@ -14,6 +15,7 @@
 //! | `server.rs` | [`HttpServer`]: the accept loop, TLS, hyper's HTTP/1.1 with its head deadline, shutdown |
 //! | `request.rs` | one request: the declared body size (413) and the body deadline (408) |
 //! | `per_address.rs` | open connections per client address (pure) |
+//! | `proxy_protocol.rs` | the client's address from a trusted load balancer's PROXY header (v1, v2), read before TLS |
 //! | `pages.rs` | what web pages share: embedded assets by versioned URL, security headers, cookies, the same-origin check |
 //!
 //! Both programs serve through it: the cloud's HTTPS API and the
@@ -22,6 +24,7 @@
 
 pub mod pages;
 mod per_address;
+pub mod proxy_protocol;
 mod request;
 mod server;
 

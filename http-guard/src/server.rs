@@ -3,7 +3,7 @@
 //! closes, is upgraded (a WebSocket leaves the loop's care) or the server
 //! shuts down.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use super::per_address::{PerAddress, Permit};
-use super::{request, Limits};
+use super::{proxy_protocol, request, Limits};
 
 /// How long requests in flight may finish when the server is dropped
 /// rather than shut down.
@@ -37,6 +37,8 @@ struct Shared {
     limits: Limits,
     tls: Option<TlsAcceptor>,
     per_address: Arc<PerAddress>,
+    /// Load balancers whose connections start with a PROXY header.
+    proxies: Vec<IpAddr>,
 }
 
 impl HttpServer {
@@ -48,6 +50,21 @@ impl HttpServer {
         app: Router,
         limits: Limits,
     ) -> std::io::Result<Self> {
+        Self::start_behind(listener, tls, app, limits, Vec::new())
+    }
+
+    /// [`start`](Self::start) behind load balancers: a connection from one
+    /// of `proxies` must open with the PROXY protocol (v1 or v2) within the
+    /// handshake deadline, and is the client's it names from then on —
+    /// admitted, counted and seen by the app (`ConnectInfo`) as the
+    /// client's. Anyone else's connection is taken as it comes.
+    pub fn start_behind(
+        listener: TcpListener,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        app: Router,
+        limits: Limits,
+        proxies: Vec<IpAddr>,
+    ) -> std::io::Result<Self> {
         let local_addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             // A body sent without a length is held to the same maximum.
@@ -55,6 +72,7 @@ impl HttpServer {
             limits,
             tls: tls.map(TlsAcceptor::from),
             per_address: PerAddress::new(limits.connections_per_address),
+            proxies,
         });
         let (stop, stopped) = watch::channel(None);
         let accept_loop = tokio::spawn(accept_loop(listener, shared, stopped));
@@ -114,6 +132,10 @@ async fn accept_loop(
             },
             _ = stopping(&mut stopped) => return,
         };
+        if shared.proxies.contains(&peer.ip()) {
+            tokio::spawn(proxied(stream, peer, shared.clone(), stopped.clone()));
+            continue;
+        }
         // Decided here, in accept order, before any work for the connection.
         let Some(permit) = shared.per_address.admit(peer.ip()) else {
             tracing::debug!(%peer, "too many connections from this address: closed");
@@ -122,17 +144,50 @@ async fn accept_loop(
         tokio::spawn(connection(
             stream,
             peer,
-            permit,
+            Some(permit),
             shared.clone(),
             stopped.clone(),
         ));
     }
 }
 
+/// A balancer's connection: its PROXY header first (within the handshake
+/// deadline), then the client's connection as any other, admitted by the
+/// client's address. The balancer's own (its health checks) is served as
+/// the balancer's, uncounted.
+async fn proxied(
+    mut stream: TcpStream,
+    balancer: SocketAddr,
+    shared: Arc<Shared>,
+    stopped: watch::Receiver<Option<Duration>>,
+) {
+    let header = tokio::time::timeout(
+        shared.limits.handshake_timeout,
+        proxy_protocol::read_header(&mut stream),
+    );
+    let peer = match header.await {
+        Ok(Ok(client)) => client.unwrap_or(balancer),
+        Ok(Err(err)) => {
+            return tracing::warn!(%balancer, %err, "connection from the balancer closed")
+        }
+        Err(_) => return tracing::debug!(%balancer, "no PROXY header in time: closed"),
+    };
+    let permit = if peer == balancer {
+        None
+    } else {
+        let Some(permit) = shared.per_address.admit(peer.ip()) else {
+            return tracing::debug!(%peer, "too many connections from this address: closed");
+        };
+        Some(permit)
+    };
+    connection(stream, peer, permit, shared, stopped).await;
+}
+
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
-    _permit: Permit,
+    // Held while the connection lives (`None`: the balancer's own).
+    _permit: Option<Permit>,
     shared: Arc<Shared>,
     stopped: watch::Receiver<Option<Duration>>,
 ) {

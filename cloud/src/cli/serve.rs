@@ -38,6 +38,12 @@ pub(super) struct ServeArgs {
     /// IPv6 /64 counts as one); raise it for many terminals behind one NAT.
     #[arg(long, default_value_t = roomterm_http_guard::Limits::default().connections_per_address)]
     http_connections_per_address: usize,
+    /// A load balancer in front of the HTTPS port (repeat for each): its
+    /// connections must open with the PROXY protocol (HAProxy
+    /// `send-proxy-v2`, nginx `proxy_protocol on`), whose client address
+    /// counts for lockouts and shares instead of the balancer's.
+    #[arg(long = "http-proxy", value_name = "IP")]
+    http_proxies: Vec<std::net::IpAddr>,
     /// Seconds a room's casting code works before the next one.
     #[arg(long, value_name = "SECS", default_value_t = roomcloud::cast::CODE_PERIOD.as_secs(),
           value_parser = clap::value_parser!(u64).range(10..=86_400))]
@@ -91,6 +97,7 @@ pub(super) async fn run(data: &Path, args: &ServeArgs) -> anyhow::Result<()> {
             connections_per_address: args.http_connections_per_address,
             ..Default::default()
         },
+        http_proxies: args.http_proxies.clone(),
         cast_code_period: std::time::Duration::from_secs(args.cast_code_period),
         cast_answer_timeout: roomcloud::cast::ANSWER_TIMEOUT,
     };

@@ -29,7 +29,15 @@ pub(crate) async fn open_channel(t: &TestCloud, token: &str) -> Socket {
     socket
 }
 
-pub(crate) async fn next_message(socket: &mut Socket, within: Duration) -> ServerMessage {
+/// The next message on a channel (plain, or over TLS as through a
+/// balancer), casting codes skipped.
+pub(crate) async fn next_message<S>(
+    socket: &mut tokio_tungstenite::WebSocketStream<S>,
+    within: Duration,
+) -> ServerMessage
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     loop {
         let frame = tokio::time::timeout(within, socket.next())
             .await

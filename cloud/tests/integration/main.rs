@@ -11,6 +11,7 @@ mod cast;
 mod cast_browser;
 mod cli;
 mod cluster;
+mod cluster_balancer;
 mod cluster_edge;
 mod config_channel;
 mod console_browser;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod balancer;
 pub mod cast;
 pub mod chromium;
 pub mod edge;
