@@ -5,13 +5,14 @@
 //! - Both join one meeting: the edge brings both joins to one node, which
 //!   knows each room (wherever it registered) and composes them; each room
 //!   sees the other's colour and hears its tone.
-//! - The meeting's node is killed (SIGKILL, a node in a process of its
-//!   own): both rooms find the meeting's media stopped, say they are
-//!   reconnecting, and dial again through the edge, which takes them to
-//!   the node left; they meet there again.
+//! - With HAProxy in front of the nodes' HTTPS as well, the rooms activate
+//!   through it; the meeting's node is killed (SIGKILL, a node in a process
+//!   of its own): both rooms find the meeting's media stopped, say they are
+//!   reconnecting, and dial again through the edge, which takes them to the
+//!   node left; they meet there again.
 //!
-//! Needs PostgreSQL (`ROOMCLOUD_TEST_POSTGRES`) and Kamailio, both of which
-//! `./run test` provides.
+//! Needs PostgreSQL (`ROOMCLOUD_TEST_POSTGRES`), Kamailio and HAProxy, all
+//! of which `./run test` provides.
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,7 @@ use roomcloud::devices::DeviceView;
 use roomcloud::RunningCloud;
 use serde_json::{json, Value};
 
+use crate::common::balancer::{self, Balancer};
 use crate::common::edge::Edge;
 use crate::common::node_process::NodeProcess;
 use crate::common::picture::{close, colour_near};
@@ -152,53 +154,76 @@ async fn two_rooms_meet_on_one_node_of_two_behind_the_edge() {
     each_hears_the_others(&rooms);
 }
 
-/// The meeting's node dies: both rooms are back in the meeting on the
-/// other node, seeing and hearing each other, within seconds — the
-/// media's silence (`LOST_AFTER`, 4 s) and a new call through the edge,
-/// which has probed the dead node out of its rotation by then.
+/// The whole cluster: PostgreSQL, two nodes in processes of their
+/// own, Kamailio in front for SIP and HAProxy for HTTPS. Two rooms
+/// activate through the balancer and register through the edge, one on
+/// each node; they meet. The meeting's node dies (SIGKILL): both rooms are
+/// back in the meeting on the other node, seeing and hearing each other,
+/// within seconds — the media's silence (`LOST_AFTER`, 4 s) and a new call
+/// through the edge, which has probed the dead node out of its rotation
+/// by then.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_meeting_whose_node_is_killed_carries_on_on_the_other() {
     let database = cluster_database("cluster_failover").await;
-    let dirs: Vec<_> = (0..5).map(|_| tempfile::tempdir().unwrap()).collect();
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
     let edge_addr = Edge::reserve();
-    // Activation and administration; the edge sends no calls here.
-    let (api_node, admin) = node(dirs[0].path(), &database, edge_addr).await;
-    let mut nodes = [
-        NodeProcess::start(dirs[1].path(), &database, edge_addr),
-        NodeProcess::start(dirs[2].path(), &database, edge_addr),
-    ];
+    let first = NodeProcess::start(dirs[0].path(), &database, edge_addr, &[balancer::SOURCE]);
+    first.share_ca(dirs[1].path());
+    let second = NodeProcess::start(dirs[1].path(), &database, edge_addr, &[balancer::SOURCE]);
+    let mut nodes = [first, second];
     let edge = Edge::start(
         edge_addr,
         &[nodes[0].addresses.sip_udp, nodes[1].addresses.sip_udp],
     );
+    let balancer = Balancer::start(&[nodes[0].addresses.http, nodes[1].addresses.http]);
+    let admins = nodes.each_ref().map(NodeProcess::admin);
+    let admin = &admins[0];
+    let _: Value = admin
+        .call(
+            Method::POST,
+            "/enterprises",
+            Some(json!({ "name": "Acme" })),
+        )
+        .await
+        .unwrap();
     let id = create_meeting(
-        &admin,
+        admin,
         json!({ "subject": "Failover", "host_password": PASSWORD, "join_before_host": true }),
     )
     .await;
-    let yellow = Room::start(
-        dirs[3].path(),
-        &api_node,
-        &admin,
+    let server_url = format!("https://{}", balancer.addr);
+    let yellow = Room::start_at(
+        dirs[2].path(),
+        &server_url,
+        admin,
         "SN-F1",
-        [255, 255, 0],
-        440.0,
+        ([255, 255, 0], 440.0),
+        None,
     )
     .await;
-    let magenta = Room::start(
-        dirs[4].path(),
-        &api_node,
-        &admin,
+    let magenta = Room::start_at(
+        dirs[3].path(),
+        &server_url,
+        admin,
         "SN-F2",
-        [255, 0, 255],
-        660.0,
+        ([255, 0, 255], 660.0),
+        None,
     )
     .await;
+    // One registered on each node.
+    for sn in ["SN-F1", "SN-F2"] {
+        let mut held = Vec::new();
+        for admin in &admins {
+            let view: DeviceView = common::device(admin, sn).await;
+            assert!(view.sip_registered, "{sn} is registered");
+            held.push(!view.sip_bindings.is_empty());
+        }
+        assert!(held[0] != held[1], "{sn} bound on {held:?}");
+    }
     let rooms = [&yellow, &magenta];
     for room in rooms {
         join(room, &id).await;
     }
-    let admins = nodes.each_ref().map(NodeProcess::admin);
     let host = hosting(&admins, &id, 2).await;
     println!("the meeting is on node {}", host + 1);
     each_sees_the_other(&rooms);
@@ -226,6 +251,26 @@ async fn a_meeting_whose_node_is_killed_carries_on_on_the_other() {
     assert_eq!(hosting(&admins[survivor..=survivor], &id, 2).await, 0);
     each_sees_the_other(&rooms);
     each_hears_the_others(&rooms);
+
+    // The rooms' config channels found the node left through the
+    // balancer: a rename there reaches each room.
+    for (room, sn) in rooms.iter().zip(["SN-F1", "SN-F2"]) {
+        let name = format!("{sn} after the failover");
+        let _: Value = admins[survivor]
+            .call(
+                Method::PATCH,
+                &format!("/devices/{sn}"),
+                Some(json!({ "name": name })),
+            )
+            .await
+            .unwrap();
+        let mut status = room.remote.terminal.status.clone();
+        until(&mut status, "renamed", |s| {
+            s.room_name.as_deref() == Some(&name)
+        })
+        .await
+        .unwrap_or_else(|err| panic!("{err}\nbalancer:\n{}", balancer.log()));
+    }
 }
 
 /// Which of the nodes `admins` hosts meeting `id` with `count` in it

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+#[path = "../../../cloud/tests/integration/common/balancer.rs"]
+pub mod balancer;
 pub mod baresip;
 pub mod browser;
 pub mod caller;
@@ -162,6 +164,20 @@ pub async fn registered_casting_terminal(
     call_media: roomterm::media::CallMediaConfig,
     cast_media: Option<roomterm::cast::CastConfig>,
 ) -> remote::Remote {
+    let url = &cloud.endpoints.api_url;
+    registered_terminal_at(dir, url, admin, sn, call_media, cast_media).await
+}
+
+/// [`registered_casting_terminal`] activated at `server_url` (a cloud
+/// behind a load balancer: the balancer's address).
+pub async fn registered_terminal_at(
+    dir: &std::path::Path,
+    server_url: &str,
+    admin: &AdminClient,
+    sn: &str,
+    call_media: roomterm::media::CallMediaConfig,
+    cast_media: Option<roomterm::cast::CastConfig>,
+) -> remote::Remote {
     let code = add_device(admin, sn).await;
     let remote =
         remote::Remote::start_casting(dir, sn, Default::default(), Some(call_media), cast_media)
@@ -169,7 +185,7 @@ pub async fn registered_casting_terminal(
     remote
         .post(
             "/activate",
-            json!({ "server_url": cloud.endpoints.api_url, "code": code }),
+            json!({ "server_url": server_url, "code": code }),
         )
         .await;
     remote

@@ -8,7 +8,7 @@
 //! writes where it listens to `node.json` in its directory, and serves
 //! until killed.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,12 +20,15 @@ struct NodeSpec {
     dir: std::path::PathBuf,
     database: String,
     sip_edge: SocketAddr,
+    /// The HTTP load balancers it trusts for PROXY headers.
+    http_proxies: Vec<IpAddr>,
 }
 
 /// What the child says once it serves (`node.json`).
 #[derive(Serialize, Deserialize, Clone)]
 pub struct NodeAddresses {
     pub sip_udp: SocketAddr,
+    pub http: SocketAddr,
     pub api_url: String,
     pub admin_token: String,
     pub ca_pem: String,
@@ -39,14 +42,21 @@ pub struct NodeProcess {
 }
 
 impl NodeProcess {
-    /// Starts a node on `database` behind the edge at `sip_edge`, its data
-    /// in `dir`; returns once it serves (a slow machine takes longer: it
-    /// waits while the process lives).
-    pub fn start(dir: &std::path::Path, database: &str, sip_edge: SocketAddr) -> Self {
+    /// Starts a node on `database` behind the SIP edge at `sip_edge` and
+    /// the HTTP balancers `http_proxies`, its data in `dir` (a CA already
+    /// in `dir/tls` is the node's); returns once it serves (a slow machine
+    /// takes longer: it waits while the process lives).
+    pub fn start(
+        dir: &std::path::Path,
+        database: &str,
+        sip_edge: SocketAddr,
+        http_proxies: &[IpAddr],
+    ) -> Self {
         let spec = NodeSpec {
             dir: dir.to_path_buf(),
             database: database.to_string(),
             sip_edge,
+            http_proxies: http_proxies.to_vec(),
         };
         let log = std::fs::File::create(dir.join("node.log")).unwrap();
         let mut child = Command::new(std::env::current_exe().unwrap())
@@ -92,6 +102,16 @@ impl NodeProcess {
         .unwrap()
     }
 
+    /// Gives the node at `dir` (not started yet) this node's CA, as an
+    /// operator copies it to every node of a cloud.
+    pub fn share_ca(&self, dir: &std::path::Path) {
+        let tls = dir.join("tls");
+        std::fs::create_dir_all(&tls).unwrap();
+        for file in ["ca.key", "ca.pem"] {
+            std::fs::copy(self.dir.join("tls").join(file), tls.join(file)).unwrap();
+        }
+    }
+
     /// SIGKILL; returns when the process is gone.
     pub fn kill(&mut self) -> Instant {
         self.child.kill().unwrap();
@@ -132,11 +152,13 @@ fn serve_node() {
         config.media_canvas = (320, 240);
         config.database = Some(spec.database);
         config.sip_edge = Some(spec.sip_edge);
+        config.http_proxies = spec.http_proxies;
         let cloud = roomcloud::start(config, std::sync::Arc::new(roomcloud::clock::SystemClock))
             .await
             .unwrap();
         let addresses = NodeAddresses {
             sip_udp: cloud.endpoints.sip_udp,
+            http: cloud.http_addr,
             api_url: cloud.endpoints.api_url.clone(),
             admin_token: cloud.admin_token.clone(),
             ca_pem: cloud.ca_pem.clone(),

@@ -35,6 +35,20 @@ impl Room {
         cloud: &roomcloud::RunningCloud,
         admin: &roomcloud::client::AdminClient,
         sn: &str,
+        look: ([u8; 3], f64),
+        cast_media: Option<roomterm::cast::CastConfig>,
+    ) -> Self {
+        let url = &cloud.endpoints.api_url;
+        Self::start_at(dir, url, admin, sn, look, cast_media).await
+    }
+
+    /// [`start_casting`](Self::start_casting), activated at `server_url`
+    /// (a cloud behind a load balancer: the balancer's address).
+    pub async fn start_at(
+        dir: &std::path::Path,
+        server_url: &str,
+        admin: &roomcloud::client::AdminClient,
+        sn: &str,
         (rgb, tone): ([u8; 3], f64),
         cast_media: Option<roomterm::cast::CastConfig>,
     ) -> Self {
@@ -42,7 +56,7 @@ impl Room {
             0xff00_0000 | u32::from(rgb[0]) << 16 | u32::from(rgb[1]) << 8 | u32::from(rgb[2]);
         let media = CallMediaConfig::small(&super::media_plan(), argb, tone);
         let remote =
-            super::registered_casting_terminal(dir, cloud, admin, sn, media, cast_media).await;
+            super::registered_terminal_at(dir, server_url, admin, sn, media, cast_media).await;
         let status = remote.get("/status").await;
         let number = status["number"].as_str().unwrap().to_string();
         Self {

@@ -1,6 +1,8 @@
 //! HAProxy (Debian's) as the HTTP load balancer in front of cloud nodes:
-//! TCP mode, so TLS passes through to the nodes, round robin, and each
-//! connection to a node opens with a PROXY v2 header naming the client.
+//! TCP mode, so TLS passes through to the nodes, round robin, each
+//! connection to a node opening with a PROXY v2 header naming the client,
+//! and a node that fails its check (each second) out of the rotation. The
+//! workspace's tests use it too.
 //! It connects to the nodes from [`SOURCE`], the address they trust for
 //! that header. Stopped when dropped.
 
@@ -32,11 +34,19 @@ impl Balancer {
         let servers: String = nodes
             .iter()
             .enumerate()
-            .map(|(i, node)| format!("    server node{i} {node} send-proxy-v2 source {SOURCE}\n"))
+            .map(|(i, node)| {
+                format!(
+                    "    server node{i} {node} send-proxy-v2 source {SOURCE} \
+                     check check-send-proxy inter 1s fall 1 rise 1\n"
+                )
+            })
             .collect();
+        // A node that stops answering leaves the rotation at its next check;
+        // a connection refused meanwhile is tried on another node.
         let config = format!(
             "global\n    maxconn 1024\n\
-             defaults\n    mode tcp\n    timeout connect 5s\n    timeout client 120s\n    timeout server 120s\n\
+             defaults\n    mode tcp\n    option redispatch\n    retries 2\n\
+             timeout connect 1s\n    timeout check 1s\n    timeout client 120s\n    timeout server 120s\n\
              frontend api\n    bind {addr}\n    default_backend nodes\n\
              backend nodes\n    balance roundrobin\n{servers}"
         );
