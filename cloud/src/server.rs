@@ -233,7 +233,16 @@ pub async fn start(config: CloudConfig, clock: SharedClock) -> anyhow::Result<Ru
         flows: focus_flows,
         store: store.clone(),
         clock: clock.clone(),
+        // Behind a SIP edge, a meeting runs on the node composing least
+        // when it starts (the edge reaches this one at its SIP address).
+        placement: config.sip_edge.map(|_| {
+            crate::focus::placement::Placement::new(
+                store.clone(),
+                url_host(&public_host, sip.udp_addr),
+            )
+        }),
     });
+    crate::focus::placement::publish(&focus);
     let (to_focus, focus_requests) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(focus.clone().run(focus_requests));
     let answers_to_focus = focus.clone();

@@ -101,6 +101,18 @@ impl Focus {
         let now_ms = self.clock.now_ms();
         let caller = caller::identify(request, source, &self.location, &self.store, now_ms).await;
         let admitted = self.admit(&target, &caller).await;
+        // A join that would go ahead (or wait for its password) here goes
+        // where the meeting runs, if that is another node behind the edge.
+        let goes_ahead = match &admitted {
+            Ok(_) => true,
+            Err(refusal) => refusal.reason_code == Some(RejectReason::PasswordRequired.code()),
+        };
+        if goes_ahead {
+            if let Some(node) = self.placed_elsewhere(&target.meeting_id, &source).await {
+                let user = request.uri.user().unwrap_or_default();
+                return Err(Refusal::moved(user, &node));
+            }
+        }
         // GStreamer (its SDP library too) is set up on the first call.
         if let Err(err) = crate::media::init() {
             tracing::error!(%err, "GStreamer unavailable");

@@ -131,7 +131,7 @@ impl Focus {
                 &local_tag,
                 refusal.code,
                 &refusal.reason,
-                refusal.warning.into_iter().collect(),
+                refusal.header.into_iter().collect(),
                 None,
             ),
         };

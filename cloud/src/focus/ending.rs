@@ -33,7 +33,7 @@ pub(super) fn send_bye_on(
     let mut bye = Outgoing::new(Method::Bye, cseq);
     if let Some(refusal) = why {
         bye.extra.push(reason_header(refusal.code, &refusal.reason));
-        bye.extra.extend(refusal.warning.clone());
+        bye.extra.extend(refusal.header.clone());
     }
     path.send(Arc::new(leg.print(&bye)));
 }

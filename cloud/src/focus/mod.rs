@@ -41,6 +41,7 @@ mod ending;
 mod events;
 mod holding;
 mod hosting;
+pub mod placement;
 mod reinvite;
 pub mod reject;
 mod ringing;
@@ -233,6 +234,8 @@ pub struct FocusParts {
     pub flows: Arc<Flows>,
     pub store: Store,
     pub clock: SharedClock,
+    /// Behind a SIP edge: where meetings run (`placement.rs`).
+    pub placement: Option<placement::Placement>,
 }
 
 pub struct Focus {
@@ -246,6 +249,7 @@ pub struct Focus {
     flows: Arc<Flows>,
     store: Store,
     clock: SharedClock,
+    placement: Option<Arc<placement::Placement>>,
     /// Roster subscriptions, by their call's Call-ID.
     subscriptions: Mutex<HashMap<String, events::Subscription>>,
     /// NOTIFYs sent over UDP and not yet answered.
@@ -289,6 +293,7 @@ impl Focus {
             waiting: Mutex::new(HashMap::new()),
             store: parts.store,
             clock: parts.clock,
+            placement: parts.placement.map(Arc::new),
             conferences: Mutex::new(HashMap::new()),
             dialogs: Mutex::new(HashMap::new()),
             unacked: Repeats::default(),
@@ -388,6 +393,16 @@ impl Focus {
             .map(|live| live.conference.clone())
     }
 
+    /// What this node's conferences cost to make now, in pixels a second
+    /// (`Conference::composing_cost`).
+    pub fn composing_cost(&self) -> u64 {
+        let conferences: Vec<Arc<Conference>> = lock(&self.conferences)
+            .values()
+            .map(|live| live.conference.clone())
+            .collect();
+        conferences.iter().map(|c| c.composing_cost()).sum()
+    }
+
     async fn handle(self: Arc<Self>, d: Deferred) {
         match d.request.method {
             Method::Invite => self.invite(d).await,
@@ -462,6 +477,7 @@ impl Focus {
         if live.roster.is_empty() {
             conferences.remove(meeting_id);
             self.meetings.set_running(meeting_id, false);
+            self.release_place(meeting_id);
         }
         drop(conferences);
         self.notify_meeting(meeting_id);

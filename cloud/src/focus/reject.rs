@@ -23,7 +23,9 @@ pub fn status(reason: RejectReason) -> (u16, &'static str) {
 pub struct Refusal {
     pub code: u16,
     pub reason: String,
-    pub warning: Option<rsip::Header>,
+    /// A header the answer carries: the reason code's `Warning: 399`,
+    /// or a redirect's `Contact`.
+    pub header: Option<rsip::Header>,
     /// The stable reason code (`wrong_password`, `full`, …) of a refused
     /// join.
     pub reason_code: Option<&'static str>,
@@ -35,13 +37,26 @@ impl Refusal {
         Self {
             code,
             reason: reason.to_string(),
-            warning: None,
+            header: None,
             reason_code: None,
         }
     }
 }
 
 impl Refusal {
+    /// A join that belongs to another node (`placement.rs`): `302` with the
+    /// same user at that node's SIP address, which the edge follows.
+    pub fn moved(user: &str, node_sip: &str) -> Self {
+        use rsip::headers::UntypedHeader;
+        let contact = rsip::headers::Contact::new(format!("<sip:{user}@{node_sip}>"));
+        Self {
+            code: 302,
+            reason: "Moved Temporarily".into(),
+            header: Some(contact.into()),
+            reason_code: None,
+        }
+    }
+
     /// A join decision's refusal: its status and phrase, and its reason
     /// code in a `Warning: 399` from `host`.
     pub fn rejected(reason: RejectReason, host: &str) -> Self {
@@ -49,7 +64,7 @@ impl Refusal {
         Self {
             code,
             reason: phrase.to_string(),
-            warning: Some(crate::dialog::warning_header(host, reason.code())),
+            header: Some(crate::dialog::warning_header(host, reason.code())),
             reason_code: Some(reason.code()),
         }
     }
@@ -97,7 +112,7 @@ impl Refusal {
         Self {
             code,
             reason: phrase.to_string(),
-            warning: Some(crate::dialog::warning_header(host, why.code())),
+            header: Some(crate::dialog::warning_header(host, why.code())),
             reason_code: Some(why.code()),
         }
     }

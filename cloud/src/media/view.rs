@@ -290,6 +290,15 @@ impl View {
         self.classes.len()
     }
 
+    /// The pixels of one picture of each of its encoders (each scales the
+    /// canvas to its class and encodes that).
+    pub(super) fn encoded_pixels(&self) -> u64 {
+        self.classes
+            .keys()
+            .map(|(class, _)| u64::from(class.width) * u64::from(class.height))
+            .sum()
+    }
+
     /// Stops composing (nobody watches any more); `pictures` are the
     /// participants' tees its inputs come from, `content` the shared
     /// content's.

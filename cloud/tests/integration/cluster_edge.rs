@@ -2,8 +2,10 @@
 //! edge: rooms register through the edge and spread over both nodes; a
 //! room calls a room registered on the other node; a node stops and its
 //! rooms register again through the edge, on the node left, and are
-//! called there. Needs PostgreSQL (`ROOMCLOUD_TEST_POSTGRES`) and
-//! Kamailio, both of which `./run test` provides.
+//! called there. Meetings are placed on the node composing least, whatever
+//! node the edge hashes them to. Needs PostgreSQL
+//! (`ROOMCLOUD_TEST_POSTGRES`) and Kamailio, both of which `./run test`
+//! provides.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -79,12 +81,17 @@ async fn register(ua: &Ua) -> u16 {
 
 /// An INVITE from `caller` to the number `callee`, with an audio offer.
 fn invite(caller: &Ua, callee: &str, call: u32) -> String {
-    let local = caller.local();
     let sdp = format!(
         "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
          m=audio {} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
-        local.port() + 2
+        caller.local().port() + 2
     );
+    invite_with(caller, callee, call, &sdp)
+}
+
+/// An INVITE from `caller` to the number `callee` offering `sdp`.
+fn invite_with(caller: &Ua, callee: &str, call: u32, sdp: &str) -> String {
+    let local = caller.local();
     format!(
         "INVITE sip:{callee}@{DOMAIN} SIP/2.0\r\n\
          Via: SIP/2.0/UDP {local};branch=z9hG4bK-edge-{call};rport\r\n\
@@ -230,4 +237,182 @@ async fn rooms_register_and_call_through_the_edge_and_survive_a_node() {
     rings(x, y, edge.addr, 3)
         .await
         .expect("x rings y on the node left");
+}
+
+/// A join of meeting `meeting` from `caller`: audio, and video if `video`.
+fn join_invite(caller: &Ua, meeting: &str, video: bool, call: u32) -> String {
+    let base = caller.local().port() + 2;
+    let mut sdp = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {base} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+    );
+    if video {
+        sdp.push_str(&format!(
+            "m=video {} RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n\
+             a=fmtp:96 packetization-mode=1;profile-level-id=42e01f\r\n",
+            base + 2
+        ));
+    }
+    invite_with(caller, meeting, call, &sdp)
+}
+
+/// Sends `caller`'s join of `meeting` through the edge and waits for its
+/// final answer (ACKing a 200 is left out: the tests end first).
+async fn joins(caller: &Ua, meeting: &str, video: bool, call: u32) -> u16 {
+    let invite = join_invite(caller, meeting, video, call);
+    let mut answer = exchange(caller, &invite, caller.server, Duration::from_secs(10))
+        .await
+        .unwrap_or_default();
+    while (100..200).contains(&status(&answer)) {
+        answer = receive(caller, Duration::from_secs(10))
+            .await
+            .unwrap_or_default();
+    }
+    status(&answer)
+}
+
+/// Which node runs `meeting`, and how many are in it there (waits up to
+/// 10 s for `count`).
+async fn runs_on(nodes: [&TestCloud; 2], meeting: &str, count: usize) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let inside = nodes.map(|n| n.cloud.focus.roster(meeting).len());
+        match inside {
+            [n, 0] if n == count => return 0,
+            [0, n] if n == count => return 1,
+            _ => {}
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{meeting}: {inside:?} in it on the nodes"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A new meeting of Acme's whose number the edge hashes to `node` (its
+/// SIP address): meetings are made, and their numbers probed with an
+/// OPTIONS through the edge, until one is.
+async fn meeting_hashed_to(
+    cloud: &TestCloud,
+    edge: &Edge,
+    prober: &Ua,
+    node: SocketAddr,
+) -> String {
+    let want = format!("sip:{node}");
+    for n in 0..16 {
+        let id = cloud
+            .meetings()
+            .create_json(serde_json::json!({
+                "subject": format!("Placed {n}"), "enterprise": "Acme", "join_before_host": true
+            }))
+            .await
+            .unwrap()
+            .meeting_id;
+        let local = prober.local();
+        let options = format!(
+            "OPTIONS sip:{id}@{DOMAIN} SIP/2.0\r\n\
+             Via: SIP/2.0/UDP {local};branch=z9hG4bK-probe-{n}-{id};rport\r\n\
+             Max-Forwards: 70\r\n\
+             From: <sip:{user}@{DOMAIN}>;tag=probe{n}\r\n\
+             To: <sip:{id}@{DOMAIN}>\r\n\
+             Call-ID: probe-{n}-{id}@test\r\n\
+             CSeq: 1 OPTIONS\r\n\
+             Content-Length: 0\r\n\r\n",
+            user = prober.user,
+        );
+        let _ = exchange(prober, &options, edge.addr, Duration::from_secs(5)).await;
+        while receive(prober, Duration::from_millis(100)).await.is_some() {}
+        if edge.hashed_to(&id).as_deref() == Some(want.as_str()) {
+            return id;
+        }
+    }
+    panic!("no meeting number hashed to {want}:\n{}", edge.log());
+}
+
+/// A meeting goes to the node whose MCU composes least, not the one with
+/// the fewest people in meetings: a video meeting on one node, three
+/// sound-only callers in a meeting on the other (placed away from the
+/// composing node), then a new video meeting goes to the three, since
+/// they cost the MCU next to nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_meeting_goes_to_the_node_composing_least() {
+    let edge_addr = Edge::reserve();
+    let (first, second) = two_nodes_with(|c| {
+        c.sip_edge = Some(edge_addr);
+        c.media_canvas = (320, 240);
+    })
+    .await;
+    let edge = Edge::start(
+        edge_addr,
+        &[
+            first.cloud.endpoints.sip_udp,
+            second.cloud.endpoints.sip_udp,
+        ],
+    );
+    let nodes = [&first, &second];
+    first.enterprise("Acme").await;
+    let meeting = |subject: &'static str| {
+        let first = &first;
+        async move {
+            first
+                .meetings()
+                .create_json(serde_json::json!({
+                    "subject": subject, "enterprise": "Acme", "join_before_host": true
+                }))
+                .await
+                .unwrap()
+                .meeting_id
+        }
+    };
+    let callers = ["join-a", "join-b", "join-c", "join-d", "join-e"];
+    let mut uas = Vec::new();
+    for user in callers {
+        third_party_account(&first, user, PASSWORD, None).await;
+        let ua = Ua::new(edge.addr, user, PASSWORD, DOMAIN).await;
+        assert_eq!(register(&ua).await, 200, "{user}: {}", edge.log());
+        uas.push(ua);
+    }
+    // Both nodes publish their cost each second: wait until both are known.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+
+    let video = meeting("Video").await;
+    assert_eq!(
+        joins(&uas[0], &video, true, 10).await,
+        200,
+        "{}",
+        edge.log()
+    );
+    let composing = runs_on(nodes, &video, 1).await;
+    let composing_sip = nodes[composing].cloud.endpoints.sip_udp;
+    // Its cost published, a sound-only meeting the edge hashes to that
+    // node goes to the other.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert!(nodes[composing].cloud.focus.composing_cost() > 0);
+    let sound = meeting_hashed_to(&first, &edge, &uas[4], composing_sip).await;
+    for (i, ua) in uas[1..4].iter().enumerate() {
+        assert_eq!(
+            joins(ua, &sound, false, 20 + i as u32).await,
+            200,
+            "{}",
+            edge.log()
+        );
+    }
+    assert_eq!(runs_on(nodes, &sound, 3).await, 1 - composing);
+    assert_eq!(nodes[1 - composing].cloud.focus.composing_cost(), 0);
+
+    // Three people there, one here: a new video meeting hashed here goes
+    // to the three.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let next = meeting_hashed_to(&first, &edge, &uas[4], composing_sip).await;
+    assert_eq!(joins(&uas[4], &next, true, 30).await, 200, "{}", edge.log());
+    assert_eq!(runs_on(nodes, &next, 1).await, 1 - composing);
+    for id in [&sound, &next] {
+        assert!(
+            edge.log()
+                .contains(&format!("meeting {id} placed on another node")),
+            "the edge followed {id}'s redirect:\n{}",
+            edge.log()
+        );
+    }
 }

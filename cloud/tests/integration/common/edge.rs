@@ -49,6 +49,8 @@ impl Edge {
                 format!("\"unix:{}\"", dir.path().join("edge.ctl").display()),
             ))
             .args(define("PROBE_SECS", PROBE_SECS.to_string()))
+            // Logs the node each new request is hashed to (`hashed_to`).
+            .args(define("EDGE_DEBUG", "2".to_string()))
             .arg("-P")
             .arg(dir.path().join("kamailio.pid"))
             .arg("-Y")
@@ -65,6 +67,16 @@ impl Edge {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("kamailio.log")).unwrap_or_default()
+    }
+
+    /// The node (`sip:IP:PORT`) the edge last hashed a request for `key`
+    /// (a Request-URI user, or a REGISTER's AOR) to, as it logged it.
+    pub fn hashed_to(&self, key: &str) -> Option<String> {
+        let marker = format!(" for {key} hashed to ");
+        self.log()
+            .lines()
+            .rev()
+            .find_map(|line| Some(line.split_once(&marker)?.1.trim().to_string()))
     }
 }
 
