@@ -11,8 +11,12 @@
 //!   reconnecting, and dial again through the edge, which takes them to the
 //!   node left; they meet there again.
 //!
-//! Needs PostgreSQL (`ROOMCLOUD_TEST_POSTGRES`), Kamailio and HAProxy, all
-//! of which `./run test` provides.
+//! - PostgreSQL restarts under a meeting: its media goes on, and the nodes
+//!   carry on once the database is back.
+//!
+//! Needs PostgreSQL (`ROOMCLOUD_TEST_POSTGRES`, and its server binaries for
+//! a server of the test's own), Kamailio and HAProxy, all of which `./run
+//! test` provides.
 
 use std::time::{Duration, Instant};
 
@@ -26,6 +30,7 @@ use crate::common::balancer::{self, Balancer};
 use crate::common::edge::Edge;
 use crate::common::node_process::NodeProcess;
 use crate::common::picture::{close, colour_near};
+use crate::common::postgres::OwnPostgres;
 use crate::common::room::Room;
 use crate::common::{self, create_meeting};
 use crate::meeting_e2e::{join, wait_for_layout, Look, ABSENT, HEARD, PASSWORD};
@@ -347,4 +352,81 @@ fn each_sees_the_other(rooms: &[&Room; 2]) {
             );
         });
     }
+}
+
+/// PostgreSQL restarts under a meeting on two nodes behind the edge: the
+/// meeting's media never waits for it — both rooms see and hear each
+/// other through the restart, still in the call — and the nodes carry on
+/// once it is back (a rename made then reaches the room).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_keeps_its_media_while_postgresql_restarts() {
+    let postgres = OwnPostgres::start();
+    let name = format!("restart_{:016x}", rand::random::<u64>());
+    let database = roomcloud::store::create_database(&postgres.url, &name)
+        .await
+        .unwrap();
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let edge_addr = Edge::reserve();
+    let (first, admin) = node(dirs[0].path(), &database, edge_addr).await;
+    let (second, _) = node(dirs[1].path(), &database, edge_addr).await;
+    let _edge = Edge::start(
+        edge_addr,
+        &[first.endpoints.sip_udp, second.endpoints.sip_udp],
+    );
+    let id = create_meeting(
+        &admin,
+        json!({ "subject": "Restart", "host_password": PASSWORD, "join_before_host": true }),
+    )
+    .await;
+    let yellow = Room::start(
+        dirs[2].path(),
+        &first,
+        &admin,
+        "SN-R1",
+        [255, 255, 0],
+        440.0,
+    )
+    .await;
+    let magenta = Room::start(
+        dirs[3].path(),
+        &first,
+        &admin,
+        "SN-R2",
+        [255, 0, 255],
+        660.0,
+    )
+    .await;
+    let rooms = [&yellow, &magenta];
+    for room in rooms {
+        join(room, &id).await;
+    }
+    each_sees_the_other(&rooms);
+
+    let restart = std::thread::spawn(move || {
+        postgres.restart();
+        postgres
+    });
+    each_sees_the_other(&rooms);
+    each_hears_the_others(&rooms);
+    let _postgres = restart.join().unwrap();
+    for room in rooms {
+        let status = room.remote.get("/status").await;
+        assert_eq!(status["call"]["state"], "in_call", "{status}");
+    }
+    each_sees_the_other(&rooms);
+
+    let _: Value = admin
+        .call(
+            Method::PATCH,
+            "/devices/SN-R1",
+            Some(json!({ "name": "After the restart" })),
+        )
+        .await
+        .unwrap();
+    let mut status = yellow.remote.terminal.status.clone();
+    until(&mut status, "renamed", |s| {
+        s.room_name.as_deref() == Some("After the restart")
+    })
+    .await
+    .unwrap();
 }

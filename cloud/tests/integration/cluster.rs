@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use std::time::{Duration, Instant};
 
+use crate::common::postgres::OwnPostgres;
 use crate::common::ua::Ua;
 use crate::common::{device_sip_account, error_code, third_party_account, TestCloud};
 use crate::config_channel::{next_message, open_channel};
@@ -45,52 +46,6 @@ async fn two_nodes_on(server: &str, extra: impl Fn(&mut CloudConfig)) -> (TestCl
     let first = TestCloud::start_with(node).await;
     let second = TestCloud::start_with(node).await;
     (first, second)
-}
-
-/// A PostgreSQL server of the test's own (`tools/postgres`), to restart
-/// without disturbing the other tests'; stopped when dropped.
-struct OwnPostgres {
-    dir: tempfile::TempDir,
-    url: String,
-}
-
-impl OwnPostgres {
-    const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/postgres");
-
-    fn start() -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("roomterm-pg")
-            .tempdir()
-            .unwrap();
-        let out = std::process::Command::new(Self::SCRIPT)
-            .args(["start".as_ref(), dir.path().as_os_str()])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        Self { dir, url }
-    }
-
-    /// Stops the server, cutting every connection, and starts it again.
-    fn restart(&self) {
-        let status = std::process::Command::new(Self::SCRIPT)
-            .args(["restart".as_ref(), self.dir.path().as_os_str()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for OwnPostgres {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new(Self::SCRIPT)
-            .args(["stop".as_ref(), self.dir.path().as_os_str()])
-            .status();
-    }
 }
 
 /// An attacker cannot spread wrong activation codes over two nodes: the

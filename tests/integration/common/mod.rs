@@ -15,6 +15,8 @@ pub mod edge;
 pub mod firefox;
 pub mod node_process;
 pub mod picture;
+#[path = "../../../cloud/tests/integration/common/postgres.rs"]
+pub mod postgres;
 pub mod qemu;
 pub mod qemu_agent;
 pub mod remote;

@@ -8,6 +8,7 @@ pub mod cast;
 pub mod chromium;
 pub mod edge;
 pub mod meetings;
+pub mod postgres;
 pub mod ua;
 
 use std::sync::Arc;
