@@ -48,6 +48,50 @@ async fn node(
     .await
 }
 
+/// Two nodes in this process on `database` behind a fresh edge, a meeting
+/// of theirs, and two rooms (yellow at 440 Hz, magenta at 660 Hz, named
+/// `sns`) activated with the first node.
+struct Cluster {
+    first: RunningCloud,
+    second: RunningCloud,
+    admins: [AdminClient; 2],
+    edge: Edge,
+    meeting: String,
+    rooms: [Room; 2],
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+async fn meeting_on_two_nodes(database: &str, subject: &str, sns: [&str; 2]) -> Cluster {
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let edge_addr = Edge::reserve();
+    let (first, admin) = node(dirs[0].path(), database, edge_addr).await;
+    let (second, second_admin) = node(dirs[1].path(), database, edge_addr).await;
+    let edge = Edge::start(
+        edge_addr,
+        &[first.endpoints.sip_udp, second.endpoints.sip_udp],
+    );
+    let meeting = create_meeting(
+        &admin,
+        json!({ "subject": subject, "host_password": PASSWORD, "join_before_host": true }),
+    )
+    .await;
+    let looks = [([255, 255, 0], 440.0), ([255, 0, 255], 660.0)];
+    let mut rooms = Vec::new();
+    for ((dir, sn), (rgb, tone)) in dirs[2..].iter().zip(sns).zip(looks) {
+        rooms.push(Room::start(dir.path(), &first, &admin, sn, rgb, tone).await);
+    }
+    let rooms: [Room; 2] = rooms.try_into().ok().unwrap();
+    Cluster {
+        first,
+        second,
+        admins: [admin, second_admin],
+        edge,
+        meeting,
+        rooms,
+        _dirs: dirs,
+    }
+}
+
 /// A fresh database on the test's PostgreSQL server, named `prefix_…`.
 async fn cluster_database(prefix: &str) -> String {
     let server = std::env::var("ROOMCLOUD_TEST_POSTGRES").expect(
@@ -78,63 +122,39 @@ fn each_hears_the_others(rooms: &[&Room]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_rooms_meet_on_one_node_of_two_behind_the_edge() {
     let database = cluster_database("cluster_meeting").await;
-    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
-    let edge_addr = Edge::reserve();
-    let (first, admin) = node(dirs[0].path(), &database, edge_addr).await;
-    let (second, second_admin) = node(dirs[1].path(), &database, edge_addr).await;
-    let edge = Edge::start(
-        edge_addr,
-        &[first.endpoints.sip_udp, second.endpoints.sip_udp],
-    );
-    let id = create_meeting(
-        &admin,
-        json!({ "subject": "Two sites", "host_password": PASSWORD, "join_before_host": true }),
-    )
-    .await;
-    let yellow = Room::start(
-        dirs[2].path(),
-        &first,
-        &admin,
-        "SN-K1",
-        [255, 255, 0],
-        440.0,
-    )
-    .await;
-    let magenta = Room::start(
-        dirs[3].path(),
-        &first,
-        &admin,
-        "SN-K2",
-        [255, 0, 255],
-        660.0,
-    )
-    .await;
+    let cluster = meeting_on_two_nodes(&database, "Two sites", ["SN-K1", "SN-K2"]).await;
+    let Cluster {
+        first,
+        second,
+        admins: [admin, second_admin],
+        edge,
+        meeting: id,
+        rooms: [yellow, magenta],
+        ..
+    } = &cluster;
     // One node holds each room's binding; both say it is registered.
     for sn in ["SN-K1", "SN-K2"] {
-        let on_first: DeviceView = common::device(&admin, sn).await;
-        let on_second: DeviceView = common::device(&second_admin, sn).await;
+        let on_first: DeviceView = common::device(admin, sn).await;
+        let on_second: DeviceView = common::device(second_admin, sn).await;
         let held = [&on_first, &on_second].map(|view| !view.sip_bindings.is_empty());
         println!("{sn} bound on node 1: {}, node 2: {}", held[0], held[1]);
         assert!(held[0] != held[1]);
         assert!(on_first.sip_registered && on_second.sip_registered);
     }
-    join(&yellow, &id).await;
-    join(&magenta, &id).await;
+    join(yellow, id).await;
+    join(magenta, id).await;
 
     // Both joins reached the same node, and it knows both as rooms.
-    let host = match (
-        first.focus.roster(&id).len(),
-        second.focus.roster(&id).len(),
-    ) {
-        (2, 0) => &first,
-        (0, 2) => &second,
+    let host = match (first.focus.roster(id).len(), second.focus.roster(id).len()) {
+        (2, 0) => first,
+        (0, 2) => second,
         other => panic!(
             "the meeting is split over the nodes: {other:?}\n{}",
             edge.log()
         ),
     };
-    let roster = host.focus.roster(&id);
-    let rooms = [&yellow, &magenta];
+    let roster = host.focus.roster(id);
+    let rooms = [yellow, magenta];
     let everyone: Vec<_> = roster
         .iter()
         .map(|e| {
@@ -152,14 +172,14 @@ async fn two_rooms_meet_on_one_node_of_two_behind_the_edge() {
         [Some("SN-K1".to_string()), Some("SN-K2".to_string())],
         "both are known as rooms where they meet"
     );
-    let conference = host.focus.conference(&id).unwrap();
+    let conference = host.focus.conference(id).unwrap();
     for room in rooms {
         wait_for_layout(&conference, room, &everyone);
     }
     each_hears_the_others(&rooms);
 }
 
-/// The whole cluster: PostgreSQL, two nodes in processes of their
+/// The whole cluster: PostgreSQL, two nodes in processes of their
 /// own, Kamailio in front for SIP and HAProxy for HTTPS. Two rooms
 /// activate through the balancer and register through the edge, one on
 /// each node; they meet. The meeting's node dies (SIGKILL): both rooms are
@@ -365,40 +385,16 @@ async fn a_meeting_keeps_its_media_while_postgresql_restarts() {
     let database = roomcloud::store::create_database(&postgres.url, &name)
         .await
         .unwrap();
-    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
-    let edge_addr = Edge::reserve();
-    let (first, admin) = node(dirs[0].path(), &database, edge_addr).await;
-    let (second, _) = node(dirs[1].path(), &database, edge_addr).await;
-    let _edge = Edge::start(
-        edge_addr,
-        &[first.endpoints.sip_udp, second.endpoints.sip_udp],
-    );
-    let id = create_meeting(
-        &admin,
-        json!({ "subject": "Restart", "host_password": PASSWORD, "join_before_host": true }),
-    )
-    .await;
-    let yellow = Room::start(
-        dirs[2].path(),
-        &first,
-        &admin,
-        "SN-R1",
-        [255, 255, 0],
-        440.0,
-    )
-    .await;
-    let magenta = Room::start(
-        dirs[3].path(),
-        &first,
-        &admin,
-        "SN-R2",
-        [255, 0, 255],
-        660.0,
-    )
-    .await;
-    let rooms = [&yellow, &magenta];
+    let cluster = meeting_on_two_nodes(&database, "Restart", ["SN-R1", "SN-R2"]).await;
+    let Cluster {
+        admins: [admin, _],
+        meeting: id,
+        rooms: [yellow, magenta],
+        ..
+    } = &cluster;
+    let rooms = [yellow, magenta];
     for room in rooms {
-        join(room, &id).await;
+        join(room, id).await;
     }
     each_sees_the_other(&rooms);
 

@@ -5,11 +5,9 @@
 //! times are deadlines (the property), with room for a loaded machine.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -27,19 +25,8 @@ async fn connect_from(t: &TestCloud, from: IpAddr) -> std::io::Result<TlsStream<
     let socket = TcpSocket::new_v4()?;
     socket.bind(SocketAddr::new(from, 0))?;
     let tcp = socket.connect(t.cloud.http_addr).await?;
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(t.cloud.ca_pem.as_bytes()).unwrap())
-        .unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
     let name = ServerName::try_from("localhost").unwrap();
-    TlsConnector::from(Arc::new(config))
+    TlsConnector::from(crate::common::tls_trusting(&t.cloud.ca_pem))
         .connect(name, tcp)
         .await
 }
