@@ -9,7 +9,7 @@ use super::active_call::{self, ActiveCall, Lost, Prepared, Redial};
 use super::media_controls::MediaControls;
 use super::published::Published;
 use crate::media::CallMediaConfig;
-use crate::sip::{AgentCommand, CallState, SipAgent};
+use crate::sip::{AgentCommand, CallEnd, CallState, SipAgent};
 use crate::ui::UiState;
 
 /// Whom a placed call is with.
@@ -292,7 +292,22 @@ impl Calls {
     pub async fn hang_up(&mut self, agent: &SipAgent) {
         // Left on purpose: never placed again.
         self.placed_meeting = None;
+        let reconnecting = self.published.status.borrow().call_reconnecting;
         agent.command(AgentCommand::HangUp).await;
+        if reconnecting {
+            // Between two attempts at placing a lost call there may be no
+            // call left to hang up: it ends here.
+            self.call = None;
+            self.published.status(|s| {
+                s.call = Some(CallState::Ended(CallEnd::HungUp));
+                s.call_reconnecting = false;
+                s.call_ended_at = Some(std::time::Instant::now());
+                s.call_quality = None;
+                s.call_roster = None;
+                s.call_devices = Default::default();
+            });
+            self.published.ui(|ui| ui.call_ended(false));
+        }
     }
 
     /// Our last offer in the call under way.

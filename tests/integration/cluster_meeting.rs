@@ -426,3 +426,73 @@ async fn a_meeting_keeps_its_media_while_postgresql_restarts() {
     .await
     .unwrap();
 }
+
+/// A meeting whose only node dies cannot come back: a room that leaves
+/// while it reconnects has left at once; one that waits gives up after
+/// its attempts, its call ended — neither is left saying it reconnects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_whose_meeting_cannot_come_back_leaves_or_gives_up() {
+    let database = cluster_database("cluster_gone").await;
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let edge_addr = Edge::reserve();
+    let mut node = NodeProcess::start(dirs[0].path(), &database, edge_addr, &[]);
+    let _edge = Edge::start(edge_addr, &[node.addresses.sip_udp]);
+    let admin = node.admin();
+    let _: Value = admin
+        .call(
+            Method::POST,
+            "/enterprises",
+            Some(json!({ "name": "Acme" })),
+        )
+        .await
+        .unwrap();
+    let id = create_meeting(
+        &admin,
+        json!({ "subject": "Gone", "host_password": PASSWORD, "join_before_host": true }),
+    )
+    .await;
+    let url = node.addresses.api_url.clone();
+    let looks = [([255, 255, 0], 440.0), ([255, 0, 255], 660.0)];
+    let leaving = Room::start_at(dirs[1].path(), &url, &admin, "SN-G1", looks[0], None).await;
+    let waiting = Room::start_at(dirs[2].path(), &url, &admin, "SN-G2", looks[1], None).await;
+    for room in [&leaving, &waiting] {
+        join(room, &id).await;
+    }
+    let mut statuses = [&leaving, &waiting].map(|r| r.remote.terminal.status.clone());
+    let killed = node.kill();
+    for status in &mut statuses {
+        until(status, "reconnecting", |s| s.call_reconnecting)
+            .await
+            .unwrap();
+    }
+
+    leaving.remote.post("/hang-up", json!({})).await;
+    until(&mut statuses[0], "ended by leaving", |s| {
+        !s.call_reconnecting && matches!(s.call, Some(roomterm::sip::CallState::Ended(_)))
+    })
+    .await
+    .unwrap();
+
+    until(&mut statuses[1], "given up", |s| {
+        !s.call_reconnecting && matches!(s.call, Some(roomterm::sip::CallState::Ended(_)))
+    })
+    .await
+    .unwrap();
+    println!(
+        "gave up {:.1} s after the node died",
+        killed.elapsed().as_secs_f64()
+    );
+    for room in [&leaving, &waiting] {
+        let status = room.remote.get("/status").await;
+        assert_eq!(status["call"]["state"], "ended", "{status}");
+    }
+    // Left: Home. Given up: the Join page, the meeting's ID still typed
+    // and why it could not be joined, to try again later.
+    leaving.remote.ui_page("home").await;
+    let ui = waiting.remote.ui_page("join").await;
+    assert_eq!(
+        (&ui["meeting_id"], &ui["call_refused"]),
+        (&json!(id), &json!(true)),
+        "{ui}"
+    );
+}
