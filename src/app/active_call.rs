@@ -173,11 +173,7 @@ pub fn follow(
                 status.send_modify(|s| {
                     s.call = state;
                     if ended.is_some() {
-                        s.call_reconnecting = false;
-                        s.call_ended_at = Some(std::time::Instant::now());
-                        s.call_quality = None;
-                        s.call_roster = None;
-                        s.call_devices = Default::default();
+                        forget_ended(s);
                     }
                 });
                 if let Some(refused) = ended {
@@ -230,6 +226,15 @@ pub fn follow(
         media: Arc::downgrade(&media),
         live,
     }
+}
+
+/// The status of a call that ended: when, and nothing of it left to show.
+pub fn forget_ended(s: &mut crate::status::TerminalStatus) {
+    s.call_reconnecting = false;
+    s.call_ended_at = Some(std::time::Instant::now());
+    s.call_quality = None;
+    s.call_roster = None;
+    s.call_devices = Default::default();
 }
 
 /// An attempt that may succeed if made again: no answer, or a server

@@ -300,11 +300,7 @@ impl Calls {
             self.call = None;
             self.published.status(|s| {
                 s.call = Some(CallState::Ended(CallEnd::HungUp));
-                s.call_reconnecting = false;
-                s.call_ended_at = Some(std::time::Instant::now());
-                s.call_quality = None;
-                s.call_roster = None;
-                s.call_devices = Default::default();
+                active_call::forget_ended(s);
             });
             self.published.ui(|ui| ui.call_ended(false));
         }

@@ -92,6 +92,24 @@ async fn meeting_on_two_nodes(database: &str, subject: &str, sns: [&str; 2]) -> 
     }
 }
 
+/// Enterprise `Acme` on a node of a fresh store, and a meeting of its
+/// (the host password set, anyone in before the host); the meeting's ID.
+async fn acme_meeting(admin: &AdminClient, subject: &str) -> String {
+    let _: Value = admin
+        .call(
+            Method::POST,
+            "/enterprises",
+            Some(json!({ "name": "Acme" })),
+        )
+        .await
+        .unwrap();
+    create_meeting(
+        admin,
+        json!({ "subject": subject, "host_password": PASSWORD, "join_before_host": true }),
+    )
+    .await
+}
+
 /// A fresh database on the test's PostgreSQL server, named `prefix_…`.
 async fn cluster_database(prefix: &str) -> String {
     let server = std::env::var("ROOMCLOUD_TEST_POSTGRES").expect(
@@ -203,19 +221,7 @@ async fn a_meeting_whose_node_is_killed_carries_on_on_the_other() {
     let balancer = Balancer::start(&[nodes[0].addresses.http, nodes[1].addresses.http]);
     let admins = nodes.each_ref().map(NodeProcess::admin);
     let admin = &admins[0];
-    let _: Value = admin
-        .call(
-            Method::POST,
-            "/enterprises",
-            Some(json!({ "name": "Acme" })),
-        )
-        .await
-        .unwrap();
-    let id = create_meeting(
-        admin,
-        json!({ "subject": "Failover", "host_password": PASSWORD, "join_before_host": true }),
-    )
-    .await;
+    let id = acme_meeting(admin, "Failover").await;
     let server_url = format!("https://{}", balancer.addr);
     let yellow = Room::start_at(
         dirs[2].path(),
@@ -438,19 +444,7 @@ async fn a_room_whose_meeting_cannot_come_back_leaves_or_gives_up() {
     let mut node = NodeProcess::start(dirs[0].path(), &database, edge_addr, &[]);
     let _edge = Edge::start(edge_addr, &[node.addresses.sip_udp]);
     let admin = node.admin();
-    let _: Value = admin
-        .call(
-            Method::POST,
-            "/enterprises",
-            Some(json!({ "name": "Acme" })),
-        )
-        .await
-        .unwrap();
-    let id = create_meeting(
-        &admin,
-        json!({ "subject": "Gone", "host_password": PASSWORD, "join_before_host": true }),
-    )
-    .await;
+    let id = acme_meeting(&admin, "Gone").await;
     let url = node.addresses.api_url.clone();
     let looks = [([255, 255, 0], 440.0), ([255, 0, 255], 660.0)];
     let leaving = Room::start_at(dirs[1].path(), &url, &admin, "SN-G1", looks[0], None).await;

@@ -396,6 +396,8 @@ impl Focus {
     /// What this node's conferences cost to make now, in pixels a second
     /// (`Conference::composing_cost`).
     pub fn composing_cost(&self) -> u64 {
+        // Collected first: each conference's own lock is not taken under
+        // the focus's.
         let conferences: Vec<Arc<Conference>> = lock(&self.conferences)
             .values()
             .map(|live| live.conference.clone())
