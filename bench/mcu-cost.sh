@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# MCU cost: CPU of one meeting's conference media at 720p30 with 2, 4 and 8
-# participants (examples/mcu_cost.rs: each participant a gst-launch-1.0
-# process replaying a pre-encoded 720p30 stream, so only the MCU is
-# measured). A benchmark, not a test: prints a table with the cost per
-# participant relative to 2, writes bench/out/mcu-cost.json.
+# MCU cost: CPU of one meeting's conference media with 2, 4, 8 (gallery and
+# speaker view) and 16 participants, before (every sender at 720p30) and
+# after (each at the size the MCU asks for: its largest tile)
+# (examples/mcu_cost.rs: each participant a gst-launch-1.0 process
+# replaying a pre-encoded stream, so only the MCU is measured). A
+# benchmark, not a test: prints a table, writes bench/out/mcu-cost.json.
 #
 # Usage: bench/mcu-cost.sh [SECONDS=10]
 set -euo pipefail

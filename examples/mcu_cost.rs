@@ -1,27 +1,37 @@
 //! What the cloud's MCU costs per participant: CPU of one meeting's
-//! conference media at 720p30 with 2, 4 and 8 participants. A benchmark,
-//! not a test (run by `bench/mcu-cost.sh`): it prints a table with the
-//! per-participant cost relative to 2 participants, and writes JSON.
+//! conference media with 2, 4, 8 and 16 participants sending 720p30,
+//! before and after the senders follow the size the MCU asks of them (no
+//! larger than their largest tile: `roomcloud::media::send_size`). A
+//! benchmark, not a test (run by `bench/mcu-cost.sh`): it prints a table
+//! and writes JSON.
 //!
-//! Each participant is a `gst-launch-1.0` child process replaying a 720p30
-//! H.264 + Opus recording (encoded once, beforehand, with the board plan's
-//! encoder at the 720p class settings) as RTP paced by its timestamps, so
-//! the senders cost almost nothing and none of it is counted: the CPU
-//! measured is this process's, which runs only the `Conference` (decode
-//! every participant, compose, encode once per class, mix audio minus
-//! each one's own, encode Opus per participant). What the MCU sends one
+//! Each participant is a `gst-launch-1.0` child process replaying an H.264
+//! and Opus recording (encoded once, beforehand, with the board plan's
+//! encoder at the 720p class settings, at each size of the ladder) as RTP
+//! paced by its timestamps, so the senders cost almost nothing and none of
+//! it is counted: the CPU measured is this process's, which runs only the
+//! `Conference` (decode every participant, compose, encode once per class,
+//! mix audio minus each one's own, encode Opus per participant).
+//! "before": every sender sends 720p, as a sender that is never asked does;
+//! "after": each sends the size `Conference::send_sizes` asks for once
+//! everyone has joined (a roomterm's encoder follows such a request within
+//! a key frame: `tests/integration/send_size.rs`). What the MCU sends one
 //! participant is counted to show it keeps up (pictures per second).
 //!
 //! Usage: mcu_cost [SECONDS=10] [JSON_OUT]
 
+use std::collections::BTreeMap;
 use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
-use roomcloud::media::{AudioCodec, ClassSpec, Conference, ConferenceConfig, ParticipantSpec};
+use roomcloud::media::{
+    send_size, AudioCodec, ClassSpec, Conference, ConferenceConfig, LayoutKind, ParticipantSpec,
+};
 use roomterm::media::{
     apply_encoder_settings, encoder_settings, MediaPlan, SourceMode, VideoClass,
 };
@@ -31,9 +41,24 @@ const HEIGHT: u32 = 720;
 const FPS: u32 = 30;
 const VIDEO_PT: u8 = 96;
 const AUDIO_PT: u8 = 111;
-const COUNTS: [usize; 3] = [2, 4, 8];
+/// (layout, participants) of each measured meeting.
+const MEETINGS: [(LayoutKind, usize); 5] = [
+    (LayoutKind::Gallery, 2),
+    (LayoutKind::Gallery, 4),
+    (LayoutKind::Gallery, 8),
+    (LayoutKind::Speaker, 8),
+    (LayoutKind::Gallery, 16),
+];
 /// Seconds before measuring: decoders, encoders and the layout settle.
 const WARM_UP: Duration = Duration::from_secs(3);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Senders {
+    /// Everyone at 720p, whatever their tile.
+    Unasked,
+    /// Everyone at the size the MCU asks for.
+    Asked,
+}
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -44,47 +69,79 @@ fn main() -> anyhow::Result<()> {
         roomterm::board::BoardProfile::load(std::path::Path::new("board"), "generic-x86_64")?;
     let plan = MediaPlan::probe(&board, SourceMode::Test)?;
     let dir = tempfile::tempdir()?;
-    let recording = dir.path().join("participant.mkv");
-    // Long enough for warm-up and measurement, replayed once.
-    record(&plan, &recording, seconds + WARM_UP.as_secs() + 4)?;
+    // One recording per rung up to the canvas, long enough for warm-up
+    // and measurement, replayed once.
+    let mut recordings = BTreeMap::new();
+    for size in send_size::LADDER.into_iter().filter(|s| s.0 <= WIDTH) {
+        let path = dir
+            .path()
+            .join(format!("participant-{}x{}.mkv", size.0, size.1));
+        record(&plan, &path, size, seconds + WARM_UP.as_secs() + 4)?;
+        recordings.insert(size, path);
+    }
 
     let tick = clock_ticks()?;
     let mut rows = Vec::new();
-    for n in COUNTS {
-        rows.push(measure(n, seconds, &recording, tick)?);
+    for (layout, participants) in MEETINGS {
+        for senders in [Senders::Unasked, Senders::Asked] {
+            rows.push(measure(
+                layout,
+                participants,
+                senders,
+                seconds,
+                &recordings,
+                tick,
+            )?);
+        }
     }
     println!(
-        "MCU cost, one meeting at {WIDTH}x{HEIGHT}@{FPS} ({} decode/encode), {seconds} s each, {} cores",
+        "MCU cost, one meeting composed at {WIDTH}x{HEIGHT}@{FPS} ({} decode/encode), {seconds} s each, {} cores",
         plan.h264_encoder,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "{:<14}{:>12}{:>18}{:>16}{:>14}{:>14}",
-        "participants", "MCU CPU", "per participant", "vs 2 (each)", "pictures/s", "senders CPU"
+        "{:<9}{:>6}  {:<8}{:<30}{:>9}{:>10}{:>12}{:>10}{:>9}",
+        "layout",
+        "sites",
+        "senders",
+        "sizes sent",
+        "MCU CPU",
+        "per site",
+        "vs before",
+        "pictures/s",
+        "senders"
     );
-    let base = rows[0].per_participant();
-    for row in &rows {
-        println!(
-            "{:<14}{:>11.0}%{:>17.1}%{:>16.2}{:>14.1}{:>13.0}%",
-            row.participants,
-            row.cpu * 100.0,
-            row.per_participant() * 100.0,
-            row.per_participant() / base,
-            row.fps,
-            row.senders_cpu * 100.0
-        );
+    for pair in rows.chunks(2) {
+        let before = pair[0].cpu;
+        for row in pair {
+            println!(
+                "{:<9}{:>6}  {:<8}{:<30}{:>8.0}%{:>9.1}%{:>12.2}{:>10.1}{:>8.0}%",
+                row.layout,
+                row.participants,
+                row.senders,
+                row.sizes,
+                row.cpu * 100.0,
+                row.per_participant() * 100.0,
+                row.cpu / before,
+                row.fps,
+                row.senders_cpu * 100.0
+            );
+        }
     }
     println!("(100% = one core; pictures/s = what one participant receives, target {FPS};");
-    println!(" senders = the replaying participants, which share the machine)");
+    println!(" senders = the replaying participants, which share the machine;");
+    println!(" before = every sender at 720p, after = each at the size the MCU asks for)");
     if let Some(path) = json_out {
         let json = serde_json::json!({
-            "resolution": format!("{WIDTH}x{HEIGHT}"), "fps": FPS,
+            "canvas": format!("{WIDTH}x{HEIGHT}"), "fps": FPS,
             "encoder": plan.h264_encoder, "seconds": seconds,
             "rows": rows.iter().map(|r| serde_json::json!({
+                "layout": r.layout,
                 "participants": r.participants,
+                "senders": r.senders,
+                "sizes_sent": r.sizes,
                 "cpu_cores": r.cpu,
                 "cpu_per_participant": r.per_participant(),
-                "per_participant_vs_2": r.per_participant() / base,
                 "received_fps": r.fps,
                 "senders_cpu_cores": r.senders_cpu,
             })).collect::<Vec<_>>(),
@@ -95,7 +152,11 @@ fn main() -> anyhow::Result<()> {
 }
 
 struct Row {
+    layout: &'static str,
     participants: usize,
+    senders: &'static str,
+    /// The sizes sent, e.g. "1×1280x720 7×320x180".
+    sizes: String,
     /// Cores used by the conference media (1.0 = one core, all the time).
     cpu: f64,
     /// Cores the replaying senders used meanwhile (the rest of the box).
@@ -109,12 +170,17 @@ impl Row {
     }
 }
 
-/// Encodes `seconds` of a moving test picture and a tone, as a participant
-/// would send them, into a Matroska file.
-fn record(plan: &MediaPlan, path: &std::path::Path, seconds: u64) -> anyhow::Result<()> {
+/// Encodes `seconds` of a moving test picture and a tone at `size`, as a
+/// participant would send them, into a Matroska file.
+fn record(
+    plan: &MediaPlan,
+    path: &Path,
+    (width, height): (u32, u32),
+    seconds: u64,
+) -> anyhow::Result<()> {
     let frames = seconds * u64::from(FPS);
     let pipeline = gst::parse::launch(&format!(
-        "videotestsrc pattern=ball num-buffers={frames} ! video/x-raw,width={WIDTH},height={HEIGHT},framerate={FPS}/1 \
+        "videotestsrc pattern=ball num-buffers={frames} ! video/x-raw,width={width},height={height},framerate={FPS}/1 \
          ! videoconvert ! {encoder} name=enc ! h264parse ! mux. \
          audiotestsrc num-buffers={audio_buffers} samplesperbuffer=960 freq=440 ! audio/x-raw,rate=48000,channels=1 \
          ! opusenc ! mux. matroskamux name=mux ! filesink location={path}",
@@ -148,9 +214,11 @@ fn record(plan: &MediaPlan, path: &std::path::Path, seconds: u64) -> anyhow::Res
 }
 
 fn measure(
+    layout: LayoutKind,
     participants: usize,
+    senders_kind: Senders,
     seconds: u64,
-    recording: &std::path::Path,
+    recordings: &BTreeMap<(u32, u32), PathBuf>,
     tick: f64,
 ) -> anyhow::Result<Row> {
     let conference = Conference::start(ConferenceConfig::probe(
@@ -159,8 +227,9 @@ fn measure(
         FPS,
         [127, 0, 0, 1].into(),
     )?)?;
+    conference.set_layout(layout);
     let mut sinks = Vec::new();
-    let mut senders = Vec::new();
+    let mut joined = Vec::new();
     for id in 1..=participants {
         // Where the MCU sends this participant: sockets nobody reads but
         // the first, whose pictures are counted.
@@ -183,13 +252,28 @@ fn measure(
             ports: None,
             name: format!("Site {id}"),
         })?;
+        joined.push((id as u64, ports));
+        sinks.push((video, audio));
+    }
+    // Everyone is in: the layout, and so each one's tile, is final.
+    let asked: BTreeMap<u64, (u32, u32)> = conference.send_sizes().into_iter().collect();
+    let mut senders = Vec::new();
+    let mut sizes = BTreeMap::<(u32, u32), usize>::new();
+    for (id, ports) in joined {
+        let size = match senders_kind {
+            Senders::Unasked => (WIDTH, HEIGHT),
+            Senders::Asked => asked.get(&id).copied().unwrap_or((WIDTH, HEIGHT)),
+        };
+        let recording = recordings
+            .get(&size)
+            .ok_or_else(|| anyhow::anyhow!("no recording at {size:?}"))?;
+        *sizes.entry(size).or_default() += 1;
         let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
         senders.push(Sender::start(
             recording,
             local(ports.video.expect("a video participant")),
             local(ports.audio),
         )?);
-        sinks.push((video, audio));
     }
     let pictures = Arc::new(AtomicU64::new(0));
     let counting = Arc::new(AtomicBool::new(false));
@@ -229,7 +313,22 @@ fn measure(
     drop(senders);
     drop(conference);
     Ok(Row {
+        layout: match layout {
+            LayoutKind::Gallery => "gallery",
+            LayoutKind::Speaker => "speaker",
+            LayoutKind::PictureInPicture => "pip",
+        },
         participants,
+        senders: match senders_kind {
+            Senders::Unasked => "before",
+            Senders::Asked => "after",
+        },
+        sizes: sizes
+            .iter()
+            .rev()
+            .map(|((w, h), n)| format!("{n}×{w}x{h}"))
+            .collect::<Vec<_>>()
+            .join(" "),
         cpu: (cpu_after - cpu_before) / tick / wall,
         senders_cpu: (senders_after - senders_before) / tick / wall,
         fps: pictures.load(Ordering::Relaxed) as f64 / wall,

@@ -98,17 +98,29 @@ pub fn prepare(config: &CallMediaConfig) -> Result<Prepared, MediaError> {
     Ok(Prepared { media, local, sdp })
 }
 
+/// What the agent says of a meeting call besides its state.
+pub struct Meeting {
+    /// The roster, from the focus's NOTIFYs.
+    pub roster: watch::Receiver<Option<crate::sip::conference::Roster>>,
+    /// The picture size the focus asks for (`None`: the class's).
+    pub send_size: watch::Receiver<Option<(u32, u32)>>,
+}
+
 /// Publishes the call's media and follows the agent's call state with it
 /// until the call ends.
 pub fn follow(
     prepared: Prepared,
     mut call: watch::Receiver<Option<CallState>>,
-    mut roster: watch::Receiver<Option<crate::sip::conference::Roster>>,
+    meeting: Meeting,
     published: Published,
     live: Arc<LiveMedia>,
     redial: Option<Redial>,
 ) -> ActiveCall {
     let Published { status, ui } = published;
+    let Meeting {
+        mut roster,
+        mut send_size,
+    } = meeting;
     let Prepared { media, local, .. } = prepared;
     let media = Arc::new(media);
     live.send_replace(Some(media.clone()));
@@ -144,6 +156,7 @@ pub fn follow(
                                 match media.send_to(remote.video, remote.audio) {
                                     Ok(()) => {
                                         sending = true;
+                                        media.set_send_size(*send_size.borrow_and_update());
                                         watching_since = Some(Instant::now());
                                         let devices = media.devices();
                                         status.send_modify(|s| {
@@ -189,6 +202,14 @@ pub fn follow(
                                 return;
                             }
                             break;
+                        }
+                        changed = send_size.changed() => {
+                            if changed.is_err() {
+                                return;
+                            }
+                            let size = *send_size.borrow_and_update();
+                            tracing::info!(?size, "the focus asks for another picture size");
+                            media.set_send_size(size);
                         }
                         changed = roster.changed() => {
                             if changed.is_err() {

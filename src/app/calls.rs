@@ -329,6 +329,7 @@ impl Calls {
         self.published.ui(UiState::call_started);
         let mut roster = agent.roster.clone();
         roster.mark_unchanged();
+        let send_size = agent.send_size.clone();
         let redial = self.placed_meeting.as_ref().map(|_| Redial {
             lost: self.lost.clone(),
             // The first call is the user's: a refusal shows. Attempts at
@@ -338,7 +339,7 @@ impl Calls {
         self.call = Some(active_call::follow(
             prepared,
             agent_call,
-            roster,
+            active_call::Meeting { roster, send_size },
             self.published.clone(),
             self.media.live().clone(),
             redial,

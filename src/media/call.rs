@@ -22,7 +22,8 @@ use roomterm_rtp::{MediumSpec, Remote, Rtp, SessionStats};
 
 use super::config::{CallMediaConfig, Devices};
 use super::content::CONTENT_KBPS;
-use super::pipeline::{make, Running};
+use super::encoder::{apply_encoder_settings, encoder_settings_at};
+use super::pipeline::{capsfilter, make, Running};
 use super::probe::require;
 use super::quality::{rtp_packet, QualityMeter, QualityReport, StreamStats};
 use super::receive::{self, AudioOut};
@@ -78,6 +79,8 @@ const ELEMENTS: &[&str] = &[
 struct Senders {
     /// What the camera sends, small, for the room's own picture.
     self_view: gst_app::AppSink,
+    /// The camera's encoder (its bit rate follows the size sent).
+    video_encoder: gst::Element,
     devices: Devices,
 }
 
@@ -99,6 +102,9 @@ pub struct CallMedia {
     speaker_volume: gst::Element,
     /// Black when the camera is off.
     camera: gst::Element,
+    /// The size of the pictures sent (a capsfilter before the encoder):
+    /// any (the camera's) unless the far end asked for less.
+    sizer: gst::Element,
     /// Where the far end plays, with the echo probe the microphone uses.
     speaker: Option<Speaker>,
     ports: (u16, u16),
@@ -220,6 +226,7 @@ impl CallMedia {
             volume: make("volume")?,
             speaker_volume,
             camera: make("videobalance")?,
+            sizer: capsfilter(gst::Caps::new_empty_simple("video/x-raw"))?,
             speaker,
             ports: (video_port, audio_port),
             last_sample: Mutex::new(None),
@@ -296,7 +303,7 @@ impl CallMedia {
             return Ok(());
         }
         let (camera, self_view, camera_missing) =
-            send::video(&self.running, &self.config, &self.camera)?;
+            send::video(&self.running, &self.config, &self.camera, &self.sizer)?;
         let probe = self.speaker.as_ref().map(|s| s.probe.as_str());
         let (microphone, microphone_missing) =
             send::audio(&self.running, &self.config, &self.volume, probe)?;
@@ -310,6 +317,7 @@ impl CallMedia {
         self.running.start(&microphone.elements)?;
         *senders = Some(Arc::new(Senders {
             self_view,
+            video_encoder: camera.encoder,
             devices: Devices {
                 camera_missing,
                 microphone_missing,
@@ -344,6 +352,45 @@ impl CallMedia {
         self.camera.set_property("contrast", contrast);
         self.camera.set_property("brightness", brightness);
         self.camera.set_property("saturation", saturation);
+    }
+
+    /// Sends pictures of `size` (a focus asked: its largest tile of this
+    /// room is no larger), or the camera's again (`None`); the bit rate
+    /// follows the area (`VideoClass::bitrate_for`). The encoder starts over at
+    /// the new size with a key frame, so the far end decodes it at once.
+    pub fn set_send_size(&self, size: Option<(u32, u32)>) {
+        // Never more than the camera gives: an upscaled picture costs
+        // bits and shows nothing more.
+        let size = size.filter(|&(w, h)| w < self.config.width || h < self.config.height);
+        let size = size.map(|(w, h)| (w.min(self.config.width), h.min(self.config.height)));
+        let caps = match size {
+            Some((width, height)) => gst_video::VideoCapsBuilder::new()
+                .width(width as i32)
+                .height(height as i32)
+                .pixel_aspect_ratio(gst::Fraction::new(1, 1))
+                .build(),
+            None => gst::Caps::new_empty_simple("video/x-raw"),
+        };
+        self.sizer.set_property("caps", &caps);
+        let Some(senders) = self.current_senders() else {
+            return;
+        };
+        let bps = self.config.class.bitrate_for(size);
+        // Only the rate: the other settings are fixed once it runs.
+        let rate: Vec<_> =
+            encoder_settings_at(&self.config.encoder, bps, self.config.class.key_interval())
+                .into_iter()
+                .filter(|s| s.property == "bitrate")
+                .collect();
+        apply_encoder_settings(&senders.video_encoder, &rate);
+    }
+
+    /// The size of the pictures sent now (what the encoder takes), once
+    /// sending has started.
+    pub fn send_size(&self) -> Option<(u32, u32)> {
+        let caps = self.sizer.static_pad("src")?.current_caps()?;
+        let info = gst_video::VideoInfo::from_caps(&caps).ok()?;
+        Some((info.width(), info.height()))
     }
 
     /// The far end's level, 0.0 (silent) to 1.0 (as sent), on the speaker

@@ -1,6 +1,9 @@
 //! Bandwidth classes of the hard terminal (PRODUCT.md, "Media"): every class
 //! runs at 30 fps; the bitrate is the call's video budget.
 
+/// The least a camera is sent at when asked for a small size.
+pub const MIN_SEND_BPS: u32 = 128_000;
+
 /// A video class: resolution, frame rate and bitrate budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VideoClass {
@@ -55,6 +58,19 @@ impl VideoClass {
         self.bitrate_bps() / 1000
     }
 
+    /// The bit rate for sending pictures of `size` in a call of this
+    /// class (`None`: the class's own size): the budget in proportion to
+    /// the area, never under [`MIN_SEND_BPS`] (a thumbnail still moves
+    /// smoothly) nor over the budget.
+    pub fn bitrate_for(self, size: Option<(u32, u32)>) -> u32 {
+        let Some((width, height)) = size else {
+            return self.bitrate_bps();
+        };
+        let full = u64::from(self.width()) * u64::from(self.height());
+        let share = u64::from(self.bitrate_bps()) * u64::from(width) * u64::from(height) / full;
+        (share as u32).clamp(MIN_SEND_BPS.min(self.bitrate_bps()), self.bitrate_bps())
+    }
+
     /// Frames between key frames: 2 s, so a receiver that joins late or lost
     /// a key frame shows a picture within two seconds even without PLI.
     pub fn key_interval(self) -> u32 {
@@ -81,5 +97,15 @@ mod tests {
             ]
         );
         assert!(VideoClass::ALL.iter().all(|c| c.key_interval() == 60));
+    }
+
+    #[test]
+    fn a_smaller_size_is_sent_at_a_lower_rate_with_a_floor() {
+        let hd = VideoClass::Hd720;
+        assert_eq!(hd.bitrate_for(None), 1_000_000);
+        assert_eq!(hd.bitrate_for(Some((1280, 720))), 1_000_000);
+        assert_eq!(hd.bitrate_for(Some((640, 360))), 250_000);
+        assert_eq!(hd.bitrate_for(Some((320, 180))), MIN_SEND_BPS);
+        assert_eq!(hd.bitrate_for(Some((1920, 1080))), 1_000_000, "never over");
     }
 }

@@ -2,8 +2,9 @@
 //! there):
 //!
 //! ```text
-//! video: <camera (capture.rs)> → videobalance (camera off: black) → tee → queue → videoconvert → <encoder> → rtph264pay
-//!                                                                             └→ leaky queue → videoscale → videoconvert → appsink (self view, RGB, quarter size)
+//! video: <camera (capture.rs)> → videobalance (camera off: black) → tee → queue → videoscale → caps (the size the far end asked for)
+//!          → videoconvert → <encoder> → rtph264pay
+//!        tee └→ leaky queue → videoscale → videoconvert → appsink (self view, RGB, quarter size)
 //! audio: <microphone (capture.rs)> → volume (mute) → audioconvert → audioresample → caps
 //!          → webrtcdsp (echo cancelled against the speaker) → opusenc (in-band FEC) → rtpopuspay
 //! ```
@@ -22,15 +23,20 @@ pub(super) struct Sending {
     pub elements: Vec<gst::Element>,
     /// The last one: its src pad goes to the RTP layer.
     pub payloader: gst::Element,
+    /// Its encoder, whose bit rate follows the size sent.
+    pub encoder: gst::Element,
 }
 
-/// The camera through `camera_switch` to the encoder, and a small copy of
-/// it (after the switch: camera off shows black there too) for the self
-/// view; with why the camera is missing, if it is.
+/// The camera through `camera_switch` and `sizer` (a capsfilter: the
+/// size the far end asked for, `CallMedia::set_send_size`) to the encoder,
+/// and a small copy of it (after the switch: camera off shows black there
+/// too; before the sizer: the room's own picture stays sharp) for the
+/// self view; with why the camera is missing, if it is.
 pub(super) fn video(
     running: &Running,
     config: &CallMediaConfig,
     camera_switch: &gst::Element,
+    sizer: &gst::Element,
 ) -> Result<(Sending, gst_app::AppSink, Option<String>), MediaError> {
     let camera = capture::camera(config)?;
     let encoder = make(&config.encoder)?;
@@ -40,16 +46,22 @@ pub(super) fn video(
     // SPS/PPS with every IDR: a receiver that starts late still decodes.
     payloader.set_property("config-interval", -1i32);
     let tee = make("tee")?;
+    // Filled, not letterboxed: the far end composes the picture into a
+    // tile of its own shape anyway.
+    let scaler = make("videoscale")?;
+    scaler.set_property("add-borders", false);
     let mut elements = camera.elements;
     elements.extend([
         camera_switch.clone(),
         tee.clone(),
         make("queue")?,
+        scaler,
+        sizer.clone(),
         make("videoconvert")?,
         // 4:2:0, as constrained baseline needs (a camera's YUY2 or RGB
         // would otherwise reach the encoder as 4:2:2 or 4:4:4).
         capsfilter(four_two_zero())?,
-        encoder,
+        encoder.clone(),
         payloader.clone(),
     ]);
     running.add_linked(&elements)?;
@@ -82,6 +94,7 @@ pub(super) fn video(
         Sending {
             elements,
             payloader,
+            encoder,
         },
         self_view,
         camera.missing,
@@ -128,12 +141,13 @@ pub(super) fn audio(
     if let Some(dsp) = voice::processor(echo_probe, config.real_microphone)? {
         elements.push(dsp);
     }
-    elements.extend([encoder, payloader.clone()]);
+    elements.extend([encoder.clone(), payloader.clone()]);
     running.add_linked(&elements)?;
     Ok((
         Sending {
             elements,
             payloader,
+            encoder,
         },
         microphone.missing,
     ))

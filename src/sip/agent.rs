@@ -60,6 +60,9 @@ pub struct SipAgent {
     pub renegotiation: watch::Receiver<Renegotiation>,
     /// How the call's last host action went.
     pub host_answer: watch::Receiver<HostAnswer>,
+    /// The picture size the meeting's focus asks this room to send
+    /// (`None`: the class's).
+    pub send_size: watch::Receiver<Option<(u32, u32)>>,
     commands: mpsc::Sender<AgentCommand>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -74,6 +77,7 @@ impl SipAgent {
         let (roster_tx, roster) = watch::channel(None);
         let (renegotiation_tx, renegotiation) = watch::channel(Renegotiation::None);
         let (host_answer_tx, host_answer) = watch::channel(HostAnswer::None);
+        let (send_size_tx, send_size) = watch::channel(None);
         let (commands, rx) = mpsc::channel(8);
         let published = Published {
             status: status_tx,
@@ -81,6 +85,7 @@ impl SipAgent {
             roster: roster_tx,
             renegotiation: renegotiation_tx,
             host_answer: host_answer_tx,
+            send_size: send_size_tx,
         };
         let task = tokio::spawn(run(account, link, published, rx));
         Ok(Self {
@@ -89,6 +94,7 @@ impl SipAgent {
             roster,
             renegotiation,
             host_answer,
+            send_size,
             commands,
             task,
         })
@@ -117,6 +123,7 @@ struct Published {
     roster: watch::Sender<Option<Roster>>,
     renegotiation: watch::Sender<Renegotiation>,
     host_answer: watch::Sender<HostAnswer>,
+    send_size: watch::Sender<Option<(u32, u32)>>,
 }
 
 async fn run(
@@ -131,6 +138,7 @@ async fn run(
         roster,
         renegotiation,
         host_answer,
+        send_size,
     } = published;
     // Until the first TCP connect the proxy's own address stands in; every
     // REGISTER is built after `Link::ready` gives the real one.
@@ -170,30 +178,18 @@ async fn run(
             }
             changed
         });
-        roster.send_if_modified(|current| {
-            let now = agent.call.as_ref().and_then(Call::roster).cloned();
-            let changed = *current != now;
-            *current = now;
-            changed
-        });
-        renegotiation.send_if_modified(|current| {
-            let now = match &agent.call {
-                Some(Call::Out(call)) => call.renegotiation().clone(),
-                _ => Renegotiation::None,
-            };
-            let changed = *current != now;
-            *current = now;
-            changed
-        });
-        host_answer.send_if_modified(|current| {
-            let now = match &agent.call {
-                Some(Call::Out(call)) => call.host_answer().clone(),
-                _ => HostAnswer::None,
-            };
-            let changed = *current != now;
-            *current = now;
-            changed
-        });
+        let placed = match &agent.call {
+            Some(Call::Out(call)) => Some(call),
+            _ => None,
+        };
+        publish(&roster, placed.and_then(|c| c.roster()).cloned());
+        let renegotiated = placed.map(|c| c.renegotiation().clone());
+        publish(&renegotiation, renegotiated.unwrap_or_default());
+        publish(
+            &host_answer,
+            placed.map(|c| c.host_answer().clone()).unwrap_or_default(),
+        );
+        publish(&send_size, placed.and_then(|c| c.asked_size()));
         let wakeup = [
             agent.reg.next_wakeup(),
             agent.call.as_ref().and_then(Call::next_wakeup),
@@ -488,6 +484,15 @@ impl Agent {
     }
 }
 
+/// Publishes `now` if it differs from what `to` holds.
+fn publish<T: PartialEq>(to: &watch::Sender<T>, now: T) {
+    to.send_if_modified(|current| {
+        let changed = *current != now;
+        *current = now;
+        changed
+    });
+}
+
 /// The call the agent has: one at a time, placed or received (boxed:
 /// either is hundreds of bytes).
 enum Call {
@@ -500,13 +505,6 @@ impl Call {
         match self {
             Call::Out(call) => call.state(),
             Call::In(call) => call.state(),
-        }
-    }
-
-    fn roster(&self) -> Option<&Roster> {
-        match self {
-            Call::Out(call) => call.roster(),
-            Call::In(_) => None,
         }
     }
 

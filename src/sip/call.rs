@@ -104,6 +104,16 @@ pub struct OutgoingCall {
     reinviting: Option<(u32, String, Instant)>,
     renegotiation: Renegotiation,
     host_answer: HostAnswer,
+    /// Our SDP in the session now, and our re-INVITE's offer while it
+    /// waits (it becomes the session's when answered).
+    local_sdp: String,
+    reoffer: Option<String>,
+    /// The picture size the focus asked us to send (RFC 6236, its last
+    /// re-INVITE); `None`: the class's.
+    asked_size: Option<(u32, u32)>,
+    /// The focus's last re-INVITE (its CSeq) and our answer, repeated if
+    /// the INVITE is (our answer was lost).
+    answered_offer: Option<(u32, Vec<u8>)>,
 }
 
 impl OutgoingCall {
@@ -137,6 +147,10 @@ impl OutgoingCall {
             reinviting: None,
             renegotiation: Renegotiation::None,
             host_answer: HostAnswer::None,
+            local_sdp: sdp.to_string(),
+            reoffer: None,
+            asked_size: None,
+            answered_offer: None,
         };
         let to = wire::to_addr(call.target.clone()).into();
         let branch = call.branch.clone();
@@ -179,6 +193,10 @@ impl OutgoingCall {
             reinviting: None,
             renegotiation: Renegotiation::None,
             host_answer: HostAnswer::None,
+            local_sdp: dialog.local_sdp,
+            reoffer: None,
+            asked_size: None,
+            answered_offer: None,
         }
     }
 
@@ -314,58 +332,6 @@ impl OutgoingCall {
         &self.host_answer
     }
 
-    /// Offers `sdp` again in the established call (a re-INVITE); `None`
-    /// when the call is not established or a re-INVITE is still waiting
-    /// (RFC 3261 §14.1: one at a time).
-    pub fn reinvite(&mut self, sdp: &str, now: Instant) -> Option<Vec<u8>> {
-        if !matches!(self.state, CallState::Established { .. }) || self.reinviting.is_some() {
-            return None;
-        }
-        self.cseq += 1;
-        let to = self.remote_to_header();
-        let branch = format!("z9hG4bK{}", random_hex());
-        let bytes = self.request(Method::Invite, to, &branch, self.cseq, Some(sdp));
-        let reliable = self.transport == SipTransport::Tcp;
-        self.pending.sent(self.cseq, &bytes, reliable, now);
-        self.reinviting = Some((self.cseq, branch, now + TIMER_B));
-        self.renegotiation = Renegotiation::Offered;
-        Some(bytes)
-    }
-
-    /// How the last re-INVITE went.
-    pub fn renegotiation(&self) -> &Renegotiation {
-        &self.renegotiation
-    }
-
-    /// A response to our re-INVITE `number`: the ACK to send, if any.
-    fn on_reinvite_response(&mut self, number: u32, status: u16, msg: &Message) -> Option<Vec<u8>> {
-        let to = msg.header("to").unwrap_or_default().to_string();
-        match &self.reinviting {
-            Some((cseq, branch, _)) if *cseq == number => {
-                // Any answer stops the repetition (§17.1.1.2).
-                self.pending.answered(number);
-                if status < 200 {
-                    return None;
-                }
-                let branch = branch.clone();
-                self.reinviting = None;
-                if status < 300 {
-                    self.renegotiation = Renegotiation::Answered(msg.body.clone());
-                    self.state = CallState::Established {
-                        remote_sdp: msg.body.clone(),
-                    };
-                    Some(self.ack(&to, &new_branch(), number))
-                } else {
-                    self.renegotiation = Renegotiation::Refused(status);
-                    Some(self.ack(&to, &branch, number))
-                }
-            }
-            // A repeated 2xx of an earlier one: our ACK was lost.
-            _ if (200..300).contains(&status) => Some(self.ack(&to, &new_branch(), number)),
-            _ => None,
-        }
-    }
-
     /// A non-INVITE request of ours in the dialog, remembered until its
     /// answer comes.
     fn in_dialog(
@@ -462,6 +428,9 @@ impl OutgoingCall {
             return None;
         }
         let code = match (msg.method.as_str(), &self.state) {
+            // The ACK of our answer to a re-INVITE: nothing to answer.
+            ("ACK", _) => return None,
+            ("INVITE", CallState::Established { .. }) => return Some(self.on_reoffer(&msg)),
             ("BYE", CallState::Established { .. }) => {
                 self.state = CallState::Ended(CallEnd::RemoteHungUp {
                     code: msg.header("warning").and_then(warning_code),
@@ -476,7 +445,6 @@ impl OutgoingCall {
         Some(wire::response(&msg, code.0, code.1, None).build())
     }
 
-    /// Hangs up: BYE when answered, CANCEL while still calling.
     /// The focus's NOTIFY: the roster now (a stale one, by its version,
     /// is answered and ignored).
     fn on_notify(&mut self, msg: &Message) -> (u16, &'static str) {
@@ -505,6 +473,7 @@ impl OutgoingCall {
         }
     }
 
+    /// Hangs up: BYE when answered, CANCEL while still calling.
     pub fn hang_up(&mut self) -> Option<Vec<u8>> {
         match &self.state {
             CallState::Established { .. } => {
@@ -594,6 +563,9 @@ impl OutgoingCall {
 fn new_branch() -> String {
     format!("z9hG4bK{}", random_hex())
 }
+
+#[path = "call_reinvite.rs"]
+mod reinvite;
 
 #[cfg(test)]
 #[path = "call_tests.rs"]

@@ -381,3 +381,80 @@ fn a_bye_from_the_cloud_says_why_by_its_code() {
         })
     );
 }
+
+/// The focus's re-INVITE in `call`, asking for `imageattr` on its video.
+fn size_reoffer(call: &OutgoingCall, cseq: u32, imageattr: &str) -> Vec<u8> {
+    let body = format!(
+        "v=0\r\no=roomcloud 7 {cseq} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio 5000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n\
+         m=video 5002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n{imageattr}"
+    );
+    format!(
+        "INVITE sip:100001@127.0.0.1:40000 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKr{cseq}\r\n\
+         From: <sip:123456789@roomcloud.local>;tag=focus1\r\n\
+         To: <sip:100001@roomcloud.local>;tag={}\r\n\
+         Call-ID: {}\r\nCSeq: {cseq} INVITE\r\nContact: <sip:focus@127.0.0.1:5060>;isfocus\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+        call.from_tag,
+        call.call_id,
+        body.len()
+    )
+    .into_bytes()
+}
+
+#[test]
+fn the_focus_asks_for_a_picture_size_and_the_answer_confirms_it() {
+    crate::media::init().unwrap();
+    let now = Instant::now();
+    let ours = super::super::sdp::offer(&super::super::sdp::LocalMedia {
+        ip: [127, 0, 0, 1].into(),
+        video_port: 4000,
+        audio_port: 4002,
+        video_pt: 96,
+        audio_pt: 111,
+        video_rtx_pt: None,
+        kbps: 1000,
+        content: None,
+    });
+    let local = "127.0.0.1:40000".parse().unwrap();
+    let (mut call, invite) =
+        OutgoingCall::start(&account(SipTransport::Udp), local, "123456789", &ours, now);
+    let remote = "v=0\r\no=roomcloud 7 1 IN IP4 127.0.0.1\r\n";
+    call.on_response(&answer(&invite, "200 OK", "", remote))
+        .unwrap();
+    assert_eq!(call.asked_size(), None);
+
+    let reoffer = size_reoffer(&call, 2, "a=imageattr:96 recv [x=480,y=270] send *\r\n");
+    let ok = text(&call.on_request(&reoffer).unwrap());
+    assert!(ok.starts_with("SIP/2.0 200 OK"), "{ok}");
+    assert!(
+        ok.contains("a=imageattr:96 send [x=480,y=270] recv *"),
+        "{ok}"
+    );
+    assert!(ok.contains("Contact: "), "a 2xx to an INVITE has a Contact");
+    assert_eq!(call.asked_size(), Some((480, 270)));
+    // The session is as it was: still established on the first answer.
+    assert!(matches!(call.state(), CallState::Established { remote_sdp } if remote_sdp == remote));
+    // Its repetition gets the same answer; the ACK gets none.
+    assert_eq!(text(&call.on_request(&reoffer).unwrap()), ok);
+    let ack = text(&reoffer)
+        .replacen("INVITE sip:", "ACK sip:", 1)
+        .replace("CSeq: 2 INVITE", "CSeq: 2 ACK");
+    assert_eq!(call.on_request(ack.as_bytes()), None);
+
+    // Back to the class's size: a re-INVITE that asks none.
+    let plain = text(&call.on_request(&size_reoffer(&call, 3, "")).unwrap());
+    assert!(plain.contains("a=imageattr:96 send * recv *"), "{plain}");
+    assert_eq!(call.asked_size(), None);
+
+    // One crossing our own re-INVITE waits (§14.1) and changes nothing.
+    call.reinvite(&ours, now).unwrap();
+    let crossing = size_reoffer(&call, 4, "a=imageattr:96 recv [x=320,y=180]\r\n");
+    let pending = text(&call.on_request(&crossing).unwrap());
+    assert!(
+        pending.starts_with("SIP/2.0 491 Request Pending"),
+        "{pending}"
+    );
+    assert_eq!(call.asked_size(), None);
+}

@@ -49,6 +49,8 @@ pub struct IncomingCall {
     awaiting_answer: bool,
     /// A meeting's focus rang.
     meeting: bool,
+    /// Our SDP in the answer (or delayed offer) we gave.
+    local_sdp: String,
 }
 
 /// The dialog of an answered call, as a meeting call goes on in it.
@@ -63,6 +65,8 @@ pub struct AnsweredDialog {
     pub remote_target: Uri,
     /// The address they called (their To, our From).
     pub local_uri: String,
+    /// Our SDP in the session (what a re-INVITE's answer builds on).
+    pub local_sdp: String,
 }
 
 impl IncomingCall {
@@ -118,6 +122,7 @@ impl IncomingCall {
             state: CallState::Incoming { caller, offer },
             awaiting_answer: false,
             meeting,
+            local_sdp: String::new(),
             invite,
         };
         call.last_answer = call.answer_invite(180, "Ringing", None);
@@ -142,6 +147,7 @@ impl IncomingCall {
         };
         let offer = offer.clone();
         self.last_answer = self.answer_invite(200, "OK", Some(sdp));
+        self.local_sdp = sdp.to_string();
         if self.transport == SipTransport::Udp {
             self.retransmit = Some((now + T1, T1));
         }
@@ -172,6 +178,7 @@ impl IncomingCall {
                 .and_then(uri_of)
                 .unwrap_or_default()
                 .to_string(),
+            local_sdp: self.local_sdp.clone(),
         }
     }
 

@@ -9,6 +9,11 @@
 //! (`rtx`, `apt=` the H.264 one). RTCP goes to the port after RTP unless
 //! `a=rtcp` (RFC 3605) names another. The camera's video is the first
 //! video line that is not shared content (RFC 4796 `a=content:slides`).
+//!
+//! The camera's line says we send any picture size asked for (RFC 6236
+//! `a=imageattr:<pt> send * recv *`): a focus that composes our picture as
+//! a thumbnail asks for its size in a re-INVITE (`recv [x=W,y=H]`), which
+//! [`asked_size`] reads and [`size_answer`] answers (`send [x=W,y=H]`).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -130,10 +135,70 @@ fn video_line(local: &LocalMedia) -> SDPMedia {
         line.add_attribute("rtpmap", Some(&format!("{rtx} rtx/90000")));
         line.add_attribute("fmtp", Some(&format!("{rtx} apt={pt}")));
     }
+    // Any size asked for: the encoder is fed through a scaler.
+    line.add_attribute("imageattr", Some(&format!("{pt} send * recv *")));
     let rtcp = local.video_port.wrapping_add(1).to_string();
     line.add_attribute("rtcp", Some(&rtcp));
     line.add_attribute("sendrecv", None);
     line
+}
+
+/// The picture size an offer asks us to send on the camera's line: its
+/// RFC 6236 `a=imageattr` `recv` set, `[x=W,y=H]` with single values
+/// (what a focus asks). `None`: no size asked (send the class's).
+pub fn asked_size(offer: &str) -> Option<(u32, u32)> {
+    let offer = SDPMessage::parse_buffer(offer.as_bytes()).ok()?;
+    let camera = camera_media(&offer)?;
+    let value = attributes(camera, "imageattr").next()?;
+    let recv = value.split_once("recv")?.1;
+    // The first set after `recv`, up to a `send` part if one follows.
+    let recv = recv.split("send").next()?;
+    let set = recv.trim().strip_prefix('[')?.split(']').next()?;
+    let mut size = (None, None);
+    for field in set.split(',') {
+        match field.trim().split_once('=') {
+            Some(("x", v)) => size.0 = v.trim().parse::<u32>().ok(),
+            Some(("y", v)) => size.1 = v.trim().parse::<u32>().ok(),
+            _ => {}
+        }
+    }
+    match size {
+        (Some(w), Some(h)) if (16..=4096).contains(&w) && (16..=4096).contains(&h) => {
+            Some((w & !1, h & !1))
+        }
+        _ => None,
+    }
+}
+
+/// Our answer to a re-INVITE in the session we described with `ours`:
+/// the same media, `o=`'s version raised (RFC 3264 §8), and the camera's
+/// `a=imageattr` saying the size we now send (`None`: whatever is asked).
+pub fn size_answer(ours: &str, size: Option<(u32, u32)>) -> Option<String> {
+    let mut message = SDPMessage::parse_buffer(ours.as_bytes()).ok()?;
+    let origin = message.origin()?;
+    let version = origin.sess_version()?.parse::<u64>().ok()? + 1;
+    let (user, id, net, addr_type, addr) = (
+        origin.username()?.to_string(),
+        origin.sess_id()?.to_string(),
+        origin.nettype()?.to_string(),
+        origin.addrtype()?.to_string(),
+        origin.addr()?.to_string(),
+    );
+    message.set_origin(&user, &id, &version.to_string(), &net, &addr_type, &addr);
+    let camera = message.medias().position(is_camera)?;
+    let line = message.media_mut(camera as u32)?;
+    let pt = line.format(0)?.to_string();
+    let sent = match size {
+        Some((w, h)) => format!("[x={w},y={h}]"),
+        None => "*".into(),
+    };
+    while let Some(at) = (0..line.attributes_len())
+        .find(|&i| line.attribute(i).map(|a| a.key()) == Some("imageattr"))
+    {
+        line.remove_attribute(at).ok()?;
+    }
+    line.add_attribute("imageattr", Some(&format!("{pt} send {sent} recv *")));
+    message.as_text().ok()
 }
 
 /// Content up to 1080p (level 4.0), received only; key frames asked for
@@ -391,6 +456,40 @@ mod tests {
             ..ours
         };
         assert!(!remote_media(&mirrored, &without).unwrap().retransmission);
+    }
+
+    #[test]
+    fn a_size_asked_in_a_reoffer_is_read_and_answered_in_the_same_session() {
+        crate::media::init().unwrap();
+        let local = ours();
+        let ours = offer(&local);
+        assert!(ours.contains("a=imageattr:96 send * recv *\r\n"), "{ours}");
+        let reoffer =
+            "v=0\r\no=roomcloud 7 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+                       m=audio 4000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n\
+                       m=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n\
+                       a=imageattr:96 recv [x=480,y=270] send *\r\n";
+        assert_eq!(asked_size(reoffer), Some((480, 270)));
+        // A first offer that asks nothing, and nonsense, ask for no size.
+        assert_eq!(asked_size(&ours), None);
+        for junk in [
+            "a=imageattr:96 recv [x=0,y=270]",
+            "a=imageattr:96 recv [x=480]",
+            "a=imageattr:96 recv [x=[320:640],y=270]",
+            "a=imageattr:96 recv",
+        ] {
+            let text = reoffer.replace("a=imageattr:96 recv [x=480,y=270] send *", junk);
+            assert_eq!(asked_size(&text), None, "{junk}");
+        }
+        let answer = size_answer(&ours, Some((480, 270))).unwrap();
+        let parsed = SDPMessage::parse_buffer(answer.as_bytes()).unwrap();
+        let first = SDPMessage::parse_buffer(ours.as_bytes()).unwrap();
+        let (o1, o2) = (first.origin().unwrap(), parsed.origin().unwrap());
+        assert_eq!(o2.sess_id(), o1.sess_id(), "the same session");
+        assert_eq!(o2.sess_version(), Some("2"));
+        assert!(answer.contains("a=imageattr:96 send [x=480,y=270] recv *\r\n"));
+        assert_eq!(answer.matches("a=imageattr").count(), 1);
+        assert_eq!(remote_media(&answer, &local), remote_media(&ours, &local));
     }
 
     #[test]

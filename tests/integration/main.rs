@@ -45,6 +45,7 @@ mod provisioning;
 mod quality;
 mod reset_button;
 mod self_check;
+mod send_size;
 mod sip_agent;
 mod sip_garbage;
 mod terminal;

@@ -306,10 +306,15 @@ impl Focus {
             tracing::error!(%err, "cannot start the conference media");
             Refusal::plain(503, "Media Unavailable")
         })?;
+        let sends_sizes = video.as_ref().is_some_and(|v| v.sizes_on_request);
+        let class = (spec.class.width, spec.class.height);
         let ports = conference.join(spec).map_err(|err| {
             tracing::error!(%err, "cannot join the conference media");
             Refusal::plain(503, "Media Unavailable")
         })?;
+        if sends_sizes {
+            lock(&self.sizing).insert(participant, super::sizing::Sizing::new(class));
+        }
         if let Some(live) = lock(&self.conferences).get_mut(meeting_id) {
             let muted = live.controls.mute_on_entry && !host;
             if muted {

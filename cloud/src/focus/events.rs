@@ -208,7 +208,7 @@ impl Focus {
     /// A response to one of our NOTIFYs stops its repetition (one to a
     /// call out goes to its call).
     pub fn on_response(&self, response: &Response) {
-        if self.to_dialling(response) {
+        if self.to_dialling(response) || self.to_sizing(response) {
             return;
         }
         if let Some((cseq, _)) = response.cseq() {

@@ -9,7 +9,8 @@
 //! | `admission.rs` | an INVITE's way in: what was dialled and who calls → the meeting's join decision → a place held → the conference joined, the waiting room, or a refusal |
 //! | `target.rs` | what was dialled (meeting ID, password), pure |
 //! | `caller.rs` | who calls: a registered room (by its flow) or a guest |
-//! | `sdp.rs` | the offer read and the answer written (gstreamer-sdp) |
+//! | `sdp/` | the offer read and the answer written (gstreamer-sdp); our own offer asking a picture size |
+//! | `sizing.rs` | each sender asked (a re-INVITE, RFC 6236 `imageattr`) for no more than its largest tile |
 //! | `reject.rs` | a refused join as a SIP status, phrase and reason code |
 //! | `roster.rs` | the roster as RFC 4575 conference-info, pure |
 //! | `events.rs` | in-dialog SUBSCRIBE (the roster, NOTIFYs as it changes) and INFO (the participant's own layout, or a key pressed) |
@@ -47,6 +48,7 @@ pub mod reject;
 mod ringing;
 pub mod roster;
 pub mod sdp;
+mod sizing;
 pub mod target;
 mod timing;
 
@@ -263,6 +265,8 @@ pub struct Focus {
     waiting: Mutex<HashMap<String, mpsc::UnboundedSender<waiting::WaitingEvent>>>,
     conferences: Mutex<HashMap<String, Live>>,
     dialogs: Mutex<HashMap<String, dialogs::Dialog>>,
+    /// Callers that send the picture size asked of them (`sizing.rs`).
+    sizing: Mutex<HashMap<ParticipantId, sizing::Sizing>>,
     /// Final INVITE answers awaiting their ACK (UDP).
     unacked: Repeats,
     /// INVITEs still being decided: Call-ID → cancelled.
@@ -296,6 +300,7 @@ impl Focus {
             placement: parts.placement.map(Arc::new),
             conferences: Mutex::new(HashMap::new()),
             dialogs: Mutex::new(HashMap::new()),
+            sizing: Mutex::default(),
             unacked: Repeats::default(),
             deciding: Mutex::new(HashMap::new()),
             joining: Arc::default(),
@@ -309,6 +314,7 @@ impl Focus {
         let sweeper = tokio::spawn(self.clone().drop_silent());
         let timekeeper = tokio::spawn(self.clone().keep_time());
         let ringer = tokio::spawn(self.clone().ring_invitees());
+        let sizer = tokio::spawn(self.clone().ask_sizes());
         while let Some(deferred) = requests.recv().await {
             let focus = self.clone();
             tokio::spawn(async move { focus.handle(deferred).await });
@@ -316,6 +322,7 @@ impl Focus {
         sweeper.abort();
         timekeeper.abort();
         ringer.abort();
+        sizer.abort();
     }
 
     /// Drops participants whose media stopped without a BYE, checking a
@@ -475,6 +482,7 @@ impl Focus {
         if let Err(err) = live.conference.leave(participant) {
             tracing::warn!(%err, "leaving the conference media");
         }
+        lock(&self.sizing).remove(&participant);
         live.roster.retain(|r| r.participant != participant);
         if live.roster.is_empty() {
             conferences.remove(meeting_id);

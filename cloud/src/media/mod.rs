@@ -17,6 +17,7 @@
 //! - `lobby.rs`, `prompts.rs`: the waiting room of a caller asked for the
 //!   meeting password (spoken prompts, its ports held, its keys watched).
 //! - `layout.rs`: gallery, speaker view and picture-in-picture rectangles.
+//! - `send_size.rs`: the size each sender is asked for (its largest tile).
 //! - `config.rs`: the canvas and the codecs this server has.
 //! - `elements.rs`: [`MediaError`] and adding, linking, starting and
 //!   removing elements in a playing pipeline.
@@ -35,6 +36,7 @@ pub mod layout;
 mod lobby;
 mod participant;
 mod prompts;
+pub mod send_size;
 pub mod speaker;
 mod view;
 

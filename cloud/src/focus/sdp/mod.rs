@@ -14,11 +14,13 @@
 //! Reading the offer is here; writing the answer is `answer.rs`.
 
 mod answer;
+mod size_request;
 
 use std::net::{IpAddr, SocketAddr};
 
 use crate::media::{AudioCodec, ClassSpec, Remote};
 pub use answer::{answer, answer_version, Local};
+pub use size_request::size_request;
 
 /// The resolution classes of the bandwidth table (30 fps each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,6 +89,10 @@ pub struct VideoOffer {
     pub feedback: Feedback,
     /// The retransmission payload type (with `nack`), if offered.
     pub rtx_pt: Option<u8>,
+    /// The caller sends the picture size asked of it (RFC 6236
+    /// `a=imageattr` with a `send` part on its camera's line): the focus
+    /// asks for no more than its largest tile (`focus/sizing.rs`).
+    pub sizes_on_request: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,6 +211,7 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
                         class: level.map_or(VideoClass::Hd1080, VideoClass::for_level),
                         feedback,
                         rtx_pt: rtx_for(media, pt).filter(|_| feedback.nack),
+                        sizes_on_request: false,
                     });
                     offer.lines.push(Line::Content);
                 }
@@ -220,6 +227,7 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
                             ..feedback(media, pt)
                         },
                         rtx_pt: None,
+                        sizes_on_request: false,
                     });
                     offer.lines.push(Line::Content);
                 }
@@ -242,6 +250,7 @@ pub fn read_offer(body: &[u8], max_class: VideoClass) -> Result<Offer, SdpError>
                         class,
                         feedback,
                         rtx_pt,
+                        sizes_on_request: sends_sizes_asked(media, pt),
                     });
                     offer.lines.push(Line::Video);
                 }
@@ -281,6 +290,22 @@ fn is_slides(media: &gst_sdp::SDPMediaRef) -> bool {
         v.split(',')
             .any(|c| c.trim().eq_ignore_ascii_case("slides"))
     })
+}
+
+/// RFC 6236: an `a=imageattr` for `pt` (or every format, `*`) with a
+/// `send` part — the caller sends what a re-INVITE's `recv` asks for.
+fn sends_sizes_asked(media: &gst_sdp::SDPMediaRef, pt: u8) -> bool {
+    media
+        .attributes()
+        .filter(|a| a.key() == "imageattr")
+        .filter_map(|a| a.value())
+        .any(|value| {
+            let mut words = value.split_whitespace();
+            let applies = words
+                .next()
+                .is_some_and(|p| p == "*" || p.parse() == Ok(pt));
+            applies && words.any(|w| w == "send")
+        })
 }
 
 /// The line's direction lets the caller send (`sendrecv` when unsaid).

@@ -28,6 +28,7 @@ use gst::prelude::*;
 use roomterm_rtp::{Rtp, SessionStats};
 
 mod broadcast;
+mod cost;
 mod moderation;
 mod ordering;
 mod paging;
@@ -46,6 +47,7 @@ use super::participant::{
     audio_input, audio_output, video_input, Chain, MediaPorts, ParticipantId, ParticipantSpec,
     AUDIO, VIDEO,
 };
+use super::send_size;
 use super::speaker::{dbfs, SpeakerDetector};
 use super::view::{View, ViewConfig, Watcher};
 
@@ -91,6 +93,8 @@ struct State {
     /// The gallery page everyone's gallery shows while the host turns the
     /// pages (`paging.rs`); `None`: the first, recent speakers kept on it.
     page: Option<usize>,
+    /// Each shown picture's largest tile, as the layouts were last applied.
+    tiles: HashMap<ParticipantId, Rect>,
 }
 
 struct Participant {
@@ -151,10 +155,12 @@ struct Branch {
     mixer_pad: gst::Pad,
 }
 
-/// Moves every picture to its place in every view.
-fn apply_layouts(state: &State) {
+/// Moves every picture to its place in every view, and notes each
+/// picture's largest tile (what its sender is asked for: `send_sizes`).
+fn apply_layouts(state: &mut State) {
+    let mut tiles: HashMap<ParticipantId, Rect> = HashMap::new();
     for (key, view) in &state.views {
-        match key.lead {
+        let shown = match key.lead {
             // A broadcast's view: that one picture, full screen.
             Some(lead) => view.arrange(&[lead], 1),
             None => {
@@ -162,7 +168,12 @@ fn apply_layouts(state: &State) {
                 view.arrange(&order, shown(state, view.kind(), order.len()))
             }
         };
+        for (id, rect) in shown {
+            let tile = tiles.get(&id).map_or(rect, |t| send_size::larger(*t, rect));
+            tiles.insert(id, tile);
+        }
     }
+    state.tiles = tiles;
 }
 
 impl Conference {
@@ -185,28 +196,6 @@ impl Conference {
             speakers: Arc::default(),
             epoch: Instant::now(),
         })
-    }
-
-    /// What this conference's pictures cost to make now, in pixels a
-    /// second: each picture decoded (at the size and rate it arrives),
-    /// each view's canvas composed, each view's encoders' pictures — the
-    /// work that bounds how many meetings a node holds (the sound is a
-    /// rounding error beside it). A meeting's placement compares nodes by
-    /// it (`focus/placement.rs`).
-    pub fn composing_cost(&self) -> u64 {
-        let state = lock(&self.state);
-        let fps = u64::from(self.config.fps);
-        let canvas = u64::from(self.config.width) * u64::from(self.config.height);
-        let decoded: u64 = state
-            .participants
-            .values()
-            .filter_map(Participant::picture)
-            .chain(state.content.as_ref().map(|c| c.picture()))
-            .map(decoded_rate)
-            .sum();
-        let composed = state.views.len() as u64 * canvas * fps;
-        let encoded = state.views.values().map(View::encoded_pixels).sum::<u64>() * fps;
-        decoded + composed + encoded
     }
 
     fn view_config(&self) -> ViewConfig<'_> {
@@ -264,7 +253,7 @@ impl Conference {
             state.order.push(spec.id);
             self.watch(&mut state, spec.id, layout)?;
         }
-        apply_layouts(&state);
+        apply_layouts(&mut state);
         tracing::info!(participant = spec.id, ?ports, "joined the conference media");
         Ok(ports)
     }
@@ -376,7 +365,7 @@ impl Conference {
         if let Some(chain) = &participant.video_in {
             remove_all(&self.pipeline, &chain.elements);
         }
-        apply_layouts(&state);
+        apply_layouts(&mut state);
         tracing::info!(participant = id, "left the conference media");
         Ok(())
     }
@@ -526,7 +515,7 @@ impl Conference {
                     if let Some(speaker) = speaker {
                         ordering::spoke(&mut state, speaker);
                     }
-                    apply_layouts(&state);
+                    apply_layouts(&mut state);
                 }
             }
             gst::PadProbeReturn::Ok
@@ -577,22 +566,4 @@ impl Drop for Conference {
         }
         let _ = self.pipeline.set_state(gst::State::Null);
     }
-}
-
-/// Pixels a second of the decoded pictures `tee` passes on (none before
-/// the first: nothing decoded yet).
-fn decoded_rate(tee: &gst::Element) -> u64 {
-    let info = tee
-        .static_pad("sink")
-        .and_then(|pad| pad.current_caps())
-        .and_then(|caps| gst_video::VideoInfo::from_caps(&caps).ok());
-    info.map_or(0, |info| {
-        let rate = info.fps();
-        let per_second = match (rate.numer(), rate.denom()) {
-            (n, d) if n > 0 && d > 0 => n as u64 / d as u64,
-            // A variable rate: count it as the composition's.
-            _ => 30,
-        };
-        u64::from(info.width()) * u64::from(info.height()) * per_second.max(1)
-    })
 }

@@ -61,7 +61,7 @@ impl Conference {
         } else {
             state.hidden.remove(&id);
         }
-        apply_layouts(&state);
+        apply_layouts(&mut state);
         Ok(())
     }
 }

@@ -16,7 +16,7 @@ impl Conference {
         let mut state = lock(&self.state);
         if state.page != page {
             state.page = page;
-            apply_layouts(&state);
+            apply_layouts(&mut state);
         }
     }
 

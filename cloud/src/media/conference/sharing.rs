@@ -58,12 +58,12 @@ impl Conference {
                 view.clear_content(&self.pipeline, content.picture());
             }
             content.stop(&self.pipeline);
-            apply_layouts(&state);
+            apply_layouts(&mut state);
             return Err(err);
         }
         let port = content.port;
         state.content = Some(content);
-        apply_layouts(&state);
+        apply_layouts(&mut state);
         tracing::info!(participant = owner, port, "shares content");
         Ok(port)
     }
@@ -75,7 +75,7 @@ impl Conference {
             return false;
         }
         self.end_content(&mut state);
-        apply_layouts(&state);
+        apply_layouts(&mut state);
         true
     }
 
