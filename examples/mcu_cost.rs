@@ -100,7 +100,7 @@ fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "{:<9}{:>6}  {:<8}{:<30}{:>9}{:>10}{:>12}{:>10}{:>9}",
+        "{:<9}{:>6}  {:<8}{:<30}{:>9}{:>10}{:>11}{:>12}{:>9}",
         "layout",
         "sites",
         "senders",
@@ -115,7 +115,7 @@ fn main() -> anyhow::Result<()> {
         let before = pair[0].cpu;
         for row in pair {
             println!(
-                "{:<9}{:>6}  {:<8}{:<30}{:>8.0}%{:>9.1}%{:>12.2}{:>10.1}{:>8.0}%",
+                "{:<9}{:>6}  {:<8}{:<30}{:>8.0}%{:>9.1}%{:>11.2}{:>12.1}{:>8.0}%",
                 row.layout,
                 row.participants,
                 row.senders,
