@@ -121,6 +121,9 @@ pub fn run(data: &[u8]) {
     };
     let _ = sdp::remote_media(&text, &ours);
     let _ = sdp::offered_payloads(&text);
+    // A focus's re-INVITE asking a picture size, answered in our session.
+    let asked = sdp::asked_size(&text);
+    let _ = sdp::size_answer(&sdp::offer(&ours), asked);
     let _ = roomterm::sip::conference::parse(&text);
     let _ = roomterm::media::rtp_packet(data);
     // A room controller's line (the line protocol), each line of it.
