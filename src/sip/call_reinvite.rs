@@ -22,6 +22,9 @@ impl OutgoingCall {
         if !matches!(self.state, CallState::Established { .. }) || self.reinviting.is_some() {
             return None;
         }
+        // Our offer may be built on an older copy of the session (a
+        // size request answered since): its version goes above.
+        let sdp = &sdp::after_session(&self.local_sdp, sdp).unwrap_or_else(|| sdp.to_string());
         self.cseq += 1;
         let to = self.remote_to_header();
         let branch = format!("z9hG4bK{}", random_hex());

@@ -277,6 +277,8 @@ fn a_room_call_subscribes_to_nothing_and_has_no_layouts() {
 
 /// An answered call (UDP, no focus).
 fn established(now: Instant) -> OutgoingCall {
+    // A re-INVITE's offer is read as SDP.
+    crate::media::init().unwrap();
     let (mut call, invite) = call_to(SipTransport::Udp, "123456789", now);
     call.on_response(&answer(&invite, "200 OK", "", "v=0\r\nfirst\r\n"))
         .unwrap();

@@ -143,6 +143,35 @@ fn video_line(local: &LocalMedia) -> SDPMedia {
     line
 }
 
+/// `offer` (ours, for a re-INVITE) with `o=`'s version above the
+/// session's now (`ours`): in a session versions only go up (RFC 3264
+/// §8), whichever copy of our SDP the offer was built on. `None` if
+/// either does not parse.
+pub fn after_session(ours: &str, offer: &str) -> Option<String> {
+    let current = session_version(&SDPMessage::parse_buffer(ours.as_bytes()).ok()?)?;
+    let mut message = SDPMessage::parse_buffer(offer.as_bytes()).ok()?;
+    let offered = session_version(&message)?;
+    set_version(&mut message, offered.max(current + 1))?;
+    message.as_text().ok()
+}
+
+fn session_version(message: &SDPMessage) -> Option<u64> {
+    message.origin()?.sess_version()?.parse().ok()
+}
+
+fn set_version(message: &mut SDPMessage, version: u64) -> Option<()> {
+    let origin = message.origin()?;
+    let (user, id, net, addr_type, addr) = (
+        origin.username()?.to_string(),
+        origin.sess_id()?.to_string(),
+        origin.nettype()?.to_string(),
+        origin.addrtype()?.to_string(),
+        origin.addr()?.to_string(),
+    );
+    message.set_origin(&user, &id, &version.to_string(), &net, &addr_type, &addr);
+    Some(())
+}
+
 /// The picture size an offer asks us to send on the camera's line: its
 /// RFC 6236 `a=imageattr` `recv` set, `[x=W,y=H]` with single values
 /// (what a focus asks). `None`: no size asked (send the class's).
@@ -175,16 +204,8 @@ pub fn asked_size(offer: &str) -> Option<(u32, u32)> {
 /// `a=imageattr` saying the size we now send (`None`: whatever is asked).
 pub fn size_answer(ours: &str, size: Option<(u32, u32)>) -> Option<String> {
     let mut message = SDPMessage::parse_buffer(ours.as_bytes()).ok()?;
-    let origin = message.origin()?;
-    let version = origin.sess_version()?.parse::<u64>().ok()? + 1;
-    let (user, id, net, addr_type, addr) = (
-        origin.username()?.to_string(),
-        origin.sess_id()?.to_string(),
-        origin.nettype()?.to_string(),
-        origin.addrtype()?.to_string(),
-        origin.addr()?.to_string(),
-    );
-    message.set_origin(&user, &id, &version.to_string(), &net, &addr_type, &addr);
+    let version = session_version(&message)? + 1;
+    set_version(&mut message, version)?;
     let camera = message.medias().position(is_camera)?;
     let line = message.media_mut(camera as u32)?;
     let pt = line.format(0)?.to_string();
@@ -490,6 +511,10 @@ mod tests {
         assert!(answer.contains("a=imageattr:96 send [x=480,y=270] recv *\r\n"));
         assert_eq!(answer.matches("a=imageattr").count(), 1);
         assert_eq!(remote_media(&answer, &local), remote_media(&ours, &local));
+        // An offer built on an older copy of our SDP still goes up.
+        let reoffer = after_session(&answer, &ours).unwrap();
+        let parsed = SDPMessage::parse_buffer(reoffer.as_bytes()).unwrap();
+        assert_eq!(parsed.origin().unwrap().sess_version(), Some("3"));
     }
 
     #[test]
