@@ -10,14 +10,13 @@
 pub fn size_request(session: &str, version: u32, (width, height): (u32, u32)) -> Option<String> {
     let mut message = gst_sdp::SDPMessage::parse_buffer(session.as_bytes()).ok()?;
     let origin = message.origin()?;
-    let fields = (
+    let (user, id, net, addr_type, addr) = (
         origin.username()?.to_string(),
         origin.sess_id()?.to_string(),
         origin.nettype()?.to_string(),
         origin.addrtype()?.to_string(),
         origin.addr()?.to_string(),
     );
-    let (user, id, net, addr_type, addr) = fields;
     message.set_origin(&user, &id, &version.to_string(), &net, &addr_type, &addr);
     let camera = message
         .medias()

@@ -55,9 +55,7 @@ impl Conference {
     /// have arrived.
     pub fn received_size(&self, id: ParticipantId) -> Option<(u32, u32)> {
         let state = lock(&self.state);
-        let tee = state.participants.get(&id)?.picture()?;
-        let caps = tee.static_pad("sink")?.current_caps()?;
-        let info = gst_video::VideoInfo::from_caps(&caps).ok()?;
+        let info = decoded_info(state.participants.get(&id)?.picture()?)?;
         Some((info.width(), info.height()))
     }
 }
@@ -65,11 +63,7 @@ impl Conference {
 /// Pixels a second of the decoded pictures `tee` passes on (none before
 /// the first: nothing decoded yet).
 fn decoded_rate(tee: &gst::Element) -> u64 {
-    let info = tee
-        .static_pad("sink")
-        .and_then(|pad| pad.current_caps())
-        .and_then(|caps| gst_video::VideoInfo::from_caps(&caps).ok());
-    info.map_or(0, |info| {
+    decoded_info(tee).map_or(0, |info| {
         let rate = info.fps();
         let per_second = match (rate.numer(), rate.denom()) {
             (n, d) if n > 0 && d > 0 => n as u64 / d as u64,
@@ -78,4 +72,10 @@ fn decoded_rate(tee: &gst::Element) -> u64 {
         };
         u64::from(info.width()) * u64::from(info.height()) * per_second.max(1)
     })
+}
+
+/// The decoded pictures `tee` passes on now (`None` before the first).
+fn decoded_info(tee: &gst::Element) -> Option<gst_video::VideoInfo> {
+    let caps = tee.static_pad("sink")?.current_caps()?;
+    gst_video::VideoInfo::from_caps(&caps).ok()
 }
